@@ -1,0 +1,49 @@
+# hotpot — every check CI runs is a target here; `make test` is the README's test command.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CARGO ?= cargo
+
+.PHONY: test fmt-check clippy rust-test py-dev py-test bench venv quickstart fmt clean-venv
+
+## Everything CI runs: formatting, lints, every Rust and Python test.
+test: fmt-check clippy rust-test py-test
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+rust-test:
+	$(CARGO) test --workspace
+
+## A project-local virtualenv with the Python tools pinned in requirements-dev.txt.
+venv: $(VENV)/.ready
+
+$(VENV)/.ready: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## Builds the extension into the virtualenv (release: the benches and tests use it).
+py-dev: venv
+	$(VENV)/bin/maturin develop --quiet --release -m hotpot-py/Cargo.toml
+
+py-test: py-dev
+	$(PY) -m pytest -q hotpot-py/tests
+
+quickstart:
+	$(CARGO) run --example quickstart
+
+bench:
+	$(CARGO) bench -p hotpot-client
+
+clean-venv:
+	rm -rf $(VENV)

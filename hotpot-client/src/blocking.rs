@@ -1,0 +1,186 @@
+//! A blocking [`Client`] for code that is not async: scripts, CLIs, threads.
+//!
+//! It wraps the async [`crate::Client`] and its own small tokio runtime (one worker thread
+//! that keeps the connection pool alive). Calling it from inside an async runtime returns an
+//! error instead of blocking the executor: use the async client there.
+//!
+//! ```no_run
+//! use hotpot_client::{blocking::Client, Moment, MomentType};
+//!
+//! let client = Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+//! let moment = Moment::builder("Nightly backup failed", MomentType::Alert).build()?;
+//! let receipt = client.send(&moment)?;
+//! println!("queued as {:?}", receipt.request_id);
+//! # Ok::<(), hotpot_client::Error>(())
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Error, Moment, Receipt, RequestStatus, RetryPolicy, WebhookUrl};
+
+pub use crate::client::IntoWebhookUrl;
+
+/// The blocking client: the same methods as [`crate::Client`], without `async`.
+///
+/// Cheap to clone and safe to share between threads.
+#[derive(Clone)]
+pub struct Client {
+    inner: crate::Client,
+    runtime: Arc<Runtime>,
+}
+
+/// Configures a blocking [`Client`]; the same settings as [`crate::ClientBuilder`].
+///
+/// ```
+/// use std::time::Duration;
+/// let client = hotpot_client::blocking::Client::builder("https://api.hotpot.works/moment/845b1e3c9d0f")
+///     .timeout(Duration::from_secs(3))
+///     .build()?;
+/// # Ok::<(), hotpot_client::Error>(())
+/// ```
+#[must_use = "a builder does nothing until build() is called"]
+pub struct ClientBuilder(crate::ClientBuilder);
+
+macro_rules! forward {
+    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*);)*) => {
+        impl ClientBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $name(self, $($arg: $ty),*) -> Self {
+                    ClientBuilder(self.0.$name($($arg),*))
+                }
+            )*
+        }
+    };
+}
+
+forward! {
+    /// See [`crate::ClientBuilder::timeout`].
+    fn timeout(timeout: Duration);
+    /// See [`crate::ClientBuilder::connect_timeout`].
+    fn connect_timeout(timeout: Duration);
+    /// See [`crate::ClientBuilder::retry`].
+    fn retry(policy: RetryPolicy);
+    /// See [`crate::ClientBuilder::api_key`].
+    fn api_key(key: impl Into<String>);
+    /// See [`crate::ClientBuilder::user_agent`].
+    fn user_agent(user_agent: impl Into<String>);
+    /// See [`crate::ClientBuilder::allow_http`].
+    fn allow_http(allow: bool);
+    /// See [`crate::ClientBuilder::proxy`].
+    fn proxy(proxy_url: impl Into<String>);
+    /// See [`crate::ClientBuilder::no_proxy`].
+    fn no_proxy();
+    /// See [`crate::ClientBuilder::add_root_certificate_pem`].
+    fn add_root_certificate_pem(pem: impl Into<Vec<u8>>);
+    /// See [`crate::ClientBuilder::only_given_root_certificates`].
+    fn only_given_root_certificates(only: bool);
+    /// See [`crate::ClientBuilder::pool_idle_timeout`].
+    fn pool_idle_timeout(timeout: Duration);
+}
+
+impl ClientBuilder {
+    /// Builds the client and its runtime.
+    pub fn build(self) -> Result<Client, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("hotpot-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start the client's runtime: {e}")))?;
+        let inner = {
+            // reqwest needs a runtime context while the client is built.
+            let _guard = runtime.enter();
+            self.0.build()?
+        };
+        Ok(Client {
+            inner,
+            runtime: Arc::new(Runtime(Some(runtime))),
+        })
+    }
+}
+
+impl Client {
+    /// A blocking client with the default settings.
+    pub fn new(webhook_url: impl IntoWebhookUrl) -> Result<Client, Error> {
+        Self::builder(webhook_url).build()
+    }
+
+    /// A builder for timeouts, retries, the API key and more.
+    pub fn builder(webhook_url: impl IntoWebhookUrl) -> ClientBuilder {
+        ClientBuilder(crate::Client::builder(webhook_url))
+    }
+
+    /// A blocking client from `HOTPOT_WEBHOOK_URL` and `HOTPOT_API_KEY` (where set).
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder(crate::Client::builder_from_env()?).build()
+    }
+
+    /// The webhook this client sends to (prints redacted).
+    pub fn webhook_url(&self) -> &WebhookUrl {
+        self.inner.webhook_url()
+    }
+
+    /// The async client inside, sharing this client's connection pool. Use it only on this
+    /// client's runtime, i.e. through the blocking methods, or build a separate async client.
+    pub fn as_async(&self) -> &crate::Client {
+        &self.inner
+    }
+
+    /// Sends one moment and waits for the receipt; see [`crate::Client::send`].
+    pub fn send(&self, moment: &Moment) -> Result<Receipt, Error> {
+        self.block_on(self.inner.send(moment))
+    }
+
+    /// Sends one moment with a chosen `Idempotency-Key`; see
+    /// [`crate::Client::send_with_idempotency_key`].
+    pub fn send_with_idempotency_key(&self, moment: &Moment, key: &str) -> Result<Receipt, Error> {
+        self.block_on(self.inner.send_with_idempotency_key(moment, key))
+    }
+
+    /// Looks a request up (§4); see [`crate::Client::request_status`].
+    pub fn request_status(&self, request_id: &str) -> Result<RequestStatus, Error> {
+        self.block_on(self.inner.request_status(request_id))
+    }
+
+    fn block_on<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::Config(
+                "the blocking client was called from inside an async runtime, where it would \
+                 stall the executor: use hotpot_client::Client and .await instead"
+                    .to_owned(),
+            ));
+        }
+        self.runtime.0.as_ref().map_or_else(
+            || {
+                Err(Error::Config(
+                    "the client's runtime has shut down".to_owned(),
+                ))
+            },
+            |rt| rt.block_on(future),
+        )
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("blocking::Client")
+            .field(&self.inner)
+            .finish()
+    }
+}
+
+/// A multi-thread runtime with one worker, shut down without blocking when dropped (so that
+/// dropping a client inside async code cannot panic).
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! [`ClientBuilder`]: timeouts, retries, API key, user agent, proxy and TLS roots.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+
+use super::{Client, Inner};
+use crate::{Error, RetryPolicy, WebhookUrl};
+
+/// `User-Agent` sent by default: `hotpot-client/<version>` (contract §5).
+pub const USER_AGENT: &str = concat!("hotpot-client/", env!("CARGO_PKG_VERSION"));
+
+/// The environment variable [`Client::from_env`] reads the webhook URL from.
+pub const ENV_WEBHOOK_URL: &str = "HOTPOT_WEBHOOK_URL";
+/// The environment variable [`Client::from_env`] reads the API key from, where set.
+pub const ENV_API_KEY: &str = "HOTPOT_API_KEY";
+
+/// Configures a [`Client`]. Every setter takes and returns the builder; problems (a bad URL,
+/// a bad certificate) are kept until [`build`](ClientBuilder::build) reports them.
+///
+/// ```
+/// use std::time::Duration;
+/// use hotpot_client::{Client, RetryPolicy};
+///
+/// let client = Client::builder("https://api.hotpot.works/moment/845b1e3c9d0f")
+///     .timeout(Duration::from_secs(5))
+///     .connect_timeout(Duration::from_secs(2))
+///     .retry(RetryPolicy::default().max_attempts(5))
+///     .api_key("hp_key_123")
+///     .build()?;
+/// assert_eq!(client.webhook_url().to_string(), "https://api.hotpot.works/moment/845b…");
+/// # Ok::<(), hotpot_client::Error>(())
+/// ```
+#[must_use = "a builder does nothing until build() is called"]
+pub struct ClientBuilder {
+    url: UrlSource,
+    allow_http: bool,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    api_key: Option<String>,
+    user_agent: String,
+    proxy: Option<String>,
+    no_proxy: bool,
+    root_certs: Vec<Vec<u8>>,
+    only_given_roots: bool,
+    pool_idle_timeout: Option<Duration>,
+}
+
+/// What the builder was given: a checked URL, or text to parse at `build()` (when the
+/// http opt-in is known).
+enum UrlSource {
+    Checked(Box<WebhookUrl>),
+    Text(String),
+}
+
+/// What [`Client::builder`] and [`Client::new`] accept as the webhook URL: a [`WebhookUrl`],
+/// a `&str` or a `String`. Text is checked when the client is built.
+pub trait IntoWebhookUrl: sealed::Sealed {
+    #[doc(hidden)]
+    fn into_source(self) -> WebhookUrlSource;
+}
+
+/// Opaque carrier for [`IntoWebhookUrl`].
+#[doc(hidden)]
+pub struct WebhookUrlSource(UrlSource);
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::WebhookUrl {}
+    impl Sealed for &crate::WebhookUrl {}
+    impl Sealed for &str {}
+    impl Sealed for String {}
+    impl Sealed for &String {}
+}
+
+impl IntoWebhookUrl for WebhookUrl {
+    fn into_source(self) -> WebhookUrlSource {
+        WebhookUrlSource(UrlSource::Checked(Box::new(self)))
+    }
+}
+impl IntoWebhookUrl for &WebhookUrl {
+    fn into_source(self) -> WebhookUrlSource {
+        WebhookUrlSource(UrlSource::Checked(Box::new(self.clone())))
+    }
+}
+impl IntoWebhookUrl for &str {
+    fn into_source(self) -> WebhookUrlSource {
+        WebhookUrlSource(UrlSource::Text(self.to_owned()))
+    }
+}
+impl IntoWebhookUrl for String {
+    fn into_source(self) -> WebhookUrlSource {
+        WebhookUrlSource(UrlSource::Text(self))
+    }
+}
+impl IntoWebhookUrl for &String {
+    fn into_source(self) -> WebhookUrlSource {
+        self.as_str().into_source()
+    }
+}
+
+impl ClientBuilder {
+    pub(crate) fn new(url: impl IntoWebhookUrl) -> Self {
+        ClientBuilder {
+            url: url.into_source().0,
+            allow_http: false,
+            timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+            api_key: None,
+            user_agent: USER_AGENT.to_owned(),
+            proxy: None,
+            no_proxy: false,
+            root_certs: Vec::new(),
+            only_given_roots: false,
+            pool_idle_timeout: None,
+        }
+    }
+
+    /// The time allowed for one attempt, connecting and reading the answer included
+    /// (default 15 s). The retry policy's deadline bounds the whole send.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time allowed to connect (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How retryable answers are retried (default: [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The API key for [`Client::request_status`] (sent as `Authorization: Bearer …`, never
+    /// printed).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Replaces the `User-Agent` (default `hotpot-client/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Accepts a plain `http://` webhook URL to a host that is not loopback. The token then
+    /// crosses the network in clear text: only for trusted networks.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Sends through this proxy (`http://`, `https://` or `socks5://` URL) instead of the
+    /// one the environment names.
+    pub fn proxy(mut self, proxy_url: impl Into<String>) -> Self {
+        self.proxy = Some(proxy_url.into());
+        self
+    }
+
+    /// Ignores proxies named by the environment (`HTTPS_PROXY`, ...).
+    pub fn no_proxy(mut self) -> Self {
+        self.no_proxy = true;
+        self
+    }
+
+    /// Trusts this PEM certificate authority in addition to the system's (for a corporate
+    /// proxy or a private deployment). Certificates are always verified.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certs.push(pem.into());
+        self
+    }
+
+    /// Trusts only the certificate authorities given with
+    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem), not the system's.
+    pub fn only_given_root_certificates(mut self, only: bool) -> Self {
+        self.only_given_roots = only;
+        self
+    }
+
+    /// How long an idle keep-alive connection is kept (reqwest's default: 90 s).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the client, reporting the first configuration problem.
+    ///
+    /// ```
+    /// let err = hotpot_client::Client::builder("http://hotpot.example.com/moment/845b1e3c9d0f")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.is_config());
+    /// assert!(!err.to_string().contains("845b1e3c9d0f"));
+    /// ```
+    pub fn build(self) -> Result<Client, Error> {
+        let url = match self.url {
+            UrlSource::Checked(url) => *url,
+            UrlSource::Text(text) if self.allow_http => WebhookUrl::parse_allowing_http(&text)?,
+            UrlSource::Text(text) => WebhookUrl::parse(&text)?,
+        };
+        let api_key = match self.api_key {
+            Some(key) => {
+                let mut value = HeaderValue::try_from(format!("Bearer {key}")).map_err(|_| {
+                    Error::Config("the API key contains characters not allowed in a header".into())
+                })?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        let mut http = reqwest::Client::builder()
+            .user_agent(&self.user_agent)
+            .default_headers(headers)
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true);
+        if let Some(idle) = self.pool_idle_timeout {
+            http = http.pool_idle_timeout(idle);
+        }
+        if self.no_proxy {
+            http = http.no_proxy();
+        }
+        if let Some(proxy) = &self.proxy {
+            // reqwest's proxy errors do not repeat the proxy URL, which may hold credentials.
+            let proxy = reqwest::Proxy::all(proxy.as_str())
+                .map_err(|e| Error::Config(format!("invalid proxy URL: {}", e.without_url())))?;
+            http = http.proxy(proxy);
+        }
+        let mut certs = Vec::with_capacity(self.root_certs.len());
+        for pem in &self.root_certs {
+            certs.extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                Error::Config(format!("invalid PEM root certificate: {}", e.without_url()))
+            })?);
+        }
+        if self.only_given_roots {
+            http = http.tls_certs_only(certs);
+        } else if !certs.is_empty() {
+            http = http.tls_certs_merge(certs);
+        }
+        let http = http.build().map_err(|e| {
+            Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
+        })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                url,
+                retry: self.retry,
+                timeout: self.timeout,
+                api_key,
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// A client with the default settings (see [`ClientBuilder`]).
+    ///
+    /// ```
+    /// let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn new(webhook_url: impl IntoWebhookUrl) -> Result<Client, Error> {
+        ClientBuilder::new(webhook_url).build()
+    }
+
+    /// A builder for timeouts, retries, the API key and more.
+    pub fn builder(webhook_url: impl IntoWebhookUrl) -> ClientBuilder {
+        ClientBuilder::new(webhook_url)
+    }
+
+    /// A builder configured from the environment: `HOTPOT_WEBHOOK_URL` (required) and
+    /// `HOTPOT_API_KEY` (where set).
+    ///
+    /// ```no_run
+    /// let client = hotpot_client::Client::builder_from_env()?
+    ///     .retry(hotpot_client::RetryPolicy::never())
+    ///     .build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn builder_from_env() -> Result<ClientBuilder, Error> {
+        let url = std::env::var(ENV_WEBHOOK_URL).map_err(|_| {
+            Error::Config(format!(
+                "{ENV_WEBHOOK_URL} is not set (or not valid UTF-8): set it to your webhook URL"
+            ))
+        })?;
+        let mut builder = ClientBuilder::new(url);
+        if let Ok(key) = std::env::var(ENV_API_KEY) {
+            if !key.is_empty() {
+                builder = builder.api_key(key);
+            }
+        }
+        Ok(builder)
+    }
+
+    /// A client configured from the environment: `HOTPOT_WEBHOOK_URL` (required) and
+    /// `HOTPOT_API_KEY` (where set).
+    ///
+    /// ```no_run
+    /// let client = hotpot_client::Client::from_env()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        Self::builder_from_env()?.build()
+    }
+}

@@ -1,0 +1,67 @@
+//! # hotpot-client
+//!
+//! Typed, validated moments and a client for Hotpot's webhooks that retries safely and never
+//! leaks its token.
+//!
+//! A *moment* is a small JSON record — "Failed deploy with successful rollback", type
+//! `near-miss`, source `Deploybot` — POSTed to a secret webhook URL. This crate follows a
+//! moment from your code to the wire:
+//!
+//! 1. [`Moment::builder`] collects the fields and [`MomentBuilder::build`] checks every rule
+//!    of the contract (name length in characters, an absolute `source_url`, an
+//!    `occurred_at` that is not in the future, ...), reporting **all** problems at once in a
+//!    [`ValidationError`].
+//! 2. [`WebhookUrl`] parses the secret URL and prints it redacted (`…/moment/845b…`).
+//! 3. [`Client::send`] serialises the moment canonically, POSTs it with an
+//!    `Idempotency-Key`, retries what is worth retrying ([`RetryPolicy`]) and returns a
+//!    [`Receipt`] — or an [`Error`] you can match on.
+//!
+//! ```no_run
+//! use hotpot_client::{Client, Moment, MomentType, Priority};
+//!
+//! # async fn demo() -> Result<(), hotpot_client::Error> {
+//! let client = Client::from_env()?; // HOTPOT_WEBHOOK_URL
+//! let moment = Moment::builder("Failed deploy with successful rollback", MomentType::NearMiss)
+//!     .priority(Priority::High)
+//!     .source("Deploybot")
+//!     .build()?;
+//! let receipt = client.send(&moment).await?;
+//! println!("queued as {:?}", receipt.request_id);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Layout
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`moment`] | [`Moment`], [`MomentBuilder`], [`MomentType`], [`Priority`], [`ValidationError`], and [`parse_lenient`], the server-side parser the mock server uses |
+//! | [`moment::rules`] | every rule of the contract's §1, in one place |
+//! | `webhook_url` | [`WebhookUrl`] and the redaction helpers |
+//! | `client` | the async [`Client`], its [`ClientBuilder`], [`Receipt`] and [`RequestStatus`] |
+//! | [`blocking`] | the same client without `async` |
+//! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
+//! | `error` | [`Error`] and its predicates |
+//!
+//! Everything is re-exported at the crate root.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod blocking;
+mod client;
+mod error;
+pub mod moment;
+mod retry;
+mod webhook_url;
+
+pub use client::{
+    Client, ClientBuilder, ENV_API_KEY, ENV_WEBHOOK_URL, IDEMPOTENCY_KEY, IntoWebhookUrl, Receipt,
+    RequestState, RequestStatus, USER_AGENT, WebhookUrlSource,
+};
+pub use error::Error;
+pub use moment::{
+    LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,
+    ValidationError, parse_lenient,
+};
+pub use retry::{RetryPolicy, parse_retry_after};
+pub use webhook_url::{DEFAULT_BASE, UrlError, WebhookUrl, redact_secret_in, redact_token};

@@ -1,0 +1,282 @@
+//! The moment model of contract §1: [`Moment`], [`MomentBuilder`], [`MomentType`],
+//! [`Priority`], the errors, and the lenient parser a server uses.
+//!
+//! The rules themselves are in [`rules`]; this module and [`lenient`](parse_lenient) only
+//! call them.
+
+mod kinds;
+mod lenient;
+mod problem;
+pub mod rules;
+
+use chrono::{DateTime, Utc};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+pub use kinds::{MomentType, ParseKindError, Priority};
+pub use lenient::{LenientParse, parse_lenient};
+pub use problem::{Problem, ValidationError};
+
+/// A moment that satisfies every rule of contract §1.
+///
+/// The only ways to get one are [`Moment::builder`] and [`parse_lenient`], and both check
+/// every rule, so a `Moment` is always valid and serialises to the canonical payload:
+/// lower-case `type`, `occurred_at` as RFC 3339 UTC with a `Z`, absent fields omitted.
+///
+/// ```
+/// use hotpot_client::{Moment, MomentType, Priority};
+///
+/// let moment = Moment::builder("Failed deploy with successful rollback", MomentType::NearMiss)
+///     .priority(Priority::High)
+///     .source("Deploybot")
+///     .build()?;
+/// assert_eq!(
+///     moment.to_json(),
+///     r#"{"name":"Failed deploy with successful rollback","type":"near-miss","priority":"high","source":"Deploybot"}"#
+/// );
+/// # Ok::<(), hotpot_client::ValidationError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Moment {
+    name: String,
+    moment_type: MomentType,
+    priority: Option<Priority>,
+    source: Option<String>,
+    source_url: Option<String>,
+    description: Option<String>,
+    occurred_at: Option<DateTime<Utc>>,
+}
+
+impl Moment {
+    /// Starts a moment with its two required fields.
+    ///
+    /// ```
+    /// use hotpot_client::{Moment, MomentType};
+    /// let moment = Moment::builder("A thing happened", MomentType::Alert).build()?;
+    /// assert_eq!(moment.name(), "A thing happened");
+    /// # Ok::<(), hotpot_client::ValidationError>(())
+    /// ```
+    pub fn builder(name: impl Into<String>, moment_type: MomentType) -> MomentBuilder {
+        MomentBuilder {
+            fields: Moment {
+                name: name.into(),
+                moment_type,
+                priority: None,
+                source: None,
+                source_url: None,
+                description: None,
+                occurred_at: None,
+            },
+        }
+    }
+
+    /// A builder holding this moment's fields, to derive a changed copy.
+    ///
+    /// ```
+    /// use hotpot_client::{Moment, MomentType, Priority};
+    /// let a = Moment::builder("Disk full", MomentType::Alert).build()?;
+    /// let b = a.to_builder().priority(Priority::High).build()?;
+    /// assert_eq!(b.priority(), Some(Priority::High));
+    /// # Ok::<(), hotpot_client::ValidationError>(())
+    /// ```
+    pub fn to_builder(&self) -> MomentBuilder {
+        MomentBuilder {
+            fields: self.clone(),
+        }
+    }
+
+    /// The name (1 to 70 characters).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The type.
+    pub fn moment_type(&self) -> MomentType {
+        self.moment_type
+    }
+
+    /// The priority, if set (Hotpot uses `medium` when it is not).
+    pub fn priority(&self) -> Option<Priority> {
+        self.priority
+    }
+
+    /// The system, person or tool that produced the moment, if set.
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+
+    /// A link to more detail, if set (an absolute http or https URL).
+    pub fn source_url(&self) -> Option<&str> {
+        self.source_url.as_deref()
+    }
+
+    /// The Markdown description, if set.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// When it happened, if set; when absent, the server uses the time it received the moment.
+    pub fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        self.occurred_at
+    }
+
+    /// The canonical JSON payload, as sent on the wire.
+    ///
+    /// ```
+    /// use hotpot_client::{Moment, MomentType};
+    /// let m = Moment::builder("Paged", MomentType::Page).build()?;
+    /// assert_eq!(m.to_json(), r#"{"name":"Paged","type":"page"}"#);
+    /// # Ok::<(), hotpot_client::ValidationError>(())
+    /// ```
+    pub fn to_json(&self) -> String {
+        // Serialising a map of strings into a Vec cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The canonical JSON payload as bytes, ready to be a request body.
+    pub fn to_json_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128 + self.description.as_ref().map_or(0, String::len));
+        // Writing into a Vec cannot fail for this shape.
+        let _ = serde_json::to_writer(&mut out, self);
+        out
+    }
+
+    /// The canonical JSON payload as a [`serde_json::Value`].
+    pub fn to_json_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for Moment {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let len = 2
+            + usize::from(self.priority.is_some())
+            + usize::from(self.source.is_some())
+            + usize::from(self.source_url.is_some())
+            + usize::from(self.description.is_some())
+            + usize::from(self.occurred_at.is_some());
+        let mut map = serializer.serialize_map(Some(len))?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("type", self.moment_type.as_str())?;
+        if let Some(p) = self.priority {
+            map.serialize_entry("priority", p.as_str())?;
+        }
+        if let Some(s) = &self.source {
+            map.serialize_entry("source", s)?;
+        }
+        if let Some(s) = &self.source_url {
+            map.serialize_entry("source_url", s)?;
+        }
+        if let Some(s) = &self.description {
+            map.serialize_entry("description", s)?;
+        }
+        if let Some(t) = self.occurred_at {
+            map.serialize_entry("occurred_at", &rules::format_time(t))?;
+        }
+        map.end()
+    }
+}
+
+/// Collects a moment's fields; [`build`](MomentBuilder::build) checks every §1 rule at once.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use hotpot_client::{Moment, MomentType, Priority};
+///
+/// let moment = Moment::builder("Failed deploy with successful rollback", MomentType::NearMiss)
+///     .priority(Priority::Medium)
+///     .source("Deploybot")
+///     .source_url("https://deploys.example.com/runs/1234")
+///     .description("Rolled back **automatically** after health checks failed.")
+///     .occurred_at(Utc.with_ymd_and_hms(2023, 4, 1, 12, 31, 26).unwrap())
+///     .build()?;
+/// assert!(moment.to_json().contains(r#""occurred_at":"2023-04-01T12:31:26Z""#));
+/// # Ok::<(), hotpot_client::ValidationError>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until build() is called"]
+pub struct MomentBuilder {
+    fields: Moment,
+}
+
+impl MomentBuilder {
+    /// Sets the priority.
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.fields.priority = Some(priority);
+        self
+    }
+
+    /// Sets the source: the system, person or tool that produced the moment.
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.fields.source = Some(source.into());
+        self
+    }
+
+    /// Sets a link to more detail; checked by `build()` to be an absolute http(s) URL.
+    ///
+    /// Takes a `&str`, a `String` or a [`url::Url`].
+    pub fn source_url(mut self, url: impl Into<String>) -> Self {
+        self.fields.source_url = Some(url.into());
+        self
+    }
+
+    /// Sets the Markdown description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.fields.description = Some(description.into());
+        self
+    }
+
+    /// Sets when it happened; checked by `build()` not to be in the future. Leave it unset
+    /// for "now": the server's clock then decides.
+    pub fn occurred_at(mut self, occurred_at: DateTime<Utc>) -> Self {
+        self.fields.occurred_at = Some(occurred_at);
+        self
+    }
+
+    /// Checks every rule of §1 against the current time and returns the moment, or every
+    /// problem found.
+    ///
+    /// ```
+    /// use hotpot_client::{Moment, MomentType};
+    /// let err = Moment::builder("x".repeat(71), MomentType::Alert).build().unwrap_err();
+    /// assert_eq!(err.problems()[0].field, "name");
+    /// assert!(err.problems()[0].message.contains("found 71 characters"));
+    /// ```
+    pub fn build(self) -> Result<Moment, ValidationError> {
+        self.build_at(Utc::now())
+    }
+
+    /// Like [`build`](Self::build), with `now` deciding what is "in the future" (for tests
+    /// and servers with their own clock).
+    ///
+    /// ```
+    /// use chrono::{Duration, Utc};
+    /// use hotpot_client::{Moment, MomentType};
+    /// let now = Utc::now();
+    /// let err = Moment::builder("Later", MomentType::Alert)
+    ///     .occurred_at(now + Duration::seconds(1))
+    ///     .build_at(now)
+    ///     .unwrap_err();
+    /// assert_eq!(err.problems()[0].field, "occurred_at");
+    /// ```
+    pub fn build_at(self, now: DateTime<Utc>) -> Result<Moment, ValidationError> {
+        let f = &self.fields;
+        let mut problems = Vec::new();
+        let mut check = |field: &str, result: Result<(), String>| {
+            if let Err(message) = result {
+                problems.push(Problem::new(field, message));
+            }
+        };
+        check("name", rules::check_name(&f.name));
+        if let Some(url) = &f.source_url {
+            check("source_url", rules::check_source_url(url));
+        }
+        if let Some(t) = f.occurred_at {
+            check("occurred_at", rules::check_occurred_at(t, now));
+        }
+        if problems.is_empty() {
+            Ok(self.fields)
+        } else {
+            Err(ValidationError::new(problems))
+        }
+    }
+}

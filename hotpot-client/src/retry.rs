@@ -1,0 +1,188 @@
+//! [`RetryPolicy`] (contract §5) and the `Retry-After` header.
+
+use std::time::{Duration, SystemTime};
+
+/// How a client retries retryable answers (429, 408, 500, 502, 503, 504, timeouts and
+/// transport errors): a bounded number of attempts, exponential backoff with full jitter, a
+/// cap on each wait, a cap on a server-requested wait, and an overall deadline.
+///
+/// The defaults are the contract's: 3 attempts in all, 100 ms base, 5 s cap; plus a 30 s
+/// deadline for the whole send and at most 30 s of `Retry-After`.
+///
+/// ```
+/// use std::time::Duration;
+/// use hotpot_client::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(5)
+///     .base_delay(Duration::from_millis(50))
+///     .deadline(Duration::from_secs(10));
+/// assert_eq!(policy.get_max_attempts(), 5);
+/// assert!(policy.backoff(3) <= Duration::from_millis(200));
+/// assert_eq!(RetryPolicy::never().get_max_attempts(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
+    deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+            deadline: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn never() -> Self {
+        RetryPolicy::default().max_attempts(1)
+    }
+
+    /// Attempts in all, the first included (at least 1; default 3).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff's upper bound; each retry doubles it (default 100 ms).
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The largest backoff between two attempts (default 5 s).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The longest `Retry-After` the client waits; a longer one ends the send with
+    /// [`Error::RateLimited`](crate::Error::RateLimited) at once (default 30 s).
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// The time budget of one send, every attempt and wait included (default 30 s). No
+    /// attempt starts, and no wait is begun, that would end after it.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Attempts in all.
+    pub fn get_max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The longest `Retry-After` honoured.
+    pub fn get_max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The overall deadline of one send.
+    pub fn get_deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The wait before retry number `retry` (1 for the wait after the first attempt): a
+    /// uniformly random duration between zero and `min(max_delay, base_delay × 2^(retry-1))`
+    /// ("full jitter").
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = hotpot_client::RetryPolicy::default();
+    /// for _ in 0..100 {
+    ///     assert!(policy.backoff(1) <= Duration::from_millis(100));
+    ///     assert!(policy.backoff(30) <= Duration::from_secs(5));
+    /// }
+    /// ```
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(31))
+            .min(self.max_delay);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+/// Parses a `Retry-After` value: delay-seconds (`"120"`) or an HTTP date
+/// (`"Wed, 21 Oct 2015 07:28:00 GMT"`, measured from `now`; a past date means "now").
+/// Anything else gives `None`.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use hotpot_client::parse_retry_after;
+///
+/// let now = SystemTime::now();
+/// assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+/// let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+/// let wait = parse_retry_after(&later, now).unwrap();
+/// assert!(wait > Duration::from_secs(88) && wait <= Duration::from_secs(90));
+/// assert_eq!(parse_retry_after("soon", now), None);
+/// ```
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Absurdly long digit strings saturate rather than fail.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_then_caps() {
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(250));
+        let max_seen = |retry| (0..2000).map(|_| policy.backoff(retry)).max().unwrap();
+        assert!(max_seen(1) <= Duration::from_millis(100));
+        assert!(
+            max_seen(1) > Duration::from_millis(80),
+            "jitter covers the range"
+        );
+        assert!(max_seen(2) > Duration::from_millis(150));
+        assert!(max_seen(2) <= Duration::from_millis(200));
+        assert!(max_seen(3) <= Duration::from_millis(250));
+        assert!(max_seen(u32::MAX) <= Duration::from_millis(250));
+        let min_seen = (0..2000).map(|_| policy.backoff(3)).min().unwrap();
+        assert!(
+            min_seen < Duration::from_millis(20),
+            "full jitter starts near zero"
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after("0", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&date, now), Some(Duration::from_secs(30)));
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("1.5", now), None);
+        assert_eq!(parse_retry_after("", now), None);
+    }
+}

@@ -1,0 +1,378 @@
+//! [`WebhookUrl`]: the secret URL of contract §2, parsed, checked and always printed redacted.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use url::{Host, Url};
+
+/// The production base of webhook URLs.
+pub const DEFAULT_BASE: &str = "https://api.hotpot.works";
+
+/// A checked Hotpot webhook URL: `{base}/moment/{token}` or
+/// `{base}/moment/{token}/{integration}`.
+///
+/// The URL is a secret — anybody with it can create moments — so [`Debug`](fmt::Debug) and
+/// [`Display`](fmt::Display) show at most the token's first 4 characters followed by `…`.
+/// The full URL is only available through [`expose_secret`](WebhookUrl::expose_secret).
+///
+/// Plain `http://` is refused unless the host is loopback (`localhost`, `127.0.0.0/8`,
+/// `::1`); [`parse_allowing_http`](WebhookUrl::parse_allowing_http) is the explicit opt-in.
+///
+/// ```
+/// use hotpot_client::WebhookUrl;
+///
+/// let url: WebhookUrl = "https://api.hotpot.works/moment/845b1e3c9d0f".parse()?;
+/// assert_eq!(url.to_string(), "https://api.hotpot.works/moment/845b…");
+/// assert_eq!(format!("{url:?}"), "WebhookUrl(\"https://api.hotpot.works/moment/845b…\")");
+///
+/// let url = WebhookUrl::parse("https://api.hotpot.works/moment/845b1e3c9d0f/datadog")?;
+/// assert_eq!(url.integration(), Some("datadog"));
+/// assert!(WebhookUrl::parse("http://hotpot.example.com/moment/845b1e3c9d0f").is_err());
+/// # Ok::<(), hotpot_client::UrlError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct WebhookUrl {
+    url: Url,
+    /// `url` with the path cut before `moment/`: no secret in it.
+    base: Url,
+    token: String,
+    integration: Option<String>,
+    redacted: String,
+}
+
+/// Why a string is not a usable webhook URL. Messages never contain the token.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// Not a URL at all.
+    #[error(
+        "expected an absolute URL such as {DEFAULT_BASE}/moment/TOKEN, found text that is not a URL ({0})"
+    )]
+    Malformed(url::ParseError),
+    /// A scheme other than http or https.
+    #[error("expected an https URL, found the scheme {0:?}")]
+    Scheme(String),
+    /// Plain http to a host that is not loopback, without the explicit opt-in.
+    #[error(
+        "refusing plain http to {0}: the URL carries a secret, so use https, \
+         or opt in explicitly for a trusted network (WebhookUrl::parse_allowing_http, \
+         ClientBuilder::allow_http)"
+    )]
+    InsecureHttp(String),
+    /// User name or password in the URL.
+    #[error("expected no user name or password in the webhook URL")]
+    Credentials,
+    /// A query string or fragment.
+    #[error("expected no query string or fragment in the webhook URL")]
+    QueryOrFragment,
+    /// The path does not end in `/moment/{token}` or `/moment/{token}/{integration}`.
+    #[error("expected a path ending in /moment/TOKEN or /moment/TOKEN/INTEGRATION, found {0}")]
+    Path(String),
+    /// The token segment breaks the token syntax.
+    #[error("expected the token to be one path segment of letters, digits, '_' and '-', found {0}")]
+    Token(String),
+    /// The integration segment is not a slug.
+    #[error("expected the integration to be a slug of a-z, 0-9 and '-', found {0}")]
+    Integration(String),
+}
+
+impl WebhookUrl {
+    /// Parses and checks a webhook URL (https, or http to a loopback host).
+    ///
+    /// ```
+    /// use hotpot_client::WebhookUrl;
+    /// let url = WebhookUrl::parse("http://127.0.0.1:8080/moment/local-token")?;
+    /// assert!(url.is_loopback());
+    /// # Ok::<(), hotpot_client::UrlError>(())
+    /// ```
+    pub fn parse(url: &str) -> Result<Self, UrlError> {
+        Self::parse_inner(url, false)
+    }
+
+    /// Like [`parse`](Self::parse), but also accepts plain `http://` to any host: the token
+    /// then crosses the network in clear text. Only for trusted networks.
+    ///
+    /// ```
+    /// use hotpot_client::WebhookUrl;
+    /// let url = WebhookUrl::parse_allowing_http("http://hotpot-mock.internal:8080/moment/tok3n")?;
+    /// assert!(!url.is_loopback());
+    /// # Ok::<(), hotpot_client::UrlError>(())
+    /// ```
+    pub fn parse_allowing_http(url: &str) -> Result<Self, UrlError> {
+        Self::parse_inner(url, true)
+    }
+
+    /// Builds the URL from its parts: a base such as [`DEFAULT_BASE`], a token and an optional
+    /// integration, with the same checks as [`parse`](Self::parse).
+    ///
+    /// ```
+    /// use hotpot_client::{WebhookUrl, DEFAULT_BASE};
+    /// let url = WebhookUrl::from_parts(DEFAULT_BASE, "845b1e3c9d0f", Some("pagerduty"))?;
+    /// assert_eq!(url.to_string(), "https://api.hotpot.works/moment/845b…/pagerduty");
+    /// # Ok::<(), hotpot_client::UrlError>(())
+    /// ```
+    pub fn from_parts(
+        base: &str,
+        token: &str,
+        integration: Option<&str>,
+    ) -> Result<Self, UrlError> {
+        check_token(token)?;
+        let mut text = format!("{}/moment/{token}", base.trim_end_matches('/'));
+        if let Some(integration) = integration {
+            text.push('/');
+            text.push_str(integration);
+        }
+        Self::parse(&text)
+    }
+
+    fn parse_inner(text: &str, allow_http: bool) -> Result<Self, UrlError> {
+        // Parse errors of the url crate never repeat the input, so they cannot leak the token.
+        let url = Url::parse(text.trim()).map_err(UrlError::Malformed)?;
+        match url.scheme() {
+            "https" => {}
+            "http" if allow_http || is_loopback(&url) => {}
+            "http" => {
+                return Err(UrlError::InsecureHttp(
+                    url.host_str().unwrap_or_default().to_owned(),
+                ));
+            }
+            other => return Err(UrlError::Scheme(other.to_owned())),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(UrlError::Credentials);
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(UrlError::QueryOrFragment);
+        }
+
+        let mut segments: Vec<&str> = url.path_segments().into_iter().flatten().collect();
+        if segments.last() == Some(&"") {
+            segments.pop(); // one trailing slash is fine
+        }
+        let moment_at = match segments.as_slice() {
+            [.., "moment", _] => segments.len() - 2,
+            [.., "moment", _, _] => segments.len() - 3,
+            _ => return Err(UrlError::Path(describe_path(&segments))),
+        };
+        let token = segments[moment_at + 1];
+        check_token(token)?;
+        let integration = match segments.get(moment_at + 2) {
+            Some(slug) => {
+                check_integration(slug)?;
+                Some((*slug).to_owned())
+            }
+            None => None,
+        };
+
+        let mut base = url.clone();
+        let prefix: String = segments[..moment_at]
+            .iter()
+            .map(|s| format!("/{s}"))
+            .collect::<String>()
+            + "/";
+        base.set_path(&prefix);
+        let redacted = format!(
+            "{base}moment/{}{}",
+            redact_token(token),
+            integration
+                .as_deref()
+                .map(|i| format!("/{i}"))
+                .unwrap_or_default()
+        );
+        let token = token.to_owned();
+        Ok(WebhookUrl {
+            url,
+            base,
+            token,
+            integration,
+            redacted,
+        })
+    }
+
+    /// The full URL, token included. The secret: hand it only to what must send to it.
+    ///
+    /// ```
+    /// use hotpot_client::WebhookUrl;
+    /// let url = WebhookUrl::parse("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// assert_eq!(url.expose_secret(), "https://api.hotpot.works/moment/845b1e3c9d0f");
+    /// # Ok::<(), hotpot_client::UrlError>(())
+    /// ```
+    pub fn expose_secret(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// The token's first characters followed by `…` (see [`redact_token`]).
+    ///
+    /// ```
+    /// use hotpot_client::WebhookUrl;
+    /// let url = WebhookUrl::parse("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// assert_eq!(url.token_hint(), "845b…");
+    /// # Ok::<(), hotpot_client::UrlError>(())
+    /// ```
+    pub fn token_hint(&self) -> String {
+        redact_token(&self.token)
+    }
+
+    /// The integration slug, for `{base}/moment/{token}/{integration}` URLs.
+    pub fn integration(&self) -> Option<&str> {
+        self.integration.as_deref()
+    }
+
+    /// The base: everything before `moment/`, ending in `/` (no secret in it).
+    ///
+    /// ```
+    /// use hotpot_client::WebhookUrl;
+    /// let url = WebhookUrl::parse("https://example.com/hotpot/moment/845b1e3c9d0f")?;
+    /// assert_eq!(url.base().as_str(), "https://example.com/hotpot/");
+    /// # Ok::<(), hotpot_client::UrlError>(())
+    /// ```
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// Whether the host is loopback (`localhost`, `127.0.0.0/8` or `::1`).
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.url)
+    }
+
+    /// The full URL for reqwest: the one place the secret goes out.
+    pub(crate) fn as_url(&self) -> &Url {
+        &self.url
+    }
+
+    /// `{base}/request/{request_id}/status` (contract §4).
+    pub(crate) fn status_url(&self, request_id: &str) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments
+                .pop_if_empty()
+                .extend(["request", request_id, "status"]);
+        }
+        url
+    }
+
+    /// Replaces every occurrence of the token in `text` by its hint.
+    pub(crate) fn redact_in(&self, text: &str) -> String {
+        redact_secret_in(text, &self.token)
+    }
+}
+
+/// A token as it may be printed: its first 4 characters and `…` (fewer characters for tokens
+/// shorter than 8, so that at most half of a token is ever shown).
+///
+/// ```
+/// assert_eq!(hotpot_client::redact_token("845b1e3c9d0f"), "845b…");
+/// assert_eq!(hotpot_client::redact_token("abcd"), "ab…");
+/// ```
+pub fn redact_token(token: &str) -> String {
+    let shown = (token.chars().count() / 2).min(4);
+    let mut out: String = token.chars().take(shown).collect();
+    out.push('…');
+    out
+}
+
+/// Replaces every occurrence of `secret` in `text` by [`redact_token`] of it.
+///
+/// ```
+/// let text = "POST /moment/845b1e3c9d0f failed";
+/// assert_eq!(hotpot_client::redact_secret_in(text, "845b1e3c9d0f"), "POST /moment/845b… failed");
+/// ```
+pub fn redact_secret_in(text: &str, secret: &str) -> String {
+    if secret.is_empty() || !text.contains(secret) {
+        return text.to_owned();
+    }
+    text.replace(secret, &redact_token(secret))
+}
+
+fn check_token(token: &str) -> Result<(), UrlError> {
+    if token.is_empty() {
+        return Err(UrlError::Token("an empty segment".to_owned()));
+    }
+    if let Some((i, c)) = token
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        // Name the offending character, never the token around it.
+        return Err(UrlError::Token(format!(
+            "{c:?} at byte {i} of the token {}",
+            redact_token(token)
+        )));
+    }
+    Ok(())
+}
+
+fn check_integration(slug: &str) -> Result<(), UrlError> {
+    if slug.is_empty() {
+        return Err(UrlError::Integration("an empty segment".to_owned()));
+    }
+    if let Some((i, c)) = slug
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        // The segment may be a misplaced token: name the character only.
+        return Err(UrlError::Integration(format!(
+            "{c:?} at byte {i} of {}",
+            redact_token(slug)
+        )));
+    }
+    Ok(())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// A path named in an error without its secret: any segment could be a misplaced token, so
+/// each is redacted but the word `moment`.
+fn describe_path(segments: &[&str]) -> String {
+    let shown: Vec<String> = segments
+        .iter()
+        .map(|s| match *s {
+            "moment" | "" => (*s).to_owned(),
+            other => redact_token(other),
+        })
+        .collect();
+    format!("\"/{}\"", shown.join("/"))
+}
+
+impl FromStr for WebhookUrl {
+    type Err = UrlError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        WebhookUrl::parse(s)
+    }
+}
+
+impl TryFrom<&str> for WebhookUrl {
+    type Error = UrlError;
+
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        WebhookUrl::parse(s)
+    }
+}
+
+impl TryFrom<String> for WebhookUrl {
+    type Error = UrlError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        WebhookUrl::parse(&s)
+    }
+}
+
+impl fmt::Display for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted)
+    }
+}
+
+impl fmt::Debug for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("WebhookUrl").field(&self.redacted).finish()
+    }
+}

@@ -1,0 +1,1 @@
+//! End-to-end suites; see the `[[test]]` targets.
