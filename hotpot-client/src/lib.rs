@@ -39,6 +39,7 @@
 //! | `webhook_url` | [`WebhookUrl`] and the redaction helpers |
 //! | `client` | the async [`Client`], its [`ClientBuilder`], [`Receipt`] and [`RequestStatus`] |
 //! | [`blocking`] | the same client without `async` |
+//! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`DropReason`], [`Stats`] and [`Report`] |
 //! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
 //! | `error` | [`Error`] and its predicates |
 //!
@@ -49,6 +50,7 @@
 
 pub mod blocking;
 mod client;
+pub mod emitter;
 mod error;
 pub mod moment;
 mod retry;
@@ -58,6 +60,7 @@ pub use client::{
     Client, ClientBuilder, ENV_API_KEY, ENV_WEBHOOK_URL, IDEMPOTENCY_KEY, IntoWebhookUrl, Receipt,
     RequestState, RequestStatus, USER_AGENT, WebhookUrlSource,
 };
+pub use emitter::{DropReason, EmitError, Emitter, EmitterBuilder, Overflow, Report, Stats};
 pub use error::Error;
 pub use moment::{
     LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,

@@ -118,6 +118,18 @@ impl Client {
         key: &str,
         policy: &RetryPolicy,
     ) -> Result<Receipt, Error> {
+        self.send_observed(moment, key, policy, &|| {}).await
+    }
+
+    /// [`send_with`](Self::send_with), calling `on_retry` before each retry's wait (the
+    /// emitter counts retries with it).
+    pub(crate) async fn send_observed(
+        &self,
+        moment: &Moment,
+        key: &str,
+        policy: &RetryPolicy,
+        on_retry: &(dyn Fn() + Sync),
+    ) -> Result<Receipt, Error> {
         if key.is_empty() || key.len() > 255 {
             return Err(Error::Config(format!(
                 "an idempotency key has 1 to 255 characters, found {}",
@@ -131,7 +143,7 @@ impl Client {
         let inner = &*self.inner;
         let span = tracing::debug_span!("hotpot.send", webhook = %inner.url, idempotency_key = key);
         let (status, answer, attempts) = self
-            .run(policy, Endpoint::Ingest, || {
+            .run(policy, Endpoint::Ingest, on_retry, || {
                 inner
                     .http
                     .post(inner.url.as_url().clone())
@@ -166,23 +178,30 @@ impl Client {
         let url = inner.url.status_url(request_id);
         let span = tracing::debug_span!("hotpot.request_status", request_id);
         let (_, answer, _) = self
-            .run(&inner.retry, Endpoint::Status { request_id }, || {
-                inner
-                    .http
-                    .get(url.clone())
-                    .header(AUTHORIZATION, api_key.clone())
-            })
+            .run(
+                &inner.retry,
+                Endpoint::Status { request_id },
+                &|| {},
+                || {
+                    inner
+                        .http
+                        .get(url.clone())
+                        .header(AUTHORIZATION, api_key.clone())
+                },
+            )
             .instrument(span)
             .await?;
         Ok(RequestStatus::from_answer(request_id, &answer))
     }
 
     /// Runs attempts until a 2xx answer, an answer not worth retrying, the last attempt or
-    /// the deadline; returns the 2xx status, its body and the number of attempts.
+    /// the deadline; returns the 2xx status, its body and the number of attempts. Calls
+    /// `on_retry` before each retry's wait.
     async fn run(
         &self,
         policy: &RetryPolicy,
         endpoint: Endpoint<'_>,
+        on_retry: &(dyn Fn() + Sync),
         request: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<(u16, Bytes, u32), Error> {
         let started = Instant::now();
@@ -234,6 +253,7 @@ impl Client {
                 });
             }
             tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            on_retry();
             tokio::time::sleep(delay).await;
         }
     }

@@ -1,0 +1,426 @@
+//! [`Emitter`]: background delivery that never blocks the caller and never loses a moment
+//! without saying so.
+//!
+//! # `send` or the `Emitter`?
+//!
+//! - [`Client::send`] when you need the answer: the [`Receipt`](crate::Receipt) (its
+//!   `request_id`) or the error, in the code path that made the moment — a CLI, a deploy
+//!   script, a request handler that must report success.
+//! - [`Emitter::emit`] when the moment must never slow or stall the code that makes it — a
+//!   service in the middle of an incident, a hot loop, a `Drop` impl. `emit` validates,
+//!   queues and returns in about a microsecond, from sync or async code, inside a tokio
+//!   runtime or not. The emitter sends in the background on its own small runtime, with up
+//!   to [`concurrency`](EmitterBuilder::concurrency) sends at once, each retried through
+//!   retryable answers (429, 5xx, timeouts, transport errors) with capped, jittered backoff
+//!   until that moment's delivery deadline (default 10 minutes, counted from `emit`). Every
+//!   attempt of a moment carries the same `Idempotency-Key`, so a retry cannot record it
+//!   twice where the server honours the header.
+//!
+//! Every moment given to `emit` ends in exactly one place, counted by [`Emitter::stats`]:
+//! delivered (the server answered 2xx), failed (a non-retryable answer such as 400 or 410,
+//! or its deadline passed: the [`on_failure`](EmitterBuilder::on_failure) hook sees it), or
+//! dropped (the [`on_drop`](EmitterBuilder::on_drop) hook sees it, with a [`DropReason`]).
+//! Failures and drops are also traced (a `warn` at most once a second, each one at `debug`);
+//! the webhook token never appears.
+//!
+//! # Overload
+//!
+//! The queue is bounded ([`capacity`](EmitterBuilder::capacity), default 10,000). When it is
+//! full, [`Overflow`] decides: refuse the new moment ([`EmitError::QueueFull`], the default),
+//! drop the oldest queued one, or block the caller for a bounded time. Nothing grows without
+//! bound, and nothing is dropped without the hook and the counters knowing.
+//!
+//! # Shutdown
+//!
+//! [`Emitter::flush`] waits, up to a timeout, until every moment emitted before the call has
+//! settled. [`Emitter::shutdown`] refuses new moments, keeps sending until the queue is
+//! empty or its timeout passes, then gives up on the rest — each passed to `on_drop` as
+//! [`DropReason::Abandoned`] or [`DropReason::AbandonedInFlight`] — and stops the
+//! emitter's thread; its [`Report`] says how many were delivered, failed, dropped, and left
+//! unsent. Call it before your service exits. In async code, use
+//! [`flush_async`](Emitter::flush_async) and [`shutdown_async`](Emitter::shutdown_async),
+//! which do not block the executor. Dropping the last handle without a shutdown sends what
+//! it can for at most about 100 ms, then abandons the rest with a `warn` saying how many.
+//!
+//! # After `fork`
+//!
+//! A forked child does not inherit the emitter's threads: its copy of the emitter would
+//! queue moments nobody sends. Build a new emitter in the child (the Python `hotpot.Emitter`
+//! does this by itself) and forget the old one (`std::mem::forget`); dropping it in the
+//! child is safe too — it notices the fork and touches nothing the parent's threads owned.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use hotpot_client::{Client, Emitter, Moment, MomentType};
+//!
+//! let emitter = Emitter::new(Client::from_env()?)?;
+//! let moment = Moment::builder("Disk 91% full on db-1", MomentType::Alert).build()?;
+//! if let Err(e) = emitter.emit(moment) {
+//!     eprintln!("not queued: {e}");
+//! }
+//! // ... before exiting:
+//! let report = emitter.shutdown(Duration::from_secs(5));
+//! println!("{report}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod builder;
+mod queue;
+mod report;
+mod throttle;
+mod worker;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::runtime::{Handle, Runtime};
+
+pub use builder::{
+    DEFAULT_CAPACITY, DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_DEADLINE, EmitterBuilder, Overflow,
+};
+pub use report::{DropReason, EmitError, Report, Stats};
+
+use crate::{Client, Error, Moment, MomentBuilder};
+use queue::Shared;
+
+/// How long a dropped emitter keeps sending before it abandons what is left.
+const DROP_DRAIN: Duration = Duration::from_millis(75);
+
+/// How long shutdown waits, after its deadline, for the moments being sent to stop.
+const ABANDON_GRACE: Duration = Duration::from_millis(25);
+
+/// The emitter's runtime threads: one is plenty for a client whose work is waiting on the
+/// network, and leaves the other cores to the service.
+const RUNTIME_THREADS: usize = 1;
+
+/// Background delivery of moments: [`emit`](Emitter::emit) queues and returns at once; the
+/// emitter's own thread sends, retrying until each moment is delivered, fails for good, or
+/// is given up — and says which. See the [module documentation](crate::emitter) for when to use it.
+///
+/// Cheap to clone (clones share one queue and thread) and safe to share between threads and
+/// tasks. Dropping the last clone without [`shutdown`](Emitter::shutdown) gives the queue
+/// about 100 ms, then abandons the rest (and says so).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use hotpot_client::{Client, Emitter, Moment, MomentType, Overflow};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+/// let emitter = Emitter::builder(client)
+///     .overflow(Overflow::DropOldest)
+///     .on_drop(|moment, reason| eprintln!("hotpot: dropped {} ({reason})", moment.name()))
+///     .build()?;
+///
+/// emitter.emit(Moment::builder("Deploy 1234 rolled back", MomentType::NearMiss).build()?)?;
+/// emitter.emit_builder(Moment::builder("Disk 91% full on db-1", MomentType::Alert))?;
+/// println!("{}", emitter.stats());
+///
+/// let report = emitter.shutdown(Duration::from_secs(5));
+/// assert_eq!(report.delivered + report.failed + report.dropped + report.unsent(), report.emitted);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Emitter {
+    owner: Arc<Owner>,
+}
+
+/// The part of the emitter its handles share; dropping it shuts the emitter down.
+struct Owner {
+    shared: Arc<Shared>,
+    /// Taken out (and shut down) by the first shutdown.
+    runtime: Mutex<Option<Runtime>>,
+    handle: Handle,
+    /// The process that started the runtime: a forked child has none of its threads.
+    pid: u32,
+}
+
+impl Emitter {
+    /// A builder for the queue, overflow policy, concurrency, retries and hooks.
+    ///
+    /// ```
+    /// use hotpot_client::{Client, Emitter};
+    /// let client = Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// let emitter = Emitter::builder(client).capacity(1_000).concurrency(4).build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn builder(client: Client) -> EmitterBuilder {
+        EmitterBuilder::new(client)
+    }
+
+    /// An emitter with the default settings (see [`EmitterBuilder`]).
+    ///
+    /// ```
+    /// use hotpot_client::{Client, Emitter};
+    /// let emitter = Emitter::new(Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?)?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn new(client: Client) -> Result<Emitter, Error> {
+        EmitterBuilder::new(client).build()
+    }
+
+    fn start(shared: Shared, concurrency: usize) -> Result<Emitter, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(RUNTIME_THREADS)
+            .thread_name("hotpot-emitter")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start the emitter's runtime: {e}")))?;
+        let shared = Arc::new(shared);
+        for _ in 0..concurrency {
+            runtime.spawn(worker::run(Arc::clone(&shared)));
+        }
+        Ok(Emitter {
+            owner: Arc::new(Owner {
+                shared,
+                handle: runtime.handle().clone(),
+                runtime: Mutex::new(Some(runtime)),
+                pid: std::process::id(),
+            }),
+        })
+    }
+
+    /// Queues a moment for delivery and returns at once, never waiting on the network (with
+    /// [`Overflow::Block`], it may wait for room up to the configured timeout).
+    ///
+    /// Refuses the moment, handing it back, when the queue is full
+    /// ([`EmitError::QueueFull`]) or the emitter has shut down ([`EmitError::ShutDown`]);
+    /// either way it is counted as dropped and passed to the `on_drop` hook.
+    ///
+    /// ```
+    /// use hotpot_client::{Client, Emitter, Moment, MomentType};
+    /// let emitter = Emitter::new(Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?)?;
+    /// let moment = Moment::builder("Failed deploy with successful rollback", MomentType::NearMiss)
+    ///     .source("Deploybot")
+    ///     .build()?;
+    /// emitter.emit(moment)?;
+    /// assert_eq!(emitter.stats().emitted, 1);
+    /// # emitter.shutdown(std::time::Duration::ZERO);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn emit(&self, moment: Moment) -> Result<(), EmitError> {
+        self.owner.shared.enqueue(moment)
+    }
+
+    /// Builds the moment — checking every rule of contract §1 — and emits it. An invalid
+    /// moment is refused with [`EmitError::Invalid`], listing every problem; it is not
+    /// counted (it never was a moment).
+    ///
+    /// ```
+    /// use hotpot_client::{Client, EmitError, Emitter, Moment, MomentType};
+    /// let emitter = Emitter::new(Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?)?;
+    /// let err = emitter.emit_builder(Moment::builder("", MomentType::Alert)).unwrap_err();
+    /// assert!(matches!(err, EmitError::Invalid(ref v) if v.problems()[0].field == "name"));
+    /// assert_eq!(emitter.stats().emitted, 0);
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn emit_builder(&self, builder: MomentBuilder) -> Result<(), EmitError> {
+        self.emit(builder.build()?)
+    }
+
+    /// The counters, as one consistent snapshot: cheap enough to poll.
+    ///
+    /// ```
+    /// use hotpot_client::{Client, Emitter};
+    /// let emitter = Emitter::new(Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?)?;
+    /// let s = emitter.stats();
+    /// assert_eq!(s.emitted, s.queued + s.in_flight + s.delivered + s.failed + s.dropped);
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.owner.shared.stats()
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) has begun: `emit` refuses moments from then on.
+    ///
+    /// ```
+    /// # let emitter = hotpot_client::Emitter::new(hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?)?;
+    /// emitter.shutdown(std::time::Duration::ZERO);
+    /// assert!(emitter.is_shut_down());
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn is_shut_down(&self) -> bool {
+        self.owner.shared.is_closed()
+    }
+
+    /// Blocks until every moment emitted before the call has settled (delivered, failed or
+    /// dropped), or `timeout` passes; moments emitted meanwhile are not waited for. Returns
+    /// the counts as they are then; [`Report::timed_out`] tells whether it gave up waiting.
+    /// Nothing is abandoned: what is pending is still being sent.
+    ///
+    /// It does not need a runtime, but blocks the calling thread: in async code use
+    /// [`flush_async`](Self::flush_async).
+    ///
+    /// ```no_run
+    /// # fn demo(emitter: hotpot_client::Emitter) {
+    /// use std::time::Duration;
+    /// let report = emitter.flush(Duration::from_secs(2));
+    /// if report.timed_out {
+    ///     eprintln!("{} moments still pending", report.unsent());
+    /// }
+    /// # }
+    /// ```
+    pub fn flush(&self, timeout: Duration) -> Report {
+        let deadline = deadline_after(timeout);
+        let shared = &self.owner.shared;
+        let settled = shared.wait_settled(shared.mark(), deadline);
+        shared.flush_report(!settled)
+    }
+
+    /// [`flush`](Self::flush) without blocking: the wait runs on the emitter's own runtime,
+    /// so this future can be awaited on any executor.
+    ///
+    /// ```no_run
+    /// # async fn demo(emitter: hotpot_client::Emitter) {
+    /// let report = emitter.flush_async(std::time::Duration::from_secs(2)).await;
+    /// println!("{report}");
+    /// # }
+    /// ```
+    pub async fn flush_async(&self, timeout: Duration) -> Report {
+        let deadline = deadline_after(timeout);
+        let shared = &self.owner.shared;
+        let settled = self.owner.wait_async(shared.mark(), deadline).await;
+        shared.flush_report(!settled)
+    }
+
+    /// Stops accepting moments, keeps sending until everything queued has settled or
+    /// `timeout` passes, then gives up on the rest — each passed to the `on_drop` hook as
+    /// [`DropReason::Abandoned`] (never sent) or [`DropReason::AbandonedInFlight`] (being
+    /// sent; the server may have it) — and stops the emitter's thread. Returns within about
+    /// `timeout` + 25 ms (plus the time the hooks take).
+    ///
+    /// The report counts the abandoned moments as `still_queued` and `in_flight`; none is
+    /// counted as delivered unless the server answered 2xx. Calling it again returns the
+    /// same counts at once. Blocks the calling thread: in async code use
+    /// [`shutdown_async`](Self::shutdown_async).
+    ///
+    /// ```no_run
+    /// # fn demo(emitter: hotpot_client::Emitter) {
+    /// use std::time::Duration;
+    /// let report = emitter.shutdown(Duration::from_secs(5));
+    /// if report.unsent() > 0 {
+    ///     eprintln!("hotpot: {} moments not delivered: {report}", report.unsent());
+    /// }
+    /// # }
+    /// ```
+    pub fn shutdown(&self, timeout: Duration) -> Report {
+        self.owner.shutdown(timeout)
+    }
+
+    /// [`shutdown`](Self::shutdown) without blocking the executor.
+    ///
+    /// ```no_run
+    /// # async fn demo(emitter: hotpot_client::Emitter) {
+    /// let report = emitter.shutdown_async(std::time::Duration::from_secs(5)).await;
+    /// println!("{report}");
+    /// # }
+    /// ```
+    pub async fn shutdown_async(&self, timeout: Duration) -> Report {
+        let deadline = deadline_after(timeout);
+        let shared = &self.owner.shared;
+        let drained = self.owner.wait_async(shared.close(), deadline).await;
+        let (queued, in_flight) = shared.abandon();
+        if in_flight > 0 {
+            self.owner
+                .wait_async(u64::MAX, deadline_after(ABANDON_GRACE))
+                .await;
+        }
+        self.owner.finish(queued, !drained)
+    }
+}
+
+impl Owner {
+    fn shutdown(&self, timeout: Duration) -> Report {
+        let deadline = deadline_after(timeout);
+        let shared = &self.shared;
+        let drained = shared.wait_settled(shared.close(), deadline);
+        let (queued, in_flight) = shared.abandon();
+        if in_flight > 0 {
+            shared.wait_settled(u64::MAX, deadline_after(ABANDON_GRACE));
+        }
+        self.finish(queued, !drained)
+    }
+
+    /// The end of a shutdown, once the queue is taken out and the in-flight sends had their
+    /// grace period: reports what was abandoned and stops the runtime.
+    fn finish(&self, queued: Vec<queue::Entry>, timed_out: bool) -> Report {
+        let shared = &self.shared;
+        shared.write_off_in_flight();
+        for entry in &queued {
+            shared.report_drop(&entry.moment, DropReason::Abandoned);
+        }
+        let report = shared.shutdown_report(timed_out);
+        let runtime = self
+            .runtime
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(runtime) = runtime {
+            // Never blocks, so it is safe inside an async context; the moments still being
+            // sent were counted above, and report themselves as they stop.
+            runtime.shutdown_background();
+        }
+        if timed_out && report.unsent() > 0 {
+            tracing::warn!(
+                still_queued = queued.len(),
+                in_flight = report.in_flight,
+                "hotpot emitter shut down before delivering every moment: abandoned {} queued \
+                 and {} in-flight moments ({report})",
+                queued.len(),
+                report.in_flight,
+            );
+        }
+        report
+    }
+
+    /// Waits on the emitter's runtime until everything before `mark` has settled or
+    /// `deadline` passes, without blocking the caller's executor.
+    async fn wait_async(&self, mark: u64, deadline: Instant) -> bool {
+        let shared = Arc::clone(&self.shared);
+        let wait = self
+            .handle
+            .spawn(async move { shared.wait_settled_async(mark, deadline).await });
+        match wait.await {
+            Ok(settled) => settled,
+            // The runtime has shut down: nothing moves any more.
+            Err(_) => self.shared.settled_before(mark),
+        }
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let runtime = self
+            .runtime
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if runtime.is_none() {
+            return; // already shut down
+        }
+        if std::process::id() != self.pid {
+            // A forked child: the runtime's threads exist only in the parent, and the
+            // queue's lock may have been held by one of them at the fork. Touch nothing.
+            std::mem::forget(runtime.take());
+            return;
+        }
+        self.shutdown(DROP_DRAIN);
+    }
+}
+
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    // A timeout too large to represent means "no deadline": a century will do.
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+impl fmt::Debug for Emitter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.owner.shared;
+        f.debug_struct("Emitter")
+            .field("client", &shared.client)
+            .field("stats", &shared.stats())
+            .finish_non_exhaustive()
+    }
+}

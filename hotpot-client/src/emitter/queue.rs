@@ -1,0 +1,511 @@
+//! [`Shared`]: the bounded queue that `emit` fills and the sending tasks drain, and every
+//! count, under one lock — so a snapshot of the counts always adds up.
+//!
+//! Each queued moment gets a sequence number; the queue holds them in order, and the
+//! numbers of the moments being sent are kept in `in_flight`. "Everything emitted before
+//! mark `m` has settled" is then: no queued or in-flight number below `m`.
+
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use tokio::sync::{Notify, watch};
+
+use super::throttle::Throttle;
+use crate::{Client, DropReason, EmitError, Error, Moment, Overflow, Report, RetryPolicy, Stats};
+
+pub(super) type FailureHook = Box<dyn Fn(&Moment, &Error) + Send + Sync>;
+pub(super) type DropHook = Box<dyn Fn(&Moment, DropReason) + Send + Sync>;
+
+/// The user's callbacks.
+pub(super) struct Hooks {
+    pub(super) on_failure: Option<FailureHook>,
+    pub(super) on_drop: Option<DropHook>,
+}
+
+/// A queued moment.
+pub(super) struct Entry {
+    pub(super) seq: u64,
+    pub(super) moment: Moment,
+    pub(super) emitted_at: Instant,
+}
+
+/// How one send ended.
+pub(super) enum Outcome {
+    /// Answered 2xx.
+    Delivered,
+    /// A non-retryable answer, or the delivery deadline passed.
+    Failed(Error),
+    /// Shutdown gave up on it mid-send.
+    Abandoned,
+}
+
+/// What the sending tasks and the emitter's handles share.
+pub(super) struct Shared {
+    pub(super) client: Client,
+    pub(super) policy: RetryPolicy,
+    capacity: usize,
+    overflow: Overflow,
+    hooks: Hooks,
+    state: Mutex<State>,
+    /// Wakes an idle sending task: a moment is waiting.
+    work: Notify,
+    /// Wakes emitters blocked by [`Overflow::Block`]: there is room, or shutdown began.
+    room: Condvar,
+    /// Wakes blocking `flush`/`shutdown` calls: something settled.
+    settled: Condvar,
+    /// Wakes async `flush`/`shutdown` waits: something settled.
+    settled_async: Notify,
+    /// `flush`/`shutdown` calls waiting; settling wakes them only when there are some.
+    waiters: AtomicUsize,
+    /// Becomes `true` when shutdown gives up on the moments being sent.
+    cancel: watch::Sender<bool>,
+    /// Retries made; outside the lock, as they are counted from within a send.
+    pub(super) retried: AtomicU64,
+    started: Instant,
+    drop_warnings: Throttle,
+    failure_warnings: Throttle,
+}
+
+struct State {
+    queue: VecDeque<Entry>,
+    /// Sequence numbers of the moments being sent (at most `concurrency` of them).
+    in_flight: Vec<u64>,
+    next_seq: u64,
+    /// `emit` refuses moments.
+    closed: bool,
+    /// The sending tasks take no more moments.
+    stopped: bool,
+    /// Emitters waiting for room.
+    blocked: usize,
+    emitted: u64,
+    delivered: u64,
+    failed: u64,
+    dropped: u64,
+    /// Of `dropped`: given up by shutdown, from the queue and mid-send.
+    abandoned_queued: u64,
+    abandoned_in_flight: u64,
+}
+
+impl State {
+    /// Whether every moment numbered below `mark` has settled.
+    fn settled_before(&self, mark: u64) -> bool {
+        self.queue.front().is_none_or(|e| e.seq >= mark)
+            && self.in_flight.iter().all(|&s| s >= mark)
+    }
+
+    fn stats(&self, retried: u64) -> Stats {
+        Stats {
+            emitted: self.emitted,
+            queued: self.queue.len() as u64,
+            in_flight: self.in_flight.len() as u64,
+            delivered: self.delivered,
+            failed: self.failed,
+            dropped: self.dropped,
+            retried,
+        }
+    }
+}
+
+impl Shared {
+    pub(super) fn new(
+        client: Client,
+        policy: RetryPolicy,
+        capacity: usize,
+        overflow: Overflow,
+        hooks: Hooks,
+    ) -> Shared {
+        Shared {
+            client,
+            policy,
+            capacity,
+            overflow,
+            hooks,
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                in_flight: Vec::new(),
+                next_seq: 0,
+                closed: false,
+                stopped: false,
+                blocked: 0,
+                emitted: 0,
+                delivered: 0,
+                failed: 0,
+                dropped: 0,
+                abandoned_queued: 0,
+                abandoned_in_flight: 0,
+            }),
+            work: Notify::new(),
+            room: Condvar::new(),
+            settled: Condvar::new(),
+            settled_async: Notify::new(),
+            waiters: AtomicUsize::new(0),
+            cancel: watch::Sender::new(false),
+            retried: AtomicU64::new(0),
+            started: Instant::now(),
+            drop_warnings: Throttle::new(),
+            failure_warnings: Throttle::new(),
+        }
+    }
+
+    /// The state, even if a panic elsewhere poisoned the lock: every update under it is a
+    /// few plain assignments, so it is never left half-done.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    // --- emit -------------------------------------------------------------------------
+
+    /// Queues a moment, or refuses it (counted and reported as dropped).
+    pub(super) fn enqueue(&self, moment: Moment) -> Result<(), EmitError> {
+        let emitted_at = Instant::now();
+        let mut state = self.lock();
+        state.emitted += 1;
+        let mut displaced = None;
+        if !state.closed && state.queue.len() >= self.capacity {
+            match self.overflow {
+                Overflow::DropNewest => {}
+                Overflow::DropOldest => {
+                    displaced = state.queue.pop_front();
+                    state.dropped += 1;
+                    self.wake_waiters();
+                }
+                Overflow::Block(timeout) => state = self.wait_for_room(state, emitted_at + timeout),
+            }
+        }
+        if state.closed || state.queue.len() >= self.capacity {
+            let error = if state.closed {
+                EmitError::ShutDown(moment)
+            } else {
+                EmitError::QueueFull(moment)
+            };
+            state.dropped += 1;
+            drop(state);
+            if let (Some(reason), Some(moment)) = (error.drop_reason(), error_moment(&error)) {
+                self.report_drop(moment, reason);
+            }
+            return Err(error);
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        let was_empty = state.queue.is_empty();
+        state.queue.push_back(Entry {
+            seq,
+            moment,
+            emitted_at,
+        });
+        drop(state);
+        if was_empty {
+            // A sending task may be idle; when the queue was not empty, none is (each takes
+            // the next moment before it waits) or another wake is already on its way.
+            self.work.notify_one();
+        }
+        if let Some(entry) = displaced {
+            self.report_drop(&entry.moment, DropReason::Displaced);
+        }
+        Ok(())
+    }
+
+    /// Waits until the queue has room, shutdown begins or `deadline` passes.
+    fn wait_for_room<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        deadline: Instant,
+    ) -> MutexGuard<'a, State> {
+        state.blocked += 1;
+        while !state.closed && state.queue.len() >= self.capacity {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                break;
+            }
+            state = self
+                .room
+                .wait_timeout(state, remaining)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        state.blocked -= 1;
+        state
+    }
+
+    // --- the sending tasks --------------------------------------------------------------
+
+    /// The next moment to send, once there is one (never, after shutdown gave up).
+    pub(super) async fn next(&self) -> Entry {
+        loop {
+            // `notify_one` leaves a permit when no task is waiting, so a moment queued
+            // between `pop` and the wait is not missed.
+            let notified = self.work.notified();
+            if let Some(entry) = self.pop() {
+                return entry;
+            }
+            notified.await;
+        }
+    }
+
+    fn pop(&self) -> Option<Entry> {
+        let mut state = self.lock();
+        if state.stopped {
+            return None;
+        }
+        let entry = state.queue.pop_front()?;
+        state.in_flight.push(entry.seq);
+        let more = !state.queue.is_empty();
+        if state.blocked > 0 {
+            self.room.notify_one();
+        }
+        drop(state);
+        if more {
+            // Pass the wake on, so that idle tasks start one after the other.
+            self.work.notify_one();
+        }
+        Some(entry)
+    }
+
+    /// Counts how a send ended, then traces it and calls the hook.
+    pub(super) fn settle(&self, entry: Entry, outcome: Outcome) {
+        let counted = {
+            let mut state = self.lock();
+            let position = state.in_flight.iter().position(|&s| s == entry.seq);
+            if let Some(i) = position {
+                state.in_flight.swap_remove(i);
+                match &outcome {
+                    Outcome::Delivered => state.delivered += 1,
+                    Outcome::Failed(_) => state.failed += 1,
+                    Outcome::Abandoned => {
+                        state.dropped += 1;
+                        state.abandoned_in_flight += 1;
+                    }
+                }
+                self.wake_waiters();
+            }
+            position.is_some()
+        };
+        match outcome {
+            // Shutdown already counted this moment as abandoned mid-send (it took longer
+            // than the grace period to stop): whatever happened since, it stays a drop.
+            _ if !counted => self.report_drop(&entry.moment, DropReason::AbandonedInFlight),
+            Outcome::Delivered => {
+                tracing::trace!(
+                    moment = entry.moment.name(),
+                    "hotpot emitter delivered a moment"
+                );
+            }
+            Outcome::Failed(error) => self.report_failure(&entry.moment, &error),
+            Outcome::Abandoned => self.report_drop(&entry.moment, DropReason::AbandonedInFlight),
+        }
+    }
+
+    /// The signal that shutdown has given up on the moments being sent.
+    pub(super) fn cancel_signal(&self) -> watch::Receiver<bool> {
+        self.cancel.subscribe()
+    }
+
+    // --- flush and shutdown -------------------------------------------------------------
+
+    /// A mark that settles once every moment emitted so far has.
+    pub(super) fn mark(&self) -> u64 {
+        self.lock().next_seq
+    }
+
+    /// Refuses further moments; returns the mark of everything queued.
+    pub(super) fn close(&self) -> u64 {
+        let mut state = self.lock();
+        state.closed = true;
+        self.room.notify_all();
+        state.next_seq
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// Whether everything before `mark` has settled.
+    pub(super) fn settled_before(&self, mark: u64) -> bool {
+        self.lock().settled_before(mark)
+    }
+
+    /// Blocks until everything before `mark` has settled (`true`) or `deadline` passes.
+    pub(super) fn wait_settled(&self, mark: u64, deadline: Instant) -> bool {
+        let mut state = self.lock();
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let settled = loop {
+            if state.settled_before(mark) {
+                break true;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                break false;
+            }
+            state = self
+                .settled
+                .wait_timeout(state, remaining)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        };
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        settled
+    }
+
+    /// [`wait_settled`](Self::wait_settled) for async code; runs on the emitter's runtime.
+    pub(super) async fn wait_settled_async(&self, mark: u64, deadline: Instant) -> bool {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiters);
+        let deadline = tokio::time::Instant::from_std(deadline);
+        loop {
+            let notified = self.settled_async.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a settle right after it still wakes us.
+            notified.as_mut().enable();
+            if self.settled_before(mark) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.settled_before(mark);
+            }
+        }
+    }
+
+    /// Wakes the `flush`/`shutdown` calls waiting, if any. Called with the lock held, so a
+    /// waiter that checked the state before this change is already waiting.
+    fn wake_waiters(&self) {
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.settled.notify_all();
+            self.settled_async.notify_waiters();
+        }
+    }
+
+    /// Shutdown's deadline passed: stops the sending tasks from taking moments, takes the
+    /// queue out (counted as abandoned; the caller reports each) and tells the moments
+    /// being sent to give up. Returns the queue and how many were in flight.
+    pub(super) fn abandon(&self) -> (Vec<Entry>, usize) {
+        let mut state = self.lock();
+        state.closed = true;
+        state.stopped = true;
+        let queued: Vec<Entry> = state.queue.drain(..).collect();
+        state.dropped += queued.len() as u64;
+        state.abandoned_queued += queued.len() as u64;
+        let in_flight = state.in_flight.len();
+        self.room.notify_all();
+        self.wake_waiters();
+        drop(state);
+        self.cancel.send_replace(true);
+        (queued, in_flight)
+    }
+
+    /// Counts the moments still in flight after the grace period as abandoned; their
+    /// tasks report them to the hook when they stop. Returns how many there were.
+    pub(super) fn write_off_in_flight(&self) -> u64 {
+        let mut state = self.lock();
+        let n = state.in_flight.len() as u64;
+        state.in_flight.clear();
+        state.dropped += n;
+        state.abandoned_in_flight += n;
+        self.wake_waiters();
+        n
+    }
+
+    pub(super) fn stats(&self) -> Stats {
+        let retried = self.retried.load(Ordering::Relaxed);
+        self.lock().stats(retried)
+    }
+
+    /// The report of `flush`: pending moments as they are now.
+    pub(super) fn flush_report(&self, timed_out: bool) -> Report {
+        let s = self.stats();
+        Report {
+            emitted: s.emitted,
+            delivered: s.delivered,
+            failed: s.failed,
+            dropped: s.dropped,
+            still_queued: s.queued,
+            in_flight: s.in_flight,
+            retried: s.retried,
+            timed_out,
+        }
+    }
+
+    /// The report of `shutdown`: the moments it abandoned, as still queued and in flight.
+    pub(super) fn shutdown_report(&self, timed_out: bool) -> Report {
+        let retried = self.retried.load(Ordering::Relaxed);
+        let state = self.lock();
+        Report {
+            emitted: state.emitted,
+            delivered: state.delivered,
+            failed: state.failed,
+            dropped: state.dropped - state.abandoned_queued - state.abandoned_in_flight,
+            still_queued: state.abandoned_queued + state.queue.len() as u64,
+            in_flight: state.abandoned_in_flight + state.in_flight.len() as u64,
+            retried,
+            timed_out,
+        }
+    }
+
+    // --- telling the user ---------------------------------------------------------------
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Traces a drop (a warning at most once a second) and calls the hook.
+    pub(super) fn report_drop(&self, moment: &Moment, reason: DropReason) {
+        tracing::debug!(moment = moment.name(), %reason, "hotpot emitter dropped a moment");
+        // Abandoned moments are summed up in one warning by shutdown itself.
+        let abandoned = matches!(
+            reason,
+            DropReason::Abandoned | DropReason::AbandonedInFlight
+        );
+        if !abandoned {
+            if let Some(held_back) = self.drop_warnings.allow(self.now_ms()) {
+                tracing::warn!(
+                    moment = moment.name(),
+                    %reason,
+                    more_since_last_warning = held_back,
+                    "hotpot emitter dropped a moment"
+                );
+            }
+        }
+        if let Some(hook) = &self.hooks.on_drop {
+            if catch_unwind(AssertUnwindSafe(|| hook(moment, reason))).is_err() {
+                tracing::error!("the hotpot emitter's on_drop hook panicked");
+            }
+        }
+    }
+
+    /// Traces a failure (a warning at most once a second) and calls the hook.
+    fn report_failure(&self, moment: &Moment, error: &Error) {
+        tracing::debug!(moment = moment.name(), %error, "hotpot emitter failed to deliver a moment");
+        if let Some(held_back) = self.failure_warnings.allow(self.now_ms()) {
+            tracing::warn!(
+                moment = moment.name(),
+                %error,
+                more_since_last_warning = held_back,
+                "hotpot emitter failed to deliver a moment"
+            );
+        }
+        if let Some(hook) = &self.hooks.on_failure {
+            if catch_unwind(AssertUnwindSafe(|| hook(moment, error))).is_err() {
+                tracing::error!("the hotpot emitter's on_failure hook panicked");
+            }
+        }
+    }
+}
+
+/// The moment inside a refusal.
+fn error_moment(error: &EmitError) -> Option<&Moment> {
+    match error {
+        EmitError::QueueFull(m) | EmitError::ShutDown(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// Counts an async waiter for as long as it waits, even if its future is dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,283 @@
+//! What the emitter tells its caller: [`EmitError`] when `emit` refuses a moment,
+//! [`DropReason`] for each moment it gives up, [`Stats`] at any time and a [`Report`] at the
+//! end of `flush` and `shutdown`.
+
+use std::fmt;
+
+use crate::{Moment, ValidationError};
+
+/// Why [`Emitter::emit`](crate::Emitter::emit) refused a moment. The refused moment is
+/// handed back (except an invalid one, which never became a [`Moment`]).
+///
+/// ```
+/// use hotpot_client::{Client, EmitError, Emitter, Moment, MomentType};
+/// # fn demo(emitter: &Emitter, moment: Moment) {
+/// match emitter.emit(moment) {
+///     Ok(()) => {}
+///     Err(EmitError::QueueFull(moment)) => eprintln!("overloaded, not sent: {}", moment.name()),
+///     Err(e) => eprintln!("not sent: {e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmitError {
+    /// The moment breaks a rule of contract §1 (from
+    /// [`Emitter::emit_builder`](crate::Emitter::emit_builder)); nothing was queued.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+
+    /// The queue was full: with [`Overflow::DropNewest`](crate::Overflow::DropNewest) at
+    /// once, with [`Overflow::Block`](crate::Overflow::Block) after its timeout. Counted as
+    /// dropped ([`DropReason::QueueFull`]).
+    #[error("the emitter's queue is full: moment {:?} not queued", .0.name())]
+    QueueFull(Moment),
+
+    /// The emitter has shut down (or is shutting down). Counted as dropped
+    /// ([`DropReason::ShutDown`]).
+    #[error("the emitter has shut down: moment {:?} not queued", .0.name())]
+    ShutDown(Moment),
+}
+
+impl EmitError {
+    /// The refused moment, to keep or send another way; `None` for an invalid one.
+    ///
+    /// ```
+    /// # fn demo(emitter: &hotpot_client::Emitter, moment: hotpot_client::Moment) {
+    /// if let Err(e) = emitter.emit(moment) {
+    ///     if let Some(moment) = e.into_moment() {
+    ///         eprintln!("kept aside: {}", moment.to_json());
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn into_moment(self) -> Option<Moment> {
+        match self {
+            EmitError::Invalid(_) => None,
+            EmitError::QueueFull(m) | EmitError::ShutDown(m) => Some(m),
+        }
+    }
+
+    /// The reason the moment counts as dropped, `None` for an invalid one (never counted).
+    ///
+    /// ```
+    /// use hotpot_client::{DropReason, EmitError, Moment, MomentType};
+    /// let moment = Moment::builder("Disk full", MomentType::Alert).build()?;
+    /// assert_eq!(EmitError::QueueFull(moment).drop_reason(), Some(DropReason::QueueFull));
+    /// # Ok::<(), hotpot_client::ValidationError>(())
+    /// ```
+    pub fn drop_reason(&self) -> Option<DropReason> {
+        match self {
+            EmitError::Invalid(_) => None,
+            EmitError::QueueFull(_) => Some(DropReason::QueueFull),
+            EmitError::ShutDown(_) => Some(DropReason::ShutDown),
+        }
+    }
+}
+
+/// Why the emitter gave a moment up without an answer from the server. Each drop is passed
+/// to the [`on_drop`](crate::EmitterBuilder::on_drop) hook, counted in [`Stats::dropped`]
+/// and traced.
+///
+/// ```
+/// use hotpot_client::DropReason;
+/// assert_eq!(DropReason::QueueFull.as_str(), "queue_full");
+/// assert_eq!(DropReason::AbandonedInFlight.to_string(), "abandoned_in_flight");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// `emit` found the queue full ([`Overflow::DropNewest`](crate::Overflow::DropNewest),
+    /// or [`Overflow::Block`](crate::Overflow::Block) after its timeout).
+    QueueFull,
+    /// Removed from the queue, unsent, to make room for a newer moment
+    /// ([`Overflow::DropOldest`](crate::Overflow::DropOldest)).
+    Displaced,
+    /// Emitted after shutdown began.
+    ShutDown,
+    /// Still queued, never sent, when shutdown (or drop) reached its deadline.
+    Abandoned,
+    /// Being sent when shutdown reached its deadline: the server may or may not have
+    /// received it. Never counted as delivered.
+    AbandonedInFlight,
+}
+
+impl DropReason {
+    /// A stable snake_case name (`queue_full`, `displaced`, `shut_down`, `abandoned`,
+    /// `abandoned_in_flight`), for logs and the Python layer.
+    ///
+    /// ```
+    /// assert_eq!(hotpot_client::DropReason::Displaced.as_str(), "displaced");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::QueueFull => "queue_full",
+            DropReason::Displaced => "displaced",
+            DropReason::ShutDown => "shut_down",
+            DropReason::Abandoned => "abandoned",
+            DropReason::AbandonedInFlight => "abandoned_in_flight",
+        }
+    }
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The emitter's counters, as one consistent snapshot ([`Emitter::stats`](crate::Emitter::stats)).
+///
+/// Every valid moment handed to `emit` is in exactly one of `queued`, `in_flight`,
+/// `delivered`, `failed` and `dropped`, so at every moment
+/// `emitted == queued + in_flight + delivered + failed + dropped`.
+///
+/// ```
+/// # fn demo(emitter: &hotpot_client::Emitter) {
+/// let s = emitter.stats();
+/// assert_eq!(s.emitted, s.queued + s.in_flight + s.delivered + s.failed + s.dropped);
+/// println!("{s}");
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Valid moments handed to `emit` since the emitter was built, refused ones included.
+    pub emitted: u64,
+    /// Waiting in the queue.
+    pub queued: u64,
+    /// Being sent (an attempt under way, or waiting to retry).
+    pub in_flight: u64,
+    /// Answered 2xx by the server.
+    pub delivered: u64,
+    /// Given up after a non-retryable answer, or when their delivery deadline passed; each
+    /// was passed to the [`on_failure`](crate::EmitterBuilder::on_failure) hook.
+    pub failed: u64,
+    /// Given up without an answer (see [`DropReason`]); each was passed to the
+    /// [`on_drop`](crate::EmitterBuilder::on_drop) hook.
+    pub dropped: u64,
+    /// Retries made (attempts after a moment's first), delivered or not.
+    pub retried: u64,
+}
+
+impl Stats {
+    /// Queued or in flight: emitted, not yet settled.
+    ///
+    /// ```
+    /// # fn demo(emitter: &hotpot_client::Emitter) {
+    /// println!("{} moments pending", emitter.stats().pending());
+    /// # }
+    /// ```
+    pub fn pending(&self) -> u64 {
+        self.queued + self.in_flight
+    }
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "emitted {}, queued {}, in flight {}, delivered {}, failed {}, dropped {}, retried {}",
+            self.emitted,
+            self.queued,
+            self.in_flight,
+            self.delivered,
+            self.failed,
+            self.dropped,
+            self.retried
+        )
+    }
+}
+
+/// What [`Emitter::flush`](crate::Emitter::flush) and
+/// [`Emitter::shutdown`](crate::Emitter::shutdown) found when they returned; counts since the
+/// emitter was built.
+///
+/// The counts add up: `emitted == delivered + failed + dropped + still_queued + in_flight`.
+///
+/// - After `flush`, `still_queued` and `in_flight` are moments not settled yet (when the
+///   timeout passed, or emitted after the call began); they are still being delivered.
+/// - After `shutdown`, they are the moments it gave up when its deadline passed: each was
+///   passed to the `on_drop` hook ([`DropReason::Abandoned`] or
+///   [`DropReason::AbandonedInFlight`]), and from then on [`Stats`] counts them as dropped.
+///   `dropped` here holds the other drops only.
+///
+/// ```
+/// # fn demo(emitter: &hotpot_client::Emitter) {
+/// use std::time::Duration;
+/// let report = emitter.shutdown(Duration::from_secs(5));
+/// if !report.is_complete() {
+///     eprintln!("gave up {} moments: {report}", report.unsent());
+/// }
+/// assert_eq!(
+///     report.emitted,
+///     report.delivered + report.failed + report.dropped + report.still_queued + report.in_flight
+/// );
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Report {
+    /// Valid moments handed to `emit`, refused ones included.
+    pub emitted: u64,
+    /// Answered 2xx by the server.
+    pub delivered: u64,
+    /// Given up after a non-retryable answer or at their delivery deadline.
+    pub failed: u64,
+    /// Given up without an answer, before this call's deadline (see [`DropReason`]).
+    pub dropped: u64,
+    /// In the queue, never sent: pending after `flush`, abandoned by `shutdown`.
+    pub still_queued: u64,
+    /// Being sent: pending after `flush`, abandoned mid-send by `shutdown` (the server may
+    /// have received them; none is counted as delivered).
+    pub in_flight: u64,
+    /// Retries made.
+    pub retried: u64,
+    /// Whether the timeout passed before every moment the call waited for had settled.
+    pub timed_out: bool,
+}
+
+impl Report {
+    /// Whether every moment the call waited for settled in time (`!timed_out`).
+    ///
+    /// ```
+    /// # fn demo(emitter: &hotpot_client::Emitter) {
+    /// if !emitter.flush(std::time::Duration::from_secs(1)).is_complete() {
+    ///     eprintln!("Hotpot is slow: moments still pending");
+    /// }
+    /// # }
+    /// ```
+    pub fn is_complete(&self) -> bool {
+        !self.timed_out
+    }
+
+    /// `still_queued + in_flight`.
+    ///
+    /// ```
+    /// # fn demo(emitter: &hotpot_client::Emitter) {
+    /// let report = emitter.shutdown(std::time::Duration::from_secs(1));
+    /// println!("{} moments were not delivered in time", report.unsent());
+    /// # }
+    /// ```
+    pub fn unsent(&self) -> u64 {
+        self.still_queued + self.in_flight
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "emitted {}, delivered {}, failed {}, dropped {}, still queued {}, in flight {}, \
+             retried {}{}",
+            self.emitted,
+            self.delivered,
+            self.failed,
+            self.dropped,
+            self.still_queued,
+            self.in_flight,
+            self.retried,
+            if self.timed_out { " (timed out)" } else { "" }
+        )
+    }
+}

@@ -1,0 +1,94 @@
+//! The sending tasks: each takes the next moment from the queue and sends it through
+//! `Client::send_with`'s retry loop, with one `Idempotency-Key` for all its attempts, until
+//! it is delivered, fails for good or shutdown gives up on it.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::watch;
+
+use super::queue::{Entry, Outcome, Shared};
+use crate::Error;
+use crate::client::new_idempotency_key;
+
+/// One sending task; the emitter runs `concurrency` of them. Never returns: the runtime's
+/// shutdown ends it.
+pub(super) async fn run(shared: Arc<Shared>) {
+    let mut cancel = shared.cancel_signal();
+    loop {
+        let entry = shared.next().await;
+        let flight = InFlight {
+            shared: &shared,
+            entry: Some(entry),
+        };
+        let outcome = deliver(&shared, flight.entry(), &mut cancel).await;
+        flight.land(outcome);
+    }
+}
+
+/// Sends one moment until it settles.
+async fn deliver(shared: &Shared, entry: &Entry, cancel: &mut watch::Receiver<bool>) -> Outcome {
+    // The deadline counts from `emit`: time spent queued is part of it.
+    let waited = entry.emitted_at.elapsed();
+    let remaining = shared.policy.get_deadline().saturating_sub(waited);
+    if remaining.is_zero() {
+        return Outcome::Failed(Error::Timeout {
+            elapsed: waited,
+            source: None,
+        });
+    }
+    let policy = shared.policy.clone().deadline(remaining);
+    // Made here rather than in `emit` (it reads the OS's random source), once per moment:
+    // every attempt below carries it.
+    let key = new_idempotency_key();
+    let count_retry = || {
+        shared.retried.fetch_add(1, Ordering::Relaxed);
+    };
+    let send = shared
+        .client
+        .send_observed(&entry.moment, &key, &policy, &count_retry);
+    tokio::select! {
+        biased;
+        () = cancelled(cancel) => Outcome::Abandoned,
+        result = send => match result {
+            Ok(_) => Outcome::Delivered,
+            Err(error) => Outcome::Failed(error),
+        },
+    }
+}
+
+/// Resolves once shutdown gives up on the moments being sent.
+async fn cancelled(cancel: &mut watch::Receiver<bool>) {
+    // An error means the sender is gone with the emitter: give up too.
+    let _ = cancel.wait_for(|&stop| stop).await;
+}
+
+/// A moment being sent. If the task is dropped before the moment settles (the runtime shut
+/// down first), it is reported as abandoned rather than lost without a word.
+struct InFlight<'a> {
+    shared: &'a Shared,
+    entry: Option<Entry>,
+}
+
+impl InFlight<'_> {
+    fn entry(&self) -> &Entry {
+        // Only `land` and `drop` take the entry out, and both consume the guard.
+        self.entry
+            .as_ref()
+            .expect("an in-flight entry until it lands")
+    }
+
+    fn land(mut self, outcome: Outcome) {
+        if let Some(entry) = self.entry.take() {
+            self.shared.settle(entry, outcome);
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take() {
+            self.shared.settle(entry, Outcome::Abandoned);
+        }
+    }
+}
