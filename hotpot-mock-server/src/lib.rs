@@ -1,2 +1,87 @@
-//! placeholder
+//! # hotpot-mock-server
+//!
+//! A faithful, stateful mock of Hotpot's moment webhooks (contract §3, §4, §6, §7), to test
+//! code that sends moments without touching the real service: in-process from Rust (and,
+//! through the Python package, from pytest), or as the standalone binary
+//! `hotpot-mock-server` for any other language.
+//!
+//! ```
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use hotpot_client::{Client, Moment, MomentType};
+//! use hotpot_mock_server::{EventStatus, Fault, MockServer};
+//!
+//! let server = MockServer::start().await?;            // 127.0.0.1, a free port
+//! let client = Client::new(server.webhook_url().as_str())?;
+//!
+//! server.fail_next(Fault::status(503))?;               // the client retries through it
+//! client.send(&Moment::builder("Disk full", MomentType::Alert).build()?).await?;
+//!
+//! let moments = server.wait_for_moments(1, Duration::from_secs(5)).await?;
+//! assert_eq!(moments[0].name, "Disk full");
+//! assert_eq!(server.events()[0].status, EventStatus::Success);
+//! # Ok(()) }
+//! ```
+//!
+//! ## What it does
+//!
+//! - **Ingest** (`POST /moment/{token}` and `/moment/{token}/{integration}`): every row of the
+//!   §3 status table with its exact body, `Idempotency-Key` replay for 24 hours, an optional
+//!   per-webhook rate limit, strict mode (422). Every request to a live webhook becomes an
+//!   [`Event`]; a payload that passes §1 — checked only by
+//!   [`hotpot_client::parse_lenient`], never a copy of the rules — also becomes a
+//!   [`RecordedMoment`].
+//! - **Request status** (`GET /request/{id}/status`, §4) with `Authorization: Bearer`
+//!   [`DEFAULT_API_KEY`] (or the key given to the builder).
+//! - **The admin API** under `/_mock` (§7): webhooks, events and moments with filters and a
+//!   long-poll, retry, faults, the clock, reset — the same operations as [`MockServer`]'s
+//!   methods. Its OpenAPI description is [`OPENAPI_JSON`], served at `/_mock/openapi.json`.
+//! - **An HTML Events view** at `/`.
+//!
+//! ## Layout
+//!
+//! Like mini-redis, one module per concern, with the state in the middle:
+//!
+//! | module | holds |
+//! |---|---|
+//! | `server` | [`MockServer`] and [`MockServerBuilder`]: binding, spawning, the library API |
+//! | `serve` | the accept loop and connections (hyper HTTP/1.1), request logs, bounded graceful shutdown |
+//! | `http` | the axum routes: `ingest` (the hot path), `status`, `admin`, `page` (HTML), `reply` (pre-rendered bodies), `input` (admin input checks) |
+//! | `state` | `Shared`: one `std::sync::Mutex` never held across an `.await`, and a `Notify` for waits; the clock, idempotency store and rate buckets |
+//! | `model` | the public records: [`Event`], [`RecordedMoment`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
+//! | `fault` | [`Fault`] |
+//! | `error` | [`Error`], [`WaitTimeout`] |
+//!
+//! The webhook token is a secret (contract §2): logs, `Debug` output and error bodies show at
+//! most its first 4 characters (`845b…`). Only [`MockServer::webhook_url`], the admin API's
+//! webhook records and the binary's start-up line hand out the full URL.
+
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+mod fault;
+mod http;
+mod model;
+mod serve;
+mod server;
+mod state;
+
+pub use error::{Error, WaitTimeout};
+pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
+pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
+pub use http::ingest::{MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY_CHARS, RAW_BODY_MAX_BYTES};
+pub use http::page::PAGE_EVENTS;
+pub use model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
+pub use server::{
+    DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,
+};
+
+/// The OpenAPI 3 description of the ingest, status and admin routes (also served at
+/// `GET /_mock/openapi.json`).
+///
+/// ```
+/// let spec: serde_json::Value = serde_json::from_str(hotpot_mock_server::OPENAPI_JSON).unwrap();
+/// assert!(spec["paths"]["/moment/{token}"]["post"].is_object());
+/// ```
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");

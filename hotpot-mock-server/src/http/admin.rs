@@ -1,0 +1,287 @@
+//! The admin API under `/_mock` (contract §7). Every handler is a thin layer over a
+//! [`Shared`] method that the library's [`MockServer`](crate::MockServer) calls too.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use chrono::TimeDelta;
+use serde_json::json;
+
+use super::input::{Field, Input, query_number, query_pairs};
+use super::reply::{json, json_bytes};
+use crate::model::{EventStatus, NewWebhook, WebhookPatch};
+use crate::state::{Filter, Shared, clock_json};
+use crate::{Error, Fault};
+
+/// Longest long-poll wait: 10 minutes.
+pub const MAX_WAIT_MS: u64 = 600_000;
+
+/// The long-poll wait when `min` is given without `wait_ms`: 30 seconds.
+pub const DEFAULT_WAIT_MS: u64 = 30_000;
+
+type Shared_ = State<Arc<Shared>>;
+
+fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Response {
+    match result {
+        Ok(value) => ok(value),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(crate) async fn health() -> Response {
+    json_bytes(StatusCode::OK, &br#"{"status":"ok"}"#[..])
+}
+
+pub(crate) async fn openapi() -> Response {
+    json_bytes(StatusCode::OK, crate::OPENAPI_JSON.as_bytes())
+}
+
+// ----- webhooks -----
+
+pub(crate) async fn create_webhook(State(shared): Shared_, body: Bytes) -> Response {
+    let result = (|| {
+        let mut input = Input::parse(&body, &["label", "type", "expires_at", "token"])?;
+        let label = input.opt_string("label")?.ok_or_else(|| {
+            Error::bad("label: required: expected a string of 1 to 200 characters, found nothing")
+        })?;
+        let new = NewWebhook {
+            label,
+            kind: input.opt_string("type")?,
+            expires_at: input.time("expires_at")?.into_option(),
+            token: input.opt_string("token")?,
+        };
+        input.finish()?;
+        shared.create_webhook(new)
+    })();
+    respond(result, |hook| json(StatusCode::CREATED, &hook))
+}
+
+pub(crate) async fn list_webhooks(State(shared): Shared_) -> Response {
+    json(StatusCode::OK, &json!({"webhooks": shared.webhooks()}))
+}
+
+pub(crate) async fn get_webhook(State(shared): Shared_, Path(token): Path<String>) -> Response {
+    respond(shared.webhook(&token), |hook| json(StatusCode::OK, &hook))
+}
+
+pub(crate) async fn patch_webhook(
+    State(shared): Shared_,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = (|| {
+        let mut input = Input::parse(&body, &["label", "expires_at"])?;
+        let label = match input.string("label")? {
+            Field::Set(label) => Some(label),
+            Field::Absent => None,
+            Field::Null => {
+                return Err(Error::bad(
+                    "label: expected a string of 1 to 200 characters, found null",
+                ));
+            }
+        };
+        let expires_at = match input.time("expires_at")? {
+            Field::Set(t) => Some(Some(t)),
+            Field::Null => Some(None),
+            Field::Absent => None,
+        };
+        input.finish()?;
+        if label.is_none() && expires_at.is_none() {
+            return Err(Error::bad(
+                "expected at least one of label, expires_at, found neither",
+            ));
+        }
+        shared.update_webhook(&token, WebhookPatch { label, expires_at })
+    })();
+    respond(result, |hook| json(StatusCode::OK, &hook))
+}
+
+pub(crate) async fn delete_webhook(State(shared): Shared_, Path(token): Path<String>) -> Response {
+    respond(shared.delete_webhook(&token), |()| {
+        StatusCode::NO_CONTENT.into_response()
+    })
+}
+
+// ----- events and moments -----
+
+/// The filters and long-poll parameters of a list.
+struct List {
+    filter: Filter,
+    min: Option<usize>,
+    wait: Duration,
+}
+
+fn list_query(query: Option<&str>, with_status: bool) -> Result<List, Error> {
+    const EVENTS: &[&str] = &["token", "status", "min", "wait_ms"];
+    const MOMENTS: &[&str] = &["token", "min", "wait_ms"];
+    let pairs = query_pairs(query, if with_status { EVENTS } else { MOMENTS })?;
+    let mut list = List {
+        filter: Filter::default(),
+        min: None,
+        wait: Duration::from_millis(DEFAULT_WAIT_MS),
+    };
+    let mut wait_ms = None;
+    for (key, value) in pairs {
+        match key.as_str() {
+            "token" => list.filter.token = Some(value),
+            "status" => list.filter.status = Some(value.parse::<EventStatus>()?),
+            "min" => list.min = Some(query_number("min", &value, 10_000_000)? as usize),
+            _ => wait_ms = Some(query_number("wait_ms", &value, MAX_WAIT_MS)?),
+        }
+    }
+    match (list.min, wait_ms) {
+        (None, Some(_)) => {
+            return Err(Error::bad(
+                "wait_ms: expected together with min (the number of items to wait for), found it alone",
+            ));
+        }
+        (_, Some(ms)) => list.wait = Duration::from_millis(ms),
+        _ => {}
+    }
+    Ok(list)
+}
+
+pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
+    let list = match list_query(query.as_deref(), true) {
+        Ok(list) => list,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(min) = list.min {
+        shared.wait_events(&list.filter, min, list.wait).await;
+    }
+    let (events, dropped) = shared.events(&list.filter);
+    json(StatusCode::OK, &json!({"events": events, "dropped": dropped}))
+}
+
+pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
+    let list = match list_query(query.as_deref(), false) {
+        Ok(list) => list,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(min) = list.min {
+        shared.wait_moments(&list.filter, min, list.wait).await;
+    }
+    let (moments, dropped) = shared.moments(&list.filter);
+    json(
+        StatusCode::OK,
+        &json!({"moments": moments, "dropped": dropped}),
+    )
+}
+
+pub(crate) async fn get_event(State(shared): Shared_, Path(id): Path<String>) -> Response {
+    respond(shared.event(&id), |event| json(StatusCode::OK, &event))
+}
+
+pub(crate) async fn retry_event(State(shared): Shared_, Path(id): Path<String>) -> Response {
+    respond(shared.retry_event(&id), |event| json(StatusCode::OK, &event))
+}
+
+// ----- faults, clock, reset -----
+
+pub(crate) async fn add_fault(State(shared): Shared_, body: Bytes) -> Response {
+    let result = (|| {
+        let mut input = Input::parse(
+            &body,
+            &["token", "status", "count", "retry_after", "delay_ms", "drop_connection"],
+        )?;
+        let fault = Fault {
+            token: input.opt_string("token")?,
+            status: input.integer("status", 200, 599)?.map(|s| s as u16),
+            count: input
+                .integer("count", 1, i64::from(crate::fault::MAX_FAULT_COUNT))?
+                .map_or(1, |c| c as u32),
+            retry_after: input
+                .integer("retry_after", 0, 86_400)?
+                .map(|s| Duration::from_secs(s as u64)),
+            delay: input
+                .integer("delay_ms", 0, crate::fault::MAX_FAULT_DELAY.as_millis() as i64)?
+                .map(|ms| Duration::from_millis(ms as u64)),
+            drop_connection: input.boolean("drop_connection")?.unwrap_or(false),
+        };
+        input.finish()?;
+        shared.push_fault(fault)
+    })();
+    respond(result, |queued| {
+        json(StatusCode::CREATED, &json!({"queued": queued}))
+    })
+}
+
+pub(crate) async fn clear_faults(State(shared): Shared_) -> Response {
+    shared.clear_faults();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn clock_response(shared: &Shared) -> Response {
+    let (now, frozen) = shared.clock();
+    json(StatusCode::OK, &clock_json(now, frozen))
+}
+
+pub(crate) async fn get_clock(State(shared): Shared_) -> Response {
+    clock_response(&shared)
+}
+
+pub(crate) async fn set_clock(State(shared): Shared_, body: Bytes) -> Response {
+    const YEAR_MS: i64 = 366 * 24 * 3600 * 1000;
+    let result = (|| {
+        let mut input = Input::parse(&body, &["now", "advance_ms"])?;
+        let now = input.time("now")?.into_option();
+        let advance = input.integer("advance_ms", -100 * YEAR_MS, 100 * YEAR_MS)?;
+        input.finish()?;
+        match (now, advance) {
+            (Some(now), None) => shared.set_clock(now),
+            (None, Some(ms)) => shared.advance_clock(TimeDelta::milliseconds(ms)),
+            (Some(_), Some(_)) => {
+                return Err(Error::bad(
+                    "expected either now or advance_ms, found both",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::bad(
+                    "expected now (an RFC 3339 time) or advance_ms (milliseconds), found neither",
+                ));
+            }
+        }
+        Ok(())
+    })();
+    respond(result, |()| clock_response(&shared))
+}
+
+pub(crate) async fn reset_clock(State(shared): Shared_) -> Response {
+    shared.reset_clock();
+    clock_response(&shared)
+}
+
+pub(crate) async fn reset(State(shared): Shared_, body: Bytes) -> Response {
+    let result = (|| {
+        let mut input = Input::parse(&body, &["webhooks"])?;
+        let webhooks = input.boolean("webhooks")?.unwrap_or(false);
+        input.finish()?;
+        shared.reset(webhooks);
+        Ok(())
+    })();
+    respond(result, |()| StatusCode::NO_CONTENT.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_queries() {
+        let list = list_query(Some("token=abc&status=error&min=2&wait_ms=50"), true).unwrap();
+        assert_eq!(list.filter.token.as_deref(), Some("abc"));
+        assert_eq!(list.filter.status, Some(EventStatus::Error));
+        assert_eq!(list.min, Some(2));
+        assert_eq!(list.wait, Duration::from_millis(50));
+        assert!(list_query(Some("status=error"), false).is_err());
+        let err = list_query(Some("status=ok"), true).err().unwrap().to_string();
+        assert_eq!(err, "status: expected success or error, found \"ok\"");
+        assert!(list_query(Some("wait_ms=5"), true).is_err());
+        let list = list_query(Some("min=1"), true).unwrap();
+        assert_eq!(list.wait, Duration::from_millis(DEFAULT_WAIT_MS));
+    }
+}

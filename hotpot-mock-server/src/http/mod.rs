@@ -1,0 +1,65 @@
+//! The routes: ingest (§3), request status (§4), the admin API (§7) and the HTML page.
+
+pub(crate) mod admin;
+pub(crate) mod ingest;
+mod input;
+pub(crate) mod page;
+pub(crate) mod reply;
+mod status;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use crate::state::Shared;
+
+/// Every route of the server, on one state.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/moment/{token}", post(ingest::ingest))
+        .route("/moment/{token}/{integration}", post(ingest::ingest))
+        .route("/request/{request_id}/status", get(status::request_status))
+        .route("/", get(page::page))
+        .route("/_mock/health", get(admin::health))
+        .route("/_mock/openapi.json", get(admin::openapi))
+        .route(
+            "/_mock/webhooks",
+            get(admin::list_webhooks).post(admin::create_webhook),
+        )
+        .route(
+            "/_mock/webhooks/{token}",
+            get(admin::get_webhook)
+                .patch(admin::patch_webhook)
+                .delete(admin::delete_webhook),
+        )
+        .route("/_mock/events", get(admin::list_events))
+        .route("/_mock/events/{id}", get(admin::get_event))
+        .route("/_mock/events/{id}/retry", post(admin::retry_event))
+        .route("/_mock/moments", get(admin::list_moments))
+        .route(
+            "/_mock/faults",
+            post(admin::add_fault).delete(admin::clear_faults),
+        )
+        .route(
+            "/_mock/clock",
+            get(admin::get_clock)
+                .post(admin::set_clock)
+                .delete(admin::reset_clock),
+        )
+        .route("/_mock/reset", post(admin::reset))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .with_state(shared)
+}
+
+/// 405 with `{"error": "Method Not Allowed"}`; axum adds the `Allow` header.
+async fn method_not_allowed() -> Response {
+    reply::json_bytes(StatusCode::METHOD_NOT_ALLOWED, reply::METHOD_NOT_ALLOWED)
+}
+
+async fn not_found() -> Response {
+    reply::json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND)
+}

@@ -1,0 +1,85 @@
+//! `GET /request/{request_id}/status` (contract §4), behind `Authorization: Bearer <api key>`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::json;
+
+use super::reply::{self, json, json_bytes};
+use crate::model::EventStatus;
+use crate::state::Shared;
+
+pub(crate) async fn request_status(
+    State(shared): State<Arc<Shared>>,
+    Path(request_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorized(&headers, &shared.config.api_key) {
+        let mut response = json_bytes(StatusCode::UNAUTHORIZED, reply::UNAUTHORIZED);
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"hotpot-mock\""),
+        );
+        return response;
+    }
+    let Some(view) = shared.request_status(&request_id) else {
+        return json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
+    };
+    let (status_message, errors) = match view.status {
+        EventStatus::Success => ("Moment created".to_owned(), Vec::new()),
+        EventStatus::Error => (
+            format!(
+                "Moment not created: the payload has {} problem{}",
+                view.errors.len(),
+                if view.errors.len() == 1 { "" } else { "s" }
+            ),
+            view.errors,
+        ),
+    };
+    json(
+        StatusCode::OK,
+        &json!({"response": {
+            "message_request_id": view.request_id.to_string(),
+            "status": view.status.as_str(),
+            "status_message": status_message,
+            "errors": errors,
+            "message_id": view.moment_id.map(|id| id.to_string()),
+        }}),
+    )
+}
+
+/// `Authorization: Bearer <key>` with exactly the server's key (the scheme in any case).
+fn authorized(headers: &HeaderMap, api_key: &str) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some((scheme, key)) = value.trim().split_once(' ') else {
+        return false;
+    };
+    scheme.eq_ignore_ascii_case("bearer") && key.trim() == api_key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_only_with_the_key() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+            authorized(&h, "k3y")
+        };
+        assert!(with("Bearer k3y"));
+        assert!(with("bearer  k3y"));
+        assert!(!with("Bearer k3"));
+        assert!(!with("Basic k3y"));
+        assert!(!with("k3y"));
+        assert!(!authorized(&HeaderMap::new(), "k3y"));
+    }
+}

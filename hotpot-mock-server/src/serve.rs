@@ -1,0 +1,196 @@
+//! The accept loop and the connections: HTTP/1.1 keep-alive with hyper, one tracing line per
+//! request (token redacted), closing a connection on a `drop_connection` fault, and a graceful
+//! shutdown that finishes in-flight requests, closes idle keep-alive connections at once and is
+//! bounded in time.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::{Request, Response, Uri};
+use axum::body::Body;
+use hotpot_client::redact_token;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tower_service::Service;
+
+use crate::http::ingest::HangUp;
+
+/// Accepts connections until `shutdown` turns true, then lets the open ones finish for at most
+/// `grace` before cutting them.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+    grace: Duration,
+) {
+    let mut connections = JoinSet::new();
+    let for_connections = shutdown.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    connections.spawn(connection(stream, router.clone(), for_connections.clone()));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: do not spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+            () = stopped(&mut shutdown) => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "connections still busy after the shutdown grace period: closing them"
+        );
+    }
+    connections.shutdown().await;
+}
+
+/// Resolves once the shutdown flag is true (or its sender is gone).
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// Serves one connection until the client closes it, a fault hangs up, or shutdown.
+async fn connection(stream: TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let hang_up = Arc::new(Notify::new());
+    let service = ConnService {
+        router,
+        hang_up: Arc::clone(&hang_up),
+    };
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let mut draining = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = hang_up.notified() => return, // dropping `conn` closes the socket unanswered
+            () = stopped(&mut shutdown), if !draining => {
+                // Finishes the request in flight, if any, then closes; idle ones close now.
+                conn.as_mut().graceful_shutdown();
+                draining = true;
+            }
+        }
+    }
+}
+
+/// The router, wrapped to log each request and to hang up on a [`HangUp`] answer.
+#[derive(Clone)]
+struct ConnService {
+    router: Router,
+    hang_up: Arc<Notify>,
+}
+
+type BoxFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+impl hyper::service::Service<Request<Incoming>> for ConnService {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let log = tracing::enabled!(target: "hotpot_mock_server::request", tracing::Level::INFO);
+        let started = log.then(|| (Instant::now(), request.method().clone(), request.uri().clone()));
+        let mut router = self.router.clone();
+        let hang_up = Arc::clone(&self.hang_up);
+        Box::pin(async move {
+            let response = match router.call(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            let dropped = response.extensions().get::<HangUp>().is_some();
+            if let Some((at, method, uri)) = started {
+                let micros = at.elapsed().as_micros() as u64;
+                if dropped {
+                    tracing::info!(target: "hotpot_mock_server::request", %method, path = %Redacted(&uri), micros, "connection dropped (fault)");
+                } else {
+                    let status = response.status().as_u16();
+                    tracing::info!(target: "hotpot_mock_server::request", %method, path = %Redacted(&uri), status, micros, "request");
+                }
+            }
+            if dropped {
+                hang_up.notify_one();
+                std::future::pending::<()>().await;
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// A request's path and query for the logs: the segment after `moment` and `webhooks`, and
+/// `token=` query values, redacted to their hint.
+pub(crate) struct Redacted<'a>(pub &'a Uri);
+
+impl fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut secret_next = false;
+        for (i, segment) in self.0.path().split('/').enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            if secret_next && !segment.is_empty() {
+                f.write_str(&redact_token(segment))?;
+            } else {
+                f.write_str(segment)?;
+            }
+            // Everything after `moment` may be secret (a misplaced token in the integration slot).
+            secret_next = secret_next && !segment.is_empty() || segment == "moment" || segment == "webhooks";
+        }
+        if let Some(query) = self.0.query() {
+            f.write_str("?")?;
+            for (i, pair) in query.split('&').enumerate() {
+                if i > 0 {
+                    f.write_str("&")?;
+                }
+                match pair.split_once('=') {
+                    Some((key, value)) if key == "token" => write!(f, "token={}", redact_token(value))?,
+                    _ => f.write_str(pair)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(uri: &str) -> String {
+        Redacted(&uri.parse().unwrap()).to_string()
+    }
+
+    #[test]
+    fn logged_paths_never_hold_a_token() {
+        assert_eq!(shown("/moment/845b1e3c9d0f"), "/moment/845b…");
+        assert_eq!(shown("/moment/845b1e3c9d0f/datadog"), "/moment/845b…/data…");
+        assert_eq!(shown("/_mock/webhooks/845b1e3c9d0f"), "/_mock/webhooks/845b…");
+        assert_eq!(shown("/_mock/webhooks"), "/_mock/webhooks");
+        assert_eq!(
+            shown("/_mock/events?status=error&token=845b1e3c9d0f&min=1"),
+            "/_mock/events?status=error&token=845b…&min=1"
+        );
+        assert_eq!(shown("/request/abc/status"), "/request/abc/status");
+    }
+}

@@ -1,0 +1,958 @@
+//! Everything the server remembers, behind one `std::sync::Mutex` that is never held across an
+//! `.await`: webhooks, the bounded event and moment logs, queued faults, the clock, remembered
+//! idempotent answers and rate-limit buckets.
+//!
+//! [`Shared`] is the one implementation behind both the admin HTTP API and the library's
+//! methods. Reads copy compact records out under the lock and build the public
+//! [`Event`]/[`RecordedMoment`] values after releasing it.
+
+mod clock;
+mod idempotency;
+mod rate;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, TimeDelta, Utc};
+use hotpot_client::moment::rules::format_time;
+use hotpot_client::{LenientParse, Moment, Priority, Problem, parse_lenient, redact_token};
+use tokio::sync::{Notify, watch};
+use uuid::Uuid;
+
+pub(crate) use clock::Clock;
+pub(crate) use idempotency::Answer;
+use idempotency::Idempotency;
+use rate::Bucket;
+
+use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
+use crate::{Error, Fault};
+
+/// Longest label and token accepted for a webhook.
+const MAX_LABEL_CHARS: usize = 200;
+const MAX_TOKEN_CHARS: usize = 200;
+
+/// The server's fixed settings.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub strict: bool,
+    pub api_key: String,
+    pub rate_limit: Option<u32>,
+    pub max_events: usize,
+    /// `http://HOST:PORT`, without a trailing slash.
+    pub base_url: String,
+}
+
+/// The state and what waits on it, shared by every request handler and the [`MockServer`](crate::MockServer).
+pub(crate) struct Shared {
+    pub config: Config,
+    state: Mutex<State>,
+    /// Woken whenever an event or moment is recorded or changed.
+    changed: Notify,
+    /// `true` once the server is shutting down: long polls answer at once.
+    pub shutdown: watch::Sender<bool>,
+}
+
+/// A webhook's identity as events remember it: a new one is made when the label changes, so
+/// old events keep the label they arrived with.
+#[derive(Debug)]
+pub(crate) struct Ident {
+    pub id: u64,
+    pub token: Box<str>,
+    pub label: Box<str>,
+    pub hint: Box<str>,
+}
+
+struct Hook {
+    ident: Arc<Ident>,
+    kind: Box<str>,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    bucket: Bucket,
+}
+
+/// The body as an event keeps it.
+#[derive(Clone, Debug)]
+pub(crate) enum StoredBody {
+    None,
+    /// Valid JSON text, as received.
+    Json(Bytes),
+    /// Text that is not JSON: lossy UTF-8, cut at 64 KiB.
+    Raw(Bytes),
+}
+
+/// An event as it is stored: shared webhook identity, body bytes, no `Value`.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredEvent {
+    pub seq: u64,
+    pub request_id: Option<Uuid>,
+    pub hook: Arc<Ident>,
+    pub integration: Option<Arc<str>>,
+    pub received_at: DateTime<Utc>,
+    pub status: EventStatus,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    pub body: StoredBody,
+    pub moment_id: Option<Uuid>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct StoredMoment {
+    id: Uuid,
+    request_id: Uuid,
+    moment: Moment,
+    created_at: DateTime<Utc>,
+    hook: Arc<Ident>,
+    integration: Option<Arc<str>>,
+}
+
+struct State {
+    clock: Clock,
+    webhooks: HashMap<Box<str>, Hook>,
+    default_token: Box<str>,
+    next_hook_id: u64,
+    events: VecDeque<StoredEvent>,
+    next_event_seq: u64,
+    dropped_events: u64,
+    moments: VecDeque<StoredMoment>,
+    dropped_moments: u64,
+    by_request: HashMap<Uuid, u64>,
+    faults: VecDeque<Fault>,
+    idempotency: Idempotency,
+    integrations: HashMap<Box<str>, Arc<str>>,
+}
+
+/// Which events or moments a read wants.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Filter {
+    pub token: Option<String>,
+    pub status: Option<EventStatus>,
+}
+
+impl Filter {
+    fn event(&self, e: &StoredEvent) -> bool {
+        self.token.as_deref().is_none_or(|t| *e.hook.token == *t)
+            && self.status.is_none_or(|s| e.status == s)
+    }
+
+    fn moment(&self, m: &StoredMoment) -> bool {
+        self.token.as_deref().is_none_or(|t| *m.hook.token == *t)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.token.is_none() && self.status.is_none()
+    }
+}
+
+/// What ingest does after the first look at the state.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// A queued fault answers with this status.
+    FaultStatus {
+        status: axum::http::StatusCode,
+        retry_after: Option<u64>,
+    },
+    /// A queued fault closes the connection.
+    Drop,
+    Unknown,
+    Expired(DateTime<Utc>),
+    /// The key was seen on this webhook within 24 hours.
+    Replay(Answer),
+    /// Over the rate limit (recorded as an error event already).
+    Limited { retry_after: u64 },
+    /// Go on: read the body and process it.
+    Go(Ticket),
+}
+
+/// The first look's result for a request that goes on.
+#[derive(Debug)]
+pub(crate) struct Ticket {
+    pub hook: Arc<Ident>,
+    pub integration: Option<Arc<str>>,
+    pub now: DateTime<Utc>,
+}
+
+/// What happened to a request that was read, for [`Shared::finish`].
+pub(crate) enum Record {
+    /// Rejected before §1 processing (400, 413, 415).
+    Rejected { problem: Problem, body: StoredBody },
+    /// Processed against §1 (202, or 422 in strict mode).
+    Processed {
+        request_id: Uuid,
+        payload: Bytes,
+        parsed: LenientParse,
+    },
+}
+
+/// A request status (contract §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RequestView {
+    pub request_id: Uuid,
+    pub status: EventStatus,
+    pub errors: Vec<Problem>,
+    pub moment_id: Option<Uuid>,
+}
+
+/// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
+pub(crate) fn fast_uuid() -> Uuid {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
+}
+
+/// A fresh token: 32 hex characters from the OS's random source.
+pub(crate) fn random_token() -> String {
+    Uuid::new_v4().simple().to_string()
+}
+
+impl Shared {
+    /// A state with one default webhook (label `default`, type `custom`).
+    pub(crate) fn new(config: Config, default_token: &str) -> Self {
+        let mut state = State {
+            clock: Clock::default(),
+            webhooks: HashMap::new(),
+            default_token: default_token.into(),
+            next_hook_id: 1,
+            events: VecDeque::new(),
+            next_event_seq: 1,
+            dropped_events: 0,
+            moments: VecDeque::new(),
+            dropped_moments: 0,
+            by_request: HashMap::new(),
+            faults: VecDeque::new(),
+            idempotency: Idempotency::default(),
+            integrations: HashMap::new(),
+        };
+        state.insert_default();
+        Shared {
+            config,
+            state: Mutex::new(state),
+            changed: Notify::new(),
+            shutdown: watch::Sender::new(false),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-changed in a way that
+        // matters to a test double: keep serving.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The server's "now".
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.lock().clock.now()
+    }
+
+    pub(crate) fn clock(&self) -> (DateTime<Utc>, bool) {
+        let state = self.lock();
+        (state.clock.now(), state.clock.is_frozen())
+    }
+
+    pub(crate) fn set_clock(&self, now: DateTime<Utc>) {
+        self.lock().clock = Clock::Frozen(now);
+        self.changed.notify_waiters();
+    }
+
+    pub(crate) fn advance_clock(&self, by: TimeDelta) {
+        self.lock().clock.advance(by);
+    }
+
+    pub(crate) fn reset_clock(&self) {
+        self.lock().clock = Clock::default();
+    }
+
+    pub(crate) fn webhook_url(&self, token: &str) -> String {
+        format!("{}/moment/{token}", self.config.base_url)
+    }
+
+    // ----- ingest -----
+
+    /// The first look at an ingest request: faults, token, expiry, idempotency, rate limit.
+    pub(crate) fn begin(
+        &self,
+        token: &str,
+        integration: Option<&str>,
+        key: Option<&str>,
+    ) -> (Option<Duration>, Outcome) {
+        let mut recorded = false;
+        let result = {
+            let mut guard = self.lock();
+            let state = &mut *guard;
+            let now = state.clock.now();
+            let fault = state.take_fault(token);
+            let delay = fault.as_ref().and_then(|f| f.delay);
+            let outcome = 'outcome: {
+                if let Some(fault) = &fault {
+                    if fault.drop_connection {
+                        break 'outcome Outcome::Drop;
+                    }
+                    if let Some(status) = fault.status_code() {
+                        break 'outcome Outcome::FaultStatus {
+                            status,
+                            retry_after: fault.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
+                        };
+                    }
+                }
+                let Some(hook) = state.webhooks.get_mut(token) else {
+                    break 'outcome Outcome::Unknown;
+                };
+                if let Some(at) = hook.expires_at.filter(|at| *at <= now) {
+                    break 'outcome Outcome::Expired(at);
+                }
+                if let Some(answer) = key.and_then(|k| state.idempotency.get(hook.ident.id, k, now))
+                {
+                    break 'outcome Outcome::Replay(answer.clone());
+                }
+                let ident = Arc::clone(&hook.ident);
+                let limited = self.config.rate_limit.and_then(|per_second| {
+                    let retry_after = hook.bucket.take(per_second, now).err()?;
+                    Some((per_second, retry_after))
+                });
+                let integration = integration.map(|i| state.intern(i));
+                if let Some((per_second, retry_after)) = limited {
+                    let problem = Problem::new(
+                        "request",
+                        format!(
+                            "rate limit exceeded: expected at most {per_second} requests per second \
+                             to this webhook, answered 429 with Retry-After: {retry_after}"
+                        ),
+                    );
+                    state.push_event(
+                        self.config.max_events,
+                        StoredEvent {
+                            seq: 0,
+                            request_id: None,
+                            hook: ident,
+                            integration,
+                            received_at: now,
+                            status: EventStatus::Error,
+                            errors: vec![problem],
+                            warnings: Vec::new(),
+                            body: StoredBody::None,
+                            moment_id: None,
+                        },
+                    );
+                    recorded = true;
+                    break 'outcome Outcome::Limited { retry_after };
+                }
+                Outcome::Go(Ticket {
+                    hook: ident,
+                    integration,
+                    now,
+                })
+            };
+            (delay, outcome)
+        };
+        if recorded {
+            self.changed.notify_waiters();
+        }
+        result
+    }
+
+    /// Records a request that was read and returns the answer to give: `answer`, or the one
+    /// remembered for its key if a concurrent request with the same key got there first (and
+    /// then nothing is recorded).
+    pub(crate) fn finish(
+        &self,
+        ticket: Ticket,
+        key: Option<&str>,
+        record: Record,
+        answer: Answer,
+    ) -> Answer {
+        {
+            let mut guard = self.lock();
+            let state = &mut *guard;
+            if let Some(seen) =
+                key.and_then(|k| state.idempotency.get(ticket.hook.id, k, ticket.now))
+            {
+                return seen.clone();
+            }
+            let max = self.config.max_events;
+            let event = match record {
+                Record::Rejected { problem, body } => StoredEvent {
+                    seq: 0,
+                    request_id: None,
+                    hook: Arc::clone(&ticket.hook),
+                    integration: ticket.integration,
+                    received_at: ticket.now,
+                    status: EventStatus::Error,
+                    errors: vec![problem],
+                    warnings: Vec::new(),
+                    body,
+                    moment_id: None,
+                },
+                Record::Processed {
+                    request_id,
+                    payload,
+                    parsed,
+                } => {
+                    let mut event = StoredEvent {
+                        seq: 0,
+                        request_id: Some(request_id),
+                        hook: Arc::clone(&ticket.hook),
+                        integration: ticket.integration,
+                        received_at: ticket.now,
+                        status: EventStatus::Error,
+                        errors: Vec::new(),
+                        warnings: parsed.warnings,
+                        body: StoredBody::Json(payload),
+                        moment_id: None,
+                    };
+                    state.apply(&mut event, parsed.moment, request_id, ticket.now, max);
+                    event
+                }
+            };
+            state.push_event(max, event);
+            if let Some(key) = key {
+                state
+                    .idempotency
+                    .put(ticket.hook.id, key, answer.clone(), ticket.now, max);
+            }
+        }
+        self.changed.notify_waiters();
+        answer
+    }
+
+    // ----- request status -----
+
+    pub(crate) fn request_status(&self, request_id: &str) -> Option<RequestView> {
+        let id = Uuid::try_parse(request_id).ok()?;
+        let state = self.lock();
+        let seq = *state.by_request.get(&id)?;
+        let event = state.event(seq)?;
+        Some(RequestView {
+            request_id: id,
+            status: event.status,
+            errors: event.errors.clone(),
+            moment_id: event.moment_id,
+        })
+    }
+
+    // ----- webhooks -----
+
+    pub(crate) fn create_webhook(&self, new: NewWebhook) -> Result<Webhook, Error> {
+        check_label(&new.label)?;
+        let kind = new.kind.unwrap_or_else(|| "custom".to_owned());
+        check_kind(&kind)?;
+        if let Some(token) = &new.token {
+            check_token(token)?;
+        }
+        let token = new.token.unwrap_or_else(random_token);
+        let mut state = self.lock();
+        if state.webhooks.contains_key(token.as_str()) {
+            return Err(Error::Conflict(format!(
+                "token: expected a token no other webhook has, found {} already in use",
+                redact_token(&token)
+            )));
+        }
+        let now = state.clock.now();
+        let hook = state.insert_hook(&token, &new.label, &kind, now, new.expires_at);
+        Ok(self.view_hook(hook))
+    }
+
+    pub(crate) fn webhooks(&self) -> Vec<Webhook> {
+        let state = self.lock();
+        let mut hooks: Vec<&Hook> = state.webhooks.values().collect();
+        hooks.sort_by_key(|h| h.ident.id);
+        hooks.into_iter().map(|h| self.view_hook(h)).collect()
+    }
+
+    pub(crate) fn webhook(&self, token: &str) -> Result<Webhook, Error> {
+        let state = self.lock();
+        let hook = state.webhooks.get(token).ok_or_else(|| no_webhook(token))?;
+        Ok(self.view_hook(hook))
+    }
+
+    pub(crate) fn update_webhook(&self, token: &str, patch: WebhookPatch) -> Result<Webhook, Error> {
+        if let Some(label) = &patch.label {
+            check_label(label)?;
+        }
+        let mut state = self.lock();
+        let hook = state
+            .webhooks
+            .get_mut(token)
+            .ok_or_else(|| no_webhook(token))?;
+        if let Some(label) = patch.label {
+            hook.ident = Arc::new(Ident {
+                id: hook.ident.id,
+                token: hook.ident.token.clone(),
+                label: label.into(),
+                hint: hook.ident.hint.clone(),
+            });
+        }
+        if let Some(expires_at) = patch.expires_at {
+            hook.expires_at = expires_at;
+        }
+        Ok(self.view_hook(hook))
+    }
+
+    pub(crate) fn delete_webhook(&self, token: &str) -> Result<(), Error> {
+        self.lock()
+            .webhooks
+            .remove(token)
+            .map(drop)
+            .ok_or_else(|| no_webhook(token))
+    }
+
+    fn view_hook(&self, hook: &Hook) -> Webhook {
+        Webhook {
+            token: hook.ident.token.to_string(),
+            url: self.webhook_url(&hook.ident.token),
+            label: hook.ident.label.to_string(),
+            kind: hook.kind.to_string(),
+            expires_at: hook.expires_at,
+            created_at: hook.created_at,
+        }
+    }
+
+    // ----- events and moments -----
+
+    /// Matching events, oldest first, and how many events the cap has dropped so far.
+    pub(crate) fn stored_events(&self, filter: &Filter) -> (Vec<StoredEvent>, u64) {
+        let state = self.lock();
+        let events = state
+            .events
+            .iter()
+            .filter(|e| filter.event(e))
+            .cloned()
+            .collect();
+        (events, state.dropped_events)
+    }
+
+    /// How many events the cap has dropped so far.
+    pub(crate) fn dropped_events(&self) -> u64 {
+        self.lock().dropped_events
+    }
+
+    /// The `n` newest events, newest first, and how many events there are in all.
+    pub(crate) fn newest_events(&self, n: usize) -> (Vec<StoredEvent>, usize) {
+        let state = self.lock();
+        let events = state.events.iter().rev().take(n).cloned().collect();
+        (events, state.events.len())
+    }
+
+    pub(crate) fn events(&self, filter: &Filter) -> (Vec<Event>, u64) {
+        let (events, dropped) = self.stored_events(filter);
+        (events.into_iter().map(Event::from).collect(), dropped)
+    }
+
+    pub(crate) fn moments(&self, filter: &Filter) -> (Vec<RecordedMoment>, u64) {
+        let state = self.lock();
+        let moments: Vec<StoredMoment> = state
+            .moments
+            .iter()
+            .filter(|m| filter.moment(m))
+            .cloned()
+            .collect();
+        let dropped = state.dropped_moments;
+        drop(state);
+        (moments.into_iter().map(RecordedMoment::from).collect(), dropped)
+    }
+
+    pub(crate) fn event(&self, id: &str) -> Result<Event, Error> {
+        let seq = parse_event_id(id)?;
+        let state = self.lock();
+        let event = state.event(seq).cloned().ok_or_else(|| no_event(id))?;
+        drop(state);
+        Ok(Event::from(event))
+    }
+
+    fn count_events(&self, filter: &Filter) -> usize {
+        let state = self.lock();
+        if filter.is_empty() {
+            state.events.len()
+        } else {
+            state.events.iter().filter(|e| filter.event(e)).count()
+        }
+    }
+
+    fn count_moments(&self, filter: &Filter) -> usize {
+        let state = self.lock();
+        if filter.token.is_none() {
+            state.moments.len()
+        } else {
+            state.moments.iter().filter(|m| filter.moment(m)).count()
+        }
+    }
+
+    /// Waits until at least `min` events match, `timeout` passes or the server shuts down;
+    /// returns whether `min` was reached.
+    pub(crate) async fn wait_events(&self, filter: &Filter, min: usize, timeout: Duration) -> bool {
+        self.wait_until(timeout, || self.count_events(filter) >= min)
+            .await
+    }
+
+    /// Like [`wait_events`](Self::wait_events), for moments.
+    pub(crate) async fn wait_moments(
+        &self,
+        filter: &Filter,
+        min: usize,
+        timeout: Duration,
+    ) -> bool {
+        self.wait_until(timeout, || self.count_moments(filter) >= min)
+            .await
+    }
+
+    async fn wait_until(&self, timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut shutdown = self.shutdown.subscribe();
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            // Register before checking, so a change between the check and the wait wakes us.
+            notified.as_mut().enable();
+            if done() {
+                return true;
+            }
+            if *shutdown.borrow_and_update() {
+                return false;
+            }
+            tokio::select! {
+                () = &mut notified => {}
+                () = tokio::time::sleep_until(deadline) => return done(),
+                _ = shutdown.changed() => return done(),
+            }
+        }
+    }
+
+    /// Processes an `error` event's JSON payload again with the current clock.
+    pub(crate) fn retry_event(&self, id: &str) -> Result<Event, Error> {
+        let seq = parse_event_id(id)?;
+        let (payload, now) = {
+            let state = self.lock();
+            let event = state.event(seq).ok_or_else(|| no_event(id))?;
+            if event.status == EventStatus::Success {
+                return Err(Error::Conflict(format!(
+                    "event {id}: expected an error event, found one that already succeeded"
+                )));
+            }
+            let StoredBody::Json(payload) = &event.body else {
+                return Err(Error::Conflict(format!(
+                    "event {id}: expected an event with a JSON payload, found one whose body was not JSON"
+                )));
+            };
+            (payload.clone(), state.clock.now())
+        };
+        let parsed = match serde_json::from_slice(&payload) {
+            Ok(value) => parse_lenient(&value, now),
+            // Stored as JSON only after it parsed; keep the answer honest anyway.
+            Err(e) => LenientParse {
+                moment: Err(hotpot_client::ValidationError::new(vec![Problem::new(
+                    "payload",
+                    format!("expected JSON, found invalid JSON ({e})"),
+                )])),
+                warnings: Vec::new(),
+            },
+        };
+        let event = {
+            let mut guard = self.lock();
+            let state = &mut *guard;
+            let max = self.config.max_events;
+            let index = state.index(seq).ok_or_else(|| no_event(id))?;
+            let mut event = state.events[index].clone();
+            if event.status == EventStatus::Error {
+                let request_id = match event.request_id {
+                    Some(id) => id,
+                    None => {
+                        let id = fast_uuid();
+                        state.by_request.insert(id, seq);
+                        event.request_id = Some(id);
+                        id
+                    }
+                };
+                event.warnings = parsed.warnings;
+                state.apply(&mut event, parsed.moment, request_id, now, max);
+                state.events[index] = event.clone();
+            }
+            event
+        };
+        self.changed.notify_waiters();
+        Ok(Event::from(event))
+    }
+
+    // ----- faults and reset -----
+
+    /// Queues a fault; returns how many are queued now.
+    pub(crate) fn push_fault(&self, fault: Fault) -> Result<usize, Error> {
+        fault.validate()?;
+        let mut state = self.lock();
+        state.faults.push_back(fault);
+        Ok(state.faults.len())
+    }
+
+    pub(crate) fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// Forgets events, moments, faults, remembered idempotent answers and rate-limit buckets;
+    /// with `webhooks`, also every webhook but the default one, which gets its first state back.
+    pub(crate) fn reset(&self, webhooks: bool) {
+        {
+            let mut state = self.lock();
+            state.events.clear();
+            state.moments.clear();
+            state.by_request.clear();
+            state.dropped_events = 0;
+            state.dropped_moments = 0;
+            state.faults.clear();
+            state.idempotency.clear();
+            for hook in state.webhooks.values_mut() {
+                hook.bucket = Bucket::default();
+            }
+            if webhooks {
+                let default = state.default_token.clone();
+                state.webhooks.retain(|token, _| *token == default);
+                state.insert_default();
+            }
+        }
+        self.changed.notify_waiters();
+    }
+}
+
+impl State {
+    fn insert_default(&mut self) {
+        let now = self.clock.now();
+        let token = self.default_token.clone();
+        let created_at = self.webhooks.get(&token).map_or(now, |h| h.created_at);
+        let id = self.webhooks.get(&token).map(|h| h.ident.id);
+        let hook = self.insert_hook(&token, "default", "custom", created_at, None);
+        if let Some(id) = id {
+            // Keep the id so that idempotent answers stay tied to the same webhook.
+            let ident = &hook.ident;
+            hook.ident = Arc::new(Ident {
+                id,
+                token: ident.token.clone(),
+                label: ident.label.clone(),
+                hint: ident.hint.clone(),
+            });
+        }
+    }
+
+    fn insert_hook(
+        &mut self,
+        token: &str,
+        label: &str,
+        kind: &str,
+        created_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> &mut Hook {
+        let id = self.next_hook_id;
+        self.next_hook_id += 1;
+        let hook = Hook {
+            ident: Arc::new(Ident {
+                id,
+                token: token.into(),
+                label: label.into(),
+                hint: redact_token(token).into(),
+            }),
+            kind: kind.into(),
+            created_at,
+            expires_at,
+            bucket: Bucket::default(),
+        };
+        self.webhooks.insert(token.into(), hook);
+        // Just inserted.
+        self.webhooks
+            .get_mut(token)
+            .unwrap_or_else(|| unreachable!("inserted above"))
+    }
+
+    /// The first queued fault for a request to `token`, counted down.
+    fn take_fault(&mut self, token: &str) -> Option<Fault> {
+        if self.faults.is_empty() {
+            return None;
+        }
+        let index = self
+            .faults
+            .iter()
+            .position(|f| f.token.as_deref().is_none_or(|t| t == token))?;
+        let fault = &mut self.faults[index];
+        if fault.count > 1 {
+            fault.count -= 1;
+            Some(fault.clone())
+        } else {
+            self.faults.remove(index)
+        }
+    }
+
+    fn intern(&mut self, integration: &str) -> Arc<str> {
+        if let Some(name) = self.integrations.get(integration) {
+            return Arc::clone(name);
+        }
+        let name: Arc<str> = Arc::from(integration);
+        self.integrations.insert(integration.into(), Arc::clone(&name));
+        name
+    }
+
+    fn index(&self, seq: u64) -> Option<usize> {
+        let first = self.events.front()?.seq;
+        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+        (index < self.events.len()).then_some(index)
+    }
+
+    fn event(&self, seq: u64) -> Option<&StoredEvent> {
+        self.events.get(self.index(seq)?)
+    }
+
+    fn push_event(&mut self, max: usize, mut event: StoredEvent) {
+        event.seq = self.next_event_seq;
+        self.next_event_seq += 1;
+        if let Some(id) = event.request_id {
+            self.by_request.insert(id, event.seq);
+        }
+        self.events.push_back(event);
+        while self.events.len() > max {
+            if let Some(old) = self.events.pop_front() {
+                self.dropped_events += 1;
+                if let Some(id) = old.request_id {
+                    self.by_request.remove(&id);
+                }
+            }
+        }
+    }
+
+    /// Sets the outcome of §1 processing on `event`, creating the moment on success.
+    fn apply(
+        &mut self,
+        event: &mut StoredEvent,
+        moment: Result<Moment, hotpot_client::ValidationError>,
+        request_id: Uuid,
+        now: DateTime<Utc>,
+        max: usize,
+    ) {
+        match moment {
+            Ok(moment) => {
+                let id = fast_uuid();
+                event.status = EventStatus::Success;
+                event.errors = Vec::new();
+                event.moment_id = Some(id);
+                self.moments.push_back(StoredMoment {
+                    id,
+                    request_id,
+                    moment,
+                    created_at: now,
+                    hook: Arc::clone(&event.hook),
+                    integration: event.integration.clone(),
+                });
+                while self.moments.len() > max {
+                    self.moments.pop_front();
+                    self.dropped_moments += 1;
+                }
+            }
+            Err(err) => {
+                event.status = EventStatus::Error;
+                event.errors = err.into_problems();
+            }
+        }
+    }
+}
+
+fn parse_event_id(id: &str) -> Result<u64, Error> {
+    id.parse().map_err(|_| no_event(id))
+}
+
+fn no_event(id: &str) -> Error {
+    let shown: String = id.chars().take(40).collect();
+    Error::NotFound(format!("no event with id {shown:?}"))
+}
+
+fn no_webhook(token: &str) -> Error {
+    Error::NotFound(format!("no webhook with token {}", redact_token(token)))
+}
+
+fn check_label(label: &str) -> Result<(), Error> {
+    let chars = label.chars().count();
+    if label.trim().is_empty() || chars > MAX_LABEL_CHARS {
+        return Err(Error::bad(format!(
+            "label: expected 1 to {MAX_LABEL_CHARS} characters, not all whitespace, found {chars} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_kind(kind: &str) -> Result<(), Error> {
+    let ok = !kind.is_empty()
+        && kind.len() <= 50
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        let shown: String = kind.chars().take(50).collect();
+        return Err(Error::bad(format!(
+            "type: expected a slug of a-z, 0-9 and '-' (custom, datadog, linear, pagerduty, ...), found {shown:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a token's syntax (contract §2) without ever repeating it.
+pub(crate) fn check_token(token: &str) -> Result<(), Error> {
+    if token.is_empty() {
+        return Err(Error::bad(
+            "token: expected 1 to 200 characters of A-Z, a-z, 0-9, '_' and '-', found an empty string",
+        ));
+    }
+    if let Some((i, c)) = token
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(Error::bad(format!(
+            "token: expected only A-Z, a-z, 0-9, '_' and '-', found {c:?} at byte {i}"
+        )));
+    }
+    if token.len() > MAX_TOKEN_CHARS {
+        return Err(Error::bad(format!(
+            "token: expected at most {MAX_TOKEN_CHARS} characters, found {}",
+            token.len()
+        )));
+    }
+    Ok(())
+}
+
+impl From<StoredEvent> for Event {
+    fn from(e: StoredEvent) -> Self {
+        let (payload, raw_body) = match &e.body {
+            StoredBody::None => (None, None),
+            StoredBody::Json(bytes) => (serde_json::from_slice(bytes).ok(), None),
+            StoredBody::Raw(bytes) => (None, Some(String::from_utf8_lossy(bytes).into_owned())),
+        };
+        Event {
+            id: e.seq.to_string(),
+            request_id: e.request_id.map(|id| id.to_string()),
+            webhook_label: e.hook.label.to_string(),
+            token_hint: e.hook.hint.to_string(),
+            integration: e.integration.as_deref().map(str::to_owned),
+            received_at: e.received_at,
+            status: e.status,
+            errors: e.errors,
+            warnings: e.warnings,
+            payload,
+            raw_body,
+            moment_id: e.moment_id.map(|id| id.to_string()),
+        }
+    }
+}
+
+impl From<StoredMoment> for RecordedMoment {
+    fn from(m: StoredMoment) -> Self {
+        let moment = &m.moment;
+        RecordedMoment {
+            id: m.id.to_string(),
+            request_id: m.request_id.to_string(),
+            name: moment.name().to_owned(),
+            moment_type: moment.moment_type(),
+            priority: moment.priority().unwrap_or(Priority::Medium),
+            source: moment.source().map(str::to_owned),
+            source_url: moment.source_url().map(str::to_owned),
+            description: moment.description().map(str::to_owned),
+            occurred_at: moment.occurred_at().unwrap_or(m.created_at),
+            created_at: m.created_at,
+            webhook_label: m.hook.label.to_string(),
+            integration: m.integration.as_deref().map(str::to_owned),
+        }
+    }
+}
+
+/// RFC 3339 for the admin API's clock answers.
+pub(crate) fn clock_json(now: DateTime<Utc>, frozen: bool) -> serde_json::Value {
+    serde_json::json!({"now": format_time(now), "frozen": frozen})
+}
