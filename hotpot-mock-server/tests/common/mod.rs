@@ -1,0 +1,93 @@
+//! Helpers shared by the HTTP test suites: a plain reqwest client and small request helpers.
+#![allow(dead_code)] // each suite uses a different subset
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// A client that never uses a proxy (tests talk to 127.0.0.1 only).
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("a reqwest client")
+}
+
+/// An answer: status, headers and the body as JSON (`Value::Null` when it is not JSON) and text.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("a body");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        json,
+        text,
+    }
+}
+
+pub async fn post_json(http: &reqwest::Client, url: &str, body: &Value) -> Answer {
+    answer(http.post(url).json(body).send().await.expect("a response")).await
+}
+
+pub async fn post_raw(
+    http: &reqwest::Client,
+    url: &str,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> Answer {
+    let mut request = http.post(url).body(body);
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    answer(request.send().await.expect("a response")).await
+}
+
+pub async fn get(http: &reqwest::Client, url: &str) -> Answer {
+    answer(http.get(url).send().await.expect("a response")).await
+}
+
+pub async fn delete(http: &reqwest::Client, url: &str) -> Answer {
+    answer(http.delete(url).send().await.expect("a response")).await
+}
+
+pub async fn patch_json(http: &reqwest::Client, url: &str, body: &Value) -> Answer {
+    answer(http.patch(url).json(body).send().await.expect("a response")).await
+}
+
+/// Writes `request` on a fresh connection and reads until the server closes it or one full
+/// answer (by Content-Length) has arrived; returns what was read as text.
+pub async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(head_end) = text.find("\r\n\r\n") {
+            let length = text[..head_end]
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)));
+            if let Some(length) = length {
+                if buf.len() >= head_end + 4 + length {
+                    break;
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
