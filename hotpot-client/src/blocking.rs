@@ -91,14 +91,17 @@ impl ClientBuilder {
             .enable_all()
             .build()
             .map_err(|e| Error::Config(format!("cannot start the client's runtime: {e}")))?;
+        // Wrapped at once, so that an error below drops it without blocking: a plain tokio
+        // runtime dropped inside async code panics.
+        let runtime = Runtime(Some(runtime));
         let inner = {
             // reqwest needs a runtime context while the client is built.
-            let _guard = runtime.enter();
+            let _guard = runtime.0.as_ref().map(tokio::runtime::Runtime::enter);
             self.0.build()?
         };
         Ok(Client {
             inner,
-            runtime: Arc::new(Runtime(Some(runtime))),
+            runtime: Arc::new(runtime),
         })
     }
 }

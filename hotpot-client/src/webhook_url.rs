@@ -252,6 +252,12 @@ impl WebhookUrl {
         url
     }
 
+    /// The token's length in bytes (it is ASCII): how much of a cut text could be a piece
+    /// of it.
+    pub(crate) fn secret_len(&self) -> usize {
+        self.token.len()
+    }
+
     /// Replaces every occurrence of the token in `text` by its hint.
     pub(crate) fn redact_in(&self, text: &str) -> String {
         redact_secret_in(text, &self.token)

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::{Error, Problem};
+use crate::{Error, Problem, WebhookUrl};
 
 /// The server's answer to an accepted moment (any 2xx).
 ///
@@ -163,12 +163,62 @@ pub(crate) fn classify(
 /// At most this many characters of an error body are kept (contract §5).
 pub(crate) const ERROR_BODY_CHARS: usize = 512;
 
-/// An error body as kept: UTF-8 (lossy), cut to 512 characters.
-pub(crate) fn cut_body(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+/// An error body as kept (contract §5): UTF-8 (lossy), the token redacted, cut to 512
+/// characters.
+///
+/// Redacted before it is cut, so that a token straddling the cut cannot leave a piece of
+/// itself behind; `truncated` says the read stopped before the body's end, where a piece of
+/// the token could end the text, so a token's length of text is dropped from that end.
+pub(crate) fn error_body(bytes: &[u8], truncated: bool, url: &WebhookUrl) -> String {
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    if truncated {
+        let keep = text.chars().count().saturating_sub(url.secret_len());
+        text = text.chars().take(keep).collect();
+    }
+    let text = url.redact_in(&text);
     let text = text.trim();
     match text.char_indices().nth(ERROR_BODY_CHARS) {
         Some((at, _)) => format!("{}…", &text[..at]),
+        None if truncated => format!("{text}…"),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKEN: &str = "abcdefghij0123456789";
+
+    fn url() -> WebhookUrl {
+        WebhookUrl::parse(&format!("https://h.example/moment/{TOKEN}")).unwrap()
+    }
+
+    #[test]
+    fn short_bodies_are_kept_trimmed() {
+        assert_eq!(
+            error_body(b"  {\"error\": \"x\"}\n", false, &url()),
+            "{\"error\": \"x\"}"
+        );
+        assert_eq!(error_body(b"", false, &url()), "");
+        assert_eq!(error_body(b"\xff ok", false, &url()), "\u{fffd} ok");
+    }
+
+    #[test]
+    fn a_token_cut_by_the_read_limit_leaves_nothing_behind() {
+        // 8 spaces of padding, then the read stopped 10 characters into the token.
+        let read = format!("{}{}", " ".repeat(8), &TOKEN[..10]);
+        let kept = error_body(read.as_bytes(), true, &url());
+        assert!(!kept.contains(&TOKEN[..5]), "{kept}");
+        assert_eq!(kept, "…");
+        // Untruncated text is not shortened.
+        assert_eq!(error_body(b"short", false, &url()), "short");
+    }
+
+    #[test]
+    fn whole_tokens_are_redacted_before_the_cut() {
+        let body = format!("{}{TOKEN}", "a".repeat(510));
+        let kept = error_body(body.as_bytes(), false, &url());
+        assert_eq!(kept, format!("{}ab…", "a".repeat(510)));
     }
 }

@@ -18,7 +18,7 @@ pub use builder::{
 };
 
 use crate::{Error, Moment, RetryPolicy, WebhookUrl, parse_retry_after};
-use answer::{Endpoint, classify, cut_body};
+use answer::{Endpoint, classify, error_body};
 
 /// The header that makes retries safe: the same value on every attempt of one moment.
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -284,7 +284,7 @@ impl Client {
         if response.status().is_success() {
             // The server accepted the moment; a body that cannot be read only costs the receipt
             // its details.
-            let body = read_capped(&mut response, SUCCESS_BODY_LIMIT)
+            let (body, _) = read_capped(&mut response, SUCCESS_BODY_LIMIT)
                 .await
                 .unwrap_or_default();
             return Ok((status, body));
@@ -294,10 +294,10 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let body = read_capped(&mut response, ERROR_BODY_LIMIT)
+        let (body, truncated) = read_capped(&mut response, ERROR_BODY_LIMIT)
             .await
             .unwrap_or_default();
-        let body = self.inner.url.redact_in(&cut_body(&body));
+        let body = error_body(&body, truncated, &self.inner.url);
         Err(Failure {
             error: classify(endpoint, status, body, retry_after),
             retry_after,
@@ -305,20 +305,20 @@ impl Client {
     }
 }
 
-/// Reads at most `limit` bytes of the body.
+/// Reads at most `limit` bytes of the body; `true` when it stopped at the limit.
 async fn read_capped(
     response: &mut reqwest::Response,
     limit: usize,
-) -> Result<Bytes, reqwest::Error> {
+) -> Result<(Bytes, bool), reqwest::Error> {
     let mut out = Vec::new();
     while let Some(chunk) = response.chunk().await? {
         let room = limit - out.len();
         out.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if out.len() >= limit {
-            break;
+            return Ok((Bytes::from(out), true));
         }
     }
-    Ok(Bytes::from(out))
+    Ok((Bytes::from(out), false))
 }
 
 /// A fresh `Idempotency-Key`: a random UUID v4.

@@ -181,7 +181,15 @@ fn describe(value: &Value) -> String {
         Value::Bool(b) => format!("a boolean ({b})"),
         Value::Number(n) => format!("a number ({n})"),
         Value::String(s) => format!("a string ({})", rules::quote(s)),
-        Value::Array(a) => format!("an array of {} items", a.len()),
-        Value::Object(o) => format!("an object with {} fields", o.len()),
+        Value::Array(a) => format!("an array of {}", plural(a.len(), "item")),
+        Value::Object(o) => format!("an object with {}", plural(o.len(), "field")),
+    }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }

@@ -63,6 +63,14 @@ pub(crate) fn parse_priority(s: &str) -> Result<Priority, String> {
 /// `source_url`: an absolute `http` or `https` URL with a host.
 pub(crate) fn check_source_url(s: &str) -> Result<(), String> {
     const EXPECTED: &str = "expected an absolute http or https URL";
+    if s.trim().is_empty() {
+        let found = if s.is_empty() {
+            "an empty string".to_owned()
+        } else {
+            format!("only whitespace ({})", quote(s))
+        };
+        return Err(format!("{EXPECTED}, found {found}"));
+    }
     match url::Url::parse(s) {
         Ok(url) if !matches!(url.scheme(), "http" | "https") => Err(format!(
             "{EXPECTED}, found the scheme {:?} ({})",

@@ -1,0 +1,161 @@
+//! The blocking client: from plain threads, shared between threads, and refusing (without
+//! panicking) to block inside an async runtime.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{envelope, full_moment, moment_path};
+use hotpot_client::blocking::Client;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A wiremock server (it serves from its own thread) and the runtime used to talk to it.
+fn server() -> (tokio::runtime::Runtime, MockServer) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(moment_path()))
+            .respond_with(ResponseTemplate::new(202).set_body_json(envelope("req-b")))
+            .mount(&server)
+            .await;
+        server
+    });
+    (rt, server)
+}
+
+fn blocking_client(server: &MockServer) -> Client {
+    Client::builder(common::webhook_url(server))
+        .retry(common::fast_policy())
+        .build()
+        .unwrap()
+}
+
+fn received(rt: &tokio::runtime::Runtime, server: &MockServer) -> usize {
+    rt.block_on(common::received(server))
+}
+
+#[test]
+fn sends_from_a_plain_thread() {
+    let (rt, server) = server();
+    let client = blocking_client(&server);
+    let receipt = client.send(&full_moment()).unwrap();
+    assert_eq!(receipt.status, 202);
+    assert_eq!(receipt.request_id.as_deref(), Some("req-b"));
+    let receipt = client
+        .send_with_idempotency_key(&full_moment(), "blocking-key")
+        .unwrap();
+    assert_eq!(receipt.idempotency_key, "blocking-key");
+    assert_eq!(received(&rt, &server), 2);
+}
+
+#[test]
+fn eight_threads_share_one_client() {
+    let (rt, server) = server();
+    let client = Arc::new(blocking_client(&server));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let client = client.clone();
+            std::thread::spawn(move || {
+                for _ in 0..5 {
+                    let receipt = client.send(&full_moment()).unwrap();
+                    assert_eq!(receipt.status, 202);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("no thread panicked");
+    }
+    // And with clones instead of an Arc.
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let client = (*client).clone();
+            std::thread::spawn(move || client.send(&full_moment()).map(|r| r.status))
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap().unwrap(), 202);
+    }
+    assert_eq!(received(&rt, &server), 8 * 5 + 8);
+}
+
+#[test]
+fn errors_come_back_as_errors() {
+    let (rt, server) = server();
+    rt.block_on(async {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(410))
+            .mount(&server)
+            .await;
+    });
+    let err = blocking_client(&server).send(&full_moment()).unwrap_err();
+    assert!(err.is_expired(), "{err:?}");
+    let err = blocking_client(&server).request_status("r").unwrap_err();
+    assert!(err.is_config(), "no API key: {err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inside_a_runtime_it_returns_an_error_instead_of_blocking() {
+    let server = MockServer::start().await;
+    // Built inside the runtime: fine.
+    let client = blocking_client(&server);
+    let err = client.send(&full_moment()).unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+    assert!(err.to_string().contains("inside an async runtime"), "{err}");
+    assert!(client.request_status("r").unwrap_err().is_config());
+    assert_eq!(common::received(&server).await, 0);
+    // Dropped inside the runtime: no panic.
+    drop(client);
+}
+
+#[tokio::test]
+async fn a_failed_build_inside_a_runtime_is_an_error_not_a_panic() {
+    for url in [
+        "http://example.com/moment/tok3n",
+        "https://example.com/not-a-webhook",
+    ] {
+        let err = Client::new(url).unwrap_err();
+        assert!(err.is_config(), "{err:?}");
+    }
+    let err = Client::builder("https://example.com/moment/tok3n")
+        .api_key("bad\nkey")
+        .build()
+        .unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+}
+
+#[tokio::test]
+async fn inside_a_current_thread_runtime_too() {
+    let server = MockServer::start().await;
+    let client = blocking_client(&server);
+    assert!(client.send(&full_moment()).unwrap_err().is_config());
+    drop(client);
+}
+
+#[test]
+fn a_client_built_outside_can_be_dropped_inside_a_runtime() {
+    let (rt, server) = server();
+    let client = blocking_client(&server);
+    client.send(&full_moment()).unwrap();
+    let clone = client.clone();
+    rt.block_on(async move {
+        drop(clone);
+        drop(client);
+    });
+    // A runtime of another flavour, dropping from a task.
+    let client = blocking_client(&server);
+    let other = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    other
+        .block_on(async move { tokio::spawn(async move { drop(client) }).await })
+        .unwrap();
+}
