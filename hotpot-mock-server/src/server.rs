@@ -617,6 +617,21 @@ impl MockServer {
         self.shared.push_fault(fault).map(drop)
     }
 
+    /// How many faults are still queued (one that hits several requests counts once until
+    /// its last hit).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{Fault, MockServer};
+    /// let server = MockServer::start().await?;
+    /// server.fail_next(Fault::status(503).times(2))?;
+    /// assert_eq!(server.pending_faults(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn pending_faults(&self) -> usize {
+        self.shared.pending_faults()
+    }
+
     /// Drops every queued fault.
     ///
     /// ```

@@ -109,7 +109,7 @@ fn render_event(html: &mut String, event: &Event) {
     let _ = write!(
         html,
         "<li class=\"event {status}\" id=\"event-{id}\"><details><summary>\
-         <span class=\"flag\">{status}</span> #{id} <b>{name}</b> \
+         <span class=\"flag\">{status}</span> #{id} <strong>{name}</strong> \
          <span class=\"muted\">{at} · {label} ({hint}){integration}</span></summary>\n",
         id = escape(&event.id),
         name = escape(name),

@@ -679,6 +679,11 @@ impl Shared {
         Ok(state.faults.len())
     }
 
+    /// How many faults are queued (a fault hitting several requests counts once).
+    pub(crate) fn pending_faults(&self) -> usize {
+        self.lock().faults.len()
+    }
+
     pub(crate) fn clear_faults(&self) {
         self.lock().faults.clear();
     }
