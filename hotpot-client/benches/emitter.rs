@@ -1,1 +1,321 @@
-fn main() {}
+//! The emitter's numbers (`cargo bench -p hotpot-client --bench emitter`):
+//!
+//! 1. `emit()` latency with a healthy consumer: every call timed, median / p99 / p99.9 from
+//!    the sorted samples — paced (one moment every 200 µs, the sending tasks idle between
+//!    moments) and in bursts (5,000 back to back, the queue absorbing them).
+//! 2. Sustained throughput with the default settings (the producer keeps the queue at most
+//!    half full, so nothing is refused), into a local axum server answering 202 — beside a
+//!    raw reqwest loop with the same concurrency on a runtime of the same size, in the same
+//!    run.
+//!
+//! Targets (issue 5): emit median ≤ 1 µs, p99 ≤ 20 µs; throughput ≥ 20,000 moments/s.
+//! The server here is a bare axum route, standing in for the in-process mock server.
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::post;
+use hotpot_client::{Client, Emitter, Moment, MomentType, Priority, emitter};
+
+const ENVELOPE: &str = r#"{"hotpot_request_id": "f1e5ae0a-f90c-4dac-affa-2eda897f5c3f", "response": {"success": true, "message": "Your request has been queued."}}"#;
+const TOKEN: &str = "benchTOKEN_0123456789abcdef";
+
+fn main() {
+    let server = BenchServer::start();
+    let url = format!("http://{}/moment/{TOKEN}", server.addr);
+    println!("emitter bench — local axum 202 server on {}", server.addr);
+    println!("(machine: {} cores)", num_cpus());
+
+    latency(&url, &server);
+    throughput(&url, &server);
+}
+
+// --- emit() latency --------------------------------------------------------------------
+
+fn latency(url: &str, server: &BenchServer) {
+    let emitter = Emitter::new(client(url)).expect("emitter");
+    // Warm up: connections open, code paged in.
+    for m in moments("warm-up", 2_000) {
+        emitter.emit(m).expect("queued");
+    }
+    assert!(emitter.flush(Duration::from_secs(30)).is_complete());
+
+    let paced = {
+        let batch = moments("paced", 20_000);
+        let mut samples = Vec::with_capacity(batch.len());
+        let mut next = Instant::now();
+        for m in batch {
+            next += Duration::from_micros(200);
+            while Instant::now() < next {
+                std::hint::spin_loop();
+            }
+            let t = Instant::now();
+            let r = emitter.emit(m);
+            samples.push(t.elapsed());
+            black_box(r).expect("queued");
+        }
+        samples
+    };
+    assert!(emitter.flush(Duration::from_secs(30)).is_complete());
+
+    let slept = {
+        let batch = moments("slept", 5_000);
+        let mut samples = Vec::with_capacity(batch.len());
+        for m in batch {
+            std::thread::sleep(Duration::from_micros(200));
+            let t = Instant::now();
+            let r = emitter.emit(m);
+            samples.push(t.elapsed());
+            black_box(r).expect("queued");
+        }
+        samples
+    };
+    assert!(emitter.flush(Duration::from_secs(30)).is_complete());
+
+    let burst = {
+        let mut samples = Vec::with_capacity(50_000);
+        for round in 0..10 {
+            let batch = moments(&format!("burst {round}"), 5_000);
+            for m in batch {
+                let t = Instant::now();
+                let r = emitter.emit(m);
+                samples.push(t.elapsed());
+                black_box(r).expect("queued");
+            }
+            assert!(emitter.flush(Duration::from_secs(30)).is_complete());
+        }
+        samples
+    };
+    let report = emitter.shutdown(Duration::from_secs(30));
+    assert_eq!(report.delivered, report.emitted, "{report}");
+    assert_eq!(report.delivered, 2_000 + 20_000 + 5_000 + 50_000);
+    server.expect_and_reset(report.delivered);
+
+    let timer = timer_overhead();
+    println!("\n## emit() latency, healthy consumer (timer overhead ~{timer:?} included)");
+    println!("| case | samples | median | p90 | p99 | p99.9 | max |");
+    println!("|---|---|---|---|---|---|---|");
+    for (name, samples) in [
+        ("paced, spinning 200 µs between", paced),
+        ("paced, sleeping 200 µs between", slept),
+        ("bursts of 5,000", burst),
+    ] {
+        let q = Quantiles::of(samples);
+        println!(
+            "| {name} | {} | {:?} | {:?} | {:?} | {:?} | {:?} |",
+            q.n, q.p50, q.p90, q.p99, q.p999, q.max
+        );
+    }
+}
+
+fn timer_overhead() -> Duration {
+    let mut samples: Vec<Duration> = (0..10_000)
+        .map(|_| {
+            let t = Instant::now();
+            t.elapsed()
+        })
+        .collect();
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+struct Quantiles {
+    n: usize,
+    p50: Duration,
+    p90: Duration,
+    p99: Duration,
+    p999: Duration,
+    max: Duration,
+}
+
+impl Quantiles {
+    fn of(mut samples: Vec<Duration>) -> Quantiles {
+        samples.sort_unstable();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        Quantiles {
+            n: samples.len(),
+            p50: at(0.50),
+            p90: at(0.90),
+            p99: at(0.99),
+            p999: at(0.999),
+            max: at(1.0),
+        }
+    }
+}
+
+// --- throughput ------------------------------------------------------------------------
+
+const THROUGHPUT_MOMENTS: usize = 100_000;
+const ROUNDS: usize = 3;
+
+fn throughput(url: &str, server: &BenchServer) {
+    let concurrency = emitter::DEFAULT_CONCURRENCY;
+    let mut raw = Vec::new();
+    let mut emitted = Vec::new();
+    for _ in 0..ROUNDS {
+        raw.push(raw_reqwest(url, concurrency, THROUGHPUT_MOMENTS));
+        server.expect_and_reset(THROUGHPUT_MOMENTS as u64);
+        emitted.push(through_emitter(url, THROUGHPUT_MOMENTS));
+        server.expect_and_reset(THROUGHPUT_MOMENTS as u64);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let fmt = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "\n## Sustained throughput, {THROUGHPUT_MOMENTS} moments, concurrency {concurrency}, \
+         median of {ROUNDS} rounds (moments/s)"
+    );
+    println!("| sender | rounds | median |");
+    println!("|---|---|---|");
+    println!(
+        "| raw reqwest loop ({concurrency} tasks, 1-thread runtime) | {} | {:.0} |",
+        fmt(&raw),
+        median(raw.clone())
+    );
+    println!(
+        "| Emitter (defaults; producer keeps the queue half full) | {} | {:.0} |",
+        fmt(&emitted),
+        median(emitted.clone())
+    );
+    println!(
+        "\nEmitter / raw reqwest: {:.2}",
+        median(emitted) / median(raw)
+    );
+}
+
+fn through_emitter(url: &str, n: usize) -> f64 {
+    let emitter = Emitter::new(client(url)).expect("emitter");
+    let half_full = (emitter::DEFAULT_CAPACITY / 2) as u64;
+    let batch = moments("throughput", n);
+    let started = Instant::now();
+    for (i, m) in batch.into_iter().enumerate() {
+        // A producer faster than any network: keep the queue at most half full rather than
+        // let DropNewest refuse moments.
+        while i % 100 == 0 && emitter.stats().queued >= half_full {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        emitter.emit(m).expect("queued");
+    }
+    let report = emitter.shutdown(Duration::from_secs(120));
+    let elapsed = started.elapsed();
+    assert_eq!(report.delivered, n as u64, "{report}");
+    n as f64 / elapsed.as_secs_f64()
+}
+
+fn raw_reqwest(url: &str, concurrency: usize, n: usize) -> f64 {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let http = runtime.block_on(async { reqwest::Client::new() });
+    let body = bytes::Bytes::from(moment("throughput 0").to_json_vec());
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let (http, body, next, url) = (
+                    http.clone(),
+                    body.clone(),
+                    Arc::clone(&next),
+                    url.to_owned(),
+                );
+                tokio::spawn(async move {
+                    while next.fetch_add(1, Ordering::Relaxed) < n {
+                        let response = http
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+                            .body(body.clone())
+                            .send()
+                            .await
+                            .expect("answer");
+                        assert_eq!(response.status(), 202);
+                        response.bytes().await.expect("body");
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+    });
+    let elapsed = started.elapsed();
+    runtime.shutdown_background();
+    n as f64 / elapsed.as_secs_f64()
+}
+
+// --- helpers ---------------------------------------------------------------------------
+
+fn client(url: &str) -> Client {
+    Client::new(url).expect("client")
+}
+
+fn moment(name: &str) -> Moment {
+    Moment::builder(name, MomentType::Alert)
+        .priority(Priority::High)
+        .source("bench")
+        .build()
+        .expect("valid")
+}
+
+fn moments(prefix: &str, n: usize) -> Vec<Moment> {
+    (0..n).map(|i| moment(&format!("{prefix} {i}"))).collect()
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A bare 202 route on its own thread and single-threaded runtime, counting requests.
+struct BenchServer {
+    addr: SocketAddr,
+    received: Arc<AtomicU64>,
+}
+
+impl BenchServer {
+    fn start() -> BenchServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let received = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&received);
+        let app = Router::new().route(
+            "/moment/{token}",
+            post(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                async { (StatusCode::ACCEPTED, ENVELOPE) }
+            }),
+        );
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                axum::serve(listener, app).await.expect("serve");
+            });
+        });
+        BenchServer { addr, received }
+    }
+
+    /// Checks that the server saw `n` requests since the last call.
+    fn expect_and_reset(&self, n: u64) {
+        let seen = self.received.swap(0, Ordering::Relaxed);
+        assert_eq!(seen, n, "requests received by the server");
+    }
+}

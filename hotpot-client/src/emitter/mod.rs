@@ -171,6 +171,7 @@ impl Emitter {
         for _ in 0..concurrency {
             runtime.spawn(worker::run(Arc::clone(&shared)));
         }
+        runtime.spawn(worker::watch(Arc::clone(&shared)));
         Ok(Emitter {
             owner: Arc::new(Owner {
                 shared,

@@ -4,6 +4,13 @@
 //! Each queued moment gets a sequence number; the queue holds them in order, and the
 //! numbers of the moments being sent are kept in `in_flight`. "Everything emitted before
 //! mark `m` has settled" is then: no queued or in-flight number below `m`.
+//!
+//! Waking: `emit` never wakes a sending task itself. While the emitter is active, its
+//! watcher task looks at the queue every millisecond and wakes an idle sending task, which
+//! passes the wake on while moments remain; after a while without moments the watcher
+//! parks, and only then does `emit` ring (the `doorbell`). So a steady stream of `emit`s
+//! makes no system call at all, at the price of up to a millisecond or two of delivery
+//! latency.
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -52,6 +59,8 @@ pub(super) struct Shared {
     state: Mutex<State>,
     /// Wakes an idle sending task: a moment is waiting.
     work: Notify,
+    /// Wakes the watcher from its parked state: `emit` queued a moment.
+    doorbell: Notify,
     /// Wakes emitters blocked by [`Overflow::Block`]: there is room, or shutdown began.
     room: Condvar,
     /// Wakes blocking `flush`/`shutdown` calls: something settled.
@@ -80,6 +89,11 @@ struct State {
     stopped: bool,
     /// Emitters waiting for room.
     blocked: usize,
+    /// The watcher is parked: the next `emit` must ring the doorbell.
+    parked: bool,
+    /// Settled moments whose hook is still being called: `flush` and `shutdown` wait for
+    /// them too, so the hooks have seen every moment the report counts.
+    reporting: usize,
     emitted: u64,
     delivered: u64,
     failed: u64,
@@ -94,6 +108,7 @@ impl State {
     fn settled_before(&self, mark: u64) -> bool {
         self.queue.front().is_none_or(|e| e.seq >= mark)
             && self.in_flight.iter().all(|&s| s >= mark)
+            && self.reporting == 0
     }
 
     fn stats(&self, retried: u64) -> Stats {
@@ -130,6 +145,8 @@ impl Shared {
                 closed: false,
                 stopped: false,
                 blocked: 0,
+                parked: true,
+                reporting: 0,
                 emitted: 0,
                 delivered: 0,
                 failed: 0,
@@ -138,6 +155,7 @@ impl Shared {
                 abandoned_in_flight: 0,
             }),
             work: Notify::new(),
+            doorbell: Notify::new(),
             room: Condvar::new(),
             settled: Condvar::new(),
             settled_async: Notify::new(),
@@ -190,17 +208,17 @@ impl Shared {
         }
         let seq = state.next_seq;
         state.next_seq += 1;
-        let was_empty = state.queue.is_empty();
         state.queue.push_back(Entry {
             seq,
             moment,
             emitted_at,
         });
+        // Only a parked emitter is woken (a system call, and maybe a context switch); an
+        // active one finds the moment at its next look, within a millisecond.
+        let ring = std::mem::take(&mut state.parked);
         drop(state);
-        if was_empty {
-            // A sending task may be idle; when the queue was not empty, none is (each takes
-            // the next moment before it waits) or another wake is already on its way.
-            self.work.notify_one();
+        if ring {
+            self.doorbell.notify_one();
         }
         if let Some(entry) = displaced {
             self.report_drop(&entry.moment, DropReason::Displaced);
@@ -235,8 +253,8 @@ impl Shared {
     /// The next moment to send, once there is one (never, after shutdown gave up).
     pub(super) async fn next(&self) -> Entry {
         loop {
-            // `notify_one` leaves a permit when no task is waiting, so a moment queued
-            // between `pop` and the wait is not missed.
+            // Woken by the watcher or by another task's `pop`; `notify_one` leaves a permit
+            // when no task is waiting, so a wake between `pop` and the wait is not missed.
             let notified = self.work.notified();
             if let Some(entry) = self.pop() {
                 return entry;
@@ -264,9 +282,35 @@ impl Shared {
         Some(entry)
     }
 
+    /// Waits until `emit` rings the doorbell of a parked emitter.
+    pub(super) async fn doorbell(&self) {
+        self.doorbell.notified().await;
+    }
+
+    /// The watcher's look at the queue: wakes an idle sending task if a moment waits.
+    /// Returns whether one does.
+    pub(super) fn hand_out(&self) -> bool {
+        let waiting = {
+            let state = self.lock();
+            !state.queue.is_empty() && !state.stopped
+        };
+        if waiting {
+            self.work.notify_one();
+        }
+        waiting
+    }
+
+    /// Parks the watcher if the queue is empty (the next `emit` rings the doorbell).
+    /// Returns whether it parked.
+    pub(super) fn park_if_idle(&self) -> bool {
+        let mut state = self.lock();
+        state.parked = state.queue.is_empty();
+        state.parked
+    }
+
     /// Counts how a send ended, then traces it and calls the hook.
     pub(super) fn settle(&self, entry: Entry, outcome: Outcome) {
-        let counted = {
+        let (counted, reporting) = {
             let mut state = self.lock();
             let position = state.in_flight.iter().position(|&s| s == entry.seq);
             if let Some(i) = position {
@@ -279,9 +323,14 @@ impl Shared {
                         state.abandoned_in_flight += 1;
                     }
                 }
+            }
+            let reporting = position.is_none() || !matches!(outcome, Outcome::Delivered);
+            if reporting {
+                state.reporting += 1;
+            } else {
                 self.wake_waiters();
             }
-            position.is_some()
+            (position.is_some(), reporting)
         };
         match outcome {
             // Shutdown already counted this moment as abandoned mid-send (it took longer
@@ -295,6 +344,11 @@ impl Shared {
             }
             Outcome::Failed(error) => self.report_failure(&entry.moment, &error),
             Outcome::Abandoned => self.report_drop(&entry.moment, DropReason::AbandonedInFlight),
+        }
+        if reporting {
+            let mut state = self.lock();
+            state.reporting -= 1;
+            self.wake_waiters();
         }
     }
 

@@ -4,8 +4,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio::sync::watch;
+use tokio::time::MissedTickBehavior;
 
 use super::queue::{Entry, Outcome, Shared};
 use crate::Error;
@@ -23,6 +25,35 @@ pub(super) async fn run(shared: Arc<Shared>) {
         };
         let outcome = deliver(&shared, flight.entry(), &mut cancel).await;
         flight.land(outcome);
+    }
+}
+
+/// How often the watcher looks at the queue while the emitter is active.
+const TICK: Duration = Duration::from_millis(1);
+
+/// Looks without finding a moment before the watcher parks (about 100 ms).
+const IDLE_TICKS: u32 = 100;
+
+/// The watcher: while the emitter is active, hands queued moments to idle sending tasks
+/// every [`TICK`]; parks when there has been nothing to do for [`IDLE_TICKS`], until `emit`
+/// rings. See the `queue` module on waking.
+pub(super) async fn watch(shared: Arc<Shared>) {
+    loop {
+        shared.doorbell().await;
+        let mut ticks = tokio::time::interval(TICK);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut idle = 0;
+        loop {
+            if shared.hand_out() {
+                idle = 0;
+            } else {
+                idle += 1;
+                if idle >= IDLE_TICKS && shared.park_if_idle() {
+                    break;
+                }
+            }
+            ticks.tick().await;
+        }
     }
 }
 

@@ -1,0 +1,221 @@
+//! Shutdown, flush and drop: bounded in time, honest in their counts, and never a panic.
+
+mod emitter_support;
+
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use emitter_support::{Answer, Collected, Server, client, fast_retry, moment, unreachable_url};
+use hotpot_client::{DropReason, EmitError, Emitter};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// An emitter for `url` with `concurrency` sends at once, and what its drop hook sees.
+fn emitter(url: &str, concurrency: usize) -> (Emitter, Collected<(String, DropReason)>) {
+    let drops = Collected::new();
+    let seen = drops.clone();
+    let emitter = Emitter::builder(client(url))
+        .retry(fast_retry())
+        .concurrency(concurrency)
+        .on_drop(move |m, reason| seen.push((m.name().to_owned(), reason)))
+        .build()
+        .unwrap();
+    (emitter, drops)
+}
+
+fn count(drops: &[(String, DropReason)], reason: DropReason) -> usize {
+    drops.iter().filter(|(_, r)| *r == reason).count()
+}
+
+#[test]
+fn shutdown_while_the_server_is_down_returns_in_time_and_reports_what_is_left() {
+    let (emitter, drops) = emitter(&unreachable_url(), 4);
+    for i in 0..50 {
+        emitter.emit(moment(format!("m{i}"))).unwrap();
+    }
+    let started = Instant::now();
+    let report = emitter.shutdown(Duration::from_secs(1));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(1),
+        "kept trying until the deadline"
+    );
+    assert!(
+        took < Duration::from_secs(2),
+        "returned about then: {took:?}"
+    );
+
+    assert!(report.timed_out, "{report}");
+    assert_eq!((report.delivered, report.failed, report.dropped), (0, 0, 0));
+    assert_eq!((report.still_queued, report.in_flight), (46, 4), "{report}");
+    assert!(report.retried > 4, "the sends were retrying: {report}");
+
+    let drops = drops.items();
+    assert_eq!(count(&drops, DropReason::Abandoned), 46);
+    assert_eq!(count(&drops, DropReason::AbandonedInFlight), 4);
+    let s = emitter.stats();
+    assert_eq!(
+        (s.emitted, s.dropped, s.queued, s.in_flight),
+        (50, 50, 0, 0),
+        "{s}"
+    );
+}
+
+#[test]
+fn shutdown_reports_delivered_exactly_what_the_server_accepted() {
+    let server = Server::scripted(&[Answer::Accept; 10], Answer::Stall);
+    let (emitter, drops) = emitter(&server.url(), 4);
+    for i in 0..30 {
+        emitter.emit(moment(format!("m{i}"))).unwrap();
+    }
+    server.wait_for_requests(14, WAIT); // 10 accepted, then 4 that will never be answered
+    let report = emitter.shutdown(Duration::from_millis(200));
+    assert_eq!(report.delivered, 10, "{report}");
+    assert_eq!(server.accepted().len(), 10);
+    assert_eq!((report.still_queued, report.in_flight), (16, 4), "{report}");
+    assert_eq!(
+        report.emitted,
+        report.delivered + report.failed + report.dropped + report.unsent()
+    );
+    let drops = drops.items();
+    let accepted: Vec<String> = server.accepted().into_iter().map(|s| s.name).collect();
+    assert!(
+        drops.iter().all(|(name, _)| !accepted.contains(name)),
+        "no delivered moment is reported dropped"
+    );
+    assert_eq!(drops.len(), 20);
+}
+
+#[test]
+fn a_clean_shutdown_delivers_everything_and_later_emits_are_refused() {
+    let server = Server::start(Answer::Accept);
+    let (emitter, drops) = emitter(&server.url(), 8);
+    for i in 0..100 {
+        emitter.emit(moment(format!("m{i}"))).unwrap();
+    }
+    let report = emitter.shutdown(WAIT);
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(report.delivered, 100, "{report}");
+    assert_eq!(server.accepted().len(), 100);
+    assert!(emitter.is_shut_down());
+
+    match emitter.emit(moment("too late")) {
+        Err(EmitError::ShutDown(m)) => assert_eq!(m.name(), "too late"),
+        other => panic!("expected ShutDown, got {other:?}"),
+    }
+    assert_eq!(
+        drops.items(),
+        [("too late".to_owned(), DropReason::ShutDown)]
+    );
+    let again = emitter.shutdown(WAIT);
+    assert_eq!(
+        (again.delivered, again.dropped, again.emitted),
+        (100, 1, 101)
+    );
+    assert_eq!(
+        emitter.flush(WAIT).delivered,
+        100,
+        "flush after shutdown returns at once"
+    );
+}
+
+#[test]
+fn flush_waits_for_earlier_moments_and_gives_up_at_its_timeout() {
+    let server = Server::start(Answer::Hold);
+    let (emitter, drops) = emitter(&server.url(), 1);
+    emitter.emit(moment("a")).unwrap();
+    emitter.emit(moment("b")).unwrap();
+    server.wait_for_requests(1, WAIT);
+    let report = emitter.flush(Duration::from_millis(100));
+    assert!(report.timed_out, "{report}");
+    assert_eq!((report.still_queued, report.in_flight), (1, 1), "{report}");
+
+    server.release();
+    let report = emitter.flush(WAIT);
+    assert!(report.is_complete(), "{report}");
+    assert_eq!(report.delivered, 2, "{report}");
+    assert!(drops.items().is_empty(), "flush abandons nothing");
+}
+
+#[test]
+fn a_panicking_hook_does_not_stop_delivery() {
+    let server = Server::scripted(&[Answer::Status(400); 2], Answer::Accept);
+    let emitter = Emitter::builder(client(&server.url()))
+        .retry(fast_retry())
+        .concurrency(1)
+        .on_failure(|_, _| panic!("a careless hook"))
+        .build()
+        .unwrap();
+    for i in 0..5 {
+        emitter.emit(moment(format!("m{i}"))).unwrap();
+    }
+    let report = emitter.flush(WAIT);
+    assert_eq!((report.failed, report.delivered), (2, 3), "{report}");
+}
+
+/// Logs written by `tracing` on this thread while `f` runs.
+fn logs_of(f: impl FnOnce()) -> String {
+    #[derive(Clone)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Buffer(Arc::new(Mutex::new(Vec::new())));
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = buffer.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[tokio::test]
+async fn dropping_inside_a_current_thread_runtime_is_bounded_and_says_what_it_abandoned() {
+    let (emitter, drops) = emitter(&unreachable_url(), 2);
+    for i in 0..10 {
+        emitter.emit(moment(format!("m{i}"))).unwrap();
+    }
+    let started = Instant::now();
+    let logs = logs_of(|| drop(emitter));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "drop is bounded: {took:?}");
+    assert!(
+        logs.contains("WARN") && logs.contains("abandoned 8 queued and 2 in-flight moments"),
+        "{logs}"
+    );
+    assert!(!logs.contains(emitter_support::TOKEN), "{logs}");
+    let drops = drops.items();
+    assert_eq!(count(&drops, DropReason::Abandoned), 8);
+    assert_eq!(count(&drops, DropReason::AbandonedInFlight), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_inside_a_multi_thread_runtime_neither_panics_nor_hangs() {
+    let (emitter, _drops) = emitter(&unreachable_url(), 2);
+    for i in 0..10 {
+        emitter.emit(moment(format!("m{i}"))).unwrap();
+    }
+    let started = Instant::now();
+    tokio::spawn(async move { drop(emitter) }).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn dropping_a_clone_keeps_the_emitter_running() {
+    let server = Server::start(Answer::Accept);
+    let (emitter, drops) = emitter(&server.url(), 2);
+    drop(emitter.clone());
+    emitter.emit(moment("still running")).unwrap();
+    assert_eq!(emitter.flush(WAIT).delivered, 1);
+    assert!(drops.items().is_empty());
+}
