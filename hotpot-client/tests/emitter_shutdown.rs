@@ -2,8 +2,9 @@
 
 mod emitter_support;
 
+use std::cell::RefCell;
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
 use emitter_support::{Answer, Collected, Server, client, fast_retry, moment, unreachable_url};
@@ -154,39 +155,57 @@ fn a_panicking_hook_does_not_stop_delivery() {
     assert_eq!((report.failed, report.delivered), (2, 3), "{report}");
 }
 
-/// Logs written by `tracing` on this thread while `f` runs.
-fn logs_of(f: impl FnOnce()) -> String {
-    #[derive(Clone)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
+thread_local! {
+    static LOGS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Everything logged, by every thread.
+static ALL_LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// Writes into the current thread's [`LOGS`] and into [`ALL_LOGS`].
+struct ThreadLogs;
+
+impl io::Write for ThreadLogs {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        LOGS.with(|logs| logs.borrow_mut().extend_from_slice(bytes));
+        ALL_LOGS.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
     }
-    let buffer = Buffer(Arc::new(Mutex::new(Vec::new())));
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    let bytes = buffer.0.lock().unwrap().clone();
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Warnings written by `tracing` on this thread while `f` runs.
+///
+/// One global subscriber (rather than a scoped one per test): tracing caches whether a
+/// call site is enabled, and a test thread hitting it first with no subscriber would hide
+/// it from a scoped subscriber on another thread.
+fn warnings_of(f: impl FnOnce()) -> String {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
+            .with_writer(|| ThreadLogs)
+            .init();
+    });
+    LOGS.with(|logs| logs.borrow_mut().clear());
+    f();
+    let bytes = LOGS.with(|logs| std::mem::take(&mut *logs.borrow_mut()));
     String::from_utf8(bytes).unwrap()
 }
 
 #[tokio::test]
 async fn dropping_inside_a_current_thread_runtime_is_bounded_and_says_what_it_abandoned() {
-    let (emitter, drops) = emitter(&unreachable_url(), 2);
+    let server = Server::start(Answer::Stall);
+    let (emitter, drops) = emitter(&server.url(), 2);
     for i in 0..10 {
         emitter.emit(moment(format!("m{i}"))).unwrap();
     }
+    server.wait_for_requests(2, WAIT);
     let started = Instant::now();
-    let logs = logs_of(|| drop(emitter));
+    let logs = warnings_of(|| drop(emitter));
     let took = started.elapsed();
     assert!(took < Duration::from_secs(1), "drop is bounded: {took:?}");
     assert!(
@@ -218,4 +237,45 @@ fn dropping_a_clone_keeps_the_emitter_running() {
     emitter.emit(moment("still running")).unwrap();
     assert_eq!(emitter.flush(WAIT).delivered, 1);
     assert!(drops.items().is_empty());
+}
+
+#[test]
+fn drops_are_warned_at_most_once_a_second_with_a_count() {
+    let server = Server::start(Answer::Stall);
+    let emitter = Emitter::builder(client(&server.url()))
+        .capacity(1)
+        .concurrency(1)
+        .build()
+        .unwrap();
+    emitter.emit(moment("in flight")).unwrap();
+    server.wait_for_requests(1, WAIT);
+    emitter.emit(moment("queued")).unwrap();
+    let logs = warnings_of(|| {
+        for i in 0..50 {
+            assert!(emitter.emit(moment(format!("refused {i}"))).is_err());
+        }
+    });
+    let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 1, "{logs}");
+    assert!(warnings[0].contains("refused 0") && warnings[0].contains("queue_full"));
+    assert_eq!(emitter.stats().dropped, 50);
+}
+
+#[test]
+fn failures_are_warned_with_the_moment_and_never_the_token() {
+    warnings_of(|| {}); // the subscriber is in place before the emitter's thread logs
+    let server = Server::start(Answer::Status(410));
+    let emitter = Emitter::builder(client(&server.url()))
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    emitter.emit(moment("expired webhook moment")).unwrap();
+    assert_eq!(emitter.flush(WAIT).failed, 1);
+    let all = String::from_utf8(ALL_LOGS.lock().unwrap().clone()).unwrap();
+    let line = all
+        .lines()
+        .find(|l| l.contains("expired webhook moment"))
+        .unwrap_or_else(|| panic!("no warning for the failure in {all}"));
+    assert!(line.contains("WARN") && line.contains("410"), "{line}");
+    assert!(!all.contains(emitter_support::TOKEN), "{all}");
 }

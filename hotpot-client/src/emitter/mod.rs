@@ -190,8 +190,10 @@ impl Emitter {
     /// either way it is counted as dropped and passed to the `on_drop` hook.
     ///
     /// ```
-    /// use hotpot_client::{Client, Emitter, Moment, MomentType};
-    /// let emitter = Emitter::new(Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?)?;
+    /// # // Nothing listens on this port: the example sends nowhere.
+    /// # let client = hotpot_client::Client::new("http://127.0.0.1:9/moment/845b1e3c9d0f")?;
+    /// use hotpot_client::{Emitter, Moment, MomentType};
+    /// let emitter = Emitter::new(client)?;
     /// let moment = Moment::builder("Failed deploy with successful rollback", MomentType::NearMiss)
     ///     .source("Deploybot")
     ///     .build()?;
