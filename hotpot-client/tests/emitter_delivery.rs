@@ -182,6 +182,13 @@ async fn emits_inside_a_current_thread_runtime() {
     let report = emitter.shutdown_async(WAIT).await;
     assert_eq!(report.delivered, 20, "{report}");
     assert!(report.is_complete());
+    // The runtime is gone: waiting on it ends at once.
+    let report = emitter.flush_async(WAIT).await;
+    assert_eq!(
+        (report.delivered, report.timed_out),
+        (20, false),
+        "{report}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

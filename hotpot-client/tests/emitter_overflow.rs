@@ -121,9 +121,7 @@ fn block_waits_for_its_timeout_then_refuses() {
 #[test]
 fn shutdown_wakes_a_blocked_emit() {
     let server = Server::start(Answer::Stall);
-    let (emitter, drops) = full(&server, |b| {
-        b.overflow(Overflow::Block(Duration::from_secs(60)))
-    });
+    let (emitter, drops) = full(&server, |b| b.overflow(Overflow::Block(Duration::MAX)));
     let blocked = {
         let emitter = emitter.clone();
         std::thread::spawn(move || emitter.emit(moment("blocked")))

@@ -412,10 +412,7 @@ impl Drop for Owner {
 }
 
 fn deadline_after(timeout: Duration) -> Instant {
-    let now = Instant::now();
-    // A timeout too large to represent means "no deadline": a century will do.
-    now.checked_add(timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+    queue::deadline_after(Instant::now(), timeout)
 }
 
 impl fmt::Debug for Emitter {

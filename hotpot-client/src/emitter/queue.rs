@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 
@@ -190,21 +190,22 @@ impl Shared {
                     state.dropped += 1;
                     self.wake_waiters();
                 }
-                Overflow::Block(timeout) => state = self.wait_for_room(state, emitted_at + timeout),
+                Overflow::Block(timeout) => {
+                    state = self.wait_for_room(state, deadline_after(emitted_at, timeout));
+                }
             }
         }
         if state.closed || state.queue.len() >= self.capacity {
-            let error = if state.closed {
-                EmitError::ShutDown(moment)
-            } else {
-                EmitError::QueueFull(moment)
-            };
+            let closed = state.closed;
             state.dropped += 1;
             drop(state);
-            if let (Some(reason), Some(moment)) = (error.drop_reason(), error_moment(&error)) {
-                self.report_drop(moment, reason);
-            }
-            return Err(error);
+            return Err(if closed {
+                self.report_drop(&moment, DropReason::ShutDown);
+                EmitError::ShutDown(moment)
+            } else {
+                self.report_drop(&moment, DropReason::QueueFull);
+                EmitError::QueueFull(moment)
+            });
         }
         let seq = state.next_seq;
         state.next_seq += 1;
@@ -547,12 +548,11 @@ impl Shared {
     }
 }
 
-/// The moment inside a refusal.
-fn error_moment(error: &EmitError) -> Option<&Moment> {
-    match error {
-        EmitError::QueueFull(m) | EmitError::ShutDown(m) => Some(m),
-        _ => None,
-    }
+/// `start + timeout`, or a century from `start` for a timeout too large to represent.
+pub(super) fn deadline_after(start: Instant, timeout: Duration) -> Instant {
+    start
+        .checked_add(timeout)
+        .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 /// Counts an async waiter for as long as it waits, even if its future is dropped.
