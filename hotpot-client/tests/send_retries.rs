@@ -90,6 +90,22 @@ async fn the_2xx_body_is_parsed_leniently() {
             None,
         ),
         (
+            ResponseTemplate::new(202).set_body_json(
+                serde_json::json!({"hotpot_request_id": "kept", "response": {"message": 5}}),
+            ),
+            Some("kept"),
+            None,
+        ),
+        (
+            ResponseTemplate::new(202).set_body_raw(
+                r#"{"hotpot_request_id": "esc\"aped", "extra": [1, {"x": null}],
+                    "response": {"success": true, "message": "q\u00fceued"}}"#,
+                "application/json",
+            ),
+            Some("esc\"aped"),
+            Some("qüeued"),
+        ),
+        (
             ResponseTemplate::new(202).set_body_string("Accepted, thanks!"),
             None,
             None,

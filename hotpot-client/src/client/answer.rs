@@ -1,6 +1,9 @@
 //! What the server answered: [`Receipt`] for a send, [`RequestStatus`] for §4, and the
 //! classification of every other answer into an [`Error`] (contract §5).
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::{Error, Problem, WebhookUrl};
@@ -39,16 +42,48 @@ impl Receipt {
         idempotency_key: &str,
         attempts: u32,
     ) -> Self {
-        let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        let (request_id, message) = match serde_json::from_slice::<Envelope<'_>>(body) {
+            // The envelope as documented, or with fields missing: no tree built (the fast path).
+            Ok(envelope) => (
+                envelope.hotpot_request_id.map(Cow::into_owned),
+                envelope
+                    .response
+                    .and_then(|r| r.message)
+                    .map(Cow::into_owned),
+            ),
+            // Anything else: whatever strings are where they belong.
+            Err(_) => {
+                let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+                let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+                (
+                    text(json.get("hotpot_request_id")),
+                    text(json.pointer("/response/message")),
+                )
+            }
+        };
         Receipt {
             status,
-            request_id: text(json.get("hotpot_request_id")),
-            message: text(json.pointer("/response/message")),
+            request_id,
+            message,
             idempotency_key: idempotency_key.to_owned(),
             attempts,
         }
     }
+}
+
+/// The queued envelope of §3, the fields a receipt keeps; other fields are skipped.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    hotpot_request_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    response: Option<EnvelopeResponse<'a>>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeResponse<'a> {
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
 }
 
 /// Where a request is in Hotpot's processing (contract §4 `status`).

@@ -322,8 +322,15 @@ async fn read_capped(
 }
 
 /// A fresh `Idempotency-Key`: a random UUID v4.
+///
+/// The bits come from `fastrand` (seeded per thread from the OS's randomness), not from a
+/// system call per key: `Uuid::new_v4` asks the kernel each time, which cost ~5 µs per send
+/// on a small VM, a tenth of a local round trip. The key must be unique, not secret: it is
+/// useless without the webhook's token.
 pub(crate) fn new_idempotency_key() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+        .into_uuid()
+        .to_string()
 }
 
 impl fmt::Debug for Client {

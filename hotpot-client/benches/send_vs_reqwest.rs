@@ -1,0 +1,175 @@
+//! Sequential `Client::send` against a raw reqwest loop POSTing the same JSON bytes to the
+//! same local server, in one run (goal: `send` at ≥ 90 % of raw reqwest's rate).
+//!
+//! The server is a minimal axum route on 127.0.0.1:0, on its own runtime thread, answering
+//! 202 with Hotpot's envelope. The two loops take turns in several rounds (A B B A ...) so
+//! that drift on a shared machine hits both; the rates reported are the medians.
+//!
+//! `cargo bench -p hotpot-client --bench send_vs_reqwest` (or `make bench`) prints e.g.
+//! `send: 9500/s, raw reqwest: 9800/s, ratio: 0.97`. Without `--bench` (as `cargo test
+//! --benches` runs it) it does a short smoke run.
+
+use std::hint::black_box;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{StatusCode, header::CONTENT_TYPE};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use hotpot_client::{Client, Moment, MomentType, Priority};
+
+const TOKEN: &str = "bench-token-0123456789abcdef";
+const ENVELOPE: &str = r#"{"hotpot_request_id":"f1e5ae0a-f90c-4dac-affa-2eda897f5c3f","response":{"success":true,"message":"Your request has been queued."}}"#;
+
+async fn ingest(body: Bytes) -> impl IntoResponse {
+    black_box(body.len());
+    (
+        StatusCode::ACCEPTED,
+        [(CONTENT_TYPE, "application/json")],
+        ENVELOPE,
+    )
+}
+
+/// Starts the server on its own thread and runtime; returns its address.
+fn start_server() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("bench-server".into())
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("a free port");
+                tx.send(listener.local_addr().expect("an address"))
+                    .expect("the bench waits");
+                let app = Router::new().route("/moment/{token}", post(ingest));
+                axum::serve(listener, app).await.expect("the server runs");
+            });
+        })
+        .expect("a thread");
+    rx.recv().expect("the server starts")
+}
+
+fn moment() -> Moment {
+    Moment::builder(
+        "Failed deploy with successful rollback",
+        MomentType::NearMiss,
+    )
+    .priority(Priority::High)
+    .source("Deploybot")
+    .source_url("https://deploys.example.com/runs/1234")
+    .description("Rolled back **automatically** after health checks failed.")
+    .build()
+    .expect("a valid moment")
+}
+
+struct Loops {
+    client: Client,
+    raw: reqwest::Client,
+    url: String,
+    moment: Moment,
+    body: bytes::Bytes,
+}
+
+impl Loops {
+    async fn send(&self, n: usize) -> f64 {
+        let started = Instant::now();
+        for _ in 0..n {
+            let receipt = self.client.send(&self.moment).await.expect("accepted");
+            debug_assert_eq!(receipt.status, 202);
+            black_box(receipt);
+        }
+        n as f64 / started.elapsed().as_secs_f64()
+    }
+
+    async fn raw(&self, n: usize) -> f64 {
+        let started = Instant::now();
+        for _ in 0..n {
+            let response = self
+                .raw
+                .post(&self.url)
+                .header(CONTENT_TYPE, "application/json")
+                .body(self.body.clone())
+                .send()
+                .await
+                .expect("answered");
+            assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
+            black_box(response.bytes().await.expect("a body"));
+        }
+        n as f64 / started.elapsed().as_secs_f64()
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let (rounds, per_round, warmup) = if full { (15, 2000, 1000) } else { (2, 100, 50) };
+
+    let addr = start_server();
+    let url = format!("http://{addr}/moment/{TOKEN}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let loops = rt.block_on(async {
+        let moment = moment();
+        Loops {
+            client: Client::builder(url.as_str())
+                .no_proxy()
+                .build()
+                .expect("a client"),
+            raw: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("a client"),
+            body: bytes::Bytes::from(moment.to_json_vec()),
+            url: url.clone(),
+            moment,
+        }
+    });
+
+    let (send, raw) = rt.block_on(async {
+        loops.send(warmup).await;
+        loops.raw(warmup).await;
+        let (mut send, mut raw) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            // A B, then B A: neither loop always runs first.
+            if round % 2 == 0 {
+                send.push(loops.send(per_round).await);
+                raw.push(loops.raw(per_round).await);
+            } else {
+                raw.push(loops.raw(per_round).await);
+                send.push(loops.send(per_round).await);
+            }
+        }
+        (send, raw)
+    });
+    let fmt = |xs: &[f64]| {
+        xs.iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // Each round's two loops ran back to back, under the same load: their ratio is the
+    // robust number on a shared machine.
+    let ratios: Vec<f64> = send.iter().zip(&raw).map(|(s, r)| s / r).collect();
+    println!("{rounds} rounds of {per_round} sequential requests per loop (requests/s):");
+    println!("  send:        {}", fmt(&send));
+    println!("  raw reqwest: {}", fmt(&raw));
+    let (s, r, ratio) = (median(send), median(raw), median(ratios));
+    println!(
+        "send: {s:.0}/s, raw reqwest: {r:.0}/s, ratio: {ratio:.2} (median of the rounds' \
+         ratios; goal >= 0.90: {})",
+        if ratio >= 0.90 { "met" } else { "MISSED" }
+    );
+}
