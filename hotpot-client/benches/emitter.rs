@@ -8,6 +8,8 @@
 //!    raw reqwest loop with the same concurrency on a runtime of the same size, in the same
 //!    run.
 //!
+//! 3. A concurrency sweep (4 to 64 sends at once), each beside the raw loop.
+//!
 //! Targets (issue 5): emit median ≤ 1 µs, p99 ≤ 20 µs; throughput ≥ 20,000 moments/s.
 //! The server here is a bare axum route, standing in for the in-process mock server.
 
@@ -33,6 +35,7 @@ fn main() {
 
     latency(&url, &server);
     throughput(&url, &server);
+    concurrency_sweep(&url, &server);
 }
 
 // --- emit() latency --------------------------------------------------------------------
@@ -195,8 +198,34 @@ fn throughput(url: &str, server: &BenchServer) {
     );
 }
 
+/// Why the default concurrency is what it is: throughput at a few settings, each beside
+/// the raw loop with the same concurrency.
+fn concurrency_sweep(url: &str, server: &BenchServer) {
+    const N: usize = 30_000;
+    println!("\n## Concurrency sweep, {N} moments each (moments/s)");
+    println!("| concurrency | raw reqwest | Emitter | ratio |");
+    println!("|---|---|---|---|");
+    for concurrency in [4, 8, 16, 32, 64] {
+        let raw = raw_reqwest(url, concurrency, N);
+        server.expect_and_reset(N as u64);
+        let emitted = through_emitter_with(url, N, concurrency);
+        server.expect_and_reset(N as u64);
+        println!(
+            "| {concurrency} | {raw:.0} | {emitted:.0} | {:.2} |",
+            emitted / raw
+        );
+    }
+}
+
 fn through_emitter(url: &str, n: usize) -> f64 {
-    let emitter = Emitter::new(client(url)).expect("emitter");
+    through_emitter_with(url, n, emitter::DEFAULT_CONCURRENCY)
+}
+
+fn through_emitter_with(url: &str, n: usize, concurrency: usize) -> f64 {
+    let emitter = Emitter::builder(client(url))
+        .concurrency(concurrency)
+        .build()
+        .expect("emitter");
     let half_full = (emitter::DEFAULT_CAPACITY / 2) as u64;
     let batch = moments("throughput", n);
     let started = Instant::now();
