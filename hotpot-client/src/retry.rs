@@ -31,6 +31,10 @@ pub struct RetryPolicy {
     deadline: Duration,
 }
 
+/// The longest duration a policy holds: longer ones (`Duration::MAX` for "no limit") are
+/// cut to it, so that adding one to the current time cannot overflow.
+const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
@@ -57,27 +61,28 @@ impl RetryPolicy {
 
     /// The first backoff's upper bound; each retry doubles it (default 100 ms).
     pub fn base_delay(mut self, delay: Duration) -> Self {
-        self.base_delay = delay;
+        self.base_delay = delay.min(LONGEST);
         self
     }
 
     /// The largest backoff between two attempts (default 5 s).
     pub fn max_delay(mut self, delay: Duration) -> Self {
-        self.max_delay = delay;
+        self.max_delay = delay.min(LONGEST);
         self
     }
 
     /// The longest `Retry-After` the client waits; a longer one ends the send with
     /// [`Error::RateLimited`](crate::Error::RateLimited) at once (default 30 s).
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
-        self.max_retry_after = wait;
+        self.max_retry_after = wait.min(LONGEST);
         self
     }
 
     /// The time budget of one send, every attempt and wait included (default 30 s). No
-    /// attempt starts, and no wait is begun, that would end after it.
+    /// attempt starts, and no wait is begun, that would end after it. `Duration::MAX` means
+    /// no deadline (any duration is cut to a century).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.deadline = deadline.min(LONGEST);
         self
     }
 
@@ -166,6 +171,20 @@ mod tests {
             min_seen < Duration::from_millis(20),
             "full jitter starts near zero"
         );
+    }
+
+    #[test]
+    fn no_limit_is_cut_to_a_century_that_instants_can_hold() {
+        let policy = RetryPolicy::default()
+            .deadline(Duration::MAX)
+            .max_delay(Duration::MAX)
+            .base_delay(Duration::MAX)
+            .max_retry_after(Duration::MAX);
+        assert_eq!(policy.get_deadline(), LONGEST);
+        assert_eq!(policy.get_max_retry_after(), LONGEST);
+        assert!(policy.backoff(u32::MAX) <= LONGEST);
+        let now = std::time::Instant::now();
+        assert!(now.checked_add(policy.get_deadline() + LONGEST).is_some());
     }
 
     #[test]

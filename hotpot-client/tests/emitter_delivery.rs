@@ -354,3 +354,24 @@ fn a_policy_of_one_attempt_is_honoured() {
     assert_eq!((report.failed, report.retried), (1, 0), "{report}");
     assert_eq!(server.requests().len(), 1);
 }
+
+#[test]
+fn a_policy_without_a_deadline_is_accepted() {
+    // A 0 s Retry-After, then a plain 503 whose backoff is at most 1 ms (the first retry's).
+    let server = Server::scripted(
+        &[Answer::RateLimited(0), Answer::Status(503)],
+        Answer::Accept,
+    );
+    let emitter = Emitter::builder(client(&server.url()))
+        .retry(
+            fast_retry()
+                .deadline(Duration::MAX)
+                .max_delay(Duration::MAX)
+                .max_retry_after(Duration::MAX),
+        )
+        .build()
+        .unwrap();
+    emitter.emit(moment("whenever")).unwrap();
+    let report = emitter.flush(WAIT);
+    assert_eq!((report.delivered, report.retried), (1, 2), "{report}");
+}

@@ -548,11 +548,12 @@ impl Shared {
     }
 }
 
-/// `start + timeout`, or a century from `start` for a timeout too large to represent.
+/// "No deadline", in a form `Instant` arithmetic cannot overflow with: a century.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `start + timeout`, with timeouts longer than [`FOREVER`] cut to it.
 pub(super) fn deadline_after(start: Instant, timeout: Duration) -> Instant {
-    start
-        .checked_add(timeout)
-        .unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600))
+    start + timeout.min(FOREVER)
 }
 
 /// Counts an async waiter for as long as it waits, even if its future is dropped.
