@@ -94,12 +94,25 @@ impl EmitterBuilder {
 
     /// The most moments waiting to be sent (default 10,000; at least 1). Moments being sent
     /// do not count.
+    ///
+    /// ```
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// let emitter = hotpot_client::Emitter::builder(client).capacity(100_000).build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
     pub fn capacity(mut self, moments: usize) -> Self {
         self.capacity = moments;
         self
     }
 
     /// What `emit` does when the queue is full (default [`Overflow::DropNewest`]).
+    ///
+    /// ```
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// use hotpot_client::{Emitter, Overflow};
+    /// let emitter = Emitter::builder(client).overflow(Overflow::DropOldest).build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
     pub fn overflow(mut self, overflow: Overflow) -> Self {
         self.overflow = overflow;
         self
@@ -108,6 +121,12 @@ impl EmitterBuilder {
     /// How many moments are sent at once (default [`DEFAULT_CONCURRENCY`], 32; 1 to 4096).
     /// Each send retries its moment until it settles, so this also bounds the moments
     /// waiting to retry while the server is down.
+    ///
+    /// ```
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// let emitter = hotpot_client::Emitter::builder(client).concurrency(4).build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
     pub fn concurrency(mut self, sends: usize) -> Self {
         self.concurrency = sends;
         self
@@ -137,7 +156,19 @@ impl EmitterBuilder {
 
     /// Called with each moment that failed for good — a non-retryable answer (400, 404,
     /// 410, ...) or its delivery deadline passed — and the last error. Runs on the emitter's
-    /// thread: keep it short and never block in it.
+    /// thread: keep it short and never block in it. `flush` and `shutdown` wait for hooks
+    /// under way, so a hook must not call them; nor hold a clone of the emitter (it would
+    /// never be dropped).
+    ///
+    /// ```
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// let emitter = hotpot_client::Emitter::builder(client)
+    ///     .on_failure(|moment, error| {
+    ///         eprintln!("hotpot: {:?} not delivered: {error}", moment.name());
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
     pub fn on_failure(mut self, hook: impl Fn(&Moment, &Error) + Send + Sync + 'static) -> Self {
         self.on_failure = Some(Box::new(hook));
         self
@@ -146,7 +177,21 @@ impl EmitterBuilder {
     /// Called with each moment given up without an answer, and why. Runs on the thread that
     /// gave it up: the caller of `emit` for [`DropReason::QueueFull`],
     /// [`DropReason::Displaced`] and [`DropReason::ShutDown`], the caller of `shutdown` (or
-    /// the emitter's thread) for the abandoned ones. Keep it short and never block in it.
+    /// the emitter's thread) for the abandoned ones. Keep it short and never block in it;
+    /// the same rules as [`on_failure`](Self::on_failure) apply.
+    ///
+    /// ```
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// use hotpot_client::{DropReason, Emitter};
+    /// let emitter = Emitter::builder(client)
+    ///     .on_drop(|moment, reason| {
+    ///         if reason != DropReason::QueueFull {
+    ///             eprintln!("hotpot: {:?} dropped ({reason}): {}", moment.name(), moment.to_json());
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
     pub fn on_drop(mut self, hook: impl Fn(&Moment, DropReason) + Send + Sync + 'static) -> Self {
         self.on_drop = Some(Box::new(hook));
         self
