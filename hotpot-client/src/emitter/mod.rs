@@ -14,7 +14,9 @@
 //!   retryable answers (429, 5xx, timeouts, transport errors) with capped, jittered backoff
 //!   until that moment's delivery deadline (default 10 minutes, counted from `emit`). Every
 //!   attempt of a moment carries the same `Idempotency-Key`, so a retry cannot record it
-//!   twice where the server honours the header.
+//!   twice where the server honours the header. `emit` itself never makes a system call
+//!   while the emitter is busy: its thread looks at the queue every millisecond, so a moment
+//!   leaves the queue within a millisecond or two.
 //!
 //! Every moment given to `emit` ends in exactly one place, counted by [`Emitter::stats`]:
 //! delivered (the server answered 2xx), failed (a non-retryable answer such as 400 or 410,
@@ -45,9 +47,11 @@
 //! # After `fork`
 //!
 //! A forked child does not inherit the emitter's threads: its copy of the emitter would
-//! queue moments nobody sends. Build a new emitter in the child (the Python `hotpot.Emitter`
-//! does this by itself) and forget the old one (`std::mem::forget`); dropping it in the
-//! child is safe too — it notices the fork and touches nothing the parent's threads owned.
+//! queue moments nobody sends (and its queue's lock may have been held by one of the
+//! parent's threads at the fork). Build a new emitter in the child — for the Python
+//! `hotpot.Emitter`, its fork handler's job — and forget the old one (`std::mem::forget`);
+//! dropping it in the child is safe too: it notices the fork and touches nothing the
+//! parent's threads owned.
 //!
 //! ```no_run
 //! use std::time::Duration;
