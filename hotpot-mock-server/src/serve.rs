@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn logged_paths_never_hold_a_token() {
         assert_eq!(shown("/moment/845b1e3c9d0f"), "/moment/845b…");
-        assert_eq!(shown("/moment/845b1e3c9d0f/datadog"), "/moment/845b…/data…");
+        assert_eq!(shown("/moment/845b1e3c9d0f/datadog"), "/moment/845b…/dat…");
         assert_eq!(shown("/_mock/webhooks/845b1e3c9d0f"), "/_mock/webhooks/845b…");
         assert_eq!(shown("/_mock/webhooks"), "/_mock/webhooks");
         assert_eq!(

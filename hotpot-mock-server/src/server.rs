@@ -433,6 +433,30 @@ impl MockServer {
         self.shared.event(id)
     }
 
+    /// How many events are kept (cheap: nothing is copied).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::start().await?;
+    /// assert_eq!(server.event_count(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn event_count(&self) -> usize {
+        self.shared.counts().0
+    }
+
+    /// How many moments are kept (cheap: nothing is copied).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::start().await?;
+    /// assert_eq!(server.moment_count(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn moment_count(&self) -> usize {
+        self.shared.counts().1
+    }
+
     /// How many events the cap has dropped (oldest first).
     ///
     /// ```

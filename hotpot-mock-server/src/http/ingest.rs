@@ -99,11 +99,11 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
             response
         }
         Outcome::Go(ticket) => {
-            let key = match key {
-                Ok(key) => key,
+            match key {
+                Ok(_) => {}
                 Err(problem) => {
                     let body = bad_request(&problem);
-                    let answer = Answer {
+                    let answer = Answer::Other {
                         status: StatusCode::BAD_REQUEST,
                         body,
                     };
@@ -111,12 +111,12 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
                         problem,
                         body: StoredBody::None,
                     };
-                    return reply::answer(shared.finish(ticket, None, record, answer));
+                    return reply::answer(shared.finish(ticket, record, answer));
                 }
-            };
+            }
             let answer = process(&shared, &ticket, &parts.headers, body).await;
             let (record, answer) = answer;
-            reply::answer(shared.finish(ticket, key, record, answer))
+            reply::answer(shared.finish(ticket, record, answer))
         }
     }
 }
@@ -131,7 +131,7 @@ async fn process(
     let rejected = |status: StatusCode, answer_body: Bytes, problem: Problem, body: StoredBody| {
         (
             Record::Rejected { problem, body },
-            Answer {
+            Answer::Other {
                 status,
                 body: answer_body,
             },
@@ -194,8 +194,8 @@ async fn process(
             return rejected(StatusCode::BAD_REQUEST, body, problem, raw(&bytes));
         }
     };
-    // The payload is kept in its own allocation: the request's buffer may be much larger.
-    let payload = Bytes::copy_from_slice(&bytes);
+    // Copied into the log's arena when it is recorded.
+    let payload = bytes.clone();
     let parsed = parse_lenient(&value, ticket.now);
     if !value.is_object() {
         // parse_lenient words the "not an object" problem; the payload is not processed further.
@@ -209,7 +209,7 @@ async fn process(
     }
     let request_id = fast_uuid();
     let answer = match (&parsed.moment, shared.config.strict) {
-        (Err(err), true) => Answer {
+        (Err(err), true) => Answer::Other {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             body: Bytes::from(
                 serde_json::to_vec(&serde_json::json!({
@@ -219,10 +219,7 @@ async fn process(
                 .unwrap_or_default(),
             ),
         },
-        _ => Answer {
-            status: StatusCode::ACCEPTED,
-            body: reply::queued(request_id),
-        },
+        _ => Answer::Queued(request_id),
     };
     let record = Record::Processed {
         request_id,

@@ -60,12 +60,15 @@ pub(crate) fn queued(request_id: Uuid) -> Bytes {
 
 /// An answer remembered for idempotency, as a response.
 pub(crate) fn answer(answer: Answer) -> Response {
-    json_bytes(answer.status, answer.body)
+    match answer {
+        Answer::Queued(request_id) => json_bytes(StatusCode::ACCEPTED, queued(request_id)),
+        Answer::Other { status, body } => json_bytes(status, body),
+    }
 }
 
 /// A static answer of contract §3.
 pub(crate) fn fixed(status: StatusCode, body: &'static [u8]) -> Answer {
-    Answer {
+    Answer::Other {
         status,
         body: Bytes::from_static(body),
     }

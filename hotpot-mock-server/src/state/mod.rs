@@ -6,6 +6,7 @@
 //! methods. Reads copy compact records out under the lock and build the public
 //! [`Event`]/[`RecordedMoment`] values after releasing it.
 
+mod arena;
 mod clock;
 mod idempotency;
 mod rate;
@@ -22,8 +23,9 @@ use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
 pub(crate) use clock::Clock;
+use arena::Arena;
 pub(crate) use idempotency::Answer;
-use idempotency::Idempotency;
+use idempotency::{Idempotency, KeyHash, RandomKeyMap, WINDOW};
 use rate::Bucket;
 
 use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
@@ -95,13 +97,18 @@ pub(crate) struct StoredEvent {
     pub warnings: Vec<Problem>,
     pub body: StoredBody,
     pub moment_id: Option<Uuid>,
+    /// The hash of the request's `Idempotency-Key`, if it had one.
+    pub key: Option<KeyHash>,
 }
 
+/// A moment as it is stored: its ids and the event's payload bytes (shared, not copied). Its
+/// fields are parsed again on read with `parse_lenient(payload, created_at)`, which gives the
+/// same moment as when it was created: fewer, smaller allocations for the log.
 #[derive(Clone, Debug)]
 pub(crate) struct StoredMoment {
     id: Uuid,
     request_id: Uuid,
-    moment: Moment,
+    payload: Bytes,
     created_at: DateTime<Utc>,
     hook: Arc<Ident>,
     integration: Option<Arc<str>>,
@@ -117,10 +124,14 @@ struct State {
     dropped_events: u64,
     moments: VecDeque<StoredMoment>,
     dropped_moments: u64,
-    by_request: HashMap<Uuid, u64>,
+    /// Request id (its random low 64 bits) → event sequence number.
+    by_request: RandomKeyMap<u64, u64>,
+    /// Whether the tables were sized for the cap (done once, when the log first fills up).
+    sized: bool,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
     integrations: HashMap<Box<str>, Arc<str>>,
+    arena: Arena,
 }
 
 /// Which events or moments a read wants.
@@ -171,9 +182,12 @@ pub(crate) struct Ticket {
     pub hook: Arc<Ident>,
     pub integration: Option<Arc<str>>,
     pub now: DateTime<Utc>,
+    /// The hash of the `Idempotency-Key`, if any.
+    pub key: Option<KeyHash>,
 }
 
-/// What happened to a request that was read, for [`Shared::finish`].
+/// What happened to a request that was read, for [`Shared::finish`] (which copies the bytes
+/// it keeps into the log's arena).
 pub(crate) enum Record {
     /// Rejected before §1 processing (400, 413, 415).
     Rejected { problem: Problem, body: StoredBody },
@@ -183,6 +197,27 @@ pub(crate) enum Record {
         payload: Bytes,
         parsed: LenientParse,
     },
+}
+
+/// What the cap pushed out of the log: an event and its moment, freed after the lock.
+type Evicted = Option<(StoredEvent, Option<StoredMoment>)>;
+
+/// The remembered answer for `key`, if its event is still kept and less than 24 hours old.
+fn replay(
+    store: &Idempotency,
+    events: &VecDeque<StoredEvent>,
+    key: KeyHash,
+    now: DateTime<Utc>,
+) -> Option<Answer> {
+    let entry = store.get(key)?;
+    let event = events.get(index_of(events, entry.seq)?)?;
+    (now - event.received_at < WINDOW).then(|| entry.kept.answer(event.request_id))
+}
+
+fn index_of(events: &VecDeque<StoredEvent>, seq: u64) -> Option<usize> {
+    let first = events.front()?.seq;
+    let index = usize::try_from(seq.checked_sub(first)?).ok()?;
+    (index < events.len()).then_some(index)
 }
 
 /// A request status (contract §4).
@@ -217,10 +252,12 @@ impl Shared {
             dropped_events: 0,
             moments: VecDeque::new(),
             dropped_moments: 0,
-            by_request: HashMap::new(),
+            by_request: RandomKeyMap::default(),
+            sized: false,
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
             integrations: HashMap::new(),
+            arena: Arena::default(),
         };
         state.insert_default();
         Shared {
@@ -274,6 +311,7 @@ impl Shared {
         key: Option<&str>,
     ) -> (Option<Duration>, Outcome) {
         let mut recorded = false;
+        let mut evicted = None;
         let result = {
             let mut guard = self.lock();
             let state = &mut *guard;
@@ -298,9 +336,11 @@ impl Shared {
                 if let Some(at) = hook.expires_at.filter(|at| *at <= now) {
                     break 'outcome Outcome::Expired(at);
                 }
-                if let Some(answer) = key.and_then(|k| state.idempotency.get(hook.ident.id, k, now))
+                let key = key.map(|k| state.idempotency.hash(hook.ident.id, k));
+                if let Some(answer) =
+                    key.and_then(|k| replay(&state.idempotency, &state.events, k, now))
                 {
-                    break 'outcome Outcome::Replay(answer.clone());
+                    break 'outcome Outcome::Replay(answer);
                 }
                 let ident = Arc::clone(&hook.ident);
                 let limited = self.config.rate_limit.and_then(|per_second| {
@@ -316,9 +356,8 @@ impl Shared {
                              to this webhook, answered 429 with Retry-After: {retry_after}"
                         ),
                     );
-                    state.push_event(
-                        self.config.max_events,
-                        StoredEvent {
+                    evicted = state.make_room(self.config.max_events);
+                    state.push_event(StoredEvent {
                             seq: 0,
                             request_id: None,
                             hook: ident,
@@ -329,8 +368,8 @@ impl Shared {
                             warnings: Vec::new(),
                             body: StoredBody::None,
                             moment_id: None,
-                        },
-                    );
+                            key: None,
+                    });
                     recorded = true;
                     break 'outcome Outcome::Limited { retry_after };
                 }
@@ -338,10 +377,12 @@ impl Shared {
                     hook: ident,
                     integration,
                     now,
+                    key,
                 })
             };
             (delay, outcome)
         };
+        drop(evicted);
         if recorded {
             self.changed.notify_waiters();
         }
@@ -351,24 +392,26 @@ impl Shared {
     /// Records a request that was read and returns the answer to give: `answer`, or the one
     /// remembered for its key if a concurrent request with the same key got there first (and
     /// then nothing is recorded).
-    pub(crate) fn finish(
-        &self,
-        ticket: Ticket,
-        key: Option<&str>,
-        record: Record,
-        answer: Answer,
-    ) -> Answer {
+    pub(crate) fn finish(&self, ticket: Ticket, record: Record, answer: Answer) -> Answer {
+        // What the cap pushes out is freed after the lock is released.
+        let evicted;
         {
             let mut guard = self.lock();
             let state = &mut *guard;
+            let key = ticket.key;
             if let Some(seen) =
-                key.and_then(|k| state.idempotency.get(ticket.hook.id, k, ticket.now))
+                key.and_then(|k| replay(&state.idempotency, &state.events, k, ticket.now))
             {
-                return seen.clone();
+                return seen;
             }
-            let max = self.config.max_events;
+            evicted = state.make_room(self.config.max_events);
             let event = match record {
                 Record::Rejected { problem, body } => StoredEvent {
+                    body: match body {
+                        StoredBody::None => StoredBody::None,
+                        StoredBody::Json(b) => StoredBody::Json(state.arena.copy(&b)),
+                        StoredBody::Raw(b) => StoredBody::Raw(state.arena.copy(&b)),
+                    },
                     seq: 0,
                     request_id: None,
                     hook: Arc::clone(&ticket.hook),
@@ -377,14 +420,16 @@ impl Shared {
                     status: EventStatus::Error,
                     errors: vec![problem],
                     warnings: Vec::new(),
-                    body,
                     moment_id: None,
+                    key,
                 },
                 Record::Processed {
                     request_id,
                     payload,
                     parsed,
                 } => {
+                    // The log's own copy: the request's buffer may be much larger.
+                    let payload = state.arena.copy(&payload);
                     let mut event = StoredEvent {
                         seq: 0,
                         request_id: Some(request_id),
@@ -394,20 +439,21 @@ impl Shared {
                         status: EventStatus::Error,
                         errors: Vec::new(),
                         warnings: parsed.warnings,
-                        body: StoredBody::Json(payload),
+                        body: StoredBody::Json(payload.clone()),
                         moment_id: None,
+                        key,
                     };
-                    state.apply(&mut event, parsed.moment, request_id, ticket.now, max);
+                    state.apply(&mut event, parsed.moment, payload, request_id, ticket.now);
                     event
                 }
             };
-            state.push_event(max, event);
+            state.push_event(event);
             if let Some(key) = key {
-                state
-                    .idempotency
-                    .put(ticket.hook.id, key, answer.clone(), ticket.now, max);
+                let seq = state.next_event_seq - 1;
+                state.idempotency.put(key, seq, &answer);
             }
         }
+        drop(evicted);
         self.changed.notify_waiters();
         answer
     }
@@ -417,8 +463,8 @@ impl Shared {
     pub(crate) fn request_status(&self, request_id: &str) -> Option<RequestView> {
         let id = Uuid::try_parse(request_id).ok()?;
         let state = self.lock();
-        let seq = *state.by_request.get(&id)?;
-        let event = state.event(seq)?;
+        let seq = *state.by_request.get(&id.as_u64_pair().1)?;
+        let event = state.event(seq).filter(|e| e.request_id == Some(id))?;
         Some(RequestView {
             request_id: id,
             status: event.status,
@@ -518,6 +564,12 @@ impl Shared {
         (events, state.dropped_events)
     }
 
+    /// How many events and moments are kept.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.events.len(), state.moments.len())
+    }
+
     /// How many events the cap has dropped so far.
     pub(crate) fn dropped_events(&self) -> u64 {
         self.lock().dropped_events
@@ -545,7 +597,7 @@ impl Shared {
             .collect();
         let dropped = state.dropped_moments;
         drop(state);
-        (moments.into_iter().map(RecordedMoment::from).collect(), dropped)
+        (moments.into_iter().filter_map(recorded_moment).collect(), dropped)
     }
 
     pub(crate) fn event(&self, id: &str) -> Result<Event, Error> {
@@ -646,7 +698,6 @@ impl Shared {
         let event = {
             let mut guard = self.lock();
             let state = &mut *guard;
-            let max = self.config.max_events;
             let index = state.index(seq).ok_or_else(|| no_event(id))?;
             let mut event = state.events[index].clone();
             if event.status == EventStatus::Error {
@@ -654,13 +705,13 @@ impl Shared {
                     Some(id) => id,
                     None => {
                         let id = fast_uuid();
-                        state.by_request.insert(id, seq);
+                        state.by_request.insert(id.as_u64_pair().1, seq);
                         event.request_id = Some(id);
                         id
                     }
                 };
                 event.warnings = parsed.warnings;
-                state.apply(&mut event, parsed.moment, request_id, now, max);
+                state.apply(&mut event, parsed.moment, payload, request_id, now);
                 state.events[index] = event.clone();
             }
             event
@@ -789,43 +840,88 @@ impl State {
     }
 
     fn index(&self, seq: u64) -> Option<usize> {
-        let first = self.events.front()?.seq;
-        let index = usize::try_from(seq.checked_sub(first)?).ok()?;
-        (index < self.events.len()).then_some(index)
+        index_of(&self.events, seq)
     }
 
     fn event(&self, seq: u64) -> Option<&StoredEvent> {
         self.events.get(self.index(seq)?)
     }
 
-    fn push_event(&mut self, max: usize, mut event: StoredEvent) {
+    /// Makes room for one more event (and its moment) under the cap, before anything is
+    /// added, so that the log never holds more than `max` (its tables are sized for exactly
+    /// that); returns what was pushed out, to be freed after the lock.
+    fn make_room(&mut self, max: usize) -> Evicted {
+        let evicted = if self.events.len() >= max {
+            self.evict_oldest()
+        } else {
+            None
+        };
+        if !self.sized && self.events.len() + 1 >= max {
+            self.size_for(max);
+        }
+        evicted
+    }
+
+    /// Appends `event` (after [`make_room`](Self::make_room)).
+    fn push_event(&mut self, mut event: StoredEvent) {
         event.seq = self.next_event_seq;
         self.next_event_seq += 1;
         if let Some(id) = event.request_id {
-            self.by_request.insert(id, event.seq);
+            self.by_request.insert(id.as_u64_pair().1, event.seq);
         }
         self.events.push_back(event);
-        while self.events.len() > max {
-            if let Some(old) = self.events.pop_front() {
-                self.dropped_events += 1;
-                if let Some(id) = old.request_id {
-                    self.by_request.remove(&id);
-                }
-            }
-        }
     }
 
-    /// Sets the outcome of §1 processing on `event`, creating the moment on success.
+    /// Drops the oldest event, its moment, its request id and its idempotent answer.
+    fn evict_oldest(&mut self) -> Evicted {
+        let old = self.events.pop_front()?;
+        self.dropped_events += 1;
+        if let Some(id) = old.request_id {
+            let low = id.as_u64_pair().1;
+            if self.by_request.get(&low) == Some(&old.seq) {
+                self.by_request.remove(&low);
+            }
+        }
+        if let Some(key) = old.key {
+            self.idempotency.remove(key, old.seq);
+        }
+        let moment = old.moment_id.and_then(|id| {
+            // Usually the oldest moment; a retried event's moment may sit later.
+            let at = self.moments.iter().position(|m| m.id == id)?;
+            self.dropped_moments += 1;
+            self.moments.remove(at)
+        });
+        Some((old, moment))
+    }
+
+    /// Sizes the tables for a full log once, when it first fills up: the deques get exactly
+    /// `max` slots and the maps room for twice as many keys, so that the steady churn after
+    /// the cap neither grows them nor touches new memory.
+    fn size_for(&mut self, max: usize) {
+        self.sized = true;
+        self.events.shrink_to(max);
+        self.events
+            .reserve_exact(max.saturating_sub(self.events.len()));
+        self.moments.shrink_to(max);
+        self.moments
+            .reserve_exact(max.saturating_sub(self.moments.len()));
+        self.by_request
+            .reserve((2 * max).saturating_sub(self.by_request.len()));
+        self.idempotency.size_for(max);
+    }
+
+    /// Sets the outcome of §1 processing on `event`, creating the moment on success (it lives
+    /// as long as its event).
     fn apply(
         &mut self,
         event: &mut StoredEvent,
         moment: Result<Moment, hotpot_client::ValidationError>,
+        payload: Bytes,
         request_id: Uuid,
         now: DateTime<Utc>,
-        max: usize,
     ) {
         match moment {
-            Ok(moment) => {
+            Ok(_) => {
                 let id = fast_uuid();
                 event.status = EventStatus::Success;
                 event.errors = Vec::new();
@@ -833,15 +929,11 @@ impl State {
                 self.moments.push_back(StoredMoment {
                     id,
                     request_id,
-                    moment,
+                    payload,
                     created_at: now,
                     hook: Arc::clone(&event.hook),
                     integration: event.integration.clone(),
                 });
-                while self.moments.len() > max {
-                    self.moments.pop_front();
-                    self.dropped_moments += 1;
-                }
             }
             Err(err) => {
                 event.status = EventStatus::Error;
@@ -937,10 +1029,20 @@ impl From<StoredEvent> for Event {
     }
 }
 
-impl From<StoredMoment> for RecordedMoment {
-    fn from(m: StoredMoment) -> Self {
-        let moment = &m.moment;
-        RecordedMoment {
+/// Builds the public moment from its stored payload, parsed again with its creation time as
+/// "now" (which is how it was parsed when it was created, so it cannot fail).
+fn recorded_moment(m: StoredMoment) -> Option<RecordedMoment> {
+    let value: serde_json::Value = serde_json::from_slice(&m.payload).ok()?;
+    let moment = match parse_lenient(&value, m.created_at).moment {
+        Ok(moment) => moment,
+        Err(err) => {
+            tracing::warn!(moment = %m.id, error = %err, "a stored moment no longer parses");
+            return None;
+        }
+    };
+    let moment = &moment;
+    {
+        Some(RecordedMoment {
             id: m.id.to_string(),
             request_id: m.request_id.to_string(),
             name: moment.name().to_owned(),
@@ -953,7 +1055,7 @@ impl From<StoredMoment> for RecordedMoment {
             created_at: m.created_at,
             webhook_label: m.hook.label.to_string(),
             integration: m.integration.as_deref().map(str::to_owned),
-        }
+        })
     }
 }
 
