@@ -16,7 +16,7 @@ use axum::body::Body;
 use hotpot_client::redact_token;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -77,9 +77,9 @@ async fn connection(stream: TcpStream, router: Router, mut shutdown: watch::Rece
         router,
         hang_up: Arc::clone(&hang_up),
     };
-    let conn = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service);
+    // No timer: hyper would otherwise arm a header-read timeout for every request, a cost on
+    // the hot path that a test double does not need.
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let mut draining = false;
     loop {
