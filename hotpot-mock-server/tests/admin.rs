@@ -475,3 +475,85 @@ async fn admin_request_status_for_dropped_events_is_404() {
     .await;
     assert_eq!(a.status, 404);
 }
+
+#[tokio::test]
+async fn openapi_describes_every_route_and_the_record_shapes() {
+    let spec: Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+    let routes = [
+        ("/moment/{token}", "post"),
+        ("/moment/{token}/{integration}", "post"),
+        ("/request/{request_id}/status", "get"),
+        ("/", "get"),
+        ("/_mock/health", "get"),
+        ("/_mock/openapi.json", "get"),
+        ("/_mock/webhooks", "get"),
+        ("/_mock/webhooks", "post"),
+        ("/_mock/webhooks/{token}", "get"),
+        ("/_mock/webhooks/{token}", "patch"),
+        ("/_mock/webhooks/{token}", "delete"),
+        ("/_mock/events", "get"),
+        ("/_mock/events/{id}", "get"),
+        ("/_mock/events/{id}/retry", "post"),
+        ("/_mock/moments", "get"),
+        ("/_mock/faults", "post"),
+        ("/_mock/faults", "delete"),
+        ("/_mock/clock", "get"),
+        ("/_mock/clock", "post"),
+        ("/_mock/clock", "delete"),
+        ("/_mock/reset", "post"),
+    ];
+    for (path, method) in routes {
+        assert!(spec["paths"][path][method].is_object(), "{method} {path} undocumented");
+    }
+    let documented: usize = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().keys().filter(|k| *k != "parameters" && *k != "description").count())
+        .sum();
+    assert_eq!(documented, routes.len(), "a documented operation does not exist");
+
+    // The record schemas list exactly the fields the server sends.
+    let server = server().await;
+    let http = http();
+    send(&http, &server.webhook_url(), "x", "alert").await;
+    let required = |name: &str| -> Vec<String> {
+        let mut fields: Vec<String> = spec["components"]["schemas"][name]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        fields.sort();
+        fields
+    };
+    let keys = |v: Value| -> Vec<String> {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(serde_json::to_value(&server.events()[0]).unwrap()), required("Event"));
+    assert_eq!(keys(serde_json::to_value(&server.moments()[0]).unwrap()), required("Moment"));
+    assert_eq!(keys(serde_json::to_value(&server.webhooks()[0]).unwrap()), required("Webhook"));
+}
+
+#[tokio::test]
+async fn moments_leave_the_log_with_their_events() {
+    let server = MockServer::builder().max_events(2).start().await.unwrap();
+    let http = http();
+    server.set_clock(chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc());
+    let later = json!({"name": "later", "type": "alert", "occurred_at": "2026-01-01T00:05:00Z"});
+    post_json(&http, &server.webhook_url(), &later).await; // event 1: error
+    send(&http, &server.webhook_url(), "a", "alert").await; // event 2: moment a
+    server.advance_clock(Duration::from_secs(600));
+    assert_eq!(server.retry_event("1").unwrap().status, hotpot_mock_server::EventStatus::Success);
+    let names = |server: &MockServer| -> Vec<String> { server.moments().into_iter().map(|m| m.name).collect() };
+    assert_eq!(names(&server), ["a", "later"]);
+    // Event 3 pushes event 1 out, and with it the moment its retry created.
+    send(&http, &server.webhook_url(), "c", "alert").await;
+    assert_eq!(names(&server), ["a", "c"]);
+    let moments = get(&http, &format!("{}/_mock/moments", server.url())).await;
+    assert_eq!(moments.json["dropped"], 1);
+    assert_eq!(server.event_count(), 2);
+    assert_eq!(server.moment_count(), 2);
+}
