@@ -154,7 +154,7 @@ impl Quantiles {
 // --- throughput ------------------------------------------------------------------------
 
 const THROUGHPUT_MOMENTS: usize = 100_000;
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 fn throughput(url: &str, server: &BenchServer) {
     let concurrency = emitter::DEFAULT_CONCURRENCY;
