@@ -38,6 +38,10 @@ fn main() {
         median.as_secs_f64() * 1e3,
         p90.as_secs_f64() * 1e3,
         times[RUNS - 1].as_secs_f64() * 1e3,
-        if median <= Duration::from_millis(5) { "PASS" } else { "FAIL" }
+        if median <= Duration::from_millis(5) {
+            "PASS"
+        } else {
+            "FAIL"
+        }
     );
 }

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use hotpot_client::redact_token;
 use axum::http::StatusCode;
+use hotpot_client::redact_token;
 
 use crate::Error;
 

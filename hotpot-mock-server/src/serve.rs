@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::http::{Request, Response, Uri};
 use axum::body::Body;
+use axum::http::{Request, Response, Uri};
 use hotpot_client::redact_token;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -111,7 +111,13 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let log = tracing::enabled!(target: "hotpot_mock_server::request", tracing::Level::INFO);
-        let started = log.then(|| (Instant::now(), request.method().clone(), request.uri().clone()));
+        let started = log.then(|| {
+            (
+                Instant::now(),
+                request.method().clone(),
+                request.uri().clone(),
+            )
+        });
         let mut router = self.router.clone();
         let hang_up = Arc::clone(&self.hang_up);
         Box::pin(async move {
@@ -155,7 +161,8 @@ impl fmt::Display for Redacted<'_> {
                 f.write_str(segment)?;
             }
             // Everything after `moment` may be secret (a misplaced token in the integration slot).
-            secret_next = secret_next && !segment.is_empty() || segment == "moment" || segment == "webhooks";
+            secret_next =
+                secret_next && !segment.is_empty() || segment == "moment" || segment == "webhooks";
         }
         if let Some(query) = self.0.query() {
             f.write_str("?")?;
@@ -164,7 +171,7 @@ impl fmt::Display for Redacted<'_> {
                     f.write_str("&")?;
                 }
                 match pair.split_once('=') {
-                    Some((key, value)) if key == "token" => write!(f, "token={}", redact_token(value))?,
+                    Some(("token", value)) => write!(f, "token={}", redact_token(value))?,
                     _ => f.write_str(pair)?,
                 }
             }
@@ -185,7 +192,10 @@ mod tests {
     fn logged_paths_never_hold_a_token() {
         assert_eq!(shown("/moment/845b1e3c9d0f"), "/moment/845b…");
         assert_eq!(shown("/moment/845b1e3c9d0f/datadog"), "/moment/845b…/dat…");
-        assert_eq!(shown("/_mock/webhooks/845b1e3c9d0f"), "/_mock/webhooks/845b…");
+        assert_eq!(
+            shown("/_mock/webhooks/845b1e3c9d0f"),
+            "/_mock/webhooks/845b…"
+        );
         assert_eq!(shown("/_mock/webhooks"), "/_mock/webhooks");
         assert_eq!(
             shown("/_mock/events?status=error&token=845b1e3c9d0f&min=1"),

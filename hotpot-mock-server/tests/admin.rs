@@ -25,7 +25,10 @@ fn assert_bad(a: &Answer, expected: &str) {
     assert_eq!(a.status, 400, "{}", a.text);
     assert_eq!(a.json["error"], "Bad Request");
     let message = a.json["message"].as_str().unwrap();
-    assert!(message.contains(expected), "{message:?} should contain {expected:?}");
+    assert!(
+        message.contains(expected),
+        "{message:?} should contain {expected:?}"
+    );
 }
 
 #[tokio::test]
@@ -36,10 +39,16 @@ async fn health_openapi_and_unknown_routes() {
     assert_eq!((a.status, a.json), (200, json!({"status": "ok"})));
     let spec = get(&http, &format!("{}/_mock/openapi.json", server.url())).await;
     assert_eq!(spec.status, 200);
-    assert_eq!(spec.json, serde_json::from_str::<Value>(OPENAPI_JSON).unwrap());
+    assert_eq!(
+        spec.json,
+        serde_json::from_str::<Value>(OPENAPI_JSON).unwrap()
+    );
     assert_eq!(spec.json["openapi"], "3.0.3");
     let nope = get(&http, &format!("{}/nope", server.url())).await;
-    assert_eq!((nope.status, nope.json), (404, json!({"error": "Not Found"})));
+    assert_eq!(
+        (nope.status, nope.json),
+        (404, json!({"error": "Not Found"}))
+    );
     let wrong = post_raw(&http, &format!("{}/_mock/health", server.url()), None, "").await;
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.json, json!({"error": "Method Not Allowed"}));
@@ -86,10 +95,20 @@ async fn webhooks_crud() {
     );
 
     // A chosen token, then the same token again.
-    let chosen = post_json(&http, &base, &json!({"label": "mine", "token": "my_token-1"})).await;
+    let chosen = post_json(
+        &http,
+        &base,
+        &json!({"label": "mine", "token": "my_token-1"}),
+    )
+    .await;
     assert_eq!(chosen.status, 201);
     assert_eq!(chosen.json["type"], "custom");
-    let again = post_json(&http, &base, &json!({"label": "mine", "token": "my_token-1"})).await;
+    let again = post_json(
+        &http,
+        &base,
+        &json!({"label": "mine", "token": "my_token-1"}),
+    )
+    .await;
     assert_eq!(again.status, 409);
     assert!(!again.text.contains("my_token-1"), "{}", again.text);
 
@@ -105,14 +124,25 @@ async fn webhooks_crud() {
     let one = get(&http, &format!("{base}/{token}")).await;
     assert_eq!(one.json, created.json);
 
-    let patched = patch_json(&http, &format!("{base}/{token}"), &json!({"label": "DD", "expires_at": null})).await;
+    let patched = patch_json(
+        &http,
+        &format!("{base}/{token}"),
+        &json!({"label": "DD", "expires_at": null}),
+    )
+    .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert_eq!(patched.json["label"], "DD");
     assert_eq!(patched.json["expires_at"], Value::Null);
     // Old events keep the label they arrived with.
     assert_eq!(server.events()[0].webhook_label, "Datadog");
 
-    assert_eq!(get(&http, &base).await.json["webhooks"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        get(&http, &base).await.json["webhooks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     let deleted = delete(&http, &format!("{base}/{token}")).await;
     assert_eq!(deleted.status, 204);
     assert_eq!(deleted.text, "");
@@ -124,9 +154,19 @@ async fn webhooks_crud() {
     );
     let gone = delete(&http, &format!("{base}/{token}")).await;
     assert_eq!(gone.status, 404);
-    assert!(gone.json["message"].as_str().unwrap().contains("no webhook"));
+    assert!(
+        gone.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("no webhook")
+    );
     assert!(!gone.text.contains(&token));
-    assert_eq!(patch_json(&http, &format!("{base}/{token}"), &json!({"label": "x"})).await.status, 404);
+    assert_eq!(
+        patch_json(&http, &format!("{base}/{token}"), &json!({"label": "x"}))
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -134,19 +174,57 @@ async fn webhook_input_is_checked() {
     let server = server().await;
     let http = http();
     let base = format!("{}/_mock/webhooks", server.url());
-    assert_bad(&post_json(&http, &base, &json!({})).await, "label: required");
-    assert_bad(&post_json(&http, &base, &json!({"label": 5})).await, "label: expected a string, found a number (5)");
-    assert_bad(&post_json(&http, &base, &json!({"label": "  "})).await, "label: expected 1 to 200 characters");
-    assert_bad(&post_json(&http, &base, &json!({"label": "x", "type": "Data Dog"})).await, "type: expected a slug");
-    assert_bad(&post_json(&http, &base, &json!({"label": "x", "token": "a/b"})).await, "token: expected only");
-    assert_bad(&post_json(&http, &base, &json!({"label": "x", "expires_at": "tomorrow"})).await, "expires_at: expected an RFC 3339");
-    assert_bad(&post_json(&http, &base, &json!({"label": "x", "lable": "y"})).await, "lable: unknown field");
+    assert_bad(
+        &post_json(&http, &base, &json!({})).await,
+        "label: required",
+    );
+    assert_bad(
+        &post_json(&http, &base, &json!({"label": 5})).await,
+        "label: expected a string, found a number (5)",
+    );
+    assert_bad(
+        &post_json(&http, &base, &json!({"label": "  "})).await,
+        "label: expected 1 to 200 characters",
+    );
+    assert_bad(
+        &post_json(&http, &base, &json!({"label": "x", "type": "Data Dog"})).await,
+        "type: expected a slug",
+    );
+    assert_bad(
+        &post_json(&http, &base, &json!({"label": "x", "token": "a/b"})).await,
+        "token: expected only",
+    );
+    assert_bad(
+        &post_json(
+            &http,
+            &base,
+            &json!({"label": "x", "expires_at": "tomorrow"}),
+        )
+        .await,
+        "expires_at: expected an RFC 3339",
+    );
+    assert_bad(
+        &post_json(&http, &base, &json!({"label": "x", "lable": "y"})).await,
+        "lable: unknown field",
+    );
     assert_bad(&post_raw(&http, &base, None, "{").await, "not JSON");
-    assert_bad(&post_raw(&http, &base, None, "[]").await, "expected a JSON object, found an array");
+    assert_bad(
+        &post_raw(&http, &base, None, "[]").await,
+        "expected a JSON object, found an array",
+    );
     let hook = format!("{base}/default-token-123");
-    assert_bad(&patch_json(&http, &hook, &json!({})).await, "at least one of label, expires_at");
-    assert_bad(&patch_json(&http, &hook, &json!({"label": null})).await, "label: expected a string");
-    assert_bad(&patch_json(&http, &hook, &json!({"token": "x"})).await, "token: unknown field");
+    assert_bad(
+        &patch_json(&http, &hook, &json!({})).await,
+        "at least one of label, expires_at",
+    );
+    assert_bad(
+        &patch_json(&http, &hook, &json!({"label": null})).await,
+        "label: expected a string",
+    );
+    assert_bad(
+        &patch_json(&http, &hook, &json!({"token": "x"})).await,
+        "token: unknown field",
+    );
     assert_eq!(server.webhooks().len(), 1);
 }
 
@@ -155,19 +233,49 @@ async fn rotation_old_token_works_until_expiry_then_410() {
     let server = server().await;
     let http = http();
     let t0 = "2026-11-27T12:00:00Z";
-    let clock = post_json(&http, &format!("{}/_mock/clock", server.url()), &json!({"now": t0})).await;
+    let clock = post_json(
+        &http,
+        &format!("{}/_mock/clock", server.url()),
+        &json!({"now": t0}),
+    )
+    .await;
     assert_eq!(clock.json, json!({"now": t0, "frozen": true}));
     // Rotate: the old webhook expires in 10 minutes, a new one takes over.
     let old = format!("{}/_mock/webhooks/default-token-123", server.url());
     patch_json(&http, &old, &json!({"expires_at": "2026-11-27T12:10:00Z"})).await;
-    let new = post_json(&http, &format!("{}/_mock/webhooks", server.url()), &json!({"label": "default (rotated)"})).await;
+    let new = post_json(
+        &http,
+        &format!("{}/_mock/webhooks", server.url()),
+        &json!({"label": "default (rotated)"}),
+    )
+    .await;
     let new_url = new.json["url"].as_str().unwrap();
 
-    assert_eq!(send(&http, &server.webhook_url(), "old", "alert").await.status, 202);
-    let advance = post_json(&http, &format!("{}/_mock/clock", server.url()), &json!({"advance_ms": 599_999})).await;
+    assert_eq!(
+        send(&http, &server.webhook_url(), "old", "alert")
+            .await
+            .status,
+        202
+    );
+    let advance = post_json(
+        &http,
+        &format!("{}/_mock/clock", server.url()),
+        &json!({"advance_ms": 599_999}),
+    )
+    .await;
     assert_eq!(advance.json["now"], "2026-11-27T12:09:59.999Z");
-    assert_eq!(send(&http, &server.webhook_url(), "old", "alert").await.status, 202);
-    post_json(&http, &format!("{}/_mock/clock", server.url()), &json!({"advance_ms": 1})).await;
+    assert_eq!(
+        send(&http, &server.webhook_url(), "old", "alert")
+            .await
+            .status,
+        202
+    );
+    post_json(
+        &http,
+        &format!("{}/_mock/clock", server.url()),
+        &json!({"advance_ms": 1}),
+    )
+    .await;
     let gone = send(&http, &server.webhook_url(), "old", "alert").await;
     assert_eq!(gone.status, 410);
     assert_eq!(gone.json["error"], "Gone");
@@ -183,7 +291,10 @@ async fn clock_routes() {
     let real = get(&http, &url).await;
     assert_eq!(real.json["frozen"], false);
     let set = post_json(&http, &url, &json!({"now": "2030-01-01T00:00:00+02:00"})).await;
-    assert_eq!(set.json, json!({"now": "2029-12-31T22:00:00Z", "frozen": true}));
+    assert_eq!(
+        set.json,
+        json!({"now": "2029-12-31T22:00:00Z", "frozen": true})
+    );
     let back = post_json(&http, &url, &json!({"advance_ms": -1000})).await;
     assert_eq!(back.json["now"], "2029-12-31T21:59:59Z");
     let reset = delete(&http, &url).await;
@@ -199,10 +310,27 @@ async fn clock_routes() {
     assert!((t.to_utc() - chrono::Utc::now()).num_minutes() >= 59);
 
     assert_bad(&post_json(&http, &url, &json!({})).await, "found neither");
-    assert_bad(&post_json(&http, &url, &json!({"now": "2030-01-01T00:00:00Z", "advance_ms": 1})).await, "found both");
-    assert_bad(&post_json(&http, &url, &json!({"now": "2030-01-01"})).await, "now: expected an RFC 3339");
-    assert_bad(&post_json(&http, &url, &json!({"advance_ms": 1.5})).await, "advance_ms: expected a whole number");
-    assert_bad(&post_json(&http, &url, &json!({"advance_ms": "1"})).await, "advance_ms: expected a whole number, found a string");
+    assert_bad(
+        &post_json(
+            &http,
+            &url,
+            &json!({"now": "2030-01-01T00:00:00Z", "advance_ms": 1}),
+        )
+        .await,
+        "found both",
+    );
+    assert_bad(
+        &post_json(&http, &url, &json!({"now": "2030-01-01"})).await,
+        "now: expected an RFC 3339",
+    );
+    assert_bad(
+        &post_json(&http, &url, &json!({"advance_ms": 1.5})).await,
+        "advance_ms: expected a whole number",
+    );
+    assert_bad(
+        &post_json(&http, &url, &json!({"advance_ms": "1"})).await,
+        "advance_ms: expected a whole number, found a string",
+    );
 }
 
 #[tokio::test]
@@ -233,8 +361,18 @@ async fn events_and_moments_with_filters() {
     assert_eq!(
         keys,
         [
-            "errors", "id", "integration", "moment_id", "payload", "raw_body", "received_at",
-            "request_id", "status", "token_hint", "warnings", "webhook_label"
+            "errors",
+            "id",
+            "integration",
+            "moment_id",
+            "payload",
+            "raw_body",
+            "received_at",
+            "request_id",
+            "status",
+            "token_hint",
+            "warnings",
+            "webhook_label"
         ]
     );
     // The HTTP shape is the library's Event, serialised.
@@ -263,26 +401,66 @@ async fn events_and_moments_with_filters() {
     assert_eq!(
         keys,
         [
-            "created_at", "description", "id", "integration", "name", "occurred_at", "priority",
-            "request_id", "source", "source_url", "type", "webhook_label"
+            "created_at",
+            "description",
+            "id",
+            "integration",
+            "name",
+            "occurred_at",
+            "priority",
+            "request_id",
+            "source",
+            "source_url",
+            "type",
+            "webhook_label"
         ]
     );
     assert_eq!(list[0], serde_json::to_value(&server.moments()[0]).unwrap());
-    let theirs = get(&http, &format!("{}/_mock/moments?token=other-token-456", server.url())).await;
+    let theirs = get(
+        &http,
+        &format!("{}/_mock/moments?token=other-token-456", server.url()),
+    )
+    .await;
     assert_eq!(theirs.json["moments"].as_array().unwrap().len(), 1);
     assert_eq!(theirs.json["moments"][0]["webhook_label"], "other");
 
     let one = get(&http, &format!("{}/_mock/events/2", server.url())).await;
     assert_eq!(one.json["payload"]["name"], "bad");
-    assert_eq!(get(&http, &format!("{}/_mock/events/99", server.url())).await.status, 404);
-    assert_eq!(get(&http, &format!("{}/_mock/events/x", server.url())).await.status, 404);
+    assert_eq!(
+        get(&http, &format!("{}/_mock/events/99", server.url()))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(&http, &format!("{}/_mock/events/x", server.url()))
+            .await
+            .status,
+        404
+    );
 
-    assert_bad(&events("?status=ok").await, "status: expected success or error");
+    assert_bad(
+        &events("?status=ok").await,
+        "status: expected success or error",
+    );
     assert_bad(&events("?tokn=x").await, "tokn: unknown query parameter");
     assert_bad(&events("?min=-1").await, "min: expected a whole number");
-    assert_bad(&events("?min=1&wait_ms=99999999").await, "wait_ms: expected a whole number from 0 to 600000");
-    assert_bad(&events("?wait_ms=10").await, "wait_ms: expected together with min");
-    assert_bad(&get(&http, &format!("{}/_mock/moments?status=error", server.url())).await, "status: unknown query parameter");
+    assert_bad(
+        &events("?min=1&wait_ms=99999999").await,
+        "wait_ms: expected a whole number from 0 to 600000",
+    );
+    assert_bad(
+        &events("?wait_ms=10").await,
+        "wait_ms: expected together with min",
+    );
+    assert_bad(
+        &get(
+            &http,
+            &format!("{}/_mock/moments?status=error", server.url()),
+        )
+        .await,
+        "status: unknown query parameter",
+    );
 }
 
 #[tokio::test]
@@ -298,8 +476,15 @@ async fn moment_fields_and_defaults() {
                 "source_url": "https://deploys.example.com/1"}),
     )
     .await;
-    post_json(&http, &server.webhook_url(), &json!({"name": "Paged", "type": "page"})).await;
-    let moments = get(&http, &format!("{}/_mock/moments", server.url())).await.json;
+    post_json(
+        &http,
+        &server.webhook_url(),
+        &json!({"name": "Paged", "type": "page"}),
+    )
+    .await;
+    let moments = get(&http, &format!("{}/_mock/moments", server.url()))
+        .await
+        .json;
     let m = &moments["moments"][0];
     assert_eq!(m["type"], "near-miss");
     assert_eq!(m["priority"], "high");
@@ -311,7 +496,10 @@ async fn moment_fields_and_defaults() {
     assert_eq!(m["integration"], Value::Null);
     let paged = &moments["moments"][1];
     assert_eq!(paged["priority"], "medium", "the server's default");
-    assert_eq!(paged["occurred_at"], paged["created_at"], "receipt time when absent");
+    assert_eq!(
+        paged["occurred_at"], paged["created_at"],
+        "receipt time when absent"
+    );
     assert_eq!(paged["source"], Value::Null);
 }
 
@@ -319,7 +507,10 @@ async fn moment_fields_and_defaults() {
 async fn long_poll_answers_when_enough_events_arrive() {
     let server = server().await;
     let http = http();
-    let poll_url = format!("{}/_mock/events?min=2&wait_ms=10000&status=success", server.url());
+    let poll_url = format!(
+        "{}/_mock/events?min=2&wait_ms=10000&status=success",
+        server.url()
+    );
     let poll = tokio::spawn({
         let http = http.clone();
         async move {
@@ -337,12 +528,20 @@ async fn long_poll_answers_when_enough_events_arrive() {
 
     // Not enough: answers after wait_ms with what there is.
     let started = Instant::now();
-    let short = get(&http, &format!("{}/_mock/events?min=10&wait_ms=200", server.url())).await;
+    let short = get(
+        &http,
+        &format!("{}/_mock/events?min=10&wait_ms=200", server.url()),
+    )
+    .await;
     assert!(started.elapsed() >= Duration::from_millis(200));
     assert_eq!(short.json["events"].as_array().unwrap().len(), 3);
 
     // Moments too.
-    let moments = get(&http, &format!("{}/_mock/moments?min=2&wait_ms=10000", server.url())).await;
+    let moments = get(
+        &http,
+        &format!("{}/_mock/moments?min=2&wait_ms=10000", server.url()),
+    )
+    .await;
     assert_eq!(moments.json["moments"].as_array().unwrap().len(), 2);
 }
 
@@ -379,16 +578,47 @@ async fn retry_processes_an_error_event_again() {
     assert_eq!(moments.len(), 1);
     assert_eq!(fixed.json["moment_id"], moments[0].id);
     assert_eq!(moments[0].request_id, request_id);
-    assert_eq!(server.events().len(), 1, "retry changes the event, it adds none");
+    assert_eq!(
+        server.events().len(),
+        1,
+        "retry changes the event, it adds none"
+    );
 
     // Success events and bodies that are not JSON cannot be retried.
     let again = post_raw(&http, &url, None, "").await;
     assert_eq!(again.status, 409);
-    assert!(again.json["message"].as_str().unwrap().contains("already succeeded"));
-    post_raw(&http, &server.webhook_url(), Some("application/json"), "{nope").await;
-    let raw = post_raw(&http, &format!("{}/_mock/events/2/retry", server.url()), None, "").await;
+    assert!(
+        again.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("already succeeded")
+    );
+    post_raw(
+        &http,
+        &server.webhook_url(),
+        Some("application/json"),
+        "{nope",
+    )
+    .await;
+    let raw = post_raw(
+        &http,
+        &format!("{}/_mock/events/2/retry", server.url()),
+        None,
+        "",
+    )
+    .await;
     assert_eq!(raw.status, 409);
-    assert_eq!(post_raw(&http, &format!("{}/_mock/events/77/retry", server.url()), None, "").await.status, 404);
+    assert_eq!(
+        post_raw(
+            &http,
+            &format!("{}/_mock/events/77/retry", server.url()),
+            None,
+            ""
+        )
+        .await
+        .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -407,7 +637,13 @@ async fn reset_forgets_state_and_optionally_webhooks() {
     assert_eq!(a.status, 204);
     assert!(server.events().is_empty());
     assert!(server.moments().is_empty());
-    assert_eq!(send(&http, &server.webhook_url(), "a", "alert").await.status, 202, "the fault is gone");
+    assert_eq!(
+        send(&http, &server.webhook_url(), "a", "alert")
+            .await
+            .status,
+        202,
+        "the fault is gone"
+    );
     assert_eq!(server.webhooks().len(), 2, "webhooks stay");
 
     // Ids keep counting after a reset.
@@ -430,9 +666,17 @@ async fn reset_forgets_state_and_optionally_webhooks() {
     // The default webhook comes back even after being deleted.
     server.delete_webhook(server.token()).unwrap();
     post_json(&http, &url, &json!({"webhooks": true})).await;
-    assert_eq!(send(&http, &server.webhook_url(), "a", "alert").await.status, 202);
+    assert_eq!(
+        send(&http, &server.webhook_url(), "a", "alert")
+            .await
+            .status,
+        202
+    );
 
-    assert_bad(&post_json(&http, &url, &json!({"webhooks": "yes"})).await, "webhooks: expected true or false");
+    assert_bad(
+        &post_json(&http, &url, &json!({"webhooks": "yes"})).await,
+        "webhooks: expected true or false",
+    );
 }
 
 #[tokio::test]
@@ -503,15 +747,28 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/reset", "post"),
     ];
     for (path, method) in routes {
-        assert!(spec["paths"][path][method].is_object(), "{method} {path} undocumented");
+        assert!(
+            spec["paths"][path][method].is_object(),
+            "{method} {path} undocumented"
+        );
     }
     let documented: usize = spec["paths"]
         .as_object()
         .unwrap()
         .values()
-        .map(|p| p.as_object().unwrap().keys().filter(|k| *k != "parameters" && *k != "description").count())
+        .map(|p| {
+            p.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "parameters" && *k != "description")
+                .count()
+        })
         .sum();
-    assert_eq!(documented, routes.len(), "a documented operation does not exist");
+    assert_eq!(
+        documented,
+        routes.len(),
+        "a documented operation does not exist"
+    );
 
     // The record schemas list exactly the fields the server sends.
     let server = server().await;
@@ -532,22 +789,40 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         keys.sort();
         keys
     };
-    assert_eq!(keys(serde_json::to_value(&server.events()[0]).unwrap()), required("Event"));
-    assert_eq!(keys(serde_json::to_value(&server.moments()[0]).unwrap()), required("Moment"));
-    assert_eq!(keys(serde_json::to_value(&server.webhooks()[0]).unwrap()), required("Webhook"));
+    assert_eq!(
+        keys(serde_json::to_value(&server.events()[0]).unwrap()),
+        required("Event")
+    );
+    assert_eq!(
+        keys(serde_json::to_value(&server.moments()[0]).unwrap()),
+        required("Moment")
+    );
+    assert_eq!(
+        keys(serde_json::to_value(&server.webhooks()[0]).unwrap()),
+        required("Webhook")
+    );
 }
 
 #[tokio::test]
 async fn moments_leave_the_log_with_their_events() {
     let server = MockServer::builder().max_events(2).start().await.unwrap();
     let http = http();
-    server.set_clock(chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc());
+    server.set_clock(
+        chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
     let later = json!({"name": "later", "type": "alert", "occurred_at": "2026-01-01T00:05:00Z"});
     post_json(&http, &server.webhook_url(), &later).await; // event 1: error
     send(&http, &server.webhook_url(), "a", "alert").await; // event 2: moment a
     server.advance_clock(Duration::from_secs(600));
-    assert_eq!(server.retry_event("1").unwrap().status, hotpot_mock_server::EventStatus::Success);
-    let names = |server: &MockServer| -> Vec<String> { server.moments().into_iter().map(|m| m.name).collect() };
+    assert_eq!(
+        server.retry_event("1").unwrap().status,
+        hotpot_mock_server::EventStatus::Success
+    );
+    let names = |server: &MockServer| -> Vec<String> {
+        server.moments().into_iter().map(|m| m.name).collect()
+    };
     assert_eq!(names(&server), ["a", "later"]);
     // Event 3 pushes event 1 out, and with it the moment its retry created.
     send(&http, &server.webhook_url(), "c", "alert").await;

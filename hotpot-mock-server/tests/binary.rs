@@ -108,7 +108,10 @@ async fn start_up_lines_seed_samples_and_sigterm() {
     let bin = Binary::spawn(&["--port", "0", "--token", TOKEN], &[]);
     let port = bin.base.rsplit(':').next().unwrap().parse::<u16>().unwrap();
     assert_ne!(port, 0, "the real port is printed");
-    assert_eq!(bin.listening, format!("listening on http://127.0.0.1:{port}\n"));
+    assert_eq!(
+        bin.listening,
+        format!("listening on http://127.0.0.1:{port}\n")
+    );
     assert_eq!(
         bin.webhook_line,
         format!("webhook url: http://127.0.0.1:{port}/moment/{TOKEN}\n")
@@ -143,18 +146,31 @@ async fn start_up_lines_seed_samples_and_sigterm() {
     // Seed sample 2: the Deploybot payload, and variants with the optional fields.
     let deploybot = json!({"name": "Failed deploy with successful rollback", "type": "near-miss",
                            "source": "Deploybot", "occurred_at": "2023-04-01 12:31:26"});
-    assert_eq!(post_json(&http, &bin.webhook_url, &deploybot).await.status, 202);
+    assert_eq!(
+        post_json(&http, &bin.webhook_url, &deploybot).await.status,
+        202
+    );
     let mut variant = deploybot.clone();
     variant["priority"] = json!("high");
     variant["description"] = json!("Rolled back **automatically** after health checks failed.");
     variant["source_url"] = json!("https://deploys.example.com/runs/1234");
-    assert_eq!(post_json(&http, &bin.webhook_url, &variant).await.status, 202);
+    assert_eq!(
+        post_json(&http, &bin.webhook_url, &variant).await.status,
+        202
+    );
 
     // Seed sample 3: the Python requests sample, which sends only `name`.
-    let only_name = post_json(&http, &bin.webhook_url, &json!({"name": "A thing happened"})).await;
+    let only_name = post_json(
+        &http,
+        &bin.webhook_url,
+        &json!({"name": "A thing happened"}),
+    )
+    .await;
     assert_eq!(only_name.status, 202);
 
-    let moments = get(&http, &format!("{}/_mock/moments", bin.base)).await.json;
+    let moments = get(&http, &format!("{}/_mock/moments", bin.base))
+        .await
+        .json;
     let moments = moments["moments"].as_array().unwrap();
     assert_eq!(moments.len(), 3);
     assert_eq!(moments[0]["name"], "A thing happened");
@@ -163,28 +179,47 @@ async fn start_up_lines_seed_samples_and_sigterm() {
     assert_eq!(moments[1]["source"], "Deploybot");
     assert_eq!(moments[1]["occurred_at"], "2023-04-01T12:31:26Z");
     assert_eq!(moments[2]["priority"], "high");
-    assert_eq!(moments[2]["source_url"], "https://deploys.example.com/runs/1234");
+    assert_eq!(
+        moments[2]["source_url"],
+        "https://deploys.example.com/runs/1234"
+    );
 
-    let events = get(&http, &format!("{}/_mock/events?status=error", bin.base)).await.json;
+    let events = get(&http, &format!("{}/_mock/events?status=error", bin.base))
+        .await
+        .json;
     let events = events["events"].as_array().unwrap();
     assert_eq!(events.len(), 1);
     let problem = &events[0]["errors"][0];
     assert_eq!(problem["field"], "type");
     let message = problem["message"].as_str().unwrap();
     assert!(message.contains("required"), "{message}");
-    assert!(message.contains("page, alert, near-miss, incident"), "{message}");
+    assert!(
+        message.contains("page, alert, near-miss, incident"),
+        "{message}"
+    );
 
     // Requests that carry the token in other places, to check the logs.
     get(&http, &format!("{}/_mock/events?token={TOKEN}", bin.base)).await;
     get(&http, &format!("{}/_mock/webhooks/{TOKEN}", bin.base)).await;
-    post_json(&http, &format!("{}/moment/{TOKEN}/datadog", bin.base), &json!({})).await;
+    post_json(
+        &http,
+        &format!("{}/moment/{TOKEN}/datadog", bin.base),
+        &json!({}),
+    )
+    .await;
 
     // An idle keep-alive connection stays open in `http`'s pool during the stop.
     let (ok, took, rest, stderr) = bin.stop("TERM");
     assert!(ok, "exit status 0 on SIGTERM; stderr: {stderr}");
     assert!(took < Duration::from_secs(3), "stopping took {took:?}");
-    assert!(!rest.contains(TOKEN), "stdout after the start-up lines: {rest}");
-    assert!(!stderr.contains(TOKEN), "the token leaked into the logs:\n{stderr}");
+    assert!(
+        !rest.contains(TOKEN),
+        "stdout after the start-up lines: {rest}"
+    );
+    assert!(
+        !stderr.contains(TOKEN),
+        "the token leaked into the logs:\n{stderr}"
+    );
     let request_lines = stderr.lines().filter(|l| l.contains(" request ")).count();
     assert!(request_lines >= 9, "one line per request:\n{stderr}");
     assert!(stderr.contains("/moment/seed…"), "{stderr}");
@@ -210,11 +245,19 @@ async fn environment_variables_and_sigint() {
     let strict = post_json(&http, &bin.webhook_url, &json!({"name": "x"})).await;
     assert_eq!(strict.status, 422, "HOTPOT_MOCK_STRICT");
     for _ in 0..2 {
-        post_json(&http, &bin.webhook_url, &json!({"name": "x", "type": "page"})).await;
+        post_json(
+            &http,
+            &bin.webhook_url,
+            &json!({"name": "x", "type": "page"}),
+        )
+        .await;
     }
     let events = get(&http, &format!("{}/_mock/events", bin.base)).await.json;
     assert_eq!(events["dropped"], 1, "HOTPOT_MOCK_MAX_EVENTS");
-    let id = events["events"][0]["request_id"].as_str().unwrap().to_owned();
+    let id = events["events"][0]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let status = answer(
         http.get(format!("{}/request/{id}/status", bin.base))
             .header("authorization", "Bearer env-key")
@@ -256,9 +299,20 @@ fn help_lists_flags_and_environment_variables() {
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in [
-        "--host", "--port", "--token", "--api-key", "--strict", "--rate-limit", "--max-events",
-        "HOTPOT_MOCK_HOST", "HOTPOT_MOCK_PORT", "HOTPOT_MOCK_TOKEN", "HOTPOT_MOCK_API_KEY",
-        "HOTPOT_MOCK_STRICT", "HOTPOT_MOCK_RATE_LIMIT", "HOTPOT_MOCK_MAX_EVENTS",
+        "--host",
+        "--port",
+        "--token",
+        "--api-key",
+        "--strict",
+        "--rate-limit",
+        "--max-events",
+        "HOTPOT_MOCK_HOST",
+        "HOTPOT_MOCK_PORT",
+        "HOTPOT_MOCK_TOKEN",
+        "HOTPOT_MOCK_API_KEY",
+        "HOTPOT_MOCK_STRICT",
+        "HOTPOT_MOCK_RATE_LIMIT",
+        "HOTPOT_MOCK_MAX_EVENTS",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help:\n{help}");
     }

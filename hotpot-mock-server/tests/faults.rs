@@ -110,7 +110,10 @@ async fn drop_connection_closes_without_answering() {
         .send()
         .await
         .unwrap_err();
-    assert!(err.is_request() || err.is_connect() || err.is_body(), "{err:?}");
+    assert!(
+        err.is_request() || err.is_connect() || err.is_body(),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -118,7 +121,12 @@ async fn token_scoped_faults_hit_only_their_webhook() {
     let server = MockServer::start().await.unwrap();
     let http = http();
     let other = server.create_webhook(NewWebhook::new("other")).unwrap();
-    fault(&http, &server, json!({"token": other.token, "status": 503, "count": 2})).await;
+    fault(
+        &http,
+        &server,
+        json!({"token": other.token, "status": 503, "count": 2}),
+    )
+    .await;
     assert_eq!(send(&http, &server.webhook_url()).await.status, 202);
     assert_eq!(send(&http, &other.url).await.status, 503);
     assert_eq!(send(&http, &server.webhook_url()).await.status, 202);
@@ -150,24 +158,58 @@ async fn bad_fault_input_is_400_with_a_specific_message() {
     let server = MockServer::start().await.unwrap();
     let http = http();
     let cases = [
-        (json!({}), "at least one of status, delay_ms or drop_connection"),
-        (json!({"status": 99}), "status: expected a whole number from 200 to 599, found 99"),
-        (json!({"status": "503"}), "status: expected a whole number, found a string"),
-        (json!({"status": 503, "count": 0}), "count: expected a whole number from 1"),
-        (json!({"status": 503, "drop_connection": true}), "either status or drop_connection"),
-        (json!({"retry_after": 1, "delay_ms": 5}), "retry_after: expected only with a status"),
-        (json!({"delay_ms": 600_001}), "delay_ms: expected a whole number from 0 to 600000"),
-        (json!({"drop_connection": "yes"}), "drop_connection: expected true or false"),
+        (
+            json!({}),
+            "at least one of status, delay_ms or drop_connection",
+        ),
+        (
+            json!({"status": 99}),
+            "status: expected a whole number from 200 to 599, found 99",
+        ),
+        (
+            json!({"status": "503"}),
+            "status: expected a whole number, found a string",
+        ),
+        (
+            json!({"status": 503, "count": 0}),
+            "count: expected a whole number from 1",
+        ),
+        (
+            json!({"status": 503, "drop_connection": true}),
+            "either status or drop_connection",
+        ),
+        (
+            json!({"retry_after": 1, "delay_ms": 5}),
+            "retry_after: expected only with a status",
+        ),
+        (
+            json!({"delay_ms": 600_001}),
+            "delay_ms: expected a whole number from 0 to 600000",
+        ),
+        (
+            json!({"drop_connection": "yes"}),
+            "drop_connection: expected true or false",
+        ),
         (json!({"status": 503, "when": 1}), "when: unknown field"),
-        (json!({"status": 503, "token": ""}), "token: expected a webhook token"),
+        (
+            json!({"status": 503, "token": ""}),
+            "token: expected a webhook token",
+        ),
     ];
     for (body, expected) in cases {
         let a = fault(&http, &server, body.clone()).await;
         assert_eq!(a.status, 400, "{body}");
         let message = a.json["message"].as_str().unwrap();
-        assert!(message.contains(expected), "{body}: {message:?} should contain {expected:?}");
+        assert!(
+            message.contains(expected),
+            "{body}: {message:?} should contain {expected:?}"
+        );
     }
-    assert_eq!(send(&http, &server.webhook_url()).await.status, 202, "nothing was queued");
+    assert_eq!(
+        send(&http, &server.webhook_url()).await.status,
+        202,
+        "nothing was queued"
+    );
     assert!(server.fail_next(Fault::status(503).times(0)).is_err());
 }
 

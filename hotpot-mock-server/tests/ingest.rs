@@ -144,7 +144,11 @@ async fn body_over_one_mib_is_413_and_an_error_event() {
     assert_eq!(events.len(), 2);
     assert_eq!(events[0].status, EventStatus::Error);
     assert_eq!(events[0].errors[0].field, "payload");
-    assert!(events[0].errors[0].message.contains("at most 1048576 bytes"));
+    assert!(
+        events[0].errors[0]
+            .message
+            .contains("at most 1048576 bytes")
+    );
     assert_eq!(events[0].payload, None);
     assert_eq!(events[0].request_id, None);
     assert_eq!(events[1].errors[0].field, "name");
@@ -167,7 +171,10 @@ async fn chunked_body_over_one_mib_is_413() {
     request.extend_from_slice(b"0\r\n\r\n");
     let response = common::raw_exchange(server.addr(), &request).await;
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
-    assert!(response.ends_with(r#"{"error":"Payload Too Large"}"#), "{response}");
+    assert!(
+        response.ends_with(r#"{"error":"Payload Too Large"}"#),
+        "{response}"
+    );
     assert_eq!(server.events()[0].status, EventStatus::Error);
 }
 
@@ -228,7 +235,10 @@ async fn bad_bodies_are_400_with_a_message_and_error_events() {
         assert_eq!(a.status, 400, "{expected}");
         assert_eq!(a.json["error"], "Bad Request");
         let message = a.json["message"].as_str().unwrap();
-        assert!(message.contains(expected), "{message} should say {expected}");
+        assert!(
+            message.contains(expected),
+            "{message} should say {expected}"
+        );
         assert_no_token(&a.text);
     }
     let events = server.events();
@@ -269,7 +279,11 @@ async fn section_1_failures_are_202_then_error_events_with_every_problem() {
         fields,
         ["name", "type", "priority", "source_url", "occurred_at"]
     );
-    assert!(event.errors[1].message.contains("did you mean \"near-miss\""));
+    assert!(
+        event.errors[1]
+            .message
+            .contains("did you mean \"near-miss\"")
+    );
     assert_eq!(event.warnings.len(), 1);
     assert_eq!(event.warnings[0].field, "occured_at");
     assert!(event.warnings[0].message.contains("occurred_at"));
@@ -296,7 +310,8 @@ async fn occurred_at_in_the_future_follows_the_mock_clock() {
     let server = server().await;
     let http = http();
     server.set_clock(Utc.with_ymd_and_hms(2023, 4, 1, 12, 0, 0).unwrap());
-    let payload = json!({"name": "Deploy", "type": "incident", "occurred_at": "2023-04-01 12:31:26"});
+    let payload =
+        json!({"name": "Deploy", "type": "incident", "occurred_at": "2023-04-01 12:31:26"});
     post_json(&http, &server.webhook_url(), &payload).await;
     assert_eq!(server.events()[0].errors[0].field, "occurred_at");
     server.advance_clock(Duration::from_secs(3600));
@@ -370,7 +385,10 @@ async fn idempotency_key_replays_the_first_answer_for_24_hours() {
     let replay = send("key-1", "something else").await;
     assert_eq!(first.status, 202);
     assert_eq!(replay.status, 202);
-    assert_eq!(replay.text, first.text, "the original body, request id included");
+    assert_eq!(
+        replay.text, first.text,
+        "the original body, request id included"
+    );
     assert_eq!(replay.headers["idempotent-replayed"], "true");
     assert_eq!(server.events().len(), 1, "a replay records nothing");
     assert_eq!(server.moments().len(), 1);
@@ -400,7 +418,10 @@ async fn idempotency_key_replays_the_first_answer_for_24_hours() {
     assert_eq!(send("key-1", "x").await.text, first.text);
     server.advance_clock(Duration::from_secs(1));
     let fresh = send("key-1", "after a day").await;
-    assert_ne!(fresh.json["hotpot_request_id"], first.json["hotpot_request_id"]);
+    assert_ne!(
+        fresh.json["hotpot_request_id"],
+        first.json["hotpot_request_id"]
+    );
     assert_eq!(server.moments().len(), 4);
 }
 
@@ -439,7 +460,12 @@ async fn over_long_idempotency_key_is_400() {
     )
     .await;
     assert_eq!(a.status, 400);
-    assert!(a.json["message"].as_str().unwrap().contains("1 to 255 characters, found 256"));
+    assert!(
+        a.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 to 255 characters, found 256")
+    );
     assert_eq!(server.events()[0].errors[0].field, "Idempotency-Key");
     // 255 is fine.
     let ok = answer(
@@ -466,8 +492,18 @@ async fn rate_limit_answers_429_with_retry_after_per_webhook() {
     let http = http();
     server.set_clock(Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap());
     let payload = json!({"name": "x", "type": "alert"});
-    assert_eq!(post_json(&http, &server.webhook_url(), &payload).await.status, 202);
-    assert_eq!(post_json(&http, &server.webhook_url(), &payload).await.status, 202);
+    assert_eq!(
+        post_json(&http, &server.webhook_url(), &payload)
+            .await
+            .status,
+        202
+    );
+    assert_eq!(
+        post_json(&http, &server.webhook_url(), &payload)
+            .await
+            .status,
+        202
+    );
     let limited = post_json(&http, &server.webhook_url(), &payload).await;
     assert_eq!(limited.status, 429);
     assert_eq!(limited.json, json!({"error": "Too Many Requests"}));
@@ -479,8 +515,18 @@ async fn rate_limit_answers_429_with_retry_after_per_webhook() {
 
     // The bucket refills with the server's clock.
     server.advance_clock(Duration::from_millis(500));
-    assert_eq!(post_json(&http, &server.webhook_url(), &payload).await.status, 202);
-    assert_eq!(post_json(&http, &server.webhook_url(), &payload).await.status, 429);
+    assert_eq!(
+        post_json(&http, &server.webhook_url(), &payload)
+            .await
+            .status,
+        202
+    );
+    assert_eq!(
+        post_json(&http, &server.webhook_url(), &payload)
+            .await
+            .status,
+        429
+    );
 
     let errors = server.events_with(EventStatus::Error);
     assert_eq!(errors.len(), 2, "each 429 is an error event");

@@ -18,7 +18,12 @@ async fn each_server_is_isolated() {
     assert_ne!(a.addr(), b.addr());
     assert_ne!(a.token(), b.token());
     assert!(a.addr().ip().is_loopback());
-    post_json(&http(), &a.webhook_url(), &json!({"name": "x", "type": "alert"})).await;
+    post_json(
+        &http(),
+        &a.webhook_url(),
+        &json!({"name": "x", "type": "alert"}),
+    )
+    .await;
     assert_eq!(a.events().len(), 1);
     assert!(b.events().is_empty());
     // Tokens are not shared either.
@@ -36,14 +41,26 @@ async fn wait_for_events_and_moments() {
         post_json(&http, &url, &json!({"name": "bad"})).await;
         post_json(&http, &url, &json!({"name": "two", "type": "page"})).await;
     });
-    let events = server.wait_for_events(3, Duration::from_secs(10)).await.unwrap();
+    let events = server
+        .wait_for_events(3, Duration::from_secs(10))
+        .await
+        .unwrap();
     assert_eq!(events.len(), 3);
-    let moments = server.wait_for_moments(2, Duration::from_secs(10)).await.unwrap();
-    assert_eq!(moments.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["one", "two"]);
+    let moments = server
+        .wait_for_moments(2, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        moments.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["one", "two"]
+    );
     sender.await.unwrap();
 
     let started = Instant::now();
-    let timeout = server.wait_for_moments(5, Duration::from_millis(100)).await.unwrap_err();
+    let timeout = server
+        .wait_for_moments(5, Duration::from_millis(100))
+        .await
+        .unwrap_err();
     assert!(started.elapsed() >= Duration::from_millis(100));
     assert_eq!(timeout.wanted, 5);
     assert_eq!(timeout.got.len(), 2);
@@ -53,7 +70,12 @@ async fn wait_for_events_and_moments() {
 #[tokio::test]
 async fn typed_records_serialise_to_the_section_7_shapes() {
     let server = MockServer::start().await.unwrap();
-    post_json(&http(), &server.webhook_url(), &json!({"name": "x", "type": "INCIDENT", "priority": "Low"})).await;
+    post_json(
+        &http(),
+        &server.webhook_url(),
+        &json!({"name": "x", "type": "INCIDENT", "priority": "Low"}),
+    )
+    .await;
     let moment = &server.moments()[0];
     let value = serde_json::to_value(moment).unwrap();
     assert_eq!(value["type"], "incident");
@@ -69,9 +91,17 @@ async fn typed_records_serialise_to_the_section_7_shapes() {
 
 #[tokio::test]
 async fn library_methods_mirror_the_admin_api() {
-    let server = MockServer::builder().token("lib-token").start().await.unwrap();
+    let server = MockServer::builder()
+        .token("lib-token")
+        .start()
+        .await
+        .unwrap();
     let hook = server
-        .create_webhook(NewWebhook::new("linear").kind("linear").token("linear-token"))
+        .create_webhook(
+            NewWebhook::new("linear")
+                .kind("linear")
+                .token("linear-token"),
+        )
         .unwrap();
     assert_eq!(hook.kind, "linear");
     assert!(matches!(
@@ -97,33 +127,58 @@ async fn library_methods_mirror_the_admin_api() {
     let errors = server.events_with(EventStatus::Error);
     assert_eq!(errors.len(), 1);
     assert_eq!(server.event(&errors[0].id).unwrap(), errors[0]);
-    assert!(matches!(server.retry_event(&errors[0].id).unwrap().status, EventStatus::Error));
+    assert!(matches!(
+        server.retry_event(&errors[0].id).unwrap().status,
+        EventStatus::Error
+    ));
 
     server.delete_webhook("linear-token").unwrap();
     assert!(server.delete_webhook("linear-token").is_err());
 
     server.fail_next(Fault::status(503)).unwrap();
     server.clear_faults();
-    assert_eq!(post_json(&http, &server.webhook_url(), &json!({"name": "x", "type": "page"})).await.status, 202);
+    assert_eq!(
+        post_json(
+            &http,
+            &server.webhook_url(),
+            &json!({"name": "x", "type": "page"})
+        )
+        .await
+        .status,
+        202
+    );
     server.reset();
     assert!(server.events().is_empty());
 }
 
 #[tokio::test]
 async fn builder_checks_its_settings() {
-    assert!(matches!(MockServer::builder().token("a b").start().await, Err(Error::BadRequest(_))));
+    assert!(matches!(
+        MockServer::builder().token("a b").start().await,
+        Err(Error::BadRequest(_))
+    ));
     assert!(MockServer::builder().max_events(0).start().await.is_err());
     assert!(MockServer::builder().rate_limit(0).start().await.is_err());
     assert!(MockServer::builder().api_key(" ").start().await.is_err());
     let taken = MockServer::start().await.unwrap();
-    let err = MockServer::builder().port(taken.addr().port()).start().await.unwrap_err();
+    let err = MockServer::builder()
+        .port(taken.addr().port())
+        .start()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Bind(_)), "{err}");
 }
 
 #[tokio::test]
 async fn debug_output_never_shows_the_token() {
-    let server = MockServer::builder().token("supersecrettoken").start().await.unwrap();
-    let hook = server.create_webhook(NewWebhook::new("x").token("anothersecret")).unwrap();
+    let server = MockServer::builder()
+        .token("supersecrettoken")
+        .start()
+        .await
+        .unwrap();
+    let hook = server
+        .create_webhook(NewWebhook::new("x").token("anothersecret"))
+        .unwrap();
     for text in [
         format!("{server:?}"),
         format!("{hook:?}"),
@@ -131,7 +186,10 @@ async fn debug_output_never_shows_the_token() {
         format!("{:?}", Fault::status(503).for_token("anothersecret")),
         format!("{:?}", MockServer::builder().token("supersecrettoken")),
     ] {
-        assert!(!text.contains("supersecrettoken") && !text.contains("anothersecret"), "{text}");
+        assert!(
+            !text.contains("supersecrettoken") && !text.contains("anothersecret"),
+            "{text}"
+        );
     }
 }
 
@@ -141,7 +199,12 @@ async fn dropping_the_server_stops_it() {
     let addr = server.addr();
     // A keep-alive connection is open when the server goes.
     let http = http();
-    post_json(&http, &server.webhook_url(), &json!({"name": "x", "type": "alert"})).await;
+    post_json(
+        &http,
+        &server.webhook_url(),
+        &json!({"name": "x", "type": "alert"}),
+    )
+    .await;
     drop(server);
     // The listener is closed: a new connection is refused (the accept task was aborted).
     let mut refused = false;
@@ -160,9 +223,16 @@ async fn shutdown_finishes_in_flight_requests_and_does_not_wait_for_idle_connect
     let server = MockServer::start().await.unwrap();
     let http = http();
     // An idle keep-alive connection in the client's pool.
-    post_json(&http, &server.webhook_url(), &json!({"name": "x", "type": "alert"})).await;
+    post_json(
+        &http,
+        &server.webhook_url(),
+        &json!({"name": "x", "type": "alert"}),
+    )
+    .await;
     // A request in flight, slowed down by a fault.
-    server.fail_next(Fault::delay(Duration::from_millis(300))).unwrap();
+    server
+        .fail_next(Fault::delay(Duration::from_millis(300)))
+        .unwrap();
     let url = server.webhook_url();
     let in_flight = tokio::spawn({
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -175,7 +245,11 @@ async fn shutdown_finishes_in_flight_requests_and_does_not_wait_for_idle_connect
     let started = Instant::now();
     server.shutdown().await;
     let took = started.elapsed();
-    assert_eq!(in_flight.await.unwrap().status, 202, "the in-flight request finished");
+    assert_eq!(
+        in_flight.await.unwrap().status,
+        202,
+        "the in-flight request finished"
+    );
     assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
 }
 
@@ -190,7 +264,9 @@ fn start_on_a_runtime_the_caller_owns() {
     let server = MockServer::builder().start_on(runtime.handle()).unwrap();
     let url = server.webhook_url();
     let status = runtime.block_on(async move {
-        post_json(&http(), &url, &json!({"name": "x", "type": "alert"})).await.status
+        post_json(&http(), &url, &json!({"name": "x", "type": "alert"}))
+            .await
+            .status
     });
     assert_eq!(status, 202);
     assert_eq!(server.moments().len(), 1);

@@ -10,8 +10,18 @@ use serde_json::json;
 async fn lists_events_newest_first_with_flags_details_and_problems() {
     let server = MockServer::start().await.unwrap();
     let http = http();
-    post_json(&http, &server.webhook_url(), &json!({"name": "First moment", "type": "alert"})).await;
-    post_json(&http, &server.webhook_url(), &json!({"name": "Second one", "typo": 1})).await;
+    post_json(
+        &http,
+        &server.webhook_url(),
+        &json!({"name": "First moment", "type": "alert"}),
+    )
+    .await;
+    post_json(
+        &http,
+        &server.webhook_url(),
+        &json!({"name": "Second one", "typo": 1}),
+    )
+    .await;
     let page = get(&http, server.url()).await;
     assert_eq!(page.status, 200);
     assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
@@ -30,7 +40,10 @@ async fn lists_events_newest_first_with_flags_details_and_problems() {
     // Retry only on the error event.
     assert_eq!(html.matches("class=\"retry\"").count(), 1);
     assert!(html.contains("action=\"/_mock/events/2/retry\""));
-    assert!(!html.contains(server.token()), "the page shows the token hint only");
+    assert!(
+        !html.contains(server.token()),
+        "the page shows the token hint only"
+    );
 }
 
 #[tokio::test]
@@ -44,11 +57,24 @@ async fn user_values_are_escaped() {
         &json!({"name": evil, "type": "alert", "description": "<img src=x onerror=alert(2)>", "<b>": "\"'&"}),
     )
     .await;
-    post_raw(&http, &server.webhook_url(), Some("text/html"), "<iframe src=javascript:alert(3)>").await;
+    post_raw(
+        &http,
+        &server.webhook_url(),
+        Some("text/html"),
+        "<iframe src=javascript:alert(3)>",
+    )
+    .await;
     server
-        .create_webhook(hotpot_mock_server::NewWebhook::new("<svg onload=alert(4)>").token("evil-label"))
+        .create_webhook(
+            hotpot_mock_server::NewWebhook::new("<svg onload=alert(4)>").token("evil-label"),
+        )
         .unwrap();
-    post_json(&http, &format!("{}/moment/evil-label/x-1", server.url()), &json!({"name": "ok", "type": "page"})).await;
+    post_json(
+        &http,
+        &format!("{}/moment/evil-label/x-1", server.url()),
+        &json!({"name": "ok", "type": "page"}),
+    )
+    .await;
 
     let html = get(&http, server.url()).await.text;
     for raw in ["<script>alert", "<img", "<iframe", "<svg", "<b>"] {
@@ -67,7 +93,11 @@ async fn user_values_are_escaped() {
 async fn the_retry_form_posts_to_a_working_route() {
     let server = MockServer::start().await.unwrap();
     let http = http();
-    server.set_clock(chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc());
+    server.set_clock(
+        chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc(),
+    );
     post_json(
         &http,
         &server.webhook_url(),
@@ -81,7 +111,13 @@ async fn the_retry_form_posts_to_a_working_route() {
     assert!(html.contains("fetch(form.action, {method: \"POST\"})"));
     server.advance_clock(std::time::Duration::from_secs(120));
     // What a browser sends for the form: an empty urlencoded body.
-    let a = post_raw(&http, &format!("{}{action}", server.url()), Some("application/x-www-form-urlencoded"), "").await;
+    let a = post_raw(
+        &http,
+        &format!("{}{action}", server.url()),
+        Some("application/x-www-form-urlencoded"),
+        "",
+    )
+    .await;
     assert_eq!(a.status, 200);
     assert_eq!(a.json["status"], "success");
     let html = get(&http, server.url()).await.text;
@@ -94,10 +130,18 @@ async fn the_page_is_bounded() {
     let server = MockServer::start().await.unwrap();
     let http = http();
     for i in 0..(hotpot_mock_server::PAGE_EVENTS + 5) {
-        post_json(&http, &server.webhook_url(), &json!({"name": format!("n{i}"), "type": "alert"})).await;
+        post_json(
+            &http,
+            &server.webhook_url(),
+            &json!({"name": format!("n{i}"), "type": "alert"}),
+        )
+        .await;
     }
     let html = get(&http, server.url()).await.text;
-    assert_eq!(html.matches("<li class=\"event").count(), hotpot_mock_server::PAGE_EVENTS);
+    assert_eq!(
+        html.matches("<li class=\"event").count(),
+        hotpot_mock_server::PAGE_EVENTS
+    );
     assert!(html.contains("showing the newest 200"));
     assert!(html.contains("n204"));
     assert!(!html.contains(">n4<"));

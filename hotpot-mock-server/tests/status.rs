@@ -42,7 +42,12 @@ async fn success_error_and_unknown_requests() {
     assert_eq!(r["status"], "error");
     assert_eq!(r["message_id"], serde_json::Value::Null);
     assert_eq!(r["errors"][0]["field"], "type");
-    assert!(r["errors"][0]["message"].as_str().unwrap().contains("required"));
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("required")
+    );
 
     let unknown = status(
         &server,
@@ -58,7 +63,11 @@ async fn success_error_and_unknown_requests() {
 
 #[tokio::test]
 async fn needs_the_api_key() {
-    let server = MockServer::builder().api_key("s3cret").start().await.unwrap();
+    let server = MockServer::builder()
+        .api_key("s3cret")
+        .start()
+        .await
+        .unwrap();
     let ok = post_json(
         &http(),
         &server.webhook_url(),
@@ -92,5 +101,8 @@ async fn the_client_reads_it() {
         .await
         .unwrap();
     assert_eq!(status.state, hotpot_client::RequestState::Success);
-    assert_eq!(status.moment_id.as_deref(), Some(server.moments()[0].id.as_str()));
+    assert_eq!(
+        status.moment_id.as_deref(),
+        Some(server.moments()[0].id.as_str())
+    );
 }

@@ -154,7 +154,10 @@ pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuer
         shared.wait_events(&list.filter, min, list.wait).await;
     }
     let (events, dropped) = shared.events(&list.filter);
-    json(StatusCode::OK, &json!({"events": events, "dropped": dropped}))
+    json(
+        StatusCode::OK,
+        &json!({"events": events, "dropped": dropped}),
+    )
 }
 
 pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
@@ -177,7 +180,9 @@ pub(crate) async fn get_event(State(shared): Shared_, Path(id): Path<String>) ->
 }
 
 pub(crate) async fn retry_event(State(shared): Shared_, Path(id): Path<String>) -> Response {
-    respond(shared.retry_event(&id), |event| json(StatusCode::OK, &event))
+    respond(shared.retry_event(&id), |event| {
+        json(StatusCode::OK, &event)
+    })
 }
 
 // ----- faults, clock, reset -----
@@ -186,7 +191,14 @@ pub(crate) async fn add_fault(State(shared): Shared_, body: Bytes) -> Response {
     let result = (|| {
         let mut input = Input::parse(
             &body,
-            &["token", "status", "count", "retry_after", "delay_ms", "drop_connection"],
+            &[
+                "token",
+                "status",
+                "count",
+                "retry_after",
+                "delay_ms",
+                "drop_connection",
+            ],
         )?;
         let fault = Fault {
             token: input.opt_string("token")?,
@@ -198,7 +210,11 @@ pub(crate) async fn add_fault(State(shared): Shared_, body: Bytes) -> Response {
                 .integer("retry_after", 0, 86_400)?
                 .map(|s| Duration::from_secs(s as u64)),
             delay: input
-                .integer("delay_ms", 0, crate::fault::MAX_FAULT_DELAY.as_millis() as i64)?
+                .integer(
+                    "delay_ms",
+                    0,
+                    crate::fault::MAX_FAULT_DELAY.as_millis() as i64,
+                )?
                 .map(|ms| Duration::from_millis(ms as u64)),
             drop_connection: input.boolean("drop_connection")?.unwrap_or(false),
         };
@@ -235,9 +251,7 @@ pub(crate) async fn set_clock(State(shared): Shared_, body: Bytes) -> Response {
             (Some(now), None) => shared.set_clock(now),
             (None, Some(ms)) => shared.advance_clock(TimeDelta::milliseconds(ms)),
             (Some(_), Some(_)) => {
-                return Err(Error::bad(
-                    "expected either now or advance_ms, found both",
-                ));
+                return Err(Error::bad("expected either now or advance_ms, found both"));
             }
             (None, None) => {
                 return Err(Error::bad(
@@ -278,7 +292,10 @@ mod tests {
         assert_eq!(list.min, Some(2));
         assert_eq!(list.wait, Duration::from_millis(50));
         assert!(list_query(Some("status=error"), false).is_err());
-        let err = list_query(Some("status=ok"), true).err().unwrap().to_string();
+        let err = list_query(Some("status=ok"), true)
+            .err()
+            .unwrap()
+            .to_string();
         assert_eq!(err, "status: expected success or error, found \"ok\"");
         assert!(list_query(Some("wait_ms=5"), true).is_err());
         let list = list_query(Some("min=1"), true).unwrap();

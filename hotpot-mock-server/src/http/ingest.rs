@@ -58,7 +58,9 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
             let error = status.canonical_reason().unwrap_or("Injected Fault");
             let mut response = json_bytes(
                 status,
-                Bytes::from(serde_json::to_vec(&serde_json::json!({"error": error})).unwrap_or_default()),
+                Bytes::from(
+                    serde_json::to_vec(&serde_json::json!({"error": error})).unwrap_or_default(),
+                ),
             );
             if let Some(seconds) = retry_after {
                 response
@@ -85,10 +87,9 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
         ),
         Outcome::Replay(answer) => {
             let mut response = reply::answer(answer);
-            response.headers_mut().insert(
-                "idempotent-replayed",
-                HeaderValue::from_static("true"),
-            );
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
             response
         }
         Outcome::Limited { retry_after } => {
@@ -143,7 +144,13 @@ async fn process(
             format!("expected a body of at most {MAX_BODY_BYTES} bytes (1 MiB), found {size}"),
         );
         let answer = fixed(StatusCode::PAYLOAD_TOO_LARGE, reply::PAYLOAD_TOO_LARGE);
-        (Record::Rejected { problem, body: StoredBody::None }, answer)
+        (
+            Record::Rejected {
+                problem,
+                body: StoredBody::None,
+            },
+            answer,
+        )
     };
 
     let declared = headers
@@ -199,13 +206,22 @@ async fn process(
     let parsed = parse_lenient(&value, ticket.now);
     if !value.is_object() {
         // parse_lenient words the "not an object" problem; the payload is not processed further.
-        let problems = parsed.moment.err().map(|e| e.into_problems()).unwrap_or_default();
+        let problems = parsed
+            .moment
+            .err()
+            .map(|e| e.into_problems())
+            .unwrap_or_default();
         let problem = problems
             .into_iter()
             .next()
             .unwrap_or_else(|| Problem::new("payload", "expected a JSON object"));
         let body = bad_request(&problem);
-        return rejected(StatusCode::BAD_REQUEST, body, problem, StoredBody::Json(payload));
+        return rejected(
+            StatusCode::BAD_REQUEST,
+            body,
+            problem,
+            StoredBody::Json(payload),
+        );
     }
     let request_id = fast_uuid();
     let answer = match (&parsed.moment, shared.config.strict) {
@@ -243,8 +259,7 @@ fn webhook_path(path: &str) -> Option<(&str, Option<&str>)> {
     };
     let slug = |s: &str| {
         !s.is_empty()
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
     if token.is_empty() || integration.is_some_and(|i| !slug(i)) {

@@ -188,7 +188,10 @@ mod tests {
         assert_eq!(err, "expected a JSON object, found an array");
         assert!(Input::parse(b"  ", &[]).is_ok());
         let err = parse_time("now", "yesterday").unwrap_err().to_string();
-        assert!(err.starts_with("now: expected an RFC 3339 date-time"), "{err}");
+        assert!(
+            err.starts_with("now: expected an RFC 3339 date-time"),
+            "{err}"
+        );
     }
 
     #[test]

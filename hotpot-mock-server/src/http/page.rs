@@ -76,10 +76,10 @@ document.querySelectorAll("form.retry").forEach(function (form) {
 pub(crate) fn render(events: &[Event], total: usize, dropped: u64) -> String {
     let mut html = String::with_capacity(HEAD.len() + TAIL.len() + events.len() * 600);
     html.push_str(HEAD);
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<p class=\"muted\">{total} events kept, newest first{}; {dropped} dropped by the cap. \
-         As JSON: <a href=\"/_mock/events\">/_mock/events</a>, <a href=\"/_mock/moments\">/_mock/moments</a>.</p>\n",
+         As JSON: <a href=\"/_mock/events\">/_mock/events</a>, <a href=\"/_mock/moments\">/_mock/moments</a>.</p>",
         if total > events.len() {
             format!(" (showing the newest {})", events.len())
         } else {
@@ -106,11 +106,11 @@ fn render_event(html: &mut String, event: &Event) {
         .and_then(|p| p.get("name"))
         .and_then(|n| n.as_str())
         .unwrap_or("(no name)");
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<li class=\"event {status}\" id=\"event-{id}\"><details><summary>\
          <span class=\"flag\">{status}</span> #{id} <strong>{name}</strong> \
-         <span class=\"muted\">{at} · {label} ({hint}){integration}</span></summary>\n",
+         <span class=\"muted\">{at} · {label} ({hint}){integration}</span></summary>",
         id = escape(&event.id),
         name = escape(name),
         at = escape(&format_time(event.received_at)),

@@ -174,7 +174,10 @@ mod tests {
     fn answers_come_back() {
         let id = Uuid::new_v4();
         assert_eq!(Kept::Queued.answer(Some(id)), Answer::Queued(id));
-        let other = Kept::Other(Box::new((StatusCode::BAD_REQUEST, Bytes::from_static(b"x"))));
+        let other = Kept::Other(Box::new((
+            StatusCode::BAD_REQUEST,
+            Bytes::from_static(b"x"),
+        )));
         assert_eq!(
             other.answer(None),
             Answer::Other {

@@ -22,8 +22,8 @@ use hotpot_client::{LenientParse, Moment, Priority, Problem, parse_lenient, reda
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
-pub(crate) use clock::Clock;
 use arena::Arena;
+pub(crate) use clock::Clock;
 pub(crate) use idempotency::Answer;
 use idempotency::{Idempotency, KeyHash, RandomKeyMap, WINDOW};
 use rate::Bucket;
@@ -171,7 +171,9 @@ pub(crate) enum Outcome {
     /// The key was seen on this webhook within 24 hours.
     Replay(Answer),
     /// Over the rate limit (recorded as an error event already).
-    Limited { retry_after: u64 },
+    Limited {
+        retry_after: u64,
+    },
     /// Go on: read the body and process it.
     Go(Ticket),
 }
@@ -358,17 +360,17 @@ impl Shared {
                     );
                     evicted = state.make_room(self.config.max_events);
                     state.push_event(StoredEvent {
-                            seq: 0,
-                            request_id: None,
-                            hook: ident,
-                            integration,
-                            received_at: now,
-                            status: EventStatus::Error,
-                            errors: vec![problem],
-                            warnings: Vec::new(),
-                            body: StoredBody::None,
-                            moment_id: None,
-                            key: None,
+                        seq: 0,
+                        request_id: None,
+                        hook: ident,
+                        integration,
+                        received_at: now,
+                        status: EventStatus::Error,
+                        errors: vec![problem],
+                        warnings: Vec::new(),
+                        body: StoredBody::None,
+                        moment_id: None,
+                        key: None,
                     });
                     recorded = true;
                     break 'outcome Outcome::Limited { retry_after };
@@ -508,7 +510,11 @@ impl Shared {
         Ok(self.view_hook(hook))
     }
 
-    pub(crate) fn update_webhook(&self, token: &str, patch: WebhookPatch) -> Result<Webhook, Error> {
+    pub(crate) fn update_webhook(
+        &self,
+        token: &str,
+        patch: WebhookPatch,
+    ) -> Result<Webhook, Error> {
         if let Some(label) = &patch.label {
             check_label(label)?;
         }
@@ -597,7 +603,10 @@ impl Shared {
             .collect();
         let dropped = state.dropped_moments;
         drop(state);
-        (moments.into_iter().filter_map(recorded_moment).collect(), dropped)
+        (
+            moments.into_iter().filter_map(recorded_moment).collect(),
+            dropped,
+        )
     }
 
     pub(crate) fn event(&self, id: &str) -> Result<Event, Error> {
@@ -835,7 +844,8 @@ impl State {
             return Arc::clone(name);
         }
         let name: Arc<str> = Arc::from(integration);
-        self.integrations.insert(integration.into(), Arc::clone(&name));
+        self.integrations
+            .insert(integration.into(), Arc::clone(&name));
         name
     }
 
