@@ -1,0 +1,191 @@
+"""The exceptions of hotpot, all under :class:`HotpotError`.
+
+They are defined here, in Python, so that each can also be the builtin exception a caller
+already catches (``ValueError``, ``TimeoutError``, ``ConnectionError``); the native core
+raises them by name. Messages never contain the webhook token: at most its first 4
+characters and ``…`` (``https://api.hotpot.works/moment/845b…``).
+"""
+
+from __future__ import annotations
+
+import builtins
+
+__all__ = [
+    "HotpotError",
+    "ConfigError",
+    "ValidationError",
+    "RejectedError",
+    "WebhookError",
+    "RateLimitedError",
+    "ServerError",
+    "TimeoutError",
+    "TransportError",
+    "UnauthorizedError",
+    "UnknownRequestError",
+]
+
+
+class HotpotError(Exception):
+    """Base class of every hotpot error.
+
+    ``status_code`` is the HTTP status of the answer that caused it, or ``None`` when there
+    was no answer; ``retryable`` says whether the same send could succeed later (the client
+    has already retried it as often as it was configured to).
+    """
+
+    status_code: int | None
+    retryable: bool
+
+    def __init__(
+        self, text: str = "", /, *, status_code: int | None = None, retryable: bool = False
+    ) -> None:
+        super().__init__(text)
+        self.status_code = status_code
+        self.retryable = retryable
+
+
+class ConfigError(HotpotError, ValueError):
+    """A client or server was given an unusable setting: a webhook URL that is not one
+    (or plain ``http://`` to a host that is not loopback), a negative timeout, a missing
+    ``HOTPOT_WEBHOOK_URL``, ``request_status`` without an API key."""
+
+
+class ValidationError(HotpotError, ValueError):
+    """The moment breaks one or more rules of the payload; nothing was sent.
+
+    ``errors`` lists every problem as a ``(field, message)`` pair, each message saying what
+    was expected and what was found::
+
+        try:
+            hotpot.Moment("", "near_miss")
+        except hotpot.ValidationError as e:
+            e.errors  # [('name', 'expected 1 to 70 characters, found an empty string'),
+                      #  ('type', '... found "near_miss" (did you mean "near-miss"?)')]
+    """
+
+    errors: list[tuple[str, str]]
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        errors: list[tuple[str, str]] | None = None,
+        status_code: int | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(text, status_code=status_code, retryable=retryable)
+        self.errors = list(errors or [])
+
+
+class RejectedError(HotpotError):
+    """Hotpot refused the payload (400, 413, 415, 422): sending it again gives the same answer.
+
+    ``message`` is the server's explanation, ``body`` the answer's body (redacted, at most
+    512 characters) and ``errors`` the ``(field, message)`` problems of a strict-mode 422.
+    """
+
+    message: str | None
+    body: str
+    errors: list[tuple[str, str]]
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        status_code: int | None = None,
+        retryable: bool = False,
+        body: str = "",
+        errors: list[tuple[str, str]] | None = None,
+        message: str | None = None,
+    ) -> None:
+        super().__init__(text, status_code=status_code, retryable=retryable)
+        self.message = message
+        self.body = body
+        self.errors = list(errors or [])
+
+
+class WebhookError(HotpotError):
+    """The webhook is unknown or revoked (401, 403, 404) or has expired (410, ``expired``
+    is then true): time to use the new URL."""
+
+    @property
+    def expired(self) -> bool:
+        """Whether the webhook has expired (HTTP 410)."""
+        return self.status_code == 410
+
+
+class RateLimitedError(HotpotError):
+    """Rate limited (429) on every attempt, or told to wait longer than the client will.
+
+    ``retry_after`` is the wait the server asked for, in seconds, or ``None``.
+    """
+
+    retry_after: float | None
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = 429,
+        retryable: bool = True,
+    ) -> None:
+        super().__init__(text, status_code=status_code, retryable=retryable)
+        self.retry_after = retry_after
+
+
+class ServerError(HotpotError):
+    """Hotpot had trouble (a 5xx answer, or 408) on the last attempt."""
+
+
+class TimeoutError(HotpotError, builtins.TimeoutError):
+    """No answer in time (the per-attempt ``timeout``, or the overall deadline of the
+    retries). Also a builtin ``TimeoutError``. ``elapsed`` is the time spent, in seconds."""
+
+    elapsed: float | None
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        elapsed: float | None = None,
+        status_code: int | None = None,
+        retryable: bool = True,
+    ) -> None:
+        super().__init__(text, status_code=status_code, retryable=retryable)
+        self.elapsed = elapsed
+
+
+class TransportError(HotpotError, builtins.ConnectionError):
+    """The request got no answer: refused or reset connection, DNS or TLS failure. Also a
+    builtin ``ConnectionError``."""
+
+
+class UnauthorizedError(HotpotError):
+    """``request_status`` was refused: the API key is missing, wrong or revoked."""
+
+
+class UnknownRequestError(HotpotError, LookupError):
+    """``request_status`` was asked about a request id the server does not know."""
+
+
+for _cls in (
+    HotpotError,
+    ConfigError,
+    ValidationError,
+    RejectedError,
+    WebhookError,
+    RateLimitedError,
+    ServerError,
+    TimeoutError,
+    TransportError,
+    UnauthorizedError,
+    UnknownRequestError,
+):
+    # Tracebacks then read `hotpot.ValidationError: ...`, the name users import.
+    _cls.__module__ = "hotpot"
+del _cls

@@ -1,0 +1,334 @@
+//! The core of `hotpot.AsyncClient`: sends run on the background tokio runtime and their
+//! results are handed to asyncio futures on the caller's event loop.
+//!
+//! Results cross over in batches: a finished send pushes its outcome onto its loop's
+//! [`Bridge`], and only the first push of a batch takes the GIL, to schedule one
+//! [`Drain`] with `loop.call_soon_threadsafe`; the drain, on the loop's thread, resolves every
+//! future of the batch. Under load (a `gather` of hundreds of sends) the worker threads thus
+//! rarely wait for the GIL.
+//!
+//! Cancelling the asyncio future (as cancelling the task awaiting it does) aborts the tokio
+//! task, which drops the request.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use hotpot_client::Error;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use tokio::task::AbortHandle;
+
+use crate::client::{Config, PyReceipt, PyRequestStatus};
+use crate::errors::{Secret, client_error};
+use crate::moment::{MomentArgs, PyMoment};
+use crate::process::{PerProcess, lock, runtimes};
+
+/// Sends started by any `AsyncClient` of this process and not yet finished or aborted.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// How many async sends are still running in Rust (finished, failed and aborted ones are
+/// not counted): lets tests check that a cancelled send really stopped.
+#[pyfunction]
+pub(crate) fn _tasks_in_flight() -> usize {
+    IN_FLIGHT.load(Ordering::SeqCst)
+}
+
+/// Counts one task from its spawn to its drop (an abort drops it too).
+struct InFlight;
+
+impl InFlight {
+    fn start() -> Self {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// What a task produced, turned into Python objects on the loop's thread.
+enum Outcome {
+    Receipt(Result<hotpot_client::Receipt, Error>),
+    Status(Result<hotpot_client::RequestStatus, Error>),
+}
+
+impl Outcome {
+    fn into_py(self, py: Python<'_>, secret: &Secret) -> PyResult<Py<PyAny>> {
+        match self {
+            Outcome::Receipt(Ok(r)) => Ok(Py::new(py, PyReceipt::from(r))?.into_any()),
+            Outcome::Status(Ok(s)) => Ok(Py::new(py, PyRequestStatus::from(s))?.into_any()),
+            Outcome::Receipt(Err(e)) | Outcome::Status(Err(e)) => Err(client_error(py, e, secret)),
+        }
+    }
+}
+
+/// A finished task waiting for its future to be resolved.
+struct Completion {
+    future: Py<PyAny>,
+    outcome: Outcome,
+}
+
+/// One event loop's inbox of finished tasks.
+struct Bridge {
+    event_loop: Py<PyAny>,
+    secret: Secret,
+    pending: Mutex<Vec<Completion>>,
+    /// A drain is scheduled and has not started yet.
+    scheduled: AtomicBool,
+}
+
+impl Bridge {
+    /// Called on a worker thread, without the GIL.
+    fn complete(self: &Arc<Self>, future: Py<PyAny>, outcome: Outcome) {
+        lock(&self.pending).push(Completion { future, outcome });
+        if self.scheduled.swap(true, Ordering::AcqRel) {
+            return; // the scheduled drain will take this one too
+        }
+        let scheduled = Python::try_attach(|py| -> PyResult<()> {
+            let drain = Bound::new(py, Drain { bridge: Arc::clone(self) })?;
+            self.event_loop
+                .bind(py)
+                .call_method1(intern!(py, "call_soon_threadsafe"), (drain,))?;
+            Ok(())
+        });
+        if !matches!(scheduled, Some(Ok(()))) {
+            // The loop is closed or Python is shutting down: nobody can await these any more.
+            self.scheduled.store(false, Ordering::Release);
+            let orphans = std::mem::take(&mut *lock(&self.pending));
+            if Python::try_attach(|_| drop(orphans)).is_none() {
+                // Without an interpreter the references cannot be released.
+            }
+        }
+    }
+}
+
+/// Resolves every pending future of a bridge; scheduled on the loop with `call_soon_threadsafe`.
+#[pyclass(module = "hotpot._hotpot", frozen)]
+struct Drain {
+    bridge: Arc<Bridge>,
+}
+
+#[pymethods]
+impl Drain {
+    fn __call__(&self, py: Python<'_>) {
+        // Cleared before taking the batch: a task finishing from now on schedules a new drain.
+        self.bridge.scheduled.store(false, Ordering::Release);
+        let batch = std::mem::take(&mut *lock(&self.bridge.pending));
+        for Completion { future, outcome } in batch {
+            let future = future.bind(py);
+            if let Err(e) = resolve(py, future, outcome, &self.bridge.secret) {
+                e.write_unraisable(py, Some(future));
+            }
+        }
+    }
+}
+
+fn resolve(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome, secret: &Secret) -> PyResult<()> {
+    if future.call_method0(intern!(py, "done"))?.is_truthy()? {
+        return Ok(()); // cancelled meanwhile
+    }
+    match outcome.into_py(py, secret) {
+        Ok(value) => future.call_method1(intern!(py, "set_result"), (value,))?,
+        Err(e) => future.call_method1(intern!(py, "set_exception"), (e.into_value(py),))?,
+    };
+    Ok(())
+}
+
+/// The done-callback of each future: a cancelled future aborts its task.
+#[pyclass(module = "hotpot._hotpot", frozen)]
+struct Canceller {
+    task: AbortHandle,
+}
+
+#[pymethods]
+impl Canceller {
+    fn __call__(&self, py: Python<'_>, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        if future.call_method0(intern!(py, "cancelled"))?.is_truthy()? {
+            self.task.abort();
+        }
+        Ok(())
+    }
+}
+
+/// The running event loop (`asyncio.get_running_loop()`).
+fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    GET_RUNNING_LOOP
+        .get_or_try_init(py, || {
+            py.import("asyncio")?.getattr("get_running_loop").map(Bound::unbind)
+        })?
+        .bind(py)
+        .call0()
+}
+
+/// The core of `hotpot.AsyncClient` (which wraps it in coroutines).
+#[pyclass(module = "hotpot._hotpot", name = "AsyncCore", frozen)]
+pub(crate) struct AsyncCore {
+    config: Config,
+    client: PerProcess<hotpot_client::Client>,
+    /// The bridge of the loop last used.
+    bridge: Mutex<Option<LoopSlot>>,
+}
+
+/// A loop's bridge, and the process that made it.
+struct LoopSlot {
+    pid: u32,
+    event_loop: Py<PyAny>,
+    bridge: Arc<Bridge>,
+}
+
+impl AsyncCore {
+    /// Starts `work` (given this process's client) on the background runtime and returns the
+    /// asyncio future of its outcome.
+    fn spawn<'py, F, Fut>(&self, py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
+    where
+        F: FnOnce(hotpot_client::Client) -> Fut,
+        Fut: Future<Output = Outcome> + Send + 'static,
+    {
+        let handle = runtimes(py)?.background()?;
+        let client = self
+            .client
+            .get_or_try_init(py, || self.config.build(&handle))
+            .map_err(|e| client_error(py, e, &self.config.secret))?;
+        let event_loop = running_loop(py)?;
+        let bridge = self.bridge_for(py, &event_loop);
+        let future = event_loop.call_method0(intern!(py, "create_future"))?;
+        let target = future.clone().unbind();
+        let work = work(client);
+        // Counted from here: a task aborted before its first poll is dropped, and uncounted.
+        let counted = InFlight::start();
+        let task = handle.spawn(async move {
+            let _counted = counted;
+            let outcome = work.await;
+            bridge.complete(target, outcome);
+        });
+        let canceller = Canceller {
+            task: task.abort_handle(),
+        };
+        future.call_method1(intern!(py, "add_done_callback"), (canceller,))?;
+        Ok(future)
+    }
+
+    fn bridge_for(&self, py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> Arc<Bridge> {
+        let pid = std::process::id();
+        // Only locked with the GIL held (fork safety, see `process`).
+        let mut slot = lock(&self.bridge);
+        if let Some(known) = &*slot {
+            if known.pid == pid && known.event_loop.bind(py).is(event_loop) {
+                return Arc::clone(&known.bridge);
+            }
+        }
+        let bridge = Arc::new(Bridge {
+            event_loop: event_loop.clone().unbind(),
+            secret: self.config.secret.clone(),
+            pending: Mutex::new(Vec::new()),
+            scheduled: AtomicBool::new(false),
+        });
+        let old = slot.replace(LoopSlot {
+            pid,
+            event_loop: event_loop.clone().unbind(),
+            bridge: Arc::clone(&bridge),
+        });
+        if let Some(stale) = old.filter(|old| old.pid != pid) {
+            // The parent's, before a fork: its lock may be held by a thread that is gone.
+            std::mem::forget(stale.bridge);
+        }
+        bridge
+    }
+}
+
+impl Drop for AsyncCore {
+    fn drop(&mut self) {
+        let slot = self.bridge.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(stale) = slot.take().filter(|s| s.pid != std::process::id()) {
+            std::mem::forget(stale.bridge);
+        }
+    }
+}
+
+#[pymethods]
+impl AsyncCore {
+    #[new]
+    #[pyo3(signature = (webhook_url, *, timeout=15.0, max_retries=2, api_key=None))]
+    fn new(
+        py: Python<'_>,
+        webhook_url: &str,
+        timeout: f64,
+        max_retries: i64,
+        api_key: Option<String>,
+    ) -> PyResult<Self> {
+        Ok(AsyncCore {
+            config: Config::new(py, webhook_url, timeout, max_retries, api_key)?,
+            client: PerProcess::new(),
+            bridge: Mutex::new(None),
+        })
+    }
+
+    /// `(url, api_key)` from `HOTPOT_WEBHOOK_URL` and `HOTPOT_API_KEY`.
+    #[staticmethod]
+    fn env(py: Python<'_>) -> PyResult<(String, Option<String>)> {
+        Config::from_env(py)
+    }
+
+    /// Checks the moment now and returns a future of its receipt.
+    #[pyo3(signature = (name, r#type, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn send<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        r#type: &Bound<'py, PyAny>,
+        priority: Option<&Bound<'py, PyAny>>,
+        source: Option<&Bound<'py, PyAny>>,
+        source_url: Option<&Bound<'py, PyAny>>,
+        description: Option<&Bound<'py, PyAny>>,
+        occurred_at: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let moment = MomentArgs {
+            name,
+            kind: r#type,
+            priority,
+            source,
+            source_url,
+            description,
+            occurred_at,
+        }
+        .build(py)?;
+        self.spawn(py, move |client| async move { Outcome::Receipt(client.send(&moment).await) })
+    }
+
+    /// A future of the receipt of a `hotpot.Moment`.
+    fn send_moment<'py>(&self, py: Python<'py>, moment: PyRef<'py, PyMoment>) -> PyResult<Bound<'py, PyAny>> {
+        let moment = moment.inner.clone();
+        self.spawn(py, move |client| async move { Outcome::Receipt(client.send(&moment).await) })
+    }
+
+    /// A future of a request's status (contract §4).
+    fn request_status<'py>(&self, py: Python<'py>, request_id: String) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, move |client| async move {
+            Outcome::Status(client.request_status(&request_id).await)
+        })
+    }
+
+    /// Seconds allowed for one attempt.
+    #[getter]
+    fn timeout(&self) -> f64 {
+        self.config.timeout()
+    }
+
+    /// Retries after the first attempt.
+    #[getter]
+    fn max_retries(&self) -> u32 {
+        self.config.max_retries()
+    }
+
+    /// The repr of the client, under the given class name.
+    fn describe(&self, class_name: &str) -> String {
+        self.config.repr(class_name)
+    }
+}

@@ -1,0 +1,196 @@
+//! Raising the exceptions of `hotpot._errors` (defined in Python, where multiple inheritance
+//! from the builtin exceptions is easy) from Rust errors.
+//!
+//! Every message goes through [`Secret::redact`] before it reaches Python (contract §2).
+
+use std::error::Error as _;
+
+use hotpot_client::{Error, Problem, redact_secret_in};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+
+/// The token of a webhook URL, to redact from every message.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    /// The token of `url` (the segment after `moment/`), or nothing for text that is not a
+    /// webhook URL.
+    pub(crate) fn of_url(url: &str) -> Self {
+        let path = url.split(['?', '#']).next().unwrap_or_default();
+        let mut segments = path.split('/');
+        while let Some(segment) = segments.next() {
+            if segment == "moment" {
+                if let Some(token) = segments.next() {
+                    return Secret(token.to_owned());
+                }
+            }
+        }
+        Secret(String::new())
+    }
+
+    /// `text` with every occurrence of the token replaced by its hint (`845b…`).
+    pub(crate) fn redact(&self, text: &str) -> String {
+        redact_secret_in(text, &self.0)
+    }
+}
+
+/// One of the exception classes of `hotpot._errors`, imported once.
+fn class<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<'py, PyType>> {
+    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    let module = MODULE.get_or_try_init(py, || {
+        py.import("hotpot._errors").map(Bound::unbind)
+    })?;
+    module.bind(py).getattr(name)?.cast_into().map_err(Into::into)
+}
+
+/// Builds `hotpot.<name>(message, **kwargs)`.
+fn exception(py: Python<'_>, name: &'static str, message: String, kwargs: &Bound<'_, PyDict>) -> PyResult<PyErr> {
+    let exc = class(py, name)?.call((message,), Some(kwargs))?;
+    Ok(PyErr::from_value(exc))
+}
+
+/// The problems as a list of `(field, message)` tuples.
+pub(crate) fn problem_list<'py>(py: Python<'py>, problems: &[Problem]) -> PyResult<Bound<'py, PyList>> {
+    let items = problems
+        .iter()
+        .map(|p| PyTuple::new(py, [p.field.as_str(), p.message.as_str()]))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
+}
+
+/// A `hotpot.ValidationError` listing every problem.
+pub(crate) fn validation_error(py: Python<'_>, problems: &[Problem]) -> PyErr {
+    let message = match problems {
+        [one] => format!("invalid moment: {one}"),
+        many => {
+            let mut text = format!("invalid moment: {} problems:", many.len());
+            for p in many {
+                text.push_str("\n  - ");
+                text.push_str(&p.to_string());
+            }
+            text
+        }
+    };
+    let build = || {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("errors", problem_list(py, problems)?)?;
+        exception(py, "ValidationError", message, &kwargs)
+    };
+    build().unwrap_or_else(|e| e)
+}
+
+/// A `hotpot.ConfigError` (also a `ValueError`): a bad argument to a client or server.
+pub(crate) fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    exception(py, "ConfigError", message.into(), &PyDict::new(py)).unwrap_or_else(|e| e)
+}
+
+/// The message of `err` and of its sources (reqwest's own message alone says little: "error
+/// sending request"), the token redacted.
+fn full_message(err: &Error, secret: &Secret) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    secret.redact(&text)
+}
+
+/// What a rejected payload's body says: its `message` (or `error`), and the `details` of a
+/// strict 422.
+fn rejection(body: &str) -> (Option<String>, Vec<Problem>) {
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(body) else {
+        return ((!body.is_empty()).then(|| body.to_owned()), Vec::new());
+    };
+    let text = |key: &str| json.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let details = json
+        .get("details")
+        .and_then(|d| serde_json::from_value::<Vec<Problem>>(d.clone()).ok())
+        .unwrap_or_default();
+    (text("message").or_else(|| text("error")), details)
+}
+
+/// The Python exception for a client error (contract §5), its message redacted.
+pub(crate) fn client_error(py: Python<'_>, err: Error, secret: &Secret) -> PyErr {
+    if let Error::Validation(v) = &err {
+        return validation_error(py, v.problems());
+    }
+    build_client_error(py, &err, secret).unwrap_or_else(|e| e)
+}
+
+fn build_client_error(py: Python<'_>, err: &Error, secret: &Secret) -> PyResult<PyErr> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("retryable", err.is_retryable())?;
+    let name = match err {
+        Error::InvalidUrl(_) | Error::Config(_) => "ConfigError",
+        Error::Rejected { status, body } => {
+            let (server_message, details) = rejection(body);
+            kwargs.set_item("status_code", status)?;
+            kwargs.set_item("message", server_message)?;
+            kwargs.set_item("body", body)?;
+            kwargs.set_item("errors", problem_list(py, &details)?)?;
+            "RejectedError"
+        }
+        Error::Webhook { status, .. } => {
+            kwargs.set_item("status_code", status)?;
+            "WebhookError"
+        }
+        Error::RateLimited { retry_after, .. } => {
+            kwargs.set_item("retry_after", retry_after.map(|d| d.as_secs_f64()))?;
+            "RateLimitedError"
+        }
+        Error::Server { status, .. } => {
+            kwargs.set_item("status_code", status)?;
+            "ServerError"
+        }
+        Error::Timeout { elapsed, .. } => {
+            kwargs.set_item("elapsed", elapsed.as_secs_f64())?;
+            "TimeoutError"
+        }
+        Error::Transport(_) => "TransportError",
+        Error::Unauthorized(_) => "UnauthorizedError",
+        Error::UnknownRequest(_) => "UnknownRequestError",
+        Error::UnexpectedStatus { status, .. } => {
+            kwargs.set_item("status_code", status)?;
+            "HotpotError"
+        }
+        // `Error` is non-exhaustive: a kind added later is still a HotpotError.
+        _ => "HotpotError",
+    };
+    exception(py, name, full_message(err, secret), &kwargs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_found_in_both_url_forms() {
+        let s = Secret::of_url("https://api.hotpot.works/moment/845b1e3c9d0f");
+        assert_eq!(s.redact("x 845b1e3c9d0f y"), "x 845b… y");
+        let s = Secret::of_url("http://127.0.0.1:1/base/moment/abcdefgh/datadog");
+        assert_eq!(s.redact("/moment/abcdefgh/datadog"), "/moment/abcd…/datadog");
+        let s = Secret::of_url("not a url");
+        assert_eq!(s.redact("not a url"), "not a url");
+    }
+
+    #[test]
+    fn rejection_bodies_give_their_message_and_details() {
+        let (m, d) = rejection(
+            r#"{"error": "Unprocessable Entity", "details": [{"field": "name", "message": "too long"}]}"#,
+        );
+        assert_eq!(m.as_deref(), Some("Unprocessable Entity"));
+        assert_eq!(d, vec![Problem::new("name", "too long")]);
+        let (m, d) = rejection(r#"{"error": "Bad Request", "message": "not JSON"}"#);
+        assert_eq!(m.as_deref(), Some("not JSON"));
+        assert!(d.is_empty());
+        assert_eq!(rejection("plain text").0.as_deref(), Some("plain text"));
+        assert_eq!(rejection("").0, None);
+    }
+}

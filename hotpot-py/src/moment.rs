@@ -1,0 +1,336 @@
+//! `hotpot.Moment`, and turning Python arguments into a checked [`Moment`].
+//!
+//! No rule of contract §1 lives here: the values go through [`MomentType::from_str`],
+//! [`Priority::from_str`], [`rules::parse_occurred_at`] and [`MomentBuilder::build`], and this
+//! module only adds what Rust's types already guarantee there — that each value has the right
+//! Python type. Every problem, of either kind, is reported at once.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use hotpot_client::moment::rules;
+use hotpot_client::{Moment, MomentBuilder, MomentType, Priority, Problem};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDateTime, PyDict, PyString, PyTuple, PyType};
+
+use crate::errors::validation_error;
+
+/// The arguments that make a moment, as Python gave them.
+pub(crate) struct MomentArgs<'a, 'py> {
+    pub(crate) name: &'a Bound<'py, PyAny>,
+    pub(crate) kind: &'a Bound<'py, PyAny>,
+    pub(crate) priority: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) source: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) source_url: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) description: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) occurred_at: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl MomentArgs<'_, '_> {
+    /// Checks every value and every §1 rule; a `hotpot.ValidationError` lists every problem.
+    pub(crate) fn build(&self, py: Python<'_>) -> PyResult<Moment> {
+        let mut problems = Vec::new();
+        let name = text(self.name, "name", "a string", &mut problems);
+        let kind = text(self.kind, "type", "a string or hotpot.MomentType", &mut problems)
+            .and_then(|s| parse(MomentType::from_str(&s), "type", &mut problems));
+        // Stand-ins let the builder check the other fields when these two are unusable; their
+        // problems are already recorded.
+        let mut builder = Moment::builder(
+            name.unwrap_or_else(|| "-".to_owned()),
+            kind.unwrap_or(MomentType::Alert),
+        );
+        if let Some(p) = optional_text(self.priority, "priority", "a string, hotpot.Priority or None", &mut problems)
+            .and_then(|s| parse(Priority::from_str(&s), "priority", &mut problems))
+        {
+            builder = builder.priority(p);
+        }
+        builder = set(builder, self.source, "source", &mut problems, MomentBuilder::source);
+        builder = set(builder, self.source_url, "source_url", &mut problems, MomentBuilder::source_url);
+        builder = set(builder, self.description, "description", &mut problems, MomentBuilder::description);
+        if let Some(t) = self.occurred_at.filter(|v| !v.is_none()).and_then(|v| time(v, &mut problems)) {
+            builder = builder.occurred_at(t);
+        }
+        match builder.build_at(Utc::now()) {
+            Ok(moment) if problems.is_empty() => Ok(moment),
+            Ok(_) => Err(validation_error(py, &in_field_order(problems))),
+            Err(e) => {
+                problems.extend(e.into_problems());
+                Err(validation_error(py, &in_field_order(problems)))
+            }
+        }
+    }
+}
+
+fn in_field_order(mut problems: Vec<Problem>) -> Vec<Problem> {
+    let rank = |p: &Problem| rules::FIELDS.iter().position(|f| *f == p.field).unwrap_or(usize::MAX);
+    problems.sort_by_key(rank);
+    problems
+}
+
+fn parse<T, E: std::fmt::Display>(result: Result<T, E>, field: &str, problems: &mut Vec<Problem>) -> Option<T> {
+    result.map_err(|e| problems.push(Problem::new(field, e.to_string()))).ok()
+}
+
+fn set(
+    builder: MomentBuilder,
+    value: Option<&Bound<'_, PyAny>>,
+    field: &str,
+    problems: &mut Vec<Problem>,
+    setter: fn(MomentBuilder, String) -> MomentBuilder,
+) -> MomentBuilder {
+    match optional_text(value, field, "a string or None", problems) {
+        Some(s) => setter(builder, s),
+        None => builder,
+    }
+}
+
+/// A `str` (or subclass, such as the str enums) as a Rust string; a problem otherwise.
+fn text(value: &Bound<'_, PyAny>, field: &str, expected: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    match value.cast::<PyString>() {
+        Ok(s) => match s.to_cow() {
+            Ok(cow) => Some(cow.into_owned()),
+            Err(_) => {
+                problems.push(Problem::new(
+                    field,
+                    format!("expected {expected}, found a str that is not valid Unicode (a lone surrogate)"),
+                ));
+                None
+            }
+        },
+        Err(_) => {
+            problems.push(Problem::new(field, format!("expected {expected}, found {}", describe(value))));
+            None
+        }
+    }
+}
+
+fn optional_text(
+    value: Option<&Bound<'_, PyAny>>,
+    field: &str,
+    expected: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    value.filter(|v| !v.is_none()).and_then(|v| text(v, field, expected, problems))
+}
+
+/// `occurred_at`: a §1 string, or a `datetime` (naive means UTC; aware is converted).
+fn time(value: &Bound<'_, PyAny>, problems: &mut Vec<Problem>) -> Option<DateTime<Utc>> {
+    const EXPECTED: &str = "a datetime, an ISO 8601 string or None";
+    if value.is_instance_of::<PyString>() {
+        let s = text(value, "occurred_at", EXPECTED, problems)?;
+        return parse(rules::parse_occurred_at(&s), "occurred_at", problems);
+    }
+    let Ok(dt) = value.cast::<PyDateTime>() else {
+        problems.push(Problem::new("occurred_at", format!("expected {EXPECTED}, found {}", describe(value))));
+        return None;
+    };
+    match datetime_to_utc(dt) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            problems.push(Problem::new(
+                "occurred_at",
+                format!("expected a datetime with a usable UTC offset, found {} ({e})", describe(value)),
+            ));
+            None
+        }
+    }
+}
+
+/// A Python `datetime` in UTC: naive ones are taken as UTC, aware ones converted with their
+/// `utcoffset()` (any `tzinfo`, `zoneinfo` included).
+pub(crate) fn datetime_to_utc(dt: &Bound<'_, PyDateTime>) -> PyResult<DateTime<Utc>> {
+    let py = dt.py();
+    let offset = dt.call_method0(pyo3::intern!(py, "utcoffset"))?;
+    if offset.is_none() {
+        let naive: NaiveDateTime = dt.extract()?;
+        return Ok(naive.and_utc());
+    }
+    let offset: TimeDelta = offset.extract()?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("tzinfo", py.None())?;
+    let local: NaiveDateTime = dt.call_method("replace", (), Some(&kwargs))?.extract()?;
+    Ok((local - offset).and_utc())
+}
+
+/// A value named for a message: `int (42)`, `list ([1, 2])`, the repr cut after 40 characters.
+pub(crate) fn describe(value: &Bound<'_, PyAny>) -> String {
+    let type_name = value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_owned());
+    let repr = value.repr().map(|r| r.to_string()).unwrap_or_default();
+    let repr = if repr.chars().count() > 40 {
+        format!("{}…", repr.chars().take(40).collect::<String>())
+    } else {
+        repr
+    };
+    format!("{type_name} ({repr})")
+}
+
+/// The members of `hotpot.MomentType` and `hotpot.Priority`, in Rust's order (imported on first
+/// use: `import hotpot` does not pay for `enum`).
+fn member<'py>(py: Python<'py>, class: &'static str, wire: &str) -> PyResult<Bound<'py, PyAny>> {
+    static TYPES: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    static PRIORITIES: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let cell = if class == "MomentType" { &TYPES } else { &PRIORITIES };
+    cell.import(py, "hotpot._enums", class)?.call1((wire,))
+}
+
+/// The payload's fields in the contract's order, as sent (absent ones left out).
+fn wire_fields(m: &Moment) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("name", m.name().to_owned()),
+        ("type", m.moment_type().as_str().to_owned()),
+    ];
+    let optional = [
+        ("priority", m.priority().map(|p| p.as_str().to_owned())),
+        ("source", m.source().map(str::to_owned)),
+        ("source_url", m.source_url().map(str::to_owned)),
+        ("description", m.description().map(str::to_owned)),
+        ("occurred_at", m.occurred_at().map(rules::format_time)),
+    ];
+    fields.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    fields
+}
+
+/// A checked moment (contract §1). The public class is `hotpot.Moment`, a subclass.
+#[pyclass(module = "hotpot._hotpot", name = "Moment", subclass, frozen)]
+pub(crate) struct PyMoment {
+    pub(crate) inner: Moment,
+}
+
+#[pymethods]
+impl PyMoment {
+    #[new]
+    #[pyo3(signature = (name, r#type, *, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        r#type: &Bound<'_, PyAny>,
+        priority: Option<&Bound<'_, PyAny>>,
+        source: Option<&Bound<'_, PyAny>>,
+        source_url: Option<&Bound<'_, PyAny>>,
+        description: Option<&Bound<'_, PyAny>>,
+        occurred_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let args = MomentArgs {
+            name,
+            kind: r#type,
+            priority,
+            source,
+            source_url,
+            description,
+            occurred_at,
+        };
+        Ok(PyMoment { inner: args.build(py)? })
+    }
+
+    /// The name (1 to 70 characters).
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    /// The type, a `hotpot.MomentType`.
+    #[getter(r#type)]
+    fn moment_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        member(py, "MomentType", self.inner.moment_type().as_str())
+    }
+
+    /// The priority, a `hotpot.Priority`, or None (Hotpot then uses medium).
+    #[getter]
+    fn priority<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .priority()
+            .map(|p| member(py, "Priority", p.as_str()))
+            .transpose()
+    }
+
+    /// The system, person or tool that produced the moment, or None.
+    #[getter]
+    fn source(&self) -> Option<&str> {
+        self.inner.source()
+    }
+
+    /// A link to more detail (an absolute http or https URL), or None.
+    #[getter]
+    fn source_url(&self) -> Option<&str> {
+        self.inner.source_url()
+    }
+
+    /// The Markdown description, or None.
+    #[getter]
+    fn description(&self) -> Option<&str> {
+        self.inner.description()
+    }
+
+    /// When it happened, an aware datetime in UTC, or None (the server then uses its receipt time).
+    #[getter]
+    fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.occurred_at()
+    }
+
+    /// The payload as a dict, exactly as sent: lower-case type, occurred_at as RFC 3339 UTC,
+    /// absent fields left out.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (key, value) in wire_fields(&self.inner) {
+            dict.set_item(key, value)?;
+        }
+        Ok(dict)
+    }
+
+    /// The payload as JSON text, exactly as sent.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        let this = slf.get();
+        let class = slf.get_type().name()?.to_string();
+        let mut out = format!("{class}(");
+        for (i, (key, value)) in wire_fields(&this.inner).into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(key);
+            out.push('=');
+            out.push_str(&PyString::new(py, &value).repr()?.to_cow()?);
+        }
+        out.push(')');
+        Ok(out)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        Ok(match other.cast::<PyMoment>() {
+            Ok(other) => (self.inner == other.get().inner).into_pyobject(py)?.to_owned().into_any().unbind(),
+            Err(_) => py.NotImplemented(),
+        })
+    }
+
+    fn __hash__(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        self.inner.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// The arguments that rebuild this moment (for pickle and copy).
+    fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let kwargs = PyDict::new(py);
+        let m = &self.inner;
+        kwargs.set_item("priority", m.priority().map(Priority::as_str))?;
+        kwargs.set_item("source", m.source())?;
+        kwargs.set_item("source_url", m.source_url())?;
+        kwargs.set_item("description", m.description())?;
+        kwargs.set_item("occurred_at", m.occurred_at().map(rules::format_time))?;
+        let args = (m.name(), m.moment_type().as_str());
+        PyTuple::new(py, [args.into_pyobject(py)?.into_any(), kwargs.into_any()])
+    }
+}

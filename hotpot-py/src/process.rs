@@ -1,0 +1,167 @@
+//! Per-process state: the tokio runtimes and anything holding sockets, rebuilt after `fork`.
+//!
+//! A forked child has the parent's memory but none of its threads, and it shares the parent's
+//! file descriptors (the epoll instance, the pooled keep-alive connections). Using any of them
+//! from the child would hang or steal the parent's events, so every such value is kept in a
+//! [`PerProcess`] cell tagged with the PID that built it: when the PID differs, the old value
+//! is leaked (never dropped: its threads do not exist here, and shutting it down could block
+//! or touch the parent's descriptors) and a fresh one is built.
+//!
+//! The cells are only locked while the GIL is held and never across a release of the GIL, so
+//! `os.fork()` (which holds the GIL) cannot copy one of them in a locked state.
+
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use pyo3::Python;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use tokio::runtime::{Builder, Handle, Runtime};
+
+/// A value built in, and only valid in, the process with the PID it carries.
+pub(crate) struct PerProcess<T> {
+    slot: Mutex<Option<(u32, T)>>,
+}
+
+impl<T: Clone> PerProcess<T> {
+    /// An empty cell.
+    pub(crate) const fn new() -> Self {
+        PerProcess {
+            slot: Mutex::new(None),
+        }
+    }
+
+    /// The value for this process: the stored one, or a new one from `build` when the cell
+    /// is empty or was filled by another process (the one this process was forked from).
+    ///
+    /// `_py` proves the GIL is held (see the module documentation).
+    pub(crate) fn get_or_try_init<E>(
+        &self,
+        _py: Python<'_>,
+        build: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let pid = std::process::id();
+        let mut slot = lock(&self.slot);
+        if let Some((owner, value)) = &*slot {
+            if *owner == pid {
+                return Ok(value.clone());
+            }
+        }
+        let value = build()?;
+        if let Some((_, stale)) = slot.replace((pid, value.clone())) {
+            // Built by the parent before a fork: its threads and sockets are not ours.
+            std::mem::forget(stale);
+        }
+        Ok(value)
+    }
+}
+
+impl<T> Drop for PerProcess<T> {
+    fn drop(&mut self) {
+        let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some((owner, value)) = slot.take() {
+            if owner != std::process::id() {
+                std::mem::forget(value);
+            }
+        }
+    }
+}
+
+/// Locks a mutex, ignoring poisoning (every value behind ours stays consistent on a panic).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The runtimes of one process.
+pub(crate) struct Runtimes {
+    /// Drives the blocking `Client`: a current-thread runtime that each caller drives itself
+    /// with `block_on`, so a send never hops between threads.
+    pub(crate) blocking: Runtime,
+    /// Drives `AsyncClient` sends and in-process mock servers: worker threads of its own.
+    background: OnceLock<Runtime>,
+}
+
+impl Runtimes {
+    /// The multi-thread runtime, started on first use.
+    pub(crate) fn background(&self) -> PyResult<Handle> {
+        if let Some(rt) = self.background.get() {
+            return Ok(rt.handle().clone());
+        }
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get().min(2))
+            .unwrap_or(1);
+        let rt = Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("hotpot-worker")
+            .enable_all()
+            .build()
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start hotpot's runtime: {e}")))?;
+        // Only the GIL holder gets here, so no other runtime can have been stored meanwhile.
+        Ok(self.background.get_or_init(|| rt).handle().clone())
+    }
+}
+
+static RUNTIMES: PerProcess<&'static Runtimes> = PerProcess::new();
+
+/// This process's runtimes, built on first use and after a fork.
+pub(crate) fn runtimes(py: Python<'_>) -> PyResult<&'static Runtimes> {
+    RUNTIMES.get_or_try_init(py, || {
+        let blocking = Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                PyRuntimeError::new_err(format!("cannot start hotpot's runtime: {e}"))
+            })?;
+        // Leaked on purpose: a runtime lives as long as its process (and a forked child must
+        // never drop its parent's).
+        Ok(&*Box::leak(Box::new(Runtimes {
+            blocking,
+            background: OnceLock::new(),
+        })))
+    })
+}
+
+/// Run by `os.register_at_fork(after_in_child=...)`: gives the forking thread a random
+/// generator of its own.
+///
+/// `hotpot_client` draws `Idempotency-Key`s from a thread-local `fastrand` generator, and a
+/// fork copies it: without this, a child's first keys would repeat its parent's next ones (and
+/// its siblings'), and a server that honours the header would answer the child's moments as
+/// replays of the parent's, recording nothing.
+#[pyfunction]
+pub(crate) fn _after_fork_in_child() {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let pid = u64::from(std::process::id());
+    fastrand::seed(fastrand::u64(..) ^ pid.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ nanos.rotate_left(32));
+}
+
+/// Registers [`_after_fork_in_child`] with `os.register_at_fork` (where the platform forks).
+pub(crate) fn register_fork_hook(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = module.py();
+    let os = py.import("os")?;
+    if !os.hasattr("register_at_fork")? {
+        return Ok(());
+    }
+    let kwargs = pyo3::types::PyDict::new(py);
+    kwargs.set_item("after_in_child", module.getattr("_after_fork_in_child")?)?;
+    os.call_method("register_at_fork", (), Some(&kwargs))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_survives_poisoning() {
+        let m = std::sync::Arc::new(Mutex::new(1));
+        let m2 = m.clone();
+        let _ = std::thread::spawn(move || {
+            let _g = m2.lock().unwrap();
+            panic!("poison");
+        })
+        .join();
+        assert_eq!(*lock(&m), 1);
+    }
+}

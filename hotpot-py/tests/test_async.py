@@ -1,0 +1,139 @@
+"""`AsyncClient`: concurrency through asyncio, errors, and cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+import hotpot
+from hotpot import _hotpot
+from hotpot.testing import MockServer
+
+
+def test_gather_of_500_sends(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url)
+
+    async def main() -> list[hotpot.Receipt]:
+        return await asyncio.gather(*(client.send(f"async {i}", "page") for i in range(500)))
+
+    receipts = asyncio.run(main())
+    assert len(receipts) == 500
+    assert all(r.status_code == 202 and r.request_id for r in receipts)
+    assert len({r.request_id for r in receipts}) == 500
+    names = Counter(m["name"] for m in hotpot_mock.wait_for_moments(500))
+    assert names == Counter(f"async {i}" for i in range(500))
+
+
+def test_send_moment_and_request_status(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url, api_key=hotpot_mock.api_key)
+    moment = hotpot.Moment("Built earlier", hotpot.MomentType.INCIDENT, priority=hotpot.Priority.LOW)
+
+    async def main() -> hotpot.RequestStatus:
+        receipt = await client.send_moment(moment)
+        assert receipt.request_id is not None
+        return await client.request_status(receipt.request_id)
+
+    status = asyncio.run(main())
+    assert status.status == "success"
+    [recorded] = hotpot_mock.moments()
+    assert (recorded["type"], recorded["priority"]) == ("incident", "low")
+
+
+def test_errors_are_raised_at_the_await(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url, max_retries=0)
+
+    async def main() -> None:
+        with pytest.raises(hotpot.ValidationError):
+            await client.send("", "alert")
+        hotpot_mock.fail_next(503)
+        with pytest.raises(hotpot.ServerError) as info:
+            await client.send("x", "alert")
+        assert info.value.status_code == 503
+        hotpot_mock.fail_next(drop_connection=True)
+        with pytest.raises(ConnectionError):
+            await client.send("x", "alert")
+
+    asyncio.run(main())
+
+
+def test_a_timeout_through_asyncio(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url, timeout=0.2, max_retries=0)
+    hotpot_mock.fail_next(None, delay=2.0)
+
+    async def main() -> None:
+        with pytest.raises(TimeoutError):
+            await client.send("x", "alert")
+
+    asyncio.run(main())
+
+
+def test_cancelling_the_task_cancels_the_request(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url)
+    hotpot_mock.fail_next(None, delay=30.0)
+
+    async def main() -> None:
+        before = _hotpot._tasks_in_flight()
+        task = asyncio.create_task(client.send("never answered", "alert"))
+        await asyncio.sleep(0)  # one turn of the loop: the task starts its send
+        assert _hotpot._tasks_in_flight() == before + 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The Rust task is aborted, not left waiting 30 s for its answer.
+        for _ in range(200):
+            if _hotpot._tasks_in_flight() == before:
+                break
+            await asyncio.sleep(0.01)
+        assert _hotpot._tasks_in_flight() == before
+
+    asyncio.run(asyncio.wait_for(main(), timeout=10))
+
+
+def test_wait_for_timeout_cancels_cleanly(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url)
+    hotpot_mock.fail_next(None, delay=30.0)
+
+    async def main() -> None:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.send("slow", "alert"), timeout=0.2)
+        # The client still works afterwards.
+        assert (await client.send("after", "alert")).status_code == 202
+
+    asyncio.run(main())
+
+
+def test_one_client_across_event_loops(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url)
+    for i in range(3):
+        receipt = asyncio.run(client.send(f"loop {i}", "alert"))
+        assert receipt.status_code == 202
+    assert len(hotpot_mock.wait_for_moments(3)) == 3
+
+
+def test_the_event_loop_is_not_blocked(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url)
+    hotpot_mock.fail_next(None, delay=0.5)
+
+    async def ticker(stop: asyncio.Event) -> int:
+        ticks = 0
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.01)
+        return ticks
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        ticks = asyncio.create_task(ticker(stop))
+        await client.send("slow", "alert")
+        stop.set()
+        return await ticks
+
+    assert asyncio.run(main()) > 10
+
+
+def test_from_env(monkeypatch: pytest.MonkeyPatch, hotpot_mock: MockServer) -> None:
+    monkeypatch.setenv("HOTPOT_WEBHOOK_URL", hotpot_mock.webhook_url)
+    client = hotpot.AsyncClient.from_env()
+    assert asyncio.run(client.send("env", "alert")).status_code == 202
