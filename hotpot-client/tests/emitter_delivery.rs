@@ -375,3 +375,16 @@ fn a_policy_without_a_deadline_is_accepted() {
     let report = emitter.flush(WAIT);
     assert_eq!((report.delivered, report.retried), (1, 2), "{report}");
 }
+
+#[test]
+fn the_emitter_and_its_values_cross_threads() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    send_sync::<Emitter>();
+    send_sync::<EmitError>();
+    send_sync::<hotpot_client::Report>();
+    send_sync::<Stats>();
+    send_sync::<hotpot_client::DropReason>();
+    // An EmitError is a std error, so `?` carries it into Box<dyn Error>.
+    let boxed: Box<dyn std::error::Error + Send + Sync> = EmitError::QueueFull(moment("x")).into();
+    assert!(boxed.to_string().contains("queue is full"));
+}
