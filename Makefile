@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: test fmt-check clippy rust-test py-dev py-test bench venv quickstart fmt clean-venv
+.PHONY: test fmt-check clippy rust-test py-dev py-test bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test.
 test: fmt-check clippy rust-test py-test
@@ -36,8 +36,16 @@ $(VENV)/.ready: requirements-dev.txt
 py-dev: venv
 	$(VENV)/bin/maturin develop --quiet --release -m hotpot-py/Cargo.toml
 
+## The Python tests (package and examples), mypy --strict on the examples, and the stubs
+## checked against the built module.
 py-test: py-dev
-	$(PY) -m pytest -q hotpot-py/tests
+	$(PY) -m pytest -q hotpot-py/tests examples/python
+	$(PY) -m mypy --strict examples/python
+	$(PY) -m mypy.stubtest hotpot
+
+## hotpot.Client against requests, import time, asyncio.gather; prints the ratios.
+bench-py: py-dev
+	$(PY) hotpot-py/bench/bench_send.py
 
 quickstart:
 	$(CARGO) run --example quickstart

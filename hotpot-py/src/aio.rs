@@ -90,7 +90,12 @@ impl Bridge {
             return; // the scheduled drain will take this one too
         }
         let scheduled = Python::try_attach(|py| -> PyResult<()> {
-            let drain = Bound::new(py, Drain { bridge: Arc::clone(self) })?;
+            let drain = Bound::new(
+                py,
+                Drain {
+                    bridge: Arc::clone(self),
+                },
+            )?;
             self.event_loop
                 .bind(py)
                 .call_method1(intern!(py, "call_soon_threadsafe"), (drain,))?;
@@ -128,7 +133,12 @@ impl Drain {
     }
 }
 
-fn resolve(py: Python<'_>, future: &Bound<'_, PyAny>, outcome: Outcome, secret: &Secret) -> PyResult<()> {
+fn resolve(
+    py: Python<'_>,
+    future: &Bound<'_, PyAny>,
+    outcome: Outcome,
+    secret: &Secret,
+) -> PyResult<()> {
     if future.call_method0(intern!(py, "done"))?.is_truthy()? {
         return Ok(()); // cancelled meanwhile
     }
@@ -160,7 +170,9 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     GET_RUNNING_LOOP
         .get_or_try_init(py, || {
-            py.import("asyncio")?.getattr("get_running_loop").map(Bound::unbind)
+            py.import("asyncio")?
+                .getattr("get_running_loop")
+                .map(Bound::unbind)
         })?
         .bind(py)
         .call0()
@@ -244,7 +256,10 @@ impl AsyncCore {
 
 impl Drop for AsyncCore {
     fn drop(&mut self) {
-        let slot = self.bridge.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let slot = self
+            .bridge
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(stale) = slot.take().filter(|s| s.pid != std::process::id()) {
             std::mem::forget(stale.bridge);
         }
@@ -299,17 +314,29 @@ impl AsyncCore {
             occurred_at,
         }
         .build(py)?;
-        self.spawn(py, move |client| async move { Outcome::Receipt(client.send(&moment).await) })
+        self.spawn(py, move |client| async move {
+            Outcome::Receipt(client.send(&moment).await)
+        })
     }
 
     /// A future of the receipt of a `hotpot.Moment`.
-    fn send_moment<'py>(&self, py: Python<'py>, moment: PyRef<'py, PyMoment>) -> PyResult<Bound<'py, PyAny>> {
+    fn send_moment<'py>(
+        &self,
+        py: Python<'py>,
+        moment: PyRef<'py, PyMoment>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let moment = moment.inner.clone();
-        self.spawn(py, move |client| async move { Outcome::Receipt(client.send(&moment).await) })
+        self.spawn(py, move |client| async move {
+            Outcome::Receipt(client.send(&moment).await)
+        })
     }
 
     /// A future of a request's status (contract §4).
-    fn request_status<'py>(&self, py: Python<'py>, request_id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn request_status<'py>(
+        &self,
+        py: Python<'py>,
+        request_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.spawn(py, move |client| async move {
             Outcome::Status(client.request_status(&request_id).await)
         })

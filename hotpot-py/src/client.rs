@@ -57,7 +57,10 @@ impl Config {
             ));
         }
         if api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
-            return Err(config_error(py, "api_key: expected a non-empty key or None, found an empty string"));
+            return Err(config_error(
+                py,
+                "api_key: expected a non-empty key or None, found an empty string",
+            ));
         }
         Ok(Config {
             url,
@@ -73,10 +76,14 @@ impl Config {
         let url = std::env::var(ENV_WEBHOOK_URL).map_err(|_| {
             config_error(
                 py,
-                format!("{ENV_WEBHOOK_URL} is not set (or not valid UTF-8): set it to your webhook URL"),
+                format!(
+                    "{ENV_WEBHOOK_URL} is not set (or not valid UTF-8): set it to your webhook URL"
+                ),
             )
         })?;
-        let api_key = std::env::var(ENV_API_KEY).ok().filter(|k| !k.trim().is_empty());
+        let api_key = std::env::var(ENV_API_KEY)
+            .ok()
+            .filter(|k| !k.trim().is_empty());
         Ok((url, api_key))
     }
 
@@ -89,7 +96,11 @@ impl Config {
         let mut builder = hotpot_client::Client::builder(&self.url)
             .timeout(self.timeout)
             .connect_timeout(self.timeout.min(Duration::from_secs(5)))
-            .retry(RetryPolicy::default().max_attempts(attempts).deadline(deadline))
+            .retry(
+                RetryPolicy::default()
+                    .max_attempts(attempts)
+                    .deadline(deadline),
+            )
             .user_agent(USER_AGENT);
         if let Some(key) = &self.api_key {
             builder = builder.api_key(key);
@@ -104,7 +115,11 @@ impl Config {
             self.url,
             self.timeout.as_secs_f64(),
             self.max_retries,
-            if self.api_key.is_some() { "'…'" } else { "None" },
+            if self.api_key.is_some() {
+                "'…'"
+            } else {
+                "None"
+            },
         )
     }
 
@@ -169,19 +184,19 @@ impl From<hotpot_client::Receipt> for PyReceipt {
 #[pymethods]
 impl PyReceipt {
     #[new]
-    #[pyo3(signature = (status_code, request_id=None, message=None, *, idempotency_key=String::new(), attempts=1))]
+    #[pyo3(signature = (status_code, request_id=None, message=None, *, idempotency_key=None, attempts=1))]
     fn new(
         status_code: u16,
         request_id: Option<String>,
         message: Option<String>,
-        idempotency_key: String,
+        idempotency_key: Option<String>,
         attempts: u32,
     ) -> Self {
         PyReceipt {
             status_code,
             request_id,
             message,
-            idempotency_key,
+            idempotency_key: idempotency_key.unwrap_or_default(),
             attempts,
         }
     }

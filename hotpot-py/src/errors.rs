@@ -39,20 +39,30 @@ impl Secret {
 /// One of the exception classes of `hotpot._errors`, imported once.
 fn class<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<'py, PyType>> {
     static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-    let module = MODULE.get_or_try_init(py, || {
-        py.import("hotpot._errors").map(Bound::unbind)
-    })?;
-    module.bind(py).getattr(name)?.cast_into().map_err(Into::into)
+    let module = MODULE.get_or_try_init(py, || py.import("hotpot._errors").map(Bound::unbind))?;
+    module
+        .bind(py)
+        .getattr(name)?
+        .cast_into()
+        .map_err(Into::into)
 }
 
 /// Builds `hotpot.<name>(message, **kwargs)`.
-fn exception(py: Python<'_>, name: &'static str, message: String, kwargs: &Bound<'_, PyDict>) -> PyResult<PyErr> {
+fn exception(
+    py: Python<'_>,
+    name: &'static str,
+    message: String,
+    kwargs: &Bound<'_, PyDict>,
+) -> PyResult<PyErr> {
     let exc = class(py, name)?.call((message,), Some(kwargs))?;
     Ok(PyErr::from_value(exc))
 }
 
 /// The problems as a list of `(field, message)` tuples.
-pub(crate) fn problem_list<'py>(py: Python<'py>, problems: &[Problem]) -> PyResult<Bound<'py, PyList>> {
+pub(crate) fn problem_list<'py>(
+    py: Python<'py>,
+    problems: &[Problem],
+) -> PyResult<Bound<'py, PyList>> {
     let items = problems
         .iter()
         .map(|p| PyTuple::new(py, [p.field.as_str(), p.message.as_str()]))
@@ -175,7 +185,10 @@ mod tests {
         let s = Secret::of_url("https://api.hotpot.works/moment/845b1e3c9d0f");
         assert_eq!(s.redact("x 845b1e3c9d0f y"), "x 845b… y");
         let s = Secret::of_url("http://127.0.0.1:1/base/moment/abcdefgh/datadog");
-        assert_eq!(s.redact("/moment/abcdefgh/datadog"), "/moment/abcd…/datadog");
+        assert_eq!(
+            s.redact("/moment/abcdefgh/datadog"),
+            "/moment/abcd…/datadog"
+        );
         let s = Secret::of_url("not a url");
         assert_eq!(s.redact("not a url"), "not a url");
     }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hotpot_client::moment::rules;
 use hotpot_mock_server::{Fault, MockServer, NewWebhook};
-use pyo3::exceptions::{PyLookupError, PyOSError, PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyLookupError, PyOSError, PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyList, PyString};
 use serde::Serialize;
@@ -80,7 +82,9 @@ fn time_arg(field: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
 /// Seconds as a duration; a clear `ValueError` for negative, NaN or huge values.
 fn to_duration(field: &str, value: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value).map_err(|_| {
-        PyValueError::new_err(format!("{field}: expected a non-negative number of seconds, found {value}"))
+        PyValueError::new_err(format!(
+            "{field}: expected a non-negative number of seconds, found {value}"
+        ))
     })
 }
 
@@ -137,9 +141,9 @@ impl MockCore {
         rate_limit: Option<u32>,
         max_events: Option<usize>,
     ) -> PyResult<Self> {
-        let host = host
-            .parse()
-            .map_err(|_| PyValueError::new_err(format!("host: expected an IP address, found {host:?}")))?;
+        let host = host.parse().map_err(|_| {
+            PyValueError::new_err(format!("host: expected an IP address, found {host:?}"))
+        })?;
         let mut builder = MockServer::builder()
             .strict(strict)
             .host(host)
@@ -208,7 +212,12 @@ impl MockCore {
     }
 
     #[pyo3(signature = (n, timeout))]
-    fn wait_for_events<'py>(&self, py: Python<'py>, n: usize, timeout: f64) -> PyResult<Bound<'py, PyAny>> {
+    fn wait_for_events<'py>(
+        &self,
+        py: Python<'py>,
+        n: usize,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let server = self.server()?;
         let timeout = to_duration("timeout", timeout)?;
         let handle = self.handle.clone();
@@ -224,7 +233,12 @@ impl MockCore {
     }
 
     #[pyo3(signature = (n, timeout))]
-    fn wait_for_moments<'py>(&self, py: Python<'py>, n: usize, timeout: f64) -> PyResult<Bound<'py, PyAny>> {
+    fn wait_for_moments<'py>(
+        &self,
+        py: Python<'py>,
+        n: usize,
+        timeout: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let server = self.server()?;
         let timeout = to_duration("timeout", timeout)?;
         let handle = self.handle.clone();
@@ -268,7 +282,9 @@ impl MockCore {
             token: None,
             status: if drop_connection { None } else { status },
             count,
-            retry_after: retry_after.map(|s| to_duration("retry_after", s)).transpose()?,
+            retry_after: retry_after
+                .map(|s| to_duration("retry_after", s))
+                .transpose()?,
             delay: delay.map(|s| to_duration("delay", s)).transpose()?,
             drop_connection,
         };

@@ -34,23 +34,55 @@ impl MomentArgs<'_, '_> {
     pub(crate) fn build(&self, py: Python<'_>) -> PyResult<Moment> {
         let mut problems = Vec::new();
         let name = text(self.name, "name", "a string", &mut problems);
-        let kind = text(self.kind, "type", "a string or hotpot.MomentType", &mut problems)
-            .and_then(|s| parse(MomentType::from_str(&s), "type", &mut problems));
+        let kind = text(
+            self.kind,
+            "type",
+            "a string or hotpot.MomentType",
+            &mut problems,
+        )
+        .and_then(|s| parse(MomentType::from_str(&s), "type", &mut problems));
         // Stand-ins let the builder check the other fields when these two are unusable; their
         // problems are already recorded.
         let mut builder = Moment::builder(
             name.unwrap_or_else(|| "-".to_owned()),
             kind.unwrap_or(MomentType::Alert),
         );
-        if let Some(p) = optional_text(self.priority, "priority", "a string, hotpot.Priority or None", &mut problems)
-            .and_then(|s| parse(Priority::from_str(&s), "priority", &mut problems))
+        if let Some(p) = optional_text(
+            self.priority,
+            "priority",
+            "a string, hotpot.Priority or None",
+            &mut problems,
+        )
+        .and_then(|s| parse(Priority::from_str(&s), "priority", &mut problems))
         {
             builder = builder.priority(p);
         }
-        builder = set(builder, self.source, "source", &mut problems, MomentBuilder::source);
-        builder = set(builder, self.source_url, "source_url", &mut problems, MomentBuilder::source_url);
-        builder = set(builder, self.description, "description", &mut problems, MomentBuilder::description);
-        if let Some(t) = self.occurred_at.filter(|v| !v.is_none()).and_then(|v| time(v, &mut problems)) {
+        builder = set(
+            builder,
+            self.source,
+            "source",
+            &mut problems,
+            MomentBuilder::source,
+        );
+        builder = set(
+            builder,
+            self.source_url,
+            "source_url",
+            &mut problems,
+            MomentBuilder::source_url,
+        );
+        builder = set(
+            builder,
+            self.description,
+            "description",
+            &mut problems,
+            MomentBuilder::description,
+        );
+        if let Some(t) = self
+            .occurred_at
+            .filter(|v| !v.is_none())
+            .and_then(|v| time(v, &mut problems))
+        {
             builder = builder.occurred_at(t);
         }
         match builder.build_at(Utc::now()) {
@@ -65,13 +97,24 @@ impl MomentArgs<'_, '_> {
 }
 
 fn in_field_order(mut problems: Vec<Problem>) -> Vec<Problem> {
-    let rank = |p: &Problem| rules::FIELDS.iter().position(|f| *f == p.field).unwrap_or(usize::MAX);
+    let rank = |p: &Problem| {
+        rules::FIELDS
+            .iter()
+            .position(|f| *f == p.field)
+            .unwrap_or(usize::MAX)
+    };
     problems.sort_by_key(rank);
     problems
 }
 
-fn parse<T, E: std::fmt::Display>(result: Result<T, E>, field: &str, problems: &mut Vec<Problem>) -> Option<T> {
-    result.map_err(|e| problems.push(Problem::new(field, e.to_string()))).ok()
+fn parse<T, E: std::fmt::Display>(
+    result: Result<T, E>,
+    field: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    result
+        .map_err(|e| problems.push(Problem::new(field, e.to_string())))
+        .ok()
 }
 
 fn set(
@@ -88,7 +131,12 @@ fn set(
 }
 
 /// A `str` (or subclass, such as the str enums) as a Rust string; a problem otherwise.
-fn text(value: &Bound<'_, PyAny>, field: &str, expected: &str, problems: &mut Vec<Problem>) -> Option<String> {
+fn text(
+    value: &Bound<'_, PyAny>,
+    field: &str,
+    expected: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
     match value.cast::<PyString>() {
         Ok(s) => match s.to_cow() {
             Ok(cow) => Some(cow.into_owned()),
@@ -101,7 +149,10 @@ fn text(value: &Bound<'_, PyAny>, field: &str, expected: &str, problems: &mut Ve
             }
         },
         Err(_) => {
-            problems.push(Problem::new(field, format!("expected {expected}, found {}", describe(value))));
+            problems.push(Problem::new(
+                field,
+                format!("expected {expected}, found {}", describe(value)),
+            ));
             None
         }
     }
@@ -113,7 +164,9 @@ fn optional_text(
     expected: &str,
     problems: &mut Vec<Problem>,
 ) -> Option<String> {
-    value.filter(|v| !v.is_none()).and_then(|v| text(v, field, expected, problems))
+    value
+        .filter(|v| !v.is_none())
+        .and_then(|v| text(v, field, expected, problems))
 }
 
 /// `occurred_at`: a §1 string, or a `datetime` (naive means UTC; aware is converted).
@@ -124,7 +177,10 @@ fn time(value: &Bound<'_, PyAny>, problems: &mut Vec<Problem>) -> Option<DateTim
         return parse(rules::parse_occurred_at(&s), "occurred_at", problems);
     }
     let Ok(dt) = value.cast::<PyDateTime>() else {
-        problems.push(Problem::new("occurred_at", format!("expected {EXPECTED}, found {}", describe(value))));
+        problems.push(Problem::new(
+            "occurred_at",
+            format!("expected {EXPECTED}, found {}", describe(value)),
+        ));
         return None;
     };
     match datetime_to_utc(dt) {
@@ -132,7 +188,10 @@ fn time(value: &Bound<'_, PyAny>, problems: &mut Vec<Problem>) -> Option<DateTim
         Err(e) => {
             problems.push(Problem::new(
                 "occurred_at",
-                format!("expected a datetime with a usable UTC offset, found {} ({e})", describe(value)),
+                format!(
+                    "expected a datetime with a usable UTC offset, found {} ({e})",
+                    describe(value)
+                ),
             ));
             None
         }
@@ -176,7 +235,11 @@ pub(crate) fn describe(value: &Bound<'_, PyAny>) -> String {
 fn member<'py>(py: Python<'py>, class: &'static str, wire: &str) -> PyResult<Bound<'py, PyAny>> {
     static TYPES: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     static PRIORITIES: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    let cell = if class == "MomentType" { &TYPES } else { &PRIORITIES };
+    let cell = if class == "MomentType" {
+        &TYPES
+    } else {
+        &PRIORITIES
+    };
     cell.import(py, "hotpot._enums", class)?.call1((wire,))
 }
 
@@ -227,7 +290,9 @@ impl PyMoment {
             description,
             occurred_at,
         };
-        Ok(PyMoment { inner: args.build(py)? })
+        Ok(PyMoment {
+            inner: args.build(py)?,
+        })
     }
 
     /// The name (1 to 70 characters).
@@ -310,7 +375,11 @@ impl PyMoment {
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let py = other.py();
         Ok(match other.cast::<PyMoment>() {
-            Ok(other) => (self.inner == other.get().inner).into_pyobject(py)?.to_owned().into_any().unbind(),
+            Ok(other) => (self.inner == other.get().inner)
+                .into_pyobject(py)?
+                .to_owned()
+                .into_any()
+                .unbind(),
             Err(_) => py.NotImplemented(),
         })
     }

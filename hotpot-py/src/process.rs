@@ -108,9 +108,7 @@ pub(crate) fn runtimes(py: Python<'_>) -> PyResult<&'static Runtimes> {
         let blocking = Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| {
-                PyRuntimeError::new_err(format!("cannot start hotpot's runtime: {e}"))
-            })?;
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start hotpot's runtime: {e}")))?;
         // Leaked on purpose: a runtime lives as long as its process (and a forked child must
         // never drop its parent's).
         Ok(&*Box::leak(Box::new(Runtimes {
@@ -133,7 +131,9 @@ pub(crate) fn _after_fork_in_child() {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
     let pid = u64::from(std::process::id());
-    fastrand::seed(fastrand::u64(..) ^ pid.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ nanos.rotate_left(32));
+    fastrand::seed(
+        fastrand::u64(..) ^ pid.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ nanos.rotate_left(32),
+    );
 }
 
 /// Registers [`_after_fork_in_child`] with `os.register_at_fork` (where the platform forks).

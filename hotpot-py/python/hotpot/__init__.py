@@ -75,7 +75,6 @@ __all__ = [
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted((set(globals()) | set(__all__)) - {"TYPE_CHECKING"})
 
 
-del TYPE_CHECKING

@@ -174,4 +174,3 @@ class AsyncClient:
 
 
 AsyncClient.__module__ = "hotpot"
-del TYPE_CHECKING

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import enum
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["MomentType", "Priority"]
 
 
 class _WireEnum(str, enum.Enum):
     """A ``str`` enum that prints as its value and looks values up in any case."""
+
+    if TYPE_CHECKING:
+        # What `Enum` makes of the constructor at runtime: a lookup by value.
+        def __new__(cls, value: object) -> Self: ...
 
     def __str__(self) -> str:
         return str(self.value)

@@ -4,13 +4,28 @@ import asyncio
 from datetime import datetime
 from typing import Any, Literal, final
 
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base
 
 from ._enums import MomentType, Priority
+
+__all__ = [
+    "__version__",
+    "USER_AGENT",
+    "Moment",
+    "Client",
+    "Receipt",
+    "RequestStatus",
+    "AsyncCore",
+    "MockCore",
+    "send",
+    "_tasks_in_flight",
+    "_after_fork_in_child",
+]
 
 __version__: str
 USER_AGENT: str
 
+@disjoint_base
 class Moment:
     def __new__(
         cls,
@@ -39,7 +54,7 @@ class Moment:
     def occurred_at(self) -> datetime | None: ...
     def to_dict(self) -> dict[str, str]: ...
     def to_json(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, str | None]]: ...
 
@@ -51,7 +66,7 @@ class Receipt:
         request_id: str | None = None,
         message: str | None = None,
         *,
-        idempotency_key: str = "",
+        idempotency_key: str | None = None,
         attempts: int = 1,
     ) -> Self: ...
     @property
@@ -64,7 +79,7 @@ class Receipt:
     def idempotency_key(self) -> str: ...
     @property
     def attempts(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class RequestStatus:
@@ -78,8 +93,9 @@ class RequestStatus:
     def errors(self) -> list[tuple[str, str]]: ...
     @property
     def moment_id(self) -> str | None: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
+@disjoint_base
 class Client:
     def __new__(
         cls,

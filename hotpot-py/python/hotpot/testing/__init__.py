@@ -189,4 +189,3 @@ class MockServer:
         return repr(self._core)
 
 
-del TYPE_CHECKING

@@ -29,4 +29,3 @@ def hotpot_mock() -> Iterator[MockServer]:
         yield server
 
 
-del TYPE_CHECKING
