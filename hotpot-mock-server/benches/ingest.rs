@@ -18,6 +18,11 @@ use hotpot_mock_server::MockServer;
 
 const CONNECTIONS: usize = 32;
 const ROUNDS: usize = 5;
+const SERVER_THREADS: &str = "bench-server";
+
+fn server_cpu() -> f64 {
+    load::thread_cpu_seconds(SERVER_THREADS)
+}
 
 const QUEUED: &str = r#"{"hotpot_request_id":"f1e5ae0a-f90c-4dac-affa-2eda897f5c3f","response":{"success":true,"message":"Your request has been queued."}}"#;
 
@@ -43,6 +48,7 @@ async fn bare(body: Bytes) -> impl IntoResponse {
 fn main() {
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name(SERVER_THREADS)
         .enable_all()
         .build()
         .unwrap();
@@ -79,56 +85,78 @@ fn main() {
             Duration::from_millis(500),
             Duration::from_secs(2),
             make.clone(),
+            server_cpu,
         ))
     };
 
-    if std::env::var("HOTPOT_BENCH_PROFILE").is_ok() {
-        // For a profiler: the mock alone, for a while.
+    if let Ok(which) = std::env::var("HOTPOT_BENCH_PROFILE") {
+        // For a profiler: one server alone (`mock` or `bare`), for a while.
+        let addr = if which == "bare" { bare_addr } else { mock_addr };
         let rate = client_rt.block_on(load::throughput(
-            mock_addr,
+            addr,
             CONNECTIONS,
             Duration::from_millis(200),
             Duration::from_secs(8),
             plain.clone(),
+            server_cpu,
         ));
-        println!("mock alone: {rate:.0} req/s");
+        println!(
+            "{which} alone: {:.0} req/s, {:.1} µs server CPU per request",
+            rate.rate, rate.cpu_us
+        );
         return;
     }
-    // Alternate the servers within each round; report the median of the per-round ratios
-    // (robust to other load on a shared machine) and the best rates.
-    let (mut ratios, mut ratios_keyed) = (Vec::new(), Vec::new());
-    let (mut best_bare, mut best_mock) = (0f64, 0f64);
+    // Alternate the servers within each round. Two measures, both as mock / bare:
+    // - throughput: the median of the per-round ratios (other load on a shared machine moves
+    //   single rounds a lot);
+    // - efficiency: server-thread CPU time per request, bare / mock, which other processes
+    //   barely disturb (with the CPU as the bottleneck, it is the throughput ratio of a quiet
+    //   machine).
+    let mut rows: Vec<[load::Measured; 4]> = Vec::new();
     for round in 1..=ROUNDS {
         let b = run(bare_addr, &plain);
         let m = run(mock_addr, &plain);
         let mk = run(mock_addr, &keyed);
         let bk = run(bare_addr, &keyed);
         println!(
-            "round {round}: bare {b:>7.0} req/s, mock {m:>7.0} req/s ({:>3.0} %) | \
-             with Idempotency-Key: bare {bk:>7.0}, mock {mk:>7.0} ({:>3.0} %)",
-            100.0 * m / b,
-            100.0 * mk / bk
+            "round {round}: bare {:>7.0} req/s {:>5.1} µs | mock {:>7.0} req/s {:>5.1} µs ({:>3.0} %) | \
+             with Idempotency-Key: bare {:>7.0} {:>5.1} µs, mock {:>7.0} {:>5.1} µs ({:>3.0} %)",
+            b.rate, b.cpu_us, m.rate, m.cpu_us, 100.0 * m.rate / b.rate,
+            bk.rate, bk.cpu_us, mk.rate, mk.cpu_us, 100.0 * mk.rate / bk.rate
         );
-        ratios.push(m / b);
-        ratios_keyed.push(mk / bk);
-        best_bare = best_bare.max(b);
-        best_mock = best_mock.max(m);
+        rows.push([b, m, bk, mk]);
     }
-    let median = |v: &mut Vec<f64>| {
+    let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let ratio = median(&mut ratios);
-    let ratio_keyed = median(&mut ratios_keyed);
+    let column = |f: &dyn Fn(&[load::Measured; 4]) -> f64| median(rows.iter().map(f).collect());
+    let ratio = column(&|r| r[1].rate / r[0].rate);
+    let ratio_keyed = column(&|r| r[3].rate / r[2].rate);
+    let (bare_cpu, mock_cpu) = (column(&|r| r[0].cpu_us), column(&|r| r[1].cpu_us));
+    let (bare_cpu_k, mock_cpu_k) = (column(&|r| r[2].cpu_us), column(&|r| r[3].cpu_us));
+    let best = |i: usize| rows.iter().map(|r| r[i].rate).fold(0.0, f64::max);
+    let verdict = |x: f64| if x >= 0.70 { "PASS" } else { "FAIL" };
     println!(
-        "ingest, {CONNECTIONS} keep-alive connections: bare axum best {best_bare:.0} req/s, mock best \
-         {best_mock:.0} req/s; median ratio over {ROUNDS} rounds {:.1} % (target >= 70 %) {}",
-        100.0 * ratio,
-        if ratio >= 0.70 { "PASS" } else { "FAIL" }
+        "ingest, {CONNECTIONS} keep-alive connections, {ROUNDS} rounds: bare axum best {:.0} req/s, mock best {:.0} req/s",
+        best(0),
+        best(1)
     );
     println!(
-        "ingest with a unique Idempotency-Key per request (as the client sends): median ratio {:.1} %",
-        100.0 * ratio_keyed
+        "  throughput ratio (median of rounds): {:.1} % (target >= 70 %) {}",
+        100.0 * ratio,
+        verdict(ratio)
+    );
+    println!(
+        "  server CPU per request (median): bare {bare_cpu:.1} µs, mock {mock_cpu:.1} µs, efficiency {:.1} % {}",
+        100.0 * bare_cpu / mock_cpu,
+        verdict(bare_cpu / mock_cpu)
+    );
+    println!(
+        "  with a unique Idempotency-Key per request (as the client sends): throughput {:.1} %, \
+         CPU bare {bare_cpu_k:.1} µs, mock {mock_cpu_k:.1} µs, efficiency {:.1} %",
+        100.0 * ratio_keyed,
+        100.0 * bare_cpu_k / mock_cpu_k
     );
     println!(
         "events recorded: {} (kept {}, dropped {})",

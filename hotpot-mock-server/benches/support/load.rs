@@ -59,16 +59,25 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// What a throughput run measured.
+pub struct Measured {
+    /// Requests per second.
+    pub rate: f64,
+    /// CPU time the server's threads spent per request, in microseconds.
+    pub cpu_us: f64,
+}
+
 /// Runs `connections` keep-alive connections against `addr` for `duration` (after `warmup`),
-/// with `make(i)` building the i-th request; returns requests per second. Panics on any answer
-/// other than 202.
+/// with `make(i)` building the i-th request; `cpu()` gives the server threads' CPU seconds so
+/// far. Panics on any answer other than 202.
 pub async fn throughput(
     addr: SocketAddr,
     connections: usize,
     warmup: Duration,
     duration: Duration,
     make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
-) -> f64 {
+    cpu: fn() -> f64,
+) -> Measured {
     let counting = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
@@ -100,14 +109,43 @@ pub async fn throughput(
     tokio::time::sleep(warmup).await;
     counting.store(true, Ordering::Relaxed);
     let started = Instant::now();
+    let cpu_before = cpu();
     tokio::time::sleep(duration).await;
     let count = done.load(Ordering::Relaxed);
+    let cpu_used = cpu() - cpu_before;
     let elapsed = started.elapsed();
     stop.store(true, Ordering::Relaxed);
     for task in tasks {
         task.await.expect("a connection task");
     }
-    count as f64 / elapsed.as_secs_f64()
+    Measured {
+        rate: count as f64 / elapsed.as_secs_f64(),
+        cpu_us: cpu_used * 1e6 / count.max(1) as f64,
+    }
+}
+
+/// CPU seconds (user + system) used so far by this process's threads named `name`.
+pub fn thread_cpu_seconds(name: &str) -> f64 {
+    let ticks_per_second = 100.0; // USER_HZ on Linux
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return f64::NAN;
+    };
+    let mut ticks = 0u64;
+    for task in tasks.flatten() {
+        let path = task.path();
+        let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if comm.trim_end() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        // Fields after the command name (which is in parentheses): state is field 3,
+        // utime 14, stime 15.
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        ticks += field(14) + field(15);
+    }
+    ticks as f64 / ticks_per_second
 }
 
 /// Sends exactly `total` requests over `connections` connections, `make(i)` building each.

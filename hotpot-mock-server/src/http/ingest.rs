@@ -17,7 +17,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 
 use super::reply::{self, fixed, json_bytes};
-use crate::state::{Answer, Outcome, Record, Shared, StoredBody, Ticket, fast_uuid};
+use crate::state::{Answer, Outcome, Record, Shared, StoredBody, Ticket};
 
 /// Largest accepted body: 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -223,7 +223,6 @@ async fn process(
             StoredBody::Json(payload),
         );
     }
-    let request_id = fast_uuid();
     let answer = match (&parsed.moment, shared.config.strict) {
         (Err(err), true) => Answer::Other {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -235,13 +234,10 @@ async fn process(
                 .unwrap_or_default(),
             ),
         },
-        _ => Answer::Queued(request_id),
+        // The request id is made when the event is recorded.
+        _ => Answer::Queued(uuid::Uuid::nil()),
     };
-    let record = Record::Processed {
-        request_id,
-        payload,
-        parsed,
-    };
+    let record = Record::Processed { payload, parsed };
     (record, answer)
 }
 

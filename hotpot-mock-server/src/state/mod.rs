@@ -9,6 +9,7 @@
 mod arena;
 mod clock;
 mod idempotency;
+mod ids;
 mod rate;
 
 use std::collections::{HashMap, VecDeque};
@@ -25,7 +26,7 @@ use uuid::Uuid;
 use arena::Arena;
 pub(crate) use clock::Clock;
 pub(crate) use idempotency::Answer;
-use idempotency::{Idempotency, KeyHash, RandomKeyMap, WINDOW};
+use idempotency::{Idempotency, KeyHash, WINDOW};
 use rate::Bucket;
 
 use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
@@ -124,8 +125,8 @@ struct State {
     dropped_events: u64,
     moments: VecDeque<StoredMoment>,
     dropped_moments: u64,
-    /// Request id (its random low 64 bits) → event sequence number.
-    by_request: RandomKeyMap<u64, u64>,
+    /// Makes request ids that lead back to their event.
+    ids: ids::RequestIds,
     /// Whether the tables were sized for the cap (done once, when the log first fills up).
     sized: bool,
     faults: VecDeque<Fault>,
@@ -194,11 +195,7 @@ pub(crate) enum Record {
     /// Rejected before §1 processing (400, 413, 415).
     Rejected { problem: Problem, body: StoredBody },
     /// Processed against §1 (202, or 422 in strict mode).
-    Processed {
-        request_id: Uuid,
-        payload: Bytes,
-        parsed: LenientParse,
-    },
+    Processed { payload: Bytes, parsed: LenientParse },
 }
 
 /// What the cap pushed out of the log: an event and its moment, freed after the lock.
@@ -254,7 +251,7 @@ impl Shared {
             dropped_events: 0,
             moments: VecDeque::new(),
             dropped_moments: 0,
-            by_request: RandomKeyMap::default(),
+            ids: ids::RequestIds::new(),
             sized: false,
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
@@ -394,7 +391,10 @@ impl Shared {
     /// Records a request that was read and returns the answer to give: `answer`, or the one
     /// remembered for its key if a concurrent request with the same key got there first (and
     /// then nothing is recorded).
-    pub(crate) fn finish(&self, ticket: Ticket, record: Record, answer: Answer) -> Answer {
+    ///
+    /// A 202 answer (`Answer::Queued`) gets the request id made here, from the event's number.
+    pub(crate) fn finish(&self, ticket: Ticket, record: Record, mut answer: Answer) -> Answer {
+        let mut request_id = None;
         // What the cap pushes out is freed after the lock is released.
         let evicted;
         {
@@ -425,16 +425,15 @@ impl Shared {
                     moment_id: None,
                     key,
                 },
-                Record::Processed {
-                    request_id,
-                    payload,
-                    parsed,
-                } => {
+                Record::Processed { payload, parsed } => {
+                    // The id leads back to the event: it is made from the event's number.
+                    let id = state.ids.encode(state.next_event_seq);
+                    request_id = Some(id);
                     // The log's own copy: the request's buffer may be much larger.
                     let payload = state.arena.copy(&payload);
                     let mut event = StoredEvent {
                         seq: 0,
-                        request_id: Some(request_id),
+                        request_id: Some(id),
                         hook: Arc::clone(&ticket.hook),
                         integration: ticket.integration,
                         received_at: ticket.now,
@@ -445,11 +444,14 @@ impl Shared {
                         moment_id: None,
                         key,
                     };
-                    state.apply(&mut event, parsed.moment, payload, request_id, ticket.now);
+                    state.apply(&mut event, parsed.moment, payload, id, ticket.now);
                     event
                 }
             };
             state.push_event(event);
+            if let (Answer::Queued(_), Some(id)) = (&answer, request_id) {
+                answer = Answer::Queued(id);
+            }
             if let Some(key) = key {
                 let seq = state.next_event_seq - 1;
                 state.idempotency.put(key, seq, &answer);
@@ -465,7 +467,7 @@ impl Shared {
     pub(crate) fn request_status(&self, request_id: &str) -> Option<RequestView> {
         let id = Uuid::try_parse(request_id).ok()?;
         let state = self.lock();
-        let seq = *state.by_request.get(&id.as_u64_pair().1)?;
+        let seq = state.ids.decode(&id);
         let event = state.event(seq).filter(|e| e.request_id == Some(id))?;
         Some(RequestView {
             request_id: id,
@@ -713,8 +715,7 @@ impl Shared {
                 let request_id = match event.request_id {
                     Some(id) => id,
                     None => {
-                        let id = fast_uuid();
-                        state.by_request.insert(id.as_u64_pair().1, seq);
+                        let id = state.ids.encode(seq);
                         event.request_id = Some(id);
                         id
                     }
@@ -755,7 +756,6 @@ impl Shared {
             let mut state = self.lock();
             state.events.clear();
             state.moments.clear();
-            state.by_request.clear();
             state.dropped_events = 0;
             state.dropped_moments = 0;
             state.faults.clear();
@@ -876,9 +876,6 @@ impl State {
     fn push_event(&mut self, mut event: StoredEvent) {
         event.seq = self.next_event_seq;
         self.next_event_seq += 1;
-        if let Some(id) = event.request_id {
-            self.by_request.insert(id.as_u64_pair().1, event.seq);
-        }
         self.events.push_back(event);
     }
 
@@ -886,12 +883,6 @@ impl State {
     fn evict_oldest(&mut self) -> Evicted {
         let old = self.events.pop_front()?;
         self.dropped_events += 1;
-        if let Some(id) = old.request_id {
-            let low = id.as_u64_pair().1;
-            if self.by_request.get(&low) == Some(&old.seq) {
-                self.by_request.remove(&low);
-            }
-        }
         if let Some(key) = old.key {
             self.idempotency.remove(key, old.seq);
         }
@@ -915,8 +906,6 @@ impl State {
         self.moments.shrink_to(max);
         self.moments
             .reserve_exact(max.saturating_sub(self.moments.len()));
-        self.by_request
-            .reserve((2 * max).saturating_sub(self.by_request.len()));
         self.idempotency.size_for(max);
     }
 
