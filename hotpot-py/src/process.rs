@@ -86,9 +86,15 @@ impl Runtimes {
         if let Some(rt) = self.background.get() {
             return Ok(rt.handle().clone());
         }
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get().min(2))
-            .unwrap_or(1);
+        let workers = std::env::var("HOTPOT_WORKER_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get().min(2))
+                    .unwrap_or(1)
+            });
         let rt = Builder::new_multi_thread()
             .worker_threads(workers)
             .thread_name("hotpot-worker")

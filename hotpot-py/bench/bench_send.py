@@ -1,0 +1,127 @@
+"""Benchmarks of the Python package, against requests, measured in one run.
+
+The mock server runs in ANOTHER process (``python -m hotpot.testing --port 0``), as Hotpot
+would, so client and server do not share a GIL. Printed:
+
+- sequential sends per second: ``hotpot.Client.send`` vs ``requests.Session().post`` and
+  ``requests.post`` (same payload, same server), and the ratios (goals: >= 6x and >= 8x);
+- ``import hotpot`` beside ``import requests``, each in a fresh interpreter, median of several
+  runs (goal: <= 10 ms);
+- ``asyncio.gather`` of 1,000 ``AsyncClient.send`` vs the sequential rate (goal: >= 3x).
+
+Usage: ``python hotpot-py/bench/bench_send.py [--quick]`` (``make bench-py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import requests
+
+import hotpot
+
+NAME = "Failed deploy with successful rollback"
+PAYLOAD = {"name": NAME, "type": "near-miss", "source": "Deploybot"}
+
+
+@contextmanager
+def standalone_mock() -> Iterator[str]:
+    """The mock server in a separate process; yields its webhook URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotpot.testing", "--port", "0", "--max-events", "1000"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()  # listening on ...
+        url = proc.stdout.readline().strip().split(": ", 1)[1]
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def rate(send: Callable[[], object], n: int, rounds: int) -> float:
+    """Median sends per second over `rounds` rounds of `n` sequential sends."""
+    results = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(n):
+            send()
+        results.append(n / (time.perf_counter() - start))
+    return statistics.median(results)
+
+
+def gather_rate(url: str, n: int, rounds: int) -> float:
+    client = hotpot.AsyncClient(url)
+
+    async def burst() -> float:
+        start = time.perf_counter()
+        receipts = await asyncio.gather(*(client.send(NAME, "near-miss", source="Deploybot") for _ in range(n)))
+        elapsed = time.perf_counter() - start
+        assert all(r.status_code == 202 for r in receipts)
+        return n / elapsed
+
+    async def main() -> list[float]:
+        await burst()  # warm-up: opens the pooled connections
+        return [await burst() for _ in range(rounds)]
+
+    return statistics.median(asyncio.run(main()))
+
+
+def import_time(module: str, runs: int) -> float:
+    """Median seconds to import `module` in a fresh interpreter (interpreter start-up excluded)."""
+    code = (
+        "import time\n"
+        "t = time.perf_counter()\n"
+        f"import {module}\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    times = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(runs)
+    ]
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer sends (a smoke run)")
+    args = parser.parse_args()
+    scale = 0.2 if args.quick else 1.0
+    n_hotpot, n_session, n_post, n_gather = (int(x * scale) for x in (3000, 1000, 400, 1000))
+    rounds = 3
+
+    with standalone_mock() as url:
+        client = hotpot.Client(url)
+        session = requests.Session()
+        for _ in range(50):  # warm-up: connections, caches
+            client.send(NAME, "near-miss", source="Deploybot")
+            session.post(url, json=PAYLOAD, timeout=15)
+
+        hotpot_rate = rate(lambda: client.send(NAME, "near-miss", source="Deploybot"), n_hotpot, rounds)
+        session_rate = rate(lambda: session.post(url, json=PAYLOAD, timeout=15), n_session, rounds)
+        post_rate = rate(lambda: requests.post(url, json=PAYLOAD, timeout=15), n_post, rounds)
+        async_rate = gather_rate(url, n_gather, rounds)
+
+    hotpot_import = import_time("hotpot", 15)
+    requests_import = import_time("requests", 15)
+
+    print(f"sequential sends/s   hotpot.Client.send      {hotpot_rate:9.0f}")
+    print(f"                     requests.Session().post {session_rate:9.0f}   hotpot is {hotpot_rate / session_rate:4.1f}x (goal >= 6x)")
+    print(f"                     requests.post           {post_rate:9.0f}   hotpot is {hotpot_rate / post_rate:4.1f}x (goal >= 8x)")
+    print(f"asyncio.gather({n_gather})  AsyncClient.send        {async_rate:9.0f}   {async_rate / hotpot_rate:4.1f}x the sequential rate (goal >= 3x)")
+    print(f"import (median of 15) hotpot                 {hotpot_import * 1000:6.1f} ms (goal <= 10 ms)")
+    print(f"                     requests               {requests_import * 1000:6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
