@@ -91,13 +91,14 @@ fn main() {
 
     if let Ok(which) = std::env::var("HOTPOT_BENCH_PROFILE") {
         // For a profiler: one server alone (`mock` or `bare`), for a while.
-        let addr = if which == "bare" { bare_addr } else { mock_addr };
+        let addr = if which.starts_with("bare") { bare_addr } else { mock_addr };
+        let make = if which.ends_with("keyed") { keyed.clone() } else { plain.clone() };
         let rate = client_rt.block_on(load::throughput(
             addr,
             CONNECTIONS,
             Duration::from_millis(200),
             Duration::from_secs(8),
-            plain.clone(),
+            make,
             server_cpu,
         ));
         println!(
