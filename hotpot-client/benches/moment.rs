@@ -58,6 +58,10 @@ fn moment(c: &mut Criterion) {
                 .build()
         })
     });
+    let built = parse_lenient(&value, now).moment.expect("a valid payload");
+    group.bench_function("to_json_vec (built, all fields)", |b| {
+        b.iter(|| black_box(&built).to_json_vec())
+    });
     group.bench_function("parse_lenient (Value, all fields)", |b| {
         b.iter(|| parse_lenient(black_box(&value), now))
     });

@@ -134,7 +134,13 @@ impl Moment {
 
     /// The canonical JSON payload as bytes, ready to be a request body.
     pub fn to_json_vec(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(128 + self.description.as_ref().map_or(0, String::len));
+        // Room for every value plus the keys, quotes and time: one allocation, no regrowth
+        // unless values need escaping.
+        let values = [&self.source, &self.source_url, &self.description]
+            .iter()
+            .map(|v| v.as_ref().map_or(0, String::len))
+            .sum::<usize>();
+        let mut out = Vec::with_capacity(160 + self.name.len() + values);
         // Writing into a Vec cannot fail for this shape.
         let _ = serde_json::to_writer(&mut out, self);
         out
