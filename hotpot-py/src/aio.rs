@@ -7,8 +7,8 @@
 //! future of the batch. Under load (a `gather` of hundreds of sends) the worker threads thus
 //! rarely wait for the GIL.
 //!
-//! Cancelling the asyncio future (as cancelling the task awaiting it does) aborts the tokio
-//! task, which drops the request.
+//! Cancelling the asyncio task that awaits a send aborts the tokio task, which drops the
+//! request (see [`TaskHandle`]).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -156,19 +156,20 @@ fn resolve(
     Ok(())
 }
 
-/// The done-callback of each future: a cancelled future aborts its task.
-#[pyclass(module = "hotpot._hotpot", frozen)]
-struct Canceller {
+/// The tokio task behind a future. The coroutine awaiting the future aborts it when the
+/// await ends in an exception (a cancellation, most often): the request is dropped then, not
+/// left to run to its end. (Cheaper than a done-callback on every future, which would cost
+/// the event loop one more callback per send.)
+#[pyclass(module = "hotpot._hotpot", name = "Task", frozen)]
+pub(crate) struct TaskHandle {
     task: AbortHandle,
 }
 
 #[pymethods]
-impl Canceller {
-    fn __call__(&self, py: Python<'_>, future: &Bound<'_, PyAny>) -> PyResult<()> {
-        if future.call_method0(intern!(py, "cancelled"))?.is_truthy()? {
-            self.task.abort();
-        }
-        Ok(())
+impl TaskHandle {
+    /// Stops the task if it is still running (nothing happens once it has finished).
+    fn abort(&self) {
+        self.task.abort();
     }
 }
 
@@ -205,8 +206,12 @@ struct LoopSlot {
 
 impl AsyncCore {
     /// Starts `work` (given this process's client) on the background runtime and returns the
-    /// asyncio future of its outcome.
-    fn spawn<'py, F, Fut>(&self, py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
+    /// asyncio future of its outcome, and the task.
+    fn spawn<'py, F, Fut>(
+        &self,
+        py: Python<'py>,
+        work: F,
+    ) -> PyResult<(Bound<'py, PyAny>, TaskHandle)>
     where
         F: FnOnce(hotpot_client::Client) -> Fut,
         Fut: Future<Output = Outcome> + Send + 'static,
@@ -233,11 +238,12 @@ impl AsyncCore {
             let outcome = work.await;
             bridge.complete(target, outcome);
         });
-        let canceller = Canceller {
-            task: task.abort_handle(),
-        };
-        future.call_method1(intern!(py, "add_done_callback"), (canceller,))?;
-        Ok(future)
+        Ok((
+            future,
+            TaskHandle {
+                task: task.abort_handle(),
+            },
+        ))
     }
 
     fn bridge_for(&self, py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> Arc<Bridge> {
@@ -304,7 +310,7 @@ impl AsyncCore {
         Config::from_env(py)
     }
 
-    /// Checks the moment now and returns a future of its receipt.
+    /// Checks the moment now and returns a future of its receipt, and the task.
     #[pyo3(signature = (name, r#type, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
     #[allow(clippy::too_many_arguments)]
     fn send<'py>(
@@ -317,7 +323,7 @@ impl AsyncCore {
         source_url: Option<&Bound<'py, PyAny>>,
         description: Option<&Bound<'py, PyAny>>,
         occurred_at: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, TaskHandle)> {
         let moment = MomentArgs {
             name,
             kind: r#type,
@@ -333,24 +339,24 @@ impl AsyncCore {
         })
     }
 
-    /// A future of the receipt of a `hotpot.Moment`.
+    /// A future of the receipt of a `hotpot.Moment`, and the task.
     fn send_moment<'py>(
         &self,
         py: Python<'py>,
         moment: PyRef<'py, PyMoment>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, TaskHandle)> {
         let moment = moment.inner.clone();
         self.spawn(py, move |client| async move {
             Outcome::Receipt(client.send(&moment).await)
         })
     }
 
-    /// A future of a request's status (contract §4).
+    /// A future of a request's status (contract §4), and the task.
     fn request_status<'py>(
         &self,
         py: Python<'py>,
         request_id: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, TaskHandle)> {
         self.spawn(py, move |client| async move {
             Outcome::Status(client.request_status(&request_id).await)
         })

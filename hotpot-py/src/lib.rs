@@ -35,6 +35,7 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyReceipt>()?;
     m.add_class::<client::PyRequestStatus>()?;
     m.add_class::<aio::AsyncCore>()?;
+    m.add_class::<aio::TaskHandle>()?;
     m.add_class::<mock::MockCore>()?;
     m.add_function(wrap_pyfunction!(client::send, m)?)?;
     m.add_function(wrap_pyfunction!(aio::_tasks_in_flight, m)?)?;

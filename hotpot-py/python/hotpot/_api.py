@@ -147,17 +147,32 @@ class AsyncClient:
         occurred_at: datetime | str | None = None,
     ) -> Receipt:
         """Sends one moment and returns the server's receipt; see :meth:`Client.send`."""
-        return await self._core.send(
+        future, task = self._core.send(
             name, type, priority, source, source_url, description, occurred_at
         )
+        try:
+            return await future
+        except BaseException:
+            task.abort()  # cancelled (or interrupted): drop the request too
+            raise
 
     async def send_moment(self, moment: Moment) -> Receipt:
         """Sends a :class:`Moment` built earlier and returns the server's receipt."""
-        return await self._core.send_moment(moment)
+        future, task = self._core.send_moment(moment)
+        try:
+            return await future
+        except BaseException:
+            task.abort()
+            raise
 
     async def request_status(self, request_id: str) -> RequestStatus:
         """Looks up what became of a request; needs the client's ``api_key``."""
-        return await self._core.request_status(request_id)
+        future, task = self._core.request_status(request_id)
+        try:
+            return await future
+        except BaseException:
+            task.abort()
+            raise
 
     @property
     def timeout(self) -> float:

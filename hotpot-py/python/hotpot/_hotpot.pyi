@@ -16,6 +16,7 @@ __all__ = [
     "Receipt",
     "RequestStatus",
     "AsyncCore",
+    "Task",
     "MockCore",
     "send",
     "_tasks_in_flight",
@@ -137,6 +138,10 @@ def send(
     occurred_at: datetime | str | None = None,
 ) -> Receipt: ...
 @final
+class Task:
+    def abort(self) -> None: ...
+
+@final
 class AsyncCore:
     def __new__(
         cls,
@@ -157,9 +162,9 @@ class AsyncCore:
         source_url: str | None = None,
         description: str | None = None,
         occurred_at: datetime | str | None = None,
-    ) -> asyncio.Future[Receipt]: ...
-    def send_moment(self, moment: Moment) -> asyncio.Future[Receipt]: ...
-    def request_status(self, request_id: str) -> asyncio.Future[RequestStatus]: ...
+    ) -> tuple[asyncio.Future[Receipt], Task]: ...
+    def send_moment(self, moment: Moment) -> tuple[asyncio.Future[Receipt], Task]: ...
+    def request_status(self, request_id: str) -> tuple[asyncio.Future[RequestStatus], Task]: ...
     @property
     def timeout(self) -> float: ...
     @property
