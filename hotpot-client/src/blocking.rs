@@ -2,7 +2,10 @@
 //!
 //! It wraps the async [`crate::Client`] and its own small tokio runtime (one worker thread
 //! that keeps the connection pool alive). Calling it from inside an async runtime returns an
-//! error instead of blocking the executor: use the async client there.
+//! error instead of blocking the executor: use the async client there. Threads of
+//! `tokio::task::spawn_blocking` count as inside (tokio offers no way to tell them apart from
+//! an executor thread), so from async code either `.await` the async client or hand the
+//! blocking one to a plain `std::thread`.
 //!
 //! ```no_run
 //! use hotpot_client::{blocking::Client, Moment, MomentType};

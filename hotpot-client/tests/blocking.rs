@@ -131,6 +131,32 @@ async fn a_failed_build_inside_a_runtime_is_an_error_not_a_panic() {
 }
 
 #[tokio::test]
+async fn spawn_blocking_threads_count_as_inside_and_plain_threads_do_not() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+    let client = blocking_client(&server);
+    let in_pool = client.clone();
+    let err = tokio::task::spawn_blocking(move || in_pool.send(&full_moment()))
+        .await
+        .expect("no panic")
+        .unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+    let receipt = tokio::task::spawn_blocking(move || {
+        std::thread::spawn(move || client.send(&full_moment()))
+            .join()
+            .expect("no panic")
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(receipt.status, 202);
+    assert_eq!(common::received(&server).await, 1);
+}
+
+#[tokio::test]
 async fn inside_a_current_thread_runtime_too() {
     let server = MockServer::start().await;
     let client = blocking_client(&server);
