@@ -91,8 +91,16 @@ fn main() {
 
     if let Ok(which) = std::env::var("HOTPOT_BENCH_PROFILE") {
         // For a profiler: one server alone (`mock` or `bare`), for a while.
-        let addr = if which.starts_with("bare") { bare_addr } else { mock_addr };
-        let make = if which.ends_with("keyed") { keyed.clone() } else { plain.clone() };
+        let addr = if which.starts_with("bare") {
+            bare_addr
+        } else {
+            mock_addr
+        };
+        let make = if which.ends_with("keyed") {
+            keyed.clone()
+        } else {
+            plain.clone()
+        };
         let rate = client_rt.block_on(load::throughput(
             addr,
             CONNECTIONS,
@@ -122,8 +130,16 @@ fn main() {
         println!(
             "round {round}: bare {:>7.0} req/s {:>5.1} µs | mock {:>7.0} req/s {:>5.1} µs ({:>3.0} %) | \
              with Idempotency-Key: bare {:>7.0} {:>5.1} µs, mock {:>7.0} {:>5.1} µs ({:>3.0} %)",
-            b.rate, b.cpu_us, m.rate, m.cpu_us, 100.0 * m.rate / b.rate,
-            bk.rate, bk.cpu_us, mk.rate, mk.cpu_us, 100.0 * mk.rate / bk.rate
+            b.rate,
+            b.cpu_us,
+            m.rate,
+            m.cpu_us,
+            100.0 * m.rate / b.rate,
+            bk.rate,
+            bk.cpu_us,
+            mk.rate,
+            mk.cpu_us,
+            100.0 * mk.rate / bk.rate
         );
         rows.push([b, m, bk, mk]);
     }

@@ -47,10 +47,19 @@
 //! | `server` | [`MockServer`] and [`MockServerBuilder`]: binding, spawning, the library API |
 //! | `serve` | the accept loop and connections (hyper HTTP/1.1), request logs, bounded graceful shutdown |
 //! | `http` | the axum routes: `ingest` (the hot path), `status`, `admin`, `page` (HTML), `reply` (pre-rendered bodies), `input` (admin input checks) |
-//! | `state` | `Shared`: one `std::sync::Mutex` never held across an `.await`, and a `Notify` for waits; the clock, idempotency store and rate buckets |
+//! | `state` | `Shared`: one `std::sync::Mutex` never held across an `.await`, and a `Notify` for waits; the bounded event log and its moments, the clock, the idempotency store, rate buckets, the payload arena and self-locating request ids |
 //! | `model` | the public records: [`Event`], [`RecordedMoment`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
 //! | `fault` | [`Fault`] |
 //! | `error` | [`Error`], [`WaitTimeout`] |
+//!
+//! ## The hot path
+//!
+//! An ingest request takes the lock twice, briefly: once to look at faults, the webhook, the
+//! idempotency key and the rate limit, once to record. Between the two, without the lock, the
+//! body is read, parsed once into a `serde_json::Value` and checked with `parse_lenient`. The
+//! log is compact and flat once full: payloads live in reused 64 KiB blocks, moments share
+//! their event's bytes, and a request id encodes its event's number, so nothing but the log
+//! itself grows per request (see the crate's benches and `BENCHMARKS.md`).
 //!
 //! The webhook token is a secret (contract §2): logs, `Debug` output and error bodies show at
 //! most its first 4 characters (`845b…`). Only [`MockServer::webhook_url`], the admin API's

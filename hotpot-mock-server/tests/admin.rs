@@ -832,3 +832,34 @@ async fn moments_leave_the_log_with_their_events() {
     assert_eq!(server.event_count(), 2);
     assert_eq!(server.moment_count(), 2);
 }
+
+#[tokio::test]
+async fn extractor_rejections_are_json_too() {
+    let server = server().await;
+    let http = http();
+    let bad_path = get(&http, &format!("{}/_mock/webhooks/%FF%FE", server.url())).await;
+    assert_eq!(bad_path.status, 400);
+    assert_eq!(bad_path.headers["content-type"], "application/json");
+    assert!(
+        bad_path.json["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("path: ")
+    );
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let too_big = post_raw(&http, &format!("{}/_mock/faults", server.url()), None, huge).await;
+    assert_eq!(too_big.status, 413);
+    assert_eq!(too_big.json["error"], "Payload Too Large");
+    let status = common::answer(
+        http.get(format!("{}/request/%FF/status", server.url()))
+            .header("authorization", format!("Bearer {}", server.api_key()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status.status, status.json),
+        (404, json!({"error": "Not Found"}))
+    );
+}

@@ -276,3 +276,22 @@ fn start_on_a_runtime_the_caller_owns() {
     assert_eq!(moments[0].name, "x");
     runtime.block_on(server.shutdown());
 }
+
+#[tokio::test]
+async fn shutdown_answers_long_polls_at_once() {
+    let server = MockServer::start().await.unwrap();
+    let url = format!("{}/_mock/events?min=5&wait_ms=60000", server.url());
+    let poll = tokio::spawn(async move { common::get(&http(), &url).await });
+    // Give the long poll time to reach the server. Nothing observable marks a parked poll; if
+    // it has not arrived yet, the request fails and so does this test (it cannot pass wrongly).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    server.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "shutdown waited for the long poll"
+    );
+    let answer = poll.await.unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json["events"], json!([]));
+}

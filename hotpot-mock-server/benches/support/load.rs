@@ -142,7 +142,12 @@ pub fn thread_cpu_seconds(name: &str) -> f64 {
         // utime 14, stime 15.
         let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
         let fields: Vec<&str> = after.split_whitespace().collect();
-        let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let field = |n: usize| {
+            fields
+                .get(n - 3)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
         ticks += field(14) + field(15);
     }
     ticks as f64 / ticks_per_second

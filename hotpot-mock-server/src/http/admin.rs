@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -24,6 +25,39 @@ pub const MAX_WAIT_MS: u64 = 600_000;
 pub const DEFAULT_WAIT_MS: u64 = 30_000;
 
 type Shared_ = State<Arc<Shared>>;
+type PathParam = Result<Path<String>, PathRejection>;
+type Body = Result<Bytes, BytesRejection>;
+
+/// A path parameter, or a JSON 400 that does not repeat it (it may be a token).
+fn param(path: PathParam) -> Result<String, Box<Response>> {
+    path.map(|Path(value)| value).map_err(|_| {
+        Box::new(
+            Error::bad("path: expected a percent-encoded UTF-8 path segment, found other bytes")
+                .into_response(),
+        )
+    })
+}
+
+/// The request body, or a JSON 413/400.
+fn body(body: Body) -> Result<Bytes, Box<Response>> {
+    body.map_err(|rejection| {
+        let status = rejection.status();
+        let error = status.canonical_reason().unwrap_or("Bad Request");
+        Box::new(json_bytes(
+            status,
+            super::reply::message_body(error, &format!("body: {}", rejection.body_text())),
+        ))
+    })
+}
+
+macro_rules! or_answer {
+    ($value:expr) => {
+        match $value {
+            Ok(value) => value,
+            Err(response) => return *response,
+        }
+    };
+}
 
 fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Response {
     match result {
@@ -42,7 +76,8 @@ pub(crate) async fn openapi() -> Response {
 
 // ----- webhooks -----
 
-pub(crate) async fn create_webhook(State(shared): Shared_, body: Bytes) -> Response {
+pub(crate) async fn create_webhook(State(shared): Shared_, body: Body) -> Response {
+    let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(&body, &["label", "type", "expires_at", "token"])?;
         let label = input.opt_string("label")?.ok_or_else(|| {
@@ -64,15 +99,18 @@ pub(crate) async fn list_webhooks(State(shared): Shared_) -> Response {
     json(StatusCode::OK, &json!({"webhooks": shared.webhooks()}))
 }
 
-pub(crate) async fn get_webhook(State(shared): Shared_, Path(token): Path<String>) -> Response {
+pub(crate) async fn get_webhook(State(shared): Shared_, token: PathParam) -> Response {
+    let token = or_answer!(param(token));
     respond(shared.webhook(&token), |hook| json(StatusCode::OK, &hook))
 }
 
 pub(crate) async fn patch_webhook(
     State(shared): Shared_,
-    Path(token): Path<String>,
-    body: Bytes,
+    token: PathParam,
+    body: Body,
 ) -> Response {
+    let token = or_answer!(param(token));
+    let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(&body, &["label", "expires_at"])?;
         let label = match input.string("label")? {
@@ -100,7 +138,8 @@ pub(crate) async fn patch_webhook(
     respond(result, |hook| json(StatusCode::OK, &hook))
 }
 
-pub(crate) async fn delete_webhook(State(shared): Shared_, Path(token): Path<String>) -> Response {
+pub(crate) async fn delete_webhook(State(shared): Shared_, token: PathParam) -> Response {
+    let token = or_answer!(param(token));
     respond(shared.delete_webhook(&token), |()| {
         StatusCode::NO_CONTENT.into_response()
     })
@@ -175,11 +214,13 @@ pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQue
     )
 }
 
-pub(crate) async fn get_event(State(shared): Shared_, Path(id): Path<String>) -> Response {
+pub(crate) async fn get_event(State(shared): Shared_, id: PathParam) -> Response {
+    let id = or_answer!(param(id));
     respond(shared.event(&id), |event| json(StatusCode::OK, &event))
 }
 
-pub(crate) async fn retry_event(State(shared): Shared_, Path(id): Path<String>) -> Response {
+pub(crate) async fn retry_event(State(shared): Shared_, id: PathParam) -> Response {
+    let id = or_answer!(param(id));
     respond(shared.retry_event(&id), |event| {
         json(StatusCode::OK, &event)
     })
@@ -187,7 +228,8 @@ pub(crate) async fn retry_event(State(shared): Shared_, Path(id): Path<String>) 
 
 // ----- faults, clock, reset -----
 
-pub(crate) async fn add_fault(State(shared): Shared_, body: Bytes) -> Response {
+pub(crate) async fn add_fault(State(shared): Shared_, body: Body) -> Response {
+    let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(
             &body,
@@ -240,7 +282,8 @@ pub(crate) async fn get_clock(State(shared): Shared_) -> Response {
     clock_response(&shared)
 }
 
-pub(crate) async fn set_clock(State(shared): Shared_, body: Bytes) -> Response {
+pub(crate) async fn set_clock(State(shared): Shared_, body: Body) -> Response {
+    let body = or_answer!(self::body(body));
     const YEAR_MS: i64 = 366 * 24 * 3600 * 1000;
     let result = (|| {
         let mut input = Input::parse(&body, &["now", "advance_ms"])?;
@@ -269,7 +312,8 @@ pub(crate) async fn reset_clock(State(shared): Shared_) -> Response {
     clock_response(&shared)
 }
 
-pub(crate) async fn reset(State(shared): Shared_, body: Bytes) -> Response {
+pub(crate) async fn reset(State(shared): Shared_, body: Body) -> Response {
+    let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(&body, &["webhooks"])?;
         let webhooks = input.boolean("webhooks")?.unwrap_or(false);

@@ -13,7 +13,7 @@ use crate::state::Shared;
 
 pub(crate) async fn request_status(
     State(shared): State<Arc<Shared>>,
-    Path(request_id): Path<String>,
+    request_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
 ) -> Response {
     if !authorized(&headers, &shared.config.api_key) {
@@ -24,6 +24,9 @@ pub(crate) async fn request_status(
         );
         return response;
     }
+    let Ok(Path(request_id)) = request_id else {
+        return json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
+    };
     let Some(view) = shared.request_status(&request_id) else {
         return json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
     };

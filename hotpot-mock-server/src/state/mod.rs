@@ -195,7 +195,10 @@ pub(crate) enum Record {
     /// Rejected before §1 processing (400, 413, 415).
     Rejected { problem: Problem, body: StoredBody },
     /// Processed against §1 (202, or 422 in strict mode).
-    Processed { payload: Bytes, parsed: LenientParse },
+    Processed {
+        payload: Bytes,
+        parsed: LenientParse,
+    },
 }
 
 /// What the cap pushed out of the log: an event and its moment, freed after the lock.
@@ -814,11 +817,10 @@ impl State {
             expires_at,
             bucket: Bucket::default(),
         };
-        self.webhooks.insert(token.into(), hook);
-        // Just inserted.
         self.webhooks
-            .get_mut(token)
-            .unwrap_or_else(|| unreachable!("inserted above"))
+            .entry(token.into())
+            .insert_entry(hook)
+            .into_mut()
     }
 
     /// The first queued fault for a request to `token`, counted down.
