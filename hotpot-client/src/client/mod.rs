@@ -323,14 +323,42 @@ async fn read_capped(
 
 /// A fresh `Idempotency-Key`: a random UUID v4.
 ///
-/// The bits come from `fastrand` (seeded per thread from the OS's randomness), not from a
-/// system call per key: `Uuid::new_v4` asks the kernel each time, which cost ~5 µs per send
-/// on a small VM, a tenth of a local round trip. The key must be unique, not secret: it is
-/// useless without the webhook's token.
+/// Drawn from a per-thread fast generator seeded from the OS, and re-seeded when the process
+/// id changes: a forked child (gunicorn, celery prefork) inherits its parent's generator
+/// state, and without the re-seed parent and children would draw the same keys — and the
+/// server would answer a child's new moment with the replay of the parent's.
 pub(crate) fn new_idempotency_key() -> String {
-    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+    thread_local! {
+        static RNG: std::cell::RefCell<(u32, fastrand::Rng)> =
+            std::cell::RefCell::new((0, fastrand::Rng::with_seed(0)));
+    }
+    let pid = std::process::id();
+    let bits = RNG.with(|cell| {
+        let mut state = cell.borrow_mut();
+        if state.0 != pid {
+            // One getrandom call per thread and process; pid 0 is never a user process.
+            let (seed, _) = uuid::Uuid::new_v4().as_u64_pair();
+            *state = (pid, fastrand::Rng::with_seed(seed));
+        }
+        state.1.u128(..)
+    });
+    uuid::Builder::from_random_bytes(bits.to_le_bytes())
         .into_uuid()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_idempotency_key;
+
+    #[test]
+    fn idempotency_keys_are_v4_uuids_and_differ_between_threads() {
+        let here = new_idempotency_key();
+        assert_eq!(uuid::Uuid::parse_str(&here).unwrap().get_version_num(), 4);
+        let there = std::thread::spawn(new_idempotency_key).join().unwrap();
+        assert_ne!(here, there, "threads are seeded independently");
+        assert_ne!(new_idempotency_key(), new_idempotency_key());
+    }
 }
 
 impl fmt::Debug for Client {
