@@ -330,7 +330,7 @@ async fn read_capped(
 pub(crate) fn new_idempotency_key() -> String {
     thread_local! {
         static RNG: std::cell::RefCell<(u32, fastrand::Rng)> =
-            std::cell::RefCell::new((0, fastrand::Rng::with_seed(0)));
+            const { std::cell::RefCell::new((0, fastrand::Rng::with_seed(0))) };
     }
     let pid = std::process::id();
     let bits = RNG.with(|cell| {
@@ -347,6 +347,17 @@ pub(crate) fn new_idempotency_key() -> String {
         .to_string()
 }
 
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("webhook_url", &self.inner.url)
+            .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
+            .field("api_key", &self.inner.api_key.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::new_idempotency_key;
@@ -358,16 +369,5 @@ mod tests {
         let there = std::thread::spawn(new_idempotency_key).join().unwrap();
         assert_ne!(here, there, "threads are seeded independently");
         assert_ne!(new_idempotency_key(), new_idempotency_key());
-    }
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("webhook_url", &self.inner.url)
-            .field("retry", &self.inner.retry)
-            .field("timeout", &self.inner.timeout)
-            .field("api_key", &self.inner.api_key.as_ref().map(|_| "…"))
-            .finish()
     }
 }
