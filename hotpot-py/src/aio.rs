@@ -247,7 +247,7 @@ impl AsyncCore {
     }
 
     fn bridge_for(&self, py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> Arc<Bridge> {
-        let pid = std::process::id();
+        let pid = crate::process::pid();
         // Only locked with the GIL held (fork safety, see `process`).
         let mut slot = lock(&self.bridge);
         if let Some(known) = &*slot {
@@ -280,7 +280,7 @@ impl Drop for AsyncCore {
             .bridge
             .get_mut()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(stale) = slot.take().filter(|s| s.pid != std::process::id()) {
+        if let Some(stale) = slot.take().filter(|s| s.pid != crate::process::pid()) {
             std::mem::forget(stale.bridge);
         }
     }

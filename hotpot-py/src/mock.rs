@@ -103,7 +103,7 @@ pub(crate) struct MockCore {
 
 impl MockCore {
     fn server(&self) -> PyResult<Arc<MockServer>> {
-        if self.pid != std::process::id() {
+        if self.pid != crate::process::pid() {
             return Err(PyRuntimeError::new_err(
                 "this MockServer runs in the parent process (it was started before a fork); \
                  start a new one here",
@@ -117,7 +117,7 @@ impl MockCore {
 
 impl Drop for MockCore {
     fn drop(&mut self) {
-        if self.pid != std::process::id() {
+        if self.pid != crate::process::pid() {
             // A forked child's copy: the server's threads live in the parent.
             if let Some(server) = self.server.get_mut().ok().and_then(Option::take) {
                 std::mem::forget(server);
@@ -170,7 +170,7 @@ impl MockCore {
             api_key: server.api_key().to_owned(),
             server: Mutex::new(Some(Arc::new(server))),
             handle,
-            pid: std::process::id(),
+            pid: crate::process::pid(),
         })
     }
 
@@ -330,7 +330,7 @@ impl MockCore {
 
     /// Stops the server: requests in flight may finish (for at most 2 s), then the port is free.
     fn close(&self, py: Python<'_>) {
-        if self.pid != std::process::id() {
+        if self.pid != crate::process::pid() {
             return;
         }
         let Some(server) = lock(&self.server).take() else {

@@ -10,12 +10,36 @@
 //! The cells are only locked while the GIL is held and never across a release of the GIL, so
 //! `os.fork()` (which holds the GIL) cannot copy one of them in a locked state.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use pyo3::Python;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use tokio::runtime::{Builder, Handle, Runtime};
+
+/// This process's id, cached (a `getpid` system call costs about 0.5 µs here, and every send
+/// asks); the `pthread_atfork` child handler registered by [`register_fork_hook`] clears
+/// it, so a forked child reads its own.
+static PID: AtomicU32 = AtomicU32::new(0);
+
+/// The current process's id.
+pub(crate) fn pid() -> u32 {
+    match PID.load(Ordering::Relaxed) {
+        0 => {
+            let pid = std::process::id();
+            PID.store(pid, Ordering::Relaxed);
+            pid
+        }
+        pid => pid,
+    }
+}
+
+/// Runs in the child right after `fork()`, whoever calls it (only an atomic store:
+/// async-signal-safe).
+extern "C" fn forget_pid() {
+    PID.store(0, Ordering::Relaxed);
+}
 
 /// A value built in, and only valid in, the process with the PID it carries.
 pub(crate) struct PerProcess<T> {
@@ -39,7 +63,7 @@ impl<T: Clone> PerProcess<T> {
         _py: Python<'_>,
         build: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
-        let pid = std::process::id();
+        let pid = pid();
         let mut slot = lock(&self.slot);
         if let Some((owner, value)) = &*slot {
             if *owner == pid {
@@ -59,7 +83,7 @@ impl<T> Drop for PerProcess<T> {
     fn drop(&mut self) {
         let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
         if let Some((owner, value)) = slot.take() {
-            if owner != std::process::id() {
+            if owner != pid() {
                 std::mem::forget(value);
             }
         }
@@ -136,14 +160,23 @@ pub(crate) fn _after_fork_in_child() {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let pid = u64::from(std::process::id());
+    let pid = u64::from(pid());
     fastrand::seed(
         fastrand::u64(..) ^ pid.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ nanos.rotate_left(32),
     );
 }
 
-/// Registers [`_after_fork_in_child`] with `os.register_at_fork` (where the platform forks).
+/// Registers [`forget_pid`] with `pthread_atfork` (every fork, Python's or not), and
+/// [`_after_fork_in_child`] with `os.register_at_fork`.
 pub(crate) fn register_fork_hook(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    // SAFETY: registers a handler that only stores to an atomic; called once, at import.
+    let status = unsafe { libc::pthread_atfork(None, None, Some(forget_pid)) };
+    if status != 0 {
+        // Without the handler a child would take its parent's id: refuse to cache it at all.
+        return Err(PyRuntimeError::new_err(format!(
+            "pthread_atfork failed with error {status}"
+        )));
+    }
     let py = module.py();
     let os = py.import("os")?;
     if !os.hasattr("register_at_fork")? {
