@@ -327,3 +327,8 @@ def test_moments_pickle_and_copy() -> None:
 def test_a_moment_is_a_hotpot_moment() -> None:
     assert isinstance(deploybot(), hotpot.Moment)
     assert type(deploybot()).__module__ == "hotpot"
+
+
+def test_a_lone_surrogate_is_a_validation_error_not_a_crash() -> None:
+    [(field, message)] = problems(name="bad \ud800 name")
+    assert field == "name" and "not valid Unicode" in message

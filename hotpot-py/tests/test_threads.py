@@ -59,3 +59,26 @@ def test_sends_release_the_gil(hotpot_mock: MockServer) -> None:
     thread.join()
     # About 100 ticks of 10 ms in one second; a held GIL would allow almost none.
     assert ticks > 20
+
+
+def test_ctrl_c_interrupts_a_blocking_send(hotpot_mock: MockServer) -> None:
+    """A send waiting on the network still lets KeyboardInterrupt through (within ~0.1 s)."""
+    import os
+    import signal
+    import time
+
+    hotpot_mock.fail_next(None, delay=10.0)
+    client = hotpot.Client(hotpot_mock.webhook_url)
+    timer = threading.Timer(0.3, os.kill, args=(os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    try:
+        try:
+            client.send("interrupted", "alert")
+        except KeyboardInterrupt:
+            pass
+        else:
+            raise AssertionError("the send was not interrupted")
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 3.0
