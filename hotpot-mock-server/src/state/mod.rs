@@ -11,6 +11,8 @@ mod clock;
 mod idempotency;
 mod ids;
 mod rate;
+mod records;
+mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,6 +30,9 @@ pub(crate) use clock::Clock;
 pub(crate) use idempotency::Answer;
 use idempotency::{Idempotency, KeyHash, WINDOW};
 use rate::Bucket;
+pub(crate) use records::clock_json;
+use records::recorded_moment;
+pub(crate) use webhooks::check_token;
 
 use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
 use crate::{Error, Fault};
@@ -480,87 +485,6 @@ impl Shared {
         })
     }
 
-    // ----- webhooks -----
-
-    pub(crate) fn create_webhook(&self, new: NewWebhook) -> Result<Webhook, Error> {
-        check_label(&new.label)?;
-        let kind = new.kind.unwrap_or_else(|| "custom".to_owned());
-        check_kind(&kind)?;
-        if let Some(token) = &new.token {
-            check_token(token)?;
-        }
-        let token = new.token.unwrap_or_else(random_token);
-        let mut state = self.lock();
-        if state.webhooks.contains_key(token.as_str()) {
-            return Err(Error::Conflict(format!(
-                "token: expected a token no other webhook has, found {} already in use",
-                redact_token(&token)
-            )));
-        }
-        let now = state.clock.now();
-        let hook = state.insert_hook(&token, &new.label, &kind, now, new.expires_at);
-        Ok(self.view_hook(hook))
-    }
-
-    pub(crate) fn webhooks(&self) -> Vec<Webhook> {
-        let state = self.lock();
-        let mut hooks: Vec<&Hook> = state.webhooks.values().collect();
-        hooks.sort_by_key(|h| h.ident.id);
-        hooks.into_iter().map(|h| self.view_hook(h)).collect()
-    }
-
-    pub(crate) fn webhook(&self, token: &str) -> Result<Webhook, Error> {
-        let state = self.lock();
-        let hook = state.webhooks.get(token).ok_or_else(|| no_webhook(token))?;
-        Ok(self.view_hook(hook))
-    }
-
-    pub(crate) fn update_webhook(
-        &self,
-        token: &str,
-        patch: WebhookPatch,
-    ) -> Result<Webhook, Error> {
-        if let Some(label) = &patch.label {
-            check_label(label)?;
-        }
-        let mut state = self.lock();
-        let hook = state
-            .webhooks
-            .get_mut(token)
-            .ok_or_else(|| no_webhook(token))?;
-        if let Some(label) = patch.label {
-            hook.ident = Arc::new(Ident {
-                id: hook.ident.id,
-                token: hook.ident.token.clone(),
-                label: label.into(),
-                hint: hook.ident.hint.clone(),
-            });
-        }
-        if let Some(expires_at) = patch.expires_at {
-            hook.expires_at = expires_at;
-        }
-        Ok(self.view_hook(hook))
-    }
-
-    pub(crate) fn delete_webhook(&self, token: &str) -> Result<(), Error> {
-        self.lock()
-            .webhooks
-            .remove(token)
-            .map(drop)
-            .ok_or_else(|| no_webhook(token))
-    }
-
-    fn view_hook(&self, hook: &Hook) -> Webhook {
-        Webhook {
-            token: hook.ident.token.to_string(),
-            url: self.webhook_url(&hook.ident.token),
-            label: hook.ident.label.to_string(),
-            kind: hook.kind.to_string(),
-            expires_at: hook.expires_at,
-            created_at: hook.created_at,
-        }
-    }
-
     // ----- events and moments -----
 
     /// Matching events, oldest first, and how many events the cap has dropped so far.
@@ -777,52 +701,6 @@ impl Shared {
 }
 
 impl State {
-    fn insert_default(&mut self) {
-        let now = self.clock.now();
-        let token = self.default_token.clone();
-        let created_at = self.webhooks.get(&token).map_or(now, |h| h.created_at);
-        let id = self.webhooks.get(&token).map(|h| h.ident.id);
-        let hook = self.insert_hook(&token, "default", "custom", created_at, None);
-        if let Some(id) = id {
-            // Keep the id so that idempotent answers stay tied to the same webhook.
-            let ident = &hook.ident;
-            hook.ident = Arc::new(Ident {
-                id,
-                token: ident.token.clone(),
-                label: ident.label.clone(),
-                hint: ident.hint.clone(),
-            });
-        }
-    }
-
-    fn insert_hook(
-        &mut self,
-        token: &str,
-        label: &str,
-        kind: &str,
-        created_at: DateTime<Utc>,
-        expires_at: Option<DateTime<Utc>>,
-    ) -> &mut Hook {
-        let id = self.next_hook_id;
-        self.next_hook_id += 1;
-        let hook = Hook {
-            ident: Arc::new(Ident {
-                id,
-                token: token.into(),
-                label: label.into(),
-                hint: redact_token(token).into(),
-            }),
-            kind: kind.into(),
-            created_at,
-            expires_at,
-            bucket: Bucket::default(),
-        };
-        self.webhooks
-            .entry(token.into())
-            .insert_entry(hook)
-            .into_mut()
-    }
-
     /// The first queued fault for a request to `token`, counted down.
     fn take_fault(&mut self, token: &str) -> Option<Fault> {
         if self.faults.is_empty() {
@@ -951,116 +829,4 @@ fn parse_event_id(id: &str) -> Result<u64, Error> {
 fn no_event(id: &str) -> Error {
     let shown: String = id.chars().take(40).collect();
     Error::NotFound(format!("no event with id {shown:?}"))
-}
-
-fn no_webhook(token: &str) -> Error {
-    Error::NotFound(format!("no webhook with token {}", redact_token(token)))
-}
-
-fn check_label(label: &str) -> Result<(), Error> {
-    let chars = label.chars().count();
-    if label.trim().is_empty() || chars > MAX_LABEL_CHARS {
-        return Err(Error::bad(format!(
-            "label: expected 1 to {MAX_LABEL_CHARS} characters, not all whitespace, found {chars} characters"
-        )));
-    }
-    Ok(())
-}
-
-fn check_kind(kind: &str) -> Result<(), Error> {
-    let ok = !kind.is_empty()
-        && kind.len() <= 50
-        && kind
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !ok {
-        let shown: String = kind.chars().take(50).collect();
-        return Err(Error::bad(format!(
-            "type: expected a slug of a-z, 0-9 and '-' (custom, datadog, linear, pagerduty, ...), found {shown:?}"
-        )));
-    }
-    Ok(())
-}
-
-/// Checks a token's syntax (contract §2) without ever repeating it.
-pub(crate) fn check_token(token: &str) -> Result<(), Error> {
-    if token.is_empty() {
-        return Err(Error::bad(
-            "token: expected 1 to 200 characters of A-Z, a-z, 0-9, '_' and '-', found an empty string",
-        ));
-    }
-    if let Some((i, c)) = token
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
-        return Err(Error::bad(format!(
-            "token: expected only A-Z, a-z, 0-9, '_' and '-', found {c:?} at byte {i}"
-        )));
-    }
-    if token.len() > MAX_TOKEN_CHARS {
-        return Err(Error::bad(format!(
-            "token: expected at most {MAX_TOKEN_CHARS} characters, found {}",
-            token.len()
-        )));
-    }
-    Ok(())
-}
-
-impl From<StoredEvent> for Event {
-    fn from(e: StoredEvent) -> Self {
-        let (payload, raw_body) = match &e.body {
-            StoredBody::None => (None, None),
-            StoredBody::Json(bytes) => (serde_json::from_slice(bytes).ok(), None),
-            StoredBody::Raw(bytes) => (None, Some(String::from_utf8_lossy(bytes).into_owned())),
-        };
-        Event {
-            id: e.seq.to_string(),
-            request_id: e.request_id.map(|id| id.to_string()),
-            webhook_label: e.hook.label.to_string(),
-            token_hint: e.hook.hint.to_string(),
-            integration: e.integration.as_deref().map(str::to_owned),
-            received_at: e.received_at,
-            status: e.status,
-            errors: e.errors,
-            warnings: e.warnings,
-            payload,
-            raw_body,
-            moment_id: e.moment_id.map(|id| id.to_string()),
-        }
-    }
-}
-
-/// Builds the public moment from its stored payload, parsed again with its creation time as
-/// "now" (which is how it was parsed when it was created, so it cannot fail).
-fn recorded_moment(m: StoredMoment) -> Option<RecordedMoment> {
-    let value: serde_json::Value = serde_json::from_slice(&m.payload).ok()?;
-    let moment = match parse_lenient(&value, m.created_at).moment {
-        Ok(moment) => moment,
-        Err(err) => {
-            tracing::warn!(moment = %m.id, error = %err, "a stored moment no longer parses");
-            return None;
-        }
-    };
-    let moment = &moment;
-    {
-        Some(RecordedMoment {
-            id: m.id.to_string(),
-            request_id: m.request_id.to_string(),
-            name: moment.name().to_owned(),
-            moment_type: moment.moment_type(),
-            priority: moment.priority().unwrap_or(Priority::Medium),
-            source: moment.source().map(str::to_owned),
-            source_url: moment.source_url().map(str::to_owned),
-            description: moment.description().map(str::to_owned),
-            occurred_at: moment.occurred_at().unwrap_or(m.created_at),
-            created_at: m.created_at,
-            webhook_label: m.hook.label.to_string(),
-            integration: m.integration.as_deref().map(str::to_owned),
-        })
-    }
-}
-
-/// RFC 3339 for the admin API's clock answers.
-pub(crate) fn clock_json(now: DateTime<Utc>, frozen: bool) -> serde_json::Value {
-    serde_json::json!({"now": format_time(now), "frozen": frozen})
 }

@@ -1,0 +1,186 @@
+//! Webhooks (contract §6): creating, listing, changing and deleting them, and the checks on
+//! their label, type and token.
+
+use super::*;
+
+impl Shared {
+    pub(crate) fn create_webhook(&self, new: NewWebhook) -> Result<Webhook, Error> {
+        check_label(&new.label)?;
+        let kind = new.kind.unwrap_or_else(|| "custom".to_owned());
+        check_kind(&kind)?;
+        if let Some(token) = &new.token {
+            check_token(token)?;
+        }
+        let token = new.token.unwrap_or_else(random_token);
+        let mut state = self.lock();
+        if state.webhooks.contains_key(token.as_str()) {
+            return Err(Error::Conflict(format!(
+                "token: expected a token no other webhook has, found {} already in use",
+                redact_token(&token)
+            )));
+        }
+        let now = state.clock.now();
+        let hook = state.insert_hook(&token, &new.label, &kind, now, new.expires_at);
+        Ok(self.view_hook(hook))
+    }
+
+    pub(crate) fn webhooks(&self) -> Vec<Webhook> {
+        let state = self.lock();
+        let mut hooks: Vec<&Hook> = state.webhooks.values().collect();
+        hooks.sort_by_key(|h| h.ident.id);
+        hooks.into_iter().map(|h| self.view_hook(h)).collect()
+    }
+
+    pub(crate) fn webhook(&self, token: &str) -> Result<Webhook, Error> {
+        let state = self.lock();
+        let hook = state.webhooks.get(token).ok_or_else(|| no_webhook(token))?;
+        Ok(self.view_hook(hook))
+    }
+
+    pub(crate) fn update_webhook(
+        &self,
+        token: &str,
+        patch: WebhookPatch,
+    ) -> Result<Webhook, Error> {
+        if let Some(label) = &patch.label {
+            check_label(label)?;
+        }
+        let mut state = self.lock();
+        let hook = state
+            .webhooks
+            .get_mut(token)
+            .ok_or_else(|| no_webhook(token))?;
+        if let Some(label) = patch.label {
+            hook.ident = Arc::new(Ident {
+                id: hook.ident.id,
+                token: hook.ident.token.clone(),
+                label: label.into(),
+                hint: hook.ident.hint.clone(),
+            });
+        }
+        if let Some(expires_at) = patch.expires_at {
+            hook.expires_at = expires_at;
+        }
+        Ok(self.view_hook(hook))
+    }
+
+    pub(crate) fn delete_webhook(&self, token: &str) -> Result<(), Error> {
+        self.lock()
+            .webhooks
+            .remove(token)
+            .map(drop)
+            .ok_or_else(|| no_webhook(token))
+    }
+
+    fn view_hook(&self, hook: &Hook) -> Webhook {
+        Webhook {
+            token: hook.ident.token.to_string(),
+            url: self.webhook_url(&hook.ident.token),
+            label: hook.ident.label.to_string(),
+            kind: hook.kind.to_string(),
+            expires_at: hook.expires_at,
+            created_at: hook.created_at,
+        }
+    }
+}
+
+impl State {
+    pub(super) fn insert_default(&mut self) {
+        let now = self.clock.now();
+        let token = self.default_token.clone();
+        let created_at = self.webhooks.get(&token).map_or(now, |h| h.created_at);
+        let id = self.webhooks.get(&token).map(|h| h.ident.id);
+        let hook = self.insert_hook(&token, "default", "custom", created_at, None);
+        if let Some(id) = id {
+            // Keep the id so that idempotent answers stay tied to the same webhook.
+            let ident = &hook.ident;
+            hook.ident = Arc::new(Ident {
+                id,
+                token: ident.token.clone(),
+                label: ident.label.clone(),
+                hint: ident.hint.clone(),
+            });
+        }
+    }
+
+    fn insert_hook(
+        &mut self,
+        token: &str,
+        label: &str,
+        kind: &str,
+        created_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> &mut Hook {
+        let id = self.next_hook_id;
+        self.next_hook_id += 1;
+        let hook = Hook {
+            ident: Arc::new(Ident {
+                id,
+                token: token.into(),
+                label: label.into(),
+                hint: redact_token(token).into(),
+            }),
+            kind: kind.into(),
+            created_at,
+            expires_at,
+            bucket: Bucket::default(),
+        };
+        self.webhooks
+            .entry(token.into())
+            .insert_entry(hook)
+            .into_mut()
+    }
+}
+
+fn no_webhook(token: &str) -> Error {
+    Error::NotFound(format!("no webhook with token {}", redact_token(token)))
+}
+
+fn check_label(label: &str) -> Result<(), Error> {
+    let chars = label.chars().count();
+    if label.trim().is_empty() || chars > MAX_LABEL_CHARS {
+        return Err(Error::bad(format!(
+            "label: expected 1 to {MAX_LABEL_CHARS} characters, not all whitespace, found {chars} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_kind(kind: &str) -> Result<(), Error> {
+    let ok = !kind.is_empty()
+        && kind.len() <= 50
+        && kind
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        let shown: String = kind.chars().take(50).collect();
+        return Err(Error::bad(format!(
+            "type: expected a slug of a-z, 0-9 and '-' (custom, datadog, linear, pagerduty, ...), found {shown:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a token's syntax (contract §2) without ever repeating it.
+pub(crate) fn check_token(token: &str) -> Result<(), Error> {
+    if token.is_empty() {
+        return Err(Error::bad(
+            "token: expected 1 to 200 characters of A-Z, a-z, 0-9, '_' and '-', found an empty string",
+        ));
+    }
+    if let Some((i, c)) = token
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(Error::bad(format!(
+            "token: expected only A-Z, a-z, 0-9, '_' and '-', found {c:?} at byte {i}"
+        )));
+    }
+    if token.len() > MAX_TOKEN_CHARS {
+        return Err(Error::bad(format!(
+            "token: expected at most {MAX_TOKEN_CHARS} characters, found {}",
+            token.len()
+        )));
+    }
+    Ok(())
+}
