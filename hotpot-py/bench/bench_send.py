@@ -94,7 +94,7 @@ def main() -> None:
     scale = 0.2 if args.quick else 1.0
     n_hotpot, n_session, n_post = (int(x * scale) for x in (1500, 300, 150))
     n_gather = 1000
-    rounds = 3 if args.quick else 9
+    rounds = 3 if args.quick else 15
 
     with standalone_mock() as url:
         client = hotpot.Client(url)
@@ -112,19 +112,24 @@ def main() -> None:
             rates["session"].append(timed(lambda: session.post(url, json=PAYLOAD, timeout=15), n_session))
             rates["post"].append(timed(lambda: requests.post(url, json=PAYLOAD, timeout=15), n_post))
             rates["gather"].append(gather_burst(aclient, n_gather))
-        hotpot_rate, session_rate, post_rate, async_rate = (
-            statistics.median(rates[k]) for k in ("hotpot", "session", "post", "gather")
-        )
 
     hotpot_import = import_time("hotpot", 15)
     requests_import = import_time("requests", 15)
 
-    print(f"sequential sends/s   hotpot.Client.send      {hotpot_rate:9.0f}")
-    print(f"                     requests.Session().post {session_rate:9.0f}   hotpot is {hotpot_rate / session_rate:4.1f}x (goal >= 6x)")
-    print(f"                     requests.post           {post_rate:9.0f}   hotpot is {hotpot_rate / post_rate:4.1f}x (goal >= 8x)")
-    print(f"asyncio.gather({n_gather})  AsyncClient.send        {async_rate:9.0f}   {async_rate / hotpot_rate:4.1f}x the sequential rate (goal >= 3x)")
-    print(f"import (median of 15) hotpot                 {hotpot_import * 1000:6.1f} ms (goal <= 10 ms)")
-    print(f"                     requests               {requests_import * 1000:6.1f} ms")
+    # Medians, and the best round of each (the machine is shared: the best round is the
+    # closest to an idle machine, and every contender gets its own best).
+    for label, pick in (("median", statistics.median), ("best round", max)):
+        hotpot_rate, session_rate, post_rate, async_rate = (
+            pick(rates[k]) for k in ("hotpot", "session", "post", "gather")
+        )
+        print(f"-- {label} of {rounds} interleaved rounds")
+        print(f"sequential sends/s    hotpot.Client.send       {hotpot_rate:8.0f}")
+        print(f"                      requests.Session().post  {session_rate:8.0f}   hotpot {hotpot_rate / session_rate:5.1f}x (goal >= 6x)")
+        print(f"                      requests.post            {post_rate:8.0f}   hotpot {hotpot_rate / post_rate:5.1f}x (goal >= 8x)")
+        print(f"asyncio.gather({n_gather})  AsyncClient.send         {async_rate:8.0f}   {async_rate / hotpot_rate:5.1f}x the sequential rate (goal >= 3x)")
+    print(f"-- import, median of 15 fresh interpreters")
+    print(f"import hotpot    {hotpot_import * 1000:6.1f} ms (goal <= 10 ms)")
+    print(f"import requests  {requests_import * 1000:6.1f} ms")
 
 
 if __name__ == "__main__":
