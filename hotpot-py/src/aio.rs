@@ -96,26 +96,33 @@ impl Bridge {
         if self.scheduled.swap(true, Ordering::AcqRel) {
             return; // the scheduled drain will take this one too
         }
-        let scheduled = Python::try_attach(|py| -> PyResult<()> {
-            let drain = Bound::new(
+        let attached = Python::try_attach(|py| {
+            let scheduled = Bound::new(
                 py,
                 Drain {
                     bridge: Arc::clone(self),
                 },
-            )?;
-            self.event_loop
-                .bind(py)
-                .call_method1(intern!(py, "call_soon_threadsafe"), (drain,))?;
-            Ok(())
-        });
-        if !matches!(scheduled, Some(Ok(()))) {
-            // The loop is closed or Python is shutting down: nobody can await these any more.
-            self.scheduled.store(false, Ordering::Release);
-            let orphans = std::mem::take(&mut *lock(&self.pending));
-            if Python::try_attach(|_| drop(orphans)).is_none() {
-                // Without an interpreter the references cannot be released.
+            )
+            .and_then(|drain| {
+                self.event_loop
+                    .bind(py)
+                    .call_method1(intern!(py, "call_soon_threadsafe"), (drain,))
+            });
+            if scheduled.is_err() {
+                // The loop is closed: nobody can await these futures any more.
+                self.abandon();
             }
+        });
+        if attached.is_none() {
+            // Python is shutting down; the references are left to the pending-decref pool.
+            self.abandon();
         }
+    }
+
+    /// Forgets the pending completions (their loop is gone).
+    fn abandon(&self) {
+        self.scheduled.store(false, Ordering::Release);
+        drop(std::mem::take(&mut *lock(&self.pending)));
     }
 }
 

@@ -211,8 +211,8 @@ impl PyReceipt {
     }
 }
 
-/// What became of a request (contract §4): `status` is "accepted", "success" or "error";
-/// on "error", `errors` lists the problems as `(field, message)` pairs.
+/// What became of a request (`GET /request/{id}/status`): `status` is "accepted",
+/// "success" or "error"; on "error", `errors` lists the problems as `(field, message)` pairs.
 #[pyclass(module = "hotpot", name = "RequestStatus", frozen, get_all, eq)]
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct PyRequestStatus {
@@ -355,7 +355,8 @@ impl PyClient {
         self.send_checked(py, &moment.inner)
     }
 
-    /// Looks up what became of a request (contract §4); needs the client's `api_key`.
+    /// Looks up what became of a request (`GET /request/{id}/status`); needs the client's
+    /// `api_key`. Returns a `hotpot.RequestStatus`.
     fn request_status(&self, py: Python<'_>, request_id: &str) -> PyResult<PyRequestStatus> {
         let runtime = &runtimes(py)?.blocking;
         let client = self.client(py, runtime.handle())?;

@@ -260,7 +260,8 @@ fn wire_fields(m: &Moment) -> Vec<(&'static str, String)> {
     fields
 }
 
-/// A checked moment (contract §1). The public class is `hotpot.Moment`, a subclass.
+/// A moment that satisfies every rule of the payload. The public class is `hotpot.Moment`, a
+/// subclass.
 #[pyclass(module = "hotpot._hotpot", name = "Moment", subclass, frozen)]
 pub(crate) struct PyMoment {
     pub(crate) inner: Moment,

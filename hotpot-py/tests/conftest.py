@@ -7,8 +7,6 @@ import pytest
 import hotpot
 from hotpot.testing import MockServer
 
-pytest_plugins = ["pytester"]
-
 #: A token the redaction tests look for in every output.
 TOKEN = "sekr1t-T0KEN-abcdefghij"
 

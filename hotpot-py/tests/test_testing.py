@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -21,21 +22,24 @@ def test_the_fixture_gives_a_fresh_server_per_test(hotpot_mock: MockServer) -> N
     assert hotpot_mock.webhook_url == f"{hotpot_mock.url}/moment/{hotpot_mock.token}"
 
 
-def test_the_plugin_is_registered_by_entry_point(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        """
-        import hotpot
-
-        def test_one(hotpot_mock):
-            hotpot.send(hotpot_mock.webhook_url, "first", "alert")
-            assert len(hotpot_mock.wait_for_moments(1)) == 1
-
-        def test_two(hotpot_mock):
-            assert hotpot_mock.moments() == []
-        """
+def test_the_plugin_is_registered_by_entry_point(tmp_path: Path) -> None:
+    """A pytest run that knows nothing of hotpot gets the fixture from the entry point."""
+    (tmp_path / "test_uses_fixture.py").write_text(
+        "import hotpot\n"
+        "\n"
+        "def test_one(hotpot_mock):\n"
+        "    hotpot.send(hotpot_mock.webhook_url, 'first', 'alert')\n"
+        "    assert len(hotpot_mock.wait_for_moments(1)) == 1\n"
+        "\n"
+        "def test_two(hotpot_mock):\n"
+        "    assert hotpot_mock.moments() == []\n"
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
 
 
 def test_moments_and_events_are_dicts_shaped_as_section_7(hotpot_mock: MockServer) -> None:

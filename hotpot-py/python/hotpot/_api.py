@@ -57,6 +57,7 @@ class Moment(_hotpot.Moment):
         description: str | None = None,
         occurred_at: datetime | str | None = None,
     ) -> Self:
+        """Checks every value and every rule; raises ValidationError listing each problem."""
         return super().__new__(
             cls,
             name,
@@ -98,6 +99,7 @@ class Client(_hotpot.Client):
         max_retries: int = 2,
         api_key: str | None = None,
     ) -> Self:
+        """Checks the URL and settings (ConfigError otherwise); connects on the first send."""
         return super().__new__(
             cls, webhook_url, timeout=timeout, max_retries=max_retries, api_key=api_key
         )
