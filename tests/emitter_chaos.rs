@@ -7,12 +7,15 @@
 mod emitter_support;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use emitter_support::{Hooks, assert_adds_up, client, emit_all, fast_retry, names, recorded_once};
-use hotpot_client::Emitter;
+use hotpot_client::{Client, Emitter};
 use hotpot_mock_server::{Fault, MockServer};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -244,11 +247,11 @@ async fn two_503s_then_success_is_one_moment() {
     assert!(hooks.drops.items().is_empty() && hooks.failures.items().is_empty());
 }
 
-/// The client gives up on a slow answer and retries; the mock still processes the first
-/// request once its delay is over. Whichever of the two it records first, the other is
-/// answered from the `Idempotency-Key` replay: one moment, one event.
+/// The client gives up on a slow answer and retries. The mock drops a request whose client
+/// hung up (hyper cancels its handler), so the timed-out attempt records nothing: the retry
+/// records the moment once, and nothing turns up later.
 #[tokio::test]
-async fn an_answer_the_client_gave_up_on_is_not_recorded_twice() {
+async fn a_slow_answer_the_client_gave_up_on_is_recorded_once() {
     let server = MockServer::start().await.unwrap();
     let slow = Duration::from_millis(600);
     server.fail_next(Fault::delay(slow)).unwrap();
@@ -279,5 +282,99 @@ async fn an_answer_the_client_gave_up_on_is_not_recorded_twice() {
     };
     assert_eq!(timeout.got.len(), 1);
     assert_eq!(server.event_count(), 1, "the late request recorded nothing");
+    assert!(hooks.drops.items().is_empty() && hooks.failures.items().is_empty());
+}
+
+/// The mock's faults all act before it records, so an answer lost *after* the mock recorded
+/// the moment is made here: a proxy in front of the mock that, on its first `lost`
+/// connections, forwards the request, waits for the mock's answer to start — the moment is
+/// recorded by then — and hangs up instead of passing it on.
+struct AnswerLosingProxy {
+    url: String,
+    lost: Arc<AtomicUsize>,
+}
+
+impl AnswerLosingProxy {
+    async fn start(server: &MockServer, lose: usize) -> AnswerLosingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let upstream = server.url().trim_start_matches("http://").to_owned();
+        let lost = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&lost);
+        tokio::spawn(async move {
+            let mut connections = 0;
+            loop {
+                let (mut downstream, _) = listener.accept().await.unwrap();
+                let mut mock = TcpStream::connect(&upstream).await.unwrap();
+                connections += 1;
+                if connections > lose {
+                    tokio::spawn(async move {
+                        let _ = tokio::io::copy_bidirectional(&mut downstream, &mut mock).await;
+                    });
+                    continue;
+                }
+                let counter = Arc::clone(&counter);
+                tokio::spawn(async move {
+                    let (mut from_client, _to_client) = downstream.split();
+                    let (mut from_mock, mut to_mock) = mock.split();
+                    let forward = tokio::io::copy(&mut from_client, &mut to_mock);
+                    let mut first = [0u8; 1];
+                    // The request goes through; the connection closes once the answer starts.
+                    tokio::select! {
+                        _ = forward => {}
+                        read = from_mock.read(&mut first) => {
+                            if matches!(read, Ok(1)) {
+                                counter.fetch_add(1, Ordering::SeqCst);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        AnswerLosingProxy {
+            url: format!("http://{addr}/moment/{}", server.token()),
+            lost,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_lost_after_the_mock_recorded_are_retried_without_duplicates() {
+    const MOMENTS: usize = 20;
+    const LOSE: usize = 8;
+    let server = MockServer::start().await.unwrap();
+    let proxy = AnswerLosingProxy::start(&server, LOSE).await;
+    let client = Client::builder(proxy.url.as_str())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let (builder, hooks) = Hooks::install(Emitter::builder(client).retry(fast_retry()));
+    let emitter = builder.build().unwrap();
+    let all = names("answer lost", MOMENTS);
+    emit_all(&emitter, &all);
+
+    let report = emitter.flush_async(WAIT).await;
+    assert_adds_up(&report);
+    assert_eq!(
+        proxy.lost.load(Ordering::SeqCst),
+        LOSE,
+        "the mock answered, and the proxy lost, {LOSE} answers"
+    );
+    assert_eq!(
+        (report.delivered, report.failed),
+        (MOMENTS as u64, 0),
+        "{report}"
+    );
+    assert!(report.retried >= LOSE as u64, "{report}");
+    assert_eq!(
+        recorded_once(&server),
+        all.iter().cloned().collect::<HashSet<_>>(),
+        "each moment once, although {LOSE} were recorded and then sent again"
+    );
+    assert_eq!(
+        server.event_count(),
+        MOMENTS,
+        "the retries of recorded moments were answered from the Idempotency-Key replay"
+    );
     assert!(hooks.drops.items().is_empty() && hooks.failures.items().is_empty());
 }
