@@ -50,7 +50,7 @@ bench-py: py-dev
 quickstart:
 	$(CARGO) run --example quickstart
 
-bench:
+bench: bench-py
 	$(CARGO) bench -p hotpot-client
 
 clean-venv:
