@@ -78,11 +78,18 @@ impl Kind {
 /// Feeds faults to the mock until `stop`: one at a time, at most [`MAX_QUEUED_FAULTS`]
 /// queued, and only while the faults pushed stay under [`FAULT_SHARE`] of the requests seen
 /// (successes are the mock's events: a fault records none). Returns the faults pushed, in
-/// order — the mock takes them first in, first out.
-async fn drive_faults(server: &MockServer, stop: &AtomicBool) -> Vec<Kind> {
+/// order — the mock takes them first in, first out. On the way, checks that every snapshot
+/// of the emitter's counters adds up.
+async fn drive_faults(server: &MockServer, emitter: &Emitter, stop: &AtomicBool) -> Vec<Kind> {
     let (share, of) = FAULT_SHARE;
     let mut pushed = Vec::new();
     while !stop.load(Ordering::Acquire) {
+        let s = emitter.stats();
+        assert_eq!(
+            s.emitted,
+            s.queued + s.in_flight + s.delivered + s.failed + s.dropped,
+            "a snapshot of the counters does not add up: {s}"
+        );
         let successes = server.event_count();
         let mut queued = server.pending_faults();
         // pushed / (pushed + successes) = share / of  ⇔  pushed = successes × share / (of − share)
@@ -116,7 +123,7 @@ async fn ten_thousand_moments_through_thirty_percent_faults_land_exactly_once() 
 
     let started = Instant::now();
     let stop = AtomicBool::new(false);
-    let (pushed, report) = tokio::join!(drive_faults(&server, &stop), async {
+    let (pushed, report) = tokio::join!(drive_faults(&server, &emitter, &stop), async {
         // Producers on their own threads, emitting in bursts of 50, so that emitting,
         // sending and the faults all overlap.
         let producers: Vec<_> = per_producer
