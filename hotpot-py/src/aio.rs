@@ -22,7 +22,7 @@ use pyo3::sync::PyOnceLock;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
-use crate::client::{Config, PyReceipt, PyRequestStatus};
+use crate::client::{ClientArgs, Config, PyReceipt, PyRequestStatus};
 use crate::errors::{Secret, client_error};
 use crate::moment::{MomentArgs, PyMoment};
 use crate::process::{PerProcess, lock, runtimes};
@@ -322,16 +322,22 @@ impl Drop for AsyncCore {
 #[pymethods]
 impl AsyncCore {
     #[new]
-    #[pyo3(signature = (webhook_url, *, timeout=15.0, max_retries=2, api_key=None))]
+    #[pyo3(signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None))]
     fn new(
         py: Python<'_>,
-        webhook_url: &str,
-        timeout: f64,
-        max_retries: i64,
-        api_key: Option<String>,
+        webhook_url: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        api_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let args = ClientArgs {
+            webhook_url,
+            timeout,
+            max_retries,
+            api_key,
+        };
         Ok(AsyncCore {
-            config: Config::new(py, webhook_url, timeout, max_retries, api_key)?,
+            config: args.config(py)?,
             client: PerProcess::new(),
             bridge: Mutex::new(None),
         })

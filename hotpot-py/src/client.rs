@@ -5,12 +5,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use hotpot_client::{ENV_API_KEY, ENV_WEBHOOK_URL, Error, RequestState, RetryPolicy, WebhookUrl};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyType};
 use tokio::runtime::{Handle, Runtime};
 
 use crate::errors::{Secret, client_error, config_error};
-use crate::moment::{MomentArgs, PyMoment};
+use crate::moment::{MomentArgs, PyMoment, describe};
 use crate::process::{PerProcess, lock, runtimes};
 
 /// `User-Agent` of the Python package (contract §5).
@@ -32,9 +33,79 @@ pub(crate) struct Config {
     pub(crate) secret: Secret,
 }
 
+/// The arguments of `Client(...)` and `AsyncClient(...)`, as Python gave them.
+pub(crate) struct ClientArgs<'a, 'py> {
+    pub(crate) webhook_url: &'a Bound<'py, PyAny>,
+    pub(crate) timeout: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) max_retries: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) api_key: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl ClientArgs<'_, '_> {
+    /// A value of the wrong Python type is a `TypeError` naming the argument; a value out of
+    /// range (or a URL that is not a webhook URL) a `hotpot.ConfigError`.
+    pub(crate) fn config(&self, py: Python<'_>) -> PyResult<Config> {
+        let url = str_arg(self.webhook_url, "webhook_url", "a str")?;
+        let timeout = match self.timeout.filter(|v| !v.is_none()) {
+            Some(v) => number_arg(v, "timeout", "a number of seconds")?,
+            None => DEFAULT_TIMEOUT,
+        };
+        let max_retries = match self.max_retries {
+            Some(v) => int_arg(v, "max_retries")?,
+            None => DEFAULT_MAX_RETRIES,
+        };
+        let api_key = match self.api_key.filter(|v| !v.is_none()) {
+            Some(v) => Some(str_arg(v, "api_key", "a str or None")?),
+            None => None,
+        };
+        Config::new(py, &url, timeout, max_retries, api_key)
+    }
+}
+
+/// Default `timeout`, seconds per attempt (contract §5: 15 s for the whole request).
+const DEFAULT_TIMEOUT: f64 = 15.0;
+/// Default `max_retries` (contract §5: 3 attempts in all).
+const DEFAULT_MAX_RETRIES: i64 = 2;
+
+fn wrong_type(value: &Bound<'_, PyAny>, name: &str, expected: &str) -> PyErr {
+    PyTypeError::new_err(format!(
+        "{name}: expected {expected}, found {}",
+        describe(value)
+    ))
+}
+
+/// A `str` argument (subclasses included).
+pub(crate) fn str_arg(value: &Bound<'_, PyAny>, name: &str, expected: &str) -> PyResult<String> {
+    let s = value
+        .cast::<PyString>()
+        .map_err(|_| wrong_type(value, name, expected))?;
+    Ok(s.to_cow()?.into_owned())
+}
+
+/// An `int` or `float` argument (not a `bool`).
+fn number_arg(value: &Bound<'_, PyAny>, name: &str, expected: &str) -> PyResult<f64> {
+    if value.is_instance_of::<PyBool>()
+        || !(value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyInt>())
+    {
+        return Err(wrong_type(value, name, expected));
+    }
+    value.extract()
+}
+
+/// An `int` argument (not a `bool`).
+fn int_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(wrong_type(value, name, "an int"));
+    }
+    value.extract::<i64>().map_err(|_| {
+        let found = format!("{name}: expected 0 to {MAX_RETRIES}, found {value}");
+        config_error(value.py(), found)
+    })
+}
+
 impl Config {
-    /// Checks the arguments of `Client(...)` and `AsyncClient(...)`.
-    pub(crate) fn new(
+    /// Checks the values of `Client(...)` and `AsyncClient(...)`.
+    fn new(
         py: Python<'_>,
         webhook_url: &str,
         timeout: f64,
@@ -296,17 +367,22 @@ impl PyClient {
 #[pymethods]
 impl PyClient {
     #[new]
-    #[pyo3(signature = (webhook_url, *, timeout=15.0, max_retries=2, api_key=None))]
+    #[pyo3(signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None))]
     fn new(
         py: Python<'_>,
-        webhook_url: &str,
-        timeout: f64,
-        max_retries: i64,
-        api_key: Option<String>,
+        webhook_url: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        api_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let config = Config::new(py, webhook_url, timeout, max_retries, api_key)?;
+        let args = ClientArgs {
+            webhook_url,
+            timeout,
+            max_retries,
+            api_key,
+        };
         Ok(PyClient {
-            config,
+            config: args.config(py)?,
             client: PerProcess::new(),
         })
     }
@@ -396,7 +472,7 @@ const SEND_CLIENTS_MAX: usize = 16;
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn send(
     py: Python<'_>,
-    webhook_url: &str,
+    webhook_url: &Bound<'_, PyAny>,
     name: &Bound<'_, PyAny>,
     r#type: &Bound<'_, PyAny>,
     priority: Option<&Bound<'_, PyAny>>,
@@ -415,13 +491,15 @@ pub(crate) fn send(
         occurred_at,
     }
     .build(py)?;
+    let webhook_url = &str_arg(webhook_url, "webhook_url", "a str")?;
     // Only touched with the GIL held, never across a release of it (fork safety).
     let client = {
         let mut clients = lock(&SEND_CLIENTS);
         match clients.iter().find(|(url, _)| url == webhook_url) {
             Some((_, client)) => client.clone_ref(py),
             None => {
-                let config = Config::new(py, webhook_url, 15.0, 2, None)?;
+                let config =
+                    Config::new(py, webhook_url, DEFAULT_TIMEOUT, DEFAULT_MAX_RETRIES, None)?;
                 let client = Py::new(
                     py,
                     PyClient {

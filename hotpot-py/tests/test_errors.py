@@ -12,6 +12,9 @@ import hotpot
 from hotpot.testing import MockServer
 
 
+URL = "https://api.hotpot.works/moment/abcdef"
+
+
 def test_503_on_every_attempt_is_a_server_error(hotpot_mock: MockServer, client: hotpot.Client) -> None:
     hotpot_mock.fail_next(503, count=3)
     with pytest.raises(hotpot.ServerError) as info:
@@ -174,8 +177,27 @@ def test_configuration_errors() -> None:
         hotpot.Client("https://api.hotpot.works/moment/abcdef", timeout=0)
     with pytest.raises(hotpot.ConfigError, match="max_retries: expected 0 to 100, found -1"):
         hotpot.Client("https://api.hotpot.works/moment/abcdef", max_retries=-1)
-    with pytest.raises(TypeError, match="webhook_url"):
-        hotpot.Client(42)  # type: ignore[arg-type]
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((42,), {}, "webhook_url: expected a str, found int (42)"),
+        ((URL,), {"timeout": "10"}, "timeout: expected a number of seconds, found str ('10')"),
+        ((URL,), {"timeout": True}, "timeout: expected a number of seconds, found bool (True)"),
+        ((URL,), {"max_retries": 1.5}, "max_retries: expected an int, found float (1.5)"),
+        ((URL,), {"api_key": 3}, "api_key: expected a str or None, found int (3)"),
+    ],
+)
+def test_wrong_argument_types_are_type_errors_naming_the_argument(
+    args: tuple[object, ...], kwargs: dict[str, object], message: str
+) -> None:
+    for cls in (hotpot.Client, hotpot.AsyncClient):
+        with pytest.raises(TypeError) as info:
+            cls(*args, **kwargs)  # type: ignore[arg-type]
+        assert str(info.value) == message
+    if not kwargs:
+        with pytest.raises(TypeError, match="^webhook_url: expected a str"):
+            hotpot.send(*args, "x", "alert")  # type: ignore[arg-type]
 
 
 def test_from_env(monkeypatch: pytest.MonkeyPatch, hotpot_mock: MockServer) -> None:

@@ -92,7 +92,9 @@ def test_multiprocessing_fork_child_sends(hotpot_mock: MockServer) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_mock_server_of_the_parent_refuses_use_in_the_child(hotpot_mock: MockServer) -> None:
-    pid = os.fork()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:
         code = 1
         try:

@@ -102,8 +102,8 @@ class Client:
         cls,
         webhook_url: str,
         *,
-        timeout: float = 15.0,
-        max_retries: int = 2,
+        timeout: float | None = None,
+        max_retries: int | None = None,
         api_key: str | None = None,
     ) -> Self: ...
     @classmethod
@@ -147,8 +147,8 @@ class AsyncCore:
         cls,
         webhook_url: str,
         *,
-        timeout: float = 15.0,
-        max_retries: int = 2,
+        timeout: float | None = None,
+        max_retries: int | None = None,
         api_key: str | None = None,
     ) -> Self: ...
     @staticmethod
