@@ -36,6 +36,8 @@ async fn two_503s_then_success_is_exactly_one_moment() {
 
 #[tokio::test]
 async fn a_slow_answer_cut_by_the_timeout_is_retried_and_lands_once() {
+    // The mock records the moment at once and holds its answer back; the client times out
+    // and retries with the same key, which the mock answers from its replay.
     let server = MockServer::start().await.unwrap();
     server
         .fail_next(Fault::delay(Duration::from_millis(800)))

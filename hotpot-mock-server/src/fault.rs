@@ -19,7 +19,8 @@ pub const MAX_FAULT_COUNT: u32 = 1_000_000;
 ///
 /// With a `token` it hits only that webhook's requests, so parallel tests do not disturb each
 /// other. Without `status` and `drop_connection`, a `delay` only slows the answer down: the
-/// request is then processed as usual.
+/// request is processed (and recorded) at once, and its answer leaves `delay` later — so a
+/// client that times out and retries with the same `Idempotency-Key` gets the replay.
 ///
 /// ```
 /// use std::time::Duration;
@@ -75,7 +76,7 @@ impl Fault {
         }
     }
 
-    /// Processes the next request as usual, but answers `delay` later.
+    /// Processes (and records) the next request at once, but answers `delay` later.
     ///
     /// ```
     /// use std::time::Duration;

@@ -73,6 +73,29 @@ async fn delay_only_slows_the_answer_down() {
 }
 
 #[tokio::test]
+async fn a_delayed_answer_is_recorded_before_it_leaves() {
+    let server = MockServer::start().await.unwrap();
+    server
+        .fail_next(Fault::delay(Duration::from_secs(3)))
+        .unwrap();
+    let url = server.webhook_url();
+    let sending = tokio::spawn(async move { send(&http(), &url).await });
+    // The moment is recorded long before its answer is due...
+    let moments = server
+        .wait_for_moments(1, Duration::from_secs(2))
+        .await
+        .expect("recorded at once, only the answer waits");
+    assert_eq!(moments.len(), 1);
+    assert!(
+        !sending.is_finished(),
+        "...and the answer is still held back"
+    );
+    // A client that gave up and hung up does not undo the record.
+    sending.abort();
+    assert_eq!(server.moments().len(), 1);
+}
+
+#[tokio::test]
 async fn delay_with_status() {
     let server = MockServer::start().await.unwrap();
     server

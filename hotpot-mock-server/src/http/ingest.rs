@@ -47,9 +47,23 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
     };
     let key = idempotency_key(&parts.headers);
     let (delay, outcome) = shared.begin(token, integration, key.as_ref().ok().copied().flatten());
+    let response = answer(&shared, outcome, key, &parts.headers, body).await;
+    // A delay fault slows the answer down: the request is processed (and recorded) first,
+    // so a client that gives up and retries meets the `Idempotency-Key` replay.
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
+    response
+}
+
+/// The answer to one request, after [`Shared::begin`] decided its outcome.
+async fn answer(
+    shared: &Arc<Shared>,
+    outcome: Outcome,
+    key: Result<Option<&str>, Problem>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
     match outcome {
         Outcome::FaultStatus {
             status,
@@ -115,7 +129,7 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
                     return reply::answer(shared.finish(ticket, record, answer));
                 }
             }
-            let answer = process(&shared, &ticket, &parts.headers, body).await;
+            let answer = process(shared, &ticket, headers, body).await;
             let (record, answer) = answer;
             reply::answer(shared.finish(ticket, record, answer))
         }
