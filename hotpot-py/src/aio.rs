@@ -299,9 +299,12 @@ impl AsyncCore {
             event_loop: event_loop.clone().unbind(),
             bridge: Arc::clone(&bridge),
         });
-        if let Some(stale) = old.filter(|old| old.pid != pid) {
-            // The parent's, before a fork: its lock may be held by a thread that is gone.
-            std::mem::forget(stale.bridge);
+        drop(slot); // the old loop is released after the lock (releasing may run Python code)
+        if let Some(old) = old {
+            if old.pid != pid {
+                // The parent's, before a fork: its lock may be held by a thread that is gone.
+                std::mem::forget(old.bridge);
+            }
         }
         bridge
     }

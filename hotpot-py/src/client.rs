@@ -492,27 +492,32 @@ pub(crate) fn send(
     }
     .build(py)?;
     let webhook_url = &str_arg(webhook_url, "webhook_url", "a str")?;
-    // Only touched with the GIL held, never across a release of it (fork safety).
-    let client = {
-        let mut clients = lock(&SEND_CLIENTS);
-        match clients.iter().find(|(url, _)| url == webhook_url) {
-            Some((_, client)) => client.clone_ref(py),
-            None => {
-                let config =
-                    Config::new(py, webhook_url, DEFAULT_TIMEOUT, DEFAULT_MAX_RETRIES, None)?;
-                let client = Py::new(
-                    py,
-                    PyClient {
-                        config,
-                        client: PerProcess::new(),
-                    },
-                )?;
-                if clients.len() >= SEND_CLIENTS_MAX {
-                    clients.remove(0);
-                }
+    // SEND_CLIENTS is only locked with the GIL held, never across a release of it (fork
+    // safety), and nothing that runs Python code (an allocation may run the GC) is done
+    // while it is locked.
+    let known = lock(&SEND_CLIENTS)
+        .iter()
+        .find(|(url, _)| url == webhook_url)
+        .map(|(_, client)| client.clone_ref(py));
+    let client = match known {
+        Some(client) => client,
+        None => {
+            let config = Config::new(py, webhook_url, DEFAULT_TIMEOUT, DEFAULT_MAX_RETRIES, None)?;
+            let client = Py::new(
+                py,
+                PyClient {
+                    config,
+                    client: PerProcess::new(),
+                },
+            )?;
+            let evicted = {
+                let mut clients = lock(&SEND_CLIENTS);
+                let evicted = (clients.len() >= SEND_CLIENTS_MAX).then(|| clients.remove(0));
                 clients.push((webhook_url.to_owned(), client.clone_ref(py)));
-                client
-            }
+                evicted
+            };
+            drop(evicted); // released after the lock
+            client
         }
     };
     client.get().send_checked(py, &moment)
