@@ -39,7 +39,6 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mock::MockCore>()?;
     m.add_function(wrap_pyfunction!(client::send, m)?)?;
     m.add_function(wrap_pyfunction!(aio::_tasks_in_flight, m)?)?;
-    m.add_function(wrap_pyfunction!(process::_after_fork_in_child, m)?)?;
-    process::register_fork_hook(m)?;
+    process::register_fork_hook()?;
     Ok(())
 }

@@ -148,27 +148,11 @@ pub(crate) fn runtimes(py: Python<'_>) -> PyResult<&'static Runtimes> {
     })
 }
 
-/// Run by `os.register_at_fork(after_in_child=...)`: gives the forking thread a random
-/// generator of its own.
+/// Registers [`forget_pid`] with `pthread_atfork` (every fork, Python's or not).
 ///
-/// `hotpot_client` draws `Idempotency-Key`s from a thread-local `fastrand` generator, and a
-/// fork copies it: without this, a child's first keys would repeat its parent's next ones (and
-/// its siblings'), and a server that honours the header would answer the child's moments as
-/// replays of the parent's, recording nothing.
-#[pyfunction]
-pub(crate) fn _after_fork_in_child() {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let pid = u64::from(pid());
-    fastrand::seed(
-        fastrand::u64(..) ^ pid.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ nanos.rotate_left(32),
-    );
-}
-
-/// Registers [`forget_pid`] with `pthread_atfork` (every fork, Python's or not), and
-/// [`_after_fork_in_child`] with `os.register_at_fork`.
-pub(crate) fn register_fork_hook(module: &Bound<'_, PyModule>) -> PyResult<()> {
+/// (`Idempotency-Key`s need nothing here: `hotpot_client` re-seeds its generator itself when
+/// the process id changes, so a child never repeats its parent's keys.)
+pub(crate) fn register_fork_hook() -> PyResult<()> {
     // SAFETY: registers a handler that only stores to an atomic; called once, at import.
     let status = unsafe { libc::pthread_atfork(None, None, Some(forget_pid)) };
     if status != 0 {
@@ -177,14 +161,6 @@ pub(crate) fn register_fork_hook(module: &Bound<'_, PyModule>) -> PyResult<()> {
             "pthread_atfork failed with error {status}"
         )));
     }
-    let py = module.py();
-    let os = py.import("os")?;
-    if !os.hasattr("register_at_fork")? {
-        return Ok(());
-    }
-    let kwargs = pyo3::types::PyDict::new(py);
-    kwargs.set_item("after_in_child", module.getattr("_after_fork_in_child")?)?;
-    os.call_method("register_at_fork", (), Some(&kwargs))?;
     Ok(())
 }
 
