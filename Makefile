@@ -50,8 +50,12 @@ bench-py: py-dev
 quickstart:
 	$(CARGO) run --example quickstart
 
+## Every benchmark; each prints its numbers beside the baseline measured in the same run
+## (BENCHMARKS.md records them).
 bench: bench-py
 	$(CARGO) bench -p hotpot-client
+	$(CARGO) bench -p hotpot-mock-server
+	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
 
 clean-venv:
 	rm -rf $(VENV)
