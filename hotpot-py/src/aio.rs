@@ -238,6 +238,11 @@ struct LoopSlot {
 }
 
 impl AsyncCore {
+    /// The checked settings (for `hotpot.Emitter`, which builds its own client from them).
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Starts `work` (given this process's client) on the background runtime and returns the
     /// asyncio future of its outcome, and the task.
     fn spawn<'py, F, Fut>(

@@ -198,6 +198,11 @@ impl Config {
         self.timeout.as_secs_f64()
     }
 
+    /// The webhook URL (its `Display` redacts the token).
+    pub(crate) fn url(&self) -> &WebhookUrl {
+        &self.url
+    }
+
     pub(crate) fn max_retries(&self) -> u32 {
         self.max_retries
     }
@@ -205,7 +210,7 @@ impl Config {
 
 /// Runs `future` on the current-thread runtime from this thread, returning early with
 /// `KeyboardInterrupt` (or whatever a signal handler raises) when a signal arrives.
-fn block_on<T>(runtime: &Runtime, future: impl Future<Output = T>) -> PyResult<T> {
+pub(crate) fn block_on<T>(runtime: &Runtime, future: impl Future<Output = T>) -> PyResult<T> {
     runtime.block_on(async {
         tokio::pin!(future);
         loop {
@@ -348,6 +353,11 @@ pub(crate) struct PyClient {
 }
 
 impl PyClient {
+    /// The checked settings (for `hotpot.Emitter`, which builds its own client from them).
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
     fn send_checked(&self, py: Python<'_>, moment: &hotpot_client::Moment) -> PyResult<PyReceipt> {
         let runtime = &runtimes(py)?.blocking;
         let client = self.client(py, runtime.handle())?;

@@ -5,7 +5,7 @@
 
 use std::error::Error as _;
 
-use hotpot_client::{Error, Problem, redact_secret_in};
+use hotpot_client::{DropReason, Error, Problem, redact_secret_in};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
@@ -128,10 +128,40 @@ fn rejection(body: &str) -> (Option<String>, Vec<Problem>) {
 
 /// The Python exception for a client error (contract §5), its message redacted.
 pub(crate) fn client_error(py: Python<'_>, err: Error, secret: &Secret) -> PyErr {
-    if let Error::Validation(v) = &err {
+    client_error_ref(py, &err, secret)
+}
+
+/// [`client_error`] for an error that is only borrowed (the emitter's `on_failure` hook).
+pub(crate) fn client_error_ref(py: Python<'_>, err: &Error, secret: &Secret) -> PyErr {
+    if let Error::Validation(v) = err {
         return validation_error(py, v.problems());
     }
-    build_client_error(py, &err, secret).unwrap_or_else(|e| e)
+    build_client_error(py, err, secret).unwrap_or_else(|e| e)
+}
+
+/// A `hotpot.DroppedError` for a moment the emitter gave up without an answer from Hotpot —
+/// as its subclass `QueueFullError` or `EmitterClosedError` for the reasons `emit` raises —
+/// carrying the `reason` (`DropReason::as_str`) and the `moment`.
+pub(crate) fn dropped_error(
+    py: Python<'_>,
+    reason: DropReason,
+    message: String,
+    moment: &Bound<'_, PyAny>,
+) -> PyErr {
+    let build = || {
+        let name = match reason {
+            DropReason::QueueFull => "QueueFullError",
+            DropReason::ShutDown => "EmitterClosedError",
+            _ => "DroppedError",
+        };
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("reason", reason.as_str())?;
+        kwargs.set_item("moment", moment)?;
+        // Sent another way (or later, to an emitter with room), the moment could get through.
+        kwargs.set_item("retryable", reason != DropReason::ShutDown)?;
+        exception(py, name, message, &kwargs)
+    };
+    build().unwrap_or_else(|e| e)
 }
 
 fn build_client_error(py: Python<'_>, err: &Error, secret: &Secret) -> PyResult<PyErr> {

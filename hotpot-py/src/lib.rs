@@ -10,6 +10,7 @@
 //! | `moment` | `Moment` and the checking of Python arguments into a `hotpot_client::Moment` |
 //! | `client` | the blocking `Client`, `Receipt`, `RequestStatus`, `send` |
 //! | `aio` | `AsyncCore`, the engine of `AsyncClient`: tokio tasks resolving asyncio futures |
+//! | `emitter` | `Emitter`, background delivery on `hotpot_client::Emitter`, and its exit handler |
 //! | `mock` | `MockCore`, the engine of `hotpot.testing.MockServer` |
 //! | `errors` | raising the exceptions of `hotpot._errors`, with the token redacted |
 //! | `process` | the runtimes and every per-process value, rebuilt after `fork` |
@@ -18,6 +19,7 @@
 
 mod aio;
 mod client;
+mod emitter;
 mod errors;
 mod mock;
 mod moment;
@@ -36,9 +38,11 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyRequestStatus>()?;
     m.add_class::<aio::AsyncCore>()?;
     m.add_class::<aio::TaskHandle>()?;
+    m.add_class::<emitter::PyEmitter>()?;
     m.add_class::<mock::MockCore>()?;
     m.add_function(wrap_pyfunction!(client::send, m)?)?;
     m.add_function(wrap_pyfunction!(aio::_tasks_in_flight, m)?)?;
+    m.add_function(wrap_pyfunction!(emitter::_shutdown_at_exit, m)?)?;
     process::register_fork_hook()?;
     Ok(())
 }

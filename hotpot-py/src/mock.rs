@@ -291,6 +291,14 @@ impl MockCore {
         self.server()?.fail_next(fault).map_err(mock_error)
     }
 
+    fn pending_faults(&self) -> PyResult<usize> {
+        Ok(self.server()?.pending_faults())
+    }
+
+    fn event_count(&self) -> PyResult<usize> {
+        Ok(self.server()?.event_count())
+    }
+
     fn clear_faults(&self) -> PyResult<()> {
         self.server()?.clear_faults();
         Ok(())

@@ -393,14 +393,33 @@ impl PyMoment {
 
     /// The arguments that rebuild this moment (for pickle and copy).
     fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let kwargs = PyDict::new(py);
-        let m = &self.inner;
-        kwargs.set_item("priority", m.priority().map(Priority::as_str))?;
-        kwargs.set_item("source", m.source())?;
-        kwargs.set_item("source_url", m.source_url())?;
-        kwargs.set_item("description", m.description())?;
-        kwargs.set_item("occurred_at", m.occurred_at().map(rules::format_time))?;
-        let args = (m.name(), m.moment_type().as_str());
+        let (args, kwargs) = new_args(py, &self.inner)?;
         PyTuple::new(py, [args.into_pyobject(py)?.into_any(), kwargs.into_any()])
     }
+}
+
+/// The arguments of `Moment(...)` that make `m` again.
+fn new_args<'a, 'py>(
+    py: Python<'py>,
+    m: &'a Moment,
+) -> PyResult<((&'a str, &'static str), Bound<'py, PyDict>)> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("priority", m.priority().map(Priority::as_str))?;
+    kwargs.set_item("source", m.source())?;
+    kwargs.set_item("source_url", m.source_url())?;
+    kwargs.set_item("description", m.description())?;
+    kwargs.set_item("occurred_at", m.occurred_at().map(rules::format_time))?;
+    Ok(((m.name(), m.moment_type().as_str()), kwargs))
+}
+
+/// A `hotpot.Moment` (the public class, as users build it) holding a copy of `m`.
+///
+/// It goes through the constructor, so the moment is checked again: a moment that was valid
+/// stays valid (its `occurred_at` was not in the future then, so it is not now).
+pub(crate) fn public_moment<'py>(py: Python<'py>, m: &Moment) -> PyResult<Bound<'py, PyAny>> {
+    static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let (args, kwargs) = new_args(py, m)?;
+    CLASS
+        .import(py, "hotpot._api", "Moment")?
+        .call(args, Some(&kwargs))
 }

@@ -35,10 +35,11 @@ pub(crate) fn pid() -> u32 {
     }
 }
 
-/// Runs in the child right after `fork()`, whoever calls it (only an atomic store:
+/// Runs in the child right after `fork()`, whoever calls it (only atomic stores:
 /// async-signal-safe).
 extern "C" fn forget_pid() {
     PID.store(0, Ordering::Relaxed);
+    crate::emitter::forget_hooks_in_flight();
 }
 
 /// A value built in, and only valid in, the process with the PID it carries.
@@ -76,6 +77,27 @@ impl<T: Clone> PerProcess<T> {
             std::mem::forget(stale);
         }
         Ok(value)
+    }
+
+    /// The value, if this process built it; never builds one.
+    ///
+    /// `_py` proves the GIL is held (see the module documentation).
+    pub(crate) fn get_if_built(&self, _py: Python<'_>) -> Option<T> {
+        let pid = pid();
+        match &*lock(&self.slot) {
+            Some((owner, value)) if *owner == pid => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// Takes the value out if this process built it (to drop it here); a value of another
+    /// process stays, to be leaked when the cell is dropped.
+    pub(crate) fn take_if_built(&mut self) -> Option<T> {
+        let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
+        match slot {
+            Some((owner, _)) if *owner == pid() => slot.take().map(|(_, value)| value),
+            _ => None,
+        }
     }
 }
 

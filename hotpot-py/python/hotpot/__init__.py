@@ -12,15 +12,21 @@ duplicates, raises a precise exception otherwise, and never shows the webhook to
         source="Deploybot", occurred_at="2023-04-01 12:31:26",
     )
 
-For many moments keep a :class:`Client` (or an :class:`AsyncClient`). For tests,
+For many moments keep a :class:`Client` (or an :class:`AsyncClient`); where sending must
+never slow the caller down (a web service, a worker), hand moments to an :class:`Emitter`,
+which delivers them in the background. For tests,
 :mod:`hotpot.testing` runs the bundled mock server in-process, and the pytest fixture
 ``hotpot_mock`` hands each test a fresh one.
 """
 
 from ._api import AsyncClient, Client, Moment
+from ._emitter import Emitter
 from ._errors import (
     ConfigError,
+    DroppedError,
+    EmitterClosedError,
     HotpotError,
+    QueueFullError,
     RateLimitedError,
     RejectedError,
     ServerError,
@@ -36,14 +42,22 @@ from ._hotpot import USER_AGENT, Receipt, RequestStatus, __version__, send
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._enums import MomentType, Priority
+    from ._reports import EmitterReport, EmitterStats
 else:
+    # Imported on first use: `enum` and `typing` cost more than the rest of hotpot.
+    _LAZY = {
+        "MomentType": "_enums",
+        "Priority": "_enums",
+        "EmitterReport": "_reports",
+        "EmitterStats": "_reports",
+    }
 
     def __getattr__(name: str) -> object:
-        # The enums are imported on first use: `enum` costs more than the rest of hotpot.
-        if name in ("MomentType", "Priority"):
-            from . import _enums
+        module = _LAZY.get(name)
+        if module is not None:
+            from importlib import import_module
 
-            value = getattr(_enums, name)
+            value = getattr(import_module(f"{__name__}.{module}"), name)
             globals()[name] = value
             return value
         raise AttributeError(f"module 'hotpot' has no attribute {name!r}")
@@ -58,6 +72,9 @@ __all__ = [
     "Priority",
     "Receipt",
     "RequestStatus",
+    "Emitter",
+    "EmitterReport",
+    "EmitterStats",
     "HotpotError",
     "ConfigError",
     "ValidationError",
@@ -69,12 +86,15 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UnknownRequestError",
+    "DroppedError",
+    "QueueFullError",
+    "EmitterClosedError",
     "USER_AGENT",
     "__version__",
 ]
 
 
 def __dir__() -> list[str]:
-    return sorted((set(globals()) | set(__all__)) - {"TYPE_CHECKING"})
+    return sorted((set(globals()) | set(__all__)) - {"TYPE_CHECKING", "_LAZY"})
 
 

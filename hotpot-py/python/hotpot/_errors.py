@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import builtins
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._api import Moment
+
 __all__ = [
     "HotpotError",
     "ConfigError",
@@ -22,6 +26,9 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UnknownRequestError",
+    "DroppedError",
+    "QueueFullError",
+    "EmitterClosedError",
 ]
 
 
@@ -173,6 +180,52 @@ class UnknownRequestError(HotpotError, LookupError):
     """``request_status`` was asked about a request id the server does not know."""
 
 
+class DroppedError(HotpotError):
+    """An :class:`Emitter` gave a moment up without an answer from Hotpot.
+
+    ``moment`` is the :class:`Moment`; ``reason`` says why:
+
+    - ``"queue_full"``: ``emit`` found the queue full (raised as :class:`QueueFullError`);
+    - ``"shut_down"``: ``emit`` was called after ``shutdown`` (raised as
+      :class:`EmitterClosedError`);
+    - ``"displaced"``: with ``overflow="drop_oldest"``, a newer moment took its place in the
+      full queue;
+    - ``"abandoned"``: still queued, never sent, when ``shutdown`` reached its timeout;
+    - ``"abandoned_in_flight"``: being sent when ``shutdown`` reached its timeout (Hotpot
+      may have it).
+
+    The emitter passes each drop to its ``on_error`` callback with one of these.
+    """
+
+    reason: str
+    moment: Moment | None
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        reason: str = "dropped",
+        moment: Moment | None = None,
+        status_code: int | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(text, status_code=status_code, retryable=retryable)
+        self.reason = reason
+        self.moment = moment
+
+
+class QueueFullError(DroppedError):
+    """``Emitter.emit`` refused the moment: the queue was full (at once with
+    ``overflow="drop_newest"``, after ``block_timeout`` with ``"block"``). ``moment`` is the
+    refused moment, to keep or send another way."""
+
+
+class EmitterClosedError(DroppedError):
+    """``Emitter.emit`` was called after ``shutdown`` (or the interpreter's exit handler)
+    began; the moment was not queued. ``moment`` is the refused moment."""
+
+
 for _cls in (
     HotpotError,
     ConfigError,
@@ -185,6 +238,9 @@ for _cls in (
     TransportError,
     UnauthorizedError,
     UnknownRequestError,
+    DroppedError,
+    QueueFullError,
+    EmitterClosedError,
 ):
     # Tracebacks then read `hotpot.ValidationError: ...`, the name users import.
     _cls.__module__ = "hotpot"

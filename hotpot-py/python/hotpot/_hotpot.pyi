@@ -1,12 +1,16 @@
 """The native core of hotpot (Rust). Import from ``hotpot``, not from here."""
 
 import asyncio
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal, final
 
 from typing_extensions import Self, disjoint_base
 
+from ._api import Moment as _PublicMoment
 from ._enums import MomentType, Priority
+from ._errors import HotpotError
+from ._reports import EmitterReport, EmitterStats
 
 __all__ = [
     "__version__",
@@ -17,9 +21,11 @@ __all__ = [
     "RequestStatus",
     "AsyncCore",
     "Task",
+    "Emitter",
     "MockCore",
     "send",
     "_tasks_in_flight",
+    "_shutdown_at_exit",
 ]
 
 __version__: str
@@ -171,6 +177,31 @@ class AsyncCore:
     def describe(self, class_name: str) -> str: ...
 
 def _tasks_in_flight() -> int: ...
+@disjoint_base
+class Emitter:
+    def __new__(
+        cls,
+        client: object,
+        *,
+        capacity: int | None = None,
+        overflow: Literal["drop_newest", "drop_oldest", "block"] | None = None,
+        block_timeout: float | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_error: Callable[[_PublicMoment, HotpotError], object] | None = None,
+    ) -> Self: ...
+    def emit(self, moment: Moment) -> None: ...
+    def flush(self, timeout: float | None = None) -> EmitterReport: ...
+    def shutdown(self, timeout: float | None = None) -> EmitterReport: ...
+    def stats(self) -> EmitterStats: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def overflow(self) -> Literal["drop_newest", "drop_oldest", "block"]: ...
+
+def _shutdown_at_exit(emitters: Sequence[Emitter], timeout: float) -> list[EmitterReport]: ...
 @final
 class MockCore:
     def __new__(
@@ -210,6 +241,8 @@ class MockCore:
         delay: float | None,
         drop_connection: bool,
     ) -> None: ...
+    def pending_faults(self) -> int: ...
+    def event_count(self) -> int: ...
     def clear_faults(self) -> None: ...
     def reset(self, webhooks: bool) -> None: ...
     def now(self) -> datetime: ...

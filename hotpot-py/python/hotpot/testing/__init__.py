@@ -145,6 +145,15 @@ class MockServer:
         ``status``). ``status=None`` with a ``delay`` only slows the answer down."""
         self._core.fail_next(status, count, retry_after, delay, drop_connection)
 
+    def pending_faults(self) -> int:
+        """How many :meth:`fail_next` calls are not used up yet (one with ``count=3``
+        counts once, until its third request)."""
+        return self._core.pending_faults()
+
+    def event_count(self) -> int:
+        """How many events are recorded (cheaper than ``len(self.events())``)."""
+        return self._core.event_count()
+
     def clear_faults(self) -> None:
         """Drops the faults not yet used."""
         self._core.clear_faults()

@@ -1,0 +1,59 @@
+"""The shapes of the dicts an :class:`~hotpot.Emitter` returns, for type checkers.
+
+Imported on first use, not by ``import hotpot`` (``typing`` costs more than the rest of the
+package's import): ``hotpot.EmitterReport`` and ``hotpot.EmitterStats`` load it.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+__all__ = ["EmitterReport", "EmitterStats"]
+
+
+class EmitterReport(TypedDict):
+    """What ``Emitter.flush()`` and ``Emitter.shutdown()`` return. The counts are since the
+    emitter was built, and add up:
+    ``emitted == delivered + failed + dropped + still_queued + in_flight``.
+
+    After ``flush``, ``still_queued`` and ``in_flight`` are moments not settled yet (still
+    being delivered). After ``shutdown``, they are the moments it gave up at its timeout
+    (each passed to ``on_error``), and ``dropped`` counts the other drops only.
+    """
+
+    emitted: int
+    """Moments handed to ``emit``, refused ones included."""
+    delivered: int
+    """Answered 2xx by Hotpot."""
+    failed: int
+    """Given up after a non-retryable answer, or when their delivery deadline passed."""
+    dropped: int
+    """Given up without an answer: refused by ``emit``, displaced, abandoned."""
+    still_queued: int
+    """In the queue, never sent."""
+    in_flight: int
+    """Being sent (Hotpot may have them; none is counted as delivered)."""
+    retried: int
+    """Retries made (attempts after a moment's first)."""
+    timed_out: bool
+    """Whether the timeout passed before every moment the call waited for had settled."""
+
+
+class EmitterStats(TypedDict):
+    """What ``Emitter.stats()`` returns, one consistent snapshot:
+    ``emitted == queued + in_flight + delivered + failed + dropped``."""
+
+    emitted: int
+    """Moments handed to ``emit``, refused ones included."""
+    queued: int
+    """Waiting in the queue."""
+    in_flight: int
+    """Being sent (an attempt under way, or waiting to retry)."""
+    delivered: int
+    """Answered 2xx by Hotpot."""
+    failed: int
+    """Given up after a non-retryable answer, or when their delivery deadline passed."""
+    dropped: int
+    """Given up without an answer."""
+    retried: int
+    """Retries made."""
