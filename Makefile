@@ -6,10 +6,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: test fmt-check clippy rust-test py-dev py-test bench bench-py venv quickstart fmt clean-venv
+.PHONY: test fmt-check clippy rust-test py-dev py-test schemathesis bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test.
-test: fmt-check clippy rust-test py-test
+test: fmt-check clippy rust-test py-test schemathesis
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -42,6 +42,11 @@ py-test: py-dev
 	$(PY) -m pytest -q hotpot-py/tests examples/python
 	$(PY) -m mypy --strict examples/python
 	$(PY) -m mypy.stubtest hotpot
+
+## Schemathesis against the mock server binary and hotpot-mock-server/openapi.json: every
+## check, every phase (stateful through the OpenAPI links), 100 examples per operation.
+schemathesis: venv
+	$(PY) tests/python/run_schemathesis.py --max-examples 100
 
 ## hotpot.Client against requests, import time, asyncio.gather; prints the ratios.
 bench-py: py-dev

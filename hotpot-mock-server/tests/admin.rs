@@ -331,6 +331,15 @@ async fn clock_routes() {
         &post_json(&http, &url, &json!({"advance_ms": "1"})).await,
         "advance_ms: expected a whole number, found a string",
     );
+    // null is no time and no distance, beside the other field or alone (found by Schemathesis).
+    assert_bad(
+        &post_json(&http, &url, &json!({"advance_ms": 0, "now": null})).await,
+        "now: expected an RFC 3339 date-time, found null",
+    );
+    assert_bad(
+        &post_json(&http, &url, &json!({"advance_ms": null})).await,
+        "advance_ms: expected a whole number of milliseconds, found null",
+    );
 }
 
 #[tokio::test]

@@ -287,6 +287,9 @@ pub(crate) async fn set_clock(State(shared): Shared_, body: Body) -> Response {
     const YEAR_MS: i64 = 366 * 24 * 3600 * 1000;
     let result = (|| {
         let mut input = Input::parse(&body, &["now", "advance_ms"])?;
+        // Exactly one of the two, each with a value: `null` would say neither what nor how far.
+        input.refuse_null("now", "an RFC 3339 date-time")?;
+        input.refuse_null("advance_ms", "a whole number of milliseconds")?;
         let now = input.time("now")?.into_option();
         let advance = input.integer("advance_ms", -100 * YEAR_MS, 100 * YEAR_MS)?;
         input.finish()?;

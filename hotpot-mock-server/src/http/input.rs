@@ -90,6 +90,16 @@ impl Input {
         })
     }
 
+    /// An error when `key` is present and `null` (for fields where `null` means nothing).
+    pub(crate) fn refuse_null(&self, key: &str, expected: &str) -> Result<(), Error> {
+        match self.map.get(key) {
+            Some(Value::Null) => Err(Error::bad(format!(
+                "{key}: expected {expected}, found null"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Rejects the fields nobody read.
     pub(crate) fn finish(self) -> Result<(), Error> {
         match self.map.keys().next() {
@@ -187,6 +197,11 @@ mod tests {
         let err = Input::parse(b"[1]", &[]).err().unwrap().to_string();
         assert_eq!(err, "expected a JSON object, found an array");
         assert!(Input::parse(b"  ", &[]).is_ok());
+        let input = Input::parse(br#"{"now": null, "advance_ms": 5}"#, &[]).unwrap();
+        let err = input.refuse_null("now", "a time").unwrap_err().to_string();
+        assert_eq!(err, "now: expected a time, found null");
+        assert!(input.refuse_null("advance_ms", "a number").is_ok());
+        assert!(input.refuse_null("absent", "a number").is_ok());
         let err = parse_time("now", "yesterday").unwrap_err().to_string();
         assert!(
             err.starts_with("now: expected an RFC 3339 date-time"),
