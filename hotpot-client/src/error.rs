@@ -89,8 +89,9 @@ pub enum Error {
         source: Option<reqwest::Error>,
     },
 
-    /// The request did not get an answer: connect, DNS, TLS or reset errors.
-    #[error("transport error: {0}")]
+    /// The request did not get an answer: connect, DNS, TLS or reset errors. The message ends
+    /// with the deepest cause ("invalid peer certificate: UnknownIssuer", "Connection refused").
+    #[error("transport error: {}", with_root_cause(.0))]
     Transport(#[source] reqwest::Error),
 
     /// The request-status endpoint (§4) refused the API key (401/403), or none is configured.
@@ -216,6 +217,25 @@ impl Error {
 /// 408, 500, 502, 503, 504: the statuses worth another attempt besides 429.
 pub(crate) fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 500 | 502 | 503 | 504)
+}
+
+/// reqwest's message ("error sending request") followed by the deepest cause of the chain,
+/// which is the one that says what went wrong. reqwest's URL is stripped before it gets here.
+fn with_root_cause(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut root = None;
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        root = Some(cause);
+        source = cause.source();
+    }
+    if let Some(root) = root.map(ToString::to_string) {
+        if !text.contains(&root) {
+            text.push_str(": ");
+            text.push_str(&root);
+        }
+    }
+    text
 }
 
 fn colon(body: &str) -> String {
