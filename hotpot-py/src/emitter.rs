@@ -613,7 +613,7 @@ impl PyEmitter {
 }
 
 /// Shuts down, within one budget of `timeout` seconds, every emitter of `emitters` that runs
-/// in this process, then closes the hooks for good (waiting up to a second for the ones under
+/// in this process and is not shut down yet, then closes the hooks for good (waiting up to a second for the ones under
 /// way). Returns the reports of the emitters it shut down. Called by the `atexit` handler of
 /// `hotpot._emitter`, before the interpreter finalizes.
 #[pyfunction]
@@ -631,6 +631,7 @@ pub(crate) fn _shutdown_at_exit<'py>(
             e.closed.store(true, Ordering::SeqCst);
             e.emitter.get_if_built(py)
         })
+        .filter(|e| !e.is_shut_down())
         .collect();
     let reports = py.detach(|| {
         let reports = shut_down_all(&mine, timeout);

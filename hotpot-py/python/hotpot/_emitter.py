@@ -56,7 +56,8 @@ class Emitter(_hotpot.Emitter):
       seconds, default 1, for room, then refuse; the GIL is released meanwhile).
     - ``concurrency``: how many moments are sent at once (default 32; 1 to 4096).
     - ``deadline``: seconds from :meth:`emit` within which a moment must be delivered
-      (default 600); after it, the moment fails with :class:`TimeoutError`.
+      (default 600, 10 minutes); after it, the moment fails, and ``on_error`` gets the last
+      attempt's error (a :class:`TransportError`, :class:`ServerError`, ...).
     - ``on_error``: called as ``on_error(moment, exception)`` for every moment that is not
       delivered: a failure (``exception`` is the :class:`HotpotError` a send would have
       raised: :class:`WebhookError`, :class:`RejectedError`, :class:`TimeoutError`, ...) or

@@ -1,0 +1,90 @@
+"""Shared by the emitter tests: a recording ``on_error``, names, a stalled mock, and the
+checks every report must pass."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+import hotpot
+from hotpot.testing import MockServer
+
+#: How long the tests wait for anything that should happen quickly.
+WAIT = 20.0
+
+
+class Recorder:
+    """An ``on_error`` callback that records each call, and waits for them."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[hotpot.Moment, hotpot.HotpotError]] = []
+        self.threads: set[str] = set()
+        self._changed = threading.Condition()
+
+    def __call__(self, moment: hotpot.Moment, error: hotpot.HotpotError) -> None:
+        with self._changed:
+            self.calls.append((moment, error))
+            self.threads.add(threading.current_thread().name)
+            self._changed.notify_all()
+
+    def wait_for(self, n: int, timeout: float = WAIT) -> list[tuple[hotpot.Moment, hotpot.HotpotError]]:
+        """The calls, once there are at least ``n`` (``AssertionError`` after ``timeout``)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.calls) >= n, timeout):
+                raise AssertionError(f"waited {timeout}s for {n} on_error calls, got {len(self.calls)}")
+            return list(self.calls)
+
+    def names(self, reason: str | None = None) -> list[str]:
+        """The names of the moments seen, in order; only drops for ``reason`` if given."""
+        with self._changed:
+            return [
+                m.name for m, e in self.calls
+                if reason is None or getattr(e, "reason", None) == reason
+            ]
+
+
+def names(prefix: str, n: int) -> list[str]:
+    return [f"{prefix} {i}" for i in range(n)]
+
+
+def moment(name: str) -> hotpot.Moment:
+    return hotpot.Moment(name, "incident", source="hotpot-py tests")
+
+
+def emit_all(emitter: hotpot.Emitter, batch: list[str]) -> None:
+    for name in batch:
+        emitter.emit(moment(name))
+
+
+def recorded(mock: MockServer) -> Counter[str]:
+    """How often the mock recorded each name."""
+    return Counter(m["name"] for m in mock.moments())
+
+
+def assert_adds_up(report: dict[str, Any]) -> None:
+    assert report["emitted"] == (
+        report["delivered"] + report["failed"] + report["dropped"]
+        + report["still_queued"] + report["in_flight"]
+    ), report
+
+
+def assert_stats_add_up(stats: dict[str, int]) -> None:
+    assert stats["emitted"] == (
+        stats["queued"] + stats["in_flight"] + stats["delivered"] + stats["failed"]
+        + stats["dropped"]
+    ), stats
+
+
+def stall(mock: MockServer, emitter: hotpot.Emitter, senders: int, seconds: float) -> list[str]:
+    """Gets every one of the emitter's ``senders`` sending tasks stuck on the mock for
+    ``seconds`` (their moments are recorded, the answers held back), with the queue empty:
+    every moment emitted from here on stays queued until the stall ends. Returns the names
+    of the stuck moments."""
+    mock.fail_next(None, delay=seconds, count=senders)
+    stuck = names("stuck", senders)
+    emit_all(emitter, stuck)
+    mock.wait_for_moments(senders, timeout=WAIT)
+    stats = emitter.stats()
+    assert (stats["in_flight"], stats["queued"], mock.pending_faults()) == (senders, 0, 0), stats
+    return stuck
