@@ -5,15 +5,22 @@
 //! ```
 //!
 //! Sends to `HOTPOT_WEBHOOK_URL` when set, else to an embedded mock server (run on its own
-//! runtime, as a test would).
+//! runtime, as a test would). `RUST_LOG` shows the client's logs on stderr.
 
 use std::error::Error;
+use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use hotpot_client::{ENV_WEBHOOK_URL, Moment, MomentType, blocking};
 use hotpot_mock_server::MockServer;
+use tracing_subscriber::EnvFilter;
 
 fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     // Only for the demo: a runtime to host the mock server when no real webhook is set.
     let runtime = tokio::runtime::Runtime::new()?;
     let mock = match std::env::var_os(ENV_WEBHOOK_URL) {

@@ -6,18 +6,26 @@
 //!
 //! With `HOTPOT_WEBHOOK_URL` set, it sends one real moment there. Without it, it starts the
 //! embedded mock server, sends a few moments — one of them refused by the client before
-//! anything goes on the wire — and prints what the mock recorded.
+//! anything goes on the wire — and prints what the mock recorded. `RUST_LOG` (e.g.
+//! `RUST_LOG=debug`) shows the client's logs on stderr; the token never appears in them.
 
 use std::error::Error;
+use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use hotpot_client::moment::rules::format_time;
 use hotpot_client::{Client, ENV_WEBHOOK_URL, Moment, MomentType, Priority};
 use hotpot_mock_server::MockServer;
+use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
     if std::env::var_os(ENV_WEBHOOK_URL).is_some() {
         return send_for_real().await;
     }
