@@ -28,6 +28,13 @@ def run(script: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("hotpot_after.py", ["refused before sending", "HTTP 202", "created: 'A thing happened' (alert, medium)"]),
         ("deploy_script.py", ["reported in 2 attempt(s)", "near-miss: Failed deploy with successful rollback at 2023-04-01T12:31:26Z"]),
         ("async_example.py", ["5 moments queued: [202, 202, 202, 202, 202]"]),
+        ("emitter_service.py", [
+            "100 moments emitted by 4 workers",
+            "delivered 100 of 100 (retried 3, failed 0, dropped 0, unsent 0)",
+            "recorded by the mock: 100",
+            "burst: 20 emitted, ",
+            " unsent 0",
+        ]),
     ],
 )
 def test_example_runs_against_the_in_process_mock(script: str, expected: list[str]) -> None:
