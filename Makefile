@@ -49,6 +49,27 @@ py-test: py-dev
 schemathesis: venv
 	$(PY) tests/python/run_schemathesis.py --max-examples 100
 
+## The fuzz targets of hotpot-client/fuzz, one after another, each for FUZZ_SECONDS (default
+## 5 min) with libFuzzer, starting from the committed seeds and regressions. Needs
+## `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain take libFuzzer's
+## sanitizer flags. New inputs go to hotpot-client/fuzz/corpus, crashes to .../artifacts.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= lenient_json lenient_structured webhook_url occurred_at retry_after
+.PHONY: fuzz fuzz-smoke bench-soak
+fuzz:
+	cd hotpot-client/fuzz && for t in $(FUZZ_TARGETS); do \
+		mkdir -p corpus/$$t; \
+		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --debug-assertions $$t corpus/$$t \
+			$$(find seeds regressions -mindepth 1 -maxdepth 1 -name $$t -type d) \
+			-- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
+
+## The fuzz targets' properties without nightly or cargo-fuzz: committed inputs replayed and
+## FUZZ_SMOKE_CASES random ones per target, plus the proptest properties (also part of
+## rust-test, so of `make test`).
+fuzz-smoke:
+	$(CARGO) test -p hotpot-client --test fuzz_regressions --test properties
+
 ## hotpot.Client against requests, import time, asyncio.gather; prints the ratios.
 bench-py: py-dev
 	$(PY) hotpot-py/bench/bench_send.py

@@ -316,9 +316,16 @@ fn check_integration(slug: &str) -> Result<(), UrlError> {
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
     {
-        // The segment may be a misplaced token: name the character only.
+        // The segment may be a misplaced token: show its hint, and name the offending
+        // character only when it cannot be part of a token (else just its kind), so that
+        // nothing beyond the hint's characters is given away.
+        let found = match c {
+            'A'..='Z' => "an upper-case letter".to_owned(),
+            '_' => "an underscore".to_owned(),
+            other => format!("{other:?}"),
+        };
         return Err(UrlError::Integration(format!(
-            "{c:?} at byte {i} of {}",
+            "{found} at byte {i} of {}",
             redact_token(slug)
         )));
     }

@@ -6,7 +6,7 @@
 //! ([`parse_lenient`](super::parse_lenient)) and, through them, the Python package and the
 //! mock server all call these functions; none of them has a copy of a rule.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 
 use super::{MomentType, Priority};
 
@@ -88,28 +88,55 @@ pub(crate) fn check_source_url(s: &str) -> Result<(), String> {
 }
 
 /// `occurred_at` as text: RFC 3339, or `YYYY-MM-DD HH:MM:SS[.fff]` / `YYYY-MM-DDTHH:MM:SS[.fff]`
-/// without a zone, which mean UTC.
+/// without a zone, which mean UTC. The instant must be one RFC 3339 can write in UTC (years
+/// 0000 to 9999): `0000-01-01T00:30:00+01:00` is refused, as its UTC form would not parse.
 pub fn parse_occurred_at(s: &str) -> Result<DateTime<Utc>, String> {
+    let t = parse_date_time(s).ok_or_else(|| {
+        format!(
+            "expected an ISO 8601 date-time such as \"2023-04-01T12:31:26Z\", \
+             \"2023-04-01T12:31:26.250+02:00\" or \"2023-04-01 12:31:26\" (UTC), found {}",
+            quote(s)
+        )
+    })?;
+    if !in_range(t) {
+        return Err(format!(
+            "expected {RANGE}, found {} ({} in UTC)",
+            quote(s),
+            format_time(t)
+        ));
+    }
+    Ok(t)
+}
+
+fn parse_date_time(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+        return Some(t.with_timezone(&Utc));
     }
     // The zone-less forms are RFC 3339 without the offset: with a `Z` added, chrono's fast
     // RFC 3339 parser reads them (a format string would be re-parsed on every call).
     let ends_in_seconds = s.bytes().last().is_some_and(|b| b.is_ascii_digit());
     if ends_in_seconds && s.len() >= 19 && matches!(s.as_bytes()[10], b' ' | b'T') {
         if let Ok(t) = DateTime::parse_from_rfc3339(&format!("{s}Z")) {
-            return Ok(t.with_timezone(&Utc));
+            return Some(t.with_timezone(&Utc));
         }
     }
-    Err(format!(
-        "expected an ISO 8601 date-time such as \"2023-04-01T12:31:26Z\", \
-         \"2023-04-01T12:31:26.250+02:00\" or \"2023-04-01 12:31:26\" (UTC), found {}",
-        quote(s)
-    ))
+    None
+}
+
+/// The instants [`format_time`] writes as RFC 3339 (which has four-digit years only).
+const RANGE: &str = "a time from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z";
+
+fn in_range(t: DateTime<Utc>) -> bool {
+    (0..=9999).contains(&t.year())
 }
 
 /// `occurred_at`: not later than `now` (the server's clock decides "now").
+/// Also within the years RFC 3339 can write (0000 to 9999), so that every accepted time
+/// travels as text and parses back.
 pub(crate) fn check_occurred_at(t: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    if !in_range(t) {
+        return Err(format!("expected {RANGE}, found {}", format_time(t)));
+    }
     if t <= now {
         return Ok(());
     }
