@@ -221,7 +221,7 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
 
 /// reqwest's message ("error sending request") followed by the deepest cause of the chain,
 /// which is the one that says what went wrong. reqwest's URL is stripped before it gets here.
-fn with_root_cause(error: &reqwest::Error) -> String {
+pub(crate) fn with_root_cause(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut root = None;
     let mut source = std::error::Error::source(error);

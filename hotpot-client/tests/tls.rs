@@ -326,3 +326,20 @@ async fn a_bad_pem_is_a_config_error_at_build_time() {
     assert!(err.to_string().contains("PEM"), "{err}");
     assert_no_token(&everything_printed(&err));
 }
+
+#[test]
+fn a_pem_whose_certificate_does_not_parse_is_a_config_error_that_says_why() {
+    let pem = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+    let err = Client::builder(format!("https://127.0.0.1:1/moment/{TOKEN}"))
+        .add_root_certificate_pem(pem.as_bytes())
+        .build()
+        .unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+    let message = err.to_string();
+    // Not just reqwest's "builder error".
+    assert!(
+        message.to_lowercase().contains("certificate"),
+        "the message should name the certificate: {message}"
+    );
+    assert_no_token(&everything_printed(&err));
+}

@@ -330,19 +330,21 @@ impl Drop for AsyncCore {
 #[pymethods]
 impl AsyncCore {
     #[new]
-    #[pyo3(signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None))]
+    #[pyo3(signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None))]
     fn new(
         py: Python<'_>,
         webhook_url: &Bound<'_, PyAny>,
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
         api_key: Option<&Bound<'_, PyAny>>,
+        ca_cert: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let args = ClientArgs {
             webhook_url,
             timeout,
             max_retries,
             api_key,
+            ca_cert,
         };
         Ok(AsyncCore {
             config: args.config(py)?,

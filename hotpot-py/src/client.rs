@@ -1,13 +1,14 @@
 //! The blocking `hotpot.Client`, `hotpot.Receipt`, `hotpot.RequestStatus` and `hotpot.send`.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use hotpot_client::{ENV_API_KEY, ENV_WEBHOOK_URL, Error, RequestState, RetryPolicy, WebhookUrl};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyType};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyType};
 use tokio::runtime::{Handle, Runtime};
 
 use crate::errors::{Secret, client_error, config_error};
@@ -30,6 +31,8 @@ pub(crate) struct Config {
     timeout: Duration,
     max_retries: u32,
     api_key: Option<String>,
+    /// PEM certificates of extra certificate authorities to trust (`ca_cert`).
+    ca_cert: Option<Vec<u8>>,
     pub(crate) secret: Secret,
 }
 
@@ -39,6 +42,7 @@ pub(crate) struct ClientArgs<'a, 'py> {
     pub(crate) timeout: Option<&'a Bound<'py, PyAny>>,
     pub(crate) max_retries: Option<&'a Bound<'py, PyAny>>,
     pub(crate) api_key: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) ca_cert: Option<&'a Bound<'py, PyAny>>,
 }
 
 impl ClientArgs<'_, '_> {
@@ -58,9 +62,53 @@ impl ClientArgs<'_, '_> {
             Some(v) => Some(str_arg(v, "api_key", "a str or None")?),
             None => None,
         };
-        Config::new(py, &url, timeout, max_retries, api_key)
+        let mut config = Config::new(py, &url, timeout, max_retries, api_key)?;
+        if let Some(value) = self.ca_cert.filter(|v| !v.is_none()) {
+            config.ca_cert = Some(ca_cert_arg(value)?);
+            // A certificate that does not parse is reported now, not at the first send.
+            config
+                .build(runtimes(py)?.blocking.handle())
+                .map_err(|e| client_error(py, e, &config.secret))?;
+        }
+        Ok(config)
     }
 }
+
+/// `ca_cert`: a path (`str` or `os.PathLike`) to a PEM file, or the PEM itself as `bytes`.
+fn ca_cert_arg(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    let py = value.py();
+    let pem = if let Ok(bytes) = value.cast::<PyBytes>() {
+        bytes.as_bytes().to_vec()
+    } else if value.cast::<PyString>().is_ok_and(|s| {
+        s.to_cow()
+            .is_ok_and(|s| s.trim_start().starts_with("-----BEGIN"))
+    }) {
+        return Err(config_error(
+            py,
+            "ca_cert: expected a path or PEM bytes, found PEM text in a str (pass it as bytes: pem.encode())",
+        ));
+    } else {
+        let path: PathBuf = value.extract().map_err(|_| {
+            wrong_type(value, "ca_cert", "a path (str or os.PathLike) or PEM bytes")
+        })?;
+        std::fs::read(&path).map_err(|e| {
+            config_error(py, format!("ca_cert: cannot read {}: {e}", path.display()))
+        })?
+    };
+    if !pem
+        .windows(PEM_CERTIFICATE.len())
+        .any(|w| w == PEM_CERTIFICATE)
+    {
+        return Err(config_error(
+            py,
+            "ca_cert: expected one or more PEM certificates (-----BEGIN CERTIFICATE-----), found none",
+        ));
+    }
+    Ok(pem)
+}
+
+/// What starts each certificate of a PEM file.
+const PEM_CERTIFICATE: &[u8] = b"-----BEGIN CERTIFICATE-----";
 
 /// Default `timeout`, seconds per attempt (contract §5: 15 s for the whole request).
 const DEFAULT_TIMEOUT: f64 = 15.0;
@@ -138,6 +186,7 @@ impl Config {
             timeout: Duration::from_secs_f64(timeout),
             max_retries: max_retries as u32,
             api_key,
+            ca_cert: None,
             secret,
         })
     }
@@ -175,6 +224,9 @@ impl Config {
             .user_agent(USER_AGENT);
         if let Some(key) = &self.api_key {
             builder = builder.api_key(key);
+        }
+        if let Some(pem) = &self.ca_cert {
+            builder = builder.add_root_certificate_pem(pem.clone());
         }
         builder.build()
     }
@@ -377,19 +429,21 @@ impl PyClient {
 #[pymethods]
 impl PyClient {
     #[new]
-    #[pyo3(signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None))]
+    #[pyo3(signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None))]
     fn new(
         py: Python<'_>,
         webhook_url: &Bound<'_, PyAny>,
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
         api_key: Option<&Bound<'_, PyAny>>,
+        ca_cert: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let args = ClientArgs {
             webhook_url,
             timeout,
             max_retries,
             api_key,
+            ca_cert,
         };
         Ok(PyClient {
             config: args.config(py)?,

@@ -57,6 +57,7 @@ def test_client_signatures() -> None:
         ("timeout", KW, 15.0),
         ("max_retries", KW, 2),
         ("api_key", KW, None),
+        ("ca_cert", KW, None),
     ]
     assert params(hotpot.Client.send) == [
         ("name", P.POSITIONAL_OR_KEYWORD, P.empty),

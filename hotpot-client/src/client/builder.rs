@@ -251,7 +251,10 @@ impl ClientBuilder {
             http = http.tls_certs_merge(certs);
         }
         let http = http.build().map_err(|e| {
-            Error::Config(format!("cannot build the HTTP client: {}", e.without_url()))
+            // reqwest says only "builder error"; the cause (a certificate that does not parse,
+            // ...) is in its source.
+            let cause = crate::error::with_root_cause(&e.without_url());
+            Error::Config(format!("cannot build the HTTP client: {cause}"))
         })?;
         Ok(Client {
             inner: Arc::new(Inner {

@@ -12,6 +12,7 @@ from ._hotpot import Receipt, RequestStatus
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import os
     from datetime import datetime
 
     from typing_extensions import Self
@@ -76,7 +77,10 @@ class Client(_hotpot.Client):
     ``timeout`` is the time allowed for one attempt, in seconds; ``max_retries`` how many
     times a retryable failure (429, 408, 500, 502, 503, 504, timeouts, refused or reset
     connections) is tried again, with exponential backoff and the same ``Idempotency-Key``;
-    ``api_key`` enables :meth:`request_status`.
+    ``api_key`` enables :meth:`request_status`; ``ca_cert`` adds a certificate authority to
+    trust besides the system's (for a private deployment or a TLS-inspecting proxy): the path
+    of a PEM file, or the PEM itself as ``bytes``. Certificates are always verified; there is
+    no way to turn that off.
 
     The URL must be ``https://`` (plain ``http://`` only to a loopback host) and end in
     ``/moment/TOKEN``; it is a secret, so ``repr()`` and every exception show only the
@@ -98,10 +102,16 @@ class Client(_hotpot.Client):
         timeout: float = 15.0,
         max_retries: int = 2,
         api_key: str | None = None,
+        ca_cert: str | os.PathLike[str] | bytes | None = None,
     ) -> Self:
         """Checks the URL and settings (ConfigError otherwise); connects on the first send."""
         return super().__new__(
-            cls, webhook_url, timeout=timeout, max_retries=max_retries, api_key=api_key
+            cls,
+            webhook_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            api_key=api_key,
+            ca_cert=ca_cert,
         )
 
 
@@ -126,9 +136,14 @@ class AsyncClient:
         timeout: float = 15.0,
         max_retries: int = 2,
         api_key: str | None = None,
+        ca_cert: str | os.PathLike[str] | bytes | None = None,
     ) -> None:
         self._core = _hotpot.AsyncCore(
-            webhook_url, timeout=timeout, max_retries=max_retries, api_key=api_key
+            webhook_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            api_key=api_key,
+            ca_cert=ca_cert,
         )
 
     @classmethod

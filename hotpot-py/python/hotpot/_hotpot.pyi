@@ -1,6 +1,7 @@
 """The native core of hotpot (Rust). Import from ``hotpot``, not from here."""
 
 import asyncio
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal, final
@@ -110,6 +111,7 @@ class Client:
         timeout: float | None = None,
         max_retries: int | None = None,
         api_key: str | None = None,
+        ca_cert: str | os.PathLike[str] | bytes | None = None,
     ) -> Self: ...
     @classmethod
     def from_env(cls) -> Self: ...
@@ -155,6 +157,7 @@ class AsyncCore:
         timeout: float | None = None,
         max_retries: int | None = None,
         api_key: str | None = None,
+        ca_cert: str | os.PathLike[str] | bytes | None = None,
     ) -> Self: ...
     @staticmethod
     def env() -> tuple[str, str | None]: ...
