@@ -379,6 +379,8 @@ pub(crate) struct PyEmitter {
     emitter: PerProcess<Emitter>,
     /// `shutdown` began, here or in the process this one was forked from.
     closed: AtomicBool,
+    /// A `shutdown` ran to its end (it was not interrupted): nothing is left to do at exit.
+    finished: AtomicBool,
 }
 
 impl PyEmitter {
@@ -418,6 +420,7 @@ impl PyEmitter {
         if self.closed.load(Ordering::SeqCst) {
             // Shut down before the fork that made this process: it stays shut down here.
             emitter.shutdown(Duration::ZERO);
+            self.finished.store(true, Ordering::SeqCst);
         }
         Ok(emitter)
     }
@@ -428,7 +431,7 @@ impl Drop for PyEmitter {
         let Some(emitter) = self.emitter.take_if_built() else {
             return; // never built here (a forked child's copy is leaked by the cell)
         };
-        if emitter.is_shut_down() {
+        if *self.finished.get_mut() {
             return;
         }
         // Dropping the last handle lets it send for about 100 ms, then gives up on the rest
@@ -496,13 +499,16 @@ impl PyEmitter {
             callback,
             emitter: PerProcess::new(),
             closed: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
         };
         this.emitter(py)?; // started now: a bad setting or a missing runtime shows here
         Ok(this)
     }
 
-    /// Queues a `hotpot.Moment` and returns at once; raises `QueueFullError` when the queue
-    /// is full and `EmitterClosedError` after `shutdown` (both `DroppedError`s).
+    /// Queues a `hotpot.Moment` and returns at once, never waiting on the network (with
+    /// overflow="block" and a full queue, it waits up to block_timeout for room, without the
+    /// GIL). Raises `QueueFullError` when the queue is full and `EmitterClosedError` after
+    /// `shutdown` (both `DroppedError`s, with the refused `moment`); on_error is told first.
     fn emit(&self, py: Python<'_>, moment: &Bound<'_, PyAny>) -> PyResult<()> {
         let native = moment
             .cast::<PyMoment>()
@@ -517,8 +523,11 @@ impl PyEmitter {
         result.map_err(|e| refused(py, e, moment))
     }
 
-    /// Waits until every moment emitted before the call has settled, or `timeout` seconds
-    /// (None: no limit) pass; returns the report as a dict.
+    /// Waits until every moment emitted before the call has settled (delivered, failed or
+    /// dropped), or `timeout` seconds pass (None: no limit; each moment settles by its
+    /// deadline), and returns the report as a dict; `timed_out` says whether it gave up
+    /// waiting. Nothing is given up: what is pending keeps being sent. The GIL is released
+    /// while it waits, and Ctrl-C interrupts it.
     #[pyo3(signature = (timeout=None))]
     fn flush<'py>(
         &self,
@@ -539,8 +548,12 @@ impl PyEmitter {
         report_dict(py, &report)
     }
 
-    /// Stops accepting moments, sends for up to `timeout` seconds (None: 10), gives up on
-    /// the rest and stops the emitter's thread; returns the report as a dict.
+    /// Stops accepting moments, keeps sending until the queue is empty or `timeout` seconds
+    /// pass (None: 10), then gives up on the rest (each passed to on_error as "abandoned"
+    /// or "abandoned_in_flight") and stops the emitter's thread. Returns the report as a
+    /// dict, within about `timeout`; the moments given up are its `still_queued` and
+    /// `in_flight`. A second call returns the same counts at once. The GIL is released while
+    /// it waits, and Ctrl-C interrupts the wait (the emitter stays closed).
     #[pyo3(signature = (timeout=None))]
     fn shutdown<'py>(
         &self,
@@ -559,6 +572,7 @@ impl PyEmitter {
         let emitter = self.emitter(py)?;
         let runtime = &runtimes(py)?.blocking;
         let report = py.detach(|| block_on(runtime, emitter.shutdown_async(timeout)))?;
+        self.finished.store(true, Ordering::SeqCst);
         report_dict(py, &report)
     }
 
@@ -613,8 +627,8 @@ impl PyEmitter {
 }
 
 /// Shuts down, within one budget of `timeout` seconds, every emitter of `emitters` that runs
-/// in this process and is not shut down yet, then closes the hooks for good (waiting up to a second for the ones under
-/// way). Returns the reports of the emitters it shut down. Called by the `atexit` handler of
+/// in this process and has not been shut down yet (an interrupted `shutdown` does not count),
+/// then closes the hooks for good (waiting up to a second for the ones under way). Returns the reports of the emitters it shut down. Called by the `atexit` handler of
 /// `hotpot._emitter`, before the interpreter finalizes.
 #[pyfunction]
 pub(crate) fn _shutdown_at_exit<'py>(
@@ -629,9 +643,10 @@ pub(crate) fn _shutdown_at_exit<'py>(
         .filter_map(|e| {
             let e = e.get();
             e.closed.store(true, Ordering::SeqCst);
-            e.emitter.get_if_built(py)
+            let emitter = e.emitter.get_if_built(py)?;
+            // Shut down below, unless a shutdown already ran to its end.
+            (!e.finished.swap(true, Ordering::SeqCst)).then_some(emitter)
         })
-        .filter(|e| !e.is_shut_down())
         .collect();
     let reports = py.detach(|| {
         let reports = shut_down_all(&mine, timeout);

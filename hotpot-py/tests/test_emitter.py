@@ -356,6 +356,24 @@ def test_ctrl_c_interrupts_a_long_flush(client: hotpot.Client, hotpot_mock: Mock
     emitter.shutdown(0)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="signals")
+def test_ctrl_c_interrupts_a_shutdown_which_can_be_run_again(client: hotpot.Client, hotpot_mock: MockServer) -> None:
+    emitter = hotpot.Emitter(client, concurrency=1)
+    stall(hotpot_mock, emitter, senders=1, seconds=3.0)
+    emitter.emit(moment("pending"))
+    timer = threading.Timer(0.3, signal.raise_signal, (signal.SIGINT,))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        emitter.shutdown(WAIT)
+    timer.join()
+    assert emitter.closed
+    with pytest.raises(hotpot.EmitterClosedError):
+        emitter.emit(moment("refused"))
+    report = emitter.shutdown(WAIT)  # runs to its end this time
+    assert (report["delivered"], report["dropped"], report["timed_out"]) == (2, 1, False)
+    assert recorded(hotpot_mock) == {"stuck 0": 1, "pending": 1}
+
+
 # --- on_error -----------------------------------------------------------------------------------
 
 

@@ -57,3 +57,7 @@ class EmitterStats(TypedDict):
     """Given up without an answer."""
     retried: int
     """Retries made."""
+
+
+EmitterReport.__module__ = "hotpot"
+EmitterStats.__module__ = "hotpot"
