@@ -37,8 +37,7 @@ py-dev: venv
 	$(VENV)/bin/maturin develop --quiet --release -m hotpot-py/Cargo.toml
 
 ## The Python tests (package, examples, the cross-process secrets test in tests/python),
-## mypy --strict on the examples, and the stubs
-## checked against the built module.
+## mypy --strict on the examples, and the stubs checked against the built module.
 py-test: py-dev
 	$(PY) -m pytest -q hotpot-py/tests examples/python tests/python
 	$(PY) -m mypy --strict examples/python
