@@ -48,7 +48,8 @@ class Emitter(_hotpot.Emitter):
     :class:`Receipt` or the error in the code path that made the moment.
 
     - ``client``: a :class:`Client` (or :class:`AsyncClient`); the emitter builds its own
-      connection from the client's URL, ``timeout`` (per attempt) and ``api_key``.
+      connection from the client's URL, ``timeout`` (per attempt) and ``api_key``. The
+      client's ``max_retries`` does not apply: the emitter retries until the ``deadline``.
     - ``capacity``: the most moments waiting to be sent (default 10,000).
     - ``overflow``: what :meth:`emit` does when the queue is full — ``"drop_newest"``
       (default: refuse the new moment with :class:`QueueFullError`), ``"drop_oldest"`` (drop
