@@ -68,6 +68,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod document;
 mod error;
 mod fault;
 mod http;

@@ -93,7 +93,8 @@ pub struct Event {
     pub status: EventStatus,
     /// Every problem, empty on success.
     pub errors: Vec<Problem>,
-    /// Unknown fields, ignored (`occured_at` → did you mean `occurred_at`?).
+    /// Unknown fields, ignored (`occured_at` → did you mean `occurred_at`?), and fields given
+    /// more than once (the last value is used).
     pub warnings: Vec<Problem>,
     /// The JSON body, or `null` when the body was not JSON.
     pub payload: Option<serde_json::Value>,

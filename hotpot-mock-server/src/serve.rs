@@ -144,25 +144,47 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     }
 }
 
-/// A request's path and query for the logs: the segment after `moment` and `webhooks`, and
-/// `token=` query values, redacted to their hint.
+/// A request's path and query for the logs, with nothing in it that could be a token: a
+/// segment is shown as it is only when it is one of the routes' fixed words or a number (an
+/// event id); any other segment — a token in its place, a misplaced one, a slug, a request
+/// id — is shown as its hint. Query values are shown for `status`, `min` and `wait_ms` only; other names and values
+/// as hints.
 pub(crate) struct Redacted<'a>(pub &'a Uri);
+
+/// The fixed words of the routes' paths.
+const ROUTE_WORDS: [&str; 13] = [
+    "moment",
+    "request",
+    "status",
+    "_mock",
+    "health",
+    "openapi.json",
+    "webhooks",
+    "events",
+    "moments",
+    "retry",
+    "faults",
+    "clock",
+    "reset",
+];
+
+/// Query parameters whose values are never secret.
+const PLAIN_PARAMETERS: [&str; 3] = ["status", "min", "wait_ms"];
 
 impl fmt::Display for Redacted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut secret_next = false;
         for (i, segment) in self.0.path().split('/').enumerate() {
             if i > 0 {
                 f.write_str("/")?;
             }
-            if secret_next && !segment.is_empty() {
-                f.write_str(&redact_token(segment))?;
-            } else {
+            let plain = segment.is_empty()
+                || ROUTE_WORDS.contains(&segment)
+                || segment.bytes().all(|b| b.is_ascii_digit());
+            if plain {
                 f.write_str(segment)?;
+            } else {
+                f.write_str(&redact_token(segment))?;
             }
-            // Everything after `moment` may be secret (a misplaced token in the integration slot).
-            secret_next =
-                secret_next && !segment.is_empty() || segment == "moment" || segment == "webhooks";
         }
         if let Some(query) = self.0.query() {
             f.write_str("?")?;
@@ -171,8 +193,14 @@ impl fmt::Display for Redacted<'_> {
                     f.write_str("&")?;
                 }
                 match pair.split_once('=') {
+                    Some((key, value)) if PLAIN_PARAMETERS.contains(&key) => {
+                        write!(f, "{key}={value}")?
+                    }
                     Some(("token", value)) => write!(f, "token={}", redact_token(value))?,
-                    _ => f.write_str(pair)?,
+                    Some((key, value)) => {
+                        write!(f, "{}={}", redact_token(key), redact_token(value))?
+                    }
+                    None => f.write_str(&redact_token(pair))?,
                 }
             }
         }
@@ -198,9 +226,36 @@ mod tests {
         );
         assert_eq!(shown("/_mock/webhooks"), "/_mock/webhooks");
         assert_eq!(
-            shown("/_mock/events?status=error&token=845b1e3c9d0f&min=1"),
-            "/_mock/events?status=error&token=845b…&min=1"
+            shown("/_mock/events?status=error&token=845b1e3c9d0f&min=1&wait_ms=50"),
+            "/_mock/events?status=error&token=845b…&min=1&wait_ms=50"
         );
-        assert_eq!(shown("/request/abc/status"), "/request/abc/status");
+        assert_eq!(shown("/_mock/events/12/retry"), "/_mock/events/12/retry");
+        assert_eq!(
+            shown("/request/f1e5ae0a-f90c-4dac-affa-2eda897f5c3f/status"),
+            "/request/f1e5…/status"
+        );
+    }
+
+    /// Found by tests/bad_input.rs: an empty segment after `moment` used to end the
+    /// redaction, so `/moment//TOKEN` and `/moment/x%0d%0a.../http://host/TOKEN` were logged
+    /// with the token in full.
+    #[test]
+    fn misplaced_tokens_are_redacted_too() {
+        let token = "845b1e3c9d0f";
+        for path in [
+            format!("/moment//{token}"),
+            format!("//moment/{token}"),
+            format!("/moment/x%0d%0aLocation:%20http://evil.example/{token}"),
+            format!("/{token}"),
+            format!("/moment/{token}/../{token}"),
+            format!("/request/{token}/status"),
+            format!("/moment/x?{token}"),
+            format!("/moment/x?key={token}"),
+            format!("/moment/x?{token}=1"),
+        ] {
+            let logged = shown(&path);
+            assert!(!logged.contains(token), "{path} logged as {logged}");
+            assert!(logged.contains("845b…"), "{logged}");
+        }
     }
 }

@@ -14,9 +14,9 @@ use bytes::{Bytes, BytesMut};
 use hotpot_client::moment::rules::format_time;
 use hotpot_client::{Problem, parse_lenient};
 use http_body_util::BodyExt;
-use serde_json::Value;
 
 use super::reply::{self, fixed, json_bytes};
+use crate::document::Document;
 use crate::state::{Answer, Outcome, Record, Shared, StoredBody, Ticket};
 
 /// Largest accepted body: 1 MiB.
@@ -204,8 +204,8 @@ async fn process(
             return rejected(StatusCode::BAD_REQUEST, body, problem, raw(&bytes));
         }
     };
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
+    let document = match Document::parse(text) {
+        Ok(document) => document,
         Err(e) => {
             let problem = Problem::new(
                 "payload",
@@ -217,7 +217,9 @@ async fn process(
     };
     // Copied into the log's arena when it is recorded.
     let payload = bytes.clone();
-    let parsed = parse_lenient(&value, ticket.now);
+    let value = &document.value;
+    let mut parsed = parse_lenient(value, ticket.now);
+    parsed.warnings.extend(document.warnings());
     if !value.is_object() {
         // parse_lenient words the "not an object" problem; the payload is not processed further.
         let problems = parsed

@@ -34,6 +34,7 @@ pub(crate) use records::clock_json;
 use records::recorded_moment;
 pub(crate) use webhooks::check_token;
 
+use crate::document::Document;
 use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
 use crate::{Error, Fault};
 
@@ -622,8 +623,12 @@ impl Shared {
             };
             (payload.clone(), state.clock.now())
         };
-        let parsed = match serde_json::from_slice(&payload) {
-            Ok(value) => parse_lenient(&value, now),
+        let parsed = match Document::parse_slice(&payload) {
+            Ok(document) => {
+                let mut parsed = parse_lenient(&document.value, now);
+                parsed.warnings.extend(document.warnings());
+                parsed
+            }
             // Stored as JSON only after it parsed; keep the answer honest anyway.
             Err(e) => LenientParse {
                 moment: Err(hotpot_client::ValidationError::new(vec![Problem::new(
