@@ -327,6 +327,12 @@ for bad in [f"http://hotpot.invalid/moment/{token}", f"https://127.0.0.1:9/momen
 show("invalid moment", lambda: client.send("", "near_miss", source_url="no"))
 show("async unknown", lambda: asyncio.run(
     hotpot.AsyncClient(f"{base}/moment/{unknown}", max_retries=0).send("x", "alert")))
+emitter = hotpot.Emitter(
+    hotpot.Client(f"{base}/moment/{unknown}", max_retries=0),
+    on_error=lambda moment, error: print(f"emitter on_error: {moment!r} {error} {error!r}"))
+print(repr(emitter))
+emitter.emit(hotpot.Moment("Emitted", "alert"))
+print("emitter report:", emitter.shutdown(5))
 show("async refused", lambda: asyncio.run(
     hotpot.AsyncClient(f"http://127.0.0.1:9/moment/{token}", timeout=0.2, max_retries=0).send("x", "alert")))
 '''
@@ -337,7 +343,8 @@ def test_python_error_paths(mock: Server) -> None:
                                       EXPIRED_TOKEN, UNKNOWN_TOKEN, API_KEY])
     for expected in ["WebhookError", "ServerError", "RateLimitedError", "TransportError",
                      "RejectedError", "TimeoutError", "UnauthorizedError", "UnknownRequestError",
-                     "ConfigError", "ValidationError", "status: RequestStatus("]:
+                     "ConfigError", "ValidationError", "status: RequestStatus(",
+                     "emitter on_error: ", "emitter report: "]:
         assert expected in text, f"{expected} not reached:\n{text[-4000:]}"
 
 
