@@ -76,9 +76,15 @@ bench-py: py-dev
 quickstart:
 	$(CARGO) run --example quickstart
 
+## The mock server binary under 16 concurrent clients for SOAK_SECONDS (default 180): requests,
+## errors (must be 0) and RSS at start, at the event cap, middle and end (must be flat).
+SOAK_SECONDS ?= 180
+bench-soak:
+	SOAK_SECONDS=$(SOAK_SECONDS) $(CARGO) bench -p hotpot-mock-server --bench soak
+
 ## Every benchmark; each prints its numbers beside the baseline measured in the same run
 ## (BENCHMARKS.md records them).
-bench: bench-py
+bench: bench-py bench-soak
 	$(CARGO) bench -p hotpot-client
 	$(CARGO) bench -p hotpot-mock-server
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
