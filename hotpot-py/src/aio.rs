@@ -25,7 +25,7 @@ use tokio::task::AbortHandle;
 use crate::client::{ClientArgs, Config, PyReceipt, PyRequestStatus};
 use crate::errors::{Secret, client_error};
 use crate::moment::{MomentArgs, PyMoment};
-use crate::process::{PerProcess, lock, runtimes};
+use crate::process::{PerProcess, PythonCall, lock, runtimes};
 
 /// The most requests one `AsyncClient` has in flight at once; the others wait their turn
 /// inside the runtime. A `gather` of a thousand sends then runs over a few dozen pooled
@@ -121,6 +121,11 @@ impl Bridge {
         if self.scheduled.swap(true, Ordering::AcqRel) {
             return; // the scheduled drain will take this one too
         }
+        let Some(_call) = PythonCall::begin() else {
+            // The interpreter is exiting: nobody will await these futures.
+            self.abandon();
+            return;
+        };
         let attached = Python::try_attach(|py| {
             keep_thread_state(py);
             let scheduled = Bound::new(

@@ -11,15 +11,16 @@
 //!   finish. An exception raised by the callback goes to `sys.unraisablehook`.
 //! - **Interpreter exit.** `hotpot._emitter` registers an `atexit` handler that calls
 //!   [`_shutdown_at_exit`]: every emitter of this process is shut down within one short
-//!   budget, then the hooks are closed for good and the ones under way waited for, so no
-//!   thread of the emitters attaches to an interpreter that is finalizing.
+//!   budget, then calls into Python from hotpot's threads are stopped for good and the ones
+//!   under way waited for ([`close_python_calls`]), so no thread of ours attaches to an
+//!   interpreter that is finalizing.
 //! - **`fork`.** The Rust emitter lives in a [`PerProcess`] cell: a forked child builds its own
 //!   on first use (a new thread, an empty queue, counters at zero) and leaks the parent's copy,
 //!   whose queue only the parent sends.
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use hotpot_client::emitter::{DEFAULT_CAPACITY, DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_DEADLINE};
@@ -35,7 +36,7 @@ use crate::errors::{
     Secret, client_error, client_error_ref, config_error, dropped_error, validation_error,
 };
 use crate::moment::{PyMoment, describe, public_moment};
-use crate::process::{PerProcess, runtimes};
+use crate::process::{PerProcess, PythonCall, close_python_calls, runtimes};
 
 /// How long `emit` waits for room with `overflow="block"` when `block_timeout` is not given.
 const DEFAULT_BLOCK_TIMEOUT: Duration = Duration::from_secs(1);
@@ -46,65 +47,14 @@ const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest `concurrency` (the Rust emitter's bound).
 const MAX_CONCURRENCY: usize = 4096;
 
-/// At interpreter exit, how long the hooks under way get to finish once the emitters are
-/// shut down.
-const HOOKS_GRACE_AT_EXIT: Duration = Duration::from_secs(1);
-
-// --- the hooks' gate -----------------------------------------------------------------------
-
-/// Whether the hooks may still call into Python; closed for good at interpreter exit.
-static HOOKS_OPEN: AtomicBool = AtomicBool::new(true);
-
-/// Hooks that passed the gate and have not finished (attached to Python, or about to be).
-static HOOKS_RUNNING: AtomicUsize = AtomicUsize::new(0);
+/// At interpreter exit, how long the calls into Python under way (`on_error`, the results of
+/// `AsyncClient` sends) get to finish once the emitters are shut down.
+const CALLS_GRACE_AT_EXIT: Duration = Duration::from_secs(1);
 
 thread_local! {
     /// Whether this thread is running `on_error` (where `flush` and `shutdown` would wait
     /// for the callback itself).
     static IN_CALLBACK: Cell<bool> = const { Cell::new(false) };
-}
-
-/// A hook's pass through the gate, held while it calls into Python.
-struct Pass;
-
-impl Pass {
-    fn take() -> Option<Pass> {
-        // Counted before the check: `close_hooks` stores `false`, then waits for the count,
-        // so a hook either sees the gate closed or is waited for.
-        HOOKS_RUNNING.fetch_add(1, Ordering::SeqCst);
-        if HOOKS_OPEN.load(Ordering::SeqCst) {
-            Some(Pass)
-        } else {
-            HOOKS_RUNNING.fetch_sub(1, Ordering::SeqCst);
-            None
-        }
-    }
-}
-
-impl Drop for Pass {
-    fn drop(&mut self) {
-        HOOKS_RUNNING.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Closes the gate and waits (up to `deadline`) for the hooks that passed it. Returns
-/// whether they all finished. Called without the GIL, so that they can.
-fn close_hooks(deadline: Instant) -> bool {
-    HOOKS_OPEN.store(false, Ordering::SeqCst);
-    while HOOKS_RUNNING.load(Ordering::SeqCst) > 0 {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        // Rare (once, at exit) and short: a poll is simpler than a lock a fork could copy.
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    true
-}
-
-/// In a forked child, right after `fork()`: the hooks that were running belong to threads
-/// of the parent (only an atomic store: async-signal-safe).
-pub(crate) fn forget_hooks_in_flight() {
-    HOOKS_RUNNING.store(0, Ordering::SeqCst);
 }
 
 /// Marks the current thread as running `on_error` until dropped.
@@ -160,7 +110,7 @@ impl Callback {
         moment: &Moment,
         exception: impl FnOnce(Python<'_>, &Bound<'_, PyAny>) -> PyErr,
     ) {
-        let Some(_pass) = Pass::take() else {
+        let Some(_pass) = PythonCall::begin() else {
             return; // the interpreter is exiting
         };
         Python::try_attach(|py| {
@@ -628,7 +578,8 @@ impl PyEmitter {
 
 /// Shuts down, within one budget of `timeout` seconds, every emitter of `emitters` that runs
 /// in this process and has not been shut down yet (an interrupted `shutdown` does not count),
-/// then closes the hooks for good (waiting up to a second for the ones under way). Returns the reports of the emitters it shut down. Called by the `atexit` handler of
+/// then stops calls into Python from hotpot's threads for good (waiting up to a second for the
+/// ones under way: `on_error`, `AsyncClient` results). Returns the reports of the emitters it shut down. Called by the `atexit` handler of
 /// `hotpot._emitter`, before the interpreter finalizes.
 #[pyfunction]
 pub(crate) fn _shutdown_at_exit<'py>(
@@ -650,7 +601,7 @@ pub(crate) fn _shutdown_at_exit<'py>(
         .collect();
     let reports = py.detach(|| {
         let reports = shut_down_all(&mine, timeout);
-        close_hooks(Instant::now() + HOOKS_GRACE_AT_EXIT);
+        close_python_calls(Instant::now() + CALLS_GRACE_AT_EXIT);
         reports
     });
     reports.iter().map(|r| report_dict(py, r)).collect()

@@ -9,9 +9,13 @@
 //!
 //! The cells are only locked while the GIL is held and never across a release of the GIL, so
 //! `os.fork()` (which holds the GIL) cannot copy one of them in a locked state.
+//!
+//! Also here: [`PythonCall`], the gate every call into Python from one of hotpot's own threads
+//! passes, closed at interpreter exit ([`close_python_calls`]).
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use pyo3::Python;
 use pyo3::exceptions::PyRuntimeError;
@@ -39,7 +43,58 @@ pub(crate) fn pid() -> u32 {
 /// async-signal-safe).
 extern "C" fn forget_pid() {
     PID.store(0, Ordering::Relaxed);
-    crate::emitter::forget_hooks_in_flight();
+    // The calls that were under way belong to threads of the parent.
+    PYTHON_CALLS.store(0, Ordering::SeqCst);
+}
+
+/// Whether hotpot's own threads may still call into Python; closed for good at exit.
+static PYTHON_OPEN: AtomicBool = AtomicBool::new(true);
+
+/// Calls into Python that passed the gate and have not finished.
+static PYTHON_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// A call into Python from one of hotpot's own threads (an emitter's `on_error`, the result
+/// of an `AsyncClient` send), counted while it lasts.
+///
+/// Python < 3.14 ends a thread that takes the GIL while the interpreter finalizes with
+/// `pthread_exit`, which aborts the process when the thread runs Rust code; and Python runs
+/// code while it finalizes. So at exit, before finalizing, [`close_python_calls`] closes the
+/// gate and waits for the calls under way, and none starts after it.
+pub(crate) struct PythonCall(());
+
+impl PythonCall {
+    /// A pass for one call, or None once the gate is closed (the interpreter is exiting).
+    pub(crate) fn begin() -> Option<PythonCall> {
+        // Counted before the check: `close_python_calls` closes, then waits for the count,
+        // so a call either sees the gate closed or is waited for.
+        PYTHON_CALLS.fetch_add(1, Ordering::SeqCst);
+        if PYTHON_OPEN.load(Ordering::SeqCst) {
+            Some(PythonCall(()))
+        } else {
+            PYTHON_CALLS.fetch_sub(1, Ordering::SeqCst);
+            None
+        }
+    }
+}
+
+impl Drop for PythonCall {
+    fn drop(&mut self) {
+        PYTHON_CALLS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Closes the gate for good and waits, up to `deadline`, for the calls under way. Returns
+/// whether they all finished. Call it without the GIL, so that they can.
+pub(crate) fn close_python_calls(deadline: Instant) -> bool {
+    PYTHON_OPEN.store(false, Ordering::SeqCst);
+    while PYTHON_CALLS.load(Ordering::SeqCst) > 0 {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        // Once, at exit, and short: a poll is simpler than a lock that a fork could copy.
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    true
 }
 
 /// A value built in, and only valid in, the process with the PID it carries.

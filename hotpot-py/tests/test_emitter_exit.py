@@ -96,11 +96,24 @@ def test_an_emitter_shut_down_before_exit_is_left_alone(hotpot_mock: MockServer)
     assert recorded(hotpot_mock) == {"explicit": 1}
 
 
-def test_the_exit_handler_is_registered_with_the_first_emitter_only() -> None:
+def test_import_alone_starts_no_emitter_machinery() -> None:
+    script = "import hotpot, hotpot._emitter as m, sys\nprint(m._live is None, 'weakref' in sys.modules)\n"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (0, "True False\n"), result.stderr
+
+
+def test_after_the_exit_handler_no_thread_of_hotpot_calls_into_python() -> None:
+    # An AsyncClient send finishing while the interpreter finalizes used to take the GIL from
+    # a worker thread, which Python < 3.14 answers with pthread_exit: the process aborted.
+    # Once the exit handler has run, results are no longer handed to Python at all.
     script = (
-        "import atexit, hotpot, hotpot._emitter as m\n"
-        "print(m._live is None)\n"
+        "import asyncio, hotpot, hotpot._emitter as m\n"
+        "client = hotpot.AsyncClient('http://127.0.0.1:9/moment/abcdefgh', timeout=0.2, max_retries=0)\n"
+        "m._at_exit()\n"
+        "try:\n"
+        "    asyncio.run(asyncio.wait_for(client.send('x', 'alert'), 1.0))\n"
+        "except asyncio.TimeoutError:\n"
+        "    print('never answered')\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert result.stdout == "True\n", "import hotpot alone registers nothing"
-    assert hotpot.Emitter is not None
+    assert (result.returncode, result.stdout) == (0, "never answered\n"), result.stderr

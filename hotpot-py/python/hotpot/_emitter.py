@@ -7,13 +7,17 @@ context manager, and to enrol each emitter for the exit handler.
 At interpreter exit every emitter still running is shut down with a budget of
 :data:`_EXIT_TIMEOUT` seconds in all (``atexit``; in a child of ``multiprocessing``'s fork
 start method, which leaves with ``os._exit()``, through multiprocessing's own exit
-finalizers). Only then may the interpreter finalize: the callbacks are closed first, so no
-thread of an emitter calls into a finalizing interpreter.
+finalizers). Then hotpot's own threads stop calling into Python (``on_error``, the results
+of ``AsyncClient`` sends) and the calls under way are waited for: no thread of hotpot calls
+into a finalizing interpreter, which would abort the process on Python < 3.14. The handler is
+registered on import (``atexit`` is built in: it costs nothing); the rest, with the first
+emitter.
 """
 
 from __future__ import annotations
 
 import _thread
+import atexit
 import sys
 
 from . import _hotpot
@@ -139,11 +143,9 @@ def _enrol(emitter: Emitter) -> None:
 
 
 def _start_watching() -> WeakSet[Emitter]:
-    import atexit
     import os
     import weakref
 
-    atexit.register(_at_exit)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)
     _finalize_with_multiprocessing()
@@ -168,14 +170,15 @@ def _after_fork_in_child() -> None:
 
 
 def _at_exit() -> None:
-    """Shuts down every emitter of this process within :data:`_EXIT_TIMEOUT` seconds; says
-    (through ``logging``) how many moments were left undelivered."""
+    """Shuts down every emitter of this process within :data:`_EXIT_TIMEOUT` seconds, and
+    stops hotpot's threads from calling into Python; says (through ``logging``) how many
+    moments were left undelivered."""
     global _exited
     with _lock:
-        if _exited or _live is None:
+        if _exited:
             return
         _exited = True
-        emitters = list(_live)
+        emitters = list(_live) if _live is not None else []
     reports = _hotpot._shutdown_at_exit(emitters, _EXIT_TIMEOUT)
     unsent = sum(r["still_queued"] + r["in_flight"] for r in reports)
     if unsent:
@@ -187,3 +190,6 @@ def _at_exit() -> None:
             unsent,
             _EXIT_TIMEOUT,
         )
+
+
+atexit.register(_at_exit)
