@@ -248,7 +248,9 @@ impl Built {
                     }
                 }
                 (Ok(u), Ok(v)) => {
-                    if self.place() == Place::Token {
+                    // A prefix ending in `moment/X` makes the secret the integration slug,
+                    // which is shown by design.
+                    if self.place() == Place::Token && u.integration() != Some(secret.as_str()) {
                         assert_eq!(u.to_string(), v.to_string(), "{a:?}");
                         assert_eq!(format!("{u:?}"), format!("{v:?}"));
                         assert_eq!(u.token_hint(), v.token_hint());
