@@ -17,18 +17,28 @@ pub(crate) struct Secret(String);
 impl Secret {
     /// The token of `url` (the segment after `moment/`), or nothing for text that is not a
     /// webhook URL.
+    ///
+    /// A segment shorter than [`Secret::MIN_CHARS`] is not taken for a secret: replacing
+    /// every occurrence of, say, `x` would mangle the message ("e…pected"), and such a
+    /// segment is refused as a token anyway. (The client's own messages never contain a
+    /// token of any length; this is the second line of defence.)
     pub(crate) fn of_url(url: &str) -> Self {
         let path = url.split(['?', '#']).next().unwrap_or_default();
         let mut segments = path.split('/');
         while let Some(segment) = segments.next() {
             if segment == "moment" {
                 if let Some(token) = segments.next() {
-                    return Secret(token.to_owned());
+                    if token.chars().count() >= Self::MIN_CHARS {
+                        return Secret(token.to_owned());
+                    }
                 }
             }
         }
         Secret(String::new())
     }
+
+    /// The shortest path segment redacted as a token wherever it appears in a message.
+    const MIN_CHARS: usize = 8;
 
     /// `text` with every occurrence of the token replaced by its hint (`845b…`).
     pub(crate) fn redact(&self, text: &str) -> String {

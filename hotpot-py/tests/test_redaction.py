@@ -118,3 +118,12 @@ def test_url_errors_do_not_repeat_the_url(bad: str) -> None:
     with pytest.raises(hotpot.ConfigError) as info:
         hotpot.Client(bad)
     assert TOKEN not in str(info.value)
+
+
+def test_a_short_path_segment_does_not_mangle_the_message() -> None:
+    # "x" after moment/ is no token; redacting every "x" would read "e…pected".
+    with pytest.raises(hotpot.ConfigError) as info:
+        hotpot.Client(f"https://{TOKEN}@api.hotpot.works/moment/x")
+    message = str(info.value)
+    assert "expected no user name or password" in message, message
+    assert TOKEN not in message
