@@ -11,9 +11,10 @@
 //!
 //! The server's RSS (`/proc/<pid>/status`, the binary's own) is sampled every second and
 //! reported at start, when the cap is reached, at the middle and at the end (medians of the
-//! samples around them): it must be flat once the cap is reached (the end within 10 % of the
-//! middle). At the end the event log
-//! must hold exactly the cap and count every other recorded request as dropped.
+//! samples around them). It must be flat once the cap is reached: whole-log reads make it
+//! swing, so "flat" is judged on peaks — the last third of the run after the cap reaches no
+//! new high beyond 10 % of the peak before it. At the end the event log must hold exactly the
+//! cap and count every other recorded request as dropped.
 //!
 //! `make bench-soak` (`cargo bench -p hotpot-mock-server --bench soak`; not run by a plain
 //! `cargo bench`). `SOAK_SECONDS` and `SOAK_CLIENTS` (default 16) change the run.
@@ -462,14 +463,35 @@ fn main() {
     }
     println!();
 
-    let growth = 100.0 * (rss_end - middle) / middle;
+    // Whole-log reads allocate tens of MB for a moment and the allocator keeps some of it, so
+    // single samples move by ±15 %. A leak shows as new highs: the peak of the last third of
+    // the run after the cap must stay within 10 % of the peak before it.
+    let peak_between = |from: f64, to: f64| {
+        samples
+            .iter()
+            .filter(|s| s.0 >= from && s.0 <= to)
+            .map(|s| s.1)
+            .fold(f64::NAN, f64::max)
+    };
+    let last_third = elapsed - (elapsed - cap_time) / 3.0;
+    let (before, late) = (
+        peak_between(cap_time, last_third),
+        peak_between(last_third, elapsed),
+    );
+    let growth = 100.0 * (late - before) / before;
+    println!(
+        "RSS peak after the cap: {before:.1} MiB before {last_third:.0} s, {late:.1} MiB after \
+         ({growth:+.1} %); middle→end {:+.1} %",
+        100.0 * (rss_end - middle) / middle
+    );
     let log_ok =
         events_kept == MAX_EVENTS as u64 && dropped == recorded.saturating_sub(MAX_EVENTS as u64);
     let flat = growth <= 10.0;
     let pass = errors == 0 && log_ok && flat && cap_at.is_some();
     println!(
-        "soak: {errors} errors, log {}, RSS middle→end {growth:+.1} % (flat: ≤ +10 %) {}",
+        "soak: {errors} errors, log {}, RSS {} (no new high after the cap, ±10 %) {}",
         if log_ok { "exact" } else { "WRONG" },
+        if flat { "flat" } else { "GROWING" },
         if pass { "PASS" } else { "FAIL" }
     );
     if !pass {
