@@ -69,8 +69,8 @@ async fn deliver(shared: &Shared, entry: &Entry, cancel: &mut watch::Receiver<bo
         });
     }
     let policy = shared.policy.clone().deadline(remaining);
-    // Made here rather than in `emit` (it reads the OS's random source), once per moment:
-    // every attempt below carries it.
+    // Made here rather than in `emit` (it asks the OS for the process id, a system call, and
+    // formats a UUID), once per moment: every attempt below carries it.
     let key = new_idempotency_key();
     let count_retry = || {
         shared.retried.fetch_add(1, Ordering::Relaxed);
