@@ -32,9 +32,9 @@ $(VENV)/.ready: requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## Builds the extension into the virtualenv (release: the benches and tests use it).
+## Builds the extension into the virtualenv, optimised as a wheel is (the benches and tests use it).
 py-dev: venv
-	$(VENV)/bin/maturin develop --quiet --release -m hotpot-py/Cargo.toml
+	$(VENV)/bin/maturin develop --quiet --profile wheel -m hotpot-py/Cargo.toml
 
 ## The Python tests (package, examples, the cross-process secrets test in tests/python),
 ## mypy --strict on the examples, and the stubs checked against the built module.

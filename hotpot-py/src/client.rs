@@ -14,6 +14,7 @@ use tokio::runtime::{Handle, Runtime};
 use crate::errors::{Secret, client_error, config_error};
 use crate::moment::{MomentArgs, PyMoment, describe};
 use crate::process::{PerProcess, lock, runtimes};
+use crate::spin::Latency;
 
 /// `User-Agent` of the Python package (contract §5).
 pub(crate) const USER_AGENT: &str = concat!("hotpot-python/", env!("CARGO_PKG_VERSION"));
@@ -402,6 +403,8 @@ fn py_repr(value: Option<&str>) -> String {
 pub(crate) struct PyClient {
     config: Config,
     client: PerProcess<hotpot_client::Client>,
+    /// How fast recent sends were answered: whether a send spins before it sleeps.
+    latency: Latency,
 }
 
 impl PyClient {
@@ -413,7 +416,8 @@ impl PyClient {
     fn send_checked(&self, py: Python<'_>, moment: &hotpot_client::Moment) -> PyResult<PyReceipt> {
         let runtime = &runtimes(py)?.blocking;
         let client = self.client(py, runtime.handle())?;
-        let result = py.detach(|| block_on(runtime, client.send(moment)))?;
+        let send = self.latency.wait(client.send(moment));
+        let result = py.detach(|| block_on(runtime, send))?;
         result
             .map(PyReceipt::from)
             .map_err(|e| client_error(py, e, &self.config.secret))
@@ -448,6 +452,7 @@ impl PyClient {
         Ok(PyClient {
             config: args.config(py)?,
             client: PerProcess::new(),
+            latency: Latency::default(),
         })
     }
 
@@ -500,7 +505,8 @@ impl PyClient {
     fn request_status(&self, py: Python<'_>, request_id: &str) -> PyResult<PyRequestStatus> {
         let runtime = &runtimes(py)?.blocking;
         let client = self.client(py, runtime.handle())?;
-        let result = py.detach(|| block_on(runtime, client.request_status(request_id)))?;
+        let lookup = self.latency.wait(client.request_status(request_id));
+        let result = py.detach(|| block_on(runtime, lookup))?;
         result
             .map(PyRequestStatus::from)
             .map_err(|e| client_error(py, e, &self.config.secret))
@@ -572,6 +578,7 @@ pub(crate) fn send(
                 PyClient {
                     config,
                     client: PerProcess::new(),
+                    latency: Latency::default(),
                 },
             )?;
             let evicted = {

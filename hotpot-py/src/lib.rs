@@ -14,6 +14,7 @@
 //! | `mock` | `MockCore`, the engine of `hotpot.testing.MockServer` |
 //! | `errors` | raising the exceptions of `hotpot._errors`, with the token redacted |
 //! | `process` | the runtimes and every per-process value, rebuilt after `fork` |
+//! | `spin` | how a blocking send waits: polling briefly before it sleeps, when answers come fast |
 
 #![warn(missing_docs)]
 
@@ -24,8 +25,15 @@ mod errors;
 mod mock;
 mod moment;
 mod process;
+mod spin;
 
 use pyo3::prelude::*;
+
+/// Rust's allocations (not Python's) go to mimalloc: reqwest and hyper allocate a little for
+/// every request, often on one thread and free on another, where it is faster than the
+/// system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The native module `hotpot._hotpot`.
 #[pymodule]

@@ -43,8 +43,9 @@ pub(crate) fn pid() -> u32 {
 /// async-signal-safe).
 extern "C" fn forget_pid() {
     PID.store(0, Ordering::Relaxed);
-    // The calls that were under way belong to threads of the parent.
+    // The calls and sends that were under way belong to threads of the parent.
     PYTHON_CALLS.store(0, Ordering::SeqCst);
+    crate::spin::forget_waiting();
 }
 
 /// Whether hotpot's own threads may still call into Python; closed for good at exit.
