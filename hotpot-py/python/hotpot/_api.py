@@ -87,6 +87,11 @@ class Client(_hotpot.Client):
     token's first 4 characters. Sends release the GIL while they wait, and a forked child
     (gunicorn, celery, multiprocessing) gets its own connections automatically.
 
+    While a client's recent answers came within 0.2 ms (the mock server, a local relay), a
+    send polls for its answer for up to 0.2 ms before it sleeps, when no other thread is
+    sending: on a virtual machine that halves its latency, for no more CPU than the wake-up
+    it saves. Against a distant server it sleeps at once.
+
     >>> client = Client(os.environ["HOTPOT_WEBHOOK_URL"])  # doctest: +SKIP
     >>> client.send("Disk 91% full on db-1", "alert", priority="high")  # doctest: +SKIP
     Receipt(status_code=202, request_id='f1e5ae0a-…', message='Your request has been queued.')
