@@ -1,7 +1,11 @@
 //! A blocking [`Client`] for code that is not async: scripts, CLIs, threads.
 //!
 //! It wraps the async [`crate::Client`] and its own small tokio runtime (one worker thread
-//! that keeps the connection pool alive). Calling it from inside an async runtime returns an
+//! that keeps the connection pool alive: a pooled connection that the server closes while
+//! idle is noticed and dropped at once. A program that instead keeps a runtime of its own
+//! and calls `runtime.block_on(client.send(..))` now and then leaves the pool unwatched in
+//! between, and its next send may pick a connection closed meanwhile and spend a retry on
+//! it). Calling it from inside an async runtime returns an
 //! error instead of blocking the executor: use the async client there. Threads of
 //! `tokio::task::spawn_blocking` count as inside (tokio offers no way to tell them apart from
 //! an executor thread), so from async code either `.await` the async client or hand the
