@@ -9,7 +9,8 @@
 //! So a blocking send first *spins*: it keeps driving its runtime — polling its sockets
 //! without blocking — for up to [`SPIN`], and only then sleeps. It spins only while its
 //! client's recent sends were answered about that fast ([`Latency`], a moving average), so a
-//! client of a distant server never spins, and one whose server slows down stops spinning.
+//! client of a distant server stops spinning after its first two sends, and one whose server
+//! slows down stops too.
 //! And it spins only when it is the process's only blocking send under way: the sends share
 //! one current-thread runtime, which only one thread at a time drives, so a second thread
 //! spinning would only take a core from the first (measured: 2 threads spinning sent 15 %

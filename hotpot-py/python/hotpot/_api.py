@@ -90,7 +90,7 @@ class Client(_hotpot.Client):
     While a client's recent answers came within 0.2 ms (the mock server, a local relay), a
     send polls for its answer for up to 0.2 ms before it sleeps, when no other thread is
     sending: on a virtual machine that halves its latency, for no more CPU than the wake-up
-    it saves. Against a distant server it sleeps at once.
+    it saves. Against a distant server it sleeps (after the first two sends).
 
     >>> client = Client(os.environ["HOTPOT_WEBHOOK_URL"])  # doctest: +SKIP
     >>> client.send("Disk 91% full on db-1", "alert", priority="high")  # doctest: +SKIP
