@@ -1,6 +1,6 @@
 //! The emitter when the mock is down or stalled (issue 5): `shutdown` returns on time and
 //! reports delivered only what the mock recorded, every abandoned moment reaches the
-//! `on_drop` hook; a full queue refuses (or displaces) at once, and says so.
+//! `on_error` hook; a full queue refuses (or displaces) at once, and says so.
 
 mod emitter_support;
 

@@ -7,18 +7,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hotpot_client::{Client, RetryPolicy};
-use hotpot_client::{DropReason, Emitter, EmitterBuilder, Moment, MomentType, Report};
+use hotpot_client::{DropReason, Emitter, EmitterBuilder, Moment, MomentType, Report, Undelivered};
 use hotpot_mock_server::MockServer;
 
 /// The emitter's retries, shortened so that a burst of faults costs milliseconds: retry
-/// forever within a minute, 5 ms base backoff capped at 200 ms, and `Retry-After` up to 5 s.
+/// until the delivery deadline, 5 ms base backoff capped at 200 ms, and `Retry-After` up to 5 s.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(u32::MAX)
-        .base_delay(Duration::from_millis(5))
-        .max_delay(Duration::from_millis(200))
-        .max_retry_after(Duration::from_secs(5))
-        .deadline(Duration::from_secs(60))
+        .with_max_retries(u32::MAX)
+        .with_base_delay(Duration::from_millis(5))
+        .with_max_delay(Duration::from_millis(200))
+        .with_max_retry_after(Duration::from_secs(5))
 }
 
 /// A client of the mock's default webhook, with a whole-request timeout of `timeout`.
@@ -76,9 +75,10 @@ impl Hooks {
             failures: Seen::new(),
         };
         let (drops, failures) = (hooks.drops.clone(), hooks.failures.clone());
-        let builder = builder
-            .on_drop(move |m, reason| drops.push((m.name().to_owned(), reason)))
-            .on_failure(move |m, error| failures.push((m.name().to_owned(), error.to_string())));
+        let builder = builder.on_error(move |m, why| match why {
+            Undelivered::Dropped(reason) => drops.push((m.name().to_owned(), *reason)),
+            other => failures.push((m.name().to_owned(), other.to_string())),
+        });
         (builder, hooks)
     }
 

@@ -10,8 +10,8 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn fast_retries() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(4)
-        .base_delay(Duration::from_millis(5))
+        .with_max_retries(3)
+        .with_base_delay(Duration::from_millis(5))
 }
 
 fn moment(name: &str) -> Moment {
@@ -105,7 +105,7 @@ async fn a_retry_after_beyond_the_maximum_gives_up_at_once() {
         .fail_next(Fault::status(429).retry_after(Duration::from_secs(120)))
         .unwrap();
     let client = Client::builder(server.webhook_url())
-        .retry(fast_retries().max_retry_after(Duration::from_secs(5)))
+        .retry(fast_retries().with_max_retry_after(Duration::from_secs(5)))
         .build()
         .unwrap();
     let started = Instant::now();

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
-use hotpot_client::{Client, Emitter, Moment, MomentType, Priority, emitter};
+use hotpot_client::{Client, Emitter, Moment, MomentType, Priority};
 
 const ENVELOPE: &str = r#"{"hotpot_request_id": "f1e5ae0a-f90c-4dac-affa-2eda897f5c3f", "response": {"success": true, "message": "Your request has been queued."}}"#;
 const TOKEN: &str = "benchTOKEN_0123456789abcdef";
@@ -157,7 +157,7 @@ const THROUGHPUT_MOMENTS: usize = 100_000;
 const ROUNDS: usize = 5;
 
 fn throughput(url: &str, server: &BenchServer) {
-    let concurrency = emitter::DEFAULT_CONCURRENCY;
+    let concurrency = hotpot_client::defaults::CONCURRENCY;
     let mut raw = Vec::new();
     let mut emitted = Vec::new();
     for _ in 0..ROUNDS {
@@ -218,7 +218,7 @@ fn concurrency_sweep(url: &str, server: &BenchServer) {
 }
 
 fn through_emitter(url: &str, n: usize) -> f64 {
-    through_emitter_with(url, n, emitter::DEFAULT_CONCURRENCY)
+    through_emitter_with(url, n, hotpot_client::defaults::CONCURRENCY)
 }
 
 fn through_emitter_with(url: &str, n: usize, concurrency: usize) -> f64 {
@@ -226,7 +226,7 @@ fn through_emitter_with(url: &str, n: usize, concurrency: usize) -> f64 {
         .concurrency(concurrency)
         .build()
         .expect("emitter");
-    let half_full = (emitter::DEFAULT_CAPACITY / 2) as u64;
+    let half_full = (hotpot_client::defaults::CAPACITY / 2) as u64;
     let batch = moments("throughput", n);
     let started = Instant::now();
     for (i, m) in batch.into_iter().enumerate() {

@@ -36,10 +36,13 @@
 //! |---|---|
 //! | [`moment`] | [`Moment`], [`MomentBuilder`], [`MomentType`], [`Priority`], [`ValidationError`], and [`parse_lenient`], the server-side parser the mock server uses |
 //! | [`moment::rules`] | every rule of the contract's §1, in one place |
-//! | `webhook_url` | [`WebhookUrl`] and the redaction helpers |
+//! | `webhook_url` | [`WebhookUrl`], the token and integration rules of §2 ([`check_token`], [`check_integration`]) and the redaction helpers |
+//! | `idempotency` | the `Idempotency-Key` header of §3: [`check_idempotency_key`], [`new_idempotency_key`] |
+//! | `env` | the `HOTPOT_*` variables, read one way everywhere ([`env_var`]) |
+//! | [`defaults`] | every default of the clients and the emitter |
 //! | `client` | the async [`Client`], its [`ClientBuilder`], [`Receipt`] and [`RequestStatus`] |
 //! | [`blocking`] | the same client without `async` |
-//! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`DropReason`], [`Stats`] and [`Report`] |
+//! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
 //! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
 //! | `error` | [`Error`] and its predicates |
 //!
@@ -50,21 +53,33 @@
 
 pub mod blocking;
 mod client;
+pub mod defaults;
 pub mod emitter;
+mod env;
 mod error;
+mod idempotency;
 pub mod moment;
 mod retry;
 mod webhook_url;
 
 pub use client::{
-    Client, ClientBuilder, ENV_API_KEY, ENV_WEBHOOK_URL, IDEMPOTENCY_KEY, IntoWebhookUrl, Receipt,
-    RequestState, RequestStatus, USER_AGENT, WebhookUrlSource,
+    Client, ClientBuilder, IntoWebhookUrl, Receipt, RequestState, RequestStatus, USER_AGENT,
+    WebhookUrlSource,
 };
-pub use emitter::{DropReason, EmitError, Emitter, EmitterBuilder, Overflow, Report, Stats};
+pub use emitter::{
+    DropReason, EmitError, Emitter, EmitterBuilder, Overflow, Report, Stats, Undelivered,
+};
+pub use env::{ENV_API_KEY, ENV_WEBHOOK_URL, env_var, webhook_url_from_env};
 pub use error::Error;
+pub use idempotency::{
+    IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_CHARS, check_idempotency_key, new_idempotency_key,
+};
 pub use moment::{
     LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,
     ValidationError, parse_lenient,
 };
 pub use retry::{RetryPolicy, parse_retry_after};
-pub use webhook_url::{DEFAULT_BASE, UrlError, WebhookUrl, redact_secret_in, redact_token};
+pub use webhook_url::{
+    DEFAULT_BASE, MAX_TOKEN_CHARS, UrlError, WebhookUrl, check_integration, check_token,
+    redact_secret_in, redact_token,
+};

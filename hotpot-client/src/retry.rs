@@ -2,29 +2,32 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::defaults;
+
 /// How a client retries retryable answers (429, 408, 500, 502, 503, 504, timeouts and
-/// transport errors): a bounded number of attempts, exponential backoff with full jitter, a
+/// transport errors): a bounded number of retries, exponential backoff with full jitter, a
 /// cap on each wait, a cap on a server-requested wait, and an overall deadline.
 ///
-/// The defaults are the contract's: 3 attempts in all, 100 ms base, 5 s cap; plus a 30 s
-/// deadline for the whole send and at most 30 s of `Retry-After`.
+/// The defaults are the contract's ([`defaults`](crate::defaults)): 2 retries (3 attempts in
+/// all), 100 ms base, 5 s cap; plus a 30 s deadline for the whole send and at most 30 s of
+/// `Retry-After`. A policy is a value: the `with_*` methods return a changed copy.
 ///
 /// ```
 /// use std::time::Duration;
 /// use hotpot_client::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
-///     .max_attempts(5)
-///     .base_delay(Duration::from_millis(50))
-///     .deadline(Duration::from_secs(10));
-/// assert_eq!(policy.get_max_attempts(), 5);
+///     .with_max_retries(4)
+///     .with_base_delay(Duration::from_millis(50))
+///     .with_deadline(Duration::from_secs(10));
+/// assert_eq!(policy.max_retries(), 4);
 /// assert!(policy.backoff(3) <= Duration::from_millis(200));
-/// assert_eq!(RetryPolicy::never().get_max_attempts(), 1);
+/// assert_eq!(RetryPolicy::never().max_retries(), 0);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub struct RetryPolicy {
-    max_attempts: u32,
+    max_retries: u32,
     base_delay: Duration,
     max_delay: Duration,
     max_retry_after: Duration,
@@ -38,66 +41,119 @@ const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(5),
-            max_retry_after: Duration::from_secs(30),
-            deadline: Duration::from_secs(30),
+            max_retries: defaults::MAX_RETRIES,
+            base_delay: defaults::BASE_DELAY,
+            max_delay: defaults::MAX_DELAY,
+            max_retry_after: defaults::MAX_RETRY_AFTER,
+            deadline: defaults::SEND_DEADLINE,
         }
     }
 }
 
 impl RetryPolicy {
     /// One attempt, no retries.
+    ///
+    /// ```
+    /// assert_eq!(hotpot_client::RetryPolicy::never().max_retries(), 0);
+    /// ```
     pub fn never() -> Self {
-        RetryPolicy::default().max_attempts(1)
+        RetryPolicy::default().with_max_retries(0)
     }
 
-    /// Attempts in all, the first included (at least 1; default 3).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
+    /// This policy with `retries` retries after the first attempt (`u32::MAX`: until the
+    /// deadline).
+    ///
+    /// ```
+    /// let policy = hotpot_client::RetryPolicy::default().with_max_retries(5);
+    /// assert_eq!(policy.max_retries(), 5);
+    /// ```
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
         self
     }
 
-    /// The first backoff's upper bound; each retry doubles it (default 100 ms).
-    pub fn base_delay(mut self, delay: Duration) -> Self {
+    /// This policy with another first backoff's upper bound; each retry doubles it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = hotpot_client::RetryPolicy::default().with_base_delay(Duration::from_millis(10));
+    /// assert_eq!(policy.base_delay(), Duration::from_millis(10));
+    /// ```
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay.min(LONGEST);
         self
     }
 
-    /// The largest backoff between two attempts (default 5 s).
-    pub fn max_delay(mut self, delay: Duration) -> Self {
+    /// This policy with another largest backoff between two attempts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = hotpot_client::RetryPolicy::default().with_max_delay(Duration::from_secs(1));
+    /// assert!(policy.backoff(30) <= Duration::from_secs(1));
+    /// ```
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay.min(LONGEST);
         self
     }
 
-    /// The longest `Retry-After` the client waits; a longer one ends the send with
-    /// [`Error::RateLimited`](crate::Error::RateLimited) at once (default 30 s).
-    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+    /// This policy with another longest `Retry-After` the client waits; a longer one ends the
+    /// send with [`Error::RateLimited`](crate::Error::RateLimited) at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = hotpot_client::RetryPolicy::default().with_max_retry_after(Duration::from_secs(5));
+    /// assert_eq!(policy.max_retry_after(), Duration::from_secs(5));
+    /// ```
+    pub fn with_max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait.min(LONGEST);
         self
     }
 
-    /// The time budget of one send, every attempt and wait included (default 30 s). No
-    /// attempt starts, and no wait is begun, that would end after it. `Duration::MAX` means
-    /// no deadline (any duration is cut to a century).
-    pub fn deadline(mut self, deadline: Duration) -> Self {
+    /// This policy with another time budget for one send, every attempt and wait included.
+    /// No attempt starts, and no wait is begun, that would end after it. `Duration::MAX`
+    /// means no deadline (any duration is cut to a century).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = hotpot_client::RetryPolicy::default().with_deadline(Duration::from_secs(5));
+    /// assert_eq!(policy.deadline(), Duration::from_secs(5));
+    /// ```
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline.min(LONGEST);
         self
     }
 
-    /// Attempts in all.
-    pub fn get_max_attempts(&self) -> u32 {
-        self.max_attempts
+    /// Retries after the first attempt.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// Attempts in all: the first one and the retries (saturating at `u32::MAX`).
+    ///
+    /// ```
+    /// assert_eq!(hotpot_client::RetryPolicy::default().max_attempts(), 3);
+    /// ```
+    pub fn max_attempts(&self) -> u32 {
+        self.max_retries.saturating_add(1)
+    }
+
+    /// The first backoff's upper bound.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The largest backoff between two attempts.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
     }
 
     /// The longest `Retry-After` honoured.
-    pub fn get_max_retry_after(&self) -> Duration {
+    pub fn max_retry_after(&self) -> Duration {
         self.max_retry_after
     }
 
     /// The overall deadline of one send.
-    pub fn get_deadline(&self) -> Duration {
+    pub fn deadline(&self) -> Duration {
         self.deadline
     }
 
@@ -154,8 +210,8 @@ mod tests {
     #[test]
     fn backoff_grows_then_caps() {
         let policy = RetryPolicy::default()
-            .base_delay(Duration::from_millis(100))
-            .max_delay(Duration::from_millis(250));
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(250));
         let max_seen = |retry| (0..2000).map(|_| policy.backoff(retry)).max().unwrap();
         assert!(max_seen(1) <= Duration::from_millis(100));
         assert!(
@@ -176,15 +232,17 @@ mod tests {
     #[test]
     fn no_limit_is_cut_to_a_century_that_instants_can_hold() {
         let policy = RetryPolicy::default()
-            .deadline(Duration::MAX)
-            .max_delay(Duration::MAX)
-            .base_delay(Duration::MAX)
-            .max_retry_after(Duration::MAX);
-        assert_eq!(policy.get_deadline(), LONGEST);
-        assert_eq!(policy.get_max_retry_after(), LONGEST);
+            .with_deadline(Duration::MAX)
+            .with_max_delay(Duration::MAX)
+            .with_base_delay(Duration::MAX)
+            .with_max_retry_after(Duration::MAX)
+            .with_max_retries(u32::MAX);
+        assert_eq!(policy.deadline(), LONGEST);
+        assert_eq!(policy.max_retry_after(), LONGEST);
+        assert_eq!(policy.max_attempts(), u32::MAX);
         assert!(policy.backoff(u32::MAX) <= LONGEST);
         let now = std::time::Instant::now();
-        assert!(now.checked_add(policy.get_deadline() + LONGEST).is_some());
+        assert!(now.checked_add(policy.deadline() + LONGEST).is_some());
     }
 
     #[test]

@@ -9,6 +9,10 @@ use url::{Host, Url};
 /// The production base of webhook URLs.
 pub const DEFAULT_BASE: &str = "https://api.hotpot.works";
 
+/// The longest token accepted, in characters. The contract (§2) sets no length; a token of
+/// hundreds of characters is a mistake (a pasted document, a doubled URL), not a webhook.
+pub const MAX_TOKEN_CHARS: usize = 200;
+
 /// A checked Hotpot webhook URL: `{base}/moment/{token}` or
 /// `{base}/moment/{token}/{integration}`.
 ///
@@ -69,8 +73,10 @@ pub enum UrlError {
     /// The path does not end in `/moment/{token}` or `/moment/{token}/{integration}`.
     #[error("expected a path ending in /moment/TOKEN or /moment/TOKEN/INTEGRATION, found {0}")]
     Path(String),
-    /// The token segment breaks the token syntax.
-    #[error("expected the token to be one path segment of letters, digits, '_' and '-', found {0}")]
+    /// The token segment breaks the token syntax or is too long.
+    #[error(
+        "expected the token to be one path segment of 1 to {MAX_TOKEN_CHARS} letters, digits, '_' and '-', found {0}"
+    )]
     Token(String),
     /// The integration segment is not a slug.
     #[error("expected the integration to be a slug of a-z, 0-9 and '-', found {0}")]
@@ -258,8 +264,17 @@ impl WebhookUrl {
         self.token.len()
     }
 
-    /// Replaces every occurrence of the token in `text` by its hint.
-    pub(crate) fn redact_in(&self, text: &str) -> String {
+    /// `text` with every occurrence of this URL's token replaced by its hint: for messages
+    /// of other libraries that may repeat the URL.
+    ///
+    /// ```
+    /// use hotpot_client::WebhookUrl;
+    /// let url = WebhookUrl::parse("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// let message = "error sending request for https://api.hotpot.works/moment/845b1e3c9d0f";
+    /// assert_eq!(url.redact(message), "error sending request for https://api.hotpot.works/moment/845b…");
+    /// # Ok::<(), hotpot_client::UrlError>(())
+    /// ```
+    pub fn redact(&self, text: &str) -> String {
         redact_secret_in(text, &self.token)
     }
 }
@@ -291,7 +306,18 @@ pub fn redact_secret_in(text: &str, secret: &str) -> String {
     text.replace(secret, &redact_token(secret))
 }
 
-fn check_token(token: &str) -> Result<(), UrlError> {
+/// Checks a token (contract §2): 1 to [`MAX_TOKEN_CHARS`] characters of `A-Z`, `a-z`,
+/// `0-9`, `_` and `-`. The error names the offending character and where it is, and shows
+/// at most the token's hint, never the token.
+///
+/// ```
+/// use hotpot_client::check_token;
+/// assert!(check_token("845b1e3c9d0f").is_ok());
+/// let err = check_token("845b1e3c/9d0f").unwrap_err();
+/// assert!(err.to_string().ends_with("found '/' at byte 8 of the token 845b…"));
+/// assert!(check_token(&"a".repeat(201)).is_err());
+/// ```
+pub fn check_token(token: &str) -> Result<(), UrlError> {
     if token.is_empty() {
         return Err(UrlError::Token("an empty segment".to_owned()));
     }
@@ -305,10 +331,27 @@ fn check_token(token: &str) -> Result<(), UrlError> {
             redact_token(token)
         )));
     }
+    if token.len() > MAX_TOKEN_CHARS {
+        return Err(UrlError::Token(format!(
+            "{} characters ({})",
+            token.len(),
+            redact_token(token)
+        )));
+    }
     Ok(())
 }
 
-fn check_integration(slug: &str) -> Result<(), UrlError> {
+/// Checks an integration slug (contract §2): `[a-z0-9-]+`, as in `datadog` or `pagerduty`.
+/// The segment may be a misplaced token, so the error shows its hint only and names the
+/// offending character only when it cannot be part of a token (else just its kind).
+///
+/// ```
+/// use hotpot_client::check_integration;
+/// assert!(check_integration("pagerduty").is_ok());
+/// let err = check_integration("PagerDuty").unwrap_err();
+/// assert!(err.to_string().ends_with("found an upper-case letter at byte 0 of Page…"));
+/// ```
+pub fn check_integration(slug: &str) -> Result<(), UrlError> {
     if slug.is_empty() {
         return Err(UrlError::Integration("an empty segment".to_owned()));
     }
@@ -316,9 +359,6 @@ fn check_integration(slug: &str) -> Result<(), UrlError> {
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
     {
-        // The segment may be a misplaced token: show its hint, and name the offending
-        // character only when it cannot be part of a token (else just its kind), so that
-        // nothing beyond the hint's characters is given away.
         let found = match c {
             'A'..='Z' => "an upper-case letter".to_owned(),
             '_' => "an underscore".to_owned(),

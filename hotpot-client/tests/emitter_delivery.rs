@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use emitter_support::{Answer, Collected, Server, client, fast_retry, moment};
-use hotpot_client::{EmitError, Emitter, Error, Moment, MomentType, RetryPolicy, Stats};
+use hotpot_client::{
+    EmitError, Emitter, Error, Moment, MomentType, RetryPolicy, Stats, Undelivered,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -92,7 +94,11 @@ fn a_non_retryable_answer_fails_at_once_and_the_hook_sees_the_moment() {
     let seen = failures.clone();
     let emitter = Emitter::builder(client(&server.url()))
         .retry(fast_retry())
-        .on_failure(move |m, e| seen.push((m.clone(), e.status(), e.to_string())))
+        .on_error(move |m, why| {
+            if let Undelivered::Failed(e) = why {
+                seen.push((m.clone(), e.status(), e.to_string()));
+            }
+        })
         .build()
         .unwrap();
     let rejected = Moment::builder("rejected", MomentType::Incident)
@@ -125,8 +131,9 @@ fn retryable_answers_are_retried_until_the_delivery_deadline() {
     let failures: Collected<bool> = Collected::new();
     let seen = failures.clone();
     let emitter = Emitter::builder(client(&server.url()))
-        .retry(fast_retry().deadline(Duration::from_millis(300)))
-        .on_failure(move |_, e: &Error| seen.push(e.is_retryable()))
+        .retry(fast_retry())
+        .delivery_deadline(Duration::from_millis(300))
+        .on_error(move |_, why| seen.push(why.error().is_some_and(Error::is_retryable)))
         .build()
         .unwrap();
     emitter.emit(moment("never accepted")).unwrap();
@@ -329,10 +336,10 @@ fn the_default_policy_is_the_clients_with_unbounded_attempts() {
     // not that limit.
     let server = Server::scripted(&[Answer::Status(503); 5], Answer::Accept);
     let c = hotpot_client::Client::builder(server.url())
-        .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .retry(RetryPolicy::default().with_base_delay(Duration::from_millis(1)))
         .build()
         .unwrap();
-    assert_eq!(c.retry_policy().get_max_attempts(), 3);
+    assert_eq!(c.retry_policy().max_attempts(), 3);
     let emitter = Emitter::new(c).unwrap();
     let debug = format!("{emitter:?}");
     assert!(!debug.contains(emitter_support::TOKEN), "{debug}");
@@ -365,10 +372,10 @@ fn a_policy_without_a_deadline_is_accepted() {
     let emitter = Emitter::builder(client(&server.url()))
         .retry(
             fast_retry()
-                .deadline(Duration::MAX)
-                .max_delay(Duration::MAX)
-                .max_retry_after(Duration::MAX),
+                .with_max_delay(Duration::MAX)
+                .with_max_retry_after(Duration::MAX),
         )
+        .delivery_deadline(Duration::MAX)
         .build()
         .unwrap();
     emitter.emit(moment("whenever")).unwrap();

@@ -22,7 +22,11 @@ fn full(
         .retry(fast_retry())
         .capacity(100)
         .concurrency(1)
-        .on_drop(move |m, reason| seen.push((m.name().to_owned(), reason)));
+        .on_error(move |m, why| {
+            if let Some(reason) = why.drop_reason() {
+                seen.push((m.name().to_owned(), reason));
+            }
+        });
     let emitter = configure(builder).build().unwrap();
     emitter.emit(moment("in flight")).unwrap();
     server.wait_for_requests(1, WAIT);

@@ -19,7 +19,11 @@ fn emitter(url: &str, concurrency: usize) -> (Emitter, Collected<(String, DropRe
     let emitter = Emitter::builder(client(url))
         .retry(fast_retry())
         .concurrency(concurrency)
-        .on_drop(move |m, reason| seen.push((m.name().to_owned(), reason)))
+        .on_error(move |m, why| {
+            if let Some(reason) = why.drop_reason() {
+                seen.push((m.name().to_owned(), reason));
+            }
+        })
         .build()
         .unwrap();
     (emitter, drops)
@@ -99,7 +103,7 @@ fn a_clean_shutdown_delivers_everything_and_later_emits_are_refused() {
     assert!(report.is_complete(), "{report}");
     assert_eq!(report.delivered, 100, "{report}");
     assert_eq!(server.accepted().len(), 100);
-    assert!(emitter.is_shut_down());
+    assert!(emitter.is_closed());
 
     match emitter.emit(moment("too late")) {
         Err(EmitError::ShutDown(m)) => assert_eq!(m.name(), "too late"),
@@ -145,7 +149,7 @@ fn a_panicking_hook_does_not_stop_delivery() {
     let emitter = Emitter::builder(client(&server.url()))
         .retry(fast_retry())
         .concurrency(1)
-        .on_failure(|_, _| panic!("a careless hook"))
+        .on_error(|_, _| panic!("a careless hook"))
         .build()
         .unwrap();
     for i in 0..5 {

@@ -75,8 +75,8 @@ fn client_for(url: &str) -> Client {
     Client::builder(url)
         .retry(
             RetryPolicy::default()
-                .base_delay(Duration::from_millis(1))
-                .max_attempts(2),
+                .with_base_delay(Duration::from_millis(1))
+                .with_max_retries(1),
         )
         .timeout(Duration::from_millis(200))
         .api_key("hp_key")
@@ -184,7 +184,7 @@ async fn no_error_kind_and_no_log_line_carries_the_token() {
     assert!(err.source().is_some(), "the HTTP stack's error is kept");
     kinds.push(check("timeout", &err));
     let err = Client::builder(common::webhook_url(&server))
-        .retry(RetryPolicy::default().deadline(Duration::from_millis(100)))
+        .retry(RetryPolicy::default().with_deadline(Duration::from_millis(100)))
         .build()
         .unwrap()
         .send(&full_moment())

@@ -179,7 +179,7 @@ async fn server_trouble_is_retried_up_to_the_attempt_limit() {
     // The attempt limit is the policy's.
     let server = server_answering(ResponseTemplate::new(503)).await;
     let client = builder(&server)
-        .retry(common::fast_policy().max_attempts(5))
+        .retry(common::fast_policy().with_max_retries(4))
         .build()
         .unwrap();
     client.send(&full_moment()).await.unwrap_err();
@@ -317,7 +317,7 @@ async fn a_retry_after_beyond_the_maximum_gives_up_at_once() {
     let server =
         server_answering(ResponseTemplate::new(429).insert_header("retry-after", "2")).await;
     let client = builder(&server)
-        .retry(common::fast_policy().max_retry_after(Duration::from_secs(1)))
+        .retry(common::fast_policy().with_max_retry_after(Duration::from_secs(1)))
         .build()
         .unwrap();
     let err = client.send(&full_moment()).await.unwrap_err();
@@ -330,7 +330,7 @@ async fn a_retry_after_beyond_the_deadline_gives_up_at_once() {
     let server =
         server_answering(ResponseTemplate::new(429).insert_header("retry-after", "5")).await;
     let client = builder(&server)
-        .retry(common::fast_policy().deadline(Duration::from_secs(1)))
+        .retry(common::fast_policy().with_deadline(Duration::from_secs(1)))
         .build()
         .unwrap();
     let started = Instant::now();
@@ -349,10 +349,10 @@ async fn the_overall_deadline_bounds_a_send() {
     // A server in trouble and a policy that would try 1000 times.
     let server = server_answering(ResponseTemplate::new(503)).await;
     let policy = RetryPolicy::default()
-        .max_attempts(1000)
-        .base_delay(Duration::from_millis(20))
-        .max_delay(Duration::from_millis(20))
-        .deadline(Duration::from_millis(300));
+        .with_max_retries(999)
+        .with_base_delay(Duration::from_millis(20))
+        .with_max_delay(Duration::from_millis(20))
+        .with_deadline(Duration::from_millis(300));
     let client = builder(&server).retry(policy).build().unwrap();
     let started = Instant::now();
     let err = client.send(&full_moment()).await.unwrap_err();
@@ -373,7 +373,7 @@ async fn the_overall_deadline_bounds_a_send() {
     let server =
         server_answering(ResponseTemplate::new(202).set_delay(Duration::from_secs(30))).await;
     let client = builder(&server)
-        .retry(common::fast_policy().deadline(Duration::from_millis(300)))
+        .retry(common::fast_policy().with_deadline(Duration::from_millis(300)))
         .build()
         .unwrap();
     let started = Instant::now();

@@ -225,8 +225,8 @@ async fn the_refusal_is_retried_like_any_transport_error_and_still_refused() {
     let client = Client::builder(server.url("127.0.0.1"))
         .retry(
             RetryPolicy::default()
-                .max_attempts(2)
-                .base_delay(std::time::Duration::from_millis(1)),
+                .with_max_retries(1)
+                .with_base_delay(std::time::Duration::from_millis(1)),
         )
         .build()
         .unwrap();

@@ -124,7 +124,7 @@ fn token_syntax_errors() {
         assert!(matches!(err, UrlError::Token(_)), "{path}: {err:?}");
         let msg = err.to_string();
         assert!(
-            msg.contains("expected the token to be one path segment of letters, digits")
+            msg.contains("expected the token to be one path segment of 1 to 200 letters, digits")
                 && msg.contains(found),
             "{msg}"
         );

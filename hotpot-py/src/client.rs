@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hotpot_client::{ENV_API_KEY, ENV_WEBHOOK_URL, Error, RequestState, RetryPolicy, WebhookUrl};
+use hotpot_client::{
+    ENV_API_KEY, Error, RequestState, RetryPolicy, WebhookUrl, defaults, env_var,
+    webhook_url_from_env,
+};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyType};
@@ -194,33 +197,22 @@ impl Config {
 
     /// `HOTPOT_WEBHOOK_URL` and, where set, `HOTPOT_API_KEY`, with the default settings.
     pub(crate) fn from_env(py: Python<'_>) -> PyResult<(String, Option<String>)> {
-        let url = std::env::var(ENV_WEBHOOK_URL).map_err(|_| {
-            config_error(
-                py,
-                format!(
-                    "{ENV_WEBHOOK_URL} is not set (or not valid UTF-8): set it to your webhook URL"
-                ),
-            )
-        })?;
-        let api_key = std::env::var(ENV_API_KEY)
-            .ok()
-            .filter(|k| !k.trim().is_empty());
-        Ok((url, api_key))
+        let read = || Ok((webhook_url_from_env()?, env_var(ENV_API_KEY)?));
+        read().map_err(|e: Error| config_error(py, e.to_string()))
     }
 
     /// The `hotpot_client::Client`, built inside `runtime` (its connections belong there).
     pub(crate) fn build(&self, runtime: &Handle) -> Result<hotpot_client::Client, Error> {
         let _entered = runtime.enter();
-        let attempts = self.max_retries + 1;
         // One attempt may use the whole timeout, however short the default deadline.
-        let deadline = Duration::from_secs(30).max(self.timeout);
+        let deadline = defaults::SEND_DEADLINE.max(self.timeout);
         let mut builder = hotpot_client::Client::builder(&self.url)
             .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(Duration::from_secs(5)))
+            .connect_timeout(self.timeout.min(defaults::CONNECT_TIMEOUT))
             .retry(
                 RetryPolicy::default()
-                    .max_attempts(attempts)
-                    .deadline(deadline),
+                    .with_max_retries(self.max_retries)
+                    .with_deadline(deadline),
             )
             .user_agent(USER_AGENT);
         if let Some(key) = &self.api_key {

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use hotpot_client::emitter::{DEFAULT_CAPACITY, DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_DEADLINE};
-use hotpot_client::{DropReason, EmitError, Emitter, Error, Moment, Overflow, Report, Stats};
+use hotpot_client::defaults::{self, MAX_CONCURRENCY};
+use hotpot_client::{EmitError, Emitter, Moment, Overflow, Report, Stats, Undelivered};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -37,15 +37,6 @@ use crate::errors::{
 };
 use crate::moment::{PyMoment, describe, public_moment};
 use crate::process::{PerProcess, PythonCall, close_python_calls, runtimes};
-
-/// How long `emit` waits for room with `overflow="block"` when `block_timeout` is not given.
-const DEFAULT_BLOCK_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// What `shutdown(timeout=None)` waits for at most.
-const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The largest `concurrency` (the Rust emitter's bound).
-const MAX_CONCURRENCY: usize = 4096;
 
 /// At interpreter exit, how long the calls into Python under way (`on_error`, the results of
 /// `AsyncClient` sends) get to finish once the emitters are shut down.
@@ -92,17 +83,18 @@ struct Callback {
 }
 
 impl Callback {
-    /// The `on_failure` hook: the moment failed for good (a non-retryable answer, or its
-    /// deadline passed).
-    fn failed(&self, moment: &Moment, error: &Error) {
-        self.call(moment, |py, _| client_error_ref(py, error, &self.secret));
-    }
-
-    /// The `on_drop` hook: the moment was given up without an answer.
-    fn dropped(&self, moment: &Moment, reason: DropReason) {
-        self.call(moment, |py, m| {
-            dropped_error(py, reason, drop_message(moment.name(), reason), m)
-        });
+    /// The `on_error` hook: the moment failed for good (a non-retryable answer, or its
+    /// deadline passed) or was given up without an answer.
+    fn undelivered(&self, moment: &Moment, why: &Undelivered) {
+        match why {
+            Undelivered::Dropped(reason) => self.call(moment, |py, m| {
+                dropped_error(py, *reason, reason.describe(moment.name()), m)
+            }),
+            other => {
+                let Some(error) = other.error() else { return };
+                self.call(moment, |py, _| client_error_ref(py, error, &self.secret));
+            }
+        }
     }
 
     fn call(
@@ -125,25 +117,6 @@ impl Callback {
                 e.write_unraisable(py, Some(callback));
             }
         });
-    }
-}
-
-/// What a `DroppedError` passed to `on_error` says.
-fn drop_message(name: &str, reason: DropReason) -> String {
-    match reason {
-        DropReason::QueueFull => format!("the emitter's queue is full: moment {name:?} not queued"),
-        DropReason::Displaced => format!(
-            "moment {name:?} dropped unsent: the queue was full and a newer moment took its place"
-        ),
-        DropReason::ShutDown => format!("the emitter has shut down: moment {name:?} not queued"),
-        DropReason::Abandoned => format!(
-            "moment {name:?} abandoned unsent: the emitter shut down before it could be sent"
-        ),
-        DropReason::AbandonedInFlight => format!(
-            "moment {name:?} abandoned while being sent: the emitter shut down before Hotpot \
-             answered (Hotpot may have it)"
-        ),
-        other => format!("moment {name:?} dropped ({other})"),
     }
 }
 
@@ -256,7 +229,7 @@ fn overflow_arg(
     let policy = match name.as_str() {
         "drop_newest" => Overflow::DropNewest,
         "drop_oldest" => Overflow::DropOldest,
-        "block" => Overflow::Block(block_timeout.unwrap_or(DEFAULT_BLOCK_TIMEOUT)),
+        "block" => Overflow::Block(block_timeout.unwrap_or(defaults::BLOCK_TIMEOUT)),
         other => {
             return Err(config_error(
                 py,
@@ -347,24 +320,14 @@ impl PyEmitter {
             .build(runtime)
             .map_err(|e| client_error(py, e, secret))?;
         let s = self.settings;
-        // The client's backoff, retried until the moment's delivery deadline.
-        let retry = client
-            .retry_policy()
-            .clone()
-            .max_attempts(u32::MAX)
-            .deadline(s.deadline)
-            .max_retry_after(s.deadline);
         let mut builder = Emitter::builder(client)
             .capacity(s.capacity)
             .overflow(s.overflow)
             .concurrency(s.concurrency)
-            .retry(retry);
+            .delivery_deadline(s.deadline);
         if let Some(callback) = &self.callback {
-            let on_failure = Arc::clone(callback);
-            let on_drop = Arc::clone(callback);
-            builder = builder
-                .on_failure(move |moment, error| on_failure.failed(moment, error))
-                .on_drop(move |moment, reason| on_drop.dropped(moment, reason));
+            let callback = Arc::clone(callback);
+            builder = builder.on_error(move |moment, why| callback.undelivered(moment, why));
         }
         let emitter = builder.build().map_err(|e| client_error(py, e, secret))?;
         if self.closed.load(Ordering::SeqCst) {
@@ -407,12 +370,12 @@ impl PyEmitter {
     ) -> PyResult<Self> {
         let config = client_config(client)?;
         let settings = Settings {
-            capacity: count_arg(capacity, "capacity", DEFAULT_CAPACITY, (1, usize::MAX))?,
+            capacity: count_arg(capacity, "capacity", defaults::CAPACITY, (1, usize::MAX))?,
             overflow: overflow_arg(overflow, block_timeout)?,
             concurrency: count_arg(
                 concurrency,
                 "concurrency",
-                DEFAULT_CONCURRENCY,
+                defaults::CONCURRENCY,
                 (1, MAX_CONCURRENCY),
             )?,
             deadline: seconds_arg(deadline, "deadline", "a positive number of seconds", false)?
@@ -427,7 +390,7 @@ impl PyEmitter {
                     }
                 })
                 .transpose()?
-                .unwrap_or(DEFAULT_DELIVERY_DEADLINE),
+                .unwrap_or(defaults::DELIVERY_DEADLINE),
         };
         let callback = match on_error.filter(|f| !f.is_none()) {
             Some(f) if f.is_callable() => Some(Arc::new(Callback {
@@ -517,7 +480,7 @@ impl PyEmitter {
             "a non-negative number of seconds or None",
             true,
         )?
-        .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT);
+        .unwrap_or(defaults::SHUTDOWN_TIMEOUT);
         self.closed.store(true, Ordering::SeqCst);
         let emitter = self.emitter(py)?;
         let runtime = &runtimes(py)?.blocking;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use hotpot_client::{Client, Emitter, Moment, MomentType, Priority, emitter};
+use hotpot_client::{Client, Emitter, Moment, MomentType, Priority};
 use hotpot_mock_server::MockServer;
 
 const MOMENTS: usize = 50_000;
@@ -55,7 +55,7 @@ fn main() {
         expect_and_reset(&server, MOMENTS);
     }
 
-    let concurrency = emitter::DEFAULT_CONCURRENCY;
+    let concurrency = hotpot_client::defaults::CONCURRENCY;
     println!("\n| sender | rounds (moments/s) | median |");
     println!("|---|---|---|");
     println!(
@@ -97,7 +97,7 @@ fn expect_and_reset(server: &MockServer, n: usize) {
 
 fn through_emitter(url: &str, n: usize) -> f64 {
     let emitter = Emitter::new(Client::new(url).expect("client")).expect("emitter");
-    let half_full = (emitter::DEFAULT_CAPACITY / 2) as u64;
+    let half_full = (hotpot_client::defaults::CAPACITY / 2) as u64;
     let batch: Vec<Moment> = (0..n).map(|i| moment(&format!("bench {i}"))).collect();
     let started = Instant::now();
     for (i, m) in batch.into_iter().enumerate() {
@@ -124,7 +124,7 @@ fn raw_reqwest(url: &str, n: usize) -> f64 {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     runtime.block_on(async {
-        let tasks: Vec<_> = (0..emitter::DEFAULT_CONCURRENCY)
+        let tasks: Vec<_> = (0..hotpot_client::defaults::CONCURRENCY)
             .map(|_| {
                 let (http, body, next, url) = (
                     http.clone(),

@@ -210,7 +210,7 @@ pub(crate) fn error_body(bytes: &[u8], truncated: bool, url: &WebhookUrl) -> Str
         let keep = text.chars().count().saturating_sub(url.secret_len());
         text = text.chars().take(keep).collect();
     }
-    let text = url.redact_in(&text);
+    let text = url.redact(&text);
     let text = text.trim();
     match text.char_indices().nth(ERROR_BODY_CHARS) {
         Some((at, _)) => format!("{}…", &text[..at]),

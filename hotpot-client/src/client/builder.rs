@@ -6,15 +6,10 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use super::{Client, Inner};
-use crate::{Error, RetryPolicy, WebhookUrl};
+use crate::{ENV_API_KEY, Error, RetryPolicy, WebhookUrl, defaults, env_var, webhook_url_from_env};
 
 /// `User-Agent` sent by default: `hotpot-client/<version>` (contract §5).
 pub const USER_AGENT: &str = concat!("hotpot-client/", env!("CARGO_PKG_VERSION"));
-
-/// The environment variable [`Client::from_env`] reads the webhook URL from.
-pub const ENV_WEBHOOK_URL: &str = "HOTPOT_WEBHOOK_URL";
-/// The environment variable [`Client::from_env`] reads the API key from, where set.
-pub const ENV_API_KEY: &str = "HOTPOT_API_KEY";
 
 /// Configures a [`Client`]. Every setter takes and returns the builder; problems (a bad URL,
 /// a bad certificate) are kept until [`build`](ClientBuilder::build) reports them.
@@ -26,7 +21,7 @@ pub const ENV_API_KEY: &str = "HOTPOT_API_KEY";
 /// let client = Client::builder("https://api.hotpot.works/moment/845b1e3c9d0f")
 ///     .timeout(Duration::from_secs(5))
 ///     .connect_timeout(Duration::from_secs(2))
-///     .retry(RetryPolicy::default().max_attempts(5))
+///     .retry(RetryPolicy::default().with_max_retries(4))
 ///     .api_key("hp_key_123")
 ///     .build()?;
 /// assert_eq!(client.webhook_url().to_string(), "https://api.hotpot.works/moment/845b…");
@@ -106,8 +101,8 @@ impl ClientBuilder {
         ClientBuilder {
             url: url.into_source().0,
             allow_http: false,
-            timeout: Duration::from_secs(15),
-            connect_timeout: Duration::from_secs(5),
+            timeout: defaults::TIMEOUT,
+            connect_timeout: defaults::CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
             api_key: None,
             user_agent: USER_AGENT.to_owned(),
@@ -285,7 +280,8 @@ impl Client {
     }
 
     /// A builder configured from the environment: `HOTPOT_WEBHOOK_URL` (required) and
-    /// `HOTPOT_API_KEY` (where set).
+    /// `HOTPOT_API_KEY` (where set), read by [`env_var`](crate::env_var) (trimmed; blank
+    /// means unset).
     ///
     /// ```no_run
     /// let client = hotpot_client::Client::builder_from_env()?
@@ -294,16 +290,9 @@ impl Client {
     /// # Ok::<(), hotpot_client::Error>(())
     /// ```
     pub fn builder_from_env() -> Result<ClientBuilder, Error> {
-        let url = std::env::var(ENV_WEBHOOK_URL).map_err(|_| {
-            Error::Config(format!(
-                "{ENV_WEBHOOK_URL} is not set (or not valid UTF-8): set it to your webhook URL"
-            ))
-        })?;
-        let mut builder = ClientBuilder::new(url);
-        if let Ok(key) = std::env::var(ENV_API_KEY) {
-            if !key.is_empty() {
-                builder = builder.api_key(key);
-            }
+        let mut builder = ClientBuilder::new(webhook_url_from_env()?);
+        if let Some(key) = env_var(ENV_API_KEY)? {
+            builder = builder.api_key(key);
         }
         Ok(builder)
     }

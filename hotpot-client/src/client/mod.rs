@@ -8,20 +8,18 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use tokio::time::Instant;
 use tracing::Instrument;
 
 pub use answer::{Receipt, RequestState, RequestStatus};
-pub use builder::{
-    ClientBuilder, ENV_API_KEY, ENV_WEBHOOK_URL, IntoWebhookUrl, USER_AGENT, WebhookUrlSource,
+pub use builder::{ClientBuilder, IntoWebhookUrl, USER_AGENT, WebhookUrlSource};
+
+use crate::{
+    ENV_API_KEY, Error, IDEMPOTENCY_KEY, Moment, RetryPolicy, WebhookUrl, check_idempotency_key,
+    new_idempotency_key, parse_retry_after,
 };
-
-use crate::{Error, Moment, RetryPolicy, WebhookUrl, parse_retry_after};
 use answer::{Endpoint, classify, error_body};
-
-/// The header that makes retries safe: the same value on every attempt of one moment.
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// Bytes of a 2xx body read for the receipt; bytes of an error body read before cutting.
 const SUCCESS_BODY_LIMIT: usize = 64 * 1024;
@@ -93,8 +91,8 @@ impl Client {
         self.send_with(moment, &key, &self.inner.retry).await
     }
 
-    /// Like [`send`](Self::send), with the `Idempotency-Key` chosen by the caller (at most
-    /// 255 visible ASCII characters): sending the same moment again with the same key cannot
+    /// Like [`send`](Self::send), with the `Idempotency-Key` chosen by the caller (1 to
+    /// 255 printable ASCII characters, see [`check_idempotency_key`]): sending the same moment again with the same key cannot
     /// create a duplicate where the server honours the header.
     ///
     /// ```no_run
@@ -130,15 +128,9 @@ impl Client {
         policy: &RetryPolicy,
         on_retry: &(dyn Fn() + Sync),
     ) -> Result<Receipt, Error> {
-        if key.is_empty() || key.len() > 255 {
-            return Err(Error::Config(format!(
-                "an idempotency key has 1 to 255 characters, found {}",
-                key.len()
-            )));
-        }
-        let key_header = HeaderValue::from_str(key).map_err(|_| {
-            Error::Config("an idempotency key must be visible ASCII characters".to_owned())
-        })?;
+        check_idempotency_key(key).map_err(|p| Error::Config(p.to_string()))?;
+        let key_header = HeaderValue::from_str(key)
+            .map_err(|_| Error::Config("Idempotency-Key: not a header value".to_owned()))?;
         let body = Bytes::from(moment.to_json_vec());
         let inner = &*self.inner;
         let span = tracing::debug_span!("hotpot.send", webhook = %inner.url, idempotency_key = key);
@@ -205,7 +197,7 @@ impl Client {
         request: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<(u16, Bytes, u32), Error> {
         let started = Instant::now();
-        let deadline = started + policy.get_deadline();
+        let deadline = started + policy.deadline();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -223,11 +215,11 @@ impl Client {
             };
             let Failure { error, retry_after } = failure;
             tracing::debug!(attempt, status = error.status(), error = %error, "attempt failed");
-            if !error.is_retryable() || attempt >= policy.get_max_attempts() {
+            if !error.is_retryable() || attempt >= policy.max_attempts() {
                 return Err(error);
             }
             let delay = match retry_after {
-                Some(wait) if wait > policy.get_max_retry_after() => {
+                Some(wait) if wait > policy.max_retry_after() => {
                     tracing::debug!(
                         attempt,
                         wait_ms = wait.as_millis() as u64,
@@ -321,32 +313,6 @@ async fn read_capped(
     Ok((Bytes::from(out), false))
 }
 
-/// A fresh `Idempotency-Key`: a random UUID v4.
-///
-/// Drawn from a per-thread fast generator seeded from the OS, and re-seeded when the process
-/// id changes: a forked child (gunicorn, celery prefork) inherits its parent's generator
-/// state, and without the re-seed parent and children would draw the same keys — and the
-/// server would answer a child's new moment with the replay of the parent's.
-pub(crate) fn new_idempotency_key() -> String {
-    thread_local! {
-        static RNG: std::cell::RefCell<(u32, fastrand::Rng)> =
-            const { std::cell::RefCell::new((0, fastrand::Rng::with_seed(0))) };
-    }
-    let pid = std::process::id();
-    let bits = RNG.with(|cell| {
-        let mut state = cell.borrow_mut();
-        if state.0 != pid {
-            // One getrandom call per thread and process; pid 0 is never a user process.
-            let (seed, _) = uuid::Uuid::new_v4().as_u64_pair();
-            *state = (pid, fastrand::Rng::with_seed(seed));
-        }
-        state.1.u128(..)
-    });
-    uuid::Builder::from_random_bytes(bits.to_le_bytes())
-        .into_uuid()
-        .to_string()
-}
-
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
@@ -355,19 +321,5 @@ impl fmt::Debug for Client {
             .field("timeout", &self.inner.timeout)
             .field("api_key", &self.inner.api_key.as_ref().map(|_| "…"))
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::new_idempotency_key;
-
-    #[test]
-    fn idempotency_keys_are_v4_uuids_and_differ_between_threads() {
-        let here = new_idempotency_key();
-        assert_eq!(uuid::Uuid::parse_str(&here).unwrap().get_version_num(), 4);
-        let there = std::thread::spawn(new_idempotency_key).join().unwrap();
-        assert_ne!(here, there, "threads are seeded independently");
-        assert_ne!(new_idempotency_key(), new_idempotency_key());
     }
 }

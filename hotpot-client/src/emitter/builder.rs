@@ -4,24 +4,9 @@ use std::fmt;
 use std::time::Duration;
 
 use super::Emitter;
-use super::queue::{DropHook, FailureHook, Hooks, Shared};
-use crate::{Client, DropReason, Error, Moment, RetryPolicy};
-
-/// The queue's default capacity, in moments.
-pub const DEFAULT_CAPACITY: usize = 10_000;
-
-/// The default number of moments sent at once.
-///
-/// Throughput is about `concurrency / round-trip time`: 32 sends at once carry well over
-/// 20,000 moments/s to a nearby server, and still 600/s at a 50 ms round trip, while keeping
-/// the load on a struggling server (and the connections an HTTP/1.1 server must hold) small.
-pub const DEFAULT_CONCURRENCY: usize = 32;
-
-/// The default delivery deadline of a moment, counted from `emit`: 10 minutes.
-pub const DEFAULT_DELIVERY_DEADLINE: Duration = Duration::from_secs(600);
-
-/// The largest accepted [`concurrency`](EmitterBuilder::concurrency).
-const MAX_CONCURRENCY: usize = 4096;
+use super::queue::{ErrorHook, Shared};
+use crate::defaults::{self, MAX_CONCURRENCY};
+use crate::{Client, Error, Moment, RetryPolicy, Undelivered};
 
 /// What [`Emitter::emit`] does when the queue is full.
 ///
@@ -62,9 +47,9 @@ pub enum Overflow {
 ///     .capacity(50_000)
 ///     .overflow(Overflow::DropOldest)
 ///     .concurrency(8)
-///     .retry(RetryPolicy::default().max_attempts(u32::MAX).deadline(Duration::from_secs(60)))
-///     .on_failure(|moment, error| eprintln!("hotpot: {} failed: {error}", moment.name()))
-///     .on_drop(|moment, reason| eprintln!("hotpot: {} dropped ({reason})", moment.name()))
+///     .delivery_deadline(Duration::from_secs(60))
+///     .retry(RetryPolicy::default().with_max_retries(u32::MAX).with_max_delay(Duration::from_secs(1)))
+///     .on_error(|moment, why| eprintln!("hotpot: {} not delivered: {why}", moment.name()))
 ///     .build()?;
 /// # Ok::<(), hotpot_client::Error>(())
 /// ```
@@ -74,21 +59,21 @@ pub struct EmitterBuilder {
     capacity: usize,
     overflow: Overflow,
     concurrency: usize,
+    delivery_deadline: Duration,
     retry: Option<RetryPolicy>,
-    on_failure: Option<FailureHook>,
-    on_drop: Option<DropHook>,
+    on_error: Option<ErrorHook>,
 }
 
 impl EmitterBuilder {
     pub(super) fn new(client: Client) -> Self {
         EmitterBuilder {
             client,
-            capacity: DEFAULT_CAPACITY,
+            capacity: defaults::CAPACITY,
             overflow: Overflow::default(),
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: defaults::CONCURRENCY,
+            delivery_deadline: defaults::DELIVERY_DEADLINE,
             retry: None,
-            on_failure: None,
-            on_drop: None,
+            on_error: None,
         }
     }
 
@@ -118,7 +103,7 @@ impl EmitterBuilder {
         self
     }
 
-    /// How many moments are sent at once (default [`DEFAULT_CONCURRENCY`], 32; 1 to 4096).
+    /// How many moments are sent at once (default [`defaults::CONCURRENCY`], 32; 1 to 4096).
     /// Each send retries its moment until it settles, so this also bounds the moments
     /// waiting to retry while the server is down.
     ///
@@ -132,20 +117,37 @@ impl EmitterBuilder {
         self
     }
 
-    /// How each moment is retried. Its [`deadline`](RetryPolicy::deadline) is the moment's
-    /// delivery deadline, counted from `emit` (time spent queued included); retryable
-    /// answers are retried until then, or until the attempts run out.
+    /// How long the emitter keeps trying to deliver a moment, counted from `emit` (time
+    /// spent queued included): retryable answers are retried until then (default
+    /// [`defaults::DELIVERY_DEADLINE`], 10 minutes). A moment still undelivered then fails
+    /// with the last attempt's error.
     ///
-    /// Default: the client's policy with unbounded attempts, a 10-minute deadline
-    /// ([`DEFAULT_DELIVERY_DEADLINE`]) and `Retry-After` honoured up to that deadline, so a
-    /// burst of faults delays moments instead of losing them.
+    /// ```
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// use std::time::Duration;
+    /// let emitter = hotpot_client::Emitter::builder(client)
+    ///     .delivery_deadline(Duration::from_secs(30))
+    ///     .build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn delivery_deadline(mut self, deadline: Duration) -> Self {
+        self.delivery_deadline = deadline;
+        self
+    }
+
+    /// How each moment is retried: the backoff, the longest `Retry-After` honoured and the
+    /// number of retries. Its deadline is replaced by the
+    /// [`delivery_deadline`](Self::delivery_deadline).
+    ///
+    /// Default: the client's backoff with unbounded retries and `Retry-After` honoured up to
+    /// the delivery deadline, so that a burst of faults delays moments instead of losing them.
     ///
     /// ```
     /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
     /// use std::time::Duration;
     /// use hotpot_client::{Emitter, RetryPolicy};
     /// let emitter = Emitter::builder(client)
-    ///     .retry(RetryPolicy::default().max_attempts(u32::MAX).deadline(Duration::from_secs(30)))
+    ///     .retry(RetryPolicy::default().with_max_retries(10).with_max_delay(Duration::from_secs(1)))
     ///     .build()?;
     /// # Ok::<(), hotpot_client::Error>(())
     /// ```
@@ -154,46 +156,33 @@ impl EmitterBuilder {
         self
     }
 
-    /// Called with each moment that failed for good — a non-retryable answer (400, 404,
-    /// 410, ...) or its delivery deadline passed — and the last error. Runs on the emitter's
-    /// thread: keep it short and never block in it. `flush` and `shutdown` wait for hooks
-    /// under way, so a hook must not call them; nor hold a clone of the emitter (it would
-    /// never be dropped).
+    /// Called once with each moment that is not delivered, and why ([`Undelivered`]): it
+    /// failed for good (a non-retryable answer such as 400, 404 or 410, or its delivery
+    /// deadline passed: [`Undelivered::Failed`] with the last error), or it was given up
+    /// without an answer ([`Undelivered::Dropped`] with a [`DropReason`](crate::DropReason)).
+    ///
+    /// Runs on the thread that settled the moment: the emitter's (failures), the caller of
+    /// `emit` (queue full, displaced, shut down) or of `shutdown` (abandoned). Keep it short
+    /// and never block in it. `flush` and `shutdown` wait for hooks under way, so a hook must
+    /// not call them, nor hold a clone of the emitter (it would never be dropped). A panic in
+    /// the hook is caught and logged.
     ///
     /// ```
     /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
-    /// let emitter = hotpot_client::Emitter::builder(client)
-    ///     .on_failure(|moment, error| {
-    ///         eprintln!("hotpot: {:?} not delivered: {error}", moment.name());
-    ///     })
-    ///     .build()?;
-    /// # Ok::<(), hotpot_client::Error>(())
-    /// ```
-    pub fn on_failure(mut self, hook: impl Fn(&Moment, &Error) + Send + Sync + 'static) -> Self {
-        self.on_failure = Some(Box::new(hook));
-        self
-    }
-
-    /// Called with each moment given up without an answer, and why. Runs on the thread that
-    /// gave it up: the caller of `emit` for [`DropReason::QueueFull`],
-    /// [`DropReason::Displaced`] and [`DropReason::ShutDown`], the caller of `shutdown` (or
-    /// the emitter's thread) for the abandoned ones. Keep it short and never block in it;
-    /// the same rules as [`on_failure`](Self::on_failure) apply.
-    ///
-    /// ```
-    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
-    /// use hotpot_client::{DropReason, Emitter};
+    /// use hotpot_client::{DropReason, Emitter, Undelivered};
     /// let emitter = Emitter::builder(client)
-    ///     .on_drop(|moment, reason| {
-    ///         if reason != DropReason::QueueFull {
-    ///             eprintln!("hotpot: {:?} dropped ({reason}): {}", moment.name(), moment.to_json());
-    ///         }
+    ///     .on_error(|moment, why| match why {
+    ///         Undelivered::Dropped(DropReason::QueueFull) => {} // emit returned the error too
+    ///         other => eprintln!("hotpot: {:?} not delivered: {other}", moment.name()),
     ///     })
     ///     .build()?;
     /// # Ok::<(), hotpot_client::Error>(())
     /// ```
-    pub fn on_drop(mut self, hook: impl Fn(&Moment, DropReason) + Send + Sync + 'static) -> Self {
-        self.on_drop = Some(Box::new(hook));
+    pub fn on_error(
+        mut self,
+        hook: impl Fn(&Moment, &Undelivered) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_error = Some(Box::new(hook));
         self
     }
 
@@ -220,23 +209,23 @@ impl EmitterBuilder {
                 self.concurrency
             )));
         }
-        let policy = self.retry.unwrap_or_else(|| {
-            self.client
-                .retry_policy()
-                .clone()
-                .max_attempts(u32::MAX)
-                .deadline(DEFAULT_DELIVERY_DEADLINE)
-                .max_retry_after(DEFAULT_DELIVERY_DEADLINE)
-        });
+        let deadline = self.delivery_deadline;
+        let policy = self
+            .retry
+            .unwrap_or_else(|| {
+                self.client
+                    .retry_policy()
+                    .clone()
+                    .with_max_retries(u32::MAX)
+                    .with_max_retry_after(deadline)
+            })
+            .with_deadline(deadline);
         let shared = Shared::new(
             self.client,
             policy,
             self.capacity,
             self.overflow,
-            Hooks {
-                on_failure: self.on_failure,
-                on_drop: self.on_drop,
-            },
+            self.on_error,
         );
         Emitter::start(shared, self.concurrency)
     }
@@ -249,9 +238,9 @@ impl fmt::Debug for EmitterBuilder {
             .field("capacity", &self.capacity)
             .field("overflow", &self.overflow)
             .field("concurrency", &self.concurrency)
+            .field("delivery_deadline", &self.delivery_deadline)
             .field("retry", &self.retry)
-            .field("on_failure", &self.on_failure.is_some())
-            .field("on_drop", &self.on_drop.is_some())
+            .field("on_error", &self.on_error.is_some())
             .finish()
     }
 }

@@ -20,8 +20,9 @@
 //!
 //! Every moment given to `emit` ends in exactly one place, counted by [`Emitter::stats`]:
 //! delivered (the server answered 2xx), failed (a non-retryable answer such as 400 or 410,
-//! or its deadline passed: the [`on_failure`](EmitterBuilder::on_failure) hook sees it), or
-//! dropped (the [`on_drop`](EmitterBuilder::on_drop) hook sees it, with a [`DropReason`]).
+//! or its deadline passed), or dropped (given up without an answer, with a [`DropReason`]);
+//! the [`on_error`](EmitterBuilder::on_error) hook sees each failure and drop, as
+//! [`Undelivered`].
 //! Failures and drops are also traced (a `warn` at most once a second, each one at `debug`);
 //! the webhook token never appears.
 //!
@@ -36,7 +37,7 @@
 //!
 //! [`Emitter::flush`] waits, up to a timeout, until every moment emitted before the call has
 //! settled. [`Emitter::shutdown`] refuses new moments, keeps sending until the queue is
-//! empty or its timeout passes, then gives up on the rest — each passed to `on_drop` as
+//! empty or its timeout passes, then gives up on the rest — each passed to `on_error` as
 //! [`DropReason::Abandoned`] or [`DropReason::AbandonedInFlight`] — and stops the
 //! emitter's thread; its [`Report`] says how many were delivered, failed, dropped, and left
 //! unsent. Call it before your service exits. In async code, use
@@ -80,16 +81,11 @@ use std::time::{Duration, Instant};
 
 use tokio::runtime::{Handle, Runtime};
 
-pub use builder::{
-    DEFAULT_CAPACITY, DEFAULT_CONCURRENCY, DEFAULT_DELIVERY_DEADLINE, EmitterBuilder, Overflow,
-};
-pub use report::{DropReason, EmitError, Report, Stats};
+pub use builder::{EmitterBuilder, Overflow};
+pub use report::{DropReason, EmitError, Report, Stats, Undelivered};
 
 use crate::{Client, Error, Moment, MomentBuilder};
 use queue::Shared;
-
-/// How long a dropped emitter keeps sending before it abandons what is left.
-const DROP_DRAIN: Duration = Duration::from_millis(75);
 
 /// How long shutdown waits, after its deadline, for the moments being sent to stop.
 const ABANDON_GRACE: Duration = Duration::from_millis(25);
@@ -114,7 +110,7 @@ const RUNTIME_THREADS: usize = 1;
 /// let client = Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
 /// let emitter = Emitter::builder(client)
 ///     .overflow(Overflow::DropOldest)
-///     .on_drop(|moment, reason| eprintln!("hotpot: dropped {} ({reason})", moment.name()))
+///     .on_error(|moment, why| eprintln!("hotpot: {} not delivered: {why}", moment.name()))
 ///     .build()?;
 ///
 /// emitter.emit(Moment::builder("Deploy 1234 rolled back", MomentType::NearMiss).build()?)?;
@@ -191,7 +187,7 @@ impl Emitter {
     ///
     /// Refuses the moment, handing it back, when the queue is full
     /// ([`EmitError::QueueFull`]) or the emitter has shut down ([`EmitError::ShutDown`]);
-    /// either way it is counted as dropped and passed to the `on_drop` hook.
+    /// either way it is counted as dropped and passed to the `on_error` hook.
     ///
     /// ```
     /// # // Nothing listens on this port: the example sends nowhere.
@@ -244,10 +240,10 @@ impl Emitter {
     /// ```
     /// # let emitter = hotpot_client::Emitter::new(hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?)?;
     /// emitter.shutdown(std::time::Duration::ZERO);
-    /// assert!(emitter.is_shut_down());
+    /// assert!(emitter.is_closed());
     /// # Ok::<(), hotpot_client::Error>(())
     /// ```
-    pub fn is_shut_down(&self) -> bool {
+    pub fn is_closed(&self) -> bool {
         self.owner.shared.is_closed()
     }
 
@@ -292,7 +288,7 @@ impl Emitter {
     }
 
     /// Stops accepting moments, keeps sending until everything queued has settled or
-    /// `timeout` passes, then gives up on the rest — each passed to the `on_drop` hook as
+    /// `timeout` passes, then gives up on the rest — each passed to the `on_error` hook as
     /// [`DropReason::Abandoned`] (never sent) or [`DropReason::AbandonedInFlight`] (being
     /// sent; the server may have it) — and stops the emitter's thread. Returns within about
     /// `timeout` + 25 ms (plus the time the hooks take).
@@ -411,7 +407,7 @@ impl Drop for Owner {
             std::mem::forget(runtime.take());
             return;
         }
-        self.shutdown(DROP_DRAIN);
+        self.shutdown(crate::defaults::DROP_SHUTDOWN_TIMEOUT);
     }
 }
 

@@ -21,16 +21,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, watch};
 
 use super::throttle::Throttle;
-use crate::{Client, DropReason, EmitError, Error, Moment, Overflow, Report, RetryPolicy, Stats};
+use crate::{
+    Client, DropReason, EmitError, Error, Moment, Overflow, Report, RetryPolicy, Stats, Undelivered,
+};
 
-pub(super) type FailureHook = Box<dyn Fn(&Moment, &Error) + Send + Sync>;
-pub(super) type DropHook = Box<dyn Fn(&Moment, DropReason) + Send + Sync>;
-
-/// The user's callbacks.
-pub(super) struct Hooks {
-    pub(super) on_failure: Option<FailureHook>,
-    pub(super) on_drop: Option<DropHook>,
-}
+/// The user's `on_error` callback.
+pub(super) type ErrorHook = Box<dyn Fn(&Moment, &Undelivered) + Send + Sync>;
 
 /// A queued moment.
 pub(super) struct Entry {
@@ -55,7 +51,7 @@ pub(super) struct Shared {
     pub(super) policy: RetryPolicy,
     capacity: usize,
     overflow: Overflow,
-    hooks: Hooks,
+    on_error: Option<ErrorHook>,
     state: Mutex<State>,
     /// Wakes an idle sending task: a moment is waiting.
     work: Notify,
@@ -130,14 +126,14 @@ impl Shared {
         policy: RetryPolicy,
         capacity: usize,
         overflow: Overflow,
-        hooks: Hooks,
+        on_error: Option<ErrorHook>,
     ) -> Shared {
         Shared {
             client,
             policy,
             capacity,
             overflow,
-            hooks,
+            on_error,
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 in_flight: Vec::new(),
@@ -343,7 +339,7 @@ impl Shared {
                     "hotpot emitter delivered a moment"
                 );
             }
-            Outcome::Failed(error) => self.report_failure(&entry.moment, &error),
+            Outcome::Failed(error) => self.report_failure(&entry.moment, error),
             Outcome::Abandoned => self.report_drop(&entry.moment, DropReason::AbandonedInFlight),
         }
         if reporting {
@@ -522,15 +518,11 @@ impl Shared {
                 );
             }
         }
-        if let Some(hook) = &self.hooks.on_drop {
-            if catch_unwind(AssertUnwindSafe(|| hook(moment, reason))).is_err() {
-                tracing::error!("the hotpot emitter's on_drop hook panicked");
-            }
-        }
+        self.call_hook(moment, &Undelivered::Dropped(reason));
     }
 
     /// Traces a failure (a warning at most once a second) and calls the hook.
-    fn report_failure(&self, moment: &Moment, error: &Error) {
+    fn report_failure(&self, moment: &Moment, error: Error) {
         tracing::debug!(moment = moment.name(), %error, "hotpot emitter failed to deliver a moment");
         if let Some(held_back) = self.failure_warnings.allow(self.now_ms()) {
             tracing::warn!(
@@ -540,9 +532,14 @@ impl Shared {
                 "hotpot emitter failed to deliver a moment"
             );
         }
-        if let Some(hook) = &self.hooks.on_failure {
-            if catch_unwind(AssertUnwindSafe(|| hook(moment, error))).is_err() {
-                tracing::error!("the hotpot emitter's on_failure hook panicked");
+        self.call_hook(moment, &Undelivered::Failed(error));
+    }
+
+    /// Calls `on_error`, if any; a panic in it is logged, never passed on.
+    fn call_hook(&self, moment: &Moment, why: &Undelivered) {
+        if let Some(hook) = &self.on_error {
+            if catch_unwind(AssertUnwindSafe(|| hook(moment, why))).is_err() {
+                tracing::error!("the hotpot emitter's on_error hook panicked");
             }
         }
     }

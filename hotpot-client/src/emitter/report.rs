@@ -1,10 +1,10 @@
 //! What the emitter tells its caller: [`EmitError`] when `emit` refuses a moment,
-//! [`DropReason`] for each moment it gives up, [`Stats`] at any time and a [`Report`] at the
-//! end of `flush` and `shutdown`.
+//! [`Undelivered`] (and its [`DropReason`]) for each moment it does not deliver, [`Stats`] at
+//! any time and a [`Report`] at the end of `flush` and `shutdown`.
 
 use std::fmt;
 
-use crate::{Moment, ValidationError};
+use crate::{Error, Moment, ValidationError};
 
 /// Why [`Emitter::emit`](crate::Emitter::emit) refused a moment. The refused moment is
 /// handed back (except an invalid one, which never became a [`Moment`]).
@@ -30,12 +30,12 @@ pub enum EmitError {
     /// The queue was full: with [`Overflow::DropNewest`](crate::Overflow::DropNewest) at
     /// once, with [`Overflow::Block`](crate::Overflow::Block) after its timeout. Counted as
     /// dropped ([`DropReason::QueueFull`]).
-    #[error("the emitter's queue is full: moment {:?} not queued", .0.name())]
+    #[error("{}", DropReason::QueueFull.describe(.0.name()))]
     QueueFull(Moment),
 
     /// The emitter has shut down (or is shutting down). Counted as dropped
     /// ([`DropReason::ShutDown`]).
-    #[error("the emitter has shut down: moment {:?} not queued", .0.name())]
+    #[error("{}", DropReason::ShutDown.describe(.0.name()))]
     ShutDown(Moment),
 }
 
@@ -76,8 +76,8 @@ impl EmitError {
 }
 
 /// Why the emitter gave a moment up without an answer from the server. Each drop is passed
-/// to the [`on_drop`](crate::EmitterBuilder::on_drop) hook, counted in [`Stats::dropped`]
-/// and traced.
+/// to the [`on_error`](crate::EmitterBuilder::on_error) hook as [`Undelivered::Dropped`],
+/// counted in [`Stats::dropped`] and traced.
 ///
 /// ```
 /// use hotpot_client::DropReason;
@@ -120,6 +120,86 @@ impl DropReason {
     }
 }
 
+impl DropReason {
+    /// What happened to the moment named `name`, in one sentence: the message of
+    /// [`EmitError`] and of the Python package's `DroppedError`.
+    ///
+    /// ```
+    /// use hotpot_client::DropReason;
+    /// assert_eq!(
+    ///     DropReason::QueueFull.describe("Disk full"),
+    ///     r#"the emitter's queue is full: moment "Disk full" not queued"#
+    /// );
+    /// ```
+    pub fn describe(self, name: &str) -> String {
+        match self {
+            DropReason::QueueFull => {
+                format!("the emitter's queue is full: moment {name:?} not queued")
+            }
+            DropReason::Displaced => format!(
+                "moment {name:?} dropped unsent: the queue was full and a newer moment took its place"
+            ),
+            DropReason::ShutDown => {
+                format!("the emitter has shut down: moment {name:?} not queued")
+            }
+            DropReason::Abandoned => format!(
+                "moment {name:?} abandoned unsent: the emitter shut down before it could be sent"
+            ),
+            DropReason::AbandonedInFlight => format!(
+                "moment {name:?} abandoned while being sent: the emitter shut down before \
+                 Hotpot answered (Hotpot may have it)"
+            ),
+        }
+    }
+}
+
+/// Why a moment given to [`Emitter::emit`](crate::Emitter::emit) was not delivered: what the
+/// [`on_error`](crate::EmitterBuilder::on_error) hook is told, once per such moment.
+///
+/// ```
+/// use hotpot_client::{DropReason, Undelivered};
+/// let why = Undelivered::Dropped(DropReason::Displaced);
+/// assert_eq!(why.drop_reason(), Some(DropReason::Displaced));
+/// assert!(why.error().is_none());
+/// assert_eq!(why.to_string(), "dropped (displaced)");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Undelivered {
+    /// Failed for good: a non-retryable answer (400, 404, 410, ...), or the delivery deadline
+    /// passed (the last attempt's error). Counted in [`Stats::failed`].
+    Failed(Error),
+    /// Given up without an answer from the server. Counted in [`Stats::dropped`].
+    Dropped(DropReason),
+}
+
+impl Undelivered {
+    /// The error of a failure, `None` for a drop.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Undelivered::Failed(error) => Some(error),
+            Undelivered::Dropped(_) => None,
+        }
+    }
+
+    /// The reason of a drop, `None` for a failure.
+    pub fn drop_reason(&self) -> Option<DropReason> {
+        match self {
+            Undelivered::Failed(_) => None,
+            Undelivered::Dropped(reason) => Some(*reason),
+        }
+    }
+}
+
+impl fmt::Display for Undelivered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Undelivered::Failed(error) => write!(f, "failed: {error}"),
+            Undelivered::Dropped(reason) => write!(f, "dropped ({reason})"),
+        }
+    }
+}
+
 impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -151,10 +231,10 @@ pub struct Stats {
     /// Answered 2xx by the server.
     pub delivered: u64,
     /// Given up after a non-retryable answer, or when their delivery deadline passed; each
-    /// was passed to the [`on_failure`](crate::EmitterBuilder::on_failure) hook.
+    /// was passed to the [`on_error`](crate::EmitterBuilder::on_error) hook.
     pub failed: u64,
     /// Given up without an answer (see [`DropReason`]); each was passed to the
-    /// [`on_drop`](crate::EmitterBuilder::on_drop) hook.
+    /// [`on_error`](crate::EmitterBuilder::on_error) hook.
     pub dropped: u64,
     /// Retries made (attempts after a moment's first), delivered or not.
     pub retried: u64,
@@ -198,7 +278,7 @@ impl fmt::Display for Stats {
 /// - After `flush`, `still_queued` and `in_flight` are moments not settled yet (when the
 ///   timeout passed, or emitted after the call began); they are still being delivered.
 /// - After `shutdown`, they are the moments it gave up when its deadline passed: each was
-///   passed to the `on_drop` hook ([`DropReason::Abandoned`] or
+///   passed to the `on_error` hook ([`DropReason::Abandoned`] or
 ///   [`DropReason::AbandonedInFlight`]), and from then on [`Stats`] counts them as dropped.
 ///   `dropped` here holds the other drops only.
 ///

@@ -11,7 +11,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::queue::{Entry, Outcome, Shared};
 use crate::Error;
-use crate::client::new_idempotency_key;
+use crate::new_idempotency_key;
 
 /// One sending task; the emitter runs `concurrency` of them. Never returns: the runtime's
 /// shutdown ends it.
@@ -61,14 +61,14 @@ pub(super) async fn watch(shared: Arc<Shared>) {
 async fn deliver(shared: &Shared, entry: &Entry, cancel: &mut watch::Receiver<bool>) -> Outcome {
     // The deadline counts from `emit`: time spent queued is part of it.
     let waited = entry.emitted_at.elapsed();
-    let remaining = shared.policy.get_deadline().saturating_sub(waited);
+    let remaining = shared.policy.deadline().saturating_sub(waited);
     if remaining.is_zero() {
         return Outcome::Failed(Error::Timeout {
             elapsed: waited,
             source: None,
         });
     }
-    let policy = shared.policy.clone().deadline(remaining);
+    let policy = shared.policy.clone().with_deadline(remaining);
     // Made here rather than in `emit` (it asks the OS for the process id, a system call, and
     // formats a UUID), once per moment: every attempt below carries it.
     let key = new_idempotency_key();

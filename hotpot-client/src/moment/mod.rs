@@ -9,6 +9,8 @@ mod lenient;
 mod problem;
 pub mod rules;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -152,31 +154,44 @@ impl Moment {
     }
 }
 
+impl Moment {
+    /// The payload's fields as they go on the wire, in the contract's order, absent ones left
+    /// out: the one definition of the wire format, which [`to_json`](Self::to_json), `Serialize`
+    /// and the Python package's `to_dict()` and `repr()` all use.
+    ///
+    /// ```
+    /// use hotpot_client::{Moment, MomentType, Priority};
+    /// let m = Moment::builder("Disk full", MomentType::NearMiss).priority(Priority::Low).build()?;
+    /// let fields: Vec<(&str, String)> = m.wire_fields().map(|(k, v)| (k, v.into_owned())).collect();
+    /// assert_eq!(fields, [("name", "Disk full".into()), ("type", "near-miss".into()), ("priority", "low".into())]);
+    /// # Ok::<(), hotpot_client::ValidationError>(())
+    /// ```
+    pub fn wire_fields(&self) -> impl Iterator<Item = (&'static str, Cow<'_, str>)> {
+        fn text(v: &Option<String>) -> Option<Cow<'_, str>> {
+            v.as_deref().map(Cow::Borrowed)
+        }
+        [
+            ("name", Some(Cow::Borrowed(self.name.as_str()))),
+            ("type", Some(Cow::Borrowed(self.moment_type.as_str()))),
+            ("priority", self.priority.map(|p| Cow::Borrowed(p.as_str()))),
+            ("source", text(&self.source)),
+            ("source_url", text(&self.source_url)),
+            ("description", text(&self.description)),
+            (
+                "occurred_at",
+                self.occurred_at.map(|t| Cow::Owned(rules::format_time(t))),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value?)))
+    }
+}
+
 impl Serialize for Moment {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = 2
-            + usize::from(self.priority.is_some())
-            + usize::from(self.source.is_some())
-            + usize::from(self.source_url.is_some())
-            + usize::from(self.description.is_some())
-            + usize::from(self.occurred_at.is_some());
-        let mut map = serializer.serialize_map(Some(len))?;
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("type", self.moment_type.as_str())?;
-        if let Some(p) = self.priority {
-            map.serialize_entry("priority", p.as_str())?;
-        }
-        if let Some(s) = &self.source {
-            map.serialize_entry("source", s)?;
-        }
-        if let Some(s) = &self.source_url {
-            map.serialize_entry("source_url", s)?;
-        }
-        if let Some(s) = &self.description {
-            map.serialize_entry("description", s)?;
-        }
-        if let Some(t) = self.occurred_at {
-            map.serialize_entry("occurred_at", &rules::format_time(t))?;
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in self.wire_fields() {
+            map.serialize_entry(key, &value)?;
         }
         map.end()
     }

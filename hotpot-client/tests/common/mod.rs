@@ -22,7 +22,7 @@ pub fn webhook_url(server: &MockServer) -> String {
 
 /// The default policy (3 attempts) with 1 ms backoffs, so that tests run fast.
 pub fn fast_policy() -> RetryPolicy {
-    RetryPolicy::default().base_delay(Duration::from_millis(1))
+    RetryPolicy::default().with_base_delay(Duration::from_millis(1))
 }
 
 /// A client builder for `server` with [`fast_policy`].

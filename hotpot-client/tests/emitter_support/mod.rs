@@ -241,14 +241,13 @@ pub fn unreachable_url() -> String {
     format!("http://{addr}/moment/{TOKEN}")
 }
 
-/// Unbounded attempts with 1–20 ms backoffs, and a 30 s delivery deadline.
+/// Unbounded retries with 1–20 ms backoffs, `Retry-After` honoured up to 30 s.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(u32::MAX)
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(20))
-        .deadline(Duration::from_secs(30))
-        .max_retry_after(Duration::from_secs(30))
+        .with_max_retries(u32::MAX)
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(20))
+        .with_max_retry_after(Duration::from_secs(30))
 }
 
 /// A client for `url`, built outside any runtime.

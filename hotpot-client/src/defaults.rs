@@ -1,0 +1,71 @@
+//! Every default of the clients and the emitter, in one place: the Rust builders start from
+//! these, and the Python package reads them from here (its stubs and docs state the same
+//! values, and a test checks that they agree).
+//!
+//! ```
+//! use std::time::Duration;
+//! use hotpot_client::defaults;
+//!
+//! assert_eq!(defaults::TIMEOUT, Duration::from_secs(15));
+//! assert_eq!(defaults::MAX_RETRIES, 2); // 3 attempts in all (contract §5)
+//! assert_eq!(hotpot_client::RetryPolicy::default().max_retries(), defaults::MAX_RETRIES);
+//! ```
+
+use std::time::Duration;
+
+// --- one send (contract §5) ------------------------------------------------------------------
+
+/// Time allowed for one attempt, connecting and reading the answer included: 15 s.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Time allowed to connect: 5 s.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Retries after the first attempt: 2, so 3 attempts in all. The Rust
+/// [`RetryPolicy::max_retries`](crate::RetryPolicy::max_retries), Python's `max_retries` and
+/// the command line's `--retries` all count retries, not attempts.
+pub const MAX_RETRIES: u32 = 2;
+
+/// The first backoff's upper bound (full jitter; each retry doubles it): 100 ms.
+pub const BASE_DELAY: Duration = Duration::from_millis(100);
+
+/// The largest backoff between two attempts: 5 s.
+pub const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// The longest `Retry-After` a send waits for; a longer one ends it at once: 30 s.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The time budget of one send, every attempt and wait included: 30 s.
+pub const SEND_DEADLINE: Duration = Duration::from_secs(30);
+
+// --- the emitter -----------------------------------------------------------------------------
+
+/// Moments the emitter's queue holds: 10,000.
+pub const CAPACITY: usize = 10_000;
+
+/// Moments the emitter sends at once: 32.
+///
+/// Throughput is about `concurrency / round-trip time`: 32 sends at once carry well over
+/// 20,000 moments/s to a nearby server and still 600/s at a 50 ms round trip, while the load
+/// on a struggling server (and the connections an HTTP/1.1 server must hold) stays small.
+pub const CONCURRENCY: usize = 32;
+
+/// The largest concurrency an emitter accepts: 4,096.
+pub const MAX_CONCURRENCY: usize = 4096;
+
+/// How long the emitter keeps retrying a moment, counted from `emit`: 10 minutes.
+pub const DELIVERY_DEADLINE: Duration = Duration::from_secs(600);
+
+/// How long `emit` waits for room with the `block` overflow policy when no time is given
+/// (Python's `block_timeout=None`): 1 s.
+pub const BLOCK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a shutdown without a timeout (Python's `shutdown(timeout=None)`) keeps sending: 10 s.
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long an emitter dropped without a shutdown keeps sending before it abandons the rest:
+/// 75 ms (it returns within about 100 ms).
+pub const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(75);
+
+/// At the exit of a Python process, the time every emitter still running gets, in all: 2 s.
+pub const EXIT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);

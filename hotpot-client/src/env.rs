@@ -1,0 +1,52 @@
+//! The `HOTPOT_*` environment variables, read one way by every entry point: the Rust
+//! [`Client::from_env`](crate::Client::from_env), the Python package and the command line.
+
+use crate::Error;
+
+/// The environment variable that holds the webhook URL.
+pub const ENV_WEBHOOK_URL: &str = "HOTPOT_WEBHOOK_URL";
+
+/// The environment variable that holds the API key for request status (contract §4), where set.
+pub const ENV_API_KEY: &str = "HOTPOT_API_KEY";
+
+/// Reads a `HOTPOT_*` variable: its value without surrounding whitespace (a value pasted
+/// with a trailing newline still works), or `None` when it is unset or blank. A value that is
+/// not valid UTF-8 is an [`Error::Config`] naming the variable (never its value, which may be
+/// a secret).
+///
+/// ```
+/// // SAFETY of the example: no other thread reads the environment meanwhile.
+/// unsafe { std::env::set_var("HOTPOT_EXAMPLE_VAR", "  https://api.hotpot.works/moment/845b1e3c9d0f\n") };
+/// let value = hotpot_client::env_var("HOTPOT_EXAMPLE_VAR")?;
+/// assert_eq!(value.as_deref(), Some("https://api.hotpot.works/moment/845b1e3c9d0f"));
+/// assert_eq!(hotpot_client::env_var("HOTPOT_UNSET_EXAMPLE_VAR")?, None);
+/// # Ok::<(), hotpot_client::Error>(())
+/// ```
+pub fn env_var(name: &str) -> Result<Option<String>, Error> {
+    match std::env::var(name) {
+        Ok(value) => {
+            let value = value.trim();
+            Ok((!value.is_empty()).then(|| value.to_owned()))
+        }
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::Config(format!(
+            "{name} is not valid UTF-8: set it to the value as text"
+        ))),
+    }
+}
+
+/// The webhook URL from [`ENV_WEBHOOK_URL`], or an [`Error::Config`] that says which
+/// variable to set.
+///
+/// ```no_run
+/// let url = hotpot_client::webhook_url_from_env()?;
+/// # Ok::<(), hotpot_client::Error>(())
+/// ```
+pub fn webhook_url_from_env() -> Result<String, Error> {
+    env_var(ENV_WEBHOOK_URL)?.ok_or_else(|| {
+        Error::Config(format!(
+            "{ENV_WEBHOOK_URL} is not set: set it to your webhook URL \
+             (https://api.hotpot.works/moment/TOKEN)"
+        ))
+    })
+}
