@@ -1,5 +1,10 @@
-//! The core of `hotpot.AsyncClient`: sends run on the background tokio runtime and their
-//! results are handed to asyncio futures on the caller's event loop.
+//! The native half of `hotpot.AsyncClient`: sends run on the background tokio runtime and
+//! their results are handed to asyncio futures on the caller's event loop.
+//!
+//! The public class is a Python subclass (`hotpot/_aio.py`) whose three methods are
+//! `async def`s awaiting a [`Pending`]: only a Python `async def` is a coroutine function
+//! (`inspect.iscoroutinefunction`, which frameworks use to tell async callables apart), and
+//! its coroutine is what `asyncio.create_task` takes. Everything else is here.
 //!
 //! Results cross over in batches: a finished send pushes its outcome onto its loop's
 //! [`Bridge`], and only the first push of a batch takes the GIL, to schedule one
@@ -8,23 +13,25 @@
 //! rarely wait for the GIL.
 //!
 //! Cancelling the asyncio task that awaits a send aborts the tokio task, which drops the
-//! request (see [`TaskHandle`]).
+//! request (see [`Pending`]).
 
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use hotpot_client::Error;
+use hotpot_client::{Error, WebhookUrl};
+use pyo3::exceptions::PyStopIteration;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
-use crate::client::{ClientArgs, Config, PyReceipt, PyRequestStatus};
-use crate::errors::{Secret, client_error};
-use crate::moment::{MomentArgs, PyMoment};
+use crate::client::{Config, PyReceipt, PyRequestStatus, from_env};
+use crate::errors::client_error;
+use crate::moment::PyMoment;
 use crate::process::{PerProcess, PythonCall, lock, runtimes};
 
 /// The most requests one `AsyncClient` has in flight at once; the others wait their turn
@@ -66,11 +73,11 @@ enum Outcome {
 }
 
 impl Outcome {
-    fn into_py(self, py: Python<'_>, secret: &Secret) -> PyResult<Py<PyAny>> {
+    fn into_py(self, py: Python<'_>, url: &WebhookUrl) -> PyResult<Py<PyAny>> {
         match self {
             Outcome::Receipt(Ok(r)) => Ok(Py::new(py, PyReceipt::from(r))?.into_any()),
             Outcome::Status(Ok(s)) => Ok(Py::new(py, PyRequestStatus::from(s))?.into_any()),
-            Outcome::Receipt(Err(e)) | Outcome::Status(Err(e)) => Err(client_error(py, e, secret)),
+            Outcome::Receipt(Err(e)) | Outcome::Status(Err(e)) => Err(client_error(py, &e, url)),
         }
     }
 }
@@ -108,7 +115,8 @@ struct Completion {
 /// One event loop's inbox of finished tasks.
 struct Bridge {
     event_loop: Py<PyAny>,
-    secret: Secret,
+    /// The client's URL, to redact its errors.
+    url: WebhookUrl,
     pending: Mutex<Vec<Completion>>,
     /// A drain is scheduled and has not started yet.
     scheduled: AtomicBool,
@@ -171,7 +179,7 @@ impl Drain {
         let batch = std::mem::take(&mut *lock(&self.bridge.pending));
         for Completion { future, outcome } in batch {
             let future = future.bind(py);
-            if let Err(e) = resolve(py, future, outcome, &self.bridge.secret) {
+            if let Err(e) = resolve(py, future, outcome, &self.bridge.url) {
                 e.write_unraisable(py, Some(future));
             }
         }
@@ -182,32 +190,52 @@ fn resolve(
     py: Python<'_>,
     future: &Bound<'_, PyAny>,
     outcome: Outcome,
-    secret: &Secret,
+    url: &WebhookUrl,
 ) -> PyResult<()> {
     if future.call_method0(intern!(py, "done"))?.is_truthy()? {
         return Ok(()); // cancelled meanwhile
     }
-    match outcome.into_py(py, secret) {
+    match outcome.into_py(py, url) {
         Ok(value) => future.call_method1(intern!(py, "set_result"), (value,))?,
         Err(e) => future.call_method1(intern!(py, "set_exception"), (e.into_value(py),))?,
     };
     Ok(())
 }
 
-/// The tokio task behind a future. The coroutine awaiting the future aborts it when the
-/// await ends in an exception (a cancellation, most often): the request is dropped then, not
-/// left to run to its end. (Cheaper than a done-callback on every future, which would cost
-/// the event loop one more callback per send.)
-#[pyclass(module = "hotpot._hotpot", name = "Task", frozen)]
-pub(crate) struct TaskHandle {
+/// A send under way: awaiting it waits for its asyncio future, as `await future` would.
+///
+/// It owns the tokio task, and dropping it aborts the task: when the coroutine awaiting it
+/// ends, however it ends (most often a cancellation), the request is dropped, not left to
+/// run to its end. (Cheaper than a done-callback on every future, which would cost the event
+/// loop one more callback per send.) Once the result is in, aborting does nothing.
+#[pyclass(module = "hotpot._hotpot", frozen)]
+pub(crate) struct Pending {
+    future: Py<PyAny>,
     task: AbortHandle,
 }
 
-#[pymethods]
-impl TaskHandle {
-    /// Stops the task if it is still running (nothing happens once it has finished).
-    fn abort(&self) {
+impl Drop for Pending {
+    fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[pymethods]
+impl Pending {
+    fn __await__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// What `asyncio.Future.__await__` does: yields the future (marked blocking, so the task
+    /// waits for it) until it is done, then returns its result or raises its exception.
+    fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let future = self.future.bind(py);
+        if future.call_method0(intern!(py, "done"))?.is_truthy()? {
+            let result = future.call_method0(intern!(py, "result"))?;
+            return Err(PyStopIteration::new_err((result.unbind(),)));
+        }
+        future.setattr(intern!(py, "_asyncio_future_blocking"), true)?;
+        Ok(self.future.clone_ref(py))
     }
 }
 
@@ -224,9 +252,10 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         .call0()
 }
 
-/// The core of `hotpot.AsyncClient` (which wraps it in coroutines).
-#[pyclass(module = "hotpot._hotpot", name = "AsyncCore", frozen)]
-pub(crate) struct AsyncCore {
+/// The native half of ``hotpot.AsyncClient``: the constructor, the settings and the sends;
+/// the public subclass adds the coroutine methods.
+#[pyclass(module = "hotpot._hotpot", name = "AsyncClient", subclass, frozen)]
+pub(crate) struct PyAsyncClient {
     config: Config,
     /// The client and its request slots, per process: a fork must not inherit the parent's
     /// slots, held by tasks that do not exist in the child.
@@ -242,19 +271,15 @@ struct LoopSlot {
     bridge: Arc<Bridge>,
 }
 
-impl AsyncCore {
+impl PyAsyncClient {
     /// The checked settings (for `hotpot.Emitter`, which builds its own client from them).
     pub(crate) fn config(&self) -> &Config {
         &self.config
     }
 
-    /// Starts `work` (given this process's client) on the background runtime and returns the
-    /// asyncio future of its outcome, and the task.
-    fn spawn<'py, F, Fut>(
-        &self,
-        py: Python<'py>,
-        work: F,
-    ) -> PyResult<(Bound<'py, PyAny>, TaskHandle)>
+    /// Starts `work` (given this process's client) on the background runtime and returns
+    /// what awaits its outcome.
+    fn spawn<F, Fut>(&self, py: Python<'_>, work: F) -> PyResult<Pending>
     where
         F: FnOnce(hotpot_client::Client) -> Fut,
         Fut: Future<Output = Outcome> + Send + 'static,
@@ -266,7 +291,7 @@ impl AsyncCore {
                 let client = self.config.build(&handle)?;
                 Ok((client, Arc::new(Semaphore::new(MAX_IN_FLIGHT))))
             })
-            .map_err(|e| client_error(py, e, &self.config.secret))?;
+            .map_err(|e| client_error(py, &e, &self.config.url))?;
         let event_loop = running_loop(py)?;
         let bridge = self.bridge_for(py, &event_loop);
         let future = event_loop.call_method0(intern!(py, "create_future"))?;
@@ -281,12 +306,10 @@ impl AsyncCore {
             let outcome = work.await;
             bridge.complete(target, outcome);
         });
-        Ok((
-            future,
-            TaskHandle {
-                task: task.abort_handle(),
-            },
-        ))
+        Ok(Pending {
+            future: future.unbind(),
+            task: task.abort_handle(),
+        })
     }
 
     fn bridge_for(&self, py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> Arc<Bridge> {
@@ -300,7 +323,7 @@ impl AsyncCore {
         }
         let bridge = Arc::new(Bridge {
             event_loop: event_loop.clone().unbind(),
-            secret: self.config.secret.clone(),
+            url: self.config.url.clone(),
             pending: Mutex::new(Vec::new()),
             scheduled: AtomicBool::new(false),
         });
@@ -320,7 +343,7 @@ impl AsyncCore {
     }
 }
 
-impl Drop for AsyncCore {
+impl Drop for PyAsyncClient {
     fn drop(&mut self) {
         let slot = self
             .bridge
@@ -333,9 +356,13 @@ impl Drop for AsyncCore {
 }
 
 #[pymethods]
-impl AsyncCore {
+impl PyAsyncClient {
+    /// Checks the URL and settings (ConfigError otherwise); connects on the first send.
     #[new]
-    #[pyo3(signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None))]
+    #[pyo3(
+        signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None),
+        text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None)"
+    )]
     fn new(
         py: Python<'_>,
         webhook_url: &Bound<'_, PyAny>,
@@ -344,73 +371,29 @@ impl AsyncCore {
         api_key: Option<&Bound<'_, PyAny>>,
         ca_cert: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let args = ClientArgs {
-            webhook_url,
-            timeout,
-            max_retries,
-            api_key,
-            ca_cert,
-        };
-        Ok(AsyncCore {
-            config: args.config(py)?,
+        Ok(PyAsyncClient {
+            config: Config::from_args(py, webhook_url, timeout, max_retries, api_key, ca_cert)?,
             client: PerProcess::new(),
             bridge: Mutex::new(None),
         })
     }
 
-    /// `(url, api_key)` from `HOTPOT_WEBHOOK_URL` and `HOTPOT_API_KEY`.
-    #[staticmethod]
-    fn env(py: Python<'_>) -> PyResult<(String, Option<String>)> {
-        Config::from_env(py)
+    /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set.
+    #[classmethod]
+    fn from_env<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+        from_env(cls)
     }
 
-    /// Checks the moment now and returns a future of its receipt, and the task.
-    #[pyo3(signature = (name, r#type, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn send<'py>(
-        &self,
-        py: Python<'py>,
-        name: &Bound<'py, PyAny>,
-        r#type: &Bound<'py, PyAny>,
-        priority: Option<&Bound<'py, PyAny>>,
-        source: Option<&Bound<'py, PyAny>>,
-        source_url: Option<&Bound<'py, PyAny>>,
-        description: Option<&Bound<'py, PyAny>>,
-        occurred_at: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<(Bound<'py, PyAny>, TaskHandle)> {
-        let moment = MomentArgs {
-            name,
-            kind: r#type,
-            priority,
-            source,
-            source_url,
-            description,
-            occurred_at,
-        }
-        .build(py)?;
-        self.spawn(py, move |client| async move {
-            Outcome::Receipt(client.send(&moment).await)
-        })
-    }
-
-    /// A future of the receipt of a `hotpot.Moment`, and the task.
-    fn send_moment<'py>(
-        &self,
-        py: Python<'py>,
-        moment: PyRef<'py, PyMoment>,
-    ) -> PyResult<(Bound<'py, PyAny>, TaskHandle)> {
+    /// Starts sending `moment` (on the running loop) and returns what awaits the receipt.
+    fn _send(&self, py: Python<'_>, moment: &PyMoment) -> PyResult<Pending> {
         let moment = moment.inner.clone();
         self.spawn(py, move |client| async move {
             Outcome::Receipt(client.send(&moment).await)
         })
     }
 
-    /// A future of a request's status (contract §4), and the task.
-    fn request_status<'py>(
-        &self,
-        py: Python<'py>,
-        request_id: String,
-    ) -> PyResult<(Bound<'py, PyAny>, TaskHandle)> {
+    /// Starts looking a request up (contract §4) and returns what awaits its status.
+    fn _request_status(&self, py: Python<'_>, request_id: String) -> PyResult<Pending> {
         self.spawn(py, move |client| async move {
             Outcome::Status(client.request_status(&request_id).await)
         })
@@ -428,8 +411,8 @@ impl AsyncCore {
         self.config.max_retries()
     }
 
-    /// The repr of the client, under the given class name.
-    fn describe(&self, class_name: &str) -> String {
-        self.config.repr(class_name)
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let class = slf.get_type().name()?.to_string();
+        Ok(slf.get().config.repr(&class))
     }
 }

@@ -1,4 +1,5 @@
-//! The blocking `hotpot.Client`, `hotpot.Receipt`, `hotpot.RequestStatus` and `hotpot.send`.
+//! The blocking `hotpot.Client`, `hotpot.Receipt`, `hotpot.RequestStatus` and `hotpot.send`,
+//! and [`Config`], the checked settings that `hotpot.AsyncClient` and `hotpot.Emitter` share.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -9,13 +10,13 @@ use hotpot_client::{
     ENV_API_KEY, Error, RequestState, RetryPolicy, WebhookUrl, defaults, env_var,
     webhook_url_from_env,
 };
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyType};
+use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 use tokio::runtime::{Handle, Runtime};
 
-use crate::errors::{Secret, client_error, config_error};
-use crate::moment::{MomentArgs, PyMoment, describe};
+use crate::args::{Seconds, given, int_arg, number_arg, str_arg, wrong_type};
+use crate::errors::{client_error, config_error};
+use crate::moment::PyMoment;
 use crate::process::{PerProcess, lock, runtimes};
 use crate::spin::Latency;
 
@@ -25,57 +26,150 @@ pub(crate) const USER_AGENT: &str = concat!("hotpot-python/", env!("CARGO_PKG_VE
 /// How often a blocking send looks for a pending signal (Ctrl-C) while it waits.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-/// The most retries a client may be configured with.
-const MAX_RETRIES: i64 = 100;
+/// The most retries a Python client takes: more is a mistake (an attempt count of minutes),
+/// not a setting.
+const MOST_RETRIES: u64 = 100;
 
 /// What a client is made of, checked; enough to build it again after a fork.
 #[derive(Clone)]
 pub(crate) struct Config {
-    url: WebhookUrl,
+    /// The webhook URL: its `Display` and [`WebhookUrl::redact`] keep the token out of every
+    /// message.
+    pub(crate) url: WebhookUrl,
     timeout: Duration,
     max_retries: u32,
     api_key: Option<String>,
     /// PEM certificates of extra certificate authorities to trust (`ca_cert`).
     ca_cert: Option<Vec<u8>>,
-    pub(crate) secret: Secret,
 }
 
-/// The arguments of `Client(...)` and `AsyncClient(...)`, as Python gave them.
-pub(crate) struct ClientArgs<'a, 'py> {
-    pub(crate) webhook_url: &'a Bound<'py, PyAny>,
-    pub(crate) timeout: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) max_retries: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) api_key: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) ca_cert: Option<&'a Bound<'py, PyAny>>,
-}
-
-impl ClientArgs<'_, '_> {
-    /// A value of the wrong Python type is a `TypeError` naming the argument; a value out of
-    /// range (or a URL that is not a webhook URL) a `hotpot.ConfigError`.
-    pub(crate) fn config(&self, py: Python<'_>) -> PyResult<Config> {
-        let url = str_arg(self.webhook_url, "webhook_url", "a str")?;
-        let timeout = match self.timeout.filter(|v| !v.is_none()) {
-            Some(v) => number_arg(v, "timeout", "a number of seconds")?,
-            None => DEFAULT_TIMEOUT,
+impl Config {
+    /// The arguments of `Client(...)` and `AsyncClient(...)`: a value of the wrong Python type
+    /// is a `TypeError` naming the argument; a value out of range (or a URL that is not a
+    /// webhook URL) a `hotpot.ConfigError`. Left out (or None), a setting takes its default
+    /// from [`hotpot_client::defaults`].
+    pub(crate) fn from_args(
+        py: Python<'_>,
+        webhook_url: &Bound<'_, PyAny>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        api_key: Option<&Bound<'_, PyAny>>,
+        ca_cert: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let url = str_arg(webhook_url, "webhook_url", "a str")?;
+        let timeout = match given(timeout) {
+            Some(v) => {
+                let seconds = number_arg(v, "timeout", "a number of seconds")?;
+                Seconds::Positive.duration(seconds).ok_or_else(|| {
+                    let found =
+                        format!("timeout: expected a positive number of seconds, found {v}");
+                    config_error(py, found)
+                })?
+            }
+            None => defaults::TIMEOUT,
         };
-        let max_retries = match self.max_retries {
-            Some(v) => int_arg(v, "max_retries")?,
-            None => DEFAULT_MAX_RETRIES,
+        let max_retries = match given(max_retries) {
+            Some(v) => int_arg(v, "max_retries", 0..=MOST_RETRIES)? as u32,
+            None => defaults::MAX_RETRIES,
         };
-        let api_key = match self.api_key.filter(|v| !v.is_none()) {
+        let api_key = match given(api_key) {
             Some(v) => Some(str_arg(v, "api_key", "a str or None")?),
             None => None,
         };
         let mut config = Config::new(py, &url, timeout, max_retries, api_key)?;
-        if let Some(value) = self.ca_cert.filter(|v| !v.is_none()) {
+        if let Some(value) = given(ca_cert) {
             config.ca_cert = Some(ca_cert_arg(value)?);
             // A certificate that does not parse is reported now, not at the first send.
             config
                 .build(runtimes(py)?.blocking.handle())
-                .map_err(|e| client_error(py, e, &config.secret))?;
+                .map_err(|e| client_error(py, &e, &config.url))?;
         }
         Ok(config)
     }
+
+    /// Checks the URL and the API key.
+    fn new(
+        py: Python<'_>,
+        webhook_url: &str,
+        timeout: Duration,
+        max_retries: u32,
+        api_key: Option<String>,
+    ) -> PyResult<Self> {
+        // UrlError messages never contain the token, so this one needs no redaction.
+        let url = WebhookUrl::parse(webhook_url)
+            .map_err(|e| config_error(py, Error::InvalidUrl(e).to_string()))?;
+        if api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
+            return Err(config_error(
+                py,
+                "api_key: expected a non-empty key or None, found an empty string",
+            ));
+        }
+        Ok(Config {
+            url,
+            timeout,
+            max_retries,
+            api_key,
+            ca_cert: None,
+        })
+    }
+
+    /// The `hotpot_client::Client`, built inside `runtime` (its connections belong there).
+    pub(crate) fn build(&self, runtime: &Handle) -> Result<hotpot_client::Client, Error> {
+        let _entered = runtime.enter();
+        // One attempt may use the whole timeout, however short the default deadline.
+        let deadline = defaults::SEND_DEADLINE.max(self.timeout);
+        let mut builder = hotpot_client::Client::builder(&self.url)
+            .timeout(self.timeout)
+            .retry(
+                RetryPolicy::default()
+                    .with_max_retries(self.max_retries)
+                    .with_deadline(deadline),
+            )
+            .user_agent(USER_AGENT);
+        if let Some(key) = &self.api_key {
+            builder = builder.api_key(key);
+        }
+        if let Some(pem) = &self.ca_cert {
+            builder = builder.add_root_certificate_pem(pem.clone());
+        }
+        builder.build()
+    }
+
+    /// `Class(webhook_url='…/moment/845b…', timeout=15.0, max_retries=2, api_key=None)`.
+    pub(crate) fn repr(&self, class: &str) -> String {
+        format!(
+            "{class}(webhook_url='{}', timeout={:?}, max_retries={}, api_key={})",
+            self.url,
+            self.timeout.as_secs_f64(),
+            self.max_retries,
+            if self.api_key.is_some() {
+                "'…'"
+            } else {
+                "None"
+            },
+        )
+    }
+
+    /// Seconds allowed for one attempt.
+    pub(crate) fn timeout(&self) -> f64 {
+        self.timeout.as_secs_f64()
+    }
+
+    /// Retries after the first attempt.
+    pub(crate) fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+}
+
+/// `cls.from_env()` of both clients: `cls(HOTPOT_WEBHOOK_URL, api_key=HOTPOT_API_KEY)`, each
+/// read by [`hotpot_client::env_var`] (trimmed; blank is unset).
+pub(crate) fn from_env<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+    let py = cls.py();
+    let read = || Ok((webhook_url_from_env()?, env_var(ENV_API_KEY)?));
+    let (url, api_key) = read().map_err(|e: Error| config_error(py, e.to_string()))?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("api_key", api_key)?;
+    cls.call((url,), Some(&kwargs))
 }
 
 /// `ca_cert`: a path (`str` or `os.PathLike`) to a PEM file, or the PEM itself as `bytes`.
@@ -114,145 +208,6 @@ fn ca_cert_arg(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
 /// What starts each certificate of a PEM file.
 const PEM_CERTIFICATE: &[u8] = b"-----BEGIN CERTIFICATE-----";
 
-/// Default `timeout`, seconds per attempt (contract §5: 15 s for the whole request).
-const DEFAULT_TIMEOUT: f64 = 15.0;
-/// Default `max_retries` (contract §5: 3 attempts in all).
-const DEFAULT_MAX_RETRIES: i64 = 2;
-
-fn wrong_type(value: &Bound<'_, PyAny>, name: &str, expected: &str) -> PyErr {
-    PyTypeError::new_err(format!(
-        "{name}: expected {expected}, found {}",
-        describe(value)
-    ))
-}
-
-/// A `str` argument (subclasses included).
-pub(crate) fn str_arg(value: &Bound<'_, PyAny>, name: &str, expected: &str) -> PyResult<String> {
-    let s = value
-        .cast::<PyString>()
-        .map_err(|_| wrong_type(value, name, expected))?;
-    Ok(s.to_cow()?.into_owned())
-}
-
-/// An `int` or `float` argument (not a `bool`).
-fn number_arg(value: &Bound<'_, PyAny>, name: &str, expected: &str) -> PyResult<f64> {
-    if value.is_instance_of::<PyBool>()
-        || !(value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyInt>())
-    {
-        return Err(wrong_type(value, name, expected));
-    }
-    value.extract()
-}
-
-/// An `int` argument (not a `bool`).
-fn int_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(wrong_type(value, name, "an int"));
-    }
-    value.extract::<i64>().map_err(|_| {
-        let found = format!("{name}: expected 0 to {MAX_RETRIES}, found {value}");
-        config_error(value.py(), found)
-    })
-}
-
-impl Config {
-    /// Checks the values of `Client(...)` and `AsyncClient(...)`.
-    fn new(
-        py: Python<'_>,
-        webhook_url: &str,
-        timeout: f64,
-        max_retries: i64,
-        api_key: Option<String>,
-    ) -> PyResult<Self> {
-        let secret = Secret::of_url(webhook_url);
-        let url = WebhookUrl::parse(webhook_url)
-            .map_err(|e| client_error(py, Error::InvalidUrl(e), &secret))?;
-        if !(timeout.is_finite() && timeout > 0.0) {
-            return Err(config_error(
-                py,
-                format!("timeout: expected a positive number of seconds, found {timeout}"),
-            ));
-        }
-        if !(0..=MAX_RETRIES).contains(&max_retries) {
-            return Err(config_error(
-                py,
-                format!("max_retries: expected 0 to {MAX_RETRIES}, found {max_retries}"),
-            ));
-        }
-        if api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
-            return Err(config_error(
-                py,
-                "api_key: expected a non-empty key or None, found an empty string",
-            ));
-        }
-        Ok(Config {
-            url,
-            timeout: Duration::from_secs_f64(timeout),
-            max_retries: max_retries as u32,
-            api_key,
-            ca_cert: None,
-            secret,
-        })
-    }
-
-    /// `HOTPOT_WEBHOOK_URL` and, where set, `HOTPOT_API_KEY`, with the default settings.
-    pub(crate) fn from_env(py: Python<'_>) -> PyResult<(String, Option<String>)> {
-        let read = || Ok((webhook_url_from_env()?, env_var(ENV_API_KEY)?));
-        read().map_err(|e: Error| config_error(py, e.to_string()))
-    }
-
-    /// The `hotpot_client::Client`, built inside `runtime` (its connections belong there).
-    pub(crate) fn build(&self, runtime: &Handle) -> Result<hotpot_client::Client, Error> {
-        let _entered = runtime.enter();
-        // One attempt may use the whole timeout, however short the default deadline.
-        let deadline = defaults::SEND_DEADLINE.max(self.timeout);
-        let mut builder = hotpot_client::Client::builder(&self.url)
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(defaults::CONNECT_TIMEOUT))
-            .retry(
-                RetryPolicy::default()
-                    .with_max_retries(self.max_retries)
-                    .with_deadline(deadline),
-            )
-            .user_agent(USER_AGENT);
-        if let Some(key) = &self.api_key {
-            builder = builder.api_key(key);
-        }
-        if let Some(pem) = &self.ca_cert {
-            builder = builder.add_root_certificate_pem(pem.clone());
-        }
-        builder.build()
-    }
-
-    /// `Class(webhook_url='…/moment/845b…', timeout=15.0, max_retries=2, api_key=None)`.
-    pub(crate) fn repr(&self, class: &str) -> String {
-        format!(
-            "{class}(webhook_url='{}', timeout={:?}, max_retries={}, api_key={})",
-            self.url,
-            self.timeout.as_secs_f64(),
-            self.max_retries,
-            if self.api_key.is_some() {
-                "'…'"
-            } else {
-                "None"
-            },
-        )
-    }
-
-    pub(crate) fn timeout(&self) -> f64 {
-        self.timeout.as_secs_f64()
-    }
-
-    /// The webhook URL (its `Display` redacts the token).
-    pub(crate) fn url(&self) -> &WebhookUrl {
-        &self.url
-    }
-
-    pub(crate) fn max_retries(&self) -> u32 {
-        self.max_retries
-    }
-}
-
 /// Runs `future` on the current-thread runtime from this thread, returning early with
 /// `KeyboardInterrupt` (or whatever a signal handler raises) when a signal arrives.
 ///
@@ -283,9 +238,10 @@ pub(crate) fn block_on<T>(runtime: &Runtime, future: impl Future<Output = T>) ->
     })
 }
 
-/// The server's answer to an accepted moment: `status_code` (202 from Hotpot), `request_id`
-/// (`hotpot_request_id`, for `request_status`), `message` ("Your request has been queued."),
-/// the `idempotency_key` every attempt carried and the number of `attempts`.
+/// The server's answer to an accepted moment: ``status_code`` (202 from Hotpot),
+/// ``request_id`` (``hotpot_request_id``, for ``request_status``), ``message`` ("Your request
+/// has been queued."), the ``idempotency_key`` every attempt carried and the number of
+/// ``attempts`` (1 when nothing was retried).
 #[pyclass(module = "hotpot", name = "Receipt", frozen, get_all, eq)]
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct PyReceipt {
@@ -295,10 +251,10 @@ pub(crate) struct PyReceipt {
     request_id: Option<String>,
     /// The server's message ("Your request has been queued."), or None.
     message: Option<String>,
-    /// The `Idempotency-Key` sent with every attempt of this moment.
-    idempotency_key: String,
     /// How many attempts the send took (1 when nothing was retried).
     attempts: u32,
+    /// The `Idempotency-Key` sent with every attempt of this moment.
+    idempotency_key: String,
 }
 
 impl From<hotpot_client::Receipt> for PyReceipt {
@@ -307,8 +263,8 @@ impl From<hotpot_client::Receipt> for PyReceipt {
             status_code: r.status,
             request_id: r.request_id,
             message: r.message,
-            idempotency_key: r.idempotency_key,
             attempts: r.attempts,
+            idempotency_key: r.idempotency_key,
         }
     }
 }
@@ -316,35 +272,38 @@ impl From<hotpot_client::Receipt> for PyReceipt {
 #[pymethods]
 impl PyReceipt {
     #[new]
-    #[pyo3(signature = (status_code, request_id=None, message=None, *, idempotency_key=None, attempts=1))]
+    #[pyo3(signature = (status_code, request_id=None, message=None, *, attempts=1, idempotency_key=None))]
     fn new(
         status_code: u16,
         request_id: Option<String>,
         message: Option<String>,
-        idempotency_key: Option<String>,
         attempts: u32,
+        idempotency_key: Option<String>,
     ) -> Self {
         PyReceipt {
             status_code,
             request_id,
             message,
-            idempotency_key: idempotency_key.unwrap_or_default(),
             attempts,
+            idempotency_key: idempotency_key.unwrap_or_default(),
         }
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "Receipt(status_code={}, request_id={}, message={})",
+            "Receipt(status_code={}, request_id={}, message={}, attempts={}, idempotency_key={})",
             self.status_code,
             py_repr(self.request_id.as_deref()),
             py_repr(self.message.as_deref()),
+            self.attempts,
+            py_repr(Some(&self.idempotency_key)),
         )
     }
 }
 
-/// What became of a request (`GET /request/{id}/status`): `status` is "accepted",
-/// "success" or "error"; on "error", `errors` lists the problems as `(field, message)` pairs.
+/// What became of a request (``GET /request/{id}/status``): ``status`` is "accepted",
+/// "success" or "error"; on "error", ``errors`` lists the problems as ``(field, message)``
+/// pairs.
 #[pyclass(module = "hotpot", name = "RequestStatus", frozen, get_all, eq)]
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct PyRequestStatus {
@@ -401,12 +360,31 @@ fn py_repr(value: Option<&str>) -> String {
     }
 }
 
-/// The blocking client. The public class is `hotpot.Client`, a subclass.
-#[pyclass(module = "hotpot._hotpot", name = "Client", subclass, frozen)]
+/// A client for one webhook URL; safe to share between threads.
+///
+/// ``timeout`` is the time allowed for one attempt, in seconds (default 15); ``max_retries``
+/// how many times a retryable failure (429, 408, 500, 502, 503, 504, timeouts, refused or reset
+/// connections) is tried again after the first attempt (default 2, so 3 attempts in all), with
+/// exponential backoff and the same ``Idempotency-Key``; ``api_key`` enables
+/// :meth:`request_status`; ``ca_cert`` adds a certificate authority to trust besides the
+/// system's (for a private deployment or a TLS-inspecting proxy): the path of a PEM file, or
+/// the PEM itself as ``bytes``. Certificates are always verified; there is no way to turn that
+/// off.
+///
+/// The URL must be ``https://`` (plain ``http://`` only to a loopback host) and end in
+/// ``/moment/TOKEN``; it is a secret, so ``repr()`` and every exception show only the
+/// token's first 4 characters. Sends release the GIL while they wait, and a forked child
+/// (gunicorn, celery, multiprocessing) gets its own connections automatically.
+///
+/// >>> client = Client(os.environ["HOTPOT_WEBHOOK_URL"])  # doctest: +SKIP
+/// >>> client.send("Disk 91% full on db-1", "alert", priority="high")  # doctest: +SKIP
+/// Receipt(status_code=202, request_id='f1e5ae0a-…', message='Your request has been queued.', attempts=1, idempotency_key='…')
+#[pyclass(module = "hotpot", name = "Client", subclass, frozen)]
 pub(crate) struct PyClient {
     config: Config,
     client: PerProcess<hotpot_client::Client>,
-    /// How fast recent sends were answered: whether a send spins before it sleeps.
+    /// How fast recent sends were answered: whether a send polls briefly before it sleeps
+    /// (see `spin`).
     latency: Latency,
 }
 
@@ -416,27 +394,41 @@ impl PyClient {
         &self.config
     }
 
-    fn send_checked(&self, py: Python<'_>, moment: &hotpot_client::Moment) -> PyResult<PyReceipt> {
-        let runtime = &runtimes(py)?.blocking;
-        let client = self.client(py, runtime.handle())?;
-        let send = self.latency.wait(client.send(moment));
-        let result = py.detach(|| block_on(runtime, send))?;
-        result
-            .map(PyReceipt::from)
-            .map_err(|e| client_error(py, e, &self.config.secret))
+    fn with_config(config: Config) -> Self {
+        PyClient {
+            config,
+            client: PerProcess::new(),
+            latency: Latency::default(),
+        }
     }
 
-    fn client(&self, py: Python<'_>, runtime: &Handle) -> PyResult<hotpot_client::Client> {
-        self.client
-            .get_or_try_init(py, || self.config.build(runtime))
-            .map_err(|e| client_error(py, e, &self.config.secret))
+    /// Waits for `work` (given this process's client) without the GIL; its error is raised
+    /// redacted.
+    fn run<T, F, Fut>(&self, py: Python<'_>, work: F) -> PyResult<T>
+    where
+        F: FnOnce(hotpot_client::Client) -> Fut,
+        Fut: Future<Output = Result<T, Error>> + Send,
+        T: Send,
+    {
+        let runtime = &runtimes(py)?.blocking;
+        let client = self
+            .client
+            .get_or_try_init(py, || self.config.build(runtime.handle()))
+            .map_err(|e| client_error(py, &e, &self.config.url))?;
+        let future = self.latency.wait(work(client));
+        py.detach(|| block_on(runtime, future))?
+            .map_err(|e| client_error(py, &e, &self.config.url))
     }
 }
 
 #[pymethods]
 impl PyClient {
+    /// Checks the URL and settings (ConfigError otherwise); connects on the first send.
     #[new]
-    #[pyo3(signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None))]
+    #[pyo3(
+        signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None),
+        text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None)"
+    )]
     fn new(
         py: Python<'_>,
         webhook_url: &Bound<'_, PyAny>,
@@ -445,33 +437,20 @@ impl PyClient {
         api_key: Option<&Bound<'_, PyAny>>,
         ca_cert: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let args = ClientArgs {
-            webhook_url,
-            timeout,
-            max_retries,
-            api_key,
-            ca_cert,
-        };
-        Ok(PyClient {
-            config: args.config(py)?,
-            client: PerProcess::new(),
-            latency: Latency::default(),
-        })
+        let config = Config::from_args(py, webhook_url, timeout, max_retries, api_key, ca_cert)?;
+        Ok(PyClient::with_config(config))
     }
 
-    /// A client for `HOTPOT_WEBHOOK_URL`, with `HOTPOT_API_KEY` where it is set.
+    /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set.
     #[classmethod]
     fn from_env<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
-        let py = cls.py();
-        let (url, api_key) = Config::from_env(py)?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("api_key", api_key)?;
-        cls.call((url,), Some(&kwargs))
+        from_env(cls)
     }
 
-    /// Sends one moment and returns the server's receipt; raises a `hotpot.HotpotError`
-    /// subclass when it is invalid (before anything is sent) or not accepted after the retries.
-    /// The GIL is released while waiting for the network.
+    /// Sends one moment and returns the server's :class:`Receipt`: ``send_moment(Moment(...))``.
+    /// Raises a :class:`HotpotError` subclass when it is invalid (:class:`ValidationError`,
+    /// before anything is sent) or not accepted after the retries. The GIL is released while
+    /// waiting for the network.
     #[pyo3(signature = (name, r#type, *, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
     #[allow(clippy::too_many_arguments)]
     fn send(
@@ -485,34 +464,33 @@ impl PyClient {
         description: Option<&Bound<'_, PyAny>>,
         occurred_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyReceipt> {
-        let moment = MomentArgs {
+        let moment = PyMoment::new(
+            py,
             name,
-            kind: r#type,
+            r#type,
             priority,
             source,
             source_url,
             description,
             occurred_at,
-        }
-        .build(py)?;
-        self.send_checked(py, &moment)
+        )?;
+        self.send_moment(py, &moment)
     }
 
-    /// Sends a `hotpot.Moment` built earlier; see `send`.
-    fn send_moment(&self, py: Python<'_>, moment: PyRef<'_, PyMoment>) -> PyResult<PyReceipt> {
-        self.send_checked(py, &moment.inner)
+    /// Sends a :class:`Moment` built earlier; see :meth:`send`.
+    fn send_moment(&self, py: Python<'_>, moment: &PyMoment) -> PyResult<PyReceipt> {
+        let moment = &moment.inner;
+        self.run(py, |client| async move { client.send(moment).await })
+            .map(PyReceipt::from)
     }
 
-    /// Looks up what became of a request (`GET /request/{id}/status`); needs the client's
-    /// `api_key`. Returns a `hotpot.RequestStatus`.
+    /// Looks up what became of a request (``GET /request/{id}/status``); needs the client's
+    /// ``api_key``. Returns a :class:`RequestStatus`.
     fn request_status(&self, py: Python<'_>, request_id: &str) -> PyResult<PyRequestStatus> {
-        let runtime = &runtimes(py)?.blocking;
-        let client = self.client(py, runtime.handle())?;
-        let lookup = self.latency.wait(client.request_status(request_id));
-        let result = py.detach(|| block_on(runtime, lookup))?;
-        result
-            .map(PyRequestStatus::from)
-            .map_err(|e| client_error(py, e, &self.config.secret))
+        self.run(py, |client| async move {
+            client.request_status(request_id).await
+        })
+        .map(PyRequestStatus::from)
     }
 
     /// Seconds allowed for one attempt.
@@ -538,8 +516,9 @@ impl PyClient {
 static SEND_CLIENTS: Mutex<Vec<(String, Py<PyClient>)>> = Mutex::new(Vec::new());
 const SEND_CLIENTS_MAX: usize = 16;
 
-/// Sends one moment to `webhook_url` with the default settings and returns the receipt: the
-/// one-line replacement for `requests.post(url, json=payload)`. Clients are kept per URL.
+/// Sends one moment to ``webhook_url`` with the default settings and returns the
+/// :class:`Receipt`: the one-line replacement for ``requests.post(url, json=payload)``.
+/// Clients are kept per URL.
 #[pyfunction]
 #[pyo3(signature = (webhook_url, name, r#type, *, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
 #[allow(clippy::too_many_arguments)]
@@ -554,16 +533,16 @@ pub(crate) fn send(
     description: Option<&Bound<'_, PyAny>>,
     occurred_at: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyReceipt> {
-    let moment = MomentArgs {
+    let moment = PyMoment::new(
+        py,
         name,
-        kind: r#type,
+        r#type,
         priority,
         source,
         source_url,
         description,
         occurred_at,
-    }
-    .build(py)?;
+    )?;
     let webhook_url = &str_arg(webhook_url, "webhook_url", "a str")?;
     // SEND_CLIENTS is only locked with the GIL held, never across a release of it (fork
     // safety), and nothing that runs Python code (an allocation may run the GC) is done
@@ -575,15 +554,14 @@ pub(crate) fn send(
     let client = match known {
         Some(client) => client,
         None => {
-            let config = Config::new(py, webhook_url, DEFAULT_TIMEOUT, DEFAULT_MAX_RETRIES, None)?;
-            let client = Py::new(
+            let config = Config::new(
                 py,
-                PyClient {
-                    config,
-                    client: PerProcess::new(),
-                    latency: Latency::default(),
-                },
+                webhook_url,
+                defaults::TIMEOUT,
+                defaults::MAX_RETRIES,
+                None,
             )?;
+            let client = Py::new(py, PyClient::with_config(config))?;
             let evicted = {
                 let mut clients = lock(&SEND_CLIENTS);
                 let evicted = (clients.len() >= SEND_CLIENTS_MAX).then(|| clients.remove(0));
@@ -594,5 +572,5 @@ pub(crate) fn send(
             client
         }
     };
-    client.get().send_checked(py, &moment)
+    client.get().send_moment(py, &moment)
 }

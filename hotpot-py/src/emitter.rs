@@ -9,34 +9,33 @@
 //!   full, displaced, shut down) or `shutdown` (abandoned), never under one of the emitter's
 //!   locks; `flush` and `shutdown` release the GIL while they wait, so a hook under way can
 //!   finish. An exception raised by the callback goes to `sys.unraisablehook`.
-//! - **Interpreter exit.** `hotpot._emitter` registers an `atexit` handler that calls
-//!   [`_shutdown_at_exit`]: every emitter of this process is shut down within one short
-//!   budget, then calls into Python from hotpot's threads are stopped for good and the ones
-//!   under way waited for ([`close_python_calls`]), so no thread of ours attaches to an
-//!   interpreter that is finalizing.
+//! - **Interpreter exit.** Every emitter is enrolled in [`LIVE`] when it is made.
+//!   `hotpot._emitter` registers an `atexit` handler that calls [`_shutdown_at_exit`]: every
+//!   emitter of this process is shut down within one short budget
+//!   ([`defaults::EXIT_SHUTDOWN_TIMEOUT`]), then calls into Python from hotpot's threads are
+//!   stopped for good and the ones under way waited for ([`close_python_calls`]), so no
+//!   thread of ours attaches to an interpreter that is finalizing.
 //! - **`fork`.** The Rust emitter lives in a [`PerProcess`] cell: a forked child builds its own
 //!   on first use (a new thread, an empty queue, counters at zero) and leaks the parent's copy,
 //!   whose queue only the parent sends.
 
 use std::cell::Cell;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use hotpot_client::defaults::{self, MAX_CONCURRENCY};
-use hotpot_client::{EmitError, Emitter, Moment, Overflow, Report, Stats, Undelivered};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use hotpot_client::{EmitError, Emitter, Moment, Overflow, Report, Stats, Undelivered, WebhookUrl};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyType};
+use pyo3::types::PyDict;
 
-use crate::aio::AsyncCore;
+use crate::aio::PyAsyncClient;
+use crate::args::{Seconds, given, int_arg, seconds_arg, str_arg, wrong_type};
 use crate::client::{Config, PyClient, block_on};
-use crate::errors::{
-    Secret, client_error, client_error_ref, config_error, dropped_error, validation_error,
-};
-use crate::moment::{PyMoment, describe, public_moment};
-use crate::process::{PerProcess, PythonCall, close_python_calls, runtimes};
+use crate::errors::{client_error, config_error, dropped_error, validation_error};
+use crate::moment::{PyMoment, public_moment};
+use crate::process::{PerProcess, PythonCall, close_python_calls, lock, runtimes};
 
 /// At interpreter exit, how long the calls into Python under way (`on_error`, the results of
 /// `AsyncClient` sends) get to finish once the emitters are shut down.
@@ -79,7 +78,8 @@ fn refuse_in_callback(method: &str) -> PyResult<()> {
 /// The user's `on_error`, and what its exceptions need.
 struct Callback {
     on_error: Py<PyAny>,
-    secret: Secret,
+    /// The client's URL, to redact its errors.
+    url: WebhookUrl,
 }
 
 impl Callback {
@@ -92,7 +92,7 @@ impl Callback {
             }),
             other => {
                 let Some(error) = other.error() else { return };
-                self.call(moment, |py, _| client_error_ref(py, error, &self.secret));
+                self.call(moment, |py, _| client_error(py, error, &self.url));
             }
         }
     }
@@ -109,6 +109,7 @@ impl Callback {
             let _in_callback = InCallback::enter();
             let callback = self.on_error.bind(py);
             let called = public_moment(py, moment).and_then(|m| {
+                let m = m.into_any();
                 let exception = exception(py, &m).into_value(py);
                 callback.call1((m, exception))
             });
@@ -131,24 +132,13 @@ struct Settings {
     deadline: Duration,
 }
 
-fn wrong_type(value: &Bound<'_, PyAny>, name: &str, expected: &str) -> PyErr {
-    PyTypeError::new_err(format!(
-        "{name}: expected {expected}, found {}",
-        describe(value)
-    ))
-}
-
 /// The client's settings: a `hotpot.Client` or a `hotpot.AsyncClient`.
 fn client_config(client: &Bound<'_, PyAny>) -> PyResult<Config> {
-    static ASYNC_CLIENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    let py = client.py();
     if let Ok(client) = client.cast::<PyClient>() {
         return Ok(client.get().config().clone());
     }
-    if client.is_instance(ASYNC_CLIENT.import(py, "hotpot._api", "AsyncClient")?)? {
-        if let Ok(core) = client.getattr("_core")?.cast::<AsyncCore>() {
-            return Ok(core.get().config().clone());
-        }
+    if let Ok(client) = client.cast::<PyAsyncClient>() {
+        return Ok(client.get().config().clone());
     }
     Err(wrong_type(
         client,
@@ -157,75 +147,49 @@ fn client_config(client: &Bound<'_, PyAny>) -> PyResult<Config> {
     ))
 }
 
-/// A whole number in `min..=max` (not a `bool`), or `default` for None.
+/// A whole number in `min..=max`, or `default` when left out.
 fn count_arg(
     value: Option<&Bound<'_, PyAny>>,
     name: &str,
     default: usize,
     (min, max): (usize, usize),
 ) -> PyResult<usize> {
-    let Some(value) = value.filter(|v| !v.is_none()) else {
-        return Ok(default);
-    };
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(wrong_type(value, name, "an int"));
-    }
-    match value.extract::<usize>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(config_error(
-            value.py(),
-            format!("{name}: expected {min} to {max}, found {value}"),
-        )),
+    match given(value) {
+        Some(value) => Ok(int_arg(value, name, min as u64..=max as u64)? as usize),
+        None => Ok(default),
     }
 }
 
-/// Seconds as a duration, or None when the value is None. `math.inf` is accepted only where
-/// `inf_ok` (it then means no limit); negative numbers and NaN never are.
-fn seconds_arg(
-    value: Option<&Bound<'_, PyAny>>,
-    name: &str,
-    expected: &str,
-    inf_ok: bool,
-) -> PyResult<Option<Duration>> {
-    let Some(value) = value.filter(|v| !v.is_none()) else {
-        return Ok(None);
-    };
-    if value.is_instance_of::<PyBool>()
-        || !(value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyInt>())
-    {
-        return Err(wrong_type(value, name, expected));
+/// `timeout` of `flush` and `shutdown`: seconds (`math.inf`: no limit), or `default` for None.
+fn timeout_arg(value: Option<&Bound<'_, PyAny>>, default: Duration) -> PyResult<Duration> {
+    match given(value) {
+        Some(value) => seconds_arg(
+            value,
+            "timeout",
+            "a non-negative number of seconds or None",
+            Seconds::NonNegativeOrInf,
+        ),
+        None => Ok(default),
     }
-    let seconds: f64 = value.extract()?;
-    if seconds == f64::INFINITY && inf_ok {
-        return Ok(Some(Duration::MAX));
-    }
-    Duration::try_from_secs_f64(seconds).map(Some).map_err(|_| {
-        config_error(
-            value.py(),
-            format!("{name}: expected {expected}, found {value}"),
-        )
-    })
 }
 
 /// `overflow` and `block_timeout`.
 fn overflow_arg(
+    py: Python<'_>,
     overflow: Option<&Bound<'_, PyAny>>,
     block_timeout: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Overflow> {
     const ALLOWED: &str = "'drop_newest', 'drop_oldest' or 'block'";
-    let block_timeout = seconds_arg(
-        block_timeout,
-        "block_timeout",
-        "a non-negative number of seconds or None",
-        false,
-    )?;
-    let Some(overflow) = overflow.filter(|v| !v.is_none()) else {
-        return Ok(Overflow::DropNewest);
+    let block_timeout = given(block_timeout)
+        .map(|value| {
+            let expected = "a non-negative number of seconds or None";
+            seconds_arg(value, "block_timeout", expected, Seconds::NonNegative)
+        })
+        .transpose()?;
+    let name = match given(overflow) {
+        Some(overflow) => str_arg(overflow, "overflow", ALLOWED)?,
+        None => overflow_name(Overflow::default()).to_owned(),
     };
-    let py = overflow.py();
-    let name = overflow
-        .extract::<String>()
-        .map_err(|_| wrong_type(overflow, "overflow", ALLOWED))?;
     let policy = match name.as_str() {
         "drop_newest" => Overflow::DropNewest,
         "drop_oldest" => Overflow::DropOldest,
@@ -292,33 +256,44 @@ fn refused(py: Python<'_>, error: EmitError, moment: &Bound<'_, PyAny>) -> PyErr
 
 // --- the class ------------------------------------------------------------------------------------
 
-/// Background delivery of moments. The public class is `hotpot.Emitter`, a subclass.
-#[pyclass(module = "hotpot._hotpot", name = "Emitter", subclass, frozen, weakref)]
-pub(crate) struct PyEmitter {
+/// What an emitter is made of; shared with [`LIVE`], so that the exit handler finds it.
+struct State {
     config: Config,
     settings: Settings,
     callback: Option<Arc<Callback>>,
     /// The Rust emitter of this process (see the module documentation on `fork`).
     emitter: PerProcess<Emitter>,
-    /// `shutdown` began, here or in the process this one was forked from.
+    /// `shutdown` began in the process this one was forked from (or here): a child builds its
+    /// emitter shut down.
     closed: AtomicBool,
     /// A `shutdown` ran to its end (it was not interrupted): nothing is left to do at exit.
     finished: AtomicBool,
 }
 
-impl PyEmitter {
+/// Every emitter made in this process (or in the one it was forked from), for the exit
+/// handler. Only locked with the GIL held (fork safety, see `process`).
+static LIVE: Mutex<Vec<Weak<State>>> = Mutex::new(Vec::new());
+
+fn enrol(_py: Python<'_>, state: &Arc<State>) {
+    let mut live = lock(&LIVE);
+    live.retain(|s| s.strong_count() > 0);
+    live.push(Arc::downgrade(state));
+}
+
+impl State {
     /// This process's emitter, built on first use (and after a fork).
     fn emitter(&self, py: Python<'_>) -> PyResult<Emitter> {
         self.emitter.get_or_try_init(py, || self.build(py))
     }
 
+    /// The Rust emitter, from the settings through `EmitterBuilder`'s setters.
     fn build(&self, py: Python<'_>) -> PyResult<Emitter> {
-        let secret = &self.config.secret;
+        let url = &self.config.url;
         let runtime = runtimes(py)?.blocking.handle();
         let client = self
             .config
             .build(runtime)
-            .map_err(|e| client_error(py, e, secret))?;
+            .map_err(|e| client_error(py, &e, url))?;
         let s = self.settings;
         let mut builder = Emitter::builder(client)
             .capacity(s.capacity)
@@ -329,7 +304,7 @@ impl PyEmitter {
             let callback = Arc::clone(callback);
             builder = builder.on_error(move |moment, why| callback.undelivered(moment, why));
         }
-        let emitter = builder.build().map_err(|e| client_error(py, e, secret))?;
+        let emitter = builder.build().map_err(|e| client_error(py, &e, url))?;
         if self.closed.load(Ordering::SeqCst) {
             // Shut down before the fork that made this process: it stays shut down here.
             emitter.shutdown(Duration::ZERO);
@@ -339,7 +314,7 @@ impl PyEmitter {
     }
 }
 
-impl Drop for PyEmitter {
+impl Drop for State {
     fn drop(&mut self) {
         let Some(emitter) = self.emitter.take_if_built() else {
             return; // never built here (a forked child's copy is leaked by the cell)
@@ -353,10 +328,65 @@ impl Drop for PyEmitter {
     }
 }
 
+/// Background delivery: :meth:`emit` queues a moment and returns at once; the emitter's
+/// own thread sends it, retrying through 429s, 5xx answers, timeouts and dropped
+/// connections (one ``Idempotency-Key`` for every attempt, so a retry never records it
+/// twice) until it is delivered, fails for good, or its ``deadline`` passes.
+///
+/// Use it where a moment must never slow down or stall the code that makes it — a web
+/// service, a worker, a hot loop. Use :meth:`Client.send` instead when you need the
+/// :class:`Receipt` or the error in the code path that made the moment.
+///
+/// - ``client``: a :class:`Client` (or :class:`AsyncClient`); the emitter builds its own
+///   connection from the client's URL, ``timeout`` (per attempt) and ``api_key``. The
+///   client's ``max_retries`` does not apply: the emitter retries until the ``deadline``.
+/// - ``capacity``: the most moments waiting to be sent (default 10,000).
+/// - ``overflow``: what :meth:`emit` does when the queue is full — ``"drop_newest"``
+///   (default: refuse the new moment with :class:`QueueFullError`), ``"drop_oldest"`` (drop
+///   the oldest queued moment to make room) or ``"block"`` (wait up to ``block_timeout``
+///   seconds, default 1, for room, then refuse; the GIL is released meanwhile).
+/// - ``concurrency``: how many moments are sent at once (default 32; 1 to 4096).
+/// - ``deadline``: seconds from :meth:`emit` within which a moment must be delivered
+///   (default 600, 10 minutes); after it, the moment fails, and ``on_error`` gets the last
+///   attempt's error (a :class:`TransportError`, :class:`ServerError`, ...).
+/// - ``on_error``: called as ``on_error(moment, exception)`` for every moment that is not
+///   delivered: a failure (``exception`` is the :class:`HotpotError` a send would have
+///   raised: :class:`WebhookError`, :class:`RejectedError`, :class:`TimeoutError`, ...) or
+///   a drop (a :class:`DroppedError`, whose ``reason`` says why). It runs on the emitter's
+///   thread (or on the thread calling :meth:`emit` or :meth:`shutdown`, for the drops they
+///   cause): keep it short and never block in it. An exception it raises is reported
+///   through ``sys.unraisablehook``; the emitter carries on.
+///
+/// Every moment given to :meth:`emit` ends up delivered, failed or dropped, and
+/// :meth:`stats` counts each. Call :meth:`shutdown` before the process exits (or use the
+/// emitter as a context manager); otherwise the exit handler gives every emitter 2 seconds
+/// in all. After ``os.fork()`` the child's emitter starts afresh: its own thread, an empty
+/// queue, counters at zero; the parent's queue is sent by the parent only.
+///
+/// >>> emitter = Emitter(Client.from_env(), on_error=log_failure)  # doctest: +SKIP
+/// >>> emitter.emit(Moment("Disk 91% full on db-1", "alert"))  # doctest: +SKIP
+/// >>> emitter.shutdown(timeout=5)  # doctest: +SKIP
+/// {'emitted': 1, 'delivered': 1, 'failed': 0, 'dropped': 0, 'still_queued': 0, ...}
+#[pyclass(module = "hotpot", name = "Emitter", subclass, frozen)]
+pub(crate) struct PyEmitter {
+    state: Arc<State>,
+}
+
+impl PyEmitter {
+    fn emitter(&self, py: Python<'_>) -> PyResult<Emitter> {
+        self.state.emitter(py)
+    }
+}
+
 #[pymethods]
 impl PyEmitter {
+    /// Checks the settings (``ConfigError`` or ``TypeError``, naming the argument) and
+    /// starts the emitter's thread.
     #[new]
-    #[pyo3(signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, deadline=None, on_error=None))]
+    #[pyo3(
+        signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, deadline=None, on_error=None),
+        text_signature = "(client, *, capacity=10000, overflow='drop_newest', block_timeout=None, concurrency=32, deadline=600.0, on_error=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -369,33 +399,28 @@ impl PyEmitter {
         on_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let config = client_config(client)?;
+        let deadline = match given(deadline) {
+            Some(value) => {
+                let expected = "a positive number of seconds";
+                seconds_arg(value, "deadline", expected, Seconds::Positive)?
+            }
+            None => defaults::DELIVERY_DEADLINE,
+        };
         let settings = Settings {
             capacity: count_arg(capacity, "capacity", defaults::CAPACITY, (1, usize::MAX))?,
-            overflow: overflow_arg(overflow, block_timeout)?,
+            overflow: overflow_arg(py, overflow, block_timeout)?,
             concurrency: count_arg(
                 concurrency,
                 "concurrency",
                 defaults::CONCURRENCY,
                 (1, MAX_CONCURRENCY),
             )?,
-            deadline: seconds_arg(deadline, "deadline", "a positive number of seconds", false)?
-                .map(|d| {
-                    if d.is_zero() {
-                        Err(config_error(
-                            py,
-                            "deadline: expected a positive number of seconds, found 0",
-                        ))
-                    } else {
-                        Ok(d)
-                    }
-                })
-                .transpose()?
-                .unwrap_or(defaults::DELIVERY_DEADLINE),
+            deadline,
         };
-        let callback = match on_error.filter(|f| !f.is_none()) {
+        let callback = match given(on_error) {
             Some(f) if f.is_callable() => Some(Arc::new(Callback {
                 on_error: f.clone().unbind(),
-                secret: config.secret.clone(),
+                url: config.url.clone(),
             })),
             Some(f) => {
                 return Err(wrong_type(
@@ -406,29 +431,31 @@ impl PyEmitter {
             }
             None => None,
         };
-        let this = PyEmitter {
+        let state = Arc::new(State {
             config,
             settings,
             callback,
             emitter: PerProcess::new(),
             closed: AtomicBool::new(false),
             finished: AtomicBool::new(false),
-        };
-        this.emitter(py)?; // started now: a bad setting or a missing runtime shows here
-        Ok(this)
+        });
+        state.emitter(py)?; // started now: a bad setting or a missing runtime shows here
+        enrol(py, &state);
+        Ok(PyEmitter { state })
     }
 
-    /// Queues a `hotpot.Moment` and returns at once, never waiting on the network (with
-    /// overflow="block" and a full queue, it waits up to block_timeout for room, without the
-    /// GIL). Raises `QueueFullError` when the queue is full and `EmitterClosedError` after
-    /// `shutdown` (both `DroppedError`s, with the refused `moment`); on_error is told first.
+    /// Queues a :class:`Moment` and returns at once, never waiting on the network (with
+    /// ``overflow="block"`` and a full queue, it waits up to ``block_timeout`` for room, without
+    /// the GIL). Raises :class:`QueueFullError` when the queue is full and
+    /// :class:`EmitterClosedError` after :meth:`shutdown` (both :class:`DroppedError`, with the
+    /// refused ``moment``); ``on_error`` is told first.
     fn emit(&self, py: Python<'_>, moment: &Bound<'_, PyAny>) -> PyResult<()> {
         let native = moment
             .cast::<PyMoment>()
             .map_err(|_| wrong_type(moment, "moment", "a hotpot.Moment"))?;
         let inner = native.get().inner.clone();
         let emitter = self.emitter(py)?;
-        let result = match self.settings.overflow {
+        let result = match self.state.settings.overflow {
             // It may wait for room: without the GIL, which the sending thread's hooks need.
             Overflow::Block(_) => py.detach(|| emitter.emit(inner)),
             _ => emitter.emit(inner),
@@ -437,10 +464,10 @@ impl PyEmitter {
     }
 
     /// Waits until every moment emitted before the call has settled (delivered, failed or
-    /// dropped), or `timeout` seconds pass (None: no limit; each moment settles by its
-    /// deadline), and returns the report as a dict; `timed_out` says whether it gave up
-    /// waiting. Nothing is given up: what is pending keeps being sent. The GIL is released
-    /// while it waits, and Ctrl-C interrupts it.
+    /// dropped), or ``timeout`` seconds pass (None: no limit; each moment settles by its
+    /// deadline), and returns the report as a dict (:class:`EmitterReport`); ``timed_out``
+    /// says whether it gave up waiting. Nothing is given up: what is pending keeps being
+    /// sent. The GIL is released while it waits, and Ctrl-C interrupts it.
     #[pyo3(signature = (timeout=None))]
     fn flush<'py>(
         &self,
@@ -448,25 +475,20 @@ impl PyEmitter {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         refuse_in_callback("flush")?;
-        let timeout = seconds_arg(
-            timeout,
-            "timeout",
-            "a non-negative number of seconds or None",
-            true,
-        )?
-        .unwrap_or(Duration::MAX);
+        let timeout = timeout_arg(timeout, Duration::MAX)?;
         let emitter = self.emitter(py)?;
         let runtime = &runtimes(py)?.blocking;
         let report = py.detach(|| block_on(runtime, emitter.flush_async(timeout)))?;
         report_dict(py, &report)
     }
 
-    /// Stops accepting moments, keeps sending until the queue is empty or `timeout` seconds
-    /// pass (None: 10), then gives up on the rest (each passed to on_error as "abandoned"
+    /// Stops accepting moments, keeps sending until the queue is empty or ``timeout`` seconds
+    /// pass (None: 10), then gives up on the rest (each passed to ``on_error`` as "abandoned"
     /// or "abandoned_in_flight") and stops the emitter's thread. Returns the report as a
-    /// dict, within about `timeout`; the moments given up are its `still_queued` and
-    /// `in_flight`. A second call returns the same counts at once. The GIL is released while
-    /// it waits, and Ctrl-C interrupts the wait (the emitter stays closed).
+    /// dict (:class:`EmitterReport`), within about ``timeout``; the moments given up are its
+    /// ``still_queued`` and ``in_flight``. A second call returns the same counts at once. The
+    /// GIL is released while it waits, and Ctrl-C interrupts the wait (the emitter stays
+    /// closed).
     #[pyo3(signature = (timeout=None))]
     fn shutdown<'py>(
         &self,
@@ -474,50 +496,64 @@ impl PyEmitter {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         refuse_in_callback("shutdown")?;
-        let timeout = seconds_arg(
-            timeout,
-            "timeout",
-            "a non-negative number of seconds or None",
-            true,
-        )?
-        .unwrap_or(defaults::SHUTDOWN_TIMEOUT);
-        self.closed.store(true, Ordering::SeqCst);
-        let emitter = self.emitter(py)?;
+        let timeout = timeout_arg(timeout, defaults::SHUTDOWN_TIMEOUT)?;
+        let state = &self.state;
+        state.closed.store(true, Ordering::SeqCst);
+        let emitter = state.emitter(py)?;
         let runtime = &runtimes(py)?.blocking;
         let report = py.detach(|| block_on(runtime, emitter.shutdown_async(timeout)))?;
-        self.finished.store(true, Ordering::SeqCst);
+        state.finished.store(true, Ordering::SeqCst);
         report_dict(py, &report)
     }
 
-    /// The counters as a dict: emitted, queued, in_flight, delivered, failed, dropped, retried.
+    /// The counters as a dict (:class:`EmitterStats`): emitted, queued, in_flight, delivered,
+    /// failed, dropped, retried.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         stats_dict(py, &self.emitter(py)?.stats())
     }
 
-    /// Whether `shutdown` has begun (`emit` then raises `EmitterClosedError`).
+    /// Whether :meth:`shutdown` has begun (:meth:`emit` then raises :class:`EmitterClosedError`).
     #[getter]
-    fn closed(&self) -> bool {
-        self.closed.load(Ordering::SeqCst)
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.emitter(py)?.is_closed())
     }
 
     /// The most moments waiting to be sent.
     #[getter]
     fn capacity(&self) -> usize {
-        self.settings.capacity
+        self.state.settings.capacity
     }
 
-    /// What `emit` does when the queue is full: "drop_newest", "drop_oldest" or "block".
+    /// What :meth:`emit` does when the queue is full: "drop_newest", "drop_oldest" or "block".
     #[getter]
     fn overflow(&self) -> &'static str {
-        overflow_name(self.settings.overflow)
+        overflow_name(self.state.settings.overflow)
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// Shuts the emitter down (``shutdown()``, at most 10 seconds).
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: &Bound<'_, PyAny>,
+        exc: &Bound<'_, PyAny>,
+        tb: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let _ = (exc_type, exc, tb);
+        self.shutdown(py, None).map(drop)
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
         let this = slf.get();
         let class = slf.get_type().name()?.to_string();
-        let s = this.emitter(py)?.stats();
-        let overflow = match this.settings.overflow {
+        let emitter = this.emitter(py)?;
+        let s = emitter.stats();
+        let settings = &this.state.settings;
+        let overflow = match settings.overflow {
             Overflow::Block(t) => format!("'block', block_timeout={:?}", t.as_secs_f64()),
             other => format!("'{}'", overflow_name(other)),
         };
@@ -525,9 +561,9 @@ impl PyEmitter {
             "{class}(webhook_url='{}', capacity={}, overflow={overflow}, closed={}, \
              emitted={}, queued={}, in_flight={}, delivered={}, failed={}, dropped={}, \
              retried={})",
-            this.config.url(),
-            this.settings.capacity,
-            if this.closed() { "True" } else { "False" },
+            this.state.config.url,
+            settings.capacity,
+            if emitter.is_closed() { "True" } else { "False" },
             s.emitted,
             s.queued,
             s.in_flight,
@@ -539,35 +575,29 @@ impl PyEmitter {
     }
 }
 
-/// Shuts down, within one budget of `timeout` seconds, every emitter of `emitters` that runs
-/// in this process and has not been shut down yet (an interrupted `shutdown` does not count),
-/// then stops calls into Python from hotpot's threads for good (waiting up to a second for the
-/// ones under way: `on_error`, `AsyncClient` results). Returns the reports of the emitters it shut down. Called by the `atexit` handler of
+/// Shuts down, within one budget of [`defaults::EXIT_SHUTDOWN_TIMEOUT`], every emitter that
+/// runs in this process and has not been shut down yet (an interrupted `shutdown` does not
+/// count), then stops calls into Python from hotpot's threads for good (waiting up to
+/// [`CALLS_GRACE_AT_EXIT`] for the ones under way: `on_error`, `AsyncClient` results).
+/// Returns how many moments were left undelivered. Called by the `atexit` handler of
 /// `hotpot._emitter`, before the interpreter finalizes.
 #[pyfunction]
-pub(crate) fn _shutdown_at_exit<'py>(
-    py: Python<'py>,
-    emitters: Vec<Bound<'py, PyAny>>,
-    timeout: f64,
-) -> PyResult<Vec<Bound<'py, PyDict>>> {
-    let timeout = Duration::try_from_secs_f64(timeout).unwrap_or(Duration::ZERO);
-    let mine: Vec<Emitter> = emitters
+pub(crate) fn _shutdown_at_exit(py: Python<'_>) -> u64 {
+    let live: Vec<Arc<State>> = lock(&LIVE).iter().filter_map(Weak::upgrade).collect();
+    let mine: Vec<Emitter> = live
         .iter()
-        .filter_map(|e| e.cast::<PyEmitter>().ok())
-        .filter_map(|e| {
-            let e = e.get();
-            e.closed.store(true, Ordering::SeqCst);
-            let emitter = e.emitter.get_if_built(py)?;
+        .filter_map(|state| {
+            state.closed.store(true, Ordering::SeqCst);
+            let emitter = state.emitter.get_if_built(py)?;
             // Shut down below, unless a shutdown already ran to its end.
-            (!e.finished.swap(true, Ordering::SeqCst)).then_some(emitter)
+            (!state.finished.swap(true, Ordering::SeqCst)).then_some(emitter)
         })
         .collect();
-    let reports = py.detach(|| {
-        let reports = shut_down_all(&mine, timeout);
+    py.detach(|| {
+        let reports = shut_down_all(&mine, defaults::EXIT_SHUTDOWN_TIMEOUT);
         close_python_calls(Instant::now() + CALLS_GRACE_AT_EXIT);
-        reports
-    });
-    reports.iter().map(|r| report_dict(py, r)).collect()
+        reports.iter().map(Report::unsent).sum()
+    })
 }
 
 /// Shuts the emitters down side by side, so that they share one budget.

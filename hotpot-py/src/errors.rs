@@ -1,50 +1,16 @@
 //! Raising the exceptions of `hotpot._errors` (defined in Python, where multiple inheritance
 //! from the builtin exceptions is easy) from Rust errors.
 //!
-//! Every message goes through [`Secret::redact`] before it reaches Python (contract §2).
+//! Every message of a client error goes through [`WebhookUrl::redact`] before it reaches
+//! Python (contract §2). (A URL that does not parse has no token to redact: the messages of
+//! [`hotpot_client::UrlError`] never contain one.)
 
 use std::error::Error as _;
 
-use hotpot_client::{DropReason, Error, Problem, redact_secret_in};
+use hotpot_client::{DropReason, Error, Problem, WebhookUrl};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
-
-/// The token of a webhook URL, to redact from every message.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Secret(String);
-
-impl Secret {
-    /// The token of `url` (the segment after `moment/`), or nothing for text that is not a
-    /// webhook URL.
-    ///
-    /// A segment shorter than [`Secret::MIN_CHARS`] is not taken for a secret: replacing
-    /// every occurrence of, say, `x` would mangle the message ("e…pected"), and such a
-    /// segment is refused as a token anyway. (The client's own messages never contain a
-    /// token of any length; this is the second line of defence.)
-    pub(crate) fn of_url(url: &str) -> Self {
-        let path = url.split(['?', '#']).next().unwrap_or_default();
-        let mut segments = path.split('/');
-        while let Some(segment) = segments.next() {
-            if segment == "moment" {
-                if let Some(token) = segments.next() {
-                    if token.chars().count() >= Self::MIN_CHARS {
-                        return Secret(token.to_owned());
-                    }
-                }
-            }
-        }
-        Secret(String::new())
-    }
-
-    /// The shortest path segment redacted as a token wherever it appears in a message.
-    const MIN_CHARS: usize = 8;
-
-    /// `text` with every occurrence of the token replaced by its hint (`845b…`).
-    pub(crate) fn redact(&self, text: &str) -> String {
-        redact_secret_in(text, &self.0)
-    }
-}
 
 /// One of the exception classes of `hotpot._errors`, imported once.
 fn class<'py>(py: Python<'py>, name: &'static str) -> PyResult<Bound<'py, PyType>> {
@@ -108,7 +74,7 @@ pub(crate) fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr 
 
 /// The message of `err` and of its sources (reqwest's own message alone says little: "error
 /// sending request"), the token redacted.
-fn full_message(err: &Error, secret: &Secret) -> String {
+fn full_message(err: &Error, url: &WebhookUrl) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -119,7 +85,7 @@ fn full_message(err: &Error, secret: &Secret) -> String {
         }
         source = cause.source();
     }
-    secret.redact(&text)
+    url.redact(&text)
 }
 
 /// What a rejected payload's body says: its `message` (or `error`), and the `details` of a
@@ -136,17 +102,13 @@ fn rejection(body: &str) -> (Option<String>, Vec<Problem>) {
     (text("message").or_else(|| text("error")), details)
 }
 
-/// The Python exception for a client error (contract §5), its message redacted.
-pub(crate) fn client_error(py: Python<'_>, err: Error, secret: &Secret) -> PyErr {
-    client_error_ref(py, &err, secret)
-}
-
-/// [`client_error`] for an error that is only borrowed (the emitter's `on_failure` hook).
-pub(crate) fn client_error_ref(py: Python<'_>, err: &Error, secret: &Secret) -> PyErr {
+/// The Python exception for a client error (contract §5) of the client for `url`, its
+/// message redacted.
+pub(crate) fn client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyErr {
     if let Error::Validation(v) = err {
         return validation_error(py, v.problems());
     }
-    build_client_error(py, err, secret).unwrap_or_else(|e| e)
+    build_client_error(py, err, url).unwrap_or_else(|e| e)
 }
 
 /// A `hotpot.DroppedError` for a moment the emitter gave up without an answer from Hotpot —
@@ -174,7 +136,7 @@ pub(crate) fn dropped_error(
     build().unwrap_or_else(|e| e)
 }
 
-fn build_client_error(py: Python<'_>, err: &Error, secret: &Secret) -> PyResult<PyErr> {
+fn build_client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("retryable", err.is_retryable())?;
     let name = match err {
@@ -213,25 +175,31 @@ fn build_client_error(py: Python<'_>, err: &Error, secret: &Secret) -> PyResult<
         // `Error` is non-exhaustive: a kind added later is still a HotpotError.
         _ => "HotpotError",
     };
-    exception(py, name, full_message(err, secret), &kwargs)
+    exception(py, name, full_message(err, url), &kwargs)
+}
+
+/// A `hotpot.testing.WaitTimeout` (also a builtin `TimeoutError`): a wait of the mock server
+/// for `wanted` records ended after `waited` seconds with only `got`.
+pub(crate) fn wait_timeout(
+    py: Python<'_>,
+    message: String,
+    wanted: usize,
+    got: Bound<'_, PyAny>,
+    waited: f64,
+) -> PyErr {
+    let build = || {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("wanted", wanted)?;
+        kwargs.set_item("got", got)?;
+        kwargs.set_item("waited", waited)?;
+        exception(py, "WaitTimeout", message, &kwargs)
+    };
+    build().unwrap_or_else(|e| e)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_token_is_found_in_both_url_forms() {
-        let s = Secret::of_url("https://api.hotpot.works/moment/845b1e3c9d0f");
-        assert_eq!(s.redact("x 845b1e3c9d0f y"), "x 845b… y");
-        let s = Secret::of_url("http://127.0.0.1:1/base/moment/abcdefgh/datadog");
-        assert_eq!(
-            s.redact("/moment/abcdefgh/datadog"),
-            "/moment/abcd…/datadog"
-        );
-        let s = Secret::of_url("not a url");
-        assert_eq!(s.redact("not a url"), "not a url");
-    }
 
     #[test]
     fn rejection_bodies_give_their_message_and_details() {

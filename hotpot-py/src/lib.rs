@@ -1,17 +1,23 @@
 //! `hotpot._hotpot`: the native core of the Python package `hotpot`.
 //!
-//! Everything a user imports is re-exported, and where a signature matters wrapped, by the
-//! pure-Python package in `python/hotpot/`; this crate only binds `hotpot_client` and
-//! `hotpot_mock_server`, and keeps no rule of its own (contract §1 lives in
-//! `hotpot_client::moment::rules`).
+//! Every public class is a pyo3 class declared in the module users import it from
+//! (`module = "hotpot"`, `"hotpot.testing"`) and re-exported as is by the pure-Python
+//! package in `python/hotpot/`, whose hand-written `_hotpot.pyi` describes them. Python adds
+//! only what has to be Python: the exceptions (`_errors.py`: builtin bases), the enums
+//! (`_enums.py`), the shapes of the dicts (`_reports.py`), the exit handler (`_emitter.py`:
+//! `atexit`, `multiprocessing`) and the coroutine methods of `AsyncClient` (`_aio.py`: only
+//! an `async def` is a coroutine function). This crate binds `hotpot_client` and
+//! `hotpot_mock_server` and keeps no rule or default of its own: contract §1 lives in
+//! `hotpot_client::moment::rules`, the defaults in `hotpot_client::defaults`.
 //!
 //! | module | holds |
 //! |---|---|
-//! | `moment` | `Moment` and the checking of Python arguments into a `hotpot_client::Moment` |
-//! | `client` | the blocking `Client`, `Receipt`, `RequestStatus`, `send` |
-//! | `aio` | `AsyncCore`, the engine of `AsyncClient`: tokio tasks resolving asyncio futures |
+//! | `args` | reading Python arguments: type and range checks that name the argument |
+//! | `moment` | `Moment`: the one place the seven fields are read |
+//! | `client` | the blocking `Client`, `Receipt`, `RequestStatus`, `send`; the settings both clients share |
+//! | `aio` | the native half of `AsyncClient`: tokio tasks resolving asyncio futures |
 //! | `emitter` | `Emitter`, background delivery on `hotpot_client::Emitter`, and its exit handler |
-//! | `mock` | `MockCore`, the engine of `hotpot.testing.MockServer` |
+//! | `mock` | `hotpot.testing.MockServer`, the Rust mock server in-process |
 //! | `errors` | raising the exceptions of `hotpot._errors`, with the token redacted |
 //! | `process` | the runtimes and every per-process value, rebuilt after `fork` |
 //! | `spin` | how a blocking send waits: polling briefly before it sleeps, when answers come fast |
@@ -19,6 +25,7 @@
 #![warn(missing_docs)]
 
 mod aio;
+mod args;
 mod client;
 mod emitter;
 mod errors;
@@ -27,7 +34,11 @@ mod moment;
 mod process;
 mod spin;
 
+use std::time::Duration;
+
+use hotpot_client::defaults;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 /// Rust's allocations (not Python's) go to mimalloc: reqwest and hyper allocate a little for
 /// every request, often on one thread and free on another, where it is faster than the
@@ -35,19 +46,50 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `hotpot._hotpot.DEFAULTS`: every default of [`hotpot_client::defaults`], by the name of
+/// the Python setting it is the default of (seconds for durations). The stubs and docstrings
+/// state the same values; a test checks that they agree.
+fn defaults_dict(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let secs = Duration::as_secs_f64;
+    let d = PyDict::new(py);
+    d.set_item("timeout", secs(&defaults::TIMEOUT))?;
+    d.set_item("connect_timeout", secs(&defaults::CONNECT_TIMEOUT))?;
+    d.set_item("max_retries", defaults::MAX_RETRIES)?;
+    d.set_item("base_delay", secs(&defaults::BASE_DELAY))?;
+    d.set_item("max_delay", secs(&defaults::MAX_DELAY))?;
+    d.set_item("max_retry_after", secs(&defaults::MAX_RETRY_AFTER))?;
+    d.set_item("send_deadline", secs(&defaults::SEND_DEADLINE))?;
+    d.set_item("capacity", defaults::CAPACITY)?;
+    d.set_item("concurrency", defaults::CONCURRENCY)?;
+    d.set_item("max_concurrency", defaults::MAX_CONCURRENCY)?;
+    d.set_item("deadline", secs(&defaults::DELIVERY_DEADLINE))?;
+    d.set_item("block_timeout", secs(&defaults::BLOCK_TIMEOUT))?;
+    d.set_item("shutdown_timeout", secs(&defaults::SHUTDOWN_TIMEOUT))?;
+    d.set_item(
+        "drop_shutdown_timeout",
+        secs(&defaults::DROP_SHUTDOWN_TIMEOUT),
+    )?;
+    d.set_item(
+        "exit_shutdown_timeout",
+        secs(&defaults::EXIT_SHUTDOWN_TIMEOUT),
+    )?;
+    Ok(d)
+}
+
 /// The native module `hotpot._hotpot`.
 #[pymodule]
 fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("USER_AGENT", client::USER_AGENT)?;
+    m.add("DEFAULTS", defaults_dict(m.py())?)?;
     m.add_class::<moment::PyMoment>()?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::PyReceipt>()?;
     m.add_class::<client::PyRequestStatus>()?;
-    m.add_class::<aio::AsyncCore>()?;
-    m.add_class::<aio::TaskHandle>()?;
+    m.add_class::<aio::PyAsyncClient>()?;
+    m.add_class::<aio::Pending>()?;
     m.add_class::<emitter::PyEmitter>()?;
-    m.add_class::<mock::MockCore>()?;
+    m.add_class::<mock::PyMockServer>()?;
     m.add_function(wrap_pyfunction!(client::send, m)?)?;
     m.add_function(wrap_pyfunction!(aio::_tasks_in_flight, m)?)?;
     m.add_function(wrap_pyfunction!(emitter::_shutdown_at_exit, m)?)?;

@@ -1,38 +1,53 @@
-//! The core of `hotpot.testing.MockServer`: the Rust mock server, in-process, on the
-//! background runtime.
+//! `hotpot.testing.MockServer`: the Rust [`MockServer`], in-process, on the background
+//! runtime, with the same methods.
 
+use std::future::Future;
+use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hotpot_client::moment::rules;
-use hotpot_mock_server::{Fault, MockServer, NewWebhook};
-use pyo3::exceptions::{
-    PyLookupError, PyOSError, PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError,
+use hotpot_client::redact_token;
+use hotpot_mock_server::{
+    EventStatus, Fault, MAX_FAULT_COUNT, MockServer, NewWebhook, WaitTimeout, WebhookPatch,
 };
+use pyo3::exceptions::{PyLookupError, PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyList, PyString};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::runtime::Handle;
 
-use crate::moment::{datetime_to_utc, describe};
+use crate::args::{Arg, Seconds, bool_arg, given, int_arg, seconds_arg, str_arg, wrong_type};
+use crate::errors::{config_error, wait_timeout};
+use crate::moment::datetime_to_utc;
 use crate::process::{lock, runtimes};
 
-/// How long `close()` lets requests in flight finish.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long `close()` lets requests in flight finish: short, since a test's teardown waits
+/// for it (the Rust server's own default is for a server that is shut down once).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-fn mock_error(err: hotpot_mock_server::Error) -> PyErr {
+/// How long a `wait_for_*` waits when no timeout is given, in seconds.
+const WAIT_TIMEOUT: f64 = 5.0;
+
+/// The status `fail_next()` answers with when none is given.
+const FAULT_STATUS: u16 = 503;
+
+/// The Python exception for a mock server error: `ConfigError` for a bad argument or one
+/// that clashes with the server's state, `LookupError` for an unknown webhook or event,
+/// `OSError` for a port that cannot be bound.
+fn mock_error(py: Python<'_>, err: hotpot_mock_server::Error) -> PyErr {
     use hotpot_mock_server::Error as E;
     match err {
         E::NotFound(m) => PyLookupError::new_err(m),
         E::Bind(e) => PyOSError::new_err(format!("could not bind the mock server's socket: {e}")),
-        other => PyValueError::new_err(other.to_string()),
+        other => config_error(py, other.to_string()),
     }
 }
 
 /// A JSON value as Python objects (dicts, lists, str, int, float, bool, None).
-pub(crate) fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
@@ -59,38 +74,54 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<
     })
 }
 
+/// A record as the mock's JSON API shows it (contract §7), as Python objects.
 fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
     let json = serde_json::to_value(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     json_to_py(py, &json)
 }
 
 /// A time given as a `datetime` (naive = UTC) or a §1 string.
-fn time_arg(field: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
+fn time_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<DateTime<Utc>> {
     if let Ok(s) = value.cast::<PyString>() {
         return rules::parse_occurred_at(&s.to_cow()?)
-            .map_err(|m| PyValueError::new_err(format!("{field}: {m}")));
+            .map_err(|m| config_error(value.py(), format!("{name}: {m}")));
     }
     if let Ok(dt) = value.cast::<PyDateTime>() {
         return datetime_to_utc(dt);
     }
-    Err(PyTypeError::new_err(format!(
-        "{field}: expected a datetime or an RFC 3339 string, found {}",
-        describe(value)
-    )))
+    Err(wrong_type(value, name, "a datetime or an RFC 3339 string"))
 }
 
-/// Seconds as a duration; a clear `ValueError` for negative, NaN or huge values.
-fn to_duration(field: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
-        PyValueError::new_err(format!(
-            "{field}: expected a non-negative number of seconds, found {value}"
-        ))
-    })
+/// Seconds (zero or more) as a duration.
+fn duration_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Duration> {
+    let expected = "a non-negative number of seconds";
+    seconds_arg(value, name, expected, Seconds::NonNegative)
 }
 
-/// The in-process mock server behind `hotpot.testing.MockServer`.
-#[pyclass(module = "hotpot._hotpot", name = "MockCore", frozen)]
-pub(crate) struct MockCore {
+/// The in-process mock of Hotpot's webhooks (the Rust ``hotpot-mock-server``), running until
+/// :meth:`close` (or the end of a ``with`` block) on ``127.0.0.1`` and a free port: give its
+/// ``webhook_url`` to the code under test, then look at what it recorded.
+///
+/// ``strict=True`` answers payloads that break a rule with 422 instead of 202 (Hotpot
+/// itself queues them and records an error event). ``token`` fixes the default webhook's
+/// token (random otherwise); ``api_key`` is the key ``GET /request/{id}/status`` accepts
+/// (``hotpot-mock-api-key`` otherwise). ``host`` and ``port`` choose the address (127.0.0.1
+/// and a free port by default), ``rate_limit`` answers 429 beyond that many requests per
+/// second per webhook, ``max_events`` bounds the event log (100,000 by default; the oldest
+/// go first, counted by :meth:`dropped_events`).
+///
+/// Events, moments and webhooks come back as lists of dicts, oldest first, shaped as the
+/// mock's own JSON API (``/_mock/events``, ``/_mock/moments``, ``/_mock/webhooks``). Where a
+/// method takes a ``token``, it also takes the webhook's URL (as :meth:`create_webhook`
+/// returns it). Bad arguments raise ``TypeError`` (a value of the wrong type) or
+/// :class:`hotpot.ConfigError` (a value out of range), as the clients do; an unknown webhook
+/// or event ``LookupError``.
+///
+/// >>> with MockServer() as mock:  # doctest: +SKIP
+/// ...     deploy(webhook_url=mock.webhook_url)
+/// ...     [moment] = mock.wait_for_moments(1)
+#[pyclass(module = "hotpot.testing", name = "MockServer", subclass, frozen)]
+pub(crate) struct PyMockServer {
     /// Only locked with the GIL held, never across a release of it (fork safety).
     server: Mutex<Option<Arc<MockServer>>>,
     handle: Handle,
@@ -101,7 +132,7 @@ pub(crate) struct MockCore {
     api_key: String,
 }
 
-impl MockCore {
+impl PyMockServer {
     fn server(&self) -> PyResult<Arc<MockServer>> {
         if self.pid != crate::process::pid() {
             return Err(PyRuntimeError::new_err(
@@ -113,9 +144,72 @@ impl MockCore {
             .clone()
             .ok_or_else(|| PyRuntimeError::new_err("the MockServer is closed"))
     }
+
+    /// `value`, a token or the URL of one of this server's webhooks, as a token.
+    fn token_of(&self, value: &Bound<'_, PyAny>) -> PyResult<String> {
+        let text = str_arg(value, "token", "a token or webhook URL (a str)")?;
+        if !text.contains('/') {
+            return Ok(text);
+        }
+        self.server()?
+            .webhooks()
+            .into_iter()
+            .find(|hook| hook.url == text)
+            .map(|hook| hook.token)
+            // The URL is a secret: not repeated (this server's URLs all start with its url).
+            .ok_or_else(|| {
+                PyLookupError::new_err(format!(
+                    "token: no webhook of the server at {} has that URL",
+                    self.url
+                ))
+            })
+    }
+
+    /// Waits without the GIL for `wait` (a `wait_for_*` of the server); a timeout raises
+    /// `hotpot.testing.WaitTimeout`.
+    fn wait<'py, T, F, Fut>(
+        &self,
+        py: Python<'py>,
+        n: &Bound<'py, PyAny>,
+        timeout: Option<&Bound<'py, PyAny>>,
+        what: &str,
+        wait: F,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Serialize + Send,
+        F: FnOnce(Arc<MockServer>, usize, Duration) -> Fut + Send,
+        Fut: Future<Output = Result<Vec<T>, WaitTimeout<T>>>,
+    {
+        let n = int_arg(n, "n", 0..=u64::MAX)? as usize;
+        let timeout = match given(timeout) {
+            Some(value) => duration_arg(value, "timeout")?,
+            None => Duration::from_secs_f64(WAIT_TIMEOUT),
+        };
+        let server = self.server()?;
+        let handle = self.handle.clone();
+        match py.detach(move || handle.block_on(wait(server, n, timeout))) {
+            Ok(records) => to_py(py, &records),
+            Err(t) => {
+                let message = format!(
+                    "waited {:.1}s for {} {what}, found {}",
+                    t.waited.as_secs_f64(),
+                    t.wanted,
+                    t.got.len()
+                );
+                let got = to_py(py, &t.got)?;
+                Err(wait_timeout(
+                    py,
+                    message,
+                    t.wanted,
+                    got,
+                    t.waited.as_secs_f64(),
+                ))
+            }
+        }
+    }
 }
 
-impl Drop for MockCore {
+impl Drop for PyMockServer {
     fn drop(&mut self) {
         if self.pid != crate::process::pid() {
             // A forked child's copy: the server's threads live in the parent.
@@ -127,43 +221,54 @@ impl Drop for MockCore {
 }
 
 #[pymethods]
-impl MockCore {
+impl PyMockServer {
+    /// Starts the server (``OSError`` when the port is taken).
     #[new]
-    #[pyo3(signature = (*, strict=false, token=None, api_key=None, host="127.0.0.1", port=0, rate_limit=None, max_events=None))]
+    #[pyo3(
+        signature = (*, strict=None, token=None, api_key=None, host=None, port=None, rate_limit=None, max_events=None),
+        text_signature = "(*, strict=False, token=None, api_key=None, host='127.0.0.1', port=0, rate_limit=None, max_events=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        strict: bool,
-        token: Option<String>,
-        api_key: Option<String>,
-        host: &str,
-        port: u16,
-        rate_limit: Option<u32>,
-        max_events: Option<usize>,
+        strict: Option<&Bound<'_, PyAny>>,
+        token: Option<&Bound<'_, PyAny>>,
+        api_key: Option<&Bound<'_, PyAny>>,
+        host: Option<&Bound<'_, PyAny>>,
+        port: Option<&Bound<'_, PyAny>>,
+        rate_limit: Option<&Bound<'_, PyAny>>,
+        max_events: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let host = host.parse().map_err(|_| {
-            PyValueError::new_err(format!("host: expected an IP address, found {host:?}"))
-        })?;
-        let mut builder = MockServer::builder()
-            .strict(strict)
-            .host(host)
-            .port(port)
-            .shutdown_timeout(SHUTDOWN_TIMEOUT);
-        if let Some(token) = token {
-            builder = builder.token(token);
+        let mut builder = MockServer::builder().shutdown_timeout(CLOSE_TIMEOUT);
+        if let Some(strict) = given(strict) {
+            builder = builder.strict(bool_arg(strict, "strict")?);
         }
-        if let Some(key) = api_key {
-            builder = builder.api_key(key);
+        if let Some(token) = given(token) {
+            builder = builder.token(str_arg(token, "token", "a str or None")?);
         }
-        if let Some(per_second) = rate_limit {
-            builder = builder.rate_limit(per_second);
+        if let Some(key) = given(api_key) {
+            builder = builder.api_key(str_arg(key, "api_key", "a str or None")?);
         }
-        if let Some(n) = max_events {
-            builder = builder.max_events(n);
+        if let Some(value) = given(host) {
+            let host = str_arg(value, "host", "an IP address (a str)")?;
+            let ip = host.parse().map_err(|_| {
+                config_error(py, format!("host: expected an IP address, found {host:?}"))
+            })?;
+            builder = builder.host(ip);
+        }
+        if let Some(port) = given(port) {
+            builder = builder.port(int_arg(port, "port", 0..=u16::MAX.into())? as u16);
+        }
+        if let Some(per_second) = given(rate_limit) {
+            let per_second = int_arg(per_second, "rate_limit", 1..=u32::MAX.into())?;
+            builder = builder.rate_limit(per_second as u32);
+        }
+        if let Some(n) = given(max_events) {
+            builder = builder.max_events(int_arg(n, "max_events", 1..=usize::MAX as u64)? as usize);
         }
         let handle = runtimes(py)?.background()?;
-        let server = builder.start_on(&handle).map_err(mock_error)?;
-        Ok(MockCore {
+        let server = builder.start_on(&handle).map_err(|e| mock_error(py, e))?;
+        Ok(PyMockServer {
             url: server.url().to_owned(),
             webhook_url: server.webhook_url(),
             token: server.token().to_owned(),
@@ -174,138 +279,289 @@ impl MockCore {
         })
     }
 
+    /// The server's base URL, ``http://127.0.0.1:PORT``.
     #[getter]
     fn url(&self) -> &str {
         &self.url
     }
 
+    /// The default webhook's URL, ``{url}/moment/{token}``: give it to the code under test.
     #[getter]
     fn webhook_url(&self) -> &str {
         &self.webhook_url
     }
 
+    /// The default webhook's token.
     #[getter]
     fn token(&self) -> &str {
         &self.token
     }
 
+    /// The API key ``request_status`` must use.
     #[getter]
     fn api_key(&self) -> &str {
         &self.api_key
     }
 
+    /// Whether :meth:`close` has run.
     #[getter]
     fn closed(&self) -> bool {
         lock(&self.server).is_none()
     }
 
-    fn moments<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.server()?.moments())
-    }
-
-    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.server()?.events())
-    }
-
-    fn webhooks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.server()?.webhooks())
-    }
-
-    #[pyo3(signature = (n, timeout))]
-    fn wait_for_events<'py>(
+    /// The moments created so far (of the webhook ``token`` only, if given), oldest first:
+    /// ``id``, ``request_id``, ``name``, ``type``, ``priority`` (``medium`` when none was
+    /// sent), ``source``, ``source_url``, ``description``, ``occurred_at``, ``created_at``,
+    /// ``webhook_label``, ``integration``.
+    #[pyo3(signature = (*, token=None))]
+    fn moments<'py>(
         &self,
         py: Python<'py>,
-        n: usize,
-        timeout: f64,
+        token: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let server = self.server()?;
-        let timeout = to_duration("timeout", timeout)?;
-        let handle = self.handle.clone();
-        let result = py.detach(|| handle.block_on(server.wait_for_events(n, timeout)));
-        match result {
-            Ok(events) => to_py(py, &events),
-            Err(t) => Err(PyTimeoutError::new_err(format!(
-                "waited {:.1}s for {n} events, found {}",
-                t.waited.as_secs_f64(),
-                t.got.len()
-            ))),
+        match given(token) {
+            Some(token) => to_py(py, &server.moments_for(&self.token_of(token)?)),
+            None => to_py(py, &server.moments()),
         }
     }
 
-    #[pyo3(signature = (n, timeout))]
-    fn wait_for_moments<'py>(
+    /// The requests recorded so far (of the webhook ``token`` only, with ``status``
+    /// ``"success"`` or ``"error"`` only, if given), oldest first: ``id``, ``request_id``,
+    /// ``webhook_label``, ``token_hint``, ``integration``, ``received_at``, ``status``,
+    /// ``errors`` and ``warnings`` (lists of ``{field, message}``), ``payload``,
+    /// ``raw_body``, ``moment_id``.
+    #[pyo3(signature = (*, token=None, status=None))]
+    fn events<'py>(
         &self,
         py: Python<'py>,
-        n: usize,
-        timeout: f64,
+        token: Option<&Bound<'py, PyAny>>,
+        status: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let status = given(status)
+            .map(|s| {
+                let text = str_arg(s, "status", "'success', 'error' or None")?;
+                EventStatus::from_str(&text).map_err(|e| mock_error(py, e))
+            })
+            .transpose()?;
         let server = self.server()?;
-        let timeout = to_duration("timeout", timeout)?;
-        let handle = self.handle.clone();
-        let result = py.detach(|| handle.block_on(server.wait_for_moments(n, timeout)));
-        match result {
-            Ok(moments) => to_py(py, &moments),
-            Err(t) => Err(PyTimeoutError::new_err(format!(
-                "waited {:.1}s for {n} moments, found {}",
-                t.waited.as_secs_f64(),
-                t.got.len()
-            ))),
-        }
-    }
-
-    #[pyo3(signature = (label, r#type, expires_at))]
-    fn create_webhook<'py>(
-        &self,
-        py: Python<'py>,
-        label: String,
-        r#type: String,
-        expires_at: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let mut new = NewWebhook::new(label).kind(r#type);
-        if let Some(at) = expires_at.filter(|v| !v.is_none()) {
-            new = new.expires_at(time_arg("expires_at", at)?);
-        }
-        let hook = self.server()?.create_webhook(new).map_err(mock_error)?;
-        to_py(py, &hook)
-    }
-
-    #[pyo3(signature = (status, count, retry_after, delay, drop_connection))]
-    fn fail_next(
-        &self,
-        status: Option<u16>,
-        count: u32,
-        retry_after: Option<f64>,
-        delay: Option<f64>,
-        drop_connection: bool,
-    ) -> PyResult<()> {
-        let fault = Fault {
-            token: None,
-            status: if drop_connection { None } else { status },
-            count,
-            retry_after: retry_after
-                .map(|s| to_duration("retry_after", s))
-                .transpose()?,
-            delay: delay.map(|s| to_duration("delay", s)).transpose()?,
-            drop_connection,
+        let mut events = match (given(token), status) {
+            (Some(token), _) => server.events_for(&self.token_of(token)?),
+            (None, Some(status)) => server.events_with(status),
+            (None, None) => server.events(),
         };
-        self.server()?.fail_next(fault).map_err(mock_error)
+        if let Some(status) = status {
+            events.retain(|e| e.status == status);
+        }
+        to_py(py, &events)
     }
 
-    fn pending_faults(&self) -> PyResult<usize> {
-        Ok(self.server()?.pending_faults())
+    /// How many moments are kept (cheaper than ``len(self.moments())``).
+    fn moment_count(&self) -> PyResult<usize> {
+        Ok(self.server()?.moment_count())
     }
 
+    /// How many events are kept (cheaper than ``len(self.events())``).
     fn event_count(&self) -> PyResult<usize> {
         Ok(self.server()?.event_count())
     }
 
+    /// How many events (and their moments) ``max_events`` has pushed out, oldest first.
+    fn dropped_events(&self) -> PyResult<u64> {
+        Ok(self.server()?.dropped_events())
+    }
+
+    /// Every webhook, oldest first: ``token``, ``url``, ``label``, ``type``, ``expires_at``,
+    /// ``created_at``.
+    fn webhooks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.server()?.webhooks())
+    }
+
+    /// Waits until at least ``n`` events are recorded and returns them all; after
+    /// ``timeout`` seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    /// Wakes on each event: no polling. The GIL is released while it waits.
+    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
+    fn wait_for_events<'py>(
+        &self,
+        py: Python<'py>,
+        n: &Bound<'py, PyAny>,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.wait(py, n, timeout, "events", |server, n, timeout| async move {
+            server.wait_for_events(n, timeout).await
+        })
+    }
+
+    /// Waits until at least ``n`` moments exist and returns them all; after ``timeout``
+    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
+    fn wait_for_moments<'py>(
+        &self,
+        py: Python<'py>,
+        n: &Bound<'py, PyAny>,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.wait(py, n, timeout, "moments", |server, n, timeout| async move {
+            server.wait_for_moments(n, timeout).await
+        })
+    }
+
+    /// Processes an ``error`` event's payload again with the server's clock (the Events
+    /// view's "retry") and returns the event as it is now.
+    fn retry_event<'py>(
+        &self,
+        py: Python<'py>,
+        event_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = str_arg(event_id, "event_id", "an event id (a str)")?;
+        let event = self
+            .server()?
+            .retry_event(&id)
+            .map_err(|e| mock_error(py, e))?;
+        to_py(py, &event)
+    }
+
+    /// Creates another webhook and returns its URL. From ``expires_at`` on (a ``datetime``,
+    /// naive meaning UTC, or an RFC 3339 string; by the server's clock) it is answered 410.
+    #[pyo3(
+        signature = (label, r#type=None, expires_at=None),
+        text_signature = "(self, label, type='custom', expires_at=None)"
+    )]
+    fn create_webhook(
+        &self,
+        py: Python<'_>,
+        label: &Bound<'_, PyAny>,
+        r#type: Option<&Bound<'_, PyAny>>,
+        expires_at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let mut new = NewWebhook::new(str_arg(label, "label", "a str")?);
+        if let Some(kind) = given(r#type) {
+            new = new.kind(str_arg(kind, "type", "a str")?);
+        }
+        if let Some(at) = given(expires_at) {
+            new = new.expires_at(time_arg(at, "expires_at")?);
+        }
+        let hook = self
+            .server()?
+            .create_webhook(new)
+            .map_err(|e| mock_error(py, e))?;
+        Ok(hook.url)
+    }
+
+    /// Changes a webhook's ``label`` or its expiry, and returns the webhook: ``expires_at``
+    /// a ``datetime`` or an RFC 3339 string (rotation: give the old webhook a future one), or
+    /// ``None`` for never; left out, it stays as it is.
+    #[pyo3(
+        signature = (token, *, label=None, expires_at=Arg::Missing),
+        text_signature = "(self, token, *, label=None, expires_at=...)"
+    )]
+    fn update_webhook<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        label: Option<&Bound<'py, PyAny>>,
+        expires_at: Arg<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let token = self.token_of(token)?;
+        let mut patch = WebhookPatch::default();
+        if let Some(label) = given(label) {
+            patch = patch.label(str_arg(label, "label", "a str or None")?);
+        }
+        if let Arg::Given(at) = expires_at {
+            let at = given(Some(&at))
+                .map(|at| time_arg(at, "expires_at"))
+                .transpose()?;
+            patch = patch.expires_at(at);
+        }
+        let hook = self
+            .server()?
+            .update_webhook(&token, patch)
+            .map_err(|e| mock_error(py, e))?;
+        to_py(py, &hook)
+    }
+
+    /// Deletes a webhook: its token is unknown (404) from then on.
+    fn delete_webhook(&self, py: Python<'_>, token: &Bound<'_, PyAny>) -> PyResult<()> {
+        let token = self.token_of(token)?;
+        self.server()?
+            .delete_webhook(&token)
+            .map_err(|e| mock_error(py, e))
+    }
+
+    /// Makes the next ``count`` requests (to the webhook ``token`` only, if given) fail:
+    /// answered with ``status`` (with a ``Retry-After`` of ``retry_after`` seconds), answered
+    /// ``delay`` seconds late, or with the connection closed unanswered
+    /// (``drop_connection=True``, which ignores ``status``). ``status=None`` with a ``delay``
+    /// only slows the answer down.
+    #[pyo3(
+        signature = (status=Arg::Missing, *, count=None, retry_after=None, delay=None, drop_connection=None, token=None),
+        text_signature = "(self, status=503, *, count=1, retry_after=None, delay=None, drop_connection=False, token=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn fail_next(
+        &self,
+        py: Python<'_>,
+        status: Arg<'_>,
+        count: Option<&Bound<'_, PyAny>>,
+        retry_after: Option<&Bound<'_, PyAny>>,
+        delay: Option<&Bound<'_, PyAny>>,
+        drop_connection: Option<&Bound<'_, PyAny>>,
+        token: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let status = match status {
+            Arg::Missing => Some(FAULT_STATUS),
+            Arg::Given(value) => given(Some(&value))
+                .map(|s| int_arg(s, "status", 0..=u16::MAX.into()).map(|s| s as u16))
+                .transpose()?,
+        };
+        let drop_connection = given(drop_connection)
+            .map(|v| bool_arg(v, "drop_connection"))
+            .transpose()?
+            .unwrap_or(false);
+        let delay = given(delay).map(|v| duration_arg(v, "delay")).transpose()?;
+        let mut fault = match (drop_connection, status, delay) {
+            (true, _, _) => Fault::drop_connection(),
+            (false, Some(status), _) => Fault::status(status),
+            (false, None, Some(delay)) => Fault::delay(delay),
+            (false, None, None) => Fault::default(), // refused by fail_next, naming what is missing
+        };
+        if let Some(delay) = delay {
+            fault = fault.after(delay);
+        }
+        if let Some(after) = given(retry_after) {
+            fault = fault.retry_after(duration_arg(after, "retry_after")?);
+        }
+        if let Some(count) = given(count) {
+            fault = fault.times(int_arg(count, "count", 1..=MAX_FAULT_COUNT.into())? as u32);
+        }
+        if let Some(token) = given(token) {
+            fault = fault.for_token(self.token_of(token)?);
+        }
+        self.server()?
+            .fail_next(fault)
+            .map_err(|e| mock_error(py, e))
+    }
+
+    /// How many :meth:`fail_next` faults are not used up yet (one with ``count=3`` counts
+    /// once, until its third request).
+    fn pending_faults(&self) -> PyResult<usize> {
+        Ok(self.server()?.pending_faults())
+    }
+
+    /// Drops the faults not yet used.
     fn clear_faults(&self) -> PyResult<()> {
         self.server()?.clear_faults();
         Ok(())
     }
 
-    #[pyo3(signature = (webhooks))]
-    fn reset(&self, webhooks: bool) -> PyResult<()> {
+    /// Forgets events, moments and faults; with ``webhooks=True`` also every webhook but the
+    /// default one.
+    #[pyo3(signature = (*, webhooks=None), text_signature = "(self, *, webhooks=False)")]
+    fn reset(&self, webhooks: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let webhooks = given(webhooks)
+            .map(|v| bool_arg(v, "webhooks"))
+            .transpose()?
+            .unwrap_or(false);
         let server = self.server()?;
         if webhooks {
             server.reset_webhooks();
@@ -315,28 +571,34 @@ impl MockCore {
         Ok(())
     }
 
+    /// The server's clock (it decides what "in the future" means, and webhook expiry).
     fn now(&self) -> PyResult<DateTime<Utc>> {
         Ok(self.server()?.now())
     }
 
+    /// Freezes the server's clock at ``now`` (a ``datetime``, naive meaning UTC, or an RFC
+    /// 3339 string).
     fn set_clock(&self, now: &Bound<'_, PyAny>) -> PyResult<()> {
-        let now = time_arg("now", now)?;
+        let now = time_arg(now, "now")?;
         self.server()?.set_clock(now);
         Ok(())
     }
 
-    fn advance_clock(&self, seconds: f64) -> PyResult<()> {
-        let by = to_duration("seconds", seconds)?;
+    /// Moves the server's clock forward by ``seconds``.
+    fn advance_clock(&self, seconds: &Bound<'_, PyAny>) -> PyResult<()> {
+        let by = duration_arg(seconds, "seconds")?;
         self.server()?.advance_clock(by);
         Ok(())
     }
 
+    /// Puts the server's clock back on real time.
     fn reset_clock(&self) -> PyResult<()> {
         self.server()?.reset_clock();
         Ok(())
     }
 
-    /// Stops the server: requests in flight may finish (for at most 2 s), then the port is free.
+    /// Stops the server (requests in flight get up to 2 s to finish); the port is free then.
+    /// Idempotent.
     fn close(&self, py: Python<'_>) {
         if self.pid != crate::process::pid() {
             return;
@@ -354,11 +616,27 @@ impl MockCore {
         }
     }
 
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// Closes the server.
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: &Bound<'_, PyAny>,
+        exc: &Bound<'_, PyAny>,
+        tb: &Bound<'_, PyAny>,
+    ) {
+        let _ = (exc_type, exc, tb);
+        self.close(py);
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "MockServer(url='{}', token='{}')",
             self.url,
-            hotpot_client::redact_token(&self.token)
+            redact_token(&self.token)
         )
     }
 }

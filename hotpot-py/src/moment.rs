@@ -16,9 +16,11 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDateTime, PyDict, PyString, PyTuple, PyType};
 
+use crate::args::describe;
 use crate::errors::validation_error;
 
-/// The arguments that make a moment, as Python gave them.
+/// The seven fields of a moment, as Python gave them to `Moment(...)`, `Client.send(...)` or
+/// `hotpot.send(...)`: the one place they are read.
 pub(crate) struct MomentArgs<'a, 'py> {
     pub(crate) name: &'a Bound<'py, PyAny>,
     pub(crate) kind: &'a Bound<'py, PyAny>,
@@ -214,22 +216,6 @@ pub(crate) fn datetime_to_utc(dt: &Bound<'_, PyDateTime>) -> PyResult<DateTime<U
     Ok((local - offset).and_utc())
 }
 
-/// A value named for a message: `int (42)`, `list ([1, 2])`, the repr cut after 40 characters.
-pub(crate) fn describe(value: &Bound<'_, PyAny>) -> String {
-    let type_name = value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "object".to_owned());
-    let repr = value.repr().map(|r| r.to_string()).unwrap_or_default();
-    let repr = if repr.chars().count() > 40 {
-        format!("{}…", repr.chars().take(40).collect::<String>())
-    } else {
-        repr
-    };
-    format!("{type_name} ({repr})")
-}
-
 /// The members of `hotpot.MomentType` and `hotpot.Priority`, in Rust's order (imported on first
 /// use: `import hotpot` does not pay for `enum`).
 fn member<'py>(py: Python<'py>, class: &'static str, wire: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -243,36 +229,38 @@ fn member<'py>(py: Python<'py>, class: &'static str, wire: &str) -> PyResult<Bou
     cell.import(py, "hotpot._enums", class)?.call1((wire,))
 }
 
-/// The payload's fields in the contract's order, as sent (absent ones left out).
-fn wire_fields(m: &Moment) -> Vec<(&'static str, String)> {
-    let mut fields = vec![
-        ("name", m.name().to_owned()),
-        ("type", m.moment_type().as_str().to_owned()),
-    ];
-    let optional = [
-        ("priority", m.priority().map(|p| p.as_str().to_owned())),
-        ("source", m.source().map(str::to_owned)),
-        ("source_url", m.source_url().map(str::to_owned)),
-        ("description", m.description().map(str::to_owned)),
-        ("occurred_at", m.occurred_at().map(rules::format_time)),
-    ];
-    fields.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
-    fields
-}
-
-/// A moment that satisfies every rule of the payload. The public class is `hotpot.Moment`, a
-/// subclass.
-#[pyclass(module = "hotpot._hotpot", name = "Moment", subclass, frozen)]
+/// A moment that satisfies every rule of the payload, checked on construction.
+///
+/// ``type`` is a string in any case (``"near-miss"``, ``"Near-miss"``) or a
+/// :class:`MomentType`; ``priority`` a string or a :class:`Priority`; ``occurred_at`` a
+/// ``datetime`` (naive means UTC, aware ones are converted) or a string such as
+/// ``"2023-04-01T12:31:26Z"`` or ``"2023-04-01 12:31:26"`` (UTC). Left out, the server's
+/// clock decides when it happened.
+///
+/// Anything wrong — a name of 71 characters, a relative ``source_url``, a time in the
+/// future, a value of the wrong Python type — raises :class:`ValidationError` listing every
+/// problem, each naming its field.
+///
+/// The attributes have the same names as the arguments (``type`` is a :class:`MomentType`,
+/// ``occurred_at`` an aware ``datetime`` in UTC); ``to_dict()`` and ``to_json()`` give the
+/// payload exactly as it is sent. Moments compare equal by value, hash, and pickle.
+///
+/// >>> m = Moment("Failed deploy with successful rollback", "Near-miss", source="Deploybot")
+/// >>> m.to_json()
+/// '{"name":"Failed deploy with successful rollback","type":"near-miss","source":"Deploybot"}'
+#[pyclass(module = "hotpot", name = "Moment", subclass, frozen)]
 pub(crate) struct PyMoment {
     pub(crate) inner: Moment,
 }
 
 #[pymethods]
 impl PyMoment {
+    /// Checks every value and every rule; raises ValidationError listing each problem.
+    /// (`Client.send` and `hotpot.send` build their moment here too.)
     #[new]
     #[pyo3(signature = (name, r#type, *, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
     #[allow(clippy::too_many_arguments)]
-    fn new(
+    pub(crate) fn new(
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
         r#type: &Bound<'_, PyAny>,
@@ -345,7 +333,7 @@ impl PyMoment {
     /// absent fields left out.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        for (key, value) in wire_fields(&self.inner) {
+        for (key, value) in self.inner.wire_fields() {
             dict.set_item(key, value)?;
         }
         Ok(dict)
@@ -361,7 +349,7 @@ impl PyMoment {
         let this = slf.get();
         let class = slf.get_type().name()?.to_string();
         let mut out = format!("{class}(");
-        for (i, (key, value)) in wire_fields(&this.inner).into_iter().enumerate() {
+        for (i, (key, value)) in this.inner.wire_fields().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
@@ -391,35 +379,20 @@ impl PyMoment {
         hasher.finish()
     }
 
-    /// The arguments that rebuild this moment (for pickle and copy).
+    /// The arguments that rebuild this moment (for pickle and copy): the name and type, and
+    /// the other fields of the payload as keywords.
     fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let (args, kwargs) = new_args(py, &self.inner)?;
-        PyTuple::new(py, [args.into_pyobject(py)?.into_any(), kwargs.into_any()])
+        let m = &self.inner;
+        let args = PyTuple::new(py, [m.name(), m.moment_type().as_str()])?;
+        let kwargs = PyDict::new(py);
+        for (key, value) in m.wire_fields().skip(2) {
+            kwargs.set_item(key, value)?;
+        }
+        PyTuple::new(py, [args.into_any(), kwargs.into_any()])
     }
 }
 
-/// The arguments of `Moment(...)` that make `m` again.
-fn new_args<'a, 'py>(
-    py: Python<'py>,
-    m: &'a Moment,
-) -> PyResult<((&'a str, &'static str), Bound<'py, PyDict>)> {
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("priority", m.priority().map(Priority::as_str))?;
-    kwargs.set_item("source", m.source())?;
-    kwargs.set_item("source_url", m.source_url())?;
-    kwargs.set_item("description", m.description())?;
-    kwargs.set_item("occurred_at", m.occurred_at().map(rules::format_time))?;
-    Ok(((m.name(), m.moment_type().as_str()), kwargs))
-}
-
-/// A `hotpot.Moment` (the public class, as users build it) holding a copy of `m`.
-///
-/// It goes through the constructor, so the moment is checked again: a moment that was valid
-/// stays valid (its `occurred_at` was not in the future then, so it is not now).
-pub(crate) fn public_moment<'py>(py: Python<'py>, m: &Moment) -> PyResult<Bound<'py, PyAny>> {
-    static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    let (args, kwargs) = new_args(py, m)?;
-    CLASS
-        .import(py, "hotpot._api", "Moment")?
-        .call(args, Some(&kwargs))
+/// A `hotpot.Moment` holding a copy of `m` (for `on_error`).
+pub(crate) fn public_moment<'py>(py: Python<'py>, m: &Moment) -> PyResult<Bound<'py, PyMoment>> {
+    Bound::new(py, PyMoment { inner: m.clone() })
 }

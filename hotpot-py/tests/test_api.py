@@ -103,11 +103,13 @@ def test_mock_server_signatures() -> None:
         ("retry_after", KW, None),
         ("delay", KW, None),
         ("drop_connection", KW, False),
+        ("token", KW, None),
     ]
     for method in ("moments", "events", "reset", "close"):
         assert callable(getattr(MockServer, method))
-    assert isinstance(MockServer.url, property)
-    assert isinstance(MockServer.webhook_url, property)
+    # Read-only attributes (native getters, as properties are in Python), not methods.
+    assert inspect.isdatadescriptor(MockServer.url)
+    assert inspect.isdatadescriptor(MockServer.webhook_url)
 
 
 def test_enums_are_str_enums_with_the_contract_members() -> None:
@@ -149,7 +151,10 @@ def test_receipt_has_the_contract_attributes() -> None:
     r = hotpot.Receipt(202, "f1e5ae0a", "Your request has been queued.")
     assert (r.status_code, r.request_id, r.message) == (202, "f1e5ae0a", "Your request has been queued.")
     assert r == hotpot.Receipt(202, "f1e5ae0a", "Your request has been queued.")
-    assert repr(r) == "Receipt(status_code=202, request_id='f1e5ae0a', message='Your request has been queued.')"
+    assert repr(r) == (
+        "Receipt(status_code=202, request_id='f1e5ae0a', message='Your request has been queued.', "
+        "attempts=1, idempotency_key='')"
+    )
     with pytest.raises(AttributeError):
         r.status_code = 200  # type: ignore[misc]
 

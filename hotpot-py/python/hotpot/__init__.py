@@ -19,8 +19,8 @@ which delivers them in the background. For tests,
 ``hotpot_mock`` hands each test a fresh one.
 """
 
-from ._api import AsyncClient, Client, Moment
-from ._emitter import Emitter
+from . import _emitter  # noqa: F401 - registers the exit handler of the emitters
+from ._aio import AsyncClient
 from ._errors import (
     ConfigError,
     DroppedError,
@@ -37,7 +37,16 @@ from ._errors import (
     ValidationError,
     WebhookError,
 )
-from ._hotpot import USER_AGENT, Receipt, RequestStatus, __version__, send
+from ._hotpot import (
+    USER_AGENT,
+    Client,
+    Emitter,
+    Moment,
+    Receipt,
+    RequestStatus,
+    __version__,
+    send,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -12,7 +12,9 @@ import builtins
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._api import Moment
+    from typing import Any
+
+    from ._hotpot import Moment
 
 __all__ = [
     "HotpotError",
@@ -29,6 +31,7 @@ __all__ = [
     "DroppedError",
     "QueueFullError",
     "EmitterClosedError",
+    "WaitTimeout",
 ]
 
 
@@ -225,6 +228,37 @@ class EmitterClosedError(DroppedError):
     """``Emitter.emit`` was called after ``shutdown`` (or the interpreter's exit handler)
     began; the moment was not queued. ``moment`` is the refused moment."""
 
+
+class WaitTimeout(builtins.TimeoutError):
+    """A wait of :class:`hotpot.testing.MockServer` (``wait_for_events``, ``wait_for_moments``)
+    ended before enough records arrived: what the Rust ``hotpot_mock_server::WaitTimeout``
+    says. Also a builtin ``TimeoutError``; not a :class:`HotpotError` (no request failed).
+
+    ``wanted`` is how many the call waited for, ``got`` every record there was when the
+    timeout passed (fewer than ``wanted``; dicts as ``events()`` or ``moments()`` give them),
+    ``waited`` how long it waited, in seconds.
+    """
+
+    wanted: int
+    got: list[dict[str, Any]]
+    waited: float
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        wanted: int = 0,
+        got: list[dict[str, Any]] | None = None,
+        waited: float = 0.0,
+    ) -> None:
+        super().__init__(text)
+        self.wanted = wanted
+        self.got = list(got or [])
+        self.waited = waited
+
+
+WaitTimeout.__module__ = "hotpot.testing"
 
 for _cls in (
     HotpotError,

@@ -1,14 +1,18 @@
-"""The native core of hotpot (Rust). Import from ``hotpot``, not from here."""
+"""The native core of hotpot (Rust). Import from ``hotpot``, not from here.
+
+The defaults written here are those of ``hotpot_client::defaults``, which ``DEFAULTS`` holds at
+runtime; ``tests/test_defaults.py`` checks that they agree.
+"""
 
 import asyncio
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator
 from datetime import datetime
-from typing import Any, Literal, final
+from types import TracebackType
+from typing import Any, Final, Generic, Literal, TypeVar, final
 
 from typing_extensions import Self, disjoint_base
 
-from ._api import Moment as _PublicMoment
 from ._enums import MomentType, Priority
 from ._errors import HotpotError
 from ._reports import EmitterReport, EmitterStats
@@ -16,21 +20,23 @@ from ._reports import EmitterReport, EmitterStats
 __all__ = [
     "__version__",
     "USER_AGENT",
+    "DEFAULTS",
     "Moment",
     "Client",
     "Receipt",
     "RequestStatus",
-    "AsyncCore",
-    "Task",
+    "AsyncClient",
+    "Pending",
     "Emitter",
-    "MockCore",
+    "MockServer",
     "send",
     "_tasks_in_flight",
     "_shutdown_at_exit",
 ]
 
-__version__: str
-USER_AGENT: str
+__version__: Final[str]
+USER_AGENT: Final[str]
+DEFAULTS: Final[dict[str, float]]
 
 @disjoint_base
 class Moment:
@@ -63,7 +69,7 @@ class Moment:
     def to_json(self) -> str: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
-    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, str | None]]: ...
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, str]]: ...
 
 @final
 class Receipt:
@@ -73,8 +79,8 @@ class Receipt:
         request_id: str | None = None,
         message: str | None = None,
         *,
-        idempotency_key: str | None = None,
         attempts: int = 1,
+        idempotency_key: str | None = None,
     ) -> Self: ...
     @property
     def status_code(self) -> int: ...
@@ -83,9 +89,9 @@ class Receipt:
     @property
     def message(self) -> str | None: ...
     @property
-    def idempotency_key(self) -> str: ...
-    @property
     def attempts(self) -> int: ...
+    @property
+    def idempotency_key(self) -> str: ...
     def __eq__(self, other: object, /) -> bool: ...
 
 @final
@@ -108,8 +114,8 @@ class Client:
         cls,
         webhook_url: str,
         *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
+        timeout: float = 15.0,
+        max_retries: int = 2,
         api_key: str | None = None,
         ca_cert: str | os.PathLike[str] | bytes | None = None,
     ) -> Self: ...
@@ -144,54 +150,49 @@ def send(
     description: str | None = None,
     occurred_at: datetime | str | None = None,
 ) -> Receipt: ...
-@final
-class Task:
-    def abort(self) -> None: ...
+
+_T = TypeVar("_T")
 
 @final
-class AsyncCore:
+class Pending(Generic[_T]):
+    """A send under way; awaiting it gives its result (dropping it aborts the send)."""
+    def __await__(self) -> Generator[asyncio.Future[Any], None, _T]: ...
+    def __next__(self) -> asyncio.Future[Any]: ...
+
+@disjoint_base
+class AsyncClient:
+    """The native half of ``hotpot.AsyncClient``, which adds the coroutine methods."""
     def __new__(
         cls,
         webhook_url: str,
         *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
+        timeout: float = 15.0,
+        max_retries: int = 2,
         api_key: str | None = None,
         ca_cert: str | os.PathLike[str] | bytes | None = None,
     ) -> Self: ...
-    @staticmethod
-    def env() -> tuple[str, str | None]: ...
-    def send(
-        self,
-        name: str,
-        type: MomentType | str,
-        priority: Priority | str | None = None,
-        source: str | None = None,
-        source_url: str | None = None,
-        description: str | None = None,
-        occurred_at: datetime | str | None = None,
-    ) -> tuple[asyncio.Future[Receipt], Task]: ...
-    def send_moment(self, moment: Moment) -> tuple[asyncio.Future[Receipt], Task]: ...
-    def request_status(self, request_id: str) -> tuple[asyncio.Future[RequestStatus], Task]: ...
+    @classmethod
+    def from_env(cls) -> Self: ...
+    def _send(self, moment: Moment) -> Pending[Receipt]: ...
+    def _request_status(self, request_id: str) -> Pending[RequestStatus]: ...
     @property
     def timeout(self) -> float: ...
     @property
     def max_retries(self) -> int: ...
-    def describe(self, class_name: str) -> str: ...
 
 def _tasks_in_flight() -> int: ...
 @disjoint_base
 class Emitter:
     def __new__(
         cls,
-        client: object,
+        client: Client | AsyncClient,
         *,
-        capacity: int | None = None,
-        overflow: Literal["drop_newest", "drop_oldest", "block"] | None = None,
+        capacity: int = 10000,
+        overflow: Literal["drop_newest", "drop_oldest", "block"] = "drop_newest",
         block_timeout: float | None = None,
-        concurrency: int | None = None,
-        deadline: float | None = None,
-        on_error: Callable[[_PublicMoment, HotpotError], object] | None = None,
+        concurrency: int = 32,
+        deadline: float = 600.0,
+        on_error: Callable[[Moment, HotpotError], object] | None = None,
     ) -> Self: ...
     def emit(self, moment: Moment) -> None: ...
     def flush(self, timeout: float | None = None) -> EmitterReport: ...
@@ -203,10 +204,17 @@ class Emitter:
     def capacity(self) -> int: ...
     @property
     def overflow(self) -> Literal["drop_newest", "drop_oldest", "block"]: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
-def _shutdown_at_exit(emitters: Sequence[Emitter], timeout: float) -> list[EmitterReport]: ...
-@final
-class MockCore:
+def _shutdown_at_exit() -> int: ...
+@disjoint_base
+class MockServer:
     def __new__(
         cls,
         *,
@@ -228,28 +236,46 @@ class MockCore:
     def api_key(self) -> str: ...
     @property
     def closed(self) -> bool: ...
-    def moments(self) -> list[dict[str, Any]]: ...
-    def events(self) -> list[dict[str, Any]]: ...
+    def moments(self, *, token: str | None = None) -> list[dict[str, Any]]: ...
+    def events(
+        self, *, token: str | None = None, status: Literal["success", "error"] | None = None
+    ) -> list[dict[str, Any]]: ...
+    def moment_count(self) -> int: ...
+    def event_count(self) -> int: ...
+    def dropped_events(self) -> int: ...
     def webhooks(self) -> list[dict[str, Any]]: ...
-    def wait_for_events(self, n: int, timeout: float) -> list[dict[str, Any]]: ...
-    def wait_for_moments(self, n: int, timeout: float) -> list[dict[str, Any]]: ...
+    def wait_for_events(self, n: int, timeout: float = 5.0) -> list[dict[str, Any]]: ...
+    def wait_for_moments(self, n: int, timeout: float = 5.0) -> list[dict[str, Any]]: ...
+    def retry_event(self, event_id: str) -> dict[str, Any]: ...
     def create_webhook(
-        self, label: str, type: str, expires_at: datetime | str | None
+        self, label: str, type: str = "custom", expires_at: datetime | str | None = None
+    ) -> str: ...
+    def update_webhook(
+        self, token: str, *, label: str | None = None, expires_at: datetime | str | None = ...
     ) -> dict[str, Any]: ...
+    def delete_webhook(self, token: str) -> None: ...
     def fail_next(
         self,
-        status: int | None,
-        count: int,
-        retry_after: float | None,
-        delay: float | None,
-        drop_connection: bool,
+        status: int | None = 503,
+        *,
+        count: int = 1,
+        retry_after: float | None = None,
+        delay: float | None = None,
+        drop_connection: bool = False,
+        token: str | None = None,
     ) -> None: ...
     def pending_faults(self) -> int: ...
-    def event_count(self) -> int: ...
     def clear_faults(self) -> None: ...
-    def reset(self, webhooks: bool) -> None: ...
+    def reset(self, *, webhooks: bool = False) -> None: ...
     def now(self) -> datetime: ...
     def set_clock(self, now: datetime | str) -> None: ...
     def advance_clock(self, seconds: float) -> None: ...
     def reset_clock(self) -> None: ...
     def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...

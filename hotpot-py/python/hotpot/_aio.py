@@ -1,0 +1,71 @@
+"""``AsyncClient``: the one class with Python in it, and only its three coroutine methods.
+
+Everything else — the constructor and its checks, ``from_env``, the settings, the sends
+themselves and their cancellation — is the native class it extends. The methods are Python
+because only a Python ``async def`` is a coroutine function (``inspect.iscoroutinefunction``,
+which frameworks use to tell async callables apart) and makes the coroutine objects that
+``asyncio.create_task`` takes. Each awaits what the native class started; when the awaiting
+coroutine ends early (cancelled, interrupted), the native side drops the request.
+"""
+
+from __future__ import annotations
+
+from ._hotpot import AsyncClient as _NativeAsyncClient
+from ._hotpot import Moment
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ._enums import MomentType, Priority
+    from ._hotpot import Receipt, RequestStatus
+
+__all__ = ["AsyncClient"]
+
+
+class AsyncClient(_NativeAsyncClient):
+    """The asyncio version of :class:`Client`: the same constructor, the same methods as
+    coroutines.
+
+    Sends run on hotpot's own worker threads; awaiting one does not block the event loop,
+    and cancelling the task that awaits it cancels the request. ``asyncio.gather`` of many
+    sends runs them concurrently over pooled connections.
+
+    >>> client = AsyncClient(os.environ["HOTPOT_WEBHOOK_URL"])  # doctest: +SKIP
+    >>> await client.send("Failed deploy", "near-miss", source="Deploybot")  # doctest: +SKIP
+    """
+
+    __slots__ = ()
+    __module__ = "hotpot"
+
+    async def send(
+        self,
+        name: str,
+        type: MomentType | str,
+        *,
+        priority: Priority | str | None = None,
+        source: str | None = None,
+        source_url: str | None = None,
+        description: str | None = None,
+        occurred_at: datetime | str | None = None,
+    ) -> Receipt:
+        """Sends one moment and returns the server's receipt: ``send_moment(Moment(...))``;
+        see :meth:`Client.send`."""
+        moment = Moment(
+            name,
+            type,
+            priority=priority,
+            source=source,
+            source_url=source_url,
+            description=description,
+            occurred_at=occurred_at,
+        )
+        return await self._send(moment)
+
+    async def send_moment(self, moment: Moment) -> Receipt:
+        """Sends a :class:`Moment` built earlier and returns the server's receipt."""
+        return await self._send(moment)
+
+    async def request_status(self, request_id: str) -> RequestStatus:
+        """Looks up what became of a request; needs the client's ``api_key``."""
+        return await self._request_status(request_id)
