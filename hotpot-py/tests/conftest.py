@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+
 import pytest
 
 import hotpot
@@ -22,3 +25,15 @@ def secret_mock() -> MockServer:
     """A mock server whose default webhook has the token `TOKEN`."""
     with MockServer(token=TOKEN) as server:
         yield server
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt during the test, as Ctrl-C does in a terminal, however
+    the test run was started: a background job (``cmd &`` in a script, ``nohup``) starts
+    with SIGINT ignored, and Python keeps it ignored. The previous handler is put back after."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -349,6 +349,7 @@ def test_bad_timeouts_are_refused(client: hotpot.Client, value: Any) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="signals")
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_interrupts_a_long_flush(client: hotpot.Client, hotpot_mock: MockServer) -> None:
     emitter = hotpot.Emitter(client, concurrency=1)
     stall(hotpot_mock, emitter, senders=1, seconds=5.0)
@@ -365,6 +366,7 @@ def test_ctrl_c_interrupts_a_long_flush(client: hotpot.Client, hotpot_mock: Mock
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="signals")
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_interrupts_a_shutdown_which_can_be_run_again(client: hotpot.Client, hotpot_mock: MockServer) -> None:
     emitter = hotpot.Emitter(client, concurrency=1)
     stall(hotpot_mock, emitter, senders=1, seconds=3.0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import pytest
+
 import hotpot
 from hotpot.testing import MockServer
 
@@ -61,6 +63,7 @@ def test_sends_release_the_gil(hotpot_mock: MockServer) -> None:
     assert ticks > 20
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_interrupts_a_blocking_send(hotpot_mock: MockServer) -> None:
     """A send waiting on the network still lets KeyboardInterrupt through (within ~0.1 s)."""
     import os
