@@ -137,3 +137,85 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch, hotpot_mock: MockServer) -> N
     monkeypatch.setenv("HOTPOT_WEBHOOK_URL", hotpot_mock.webhook_url)
     client = hotpot.AsyncClient.from_env()
     assert asyncio.run(client.send("env", "alert")).status_code == 202
+
+
+async def wait_until_in_flight(count: int) -> None:
+    """Until `_tasks_in_flight()` is `count` (a cancelled send's task stops soon after)."""
+    for _ in range(500):
+        if _hotpot._tasks_in_flight() == count:
+            return
+        await asyncio.sleep(0.01)
+    assert _hotpot._tasks_in_flight() == count
+
+
+def test_sends_are_real_coroutines_for_create_task_and_ensure_future(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url)
+    moment = hotpot.Moment("as a task", "alert")
+
+    async def main() -> list[object]:
+        coroutines = [
+            client.send("created", "alert"),
+            client.send_moment(moment),
+        ]
+        assert all(asyncio.iscoroutine(c) for c in coroutines)
+        created = asyncio.create_task(coroutines[0])
+        ensured = asyncio.ensure_future(coroutines[1])
+        return [await created, await ensured]
+
+    receipts = asyncio.run(main())
+    assert [type(r) for r in receipts] == [hotpot.Receipt, hotpot.Receipt]
+    assert sorted(m["name"] for m in hotpot_mock.wait_for_moments(2)) == ["as a task", "created"]
+
+
+@pytest.mark.parametrize("how", ["wait_for", "ensure_future", "gather"])
+def test_every_way_of_cancelling_cancels_the_request(hotpot_mock: MockServer, how: str) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url)
+    hotpot_mock.fail_next(None, delay=30.0, count=3)
+
+    async def main() -> None:
+        before = _hotpot._tasks_in_flight()
+        if how == "wait_for":
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(client.send("slow", "alert"), timeout=0.2)
+        elif how == "ensure_future":
+            future = asyncio.ensure_future(client.send_moment(hotpot.Moment("slow", "alert")))
+            await asyncio.sleep(0.1)
+            assert _hotpot._tasks_in_flight() == before + 1
+            future.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await future
+        else:
+            gathered = asyncio.gather(*(client.send(f"slow {i}", "alert") for i in range(3)))
+            await asyncio.sleep(0.1)
+            assert _hotpot._tasks_in_flight() == before + 3
+            gathered.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await gathered
+        await wait_until_in_flight(before)  # aborted, not left waiting 30 s for its answer
+
+    asyncio.run(asyncio.wait_for(main(), timeout=20))
+
+
+def test_the_seven_fields_are_read_as_moment_reads_them(hotpot_mock: MockServer) -> None:
+    client = hotpot.AsyncClient(hotpot_mock.webhook_url)
+    bad = {"name": "", "type": "near_miss", "priority": 3, "occurred_at": "yesterday"}
+    with pytest.raises(hotpot.ValidationError) as expected:
+        hotpot.Moment(**bad)  # type: ignore[arg-type]
+
+    async def main() -> None:
+        with pytest.raises(hotpot.ValidationError) as info:
+            await client.send(**bad)  # type: ignore[arg-type]
+        assert info.value.errors == expected.value.errors
+
+    asyncio.run(main())
+    for send in (hotpot.Client(hotpot_mock.webhook_url).send, lambda **kw: hotpot.send(hotpot_mock.webhook_url, **kw)):
+        with pytest.raises(hotpot.ValidationError) as info:
+            send(**bad)
+        assert info.value.errors == expected.value.errors
+    assert hotpot_mock.events() == []
+
+
+def test_the_public_class_adds_only_the_coroutines() -> None:
+    added = {name for name in vars(hotpot.AsyncClient) if not name.startswith("__")}
+    assert added == {"send", "send_moment", "request_status"}
+    assert hotpot.AsyncClient.__mro__[1] is _hotpot.AsyncClient

@@ -107,6 +107,9 @@ def test_an_invalid_moment_never_gets_to_emit(client: hotpot.Client) -> None:
         ({"deadline": float("nan")}, hotpot.ConfigError, "deadline: expected a positive number"),
         ({"deadline": float("inf")}, hotpot.ConfigError, "deadline: expected a positive number"),
         ({"deadline": "60"}, TypeError, "deadline: expected a positive number of seconds, found str"),
+        ({"deadline": True}, TypeError, "deadline: expected a positive number of seconds, found bool"),
+        ({"concurrency": False}, TypeError, "concurrency: expected an int, found bool"),
+        ({"overflow": "block", "block_timeout": True}, TypeError, "block_timeout: expected a non-negative"),
         ({"on_error": "print"}, TypeError, "on_error: expected a callable taking (moment, exception), or None"),
     ],
 )
@@ -337,7 +340,7 @@ def test_a_collected_emitter_gives_up_within_a_moment_and_says_so(
     ]
 
 
-@pytest.mark.parametrize("value", [-1, float("nan"), "1"])
+@pytest.mark.parametrize("value", [-1, float("nan"), "1", True])
 def test_bad_timeouts_are_refused(client: hotpot.Client, value: Any) -> None:
     emitter = hotpot.Emitter(client)
     with pytest.raises((TypeError, ValueError), match="^timeout: expected a non-negative number of seconds or None"):

@@ -29,6 +29,12 @@ def test_a_503_then_success_is_retried_into_one_moment(hotpot_mock: MockServer, 
     hotpot_mock.fail_next(503, count=2)
     receipt = client.send("Retried", "alert")
     assert receipt.status_code == 202 and receipt.attempts == 3
+    assert repr(receipt) == (
+        f"Receipt(status_code=202, request_id={receipt.request_id!r}, "
+        f"message='Your request has been queued.', attempts=3, "
+        f"idempotency_key={receipt.idempotency_key!r})"
+    )
+    assert len(receipt.idempotency_key) == 36  # the UUID every attempt carried
     assert [m["name"] for m in hotpot_mock.wait_for_moments(1)] == ["Retried"]
 
 
@@ -185,6 +191,7 @@ def test_configuration_errors() -> None:
         ((URL,), {"timeout": "10"}, "timeout: expected a number of seconds, found str ('10')"),
         ((URL,), {"timeout": True}, "timeout: expected a number of seconds, found bool (True)"),
         ((URL,), {"max_retries": 1.5}, "max_retries: expected an int, found float (1.5)"),
+        ((URL,), {"max_retries": True}, "max_retries: expected an int, found bool (True)"),
         ((URL,), {"api_key": 3}, "api_key: expected a str or None, found int (3)"),
     ],
 )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 import signal
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import hotpot
-from hotpot.testing import MockServer
+from hotpot.testing import MockServer, WaitTimeout
 
 
 def test_the_fixture_gives_a_fresh_server_per_test(hotpot_mock: MockServer) -> None:
@@ -184,3 +186,183 @@ def test_standalone_server_reports_a_busy_port() -> None:
         )
     assert proc.returncode == 1
     assert "could not bind" in proc.stderr and proc.stdout == ""
+
+
+# --- parity with the Rust MockServer --------------------------------------------------------
+
+
+def test_update_webhook_renames_and_rotates_by_url_or_token(hotpot_mock: MockServer) -> None:
+    hotpot_mock.set_clock("2026-01-01T00:00:00Z")
+    url = hotpot_mock.create_webhook("old name")
+    hook = hotpot_mock.update_webhook(url, label="new name")
+    assert (hook["label"], hook["url"], hook["expires_at"]) == ("new name", url, None)
+    token = hook["token"]
+    hook = hotpot_mock.update_webhook(token, expires_at=datetime(2026, 1, 1, 1, 0))
+    assert (hook["label"], hook["expires_at"]) == ("new name", "2026-01-01T01:00:00Z")
+    client = hotpot.Client(url)
+    assert client.send("before the expiry", "alert").status_code == 202
+    hotpot_mock.advance_clock(2 * 3600)
+    with pytest.raises(hotpot.WebhookError) as info:
+        client.send("after the expiry", "alert")
+    assert info.value.status_code == 410
+    hook = hotpot_mock.update_webhook(url, expires_at=None)  # never expires again
+    assert hook["expires_at"] is None
+    assert client.send("revived", "alert").status_code == 202
+    [renamed] = [h for h in hotpot_mock.webhooks() if h["token"] == token]
+    assert renamed["label"] == "new name"
+
+
+def test_update_and_delete_of_an_unknown_webhook_raise_lookup_error(hotpot_mock: MockServer) -> None:
+    with pytest.raises(LookupError):
+        hotpot_mock.update_webhook("no-such-token", label="x")
+    with pytest.raises(LookupError):
+        hotpot_mock.delete_webhook("no-such-token")
+    with pytest.raises(LookupError) as info:
+        hotpot_mock.delete_webhook(f"{hotpot_mock.url}/moment/s3cr3t-unknown-token")
+    assert "s3cr3t" not in str(info.value)
+    with pytest.raises(hotpot.ConfigError, match="expires_at"):
+        hotpot_mock.update_webhook(hotpot_mock.token, expires_at="soon")
+    with pytest.raises(TypeError, match="^label: expected a str or None, found int"):
+        hotpot_mock.update_webhook(hotpot_mock.token, label=3)  # type: ignore[arg-type]
+
+
+def test_delete_webhook_makes_its_token_unknown(hotpot_mock: MockServer) -> None:
+    url = hotpot_mock.create_webhook("temporary")
+    assert hotpot.send(url, "while it lasts", "alert").status_code == 202
+    hotpot_mock.delete_webhook(url)
+    with pytest.raises(hotpot.WebhookError) as info:
+        hotpot.Client(url).send("too late", "alert")
+    assert info.value.status_code == 404
+    assert [h["label"] for h in hotpot_mock.webhooks()] == ["default"]
+
+
+def test_retry_event_processes_an_error_event_again(hotpot_mock: MockServer) -> None:
+    hotpot_mock.set_clock("2020-01-01T00:00:00Z")
+    hotpot.send(hotpot_mock.webhook_url, "from the future", "alert", occurred_at="2023-04-01 12:31:26")
+    [event] = hotpot_mock.wait_for_events(1)
+    assert event["status"] == "error" and hotpot_mock.moment_count() == 0
+    hotpot_mock.reset_clock()
+    retried = hotpot_mock.retry_event(event["id"])
+    assert (retried["id"], retried["status"], retried["errors"]) == (event["id"], "success", [])
+    [moment] = hotpot_mock.moments()
+    assert moment["id"] == retried["moment_id"] and moment["name"] == "from the future"
+    with pytest.raises(hotpot.ConfigError):
+        hotpot_mock.retry_event(event["id"])  # a success is not retried
+    with pytest.raises(LookupError):
+        hotpot_mock.retry_event("999999")
+
+
+def test_fail_next_with_a_token_hits_only_that_webhook(hotpot_mock: MockServer) -> None:
+    other = hotpot_mock.create_webhook("other")
+    hotpot_mock.fail_next(503, count=5, token=other)
+    assert hotpot.Client(hotpot_mock.webhook_url, max_retries=0).send("untouched", "alert").attempts == 1
+    with pytest.raises(hotpot.ServerError):
+        hotpot.Client(other, max_retries=0).send("hit", "alert")
+    assert hotpot_mock.pending_faults() == 1
+    hotpot_mock.clear_faults()
+    hotpot_mock.fail_next(503, token=hotpot_mock.token)  # the token itself works too
+    assert hotpot.Client(hotpot_mock.webhook_url).send("retried once", "alert").attempts == 2
+
+
+def test_counts_and_filters(hotpot_mock: MockServer) -> None:
+    other = hotpot_mock.create_webhook("other")
+    hotpot.send(hotpot_mock.webhook_url, "default ok", "alert")
+    hotpot.send(other, "other ok", "alert")
+    hotpot.send(other, "other late", "alert", occurred_at="2023-04-01 12:31:26")
+    hotpot_mock.set_clock("2020-01-01T00:00:00Z")
+    hotpot.send(other, "other from the future", "alert", occurred_at="2023-04-01 12:31:26")
+    hotpot_mock.wait_for_events(4)
+    assert (hotpot_mock.event_count(), hotpot_mock.moment_count(), hotpot_mock.dropped_events()) == (4, 3, 0)
+    assert [m["name"] for m in hotpot_mock.moments(token=other)] == ["other ok", "other late"]
+    assert [m["name"] for m in hotpot_mock.moments(token=hotpot_mock.token)] == ["default ok"]
+    assert [e["payload"]["name"] for e in hotpot_mock.events(token=other)] == [
+        "other ok", "other late", "other from the future",
+    ]
+    assert [e["payload"]["name"] for e in hotpot_mock.events(status="error")] == ["other from the future"]
+    assert [e["payload"]["name"] for e in hotpot_mock.events(token=other, status="success")] == [
+        "other ok", "other late",
+    ]
+    assert hotpot_mock.events(token=hotpot_mock.token, status="error") == []
+    with pytest.raises(hotpot.ConfigError, match="status: expected success or error"):
+        hotpot_mock.events(status="failed")  # type: ignore[arg-type]
+
+
+def test_dropped_events_counts_what_max_events_pushed_out() -> None:
+    with MockServer(max_events=2) as mock:
+        for i in range(5):
+            hotpot.send(mock.webhook_url, f"moment {i}", "alert")
+        assert (mock.event_count(), mock.dropped_events()) == (2, 3)
+        assert [m["name"] for m in mock.moments()] == ["moment 3", "moment 4"]
+
+
+def test_a_wait_that_times_out_says_what_it_saw(hotpot_mock: MockServer) -> None:
+    hotpot.send(hotpot_mock.webhook_url, "only one", "alert")
+    with pytest.raises(WaitTimeout) as info:
+        hotpot_mock.wait_for_moments(2, timeout=0.1)
+    e = info.value
+    assert isinstance(e, TimeoutError) and not isinstance(e, hotpot.HotpotError)
+    assert (e.wanted, [m["name"] for m in e.got]) == (2, ["only one"])
+    assert 0.1 <= e.waited < 5
+    assert str(e).startswith("waited 0.1s for 2 moments, found 1")
+    assert type(e).__module__ == "hotpot.testing"
+    again = pickle.loads(pickle.dumps(e))
+    assert (type(again), again.wanted, again.got, str(again)) == (WaitTimeout, 2, e.got, str(e))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda m: m.fail_next(True), TypeError, "status: expected an int, found bool (True)"),
+        (lambda m: m.fail_next(503, count=True), TypeError, "count: expected an int, found bool"),
+        (lambda m: m.fail_next(503, count=0), hotpot.ConfigError, "count: expected 1 to 1000000, found 0"),
+        (lambda m: m.fail_next(503, delay="1"), TypeError, "delay: expected a non-negative number of seconds"),
+        (lambda m: m.fail_next(503, delay=True), TypeError, "delay: expected a non-negative number of seconds"),
+        (lambda m: m.fail_next(drop_connection=1), TypeError, "drop_connection: expected a bool, found int"),
+        (lambda m: m.fail_next(503, token=7), TypeError, "token: expected a token or webhook URL"),
+        (lambda m: m.wait_for_events(True), TypeError, "n: expected an int, found bool"),
+        (lambda m: m.wait_for_events(1, timeout=-1), hotpot.ConfigError, "timeout: expected a non-negative"),
+        (lambda m: m.advance_clock(True), TypeError, "seconds: expected a non-negative number of seconds"),
+        (lambda m: m.set_clock(1), TypeError, "now: expected a datetime or an RFC 3339 string, found int"),
+        (lambda m: m.create_webhook(3), TypeError, "label: expected a str, found int"),
+        (lambda m: m.create_webhook("x", expires_at=5), TypeError, "expires_at: expected a datetime"),
+        (lambda m: m.create_webhook("x", "Not A Slug"), hotpot.ConfigError, "type"),
+        (lambda m: m.reset(webhooks=1), TypeError, "webhooks: expected a bool, found int"),
+        (lambda m: m.retry_event(1), TypeError, "event_id: expected an event id"),
+        (lambda m: m.events(status=1), TypeError, "status: expected 'success', 'error' or None"),
+    ],
+)
+def test_bad_arguments_raise_as_the_clients_do(
+    hotpot_mock: MockServer, call: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as info:
+        call(hotpot_mock)
+    assert message in str(info.value)
+    assert hotpot_mock.pending_faults() == 0, "nothing half-done"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"strict": 1}, TypeError, "strict: expected a bool, found int (1)"),
+        ({"port": True}, TypeError, "port: expected an int, found bool (True)"),
+        ({"port": 70000}, hotpot.ConfigError, "port: expected 0 to 65535, found 70000"),
+        ({"port": "8080"}, TypeError, "port: expected an int, found str"),
+        ({"host": "localhost"}, hotpot.ConfigError, 'host: expected an IP address, found "localhost"'),
+        ({"rate_limit": 0}, hotpot.ConfigError, "rate_limit: expected 1 to"),
+        ({"max_events": False}, TypeError, "max_events: expected an int, found bool"),
+        ({"token": 5}, TypeError, "token: expected a str or None, found int"),
+        ({"api_key": " "}, hotpot.ConfigError, "api_key"),
+    ],
+)
+def test_bad_server_settings_raise_as_the_clients_do(
+    kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as info:
+        MockServer(**kwargs)
+    assert message in str(info.value)
+
+
+def test_the_context_manager_gives_the_server_and_closes_it() -> None:
+    with MockServer() as mock:
+        assert isinstance(mock, MockServer) and not mock.closed
+    assert mock.closed
