@@ -82,7 +82,7 @@ DOCSTRINGS = [
 ]
 
 
-@pytest.mark.parametrize(("doc", "pattern", "key"), DOCSTRINGS)
+@pytest.mark.parametrize(("doc", "pattern", "key"), DOCSTRINGS, ids=[k for _, _, k in DOCSTRINGS])
 def test_docstrings_state_the_rust_defaults(doc: str | None, pattern: str, key: str) -> None:
     found = re.search(pattern, doc or "")
     assert found, f"{pattern!r} not in the docstring"
@@ -97,7 +97,7 @@ README = [
 ]
 
 
-@pytest.mark.parametrize(("pattern", "key"), README)
+@pytest.mark.parametrize(("pattern", "key"), README, ids=[k for _, k in README])
 def test_the_readme_states_the_rust_defaults(pattern: str, key: str) -> None:
     readme = Path(__file__).resolve().parent.parent / "README.md"
     found = re.search(pattern, readme.read_text())
