@@ -356,6 +356,17 @@ impl PyMockServer {
         to_py(py, &events)
     }
 
+    /// One event by id (``LookupError`` for an unknown one).
+    fn event<'py>(
+        &self,
+        py: Python<'py>,
+        event_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = str_arg(event_id, "event_id", "an event id (a str)")?;
+        let event = self.server()?.event(&id).map_err(|e| mock_error(py, e))?;
+        to_py(py, &event)
+    }
+
     /// How many moments are kept (cheaper than ``len(self.moments())``).
     fn moment_count(&self) -> PyResult<usize> {
         Ok(self.server()?.moment_count())

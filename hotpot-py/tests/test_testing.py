@@ -244,12 +244,15 @@ def test_retry_event_processes_an_error_event_again(hotpot_mock: MockServer) -> 
     hotpot_mock.reset_clock()
     retried = hotpot_mock.retry_event(event["id"])
     assert (retried["id"], retried["status"], retried["errors"]) == (event["id"], "success", [])
+    assert hotpot_mock.event(event["id"]) == retried
     [moment] = hotpot_mock.moments()
     assert moment["id"] == retried["moment_id"] and moment["name"] == "from the future"
     with pytest.raises(hotpot.ConfigError):
         hotpot_mock.retry_event(event["id"])  # a success is not retried
     with pytest.raises(LookupError):
         hotpot_mock.retry_event("999999")
+    with pytest.raises(LookupError):
+        hotpot_mock.event("999999")
 
 
 def test_fail_next_with_a_token_hits_only_that_webhook(hotpot_mock: MockServer) -> None:
