@@ -169,7 +169,7 @@ def test_near_miss_spelt_with_an_underscore_suggests_the_hyphen(mock: MockServer
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        (None, "no webhook URL"),
+        (None, "found none (map webhook_url)"),
         ("http://hotpot.example.com/moment/" + TOKEN, "refusing plain http"),
         ("ftp://hotpot.example.com/moment/" + TOKEN, "expected an https webhook URL"),
         ("https://hotpot.example.com/hooks/" + TOKEN, "/moment/TOKEN"),
@@ -362,6 +362,17 @@ def test_a_certificate_nobody_vouches_for_is_refused(tmp_path: Path) -> None:
 
 
 # --- in this interpreter: the pieces ---------------------------------------------------------
+
+
+def test_no_python_old_enough_is_a_failure_not_a_skip(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    import snippet_helpers
+
+    (tmp_path / "3.6.15" / "bin").mkdir(parents=True)
+    (tmp_path / "3.6.15" / "bin" / "python").touch()
+    monkeypatch.setattr(snippet_helpers, "PYENV_VERSIONS", tmp_path)
+    with pytest.raises(pytest.fail.Exception, match="no pyenv CPython >= 3.7"):
+        snippet_helpers.find_oldest_python()
 
 
 def test_send_raises_with_the_problems_and_without_the_token() -> None:
