@@ -3,7 +3,7 @@
 Safe to paste whole into a "Code by Zapier" Python step, or to run on any Python 3.7+: standard
 library only, no dependencies, no network request but the POST to your webhook URL. It checks
 the moment against Hotpot's rules, retries what is worth retrying under one Idempotency-Key (so
-no duplicates), always verifies TLS certificates and never shows the URL's token (4 characters).
+no duplicates), always verifies TLS certificates, and shows at most 4 characters of the token.
 
 Zapier: map the Input Data fields webhook_url, name, type (page, alert, near-miss, incident) and
 any of priority, source, source_url, description, occurred_at. The step's output is {"status":
@@ -53,7 +53,9 @@ def _found(v):  # what a message says was found instead of what was expected
     if isinstance(v, (list, dict)):
         what = "an object with %d field" if isinstance(v, dict) else "an array of %d item"
         return what % len(v) + ("" if len(v) == 1 else "s")
-    return "a string (%s)" % _quote(v) if isinstance(v, str) else "a " + type(v).__name__
+    if isinstance(v, str):
+        return "a string (%s)" % _quote(v)
+    return "null" if v is None else "a " + type(v).__name__
 
 def _name(s):
     if not s or len(s) > NAME_MAX:

@@ -387,8 +387,10 @@ def test_send_raises_with_the_problems_and_without_the_token() -> None:
 def test_check_takes_a_dict_and_nothing_else() -> None:
     snippet = load_snippet()
     assert snippet.check({"name": "Deploy", "type": "PAGE", "priority": None}) == []
-    [problem] = snippet.check(["name"])
-    assert problem == {"field": "payload", "message": "expected a JSON object, found an array of 1 item"}
+    assert snippet.check(["name"]) == [
+        {"field": "payload", "message": "expected a JSON object, found an array of 1 item"}]
+    assert snippet.check(None) == [
+        {"field": "payload", "message": "expected a JSON object, found null"}]
 
 
 def test_retry_after_reads_seconds_and_http_dates() -> None:

@@ -139,6 +139,7 @@ GOOD_TIMES = [
     "2023-04-01T12:31:26\u221205:00", "2016-12-31T23:59:60Z", "2024-02-29T00:00:00Z",
     "0000-01-01T00:00:00Z", "0000-02-29T12:00:00Z", "1969-12-31T23:59:59Z", "2000-02-29 00:00:00",
     "1999-12-31T23:30:00-01:00", "2023-04-01 12:31:26Z", "2023-04-01t12:31:26+01:00",
+    "2023-04-01T12:31:26.250",
 ]
 BAD_TIMES = [
     "", "yesterday", "2023-04-01", "2023-04-01T12:31", "2023-04-01T12:31:26+0200",
@@ -147,7 +148,7 @@ BAD_TIMES = [
     "2023-04-31T00:00:00Z", "2023-00-10T00:00:00Z", "2023-04-00T00:00:00Z", "2023-04-01T24:00:00Z",
     "2023-04-01T12:60:00Z", "2023-04-01T12:31:61Z", "2023-04-01t12:31:26", "2023-04-01T12:31:26.",
     "2023-04-01T12:31:26.Z", "2023-04-01T12:31:26Z ", " 2023-04-01T12:31:26Z", "1680352286",
-    "２０２３-04-01T12:31:26Z", "2023-04-01T12:31:26z\n", "2023-04-01T12:31:26.250",
+    "２０２３-04-01T12:31:26Z", "2023-04-01T12:31:26z\n", "2023-04-01 12:31:26.",
     "0000-01-01T00:30:00+01:00", "9999-12-31T23:59:59-01:00", "2999-01-01T00:00:00Z",
     "9999-12-31T23:59:59Z", "9999-12-31T23:59:60Z", "2023-4-1T12:31:26Z", "+2023-04-01T12:31:26Z",
     "2023-04-01T12:31:26,250Z", "2023-04-01T12:31:26UTC", "2023-04-01T12:31:26GMT", "2023/04/01 12:31:26",
@@ -255,6 +256,20 @@ def test_the_generated_payloads_cover_both_verdicts_and_every_field(cases: Cases
                     "description", "occurred_at"}
 
 
+@pytest.mark.parametrize(
+    ("field", "good", "bad"),
+    [("source_url", GOOD_URLS, BAD_URLS), ("occurred_at", GOOD_TIMES, BAD_TIMES)],
+)
+def test_the_hand_written_values_are_what_their_lists_say(field: str, good: list[str],
+                                                          bad: list[str]) -> None:
+    snippet = load_snippet()
+    for values, expected in ((good, []), (bad, [field])):
+        for value in values:
+            payload = {"name": "n", "type": "page", field: value}
+            assert rust_fields(payload) == expected, value
+            assert [p["field"] for p in snippet.check(payload)] == expected, value
+
+
 def test_the_snippet_agrees_with_the_rust_rules(cases: Cases) -> None:
     wrong = list(disagreements(fields_of(load_snippet(), cases), cases))
     assert not wrong, "%d of %d payloads:\n%s" % (len(wrong), len(cases), "\n".join(wrong[:20]))
@@ -276,15 +291,11 @@ def test_the_snippet_agrees_under_the_oldest_python(cases: Cases) -> None:
     assert not wrong, "%d of %d payloads:\n%s" % (len(wrong), len(cases), "\n".join(wrong[:20]))
 
 
-def _drop_incident(m: ModuleType) -> None:
-    m.TYPES = ("page", "alert", "near-miss")
-
-
 @pytest.mark.parametrize(
     "change",
     [
         lambda m: setattr(m, "NAME_MAX", 71),
-        _drop_incident,
+        lambda m: setattr(m, "TYPES", ("page", "alert", "near-miss")),
         lambda m: m._SPACE.discard("\u3000"),
         lambda m: setattr(m, "_time", lambda s: None),
         lambda m: setattr(m, "_host_ok", lambda host: True),
