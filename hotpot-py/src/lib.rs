@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 mod aio;
+mod check;
 mod client;
 mod emitter;
 mod errors;
@@ -49,6 +50,7 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<emitter::PyEmitter>()?;
     m.add_class::<mock::MockCore>()?;
     m.add_function(wrap_pyfunction!(client::send, m)?)?;
+    m.add_function(wrap_pyfunction!(check::check, m)?)?;
     m.add_function(wrap_pyfunction!(aio::_tasks_in_flight, m)?)?;
     m.add_function(wrap_pyfunction!(emitter::_shutdown_at_exit, m)?)?;
     process::register_fork_hook()?;

@@ -37,7 +37,7 @@ from ._errors import (
     ValidationError,
     WebhookError,
 )
-from ._hotpot import USER_AGENT, Receipt, RequestStatus, __version__, send
+from ._hotpot import USER_AGENT, Receipt, RequestStatus, __version__, check, send
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ else:
 
 __all__ = [
     "send",
+    "check",
     "Client",
     "AsyncClient",
     "Moment",
