@@ -6,10 +6,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CARGO ?= cargo
 
-.PHONY: test fmt-check clippy rust-test py-dev py-test schemathesis bench bench-py venv quickstart fmt clean-venv
+.PHONY: test fmt-check clippy rust-test py-dev py-test snippet-check schemathesis bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test.
-test: fmt-check clippy rust-test py-test schemathesis
+test: fmt-check clippy rust-test py-test snippet-check schemathesis
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -42,6 +42,11 @@ py-test: py-dev
 	$(PY) -m pytest -q hotpot-py/tests examples/python tests/python
 	$(PY) -m mypy --strict examples/python
 	$(PY) -m mypy.stubtest hotpot
+
+## The paste-in snippet needs nothing newer than Python 3.7 (Code by Zapier's): vermin fails on
+## any violation. (Its tests, in py-test, run it under the oldest pyenv CPython >= 3.7.)
+snippet-check: venv
+	$(VENV)/bin/vermin -t=3.7- --no-tips --violations hotpot-py/snippet/hotpot_snippet.py
 
 ## Schemathesis against the mock server binary and hotpot-mock-server/openapi.json: every
 ## check, every phase (stateful through the OpenAPI links), 100 examples per operation.

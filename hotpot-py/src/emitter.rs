@@ -20,7 +20,7 @@
 //!   whose queue only the parent sends.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -80,12 +80,16 @@ struct Callback {
     on_error: Py<PyAny>,
     /// The client's URL, to redact its errors.
     url: WebhookUrl,
+    /// Calls begun (one per moment not delivered): at exit, the moments abandoned while being
+    /// sent report themselves after the shutdown returns, and are waited for by this count.
+    calls: AtomicU64,
 }
 
 impl Callback {
     /// The `on_error` hook: the moment failed for good (a non-retryable answer, or its
     /// deadline passed) or was given up without an answer.
     fn undelivered(&self, moment: &Moment, why: &Undelivered) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         match why {
             Undelivered::Dropped(reason) => self.call(moment, |py, m| {
                 dropped_error(py, *reason, reason.describe(moment.name()), m)
@@ -421,6 +425,7 @@ impl PyEmitter {
             Some(f) if f.is_callable() => Some(Arc::new(Callback {
                 on_error: f.clone().unbind(),
                 url: config.url.clone(),
+                calls: AtomicU64::new(0),
             })),
             Some(f) => {
                 return Err(wrong_type(
@@ -584,20 +589,40 @@ impl PyEmitter {
 #[pyfunction]
 pub(crate) fn _shutdown_at_exit(py: Python<'_>) -> u64 {
     let live: Vec<Arc<State>> = lock(&LIVE).iter().filter_map(Weak::upgrade).collect();
-    let mine: Vec<Emitter> = live
+    let mine: Vec<(Emitter, Option<Arc<Callback>>)> = live
         .iter()
         .filter_map(|state| {
             state.closed.store(true, Ordering::SeqCst);
             let emitter = state.emitter.get_if_built(py)?;
             // Shut down below, unless a shutdown already ran to its end.
-            (!state.finished.swap(true, Ordering::SeqCst)).then_some(emitter)
+            (!state.finished.swap(true, Ordering::SeqCst))
+                .then(|| (emitter, state.callback.clone()))
         })
         .collect();
     py.detach(|| {
-        let reports = shut_down_all(&mine, defaults::EXIT_SHUTDOWN_TIMEOUT);
-        close_python_calls(Instant::now() + CALLS_GRACE_AT_EXIT);
+        let emitters: Vec<Emitter> = mine.iter().map(|(e, _)| e.clone()).collect();
+        let reports = shut_down_all(&emitters, defaults::EXIT_SHUTDOWN_TIMEOUT);
+        let grace = Instant::now() + CALLS_GRACE_AT_EXIT;
+        wait_for_callbacks(&mine, grace);
+        close_python_calls(grace);
         reports.iter().map(Report::unsent).sum()
     })
+}
+
+/// Waits, up to `deadline`, until every emitter's `on_error` has begun a call for each moment
+/// that was not delivered (failed or dropped): the moments abandoned while being sent report
+/// themselves from the emitter's runtime after its shutdown returns.
+fn wait_for_callbacks(emitters: &[(Emitter, Option<Arc<Callback>>)], deadline: Instant) {
+    let told = |(emitter, callback): &(Emitter, Option<Arc<Callback>>)| {
+        callback.as_ref().is_none_or(|c| {
+            let s = emitter.stats();
+            c.calls.load(Ordering::SeqCst) >= s.failed + s.dropped
+        })
+    };
+    while !emitters.iter().all(told) && Instant::now() < deadline {
+        // Once, at exit, and short: as `close_python_calls` does.
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// Shuts the emitters down side by side, so that they share one budget.

@@ -45,6 +45,7 @@ from ._hotpot import (
     Receipt,
     RequestStatus,
     __version__,
+    check,
     send,
 )
 
@@ -74,6 +75,7 @@ else:
 
 __all__ = [
     "send",
+    "check",
     "Client",
     "AsyncClient",
     "Moment",

@@ -30,6 +30,7 @@ __all__ = [
     "Emitter",
     "MockServer",
     "send",
+    "check",
     "_tasks_in_flight",
     "_shutdown_at_exit",
 ]
@@ -150,6 +151,19 @@ def send(
     description: str | None = None,
     occurred_at: datetime | str | None = None,
 ) -> Receipt: ...
+def check(payload: dict[str, Any] | str | bytes) -> list[tuple[str, str]]:
+    """Every contract §1 problem of a raw payload, as Hotpot's server (and the mock) sees it.
+
+    ``payload`` is a ``dict`` or JSON text (``str`` or ``bytes``). Returns ``(field, message)``
+    pairs, the shape of :attr:`ValidationError.errors`, in field order; empty when the payload
+    is valid. Unknown fields are not problems. Text that is not JSON is one problem for the
+    field ``payload``; a ``dict`` value that cannot be JSON (a ``set``, ``nan``) raises
+    ``TypeError`` naming its field.
+
+    >>> hotpot.check({"name": "Failed deploy", "type": "near_miss"})
+    [('type', 'expected one of page, alert, near-miss, incident (any case), found "near_miss" (did you mean "near-miss"?)')]
+    """
+
 
 _T = TypeVar("_T")
 

@@ -1,0 +1,283 @@
+"""hotpot_snippet 0.1.0: send a Hotpot moment from a code step where nothing can be installed.
+
+Safe to paste whole into a "Code by Zapier" Python step, or to run on any Python 3.7+: standard
+library only, no dependencies, no network request but the POST to your webhook URL. It checks
+the moment against Hotpot's rules, retries what is worth retrying under one Idempotency-Key (so
+no duplicates), always verifies TLS certificates, and shows at most 4 characters of the token.
+
+Zapier: map the Input Data fields webhook_url, name, type (page, alert, near-miss, incident) and
+any of priority, source, source_url, description, occurred_at. The step's output is {"status":
+202, "request_id": ...} or {"error": ..., "problems": [{"field", "message"}, ...]}. Elsewhere:
+send(webhook_url, name, type, **fields) and check(payload).
+
+Version 0.1.0 of hotpot-py/snippet/hotpot_snippet.py, https://github.com/hotpot-works/hotpot
+(contract sections 1, 2, 5, 13); its rules are tested against the Rust client's.
+"""
+import datetime, email.utils, http.client, ipaddress, json, random, re, ssl, time, uuid  # noqa
+import urllib.error, urllib.parse, urllib.request  # noqa: E401
+
+VERSION = "0.1.0"
+USER_AGENT = "hotpot-snippet/" + VERSION
+# Code by Zapier stops a step after 1 s (Free plan), 10 s (Trial), 30 s (Professional, Team)
+# or 2 min (Enterprise). Sending gives up after 8 s: within every plan's limit but Free's (too
+# short for any network call), with time left for the step itself. On 30 s plans 25 is fine.
+DEADLINE = 8.0
+ATTEMPTS, RETRIED = 3, (408, 429, 500, 502, 503, 504)  # 3 attempts in all, on these answers
+BASE_DELAY, MAX_DELAY = 0.1, 5.0  # full-jitter exponential backoff between attempts
+TIMEOUT = 5.0  # to connect, and for each read, in one attempt (less near the deadline)
+
+FIELDS = ("name", "type", "priority", "source", "source_url", "description", "occurred_at")
+TYPES, PRIORITIES = ("page", "alert", "near-miss", "incident"), ("high", "medium", "low")
+NAME_MAX = 70  # characters: Unicode scalar values, Python's len()
+# Unicode White_Space, as Rust's char::is_whitespace (Python's isspace() also takes \x1c-\x1f).
+_SPACE = set("\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000")
+_SPACE.update(chr(c) for c in range(0x2000, 0x200B))
+# RFC 3339 as the chrono crate reads it (T, t or space; Z or z; any fraction; U+2212 minus),
+# or without a zone, after T or a space, meaning UTC.
+_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})([Tt ])([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                   "(\\.[0-9]+)?([Zz]|[-+\u2212][0-9]{2}:[0-9]{2})?")
+
+class HotpotError(Exception):
+    """Not sent, or refused: `problems` lists the rules the moment breaks, `status` is Hotpot's
+    HTTP status when it answered. The message never shows the token."""
+    def __init__(self, message, problems=(), status=None):
+        Exception.__init__(self, message)
+        self.problems, self.status = list(problems), status
+
+def _quote(s):  # a value repeated in a message: JSON-quoted, cut after 40 characters
+    return json.dumps(s[:40], ensure_ascii=False)[:-1] + ('…"' if len(s) > 40 else '"')
+
+def _found(v):  # what a message says was found instead of what was expected
+    if isinstance(v, (bool, int, float)):
+        return "a %s (%s)" % ("boolean" if isinstance(v, bool) else "number", json.dumps(v))
+    if isinstance(v, (list, dict)):
+        what = "an object with %d field" if isinstance(v, dict) else "an array of %d item"
+        return what % len(v) + ("" if len(v) == 1 else "s")
+    if isinstance(v, str):
+        return "a string (%s)" % _quote(v)
+    return "null" if v is None else "a " + type(v).__name__
+
+def _name(s):
+    if not s or len(s) > NAME_MAX:
+        return "expected 1 to %d characters, found %s" % (
+            NAME_MAX, "%d characters (%s)" % (len(s), _quote(s)) if s else "an empty string")
+    if all(c in _SPACE for c in s):
+        return "expected at least one non-whitespace character, found only whitespace (%s)" % (
+            _quote(s))
+
+def _word(s, allowed):  # type and priority: in any (ASCII) case; a near spelling gets a hint
+    if s.isascii() and s.lower() in allowed:
+        return None
+    squash = lambda w: "".join(c for c in w if c.isalnum()).lower()  # noqa: E731
+    near = "".join(' (did you mean "%s"?)' % w for w in allowed if squash(s) == squash(w) != "")
+    return "expected one of %s (any case), found %s%s" % (", ".join(allowed), _quote(s), near)
+
+def _ipv4_number(p):  # a WHATWG IPv4 part (decimal, 0x hex, 0-led octal), or None
+    base, digits = (16, p[2:]) if p[:2].lower() == "0x" else (8, p[1:]) if p[:1] == "0" else (10, p)
+    allowed = {8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}[base]
+    return int(digits or "0", base) if p and all(c in allowed for c in digits) else None
+
+def _host_ok(host):
+    """A URL host as the WHATWG URL standard (Rust's url crate) reads it: [IPv6], a domain
+    (IDNA details aside), or an IPv4 address when the last label is a number."""
+    try:
+        if host[:1] == "[":
+            return host[-1:] == "]" and "%" not in host and bool(ipaddress.IPv6Address(host[1:-1]))
+        host = urllib.parse.unquote(host)
+        host = host if host.isascii() else host.encode("idna").decode("ascii")
+        if "xn--" in host.lower():  # punycode labels must decode
+            host.lower().encode("ascii").decode("idna")
+    except ValueError:  # UnicodeError included
+        return False
+    if not host or any(c <= " " or c in '\x7f%#/:<>?@[\\]^|' for c in host):
+        return False
+    parts = host.split(".")
+    parts = parts[:-1] if parts[-1] == "" and len(parts) > 1 else parts
+    if not parts[-1].isdigit() and _ipv4_number(parts[-1]) is None:
+        return True  # a domain
+    nums = [_ipv4_number(p) for p in parts]
+    return len(nums) <= 4 and None not in nums and max(nums[:-1] + [0]) <= 255 \
+        and nums[-1] < 256 ** (5 - len(nums))
+
+def _url(s):  # source_url: an absolute http or https URL with a host
+    found = None
+    u = re.sub("[\t\n\r]", "", s.strip("".join(chr(c) for c in range(33))))
+    m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):(.*)", u, re.S)
+    if all(c in _SPACE for c in s):
+        found = "only whitespace (%s)" % _quote(s) if s else "an empty string"
+    elif not m:
+        found = "a relative reference (%s)" % _quote(s)
+    elif m.group(1).lower() not in ("http", "https"):
+        found = "the scheme %s (%s)" % (json.dumps(m.group(1).lower()), _quote(s))
+    else:
+        authority = re.split(r"[/\\?#]", m.group(2).lstrip("/\\"), maxsplit=1)[0]
+        hp = re.fullmatch(r"(\[[^\]]*\]|[^:]*)(?::([0-9]*))?", authority.rpartition("@")[2])
+        if not hp or int(hp.group(2) or 0) > 65535:
+            found = "a bad port (%s)" % _quote(s)
+        elif not _host_ok(hp.group(1)):
+            found = "%s host (%s)" % ("a bad" if hp.group(1) else "no", _quote(s))
+    return found and "expected an absolute http or https URL, found " + found
+
+def _time(s):
+    """An accepted occurred_at as (seconds since 1970, RFC 3339 in UTC, UTC year), else None."""
+    m = _TIME.fullmatch(s)
+    zone = m and (m.group(9) or "Z")  # offsets go up to 23:59, seconds to 60 (a leap second)
+    if not m or (m.group(4) == "t" and not m.group(9)) or m.group(7) > "60" or zone[1:3] > "23" \
+            or zone[4:] > "59":
+        return None  # (the zone-less forms take T or a space, not t)
+    y, mo, d, h, mi, sec = (int(m.group(i)) for i in (1, 2, 3, 5, 6, 7))
+    frac, shift = (m.group(8) or "")[:10], y // 400 * 400 - 2000
+    try:  # the calendar repeats every 400 years; datetime has no year 0
+        t = datetime.datetime(y - shift, mo, d, h, mi, min(sec, 59))
+    except ValueError:
+        return None
+    minutes = int(zone[1:3] or 0) * 60 + int(zone[4:] or 0)
+    t -= datetime.timedelta(minutes=-minutes if zone[0] in "-\u2212" else minutes)
+    epoch = (t - datetime.datetime(1970, 1, 1)).total_seconds() + shift // 400 * 12622780800
+    text = "%04d-%02d-%02dT%02d:%02d:%02d%sZ" % (
+        t.year + shift, t.month, t.day, t.hour, t.minute, t.second + (sec == 60), frac)
+    return epoch + (sec == 60) + float("0" + frac), text, t.year + shift
+
+def _occurred_at(s):
+    t, now = _time(s), time.time()
+    if t is None:
+        return ('expected an ISO 8601 date-time such as "2023-04-01T12:31:26Z", "2023-04-01T12:31:'
+                '26.250+02:00" or "2023-04-01 12:31:26" (UTC), found %s' % _quote(s))
+    if not 0 <= t[2] <= 9999:
+        return "expected a time from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z, found %s" % (
+            _quote(s))
+    if t[0] > now:
+        return "expected a time that is not in the future (now is %s), found %s" % (
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)), t[1])
+
+_RULES = {"name": _name, "type": lambda s: _word(s, TYPES), "source_url": _url,
+          "priority": lambda s: _word(s, PRIORITIES), "occurred_at": _occurred_at}
+_REQUIRED = {"name": "a string of 1 to %d characters" % NAME_MAX,
+             "type": "one of " + ", ".join(TYPES)}
+
+def check(payload):
+    """Every problem of a moment payload (a dict) as [{"field", "message"}]; [] when it is valid.
+    None means absent; unknown fields are no problem (Hotpot ignores them)."""
+    if not isinstance(payload, dict):
+        return [{"field": "payload", "message": "expected a JSON object, found " + _found(payload)}]
+    problems = []
+    for field in FIELDS:
+        value, message = payload.get(field), None
+        if value is None and field in _REQUIRED:
+            message = "required: expected %s, found %s" % (
+                _REQUIRED[field], "null" if field in payload else "nothing (the field is missing)")
+        elif value is not None:
+            message = _RULES.get(field, lambda s: None)(value) if isinstance(value, str) \
+                else "expected a string, found " + _found(value)
+        if message:
+            problems.append({"field": field, "message": message})
+    return problems
+
+def _webhook(url):
+    """The token of a webhook URL: https (plain http only to this machine), .../moment/TOKEN."""
+    url = url.strip() if isinstance(url, str) else ""
+    if not url or re.search(r"[^\x21-\x7e]", url):
+        raise HotpotError("expected a webhook URL of printable ASCII, without spaces, found "
+                          + ("one with other characters" if url else "none (map webhook_url)"))
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, _ = parts.hostname or "", parts.port  # a bad port raises ValueError
+    except ValueError:
+        parts = host = None
+    if not host or parts.scheme not in ("https", "http"):
+        raise HotpotError("expected an https webhook URL with a host")
+    if parts.scheme == "http" and not re.fullmatch(r"localhost|127(\.[0-9]{1,3}){3}|::1", host):
+        raise HotpotError("refusing plain http to %s: the URL carries a secret, use https" % host)
+    m = re.search(r"/moment/([A-Za-z0-9_-]+)(/[a-z0-9-]+)?/?$", parts.path)
+    if parts.username is not None or parts.query or parts.fragment or not m:
+        raise HotpotError("expected a webhook URL such as https://api.hotpot.works/moment/TOKEN"
+                          " (no user name, query or fragment)")
+    return m.group(1)
+
+def _error(token, message, problems=(), status=None):
+    """A HotpotError with the token cut to its hint (at most 4 characters and …) everywhere."""
+    cut = lambda text: text.replace(token, token[:min(len(token) // 2, 4)] + "…")  # noqa: E731
+    return HotpotError(cut(message), [dict(p, message=cut(p["message"])) for p in problems], status)
+
+def _retry_after(value):  # a Retry-After (seconds or an HTTP date) in seconds; None if unreadable
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+_MEANING = dict.fromkeys((400, 413, 415, 422), "Hotpot refused the moment")
+_MEANING.update(dict.fromkeys((401, 403, 404), "the webhook is unknown or revoked"))
+_MEANING.update(dict.fromkeys(RETRIED, "server trouble"))
+_MEANING.update({410: "the webhook has expired", 429: "rate limited"})
+
+def _body(answer):
+    try:
+        return answer.read().decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException):
+        return ""
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):  # following would turn the POST into a GET: an error
+        return None
+
+def send(webhook_url, name, type, **fields):
+    """Checks the moment (see check) and POSTs it, retrying 408, 429, 5xx and network errors.
+    Returns {"status": 202, "request_id": ...}; raises HotpotError."""
+    token = _webhook(webhook_url)
+    payload = dict((k, v) for k, v in dict(fields, name=name, type=type).items() if v is not None)
+    problems = check(payload)
+    if problems:
+        lines = "".join("\n  - %s: %s" % (p["field"], p["message"]) for p in problems)
+        raise _error(token, "invalid moment, %d problem(s):%s" % (len(problems), lines), problems)
+    for k, canonical in (("type", str.lower), ("priority", str.lower),
+                         ("occurred_at", lambda s: _time(s)[1])):  # lower case; times in UTC
+        if k in payload:
+            payload[k] = canonical(payload[k])
+    body = json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               "Idempotency-Key": str(uuid.uuid4())}  # the same for every attempt
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPSHandler(context=ssl.create_default_context()), _NoRedirect)
+    deadline, status = time.monotonic() + DEADLINE, None
+    for attempt in range(1, ATTEMPTS + 1):
+        wait, left = None, deadline - time.monotonic()
+        try:
+            request = urllib.request.Request(webhook_url.strip(), body, headers, method="POST")
+            with opener.open(request, timeout=max(0.1, min(TIMEOUT, left))) as answer:
+                text = _body(answer)
+            try:
+                request_id = json.loads(text).get("hotpot_request_id")
+            except (ValueError, AttributeError):
+                request_id = None  # a 2xx is a success whatever its body
+            return {"status": answer.getcode(), "request_id": request_id}
+        except urllib.error.HTTPError as e:
+            status = e.code
+            last = "Hotpot answered %d (%s): %s" % (
+                status, _MEANING.get(status, "unexpected"), _body(e)[:512])
+            if status not in RETRIED:
+                raise _error(token, last, status=status)
+            wait = _retry_after(e.headers.get("Retry-After")) if status == 429 else None
+        except (OSError, http.client.HTTPException) as e:  # refused, reset, DNS, TLS, timeout
+            status, last = None, "could not reach Hotpot: %s" % (getattr(e, "reason", None) or e)
+        if attempt == ATTEMPTS:
+            break
+        if wait is None:
+            wait = random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1)))
+        if time.monotonic() + wait > deadline:
+            raise _error(token, "%s (giving up: the next attempt would wait %.1f s, past the %g s"
+                                " deadline)" % (last, wait, DEADLINE), status=status)
+        time.sleep(wait)
+    raise _error(token, "%s (after %d attempts)" % (last, ATTEMPTS), status=status)
+
+# Code by Zapier defines input_data (a global, or a local of the step's function) and reads
+# `output` back.
+if "input_data" in dir():
+    try:
+        output = send(input_data.get("webhook_url"), input_data.get("name"),  # noqa: F821
+                      input_data.get("type"), **dict((k, v) for k, v in input_data.items()  # noqa
+                                                     if k in FIELDS[2:] and v not in (None, "")))
+    except HotpotError as e:
+        output = {"error": str(e), "problems": e.problems}
