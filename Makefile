@@ -8,8 +8,8 @@ CARGO ?= cargo
 
 .PHONY: test fmt-check clippy rust-test py-dev py-test snippet-check schemathesis bench bench-py venv quickstart fmt clean-venv
 
-## Everything CI runs: formatting, lints, every Rust and Python test.
-test: fmt-check clippy rust-test py-test snippet-check schemathesis
+## Everything CI runs: formatting, lints, every Rust and Python test, the wheel as users get it.
+test: fmt-check clippy rust-test py-test snippet-check schemathesis wheel-test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -96,3 +96,41 @@ bench: bench-py bench-soak
 
 clean-venv:
 	rm -rf $(VENV)
+
+## What a release publishes, into dist/: one abi3 wheel for CPython 3.9+ tagged
+## manylinux_2_17_x86_64 (alias manylinux2014), with the `wheel` profile (fat LTO), and the sdist.
+## Built with `maturin --zig`: this machine's and CI's glibc is 2.36 (Debian 12), so a native link
+## takes GLIBC_2.34 symbols and maturin's own check can only tag the wheel manylinux_2_36 (refused
+## by AWS Lambda's and older distributions' glibc), and no manylinux container runs here. `zig cc`
+## (ziglang from PyPI, pinned in requirements-dev.txt) compiles the C parts (aws-lc-sys, mimalloc)
+## and links against glibc 2.17's symbol versions.
+.PHONY: wheel wheel-test release-check package
+DIST ?= dist
+wheel: venv
+	rm -rf $(DIST)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/maturin build --locked --profile wheel \
+		--zig --compatibility manylinux2014 -m hotpot-py/Cargo.toml --out $(DIST)
+	$(VENV)/bin/maturin sdist -m hotpot-py/Cargo.toml --out $(DIST)
+	@ls -l $(DIST)
+
+## The wheel as a user's machine sees it (tests/python/check_dist.py): the tag, auditwheel show,
+## no glibc symbol newer than 2.17 (objdump -T), then installed with pip --no-index into fresh
+## virtualenvs (the oldest and newest CPython >= 3.9 here) with no cargo on PATH: import, version
+## and User-Agent, hotpot.send to `python -m hotpot.testing`, the pytest fixture, the `hotpot`
+## command. The sdist is built by pip with Rust and checked the same way, with the dev profile
+## (SDIST_PROFILE): fat LTO again would add minutes to CI and prove nothing the wheel does not.
+SDIST_PROFILE ?= dev
+wheel-test: wheel
+	SDIST_PROFILE=$(SDIST_PROFILE) $(PY) tests/python/check_dist.py $(DIST)
+
+## The crates that go to crates.io (every workspace member not marked `publish = false`),
+## packaged and verified (each built from its .crate, with Cargo.lock); into target/package/.
+PUBLISHED = $(shell $(CARGO) metadata --no-deps --format-version 1 | \
+	python3 -c 'import json, sys; print(*(p["name"] for p in json.load(sys.stdin)["packages"] if p["publish"] != []))')
+package:
+	$(CARGO) package --locked $(addprefix -p ,$(PUBLISHED))
+
+## Everything a release publishes, built and checked as RELEASING.md says: the crates, the
+## wheel, and the sdist built with the profile users get (SDIST_PROFILE empty: pyproject's).
+release-check: package wheel
+	SDIST_PROFILE= $(PY) tests/python/check_dist.py --release $(DIST)

@@ -1,0 +1,113 @@
+"""One version everywhere: the Cargo workspace, every crate in it, the Python package's metadata,
+`hotpot.__version__`, the User-Agent it sends, the `hotpot` command and the CHANGELOG."""
+
+from __future__ import annotations
+
+import http.server
+import importlib.metadata
+import json
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import tomllib  # the tests run on 3.11+ (the package itself supports 3.9)
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import hotpot
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WORKSPACE = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]
+WORKSPACE_VERSION = WORKSPACE["package"]["version"]
+PYPROJECT = tomllib.loads((ROOT / "hotpot-py/pyproject.toml").read_text())
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def test_every_crate_has_the_workspace_version() -> None:
+    metadata = json.loads(
+        subprocess.run(
+            ["cargo", "metadata", "--no-deps", "--format-version", "1"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout
+    )
+    versions = {p["name"]: p["version"] for p in metadata["packages"]}
+    assert {"hotpot-client", "hotpot-mock-server", "hotpot-py"} <= versions.keys()
+    assert {name: v for name, v in versions.items() if v != WORKSPACE_VERSION} == {}
+
+
+def test_the_workspace_dependencies_require_the_workspace_version() -> None:
+    # `cargo package` turns path dependencies into these versions: a bump must move them too.
+    deps = WORKSPACE["dependencies"]
+    local = {name: spec for name, spec in deps.items() if isinstance(spec, dict) and "path" in spec}
+    assert local, "no path dependencies in [workspace.dependencies]"
+    assert {name: spec.get("version") for name, spec in local.items()} == {
+        name: WORKSPACE_VERSION for name in local
+    }
+
+
+def test_the_python_package_takes_its_version_from_cargo() -> None:
+    assert "version" not in PYPROJECT["project"]
+    assert "version" in PYPROJECT["project"]["dynamic"]
+    assert hotpot.__version__ == WORKSPACE_VERSION
+    assert importlib.metadata.version("hotpot") == WORKSPACE_VERSION
+
+
+@pytest.fixture
+def recorded_agents() -> Iterator[tuple[str, list[str]]]:
+    """A plain HTTP server on loopback answering 202 and recording each request's User-Agent."""
+    agents: list[str] = []
+
+    class Record(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            agents.append(self.headers["User-Agent"])
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Record)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/moment/versioncheck", agents
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_user_agent_on_the_wire_carries_the_version(recorded_agents: tuple[str, list[str]]) -> None:
+    url, agents = recorded_agents
+    hotpot.send(url, "version check", "alert")
+    hotpot.Client(url).send("version check", "page")
+    assert agents == [f"hotpot-python/{WORKSPACE_VERSION}"] * 2
+
+
+@pytest.mark.skipif(
+    "hotpot" not in PYPROJECT["project"].get("scripts", {}),
+    reason="hotpot-py/pyproject.toml declares no `hotpot` console script yet",
+)
+def test_the_hotpot_command_prints_the_version() -> None:
+    command = shutil.which("hotpot", path=str(Path(sys.executable).parent))
+    assert command, "the hotpot console script is not installed next to this Python"
+    out = subprocess.run([command, "--version"], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"hotpot {WORKSPACE_VERSION}"
+
+
+def test_the_changelog_names_no_version_beyond_the_workspace() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    headings = re.findall(r"^## \[([^\]]+)\]", changelog, re.M)
+    assert headings[0] == "Unreleased" or headings[0] == WORKSPACE_VERSION, headings
+    released = [h for h in headings if h != "Unreleased"]
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", h) for h in released), released
+    # Newest first, and none newer than the version being built.
+    assert released == sorted(released, key=version_key, reverse=True)
+    assert all(version_key(h) <= version_key(WORKSPACE_VERSION) for h in released), released
