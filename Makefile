@@ -9,7 +9,7 @@ CARGO ?= cargo
 .PHONY: test fmt-check clippy rust-test py-dev py-test snippet-check schemathesis bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test, the wheel as users get it.
-test: fmt-check clippy rust-test py-test snippet-check schemathesis wheel-test
+test: fmt-check clippy rust-test py-test snippet-check schemathesis wheel-test package-check
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -104,7 +104,7 @@ clean-venv:
 ## by AWS Lambda's and older distributions' glibc), and no manylinux container runs here. `zig cc`
 ## (ziglang from PyPI, pinned in requirements-dev.txt) compiles the C parts (aws-lc-sys, mimalloc)
 ## and links against glibc 2.17's symbol versions.
-.PHONY: wheel wheel-test release-check package
+.PHONY: wheel wheel-test release-check package package-check
 DIST ?= dist
 wheel: venv
 	rm -rf $(DIST)
@@ -127,8 +127,14 @@ wheel-test: wheel
 ## packaged and verified (each built from its .crate, with Cargo.lock); into target/package/.
 PUBLISHED = $(shell $(CARGO) metadata --no-deps --format-version 1 | \
 	python3 -c 'import json, sys; print(*(p["name"] for p in json.load(sys.stdin)["packages"] if p["publish"] != []))')
+## Tests and benches stay out of the packages (cargo says "ignoring test ..." for each).
+PACKAGE = $(CARGO) package --locked $(addprefix -p ,$(PUBLISHED))
 package:
-	$(CARGO) package --locked $(addprefix -p ,$(PUBLISHED))
+	$(PACKAGE)
+
+## The same in `make test`, where the work tree may hold uncommitted changes.
+package-check:
+	$(PACKAGE) --allow-dirty
 
 ## Everything a release publishes, built and checked as RELEASING.md says: the crates, the
 ## wheel, and the sdist built with the profile users get (SDIST_PROFILE empty: pyproject's).
