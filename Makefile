@@ -100,8 +100,9 @@ clean-venv:
 ## What a release publishes, into dist/: one abi3 wheel for CPython 3.9+ tagged
 ## manylinux_2_17_x86_64 (alias manylinux2014), with the `wheel` profile (fat LTO), and the sdist.
 ## Built with `maturin --zig`: this machine's and CI's glibc is 2.36 (Debian 12), so a native link
-## takes GLIBC_2.34 symbols and maturin's own check can only tag the wheel manylinux_2_36 (refused
-## by AWS Lambda's and older distributions' glibc), and no manylinux container runs here. `zig cc`
+## takes GLIBC_2.34 symbols, so maturin's own check can at best tag the wheel manylinux_2_34 (which
+## pip refuses on AWS Lambda's glibc 2.26 and older distributions), and no manylinux container
+## (Docker) runs here. `zig cc`
 ## (ziglang from PyPI, pinned in requirements-dev.txt) compiles the C parts (aws-lc-sys, mimalloc)
 ## and links against glibc 2.17's symbol versions.
 .PHONY: wheel wheel-test release-check package package-check
@@ -118,7 +119,8 @@ wheel: venv
 ## virtualenvs (the oldest and newest CPython >= 3.9 here) with no cargo on PATH: import, version
 ## and User-Agent, hotpot.send to `python -m hotpot.testing`, the pytest fixture, the `hotpot`
 ## command. The sdist is built by pip with Rust and checked the same way, with the dev profile
-## (SDIST_PROFILE): fat LTO again would add minutes to CI and prove nothing the wheel does not.
+## (SDIST_PROFILE): what it proves is that the sdist builds; fat LTO again would add minutes to CI
+## (`make release-check` builds it with the wheel profile, as users' pip does).
 SDIST_PROFILE ?= dev
 wheel-test: wheel
 	SDIST_PROFILE=$(SDIST_PROFILE) $(PY) tests/python/check_dist.py $(DIST)

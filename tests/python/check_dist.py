@@ -257,6 +257,7 @@ def main() -> None:
     args = parser.parse_args()
 
     version = workspace_version()
+    args.dist = args.dist.resolve()
     wheels = sorted(args.dist.glob("hotpot-*.whl"))
     sdists = sorted(args.dist.glob("hotpot-*.tar.gz"))
     if len(wheels) != 1 or len(sdists) != 1:
