@@ -25,6 +25,7 @@ import time
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parents[2]
 TAG = "cp39-abi3-manylinux_2_17_x86_64"  # the platform tag may come with its alias manylinux2014
@@ -38,7 +39,7 @@ def workspace_version() -> str:
     return str(tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["package"]["version"])
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     raise SystemExit(f"check_dist: FAILED: {message}")
 
 
@@ -107,27 +108,27 @@ def check_wheel_file(wheel: Path, version: str) -> None:
 
     shown = run([str(Path(sys.executable).parent / "auditwheel"), "show", str(wheel)]).stdout
     flat = " ".join(shown.split())
-    if f'consistent with the following platform tag: "manylinux_2_17_x86_64"' not in flat:
+    if 'consistent with the following platform tag: "manylinux_2_17_x86_64"' not in flat:
         fail(f"auditwheel show does not agree with manylinux_2_17_x86_64:\n{shown}")
     print("ok: auditwheel show: consistent with manylinux_2_17_x86_64")
 
 
 def check_glibc(so: Path) -> None:
     """No GLIBC_x.y symbol version above 2.17, no libpython among the needed libraries."""
-    symbols = run(["objdump", "-T", str(so)]).stdout
-    versions = {tuple(int(x) for x in v.split(".")) for v in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", symbols)}
-    if not versions:
+    needs: dict[str, tuple[int, ...]] = {}  # symbol -> the glibc version it is bound to
+    for line in run(["objdump", "-T", str(so)]).stdout.splitlines():
+        if m := re.search(r"\bGLIBC_(\d+(?:\.\d+)+)\b", line):
+            needs[line.split()[-1]] = tuple(int(x) for x in m.group(1).split("."))
+    if not needs:
         fail(f"objdump -T {so.name} shows no GLIBC symbol version: not the extension?")
-    newest = max(versions)
-    if newest > GLIBC_MAX:
-        too_new = [line.split()[-1] for line in symbols.splitlines()
-                   if any(f"GLIBC_{v}" in line for v in re.findall(r"GLIBC_([\d.]+)", line)
-                          if tuple(map(int, v.split("."))) > GLIBC_MAX)]
-        fail(f"{so.name} needs GLIBC_{'.'.join(map(str, newest))} (> 2.17) for {too_new[:10]}")
+    newest = ".".join(map(str, max(needs.values())))
+    too_new = sorted(symbol for symbol, version in needs.items() if version > GLIBC_MAX)
+    if too_new:
+        fail(f"{so.name} needs GLIBC_{newest} (> 2.17) for {too_new}")
     needed = re.findall(r"NEEDED\s+(\S+)", run(["objdump", "-p", str(so)]).stdout)
     if any(n.startswith("libpython") for n in needed):
         fail(f"{so.name} links libpython: {needed}")
-    print(f"ok: objdump -T: newest glibc symbol version GLIBC_{'.'.join(map(str, newest))}; needs {needed}")
+    print(f"ok: objdump -T: {len(needs)} glibc symbols, the newest GLIBC_{newest}; needs {needed}")
 
 
 def make_venv(python: str, where: Path) -> Path:
