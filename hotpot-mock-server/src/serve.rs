@@ -210,7 +210,7 @@ impl fmt::Display for Redacted<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::Redacted;
 
     fn shown(uri: &str) -> String {
         Redacted(&uri.parse().unwrap()).to_string()

@@ -60,7 +60,9 @@ impl Arena {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::VecDeque;
+
+    use super::{Arena, OWN_ALLOCATION_BYTES};
 
     #[test]
     fn copies_are_exact_and_independent() {

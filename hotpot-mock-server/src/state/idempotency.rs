@@ -153,7 +153,11 @@ impl Kept {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use axum::http::StatusCode;
+    use bytes::Bytes;
+    use uuid::Uuid;
+
+    use super::{Answer, Idempotency, Kept};
 
     #[test]
     fn keys_are_per_webhook_and_entries_per_event() {

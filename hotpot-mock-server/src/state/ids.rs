@@ -64,7 +64,9 @@ impl RequestIds {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use uuid::{Variant, Version};
+
+    use super::RequestIds;
 
     #[test]
     fn ids_are_v4_unique_and_lead_back() {
