@@ -55,6 +55,7 @@ impl Shared {
         {
             let mut state = self.lock();
             state.log.clear();
+            state.requests.clear();
             state.faults.clear();
             state.idempotency.clear();
             for hook in state.webhooks.values_mut() {

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use hotpot_client::{LenientParse, Moment, Problem, ValidationError};
 use uuid::Uuid;
 
-use super::idempotency::{Answer, Idempotency, KeyHash, WINDOW};
+use super::idempotency::{Answer, Idempotency, Key, WINDOW};
 use super::log::{Evicted, Log};
 use super::record::{StoredBody, StoredEvent, StoredMoment};
 use super::webhooks::Ident;
@@ -65,10 +65,10 @@ pub(crate) enum Refusal {
 #[derive(Debug)]
 pub(crate) struct Ticket {
     hook: Arc<Ident>,
-    integration: Option<Arc<str>>,
+    integration: Option<Box<str>>,
     /// The server's clock when the request arrived.
     pub now: DateTime<Utc>,
-    key: Option<KeyHash>,
+    key: Option<Key>,
 }
 
 /// What the HTTP layer made of a request it read.
@@ -107,8 +107,11 @@ impl Shared {
         if let Some(at) = hook.expires_at.filter(|at| *at <= now) {
             return refused(Refusal::Expired(at));
         }
-        let key = key.map(|k| state.idempotency.hash(hook.ident.id, k));
-        if let Some(answer) = key.and_then(|k| replay(&state.idempotency, &state.log, k, now)) {
+        let key: Option<Key> = key.map(|k| (hook.ident.id, k.into()));
+        if let Some(answer) = key
+            .as_ref()
+            .and_then(|k| replay(&state.idempotency, &state.log, k, now))
+        {
             return refused(Refusal::Replay(answer));
         }
         let limited = self.config.rate_limit.and_then(|per_second| {
@@ -116,7 +119,7 @@ impl Shared {
             Some((per_second, retry_after))
         });
         let hook = Arc::clone(&hook.ident);
-        let integration = integration.map(|i| state.intern(i));
+        let integration = integration.map(Box::from);
         let mut ticket = Ticket {
             hook,
             integration,
@@ -152,7 +155,10 @@ impl Shared {
         } = ticket;
         let mut guard = self.lock();
         let state = &mut *guard;
-        if let Some(seen) = key.and_then(|k| replay(&state.idempotency, &state.log, k, now)) {
+        if let Some(seen) = key
+            .as_ref()
+            .and_then(|k| replay(&state.idempotency, &state.log, k, now))
+        {
             return seen;
         }
         let seq = state.log.next_seq();
@@ -167,25 +173,20 @@ impl Shared {
             warnings: Vec::new(),
             body: StoredBody::None,
             moment_id: None,
-            key,
+            key: key.clone(),
         };
         let (moment, answer) = match record {
             Record::Rejected { problem, body } => {
                 event.errors = vec![problem];
-                event.body = match body {
-                    StoredBody::None => StoredBody::None,
-                    StoredBody::Json(b) => StoredBody::Json(state.arena.copy(&b)),
-                    StoredBody::Raw(b) => StoredBody::Raw(state.arena.copy(&b)),
-                };
+                event.body = body.own_copy();
                 (None, answer)
             }
             Record::Processed { payload, parsed } => {
-                // The id leads back to the event: it is made from the event's number.
-                let id = state.ids.encode(seq);
+                let id = fast_uuid();
+                state.requests.insert(id, seq);
                 event.request_id = Some(id);
                 event.warnings = parsed.warnings;
-                // The log's own copy: the request's buffer may be much larger.
-                event.body = StoredBody::Json(state.arena.copy(&payload));
+                event.body = StoredBody::Json(payload).own_copy();
                 let moment = settle(&mut event, parsed.moment, id, now);
                 let answer = match answer {
                     Answer::Queued(_) => Answer::Queued(id),
@@ -196,7 +197,7 @@ impl Shared {
         };
         let evicted = state.record(event, moment);
         if let Some(key) = key {
-            state.idempotency.put(key, seq, &answer);
+            state.idempotency.put(key, seq, answer.clone());
         }
         drop(guard);
         drop(evicted);
@@ -230,8 +231,12 @@ impl Shared {
         let event = {
             let mut guard = self.lock();
             let state = &mut *guard;
-            let request_id = state.log.get(seq).ok_or_else(|| no_event(id))?.request_id;
-            let request_id = request_id.unwrap_or_else(|| state.ids.encode(seq));
+            let kept = state.log.get(seq).ok_or_else(|| no_event(id))?.request_id;
+            let request_id = kept.unwrap_or_else(|| {
+                let id = fast_uuid();
+                state.requests.insert(id, seq);
+                id
+            });
             let event = state.log.get_mut(seq).ok_or_else(|| no_event(id))?;
             // A concurrent retry may have got there first.
             if event.status == EventStatus::Error {
@@ -249,30 +254,19 @@ impl Shared {
 }
 
 impl State {
-    /// Appends an event (and its moment) to the log, and forgets the key of the event the
-    /// cap pushes out; returns that event, to be freed after the lock.
+    /// Appends an event (and its moment) to the log, and forgets the request id and the key
+    /// of the event the cap pushes out; returns that event, to be freed after the lock.
     fn record(&mut self, event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
-        let pushed = self.log.push(event, moment);
-        if pushed.first_full {
-            self.idempotency.size_for(self.log.max());
-        }
-        if let Some((old, _)) = &pushed.evicted {
-            if let Some(key) = old.key {
+        let evicted = self.log.push(event, moment);
+        if let Some((old, _)) = &evicted {
+            if let Some(id) = old.request_id {
+                self.requests.remove(&id);
+            }
+            if let Some(key) = &old.key {
                 self.idempotency.remove(key, old.seq);
             }
         }
-        pushed.evicted
-    }
-
-    /// An integration name shared by every event that names it.
-    fn intern(&mut self, integration: &str) -> Arc<str> {
-        if let Some(name) = self.integrations.get(integration) {
-            return Arc::clone(name);
-        }
-        let name: Arc<str> = Arc::from(integration);
-        self.integrations
-            .insert(integration.into(), Arc::clone(&name));
-        name
+        evicted
     }
 }
 
@@ -290,10 +284,10 @@ fn fault_refusal(fault: &Fault) -> Option<Refusal> {
 }
 
 /// The remembered answer for `key`, if its event is still kept and less than 24 hours old.
-fn replay(store: &Idempotency, log: &Log, key: KeyHash, now: DateTime<Utc>) -> Option<Answer> {
+fn replay(store: &Idempotency, log: &Log, key: &Key, now: DateTime<Utc>) -> Option<Answer> {
     let entry = store.get(key)?;
     let event = log.get(entry.seq)?;
-    (now - event.received_at < WINDOW).then(|| entry.kept.answer(event.request_id))
+    (now - event.received_at < WINDOW).then(|| entry.answer.clone())
 }
 
 /// Sets the outcome of §1 processing on `event`: `success` and a new moment (which lives as

@@ -9,13 +9,6 @@ use super::record::{StoredEvent, StoredMoment};
 /// What the cap pushed out: an event and its moment, to be freed after the lock.
 pub(super) type Evicted = Option<(StoredEvent, Option<StoredMoment>)>;
 
-/// What a [`Log::push`] did besides appending.
-pub(super) struct Pushed {
-    pub evicted: Evicted,
-    /// The log reached its cap for the first time: tables that follow it can be sized now.
-    pub first_full: bool,
-}
-
 pub(super) struct Log {
     max: usize,
     events: VecDeque<StoredEvent>,
@@ -23,8 +16,6 @@ pub(super) struct Log {
     next_seq: u64,
     dropped_events: u64,
     dropped_moments: u64,
-    /// Whether the deques were sized for the cap (done once, when the log first fills up).
-    sized: bool,
 }
 
 impl Log {
@@ -36,13 +27,7 @@ impl Log {
             next_seq: 1,
             dropped_events: 0,
             dropped_moments: 0,
-            sized: false,
         }
-    }
-
-    /// The cap.
-    pub(super) fn max(&self) -> usize {
-        self.max
     }
 
     /// The number the next event gets.
@@ -50,32 +35,21 @@ impl Log {
         self.next_seq
     }
 
-    fn is_full(&self) -> bool {
-        self.events.len() >= self.max
-    }
-
     /// Appends `event` with the next number (and its moment), making room first so that the
     /// log never holds more than the cap.
-    pub(super) fn push(&mut self, mut event: StoredEvent, moment: Option<StoredMoment>) -> Pushed {
-        let evicted = if self.is_full() {
+    pub(super) fn push(&mut self, mut event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
+        let evicted = if self.events.len() >= self.max {
             self.evict_oldest()
         } else {
             None
         };
-        let first_full = !self.sized && self.events.len() + 1 >= self.max;
-        if first_full {
-            self.size_for_cap();
-        }
         event.seq = self.next_seq;
         self.next_seq += 1;
         self.events.push_back(event);
         if let Some(moment) = moment {
             self.moments.push_back(moment);
         }
-        Pushed {
-            evicted,
-            first_full,
-        }
+        evicted
     }
 
     /// Adds a moment to a kept event (a retry that succeeded).
@@ -93,14 +67,6 @@ impl Log {
             self.moments.remove(at)
         });
         Some((old, moment))
-    }
-
-    /// Gives the deques exactly `max` slots once, when the log first fills up, so that the
-    /// steady churn after the cap neither grows them nor touches new memory.
-    fn size_for_cap(&mut self) {
-        self.sized = true;
-        exactly(&mut self.events, self.max);
-        exactly(&mut self.moments, self.max);
     }
 
     fn index(&self, seq: u64) -> Option<usize> {
@@ -144,10 +110,4 @@ impl Log {
         self.dropped_events = 0;
         self.dropped_moments = 0;
     }
-}
-
-/// Gives `deque` room for exactly `max` items.
-fn exactly<T>(deque: &mut VecDeque<T>, max: usize) {
-    deque.shrink_to(max);
-    deque.reserve_exact(max.saturating_sub(deque.len()));
 }

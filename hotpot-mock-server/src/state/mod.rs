@@ -13,13 +13,11 @@
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
 //! | `webhooks` | webhooks (contract §6) |
-//! | `clock`, `rate`, `idempotency`, `ids`, `arena` | the clock, rate-limit buckets, remembered answers, request ids, payload bytes |
+//! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
-mod arena;
 mod clock;
 mod control;
 mod idempotency;
-mod ids;
 mod ingest;
 mod log;
 mod rate;
@@ -28,16 +26,14 @@ mod record;
 mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
 use crate::Fault;
-use arena::Arena;
 use clock::Clock;
 use idempotency::Idempotency;
-use ids::RequestIds;
 use log::Log;
 use webhooks::Hook;
 
@@ -76,15 +72,13 @@ struct State {
     default_token: Box<str>,
     next_hook_id: u64,
     log: Log,
-    /// Makes request ids that lead back to their event.
-    ids: RequestIds,
+    /// The event of each request id the log holds.
+    requests: HashMap<Uuid, u64>,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
-    integrations: HashMap<Box<str>, Arc<str>>,
-    arena: Arena,
 }
 
-/// A UUID v4 from a fast thread-local generator (moment ids: unique, not secret).
+/// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
 pub(crate) fn fast_uuid() -> Uuid {
     uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
 }
@@ -103,11 +97,9 @@ impl Shared {
             default_token: default_token.into(),
             next_hook_id: 1,
             log: Log::new(config.max_events),
-            ids: RequestIds::new(),
+            requests: HashMap::new(),
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
-            integrations: HashMap::new(),
-            arena: Arena::default(),
         };
         state.insert_default();
         Shared {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use hotpot_client::{Moment, Priority, Problem};
 use uuid::Uuid;
 
+use super::idempotency::Key;
 use super::webhooks::Ident;
 use crate::model::{Event, EventStatus, RecordedMoment};
 
@@ -25,13 +26,24 @@ pub(crate) enum StoredBody {
     Raw(Bytes),
 }
 
+impl StoredBody {
+    /// The log's own copy: a request's bytes may be a slice of a much larger read buffer.
+    pub(crate) fn own_copy(self) -> StoredBody {
+        match self {
+            StoredBody::None => StoredBody::None,
+            StoredBody::Json(b) => StoredBody::Json(Bytes::copy_from_slice(&b)),
+            StoredBody::Raw(b) => StoredBody::Raw(Bytes::copy_from_slice(&b)),
+        }
+    }
+}
+
 /// An event as it is kept: the webhook's shared identity, the body's bytes.
 #[derive(Clone, Debug)]
 pub(super) struct StoredEvent {
     pub seq: u64,
     pub request_id: Option<Uuid>,
     pub hook: Arc<Ident>,
-    pub integration: Option<Arc<str>>,
+    pub integration: Option<Box<str>>,
     pub received_at: DateTime<Utc>,
     pub status: EventStatus,
     pub errors: Vec<Problem>,
@@ -39,7 +51,7 @@ pub(super) struct StoredEvent {
     pub body: StoredBody,
     pub moment_id: Option<Uuid>,
     /// The `Idempotency-Key` the request had, as the store knows it.
-    pub key: Option<super::idempotency::KeyHash>,
+    pub key: Option<Key>,
 }
 
 /// A moment as it is kept: its ids, the parsed moment, where it came from.
@@ -50,7 +62,7 @@ pub(super) struct StoredMoment {
     pub moment: Moment,
     pub created_at: DateTime<Utc>,
     pub hook: Arc<Ident>,
-    pub integration: Option<Arc<str>>,
+    pub integration: Option<Box<str>>,
 }
 
 impl StoredEvent {
