@@ -351,8 +351,8 @@ async fn events_and_moments_with_filters() {
         .unwrap();
     send(&http, &server.webhook_url(), "one", "alert").await;
     send(&http, &server.webhook_url(), "bad", "outage").await;
-    send(&http, &other.url, "two", "page").await;
-    send(&http, &other.url, "bad", "oops").await;
+    send(&http, &other, "two", "page").await;
+    send(&http, &other, "bad", "oops").await;
 
     let events = |query: &'static str| {
         let http = http.clone();
@@ -670,7 +670,7 @@ async fn reset_forgets_state_and_optionally_webhooks() {
     assert_eq!(hooks.len(), 1);
     assert_eq!(hooks[0].label, "default");
     assert_eq!(hooks[0].token, server.token());
-    assert_eq!(send(&http, &extra.url, "a", "alert").await.status, 404);
+    assert_eq!(send(&http, &extra, "a", "alert").await.status, 404);
 
     // The default webhook comes back even after being deleted.
     server.delete_webhook(server.token()).unwrap();

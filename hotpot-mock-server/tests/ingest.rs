@@ -399,7 +399,7 @@ async fn idempotency_key_replays_the_first_answer_for_24_hours() {
         .create_webhook(NewWebhook::new("other").token("other-token"))
         .unwrap();
     let on_other = answer(
-        http.post(&other.url)
+        http.post(&other)
             .header("idempotency-key", "key-1")
             .json(&json!({"name": "x", "type": "alert"}))
             .send()
@@ -511,7 +511,7 @@ async fn rate_limit_answers_429_with_retry_after_per_webhook() {
 
     // Another webhook has its own bucket.
     let other = server.create_webhook(NewWebhook::new("other")).unwrap();
-    assert_eq!(post_json(&http, &other.url, &payload).await.status, 202);
+    assert_eq!(post_json(&http, &other, &payload).await.status, 202);
 
     // The bucket refills with the server's clock.
     server.advance_clock(Duration::from_millis(500));
