@@ -1,15 +1,15 @@
 //! The library API (contract §8): start, builder, isolation, waits, typed records, drop and
 //! graceful shutdown, and running on a runtime the caller owns.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{http, post_json};
 use hotpot_mock_server::{
     Error, EventStatus, Fault, MockServer, NewWebhook, RecordedMoment, WebhookPatch,
 };
 use serde_json::json;
+
+use crate::support;
+use crate::support::{http, post_json};
 
 #[tokio::test]
 async fn each_server_is_isolated() {
@@ -291,7 +291,7 @@ fn start_on_a_runtime_the_caller_owns() {
 async fn shutdown_answers_long_polls_at_once() {
     let server = MockServer::start().await.unwrap();
     let url = format!("{}/_mock/events?min=5&wait_ms=60000", server.url());
-    let poll = tokio::spawn(async move { common::get(&http(), &url).await });
+    let poll = tokio::spawn(async move { support::get(&http(), &url).await });
     // Give the long poll time to reach the server. Nothing observable marks a parked poll; if
     // it has not arrived yet, the request fails and so does this test (it cannot pass wrongly).
     tokio::time::sleep(Duration::from_millis(100)).await;

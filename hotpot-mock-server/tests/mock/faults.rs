@@ -1,13 +1,12 @@
 //! Faults (`POST /_mock/faults` and `MockServer::fail_next`): each kind, counts, token scope,
 //! clearing, and input checks.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Answer, delete, http, post_json, raw_exchange};
 use hotpot_mock_server::{Fault, MockServer, NewWebhook};
 use serde_json::json;
+
+use crate::support::{Answer, delete, http, post_json, raw_exchange};
 
 async fn send(http: &reqwest::Client, url: &str) -> Answer {
     post_json(http, url, &json!({"name": "x", "type": "alert"})).await

@@ -1,14 +1,14 @@
 //! Contract §3 over real HTTP: every row of the status table, the events each request leaves,
 //! strict mode, idempotency, rate limits and the integration route.
 
-mod common;
-
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use common::{answer, get, http, post_json, post_raw};
 use hotpot_mock_server::{EventStatus, MockServer, NewWebhook, WebhookPatch};
 use serde_json::json;
+
+use crate::support;
+use crate::support::{answer, get, http, post_json, post_raw};
 
 const TOKEN: &str = "t0k3n-abcdefgh";
 
@@ -169,7 +169,7 @@ async fn chunked_body_over_one_mib_is_413() {
         request.extend_from_slice(b"\r\n");
     }
     request.extend_from_slice(b"0\r\n\r\n");
-    let response = common::raw_exchange(server.addr(), &request).await;
+    let response = support::raw_exchange(server.addr(), &request).await;
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert!(
         response.ends_with(r#"{"error":"Payload Too Large"}"#),
