@@ -144,8 +144,7 @@ impl Shared {
     /// one remembered for its key if a concurrent request with the same key got there first
     /// (and then nothing is recorded).
     ///
-    /// An `Answer::Queued` gets the request id made here (whatever id it carried), from the
-    /// event's number.
+    /// An `Answer::Queued` gets the request id made here (whatever id it carried).
     pub(crate) fn finish(&self, ticket: Ticket, record: Record, answer: Answer) -> Answer {
         let Ticket {
             hook,
@@ -153,6 +152,17 @@ impl Shared {
             now,
             key,
         } = ticket;
+        // The log's own copies, made before the lock.
+        let record = match record {
+            Record::Rejected { problem, body } => Record::Rejected {
+                problem,
+                body: body.own_copy(),
+            },
+            Record::Processed { payload, parsed } => Record::Processed {
+                payload: Bytes::copy_from_slice(&payload),
+                parsed,
+            },
+        };
         let mut guard = self.lock();
         let state = &mut *guard;
         if let Some(seen) = key
@@ -178,7 +188,7 @@ impl Shared {
         let (moment, answer) = match record {
             Record::Rejected { problem, body } => {
                 event.errors = vec![problem];
-                event.body = body.own_copy();
+                event.body = body;
                 (None, answer)
             }
             Record::Processed { payload, parsed } => {
@@ -186,7 +196,7 @@ impl Shared {
                 state.requests.insert(id, seq);
                 event.request_id = Some(id);
                 event.warnings = parsed.warnings;
-                event.body = StoredBody::Json(payload).own_copy();
+                event.body = StoredBody::Json(payload);
                 let moment = settle(&mut event, parsed.moment, id, now);
                 let answer = match answer {
                     Answer::Queued(_) => Answer::Queued(id),
