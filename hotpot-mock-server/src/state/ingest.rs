@@ -268,6 +268,9 @@ impl State {
     /// of the event the cap pushes out; returns that event, to be freed after the lock.
     fn record(&mut self, event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
         let evicted = self.log.push(event, moment);
+        if evicted.is_some() && !self.sized {
+            self.size_maps_for_cap();
+        }
         if let Some((old, _)) = &evicted {
             if let Some(id) = old.request_id {
                 self.requests.remove(&id);
@@ -277,6 +280,18 @@ impl State {
             }
         }
         evicted
+    }
+
+    /// Gives the maps that follow the log room for twice the cap, once, when the log is first
+    /// full: with each request adding a key and the cap's eviction removing one, a table at
+    /// its natural size fills with tombstones and doubles once more after the cap (+24 MB at
+    /// 100,000 events, `BENCHMARKS.md`); at under half load it only ever rehashes in place.
+    fn size_maps_for_cap(&mut self) {
+        self.sized = true;
+        let max = self.log.events().len();
+        self.requests
+            .reserve((2 * max).saturating_sub(self.requests.len()));
+        self.idempotency.reserve(2 * max);
     }
 }
 

@@ -74,6 +74,8 @@ struct State {
     log: Log,
     /// The event of each request id the log holds.
     requests: HashMap<Uuid, u64>,
+    /// Whether the maps that follow the log were sized for its cap.
+    sized: bool,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
 }
@@ -98,6 +100,7 @@ impl Shared {
             next_hook_id: 1,
             log: Log::new(config.max_events),
             requests: HashMap::new(),
+            sized: false,
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
         };
