@@ -152,17 +152,6 @@ impl Shared {
             now,
             key,
         } = ticket;
-        // The log's own copies, made before the lock.
-        let record = match record {
-            Record::Rejected { problem, body } => Record::Rejected {
-                problem,
-                body: body.own_copy(),
-            },
-            Record::Processed { payload, parsed } => Record::Processed {
-                payload: Bytes::copy_from_slice(&payload),
-                parsed,
-            },
-        };
         let mut guard = self.lock();
         let state = &mut *guard;
         if let Some(seen) = key
@@ -188,7 +177,7 @@ impl Shared {
         let (moment, answer) = match record {
             Record::Rejected { problem, body } => {
                 event.errors = vec![problem];
-                event.body = body;
+                event.body = state.arena.keep(body);
                 (None, answer)
             }
             Record::Processed { payload, parsed } => {
@@ -196,7 +185,7 @@ impl Shared {
                 state.requests.insert(id, seq);
                 event.request_id = Some(id);
                 event.warnings = parsed.warnings;
-                event.body = StoredBody::Json(payload);
+                event.body = state.arena.keep(StoredBody::Json(payload));
                 let moment = settle(&mut event, parsed.moment, id, now);
                 let answer = match answer {
                     Answer::Queued(_) => Answer::Queued(id),

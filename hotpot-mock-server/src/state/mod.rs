@@ -13,8 +13,9 @@
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
 //! | `webhooks` | webhooks (contract §6) |
-//! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
+//! | `clock`, `rate`, `idempotency`, `arena` | the clock, rate-limit buckets, remembered answers, the bytes of kept bodies |
 
+mod arena;
 mod clock;
 mod control;
 mod idempotency;
@@ -32,6 +33,7 @@ use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
 use crate::Fault;
+use arena::Arena;
 use clock::Clock;
 use idempotency::Idempotency;
 use log::Log;
@@ -78,6 +80,8 @@ struct State {
     sized: bool,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
+    /// The log's copies of request bodies.
+    arena: Arena,
 }
 
 /// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
@@ -103,6 +107,7 @@ impl Shared {
             sized: false,
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
+            arena: Arena::default(),
         };
         state.insert_default();
         Shared {
