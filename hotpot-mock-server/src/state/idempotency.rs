@@ -54,11 +54,6 @@ impl Idempotency {
         }
     }
 
-    /// Makes room for `n` keys in all.
-    pub(crate) fn reserve(&mut self, n: usize) {
-        self.map.reserve(n.saturating_sub(self.map.len()));
-    }
-
     pub(crate) fn clear(&mut self) {
         self.map.clear();
     }

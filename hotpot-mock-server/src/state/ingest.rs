@@ -152,6 +152,17 @@ impl Shared {
             now,
             key,
         } = ticket;
+        // The log's own copies, made before the lock.
+        let record = match record {
+            Record::Rejected { problem, body } => Record::Rejected {
+                problem,
+                body: body.own_copy(),
+            },
+            Record::Processed { payload, parsed } => Record::Processed {
+                payload: Bytes::copy_from_slice(&payload),
+                parsed,
+            },
+        };
         let mut guard = self.lock();
         let state = &mut *guard;
         if let Some(seen) = key
@@ -177,7 +188,7 @@ impl Shared {
         let (moment, answer) = match record {
             Record::Rejected { problem, body } => {
                 event.errors = vec![problem];
-                event.body = state.arena.keep(body);
+                event.body = body;
                 (None, answer)
             }
             Record::Processed { payload, parsed } => {
@@ -185,7 +196,7 @@ impl Shared {
                 state.requests.insert(id, seq);
                 event.request_id = Some(id);
                 event.warnings = parsed.warnings;
-                event.body = state.arena.keep(StoredBody::Json(payload));
+                event.body = StoredBody::Json(payload);
                 let moment = settle(&mut event, parsed.moment, id, now);
                 let answer = match answer {
                     Answer::Queued(_) => Answer::Queued(id),
@@ -257,9 +268,6 @@ impl State {
     /// of the event the cap pushes out; returns that event, to be freed after the lock.
     fn record(&mut self, event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
         let evicted = self.log.push(event, moment);
-        if evicted.is_some() && !self.sized {
-            self.size_maps_for_cap();
-        }
         if let Some((old, _)) = &evicted {
             if let Some(id) = old.request_id {
                 self.requests.remove(&id);
@@ -269,18 +277,6 @@ impl State {
             }
         }
         evicted
-    }
-
-    /// Gives the maps that follow the log room for twice the cap, once, when the log is first
-    /// full: with each request adding a key and the cap's eviction removing one, a table at
-    /// its natural size fills with tombstones and doubles once more after the cap (+24 MB at
-    /// 100,000 events, `BENCHMARKS.md`); at under half load it only ever rehashes in place.
-    fn size_maps_for_cap(&mut self) {
-        self.sized = true;
-        let max = self.log.events().len();
-        self.requests
-            .reserve((2 * max).saturating_sub(self.requests.len()));
-        self.idempotency.reserve(2 * max);
     }
 }
 

@@ -13,9 +13,8 @@
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
 //! | `webhooks` | webhooks (contract §6) |
-//! | `clock`, `rate`, `idempotency`, `arena` | the clock, rate-limit buckets, remembered answers, the bytes of kept bodies |
+//! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
-mod arena;
 mod clock;
 mod control;
 mod idempotency;
@@ -33,7 +32,6 @@ use tokio::sync::{Notify, watch};
 use uuid::Uuid;
 
 use crate::Fault;
-use arena::Arena;
 use clock::Clock;
 use idempotency::Idempotency;
 use log::Log;
@@ -76,12 +74,8 @@ struct State {
     log: Log,
     /// The event of each request id the log holds.
     requests: HashMap<Uuid, u64>,
-    /// Whether the maps that follow the log were sized for its cap.
-    sized: bool,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
-    /// The log's copies of request bodies.
-    arena: Arena,
 }
 
 /// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
@@ -104,10 +98,8 @@ impl Shared {
             next_hook_id: 1,
             log: Log::new(config.max_events),
             requests: HashMap::new(),
-            sized: false,
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
-            arena: Arena::default(),
         };
         state.insert_default();
         Shared {

@@ -26,6 +26,17 @@ pub(crate) enum StoredBody {
     Raw(Bytes),
 }
 
+impl StoredBody {
+    /// The log's own copy: a request's bytes may be a slice of a much larger read buffer.
+    pub(crate) fn own_copy(self) -> StoredBody {
+        match self {
+            StoredBody::None => StoredBody::None,
+            StoredBody::Json(b) => StoredBody::Json(Bytes::copy_from_slice(&b)),
+            StoredBody::Raw(b) => StoredBody::Raw(Bytes::copy_from_slice(&b)),
+        }
+    }
+}
+
 /// An event as it is kept: the webhook's shared identity, the body's bytes.
 #[derive(Clone, Debug)]
 pub(super) struct StoredEvent {
