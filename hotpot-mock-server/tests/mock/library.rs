@@ -291,7 +291,9 @@ fn start_on_a_runtime_the_caller_owns() {
 async fn shutdown_answers_long_polls_at_once() {
     let server = MockServer::start().await.unwrap();
     let url = format!("{}/_mock/events?min=5&wait_ms=60000", server.url());
-    let poll = tokio::spawn(async move { support::get(&http(), &url).await });
+    // The client is built first: building one can take longer than the wait below.
+    let client = http();
+    let poll = tokio::spawn(async move { support::get(&client, &url).await });
     // Give the long poll time to reach the server. Nothing observable marks a parked poll; if
     // it has not arrived yet, the request fails and so does this test (it cannot pass wrongly).
     tokio::time::sleep(Duration::from_millis(100)).await;
