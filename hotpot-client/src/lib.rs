@@ -45,6 +45,7 @@
 //! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
 //! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
 //! | `error` | [`Error`] and its predicates |
+//! | `layer` | `MomentLayer`, `tracing` events as moments (cargo feature `tracing-layer`) |
 //!
 //! Everything is re-exported at the crate root.
 
@@ -58,6 +59,8 @@ pub mod emitter;
 mod env;
 mod error;
 mod idempotency;
+#[cfg(feature = "tracing-layer")]
+mod layer;
 pub mod moment;
 mod retry;
 mod webhook_url;
@@ -74,6 +77,8 @@ pub use error::Error;
 pub use idempotency::{
     IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_CHARS, check_idempotency_key, new_idempotency_key,
 };
+#[cfg(feature = "tracing-layer")]
+pub use layer::MomentLayer;
 pub use moment::{
     LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,
     ValidationError, parse_lenient,
