@@ -46,12 +46,20 @@ impl<K: Hash + Eq> Dedup<K> {
             // Forget the places whose window has passed with nothing folded; if most are still
             // live (a flood of distinct messages), forget them all: the table stays bounded and
             // the cost amortised, at the price of some fold counts.
-            places.retain(|_, p| p.folded > 0 || now.saturating_duration_since(p.sent_at) < self.window);
+            places.retain(|_, p| {
+                p.folded > 0 || now.saturating_duration_since(p.sent_at) < self.window
+            });
             if places.len() >= LOG_DEDUP_PLACES / 2 {
                 places.clear();
             }
         }
-        places.insert(key, Place { sent_at: now, folded: 0 });
+        places.insert(
+            key,
+            Place {
+                sent_at: now,
+                folded: 0,
+            },
+        );
         Some(0)
     }
 }
@@ -68,12 +76,24 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(d.admit("a", t0), Some(0));
         assert_eq!(d.admit("a", t0 + Duration::from_secs(1)), None);
-        assert_eq!(d.admit("b", t0 + Duration::from_secs(1)), Some(0), "another place");
+        assert_eq!(
+            d.admit("b", t0 + Duration::from_secs(1)),
+            Some(0),
+            "another place"
+        );
         assert_eq!(d.admit("a", t0 + Duration::from_secs(59)), None);
         assert_eq!(d.admit("a", t0 + WINDOW), Some(2), "the window has passed");
-        assert_eq!(d.admit("a", t0 + WINDOW + Duration::from_secs(1)), None, "a new window");
+        assert_eq!(
+            d.admit("a", t0 + WINDOW + Duration::from_secs(1)),
+            None,
+            "a new window"
+        );
         assert_eq!(d.admit("a", t0 + 3 * WINDOW), Some(1));
-        assert_eq!(d.admit("a", t0 + 5 * WINDOW), Some(0), "nothing folded since");
+        assert_eq!(
+            d.admit("a", t0 + 5 * WINDOW),
+            Some(0),
+            "nothing folded since"
+        );
     }
 
     #[test]

@@ -12,17 +12,19 @@ mod dedup;
 mod record;
 mod visit;
 
+use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tracing::callsite::Identifier;
+use tracing::dispatcher::WeakDispatch;
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::{Dispatch, Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -34,9 +36,20 @@ use visit::SpanFields;
 /// The target of the layer's own warnings (excluded from moments like every `hotpot*` one).
 const OWN_TARGET: &str = "hotpot_client::layer";
 
-/// Crates whose events never become moments, besides every target starting with `hotpot`:
-/// the HTTP stack under the client, so that Hotpot being unreachable cannot feed itself.
-const EXCLUDED_CRATES: [&str; 6] = ["reqwest", "hyper", "hyper_util", "h2", "rustls", "tokio_rustls"];
+/// Targets whose events never become moments: hotpot's own and the HTTP stack under the
+/// client, so that Hotpot being unreachable cannot feed itself. Every target starting with
+/// one of these prefixes (`rustls_platform_verifier` too)...
+const EXCLUDED_PREFIXES: [&str; 2] = ["hotpot", "rustls"];
+/// ... and every target of these crates.
+const EXCLUDED_CRATES: [&str; 7] = [
+    "reqwest",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "tokio_rustls",
+    "webpki",
+    "want",
+];
 
 /// The shortest time between two of the layer's own warnings (a moment refused or invalid).
 const WARN_PERIOD: Duration = Duration::from_secs(60);
@@ -60,11 +73,13 @@ type Filter = dyn Fn(&Metadata<'_>) -> bool + Send + Sync;
 ///
 /// The same message from the same callsite within the [`dedup_window`](Self::dedup_window)
 /// becomes one moment; the next one from there says how many were folded. Events from
-/// `hotpot*` targets and from the HTTP stack (`reqwest`, `hyper`, `h2`, `rustls`) never become
-/// moments, so an unreachable Hotpot cannot feed itself. Nothing ever panics into or blocks the
-/// code that logs (unless the emitter's overflow is [`Overflow::Block`](crate::Overflow::Block)):
-/// a moment refused by the emitter, or an event that makes no valid moment (say
-/// `hotpot_type = "urgent"`), is reported by a `warn` on the target `hotpot_client::layer`, at
+/// `hotpot*` targets and from the HTTP stack beneath the client (`reqwest`, `hyper`,
+/// `hyper_util`, `h2`, `rustls*`, `tokio_rustls`, `webpki`, `want`; records of the `log` crate,
+/// forwarded by `tracing-log`, by their own target) never become moments, so an unreachable
+/// Hotpot cannot feed itself. Nothing ever panics into or blocks the code that logs (unless
+/// the emitter's overflow is [`Overflow::Block`](crate::Overflow::Block)): a moment refused by
+/// the emitter, or an event that makes no valid moment (say `hotpot_type = "urgent"`), is
+/// reported by a `warn` on the target `hotpot_client::layer`, at
 /// most once a minute.
 ///
 /// The layer needs a subscriber that keeps spans ([`tracing_subscriber::registry()`]). It keeps
@@ -96,6 +111,8 @@ pub struct MomentLayer {
     dedup: Dedup<(Identifier, u64)>,
     filter: Option<Arc<Filter>>,
     warnings: Warnings,
+    /// The subscriber this layer is part of, for its warnings (weak: it owns the layer).
+    dispatch: OnceLock<WeakDispatch>,
 }
 
 impl MomentLayer {
@@ -116,6 +133,7 @@ impl MomentLayer {
             dedup: Dedup::new(defaults::LOG_DEDUP_WINDOW),
             filter: None,
             warnings: Warnings::new(),
+            dispatch: OnceLock::new(),
         }
     }
 
@@ -172,27 +190,46 @@ impl MomentLayer {
     /// # Ok::<(), hotpot_client::Error>(())
     /// ```
     #[must_use]
-    pub fn filter(mut self, filter: impl Fn(&Metadata<'_>) -> bool + Send + Sync + 'static) -> Self {
+    pub fn filter(
+        mut self,
+        filter: impl Fn(&Metadata<'_>) -> bool + Send + Sync + 'static,
+    ) -> Self {
         self.filter = Some(Arc::new(filter));
         self
     }
 
-    /// Whether an event with this metadata may become a moment: decided before any formatting.
+    /// Whether an event with this metadata may become a moment: decided before any formatting
+    /// (for a `log` record, its own target is checked once its fields are read).
     fn takes(&self, meta: &Metadata<'_>) -> bool {
         *meta.level() <= self.level
             && !is_excluded(meta.target())
             && self.filter.as_ref().is_none_or(|f| f(meta))
     }
 
+    /// Says, at most once a minute, that an event did not become a moment. `tracing` drops
+    /// events raised inside a subscriber's own callbacks, so the warning goes through this
+    /// layer's subscriber from a short-lived thread: the caller neither waits for it nor
+    /// sees it fail.
     fn warn(&self, what: fmt::Arguments<'_>) {
-        if let Some(held_back) = self.warnings.allow() {
-            tracing::warn!(
-                target: OWN_TARGET,
-                held_back,
-                "hotpot: a log event did not become a moment: {what} ({held_back} more since the \
-                 last warning; this warning comes at most once a minute)"
-            );
-        }
+        let Some(held_back) = self.warnings.allow() else {
+            return;
+        };
+        let Some(dispatch) = self.dispatch.get().and_then(WeakDispatch::upgrade) else {
+            return;
+        };
+        let what = what.to_string();
+        let _ = std::thread::Builder::new()
+            .name("hotpot-layer-warning".into())
+            .spawn(move || {
+                tracing::dispatcher::with_default(&dispatch, || {
+                    tracing::warn!(
+                        target: OWN_TARGET,
+                        held_back,
+                        "hotpot: a log event did not become a moment: {what} ({held_back} more \
+                         since the last warning, which comes at most once a minute)"
+                    );
+                });
+            });
     }
 }
 
@@ -200,6 +237,10 @@ impl<S> Layer<S> for MomentLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    fn on_register_dispatch(&self, subscriber: &Dispatch) {
+        let _ = self.dispatch.set(subscriber.downgrade());
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if attrs.fields().is_empty() {
             return;
@@ -230,14 +271,17 @@ where
             return;
         }
         let mut record = LogRecord {
-            target: meta.target(),
+            target: Cow::Borrowed(meta.target()),
             level: meta.level().as_str(),
-            file: meta.file(),
+            file: meta.file().map(Cow::Borrowed),
             line: meta.line(),
             ..LogRecord::default()
         };
         event.record(&mut record);
-        let place = (meta.callsite(), hash(&record.message));
+        if meta.target() == visit::LOG_TARGET && is_excluded(&record.target) {
+            return;
+        }
+        let place = (meta.callsite(), hash(&record));
         let Some(folded) = self.dedup.admit(place, Instant::now()) else {
             return;
         };
@@ -260,10 +304,6 @@ where
             Err(e) => self.warn(format_args!("{e}")),
         }
     }
-
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(self.level.into())
-    }
 }
 
 impl fmt::Debug for MomentLayer {
@@ -272,7 +312,10 @@ impl fmt::Debug for MomentLayer {
             .field("emitter", &self.emitter)
             .field("level", &self.level)
             .field("source", &self.source)
-            .field("filter", &self.filter.as_ref().map(|_| "Fn(&Metadata) -> bool"))
+            .field(
+                "filter",
+                &self.filter.as_ref().map(|_| "Fn(&Metadata) -> bool"),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -281,12 +324,13 @@ impl fmt::Debug for MomentLayer {
 /// HTTP stack's beneath it.
 fn is_excluded(target: &str) -> bool {
     let krate = target.split("::").next().unwrap_or(target);
-    target.starts_with("hotpot") || EXCLUDED_CRATES.contains(&krate)
+    EXCLUDED_PREFIXES.iter().any(|p| target.starts_with(p)) || EXCLUDED_CRATES.contains(&krate)
 }
 
-fn hash(message: &str) -> u64 {
+/// The message and where it comes from (for `log` records, which share a few callsites).
+fn hash(record: &LogRecord<'_>) -> u64 {
     let mut h = DefaultHasher::new();
-    message.hash(&mut h);
+    (&record.message, &record.target, &record.file, record.line).hash(&mut h);
     h.finish()
 }
 
@@ -342,6 +386,8 @@ mod tests {
             "hyper_util::client::legacy::pool",
             "h2::proto::connection",
             "rustls::conn",
+            "rustls_platform_verifier::verification::others",
+            "want",
         ] {
             assert!(is_excluded(target), "{target}");
         }

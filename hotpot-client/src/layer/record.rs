@@ -3,8 +3,9 @@
 //! event; the Python `hotpot.logging` module follows the same rules for a `LogRecord`
 //! (`python/hotpot/logging.py`, with the same section titles).
 
-use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use crate::moment::rules::NAME_MAX_CHARS;
 use crate::{Moment, MomentType, Priority, Problem, ValidationError};
@@ -21,12 +22,12 @@ pub(crate) const SOURCE_URL_FIELD: &str = "hotpot_source_url";
 pub(crate) struct LogRecord<'a> {
     /// The message, as written (newlines and all).
     pub message: String,
-    /// The event's target (Python: the logger's name).
-    pub target: &'a str,
+    /// The event's target (Python: the logger's name); a `log` record's own target.
+    pub target: Cow<'a, str>,
     /// `ERROR`, `WARN`, ...
     pub level: &'a str,
     /// Where it was logged from: file and line, when known.
-    pub file: Option<&'a str>,
+    pub file: Option<Cow<'a, str>>,
     /// The line in `file`.
     pub line: Option<u32>,
     /// `hotpot_type`, `hotpot_priority`, `hotpot_source_url`, when given.
@@ -65,8 +66,8 @@ impl LogRecord<'_> {
                 .map_err(|e| problems.push(Problem::new(PRIORITY_FIELD, e.message())))
                 .ok()
         });
-        let mut builder = Moment::builder(moment_name(&self.message, self.target), moment_type)
-            .source(source.unwrap_or(self.target))
+        let mut builder = Moment::builder(moment_name(&self.message, &self.target), moment_type)
+            .source(source.unwrap_or(&self.target))
             .description(self.description(folded))
             .occurred_at(now);
         if let Some(p) = priority {
@@ -101,11 +102,14 @@ impl LogRecord<'_> {
         }
         list(&mut out, "Fields", &self.fields);
         list(&mut out, "Spans", &self.spans);
-        let mut place = vec![("level", self.level.to_owned()), ("target", self.target.to_owned())];
-        if let Some(file) = self.file {
+        let mut place = vec![
+            ("level", self.level.to_owned()),
+            ("target", self.target.to_string()),
+        ];
+        if let Some(file) = &self.file {
             let at = match self.line {
                 Some(line) => format!("{file}:{line}"),
-                None => file.to_owned(),
+                None => file.to_string(),
             };
             place.push(("location", at));
         }
@@ -156,7 +160,11 @@ pub(crate) fn moment_name(message: &str, fallback: &str) -> String {
 /// Writes `text` as a fenced code block, with a fence longer than any run of backticks in it.
 fn fenced(out: &mut String, text: &str) {
     let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
-    let _ = write!(out, "{fence}\n{}\n{fence}\n\n", text.trim_end_matches(['\n', '\r']));
+    let _ = write!(
+        out,
+        "{fence}\n{}\n{fence}\n\n",
+        text.trim_end_matches(['\n', '\r'])
+    );
 }
 
 /// Writes a titled Markdown list of `name: value` items, nothing when there is none.
@@ -184,7 +192,11 @@ fn inline_code(out: &mut String, text: &str) {
         .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
         .collect();
     let fence = "`".repeat(longest_backtick_run(&text) + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     let _ = write!(out, "{fence}{pad}{text}{pad}{fence}");
 }
 
@@ -199,9 +211,9 @@ mod tests {
     fn record(message: &str) -> LogRecord<'static> {
         LogRecord {
             message: message.to_owned(),
-            target: "checkout::payments",
+            target: "checkout::payments".into(),
             level: "ERROR",
-            file: Some("src/payments.rs"),
+            file: Some("src/payments.rs".into()),
             line: Some(42),
             ..LogRecord::default()
         }
@@ -213,7 +225,10 @@ mod tests {
 
     #[test]
     fn the_name_is_the_message_with_whitespace_collapsed() {
-        assert_eq!(moment_name("  Disk\n\tfull   on \r\n db-1 ", "t"), "Disk full on db-1");
+        assert_eq!(
+            moment_name("  Disk\n\tfull   on \r\n db-1 ", "t"),
+            "Disk full on db-1"
+        );
         assert_eq!(moment_name("Disk full", "t"), "Disk full");
     }
 
@@ -237,16 +252,25 @@ mod tests {
         assert!(name.len() > NAME_MAX_CHARS, "more bytes than characters");
         // Cut in the middle of the whitespace between words: no space before the ellipsis.
         let words = format!("{} b c", "a".repeat(NAME_MAX_CHARS - 2));
-        assert_eq!(moment_name(&words, "t"), format!("{}…", "a".repeat(NAME_MAX_CHARS - 2)));
+        assert_eq!(
+            moment_name(&words, "t"),
+            format!("{}…", "a".repeat(NAME_MAX_CHARS - 2))
+        );
         // Whitespace runs count as one character once collapsed.
         let spaced = format!("{}\n\n\n\nb", "a".repeat(NAME_MAX_CHARS - 2));
-        assert_eq!(moment_name(&spaced, "t"), format!("{} b", "a".repeat(NAME_MAX_CHARS - 2)));
+        assert_eq!(
+            moment_name(&spaced, "t"),
+            format!("{} b", "a".repeat(NAME_MAX_CHARS - 2))
+        );
     }
 
     #[test]
     fn an_empty_message_is_named_after_the_target() {
         assert_eq!(moment_name("", "checkout::payments"), "checkout::payments");
-        assert_eq!(moment_name(" \n\t ", "checkout::payments"), "checkout::payments");
+        assert_eq!(
+            moment_name(" \n\t ", "checkout::payments"),
+            "checkout::payments"
+        );
         assert_eq!(moment(&record("")).name(), "checkout::payments");
         assert_eq!(moment_name("", ""), "");
     }
@@ -263,11 +287,20 @@ mod tests {
         r.hotpot_type = Some("Incident".into());
         r.hotpot_priority = Some("high".into());
         r.hotpot_source_url = Some("https://grafana.example.com/d/payments".into());
-        let m = r.to_moment(Some("checkout-service"), 0, Utc::now()).unwrap();
+        let m = r
+            .to_moment(Some("checkout-service"), 0, Utc::now())
+            .unwrap();
         assert_eq!(m.moment_type(), MomentType::Incident);
         assert_eq!(m.priority(), Some(Priority::High));
-        assert_eq!(m.source_url(), Some("https://grafana.example.com/d/payments"));
-        assert_eq!(m.source(), Some("checkout-service"), "the configured source wins");
+        assert_eq!(
+            m.source_url(),
+            Some("https://grafana.example.com/d/payments")
+        );
+        assert_eq!(
+            m.source(),
+            Some("checkout-service"),
+            "the configured source wins"
+        );
     }
 
     #[test]
@@ -280,13 +313,16 @@ mod tests {
     #[test]
     fn bad_hotpot_fields_are_every_problem_listed() {
         let mut r = record("");
-        r.target = "";
+        r.target = "".into();
         r.hotpot_type = Some("urgent".into());
         r.hotpot_priority = Some("asap".into());
         r.hotpot_source_url = Some("grafana/d/1".into());
         let e = r.to_moment(None, 0, Utc::now()).unwrap_err();
         let fields: Vec<_> = e.problems().iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, ["hotpot_type", "hotpot_priority", "name", "source_url"]);
+        assert_eq!(
+            fields,
+            ["hotpot_type", "hotpot_priority", "name", "source_url"]
+        );
         assert!(e.problems()[0].message.contains("\"urgent\""), "{e}");
     }
 
@@ -300,10 +336,12 @@ mod tests {
     #[test]
     fn the_description_lists_errors_fields_spans_and_the_place() {
         let mut r = record("Payment failed");
-        r.errors.push(("error", "timed out\ncaused by: connection reset".into()));
+        r.errors
+            .push(("error", "timed out\ncaused by: connection reset".into()));
         r.fields.push(("order_id", "1234".into()));
         r.fields.push(("note", "two\nlines with `ticks`".into()));
-        r.spans.push(("request", "method=\"POST\" path=\"/pay\"".into()));
+        r.spans
+            .push(("request", "method=\"POST\" path=\"/pay\"".into()));
         r.spans.push(("charge", String::new()));
         let d = r.description(3);
         let expected = "```\nPayment failed\n```\n\n\
