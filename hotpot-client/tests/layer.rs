@@ -12,6 +12,11 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::prelude::*;
 
+/// `examples/tracing_service.rs`, run here against the in-process mock.
+#[allow(dead_code)]
+#[path = "../../examples/tracing_service.rs"]
+mod tracing_service;
+
 const WAIT: Duration = Duration::from_secs(10);
 
 /// A mock server on its own runtime, and an emitter sending to it.
@@ -551,4 +556,39 @@ fn no_feedback_loop_while_hotpot_is_down() {
         undelivered.lock().unwrap()
     );
     assert_eq!((report.emitted, report.failed), (1, 1), "{report}");
+}
+
+#[test]
+fn the_tracing_service_example_runs_against_the_in_process_mock() {
+    let summary = tracing_service::run(None).unwrap();
+    let r = &summary.report;
+    assert_eq!((r.emitted, r.delivered, r.unsent()), (2, 2, 0), "{r}");
+    let names: Vec<_> = summary
+        .moments
+        .iter()
+        .map(|(n, t, _)| (n.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Cache unreachable, serving from the database", "alert"),
+            ("Payment provider refused order 1002", "incident"),
+        ]
+    );
+    let payment = &summary.moments[1].2;
+    assert!(
+        payment.contains(
+            "the payment provider refused the charge\ncaused by: card declined: zero amount"
+        ),
+        "{payment}"
+    );
+    assert!(
+        payment.contains("- `request`: `method=POST path=/checkout order=1002`"),
+        "{payment}"
+    );
+    assert!(
+        summary
+            .to_string()
+            .contains("moment: Payment provider refused order 1002 (incident)")
+    );
 }
