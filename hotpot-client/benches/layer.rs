@@ -1,1 +1,103 @@
-fn main() {}
+//! What `MomentLayer` adds to a `tracing` call (issue 14): an `error!` that becomes a moment
+//! (target: at most 2 µs more) and a `debug!` below the layer's level (target: no measurable
+//! cost), each against a baseline measured in the same run — the same subscriber with a layer
+//! that does nothing in the layer's place.
+//!
+//! ```text
+//! cargo bench -p hotpot-client --features tracing-layer --bench layer
+//! ```
+//!
+//! The emitter sends to a listener that never answers, with room for every moment, so that
+//! the numbers are the logging thread's own work (the layer, `emit`), not the network's.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use hotpot_client::{Client, Emitter, MomentLayer};
+use tracing::Subscriber;
+use tracing_subscriber::layer::Layer;
+use tracing_subscriber::prelude::*;
+
+const CALLS: usize = 20_000;
+const ROUNDS: usize = 9;
+
+/// The baseline's layer: sees every event and does nothing.
+struct Nothing;
+
+impl<S: Subscriber> Layer<S> for Nothing {}
+
+fn per_call(subscriber: impl Subscriber + Send + Sync + 'static, call: impl Fn(usize)) -> f64 {
+    let dispatch = tracing::Dispatch::new(subscriber);
+    tracing::dispatcher::with_default(&dispatch, || {
+        for i in 0..CALLS / 10 {
+            call(i); // warm up
+        }
+        let started = Instant::now();
+        for i in 0..CALLS {
+            call(i);
+        }
+        started.elapsed().as_nanos() as f64 / CALLS as f64
+    })
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    let black_hole = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/moment/bench0token",
+        black_hole.local_addr().unwrap()
+    );
+    let emitter = || {
+        Emitter::builder(Client::new(url.as_str()).unwrap())
+            .capacity(CALLS * 2)
+            .build()
+            .unwrap()
+    };
+
+    let error = |i: usize| {
+        tracing::error!(
+            order_id = i,
+            provider = "acme-pay",
+            "Payment provider unreachable for order {i}"
+        )
+    };
+    let debug = |i: usize| tracing::debug!(order_id = i, "Cache lookup for order {i}");
+
+    let cases: [(&str, &dyn Fn(usize), Duration); 3] = [
+        ("error! becoming a moment (dedup off)", &error, Duration::ZERO),
+        (
+            "error! becoming a moment (60 s dedup, distinct messages)",
+            &error,
+            hotpot_client::defaults::LOG_DEDUP_WINDOW,
+        ),
+        ("debug! below the layer's level", &debug, Duration::ZERO),
+    ];
+    println!("{CALLS} calls a round, median of {ROUNDS} rounds; baseline: a layer doing nothing");
+    println!(
+        "{:<58} {:>10} {:>10} {:>10} {:>7}",
+        "case", "baseline", "layer", "added", "ratio"
+    );
+    for (name, call, window) in cases {
+        let (mut base, mut layer) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            base.push(per_call(tracing_subscriber::registry().with(Nothing), call));
+            let e = emitter();
+            let moment_layer = MomentLayer::new(e.clone()).dedup_window(window);
+            layer.push(per_call(
+                tracing_subscriber::registry().with(moment_layer),
+                call,
+            ));
+            e.shutdown(Duration::ZERO);
+        }
+        let (b, l) = (median(base), median(layer));
+        println!(
+            "{name:<58} {b:>8.0}ns {l:>8.0}ns {:>8.0}ns {:>7.2}",
+            l - b,
+            l / b
+        );
+    }
+}
