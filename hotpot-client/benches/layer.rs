@@ -21,6 +21,9 @@ use tracing_subscriber::prelude::*;
 const CALLS: usize = 20_000;
 const ROUNDS: usize = 9;
 
+/// A case: its name, the call, and the layer's dedup window.
+type Case<'a> = (&'a str, &'a dyn Fn(usize), Duration);
+
 /// The baseline's layer: sees every event and does nothing.
 struct Nothing;
 
@@ -67,8 +70,12 @@ fn main() {
     };
     let debug = |i: usize| tracing::debug!(order_id = i, "Cache lookup for order {i}");
 
-    let cases: [(&str, &dyn Fn(usize), Duration); 3] = [
-        ("error! becoming a moment (dedup off)", &error, Duration::ZERO),
+    let cases: [Case<'_>; 3] = [
+        (
+            "error! becoming a moment (dedup off)",
+            &error,
+            Duration::ZERO,
+        ),
         (
             "error! becoming a moment (60 s dedup, distinct messages)",
             &error,

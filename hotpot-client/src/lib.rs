@@ -30,6 +30,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Moments from your logs
+//!
+//! With the cargo feature `tracing-layer`, `MomentLayer` turns the `tracing` events you
+//! choose (`ERROR` by default) into moments through an [`Emitter`], deduplicated, and never
+//! from hotpot's own logs or the HTTP stack's (contract §11):
+//!
+//! ```ignore
+//! tracing_subscriber::registry()
+//!     .with(tracing_subscriber::fmt::layer())
+//!     .with(hotpot_client::MomentLayer::new(emitter))
+//!     .init();
+//! tracing::error!(hotpot_type = "incident", "Payment provider unreachable");
+//! ```
+//!
 //! ## Layout
 //!
 //! | module | holds |

@@ -87,7 +87,10 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("USER_AGENT", client::USER_AGENT)?;
     m.add("DEFAULTS", defaults_dict(m.py())?)?;
-    m.add("NAME_MAX_CHARS", hotpot_client::moment::rules::NAME_MAX_CHARS)?;
+    m.add(
+        "NAME_MAX_CHARS",
+        hotpot_client::moment::rules::NAME_MAX_CHARS,
+    )?;
     m.add_class::<moment::PyMoment>()?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::PyReceipt>()?;
