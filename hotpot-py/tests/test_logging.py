@@ -400,6 +400,17 @@ def test_without_an_emitter_it_makes_one_and_close_shuts_it_down(
     given.shutdown(0)
 
 
+def test_records_after_its_own_emitter_was_shut_down_at_exit_are_dropped_quietly(
+        hotpot_mock: MockServer, monkeypatch: pytest.MonkeyPatch, log: logging.Logger,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("HOTPOT_WEBHOOK_URL", hotpot_mock.webhook_url)
+    handler = add(log, MomentHandler())
+    handler.emitter.shutdown(0)  # what the exit handler does
+    log.error("Logged by a later atexit function")
+    assert logging_errors(capsys) == ""
+    assert handler.emitter.stats()["emitted"] == 1 and hotpot_mock.moment_count() == 0
+
+
 #: dictConfig naming the handler by class, as Django's LOGGING does; exits right after logging.
 DICT_CONFIG = """
 import logging, logging.config

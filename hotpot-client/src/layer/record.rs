@@ -1,7 +1,8 @@
 //! The mapping of contract §11, in one place: a log record, reduced to plain values, becomes
 //! one moment. [`MomentLayer`](super::MomentLayer) only gathers the values from a `tracing`
 //! event; the Python `hotpot.logging` module follows the same rules for a `LogRecord`
-//! (`python/hotpot/logging.py`, with the same section titles).
+//! (`hotpot-py/python/hotpot/logging.py`: the same layout and wording, with `logger` for
+//! `target`, and its traceback under `exception`).
 
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;

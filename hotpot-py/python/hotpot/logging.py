@@ -32,12 +32,14 @@ and never raises into the code that logged.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 
 from . import _hotpot
+from ._errors import EmitterClosedError
 from ._hotpot import Client, Emitter, Moment
 
 __all__ = ["MomentHandler"]
@@ -61,6 +63,9 @@ _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {
 }
 
 _BACKTICKS = re.compile("`+")
+_NEWLINES = "\r\n"
+#: Naive datetimes are UTC to ``Moment`` (and convert faster than aware ones).
+_EPOCH = datetime(1970, 1, 1)
 _formatter = logging.Formatter()
 
 
@@ -128,7 +133,13 @@ class MomentHandler(logging.Handler):
             folded = self._admit((name, record.pathname, record.lineno, message))
             if folded is None:
                 return
-            self._emitter.emit(_to_moment(record, message, source=self._source, folded=folded))
+            moment = _to_moment(record, message, source=self._source, folded=folded)
+            try:
+                self._emitter.emit(moment)
+            except EmitterClosedError:
+                if self._owns_emitter:
+                    return  # its own emitter, shut down at exit: records logged later are dropped
+                raise
         except RecursionError:  # as logging's own handlers do
             raise
         except Exception:
@@ -197,7 +208,7 @@ def _to_moment(record: logging.LogRecord, message: str, *, source: str | None, f
         source=record.name if source is None else source,
         source_url=extra.get(_SOURCE_URL_FIELD),
         description=_description(record, message, folded),
-        occurred_at=datetime.fromtimestamp(record.created, timezone.utc),
+        occurred_at=_EPOCH + timedelta(seconds=record.created),
     )
 
 
@@ -222,12 +233,17 @@ def _description(record: logging.LogRecord, message: str, folded: int) -> str:
         if key not in _STANDARD and not key.startswith("_")
     ]
     out.append(_list("Fields", fields))
-    where = f"{record.pathname}:{record.lineno}" if record.pathname else ""
-    place = [("level", record.levelname), ("logger", record.name)]
-    if where:
-        place.append(("location", where))
-    out.append(_list("Record", place))
+    out.append(_record_list(record.levelname, record.name, record.pathname, record.lineno))
     return "".join(out).rstrip()
+
+
+@functools.lru_cache(maxsize=1024)
+def _record_list(level: str, logger: str, path: str, line: int) -> str:
+    """The last list, the same for every record from one place (so it is cached)."""
+    place = [("level", level), ("logger", logger)]
+    if path:
+        place.append(("location", f"{path}:{line}"))
+    return _list("Record", place)
 
 
 def _folded_note(folded: int) -> str:
@@ -239,16 +255,21 @@ def _folded_note(folded: int) -> str:
 
 
 def _longest_backtick_run(text: str) -> int:
-    return max(map(len, _BACKTICKS.findall(text)), default=0)
+    if "`" not in text:  # the usual case, without the regex
+        return 0
+    return max(map(len, _BACKTICKS.findall(text)))
 
 
 def _fenced(text: str) -> str:
     fence = "`" * (max(_longest_backtick_run(text), 2) + 1)
-    return f"{fence}\n{text.rstrip(chr(10) + chr(13))}\n{fence}\n\n"
+    return f"{fence}\n{text.rstrip(_NEWLINES)}\n{fence}\n\n"
 
 
 def _inline_code(text: str) -> str:
-    text = text.replace("\r", " ").replace("\n", " ")
+    if "\n" in text or "\r" in text:
+        text = text.replace("\r", " ").replace("\n", " ")
+    if "`" not in text:
+        return f"`{text}`"
     fence = "`" * (_longest_backtick_run(text) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -257,8 +278,10 @@ def _inline_code(text: str) -> str:
 def _list(title: str, items: list[tuple[str, str]]) -> str:
     if not items:
         return ""
-    lines = [
-        f"- {_inline_code(name)}: {_inline_code(value)}" if value else f"- {_inline_code(name)}"
-        for name, value in items
-    ]
-    return f"**{title}**\n\n" + "\n".join(lines) + "\n\n"
+    out = f"**{title}**\n\n"
+    for name, value in items:
+        if value:
+            out += f"- {_inline_code(name)}: {_inline_code(value)}\n"
+        else:
+            out += f"- {_inline_code(name)}\n"
+    return out + "\n"
