@@ -328,7 +328,7 @@ def test_no_feedback_loop_while_hotpot_is_down(log: logging.Logger) -> None:
     with MockServer() as down:
         url = down.webhook_url  # stopped on leaving: connections are refused
     undelivered: list[str] = []
-    emitter = hotpot.Emitter(hotpot.Client(url), deadline=0.3,
+    emitter = hotpot.Emitter(hotpot.Client(url), delivery_deadline=0.3,
                              on_error=lambda m, e: undelivered.append(m.name))
     handler = MomentHandler(emitter, level=logging.DEBUG, dedup_window=0)
     root = logging.getLogger()
