@@ -103,18 +103,18 @@ impl LogRecord<'_> {
         }
         list(&mut out, "Fields", &self.fields);
         list(&mut out, "Spans", &self.spans);
-        let mut place = vec![
-            ("level", self.level.to_owned()),
-            ("target", self.target.to_string()),
-        ];
+        // Where it came from: written directly, as it is on every moment.
+        out.push_str("**Record**\n\n- `level`: ");
+        inline_code(&mut out, self.level);
+        out.push_str("\n- `target`: ");
+        inline_code(&mut out, &self.target);
         if let Some(file) = &self.file {
-            let at = match self.line {
-                Some(line) => format!("{file}:{line}"),
-                None => file.to_string(),
-            };
-            place.push(("location", at));
+            out.push_str("\n- `location`: ");
+            match self.line {
+                Some(line) => inline_code(&mut out, &format!("{file}:{line}")),
+                None => inline_code(&mut out, file),
+            }
         }
-        list(&mut out, "Record", &place);
         out.truncate(out.trim_end().len());
         out
     }
@@ -160,12 +160,17 @@ pub(crate) fn moment_name(message: &str, fallback: &str) -> String {
 
 /// Writes `text` as a fenced code block, with a fence longer than any run of backticks in it.
 fn fenced(out: &mut String, text: &str) {
-    let fence = "`".repeat(longest_backtick_run(text).max(2) + 1);
-    let _ = write!(
-        out,
-        "{fence}\n{}\n{fence}\n\n",
-        text.trim_end_matches(['\n', '\r'])
-    );
+    let fence = longest_backtick_run(text).max(2) + 1;
+    backticks(out, fence);
+    out.push('\n');
+    out.push_str(text.trim_end_matches(['\n', '\r']));
+    out.push('\n');
+    backticks(out, fence);
+    out.push_str("\n\n");
+}
+
+fn backticks(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n('`', n));
 }
 
 /// Writes a titled Markdown list of `name: value` items, nothing when there is none.
@@ -188,17 +193,25 @@ fn list<N: AsRef<str>>(out: &mut String, title: &str, items: &[(N, String)]) {
 
 /// Writes `text` as one inline code span: on one line, so Markdown in it stays text.
 fn inline_code(out: &mut String, text: &str) {
-    let text: String = text
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    let fence = "`".repeat(longest_backtick_run(&text) + 1);
+    if !text.contains(['`', '\n', '\r']) {
+        // The usual case: nothing to escape, nothing to copy first.
+        out.push('`');
+        out.push_str(text);
+        out.push('`');
+        return;
+    }
+    let text = text.replace(['\n', '\r'], " ");
+    let fence = longest_backtick_run(&text) + 1;
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
     } else {
         ""
     };
-    let _ = write!(out, "{fence}{pad}{text}{pad}{fence}");
+    backticks(out, fence);
+    out.push_str(pad);
+    out.push_str(&text);
+    out.push_str(pad);
+    backticks(out, fence);
 }
 
 fn longest_backtick_run(text: &str) -> usize {
