@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -355,6 +356,10 @@ def test_the_defaults_are_rusts() -> None:
     params = inspect.signature(MomentHandler).parameters
     assert params["dedup_window"].default == _hotpot.DEFAULTS["dedup_window"] == 60.0
     assert params["level"].default == logging.ERROR
+    window = _hotpot.DEFAULTS["dedup_window"]
+    assert f"(default {window};" in (MomentHandler.__doc__ or ""), "the docstring states it"
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    assert f"folded for {window:.0f} s" in readme.read_text(), "hotpot-py/README.md states it"
     handler = MomentHandler(hotpot.Emitter(hotpot.Client("http://127.0.0.1:9/moment/abcd")))
     assert (handler.level, handler.source, handler.dedup_window) == (logging.ERROR, None, 60.0)
     handler.emitter.shutdown(0)

@@ -32,7 +32,6 @@ and never raises into the code that logged.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
@@ -93,13 +92,19 @@ class MomentHandler(logging.Handler):
         dedup_window: float = _DEFAULTS["dedup_window"],
     ) -> None:
         if emitter is not None and not isinstance(emitter, Emitter):
-            raise TypeError(f"emitter: expected a hotpot.Emitter or None, found {type(emitter).__name__}")
+            raise TypeError(
+                f"emitter: expected a hotpot.Emitter or None, found {type(emitter).__name__}"
+            )
         if source is not None and not isinstance(source, str):
             raise TypeError(f"source: expected a str or None, found {type(source).__name__}")
         if isinstance(dedup_window, bool) or not isinstance(dedup_window, (int, float)):
-            raise TypeError(f"dedup_window: expected seconds as a number, found {type(dedup_window).__name__}")
+            raise TypeError(
+                f"dedup_window: expected seconds as a number, found {type(dedup_window).__name__}"
+            )
         if not dedup_window >= 0:  # NaN too
-            raise ValueError(f"dedup_window: expected 0 or more seconds, found {dedup_window!r}")
+            raise ValueError(
+                f"dedup_window: expected 0 or more seconds, found {dedup_window!r}"
+            )
         super().__init__(level)
         self._owns_emitter = emitter is None
         self._emitter = Emitter(Client.from_env()) if emitter is None else emitter
@@ -148,7 +153,8 @@ class MomentHandler(logging.Handler):
     def close(self) -> None:
         """Shuts down the emitter the handler made itself (not one it was given)."""
         try:
-            if self._owns_emitter:
+            # (A handler whose construction failed has no emitter to shut down.)
+            if getattr(self, "_owns_emitter", False):
                 self._emitter.shutdown()
         finally:
             super().close()
@@ -194,7 +200,9 @@ def _moment_name(message: str, fallback: str) -> str:
     return name
 
 
-def _to_moment(record: logging.LogRecord, message: str, *, source: str | None, folded: int) -> Moment:
+def _to_moment(
+    record: logging.LogRecord, message: str, *, source: str | None, folded: int
+) -> Moment:
     """The moment for ``record`` (whose message is ``message``); ``folded``: the records folded
     since the last moment from its place. Raises ``hotpot.ValidationError``."""
     extra = record.__dict__
@@ -237,13 +245,22 @@ def _description(record: logging.LogRecord, message: str, folded: int) -> str:
     return "".join(out).rstrip()
 
 
-@functools.lru_cache(maxsize=1024)
+#: The "Record" lists made so far, by place (bounded: cleared when full).
+_record_lists: dict[tuple[str, str, str, int], str] = {}
+
+
 def _record_list(level: str, logger: str, path: str, line: int) -> str:
-    """The last list, the same for every record from one place (so it is cached)."""
-    place = [("level", level), ("logger", logger)]
-    if path:
-        place.append(("location", f"{path}:{line}"))
-    return _list("Record", place)
+    """The last list, the same for every record from one place (so it is kept)."""
+    key = (level, logger, path, line)
+    found = _record_lists.get(key)
+    if found is None:
+        place = [("level", level), ("logger", logger)]
+        if path:
+            place.append(("location", f"{path}:{line}"))
+        if len(_record_lists) >= _PLACES_MAX:
+            _record_lists.clear()
+        found = _record_lists[key] = _list("Record", place)
+    return found
 
 
 def _folded_note(folded: int) -> str:
