@@ -79,6 +79,9 @@ class MomentHandler(logging.Handler):
     record from the same place is folded into the moment sent for it (default 60.0; 0 sends
     every record).
 
+    An emitter given with ``overflow="block"`` makes a logging call wait for room when its queue
+    is full; the default, ``"drop_newest"``, never waits (the record goes to ``handleError``).
+
     Raises :class:`hotpot.ConfigError` without an emitter when ``HOTPOT_WEBHOOK_URL`` is not
     set, and ``TypeError`` / ``ValueError`` for arguments of the wrong type or range.
     """
