@@ -60,6 +60,7 @@ mod error;
 mod idempotency;
 pub mod moment;
 mod retry;
+pub mod spool;
 mod webhook_url;
 
 pub use client::{
@@ -79,6 +80,7 @@ pub use moment::{
     ValidationError, parse_lenient,
 };
 pub use retry::{RetryPolicy, parse_retry_after};
+pub use spool::SpoolSync;
 pub use webhook_url::{
     DEFAULT_BASE, MAX_TOKEN_CHARS, UrlError, WebhookUrl, check_integration, check_token,
     redact_secret_in, redact_token,
