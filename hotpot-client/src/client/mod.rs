@@ -56,7 +56,7 @@ struct Inner {
 }
 
 /// A non-2xx answer or a failed attempt, with the wait the server asked for.
-struct Failure {
+struct FailedAttempt {
     error: Error,
     retry_after: Option<Duration>,
 }
@@ -213,7 +213,7 @@ impl Client {
                 }
                 Err(failure) => failure,
             };
-            let Failure { error, retry_after } = failure;
+            let FailedAttempt { error, retry_after } = failure;
             tracing::debug!(attempt, status = error.status(), error = %error, "attempt failed");
             if !error.is_retryable() || attempt >= policy.max_attempts() {
                 return Err(error);
@@ -255,7 +255,7 @@ impl Client {
         request: reqwest::RequestBuilder,
         endpoint: Endpoint<'_>,
         started: Instant,
-    ) -> Result<(u16, Bytes), Failure> {
+    ) -> Result<(u16, Bytes), FailedAttempt> {
         let from_reqwest = |e: reqwest::Error| {
             let e = e.without_url();
             let error = if e.is_timeout() {
@@ -266,7 +266,7 @@ impl Client {
             } else {
                 Error::Transport(e)
             };
-            Failure {
+            FailedAttempt {
                 error,
                 retry_after: None,
             }
@@ -290,7 +290,7 @@ impl Client {
             .await
             .unwrap_or_default();
         let body = error_body(&body, truncated, &self.inner.url);
-        Err(Failure {
+        Err(FailedAttempt {
             error: classify(endpoint, status, body, retry_after),
             retry_after,
         })
