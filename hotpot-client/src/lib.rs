@@ -43,6 +43,7 @@
 //! | `client` | the async [`Client`], its [`ClientBuilder`], [`Receipt`] and [`RequestStatus`] |
 //! | [`blocking`] | the same client without `async` |
 //! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
+//! | [`spool`] | the emitter's spool: the queue kept on disk so that moments survive a crash ([`SpoolSync`], [`spool::flush_spool`]) |
 //! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
 //! | `error` | [`Error`] and its predicates |
 //!

@@ -42,6 +42,16 @@
 //! which do not block the executor. Dropping the last handle without a shutdown sends what
 //! it can for at most about 100 ms, then abandons the rest with a `warn` saying how many.
 //!
+//! # Surviving a crash: the spool
+//!
+//! Without a spool the queue lives in memory, and a process that dies without a shutdown
+//! (a panic, SIGKILL, the OOM killer) loses the moments still queued. With
+//! [`spool`](EmitterBuilder::spool) the queue is also kept in a directory: `emit` returns only
+//! once the moment and its `Idempotency-Key` are written there, and the next emitter built on
+//! that directory sends them first, with the same keys, counted as [`Stats::recovered`]. See
+//! the [`spool`](crate::spool) module for the details, and [`crate::spool::flush_spool`] to
+//! drain the spool of a service that will not come back.
+//!
 //! # After `fork`
 //!
 //! A forked child does not inherit the emitter's threads: its copy of the emitter would
@@ -50,6 +60,8 @@
 //! `hotpot.Emitter`, its fork handler's job — and forget the old one (`std::mem::forget`);
 //! dropping it in the child is safe too: it notices the fork and touches nothing the
 //! parent's threads owned.
+//! A child must not build an emitter on its parent's spool (the parent holds its lock): give it a
+//! spool of its own, or none.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -232,6 +244,11 @@ impl Emitter {
         self.owner.state.stats()
     }
 
+    /// Damaged records or files the spool skipped when it was read (0 without a spool).
+    pub(crate) fn spool_damaged(&self) -> u64 {
+        self.owner.state.spool.as_ref().map_or(0, |s| s.damaged())
+    }
+
     /// Whether [`shutdown`](Self::shutdown) has begun: `emit` refuses moments from then on.
     ///
     /// ```
@@ -360,6 +377,10 @@ impl Owner {
             // Never blocks, so it is safe inside an async context; the moments still being
             // sent were counted above, and report themselves as they stop.
             runtime.shutdown_background();
+        }
+        if let Some(spool) = &state.spool {
+            // What is still pending stays for the next emitter on this spool.
+            spool.close();
         }
         if timed_out && report.unsent() > 0 {
             tracing::warn!(

@@ -2,7 +2,7 @@
 //! survive a crash, a `kill -9` or the OOM killer, and a restart delivers them.
 //!
 //! Turn it on with [`EmitterBuilder::spool`](crate::EmitterBuilder::spool); drain the spool of
-//! a service that died with `hotpot flush --spool DIR`.
+//! a service that died with [`flush_spool`] (the command line's `hotpot flush --spool DIR`).
 //!
 //! # What it promises
 //!
@@ -66,9 +66,7 @@
 //! reclaimed) replaces an earlier one. A segment of another format version is left untouched
 //! (and skipped); a future release reads version 1.
 
-// Not used by the emitter until the next commit wires it in.
-#![allow(dead_code)]
-
+mod drain;
 mod format;
 mod lock;
 mod recover;
@@ -79,6 +77,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+pub use drain::{FlushReport, flush_spool};
 
 use crate::{Error, Moment, defaults};
 use lock::DirLock;
@@ -217,11 +217,6 @@ impl Spool {
         Ok((spool, recovered))
     }
 
-    /// The directory.
-    pub(crate) fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Damaged stretches and files skipped when it was opened.
     pub(crate) fn damaged(&self) -> u64 {
         self.damaged
@@ -231,7 +226,12 @@ impl Spool {
     /// system's hands when it returns (and on the disk, with [`SpoolSync::Always`]).
     pub(crate) fn append(&self, key: &str, moment: &Moment) -> io::Result<u64> {
         let json = moment.to_json_vec();
-        let (id, wake) = lock(&self.writer).append(key, &json)?;
+        let (id, wake) = lock(&self.writer).append(key, &json).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write to the spool {}: {e}", self.dir.display()),
+            )
+        })?;
         if wake {
             self.wake.notify_one();
         }
@@ -245,7 +245,8 @@ impl Spool {
         }
     }
 
-    /// Pending moments and bytes on disk (tests and benchmarks).
+    /// Pending moments and bytes on disk.
+    #[cfg(test)]
     pub(crate) fn usage(&self) -> (usize, u64) {
         let w = lock(&self.writer);
         (w.live(), w.disk_bytes())

@@ -7,8 +7,8 @@
 //! the oldest is pinned by a few moments still pending (one retried for minutes) while the
 //! files hold more than two segments plus twice what is pending, those moments' records are
 //! copied, byte for byte, into the active segment (made durable first), and the oldest goes.
-//! So the disk holds at most about three segments plus twice the pending moments, however
-//! long one of them takes, and copying is paid for by at least as much space freed.
+//! So the files hold a few segments plus twice the pending moments, however long one of them
+//! takes, and each copy is paid for by more space freed.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::{self, File, OpenOptions};
@@ -216,6 +216,7 @@ impl Writer {
     }
 
     /// Pending moments.
+    #[cfg(test)]
     pub(super) fn live(&self) -> usize {
         self.live.len()
     }
