@@ -72,7 +72,7 @@ fuzz:
 ## FUZZ_SMOKE_CASES random ones per target, plus the proptest properties (also part of
 ## rust-test, so of `make test`).
 fuzz-smoke:
-	$(CARGO) test -p hotpot-client --test fuzz_regressions --test properties
+	$(CARGO) test -p hotpot-client --test client -- fuzz_regressions:: properties::
 
 ## hotpot.Client against requests, import time, asyncio.gather; prints the ratios.
 bench-py: py-dev

@@ -86,7 +86,7 @@ async fn deliver(
     };
     let send = state
         .client
-        .send_observed(&queued.moment, &key, &policy, &count_retry);
+        .send_moment(&queued.moment, &key, &policy, &count_retry);
     tokio::select! {
         biased;
         () = cancelled(cancel) => Settlement::Abandoned,

@@ -2,7 +2,6 @@
 //! (so that blocking `flush`/`shutdown` calls and plain `#[test]`s work against it), that
 //! records every request's `Idempotency-Key` and moment name and, like the mock server,
 //! records an accepted key only once.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{SocketAddr, TcpListener};
@@ -138,7 +137,8 @@ impl Server {
         format!("http://{}/moment/{TOKEN}", self.addr)
     }
 
-    /// Changes the answer given once the script is used up.
+    /// Changes the answer given once the script is used up (the spool's tests: Hotpot
+    /// comes back).
     pub fn set_default(&self, answer: Answer) {
         *self.state.default.lock().unwrap() = answer;
     }
@@ -228,7 +228,7 @@ fn accept(state: &ServerState, seen: &Seen) -> Response {
     (
         StatusCode::ACCEPTED,
         [("content-type", "application/json")],
-        r#"{"hotpot_request_id": "f1e5ae0a-f90c-4dac-affa-2eda897f5c3f", "response": {"success": true, "message": "Your request has been queued."}}"#,
+        hotpot_test_support::QUEUED_ENVELOPE,
     )
         .into_response()
 }
@@ -263,25 +263,4 @@ pub fn moment(name: impl Into<String>) -> Moment {
     Moment::builder(name, MomentType::Alert).build().unwrap()
 }
 
-/// Collects what a hook is given.
-pub struct Collected<T>(Arc<Mutex<Vec<T>>>);
-
-impl<T> Clone for Collected<T> {
-    fn clone(&self) -> Self {
-        Collected(Arc::clone(&self.0))
-    }
-}
-
-impl<T: Clone> Collected<T> {
-    pub fn new() -> Self {
-        Collected(Arc::new(Mutex::new(Vec::new())))
-    }
-
-    pub fn push(&self, item: T) {
-        self.0.lock().unwrap().push(item);
-    }
-
-    pub fn items(&self) -> Vec<T> {
-        self.0.lock().unwrap().clone()
-    }
-}
+pub use hotpot_test_support::Collected;

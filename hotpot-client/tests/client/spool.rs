@@ -4,10 +4,8 @@
 //! the lock across processes, a full disk (`RLIMIT_FSIZE`), recovery counted in the stats,
 //! `flush_spool`, and space reclaimed over many moments.
 //!
-//! The child is this test binary itself, run with `--ignored --exact spool_child` and the
-//! `SPOOL_CHILD_*` variables: [`spool_child`] is not a test of its own.
-
-mod emitter_support;
+//! The child is this test binary itself, run with `--ignored --exact spool::spool_child` and
+//! the `SPOOL_CHILD_*` variables: [`spool_child`] is not a test of its own.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -16,7 +14,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use emitter_support::{Answer, Server, client, fast_retry, moment};
+use crate::emitter_support::{Answer, Server, client, fast_retry, moment};
 use hotpot_client::spool::flush_spool;
 use hotpot_client::{EmitError, Emitter, SpoolSync};
 
@@ -68,7 +66,13 @@ impl ChildRun {
 
     fn spawn(mut command: Command, dir: &Path, url: &str, n: usize) -> ChildRun {
         let mut child = command
-            .args(["--ignored", "--exact", "spool_child", "--nocapture", "-q"])
+            .args([
+                "--ignored",
+                "--exact",
+                "spool::spool_child",
+                "--nocapture",
+                "-q",
+            ])
             .env("SPOOL_CHILD_DIR", dir)
             .env("SPOOL_CHILD_URL", url)
             .env("SPOOL_CHILD_N", n.to_string())
