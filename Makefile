@@ -77,6 +77,7 @@ fuzz-smoke:
 ## hotpot.Client against requests, import time, asyncio.gather; prints the ratios.
 bench-py: py-dev
 	$(PY) hotpot-py/bench/bench_send.py
+	$(PY) hotpot-py/bench/bench_spool.py
 
 quickstart:
 	$(CARGO) run --example quickstart
@@ -93,6 +94,7 @@ bench: bench-py bench-soak
 	$(CARGO) bench -p hotpot-client
 	$(CARGO) bench -p hotpot-mock-server
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
+	$(CARGO) bench -p hotpot-e2e --bench spool_into_mock
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,8 +21,7 @@ use tokio::sync::{Notify, watch};
 use super::throttle::Throttle;
 use crate::spool::{Recovered, Spool};
 use crate::{
-    Client, DropReason, EmitError, Error, Moment, Overflow, Report, RetryPolicy, Stats,
-    Undelivered, new_idempotency_key,
+    Client, DropReason, EmitError, Error, Moment, Overflow, Report, RetryPolicy, Stats, Undelivered,
 };
 
 /// The user's `on_error` callback.
@@ -225,11 +224,10 @@ impl EmitterState {
     // --- emit -------------------------------------------------------------------------
 
     /// Queues a moment, or refuses it (counted and reported as dropped). With a spool, the
-    /// moment and its key are written to it first, under the lock, so that its record is
+    /// moment and its key (made by the spool) are written to it first, under the lock, so that its record is
     /// always before the record of its settling.
     pub(super) fn enqueue(&self, moment: Moment) -> Result<(), EmitError> {
         let emitted_at = Instant::now();
-        let key = self.spool.as_ref().map(|_| new_idempotency_key());
         let mut ledger = self.lock();
         ledger.emitted += 1;
         let mut displace = false;
@@ -254,9 +252,9 @@ impl EmitterState {
                 EmitError::QueueFull(moment)
             });
         }
-        let spooled = match (&self.spool, key) {
-            (Some(spool), Some(key)) => match spool.append(&key, &moment) {
-                Ok(id) => Some(Spooled { id, key }),
+        let spooled = match &self.spool {
+            Some(spool) => match spool.append(&moment) {
+                Ok((id, key)) => Some(Spooled { id, key }),
                 Err(error) => {
                     ledger.dropped += 1;
                     drop(ledger);
@@ -264,7 +262,7 @@ impl EmitterState {
                     return Err(EmitError::Spool { moment, error });
                 }
             },
-            _ => None,
+            None => None,
         };
         let displaced = if displace {
             let displaced = ledger.queue.pop_front();

@@ -40,11 +40,14 @@ fn moment(i: usize) -> Moment {
         .unwrap()
 }
 
-/// Appends `n` moments keyed `key-0`, `key-1`, ... and returns their ids.
+/// Appends `n` moments named `moment 0`, `moment 1`, ... and returns their ids.
 fn fill(spool: &Spool, n: usize) -> Vec<u64> {
-    (0..n)
-        .map(|i| spool.append(&format!("key-{i}"), &moment(i)).unwrap())
-        .collect()
+    fill_keyed(spool, n).into_iter().map(|(id, _)| id).collect()
+}
+
+/// The same, with the keys the spool gave them.
+fn fill_keyed(spool: &Spool, n: usize) -> Vec<(u64, String)> {
+    (0..n).map(|i| spool.append(&moment(i)).unwrap()).collect()
 }
 
 fn names(recovered: &[super::Recovered]) -> Vec<String> {
@@ -80,7 +83,8 @@ fn pending_moments_come_back_in_order_with_their_keys_and_settled_ones_do_not() 
     let dir = TempDir::new("order");
     let (spool, recovered) = Spool::open(dir.path(), SpoolSync::Batch).unwrap();
     assert!(recovered.is_empty());
-    let ids = fill(&spool, 10);
+    let keyed = fill_keyed(&spool, 10);
+    let ids: Vec<u64> = keyed.iter().map(|(id, _)| *id).collect();
     for &id in &ids[..4] {
         spool.settle(id);
     }
@@ -96,10 +100,12 @@ fn pending_moments_come_back_in_order_with_their_keys_and_settled_ones_do_not() 
             .map(|i| format!("moment {i}"))
             .collect::<Vec<_>>()
     );
-    assert_eq!(recovered[0].key, format!("key-{first}"));
+    assert_eq!(recovered[0].key, keyed[first].1);
+    let keys: std::collections::HashSet<&str> = keyed.iter().map(|(_, k)| k.as_str()).collect();
+    assert_eq!(keys.len(), 10, "every record has its own key");
     assert_eq!(spool.damaged(), 0);
     // New ids never reuse a recovered one.
-    let new = spool.append("new", &moment(99)).unwrap();
+    let (new, _) = spool.append(&moment(99)).unwrap();
     assert!(recovered.iter().all(|r| r.id < new));
     spool.close();
 }
@@ -166,11 +172,11 @@ fn a_torn_last_record_costs_that_record_only() {
     );
     assert_eq!(spool.damaged(), 1);
     // What is written next lands in a new segment and comes back.
-    spool.append("after", &moment(5)).unwrap();
+    let (_, after) = spool.append(&moment(5)).unwrap();
     crash(spool);
     let (spool, recovered) = Spool::open(dir.path(), SpoolSync::Never).unwrap();
     assert_eq!(recovered.len(), 5);
-    assert_eq!(recovered[4].key, "after");
+    assert_eq!(recovered[4].key, after);
     spool.close();
 }
 
@@ -246,7 +252,7 @@ fn space_is_reclaimed_over_many_cycles_and_a_long_pending_moment_is_kept() {
     let segment = 4096;
     let (spool, _) = Spool::open_with(dir.path(), SpoolSync::Batch, segment).unwrap();
     // One moment that stays pending the whole time, as one retried for minutes would.
-    let pinned = spool.append("pinned", &moment(0)).unwrap();
+    let (pinned, pinned_key) = spool.append(&moment(0)).unwrap();
     let mut peak = 0;
     for round in 0..200 {
         let ids = fill(&spool, 20);
@@ -271,7 +277,7 @@ fn space_is_reclaimed_over_many_cycles_and_a_long_pending_moment_is_kept() {
     let (spool, recovered) = Spool::open_with(dir.path(), SpoolSync::Batch, segment).unwrap();
     // The pinned moment survived being moved forward many times, alone.
     let keys: Vec<&str> = recovered.iter().map(|r| r.key.as_str()).collect();
-    assert_eq!(keys, ["pinned"]);
+    assert_eq!(keys, [pinned_key.as_str()]);
     assert_eq!(recovered[0].id, pinned);
     assert_eq!(spool.damaged(), 0);
     // Once everything has settled, only the segment being written is left.
@@ -290,7 +296,7 @@ fn an_oversized_moment_is_refused_with_a_clear_error_and_nothing_is_written() {
         .description("x".repeat(2 << 20))
         .build()
         .unwrap();
-    let err = spool.append("k", &big).unwrap_err();
+    let err = spool.append(&big).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert!(
         err.to_string().contains("larger than a spool record takes"),

@@ -171,6 +171,11 @@ impl Writer {
         Ok((id, self.mark_dirty()))
     }
 
+    /// The id the next moment gets.
+    pub(super) fn next_id(&self) -> u64 {
+        self.next_id
+    }
+
     /// Marks a moment settled; returns whether the sync thread must be woken to write the
     /// settled record.
     pub(super) fn settle(&mut self, id: u64) -> bool {
