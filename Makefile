@@ -9,7 +9,7 @@ CARGO ?= cargo
 .PHONY: test fmt-check clippy rust-test py-dev py-test snippet-check schemathesis bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test.
-test: fmt-check clippy rust-test py-test snippet-check schemathesis
+test: fmt-check clippy machete rust-test py-test snippet-check schemathesis
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -22,6 +22,19 @@ clippy:
 
 rust-test:
 	$(CARGO) test --workspace
+
+## Unused dependencies in every Cargo.toml of the tree (the fuzz crate's too), found by
+## cargo-machete with cargo metadata (exact crate names), pinned and built from crates.io
+## into .tools/ on first use. A false finding goes to [package.metadata.cargo-machete] ignored,
+## with the reason beside it.
+MACHETE_VERSION := 0.9.2
+MACHETE := .tools/cargo-machete-$(MACHETE_VERSION)/bin/cargo-machete
+.PHONY: machete
+machete: $(MACHETE)
+	$(MACHETE) --with-metadata
+
+$(MACHETE):
+	$(CARGO) install --locked --quiet --root .tools/cargo-machete-$(MACHETE_VERSION) cargo-machete@$(MACHETE_VERSION)
 
 ## A project-local virtualenv with the Python tools pinned in requirements-dev.txt.
 venv: $(VENV)/.ready
@@ -74,10 +87,12 @@ fuzz:
 fuzz-smoke:
 	$(CARGO) test -p hotpot-client --test client -- fuzz_regressions:: properties::
 
-## hotpot.Client against requests, import time, asyncio.gather; prints the ratios.
+## hotpot.Client against requests, import time, asyncio.gather; MomentHandler against a
+## NullHandler; prints the ratios.
 bench-py: py-dev
 	$(PY) hotpot-py/bench/bench_send.py
 	$(PY) hotpot-py/bench/bench_spool.py
+	$(PY) hotpot-py/bench/bench_logging.py
 
 quickstart:
 	$(CARGO) run --example quickstart
@@ -91,7 +106,7 @@ bench-soak:
 ## Every benchmark; each prints its numbers beside the baseline measured in the same run
 ## (BENCHMARKS.md records them).
 bench: bench-py bench-soak
-	$(CARGO) bench -p hotpot-client
+	$(CARGO) bench -p hotpot-client --features tracing-layer
 	$(CARGO) bench -p hotpot-mock-server
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
 	$(CARGO) bench -p hotpot-e2e --bench spool_into_mock

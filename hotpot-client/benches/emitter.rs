@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
-use hotpot_client::{Client, Emitter};
+use hotpot_client::{Client, Emitter, Moment};
 use hotpot_test_support::QUEUED_ENVELOPE;
 use hotpot_test_support::bench::{median, moments, raw_reqwest, through_emitter};
 
@@ -50,51 +50,30 @@ fn latency(url: &str, server: &BenchServer) {
     assert!(emitter.flush(Duration::from_secs(30)).is_complete());
 
     let paced = {
-        let batch = moments("paced", 20_000);
-        let mut samples = Vec::with_capacity(batch.len());
         let mut next = Instant::now();
-        for m in batch {
+        timed_emits(&emitter, moments("paced", 20_000), || {
             next += Duration::from_micros(200);
             while Instant::now() < next {
                 std::hint::spin_loop();
             }
-            let t = Instant::now();
-            let r = emitter.emit(m);
-            samples.push(t.elapsed());
-            black_box(r).expect("queued");
-        }
-        samples
+        })
     };
     assert!(emitter.flush(Duration::from_secs(30)).is_complete());
 
-    let slept = {
-        let batch = moments("slept", 5_000);
-        let mut samples = Vec::with_capacity(batch.len());
-        for m in batch {
-            std::thread::sleep(Duration::from_micros(200));
-            let t = Instant::now();
-            let r = emitter.emit(m);
-            samples.push(t.elapsed());
-            black_box(r).expect("queued");
-        }
-        samples
-    };
+    let slept = timed_emits(&emitter, moments("slept", 5_000), || {
+        std::thread::sleep(Duration::from_micros(200));
+    });
     assert!(emitter.flush(Duration::from_secs(30)).is_complete());
 
-    let burst = {
-        let mut samples = Vec::with_capacity(50_000);
-        for round in 0..10 {
-            let batch = moments(&format!("burst {round}"), 5_000);
-            for m in batch {
-                let t = Instant::now();
-                let r = emitter.emit(m);
-                samples.push(t.elapsed());
-                black_box(r).expect("queued");
-            }
-            assert!(emitter.flush(Duration::from_secs(30)).is_complete());
-        }
-        samples
-    };
+    let mut burst = Vec::with_capacity(50_000);
+    for round in 0..10 {
+        burst.extend(timed_emits(
+            &emitter,
+            moments(&format!("burst {round}"), 5_000),
+            || {},
+        ));
+        assert!(emitter.flush(Duration::from_secs(30)).is_complete());
+    }
     let report = emitter.shutdown(Duration::from_secs(30));
     assert_eq!(report.delivered, report.emitted, "{report}");
     assert_eq!(report.delivered, 2_000 + 20_000 + 5_000 + 50_000);
@@ -115,6 +94,19 @@ fn latency(url: &str, server: &BenchServer) {
             q.n, q.p50, q.p90, q.p99, q.p999, q.max
         );
     }
+}
+
+/// Emits `batch`, calling `pause` before each `emit`; returns how long each `emit` took.
+fn timed_emits(emitter: &Emitter, batch: Vec<Moment>, mut pause: impl FnMut()) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(batch.len());
+    for m in batch {
+        pause();
+        let t = Instant::now();
+        let r = emitter.emit(m);
+        samples.push(t.elapsed());
+        black_box(r).expect("queued");
+    }
+    samples
 }
 
 fn timer_overhead() -> Duration {

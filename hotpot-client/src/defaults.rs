@@ -79,3 +79,14 @@ pub const SPOOL_SYNC_INTERVAL: Duration = Duration::from_millis(100);
 /// The size at which the spool starts a new segment file: 4 MiB. Once every moment has
 /// settled, only the segment being written is left.
 pub const SPOOL_SEGMENT_BYTES: u64 = 4 << 20;
+
+// --- logs as moments (contract §11) ----------------------------------------------------------
+
+/// How long the same record from the same place is folded into the moment already sent for
+/// it (the `tracing` layer's `dedup_window`, Python's `MomentHandler(dedup_window=)`): 60 s.
+pub const LOG_DEDUP_WINDOW: Duration = Duration::from_secs(60);
+
+/// The places (callsite or logger and line, with the message) whose last moment the
+/// deduplication remembers; past this, those whose window has passed are forgotten first:
+/// 1,000.
+pub const LOG_DEDUP_PLACES: usize = 1_000;

@@ -30,6 +30,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Moments from your logs
+//!
+//! With the cargo feature `tracing-layer`, `MomentLayer` turns the `tracing` events you
+//! choose (`ERROR` by default) into moments through an [`Emitter`], deduplicated, and never
+//! from hotpot's own logs or the HTTP stack's (contract §11):
+//!
+//! ```ignore
+//! tracing_subscriber::registry()
+//!     .with(tracing_subscriber::fmt::layer())
+//!     .with(hotpot_client::MomentLayer::new(emitter))
+//!     .init();
+//! tracing::error!(hotpot_type = "incident", "Payment provider unreachable");
+//! ```
+//!
 //! ## Layout
 //!
 //! | module | holds |
@@ -46,6 +60,7 @@
 //! | [`spool`] | the emitter's spool: the queue kept on disk so that moments survive a crash ([`SpoolSync`], [`spool::flush_spool`]) |
 //! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
 //! | `error` | [`Error`] and its predicates |
+//! | `layer` | `MomentLayer`, `tracing` events as moments (cargo feature `tracing-layer`) |
 //!
 //! Everything is re-exported at the crate root.
 
@@ -59,6 +74,8 @@ pub mod emitter;
 mod env;
 mod error;
 mod idempotency;
+#[cfg(feature = "tracing-layer")]
+mod layer;
 pub mod moment;
 mod retry;
 pub mod spool;
@@ -76,6 +93,8 @@ pub use error::Error;
 pub use idempotency::{
     IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_CHARS, check_idempotency_key, new_idempotency_key,
 };
+#[cfg(feature = "tracing-layer")]
+pub use layer::MomentLayer;
 pub use moment::{
     LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,
     ValidationError, parse_lenient,
