@@ -100,7 +100,7 @@ pub use moment::{
     ValidationError, parse_lenient,
 };
 pub use retry::{RetryPolicy, parse_retry_after};
-pub use spool::SpoolSync;
+pub use spool::{FlushReport, SpoolSync, flush_spool};
 pub use webhook_url::{
     DEFAULT_BASE, MAX_TOKEN_CHARS, UrlError, WebhookUrl, check_integration, check_token,
     redact_secret_in, redact_token,

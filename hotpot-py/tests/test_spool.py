@@ -140,7 +140,10 @@ def test_recovered_moments_keep_their_keys_and_are_counted(tmp_path: Path) -> No
         stats = emitter.stats()
         assert stats["recovered"] == 3 and stats["emitted"] == 4
         emitter.flush(timeout=10)
-        assert [m["name"] for m in mock.moments()] == ["m0", "m1", "m2", "new"]
+        names = [m["name"] for m in mock.moments()]
+        # A request the dead child sent just before the kill may be answered once the mock is
+        # back; the restart's send of it, with the same key, is then not recorded again.
+        assert sorted(names[:3]) == ["m0", "m1", "m2"] and names[3:] == ["new"], names
         report = emitter.shutdown(timeout=1)
         assert report["recovered"] == 3 and report["delivered"] == 4
 

@@ -396,6 +396,7 @@ fn recovered_moments_are_sent_first_with_their_keys_and_counted() {
 
     // A spool left by a killed process holds them all.
     assert_eq!(emit_and_kill_all(&dir.0, &server.url(), 4).len(), 4);
+    std::thread::sleep(Duration::from_millis(50)); // the server is done with the child's requests
     server.set_default(Answer::Accept);
     // One send at a time, so the order of sending is the order of arrival.
     let second = Emitter::builder(client(&server.url()))
@@ -412,8 +413,13 @@ fn recovered_moments_are_sent_first_with_their_keys_and_counted() {
     let stats = second.stats();
     assert_eq!(stats.delivered, 5);
     let accepted: Vec<String> = server.accepted().into_iter().map(|s| s.name).collect();
-    // Recovered first, in the order they were emitted, then the new one.
-    assert_eq!(accepted, ["m0", "m1", "m2", "m3", "new"]);
+    // Recovered first, then the new one. (A request the dead child had sent just before the
+    // kill may still be answered 202 once Hotpot is back; the restart's send of that moment,
+    // with the same key, is then not recorded again: the order among m0..m3 may differ.)
+    let mut recovered_names = accepted[..4].to_vec();
+    recovered_names.sort();
+    assert_eq!(recovered_names, ["m0", "m1", "m2", "m3"], "{accepted:?}");
+    assert_eq!(accepted[4], "new");
     // The recovered ones kept the keys the dead process had sent them with.
     let child_keys: HashSet<String> = server
         .requests()
