@@ -30,7 +30,7 @@ pub enum Overflow {
     /// (the default): the moments already queued keep their place.
     #[default]
     DropNewest,
-    /// Make room by dropping the oldest queued moment ([`DropReason::Displaced`]): the
+    /// Make room by dropping the oldest queued moment ([`DropReason::Displaced`](crate::DropReason::Displaced)): the
     /// freshest moments win.
     DropOldest,
     /// Wait up to this long for room, then refuse as [`Overflow::DropNewest`] does. The
