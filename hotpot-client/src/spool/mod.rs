@@ -16,15 +16,22 @@
 //! - Damage (a torn last write, a flipped byte, a file cut short or edited by hand) costs only
 //!   the damaged records: they are skipped, counted and logged once, and the emitter starts.
 //! - Once every moment has settled the spool takes one segment, at most about 4 MiB (the
-//!   contract allows 16), however much went through it; a shutdown with nothing pending leaves it empty.
+//!   contract allows 16), however much went through it; a shutdown with nothing pending leaves
+//!   it empty.
+//! - Not kept: a moment that a shutdown gives up (its timeout passed while Hotpot was down)
+//!   leaves the spool, as contract §10 says; only a process that dies keeps its queue.
+//!   (The OpenTelemetry Collector's users report the same behaviour of its queue as a bug,
+//!   open-telemetry/opentelemetry-collector#15677.) [`flush_spool`] keeps what it gives up.
 //!
 //! # Why a log of our own
 //!
 //! A write-ahead queue with one writer needs an append, a checksum, a sequential read at
 //! start-up and the deletion of whole files: an append-only segment log does all of it with
 //! one `write` per moment, and Kafka's and Vector's disk buffers are built the same way. An
-//! embedded store (redb, fjall, bbolt) brings transactions we do not need, and a cost per
-//! commit far above the 5 µs budget of `emit`. What we took from their users' bug reports:
+//! embedded store (redb, fjall, bbolt) brings transactions, pages and compaction we do not
+//! need; a durable commit of theirs is an `fsync` (milliseconds), and we did not measure their
+//! non-durable modes against the 5 µs budget of `emit`, which the log meets (BENCHMARKS.md).
+//! What we took from their users' bug reports:
 //!
 //! - Vector's disk buffer keeps its read position in a separate ledger file, and a crash
 //!   between deleting a data file and updating the ledger left Vector in a crash loop
