@@ -327,7 +327,10 @@ fn enrol(_py: Python<'_>, state: &Arc<State>) {
 impl State {
     /// This process's emitter, built on first use (and after a fork).
     fn emitter(&self, py: Python<'_>) -> PyResult<Emitter> {
-        self.emitter.get_or_try_init(py, || self.build(py))
+        // The parent's emitter is leaked, its copy of the spool's lock descriptor closed: the
+        // spool is free once the parent ends, even while this child lives.
+        self.emitter
+            .get_or_try_init_leaking(py, || self.build(py), Emitter::forget_after_fork)
     }
 
     /// The Rust emitter, from the settings through `EmitterBuilder`'s setters.

@@ -240,3 +240,32 @@ def test_every_sync_mode_keeps_what_was_emitted(tmp_path: Path, sync: str) -> No
         emitter.shutdown(timeout=1)
         assert sorted(m["name"] for m in mock.moments()) == sorted(f"s{i}" for i in range(20))
         assert segments_size(tmp_path) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_that_lives_on_does_not_hold_the_spool(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        client = hotpot.Client(mock.webhook_url)
+        emitter = hotpot.Emitter(client, spool=tmp_path)
+        ready_r, ready_w = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process
+            pid = os.fork()
+        if pid == 0:
+            try:
+                emitter.emit(hotpot.Moment("child", "alert"))  # the child's own emitter
+                os.write(ready_w, b"x")
+                time.sleep(60)  # lives on, until killed
+            finally:
+                os._exit(0)
+        try:
+            assert os.read(ready_r, 1) == b"x"
+            emitter.shutdown(timeout=1)
+            # The parent let go of the spool; the child, still alive, does not hold it.
+            again = hotpot.Emitter(client, spool=tmp_path)
+            again.shutdown(timeout=0)
+        finally:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(ready_r)
+            os.close(ready_w)

@@ -275,6 +275,16 @@ impl Spool {
         (w.live(), w.disk_bytes())
     }
 
+    /// In a forked child: closes this process's copy of the lock's descriptor. The parent
+    /// keeps its lock (a `flock` lasts while any descriptor of it is open), and the child no
+    /// longer holds the spool once the parent ends. Never blocks: a lock held at the fork is
+    /// left alone.
+    pub(crate) fn close_inherited_lock(&self) {
+        if let Ok(mut held) = self.dir_lock.try_lock() {
+            drop(held.take());
+        }
+    }
+
     /// Writes what is left, makes it durable, stops the thread and releases the lock. The
     /// moments still pending stay in the spool for the next emitter.
     pub(crate) fn close(&self) {
