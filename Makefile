@@ -91,6 +91,7 @@ fuzz-smoke:
 ## NullHandler; prints the ratios.
 bench-py: py-dev
 	$(PY) hotpot-py/bench/bench_send.py
+	$(PY) hotpot-py/bench/bench_spool.py
 	$(PY) hotpot-py/bench/bench_logging.py
 
 quickstart:
@@ -108,6 +109,7 @@ bench: bench-py bench-soak
 	$(CARGO) bench -p hotpot-client --features tracing-layer
 	$(CARGO) bench -p hotpot-mock-server
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
+	$(CARGO) bench -p hotpot-e2e --bench spool_into_mock
 
 clean-venv:
 	rm -rf $(VENV)

@@ -70,6 +70,16 @@ pub const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(75);
 /// At the exit of a Python process, the time every emitter still running gets, in all: 2 s.
 pub const EXIT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
+// --- the emitter's spool (contract §10) ---------------------------------------------------------
+
+/// With [`SpoolSync::Batch`](crate::SpoolSync::Batch), the longest a spooled moment waits
+/// for its `fsync`: 100 ms.
+pub const SPOOL_SYNC_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The size at which the spool starts a new segment file: 4 MiB. Once every moment has
+/// settled, only the segment being written is left.
+pub const SPOOL_SEGMENT_BYTES: u64 = 4 << 20;
+
 // --- logs as moments (contract §11) ----------------------------------------------------------
 
 /// How long the same record from the same place is folded into the moment already sent for

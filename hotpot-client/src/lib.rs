@@ -57,6 +57,7 @@
 //! | `client` | the async [`Client`], its [`ClientBuilder`], [`Receipt`] and [`RequestStatus`] |
 //! | [`blocking`] | the same client without `async` |
 //! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
+//! | [`spool`] | the emitter's spool: the queue kept on disk so that moments survive a crash ([`SpoolSync`], [`spool::flush_spool`]) |
 //! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
 //! | `error` | [`Error`] and its predicates |
 //! | `layer` | `MomentLayer`, `tracing` events as moments (cargo feature `tracing-layer`) |
@@ -77,6 +78,7 @@ mod idempotency;
 mod layer;
 pub mod moment;
 mod retry;
+pub mod spool;
 mod webhook_url;
 
 pub use client::{
@@ -98,6 +100,7 @@ pub use moment::{
     ValidationError, parse_lenient,
 };
 pub use retry::{RetryPolicy, parse_retry_after};
+pub use spool::{FlushReport, SpoolSync, flush_spool};
 pub use webhook_url::{
     DEFAULT_BASE, MAX_TOKEN_CHARS, UrlError, WebhookUrl, check_integration, check_token,
     redact_secret_in, redact_token,

@@ -17,15 +17,19 @@
 //!   thread of ours attaches to an interpreter that is finalizing.
 //! - **`fork`.** The Rust emitter lives in a [`PerProcess`] cell: a forked child builds its own
 //!   on first use (a new thread, an empty queue, counters at zero) and leaks the parent's copy,
-//!   whose queue only the parent sends.
+//!   whose queue only the parent sends. With a spool, the child's emitter has none: the
+//!   spool is the parent's (and its lock with it), so the child keeps its queue in memory.
 
 use std::cell::Cell;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use hotpot_client::defaults::{self, MAX_CONCURRENCY};
-use hotpot_client::{EmitError, Emitter, Moment, Overflow, Report, Stats, Undelivered, WebhookUrl};
+use hotpot_client::{
+    EmitError, Emitter, Moment, Overflow, Report, SpoolSync, Stats, Undelivered, WebhookUrl,
+};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -35,7 +39,7 @@ use crate::args::{Seconds, given, int_arg, seconds_arg, str_arg, wrong_type};
 use crate::client::{Config, PyClient, block_on};
 use crate::errors::{client_error, config_error, dropped_error, validation_error};
 use crate::moment::{PyMoment, public_moment};
-use crate::process::{PerProcess, PythonCall, close_python_calls, lock, runtimes};
+use crate::process::{PerProcess, PythonCall, close_python_calls, lock, pid, runtimes};
 
 /// At interpreter exit, how long the calls into Python under way (`on_error`, the results of
 /// `AsyncClient` sends) get to finish once the emitters are shut down.
@@ -128,12 +132,44 @@ impl Callback {
 // --- arguments --------------------------------------------------------------------------------
 
 /// The settings of an emitter, checked.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Settings {
     capacity: usize,
     overflow: Overflow,
     concurrency: usize,
     deadline: Duration,
+    /// The spool's directory, and when it is `fsync`ed.
+    spool: Option<PathBuf>,
+    sync: SpoolSync,
+}
+
+/// `spool`: a `str` or an `os.PathLike`, or None.
+fn spool_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PathBuf>> {
+    let Some(value) = given(value) else {
+        return Ok(None);
+    };
+    if value.is_instance_of::<pyo3::types::PyBytes>() {
+        return Err(wrong_type(
+            value,
+            "spool",
+            "a str or os.PathLike directory, or None",
+        ));
+    }
+    value
+        .extract::<PathBuf>()
+        .map(Some)
+        .map_err(|_| wrong_type(value, "spool", "a str or os.PathLike directory, or None"))
+}
+
+/// `sync`: "always", "batch" (the default) or "never".
+fn sync_arg(py: Python<'_>, value: Option<&Bound<'_, PyAny>>) -> PyResult<SpoolSync> {
+    const ALLOWED: &str = "'always', 'batch' or 'never'";
+    let Some(value) = given(value) else {
+        return Ok(SpoolSync::default());
+    };
+    let name = str_arg(value, "sync", ALLOWED)?;
+    name.parse()
+        .map_err(|_| config_error(py, format!("sync: expected {ALLOWED}, found {name:?}")))
 }
 
 /// The client's settings: a `hotpot.Client` or a `hotpot.AsyncClient`.
@@ -233,6 +269,7 @@ fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>>
     d.set_item("still_queued", r.still_queued)?;
     d.set_item("in_flight", r.in_flight)?;
     d.set_item("retried", r.retried)?;
+    d.set_item("recovered", r.recovered)?;
     d.set_item("timed_out", r.timed_out)?;
     Ok(d)
 }
@@ -246,6 +283,7 @@ fn stats_dict<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("failed", s.failed)?;
     d.set_item("dropped", s.dropped)?;
     d.set_item("retried", s.retried)?;
+    d.set_item("recovered", s.recovered)?;
     Ok(d)
 }
 
@@ -272,6 +310,8 @@ struct State {
     closed: AtomicBool,
     /// A `shutdown` ran to its end (it was not interrupted): nothing is left to do at exit.
     finished: AtomicBool,
+    /// The process that made it: only that one writes into the spool.
+    origin_pid: u32,
 }
 
 /// Every emitter made in this process (or in the one it was forked from), for the exit
@@ -287,7 +327,10 @@ fn enrol(_py: Python<'_>, state: &Arc<State>) {
 impl State {
     /// This process's emitter, built on first use (and after a fork).
     fn emitter(&self, py: Python<'_>) -> PyResult<Emitter> {
-        self.emitter.get_or_try_init(py, || self.build(py))
+        // The parent's emitter is leaked, its copy of the spool's lock descriptor closed: the
+        // spool is free once the parent ends, even while this child lives.
+        self.emitter
+            .get_or_try_init_leaking(py, || self.build(py), Emitter::forget_after_fork)
     }
 
     /// The Rust emitter, from the settings through `EmitterBuilder`'s setters.
@@ -298,12 +341,20 @@ impl State {
             .config
             .build(runtime)
             .map_err(|e| client_error(py, &e, url))?;
-        let s = self.settings;
+        let s = &self.settings;
         let mut builder = Emitter::builder(client)
             .capacity(s.capacity)
             .overflow(s.overflow)
             .concurrency(s.concurrency)
             .delivery_deadline(s.deadline);
+        if let Some(dir) = &s.spool {
+            if pid() == self.origin_pid {
+                builder = builder.spool(dir).spool_sync(s.sync);
+            } else {
+                // A forked child: the spool is its parent's (which holds its lock).
+                warn_child_without_spool(py, dir);
+            }
+        }
         if let Some(callback) = &self.callback {
             let callback = Arc::clone(callback);
             builder = builder.on_error(move |moment, why| callback.undelivered(moment, why));
@@ -315,6 +366,24 @@ impl State {
             self.finished.store(true, Ordering::SeqCst);
         }
         Ok(emitter)
+    }
+}
+
+/// Says, through the `hotpot` logger, that a forked child's emitter keeps its queue in memory.
+fn warn_child_without_spool(py: Python<'_>, dir: &std::path::Path) {
+    let message = format!(
+        "hotpot: this forked process (pid {}) inherited an Emitter whose spool {} belongs to \
+         its parent: the child's emitter keeps its queue in memory only; make an Emitter with \
+         a spool of its own in the child for moments that must survive a crash",
+        pid(),
+        dir.display()
+    );
+    let logged = py
+        .import("logging")
+        .and_then(|logging| logging.call_method1("getLogger", ("hotpot",)))
+        .and_then(|logger| logger.call_method1("warning", (message,)));
+    if let Err(e) = logged {
+        e.write_unraisable(py, None);
     }
 }
 
@@ -360,12 +429,28 @@ impl Drop for State {
 ///   thread (or on the thread calling :meth:`emit` or :meth:`shutdown`, for the drops they
 ///   cause): keep it short and never block in it. An exception it raises is reported
 ///   through ``sys.unraisablehook``; the emitter carries on.
+/// - ``spool``: a directory (``str`` or ``os.PathLike``, created if missing) where the queue
+///   is also kept, so that moments survive a crash, ``kill -9`` or the OOM killer:
+///   :meth:`emit` returns once the moment and its ``Idempotency-Key`` are written there,
+///   and the next emitter made on that directory sends them first, with the same keys
+///   (counted as ``recovered`` in :meth:`stats`). One emitter at a time per spool: another
+///   one, in this process or another, gets :class:`ConfigError` naming the directory. A full
+///   disk makes :meth:`emit` raise :class:`SpoolError` with the moment. A moment leaves the
+///   spool when it settles (a shutdown that gives it up included). ``hotpot flush --spool
+///   DIR`` delivers the spool of a process that will not come back.
+/// - ``sync``: when the spool is ``fsync``ed — ``"batch"`` (default: within 100 ms of
+///   :meth:`emit`, so a power loss costs at most that), ``"always"`` (before :meth:`emit`
+///   returns) or ``"never"`` (left to the OS). The death of the process loses nothing in
+///   any mode.
 ///
 /// Every moment given to :meth:`emit` ends up delivered, failed or dropped, and
 /// :meth:`stats` counts each. Call :meth:`shutdown` before the process exits (or use the
 /// emitter as a context manager); otherwise the exit handler gives every emitter 2 seconds
 /// in all. After ``os.fork()`` the child's emitter starts afresh: its own thread, an empty
-/// queue, counters at zero; the parent's queue is sent by the parent only.
+/// queue, counters at zero; the parent's queue is sent by the parent only. A child never
+/// writes into its parent's spool: its emitter keeps its queue in memory (a warning on the
+/// ``hotpot`` logger says so); make an emitter with a spool of its own in the child if its
+/// moments must survive a crash.
 ///
 /// >>> emitter = Emitter(Client.from_env(), on_error=log_failure)  # doctest: +SKIP
 /// >>> emitter.emit(Moment("Disk 91% full on db-1", "alert"))  # doctest: +SKIP
@@ -388,8 +473,8 @@ impl PyEmitter {
     /// starts the emitter's thread.
     #[new]
     #[pyo3(
-        signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, delivery_deadline=None, on_error=None),
-        text_signature = "(client, *, capacity=10000, overflow='drop_newest', block_timeout=None, concurrency=32, delivery_deadline=600.0, on_error=None)"
+        signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, delivery_deadline=None, on_error=None, spool=None, sync=None),
+        text_signature = "(client, *, capacity=10000, overflow='drop_newest', block_timeout=None, concurrency=32, delivery_deadline=600.0, on_error=None, spool=None, sync='batch')"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -401,6 +486,8 @@ impl PyEmitter {
         concurrency: Option<&Bound<'_, PyAny>>,
         delivery_deadline: Option<&Bound<'_, PyAny>>,
         on_error: Option<&Bound<'_, PyAny>>,
+        spool: Option<&Bound<'_, PyAny>>,
+        sync: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let config = client_config(client)?;
         let deadline = match given(delivery_deadline) {
@@ -420,6 +507,8 @@ impl PyEmitter {
                 (1, MAX_CONCURRENCY),
             )?,
             deadline,
+            spool: spool_arg(spool)?,
+            sync: sync_arg(py, sync)?,
         };
         let callback = match given(on_error) {
             Some(f) if f.is_callable() => Some(Arc::new(Callback {
@@ -443,6 +532,7 @@ impl PyEmitter {
             emitter: PerProcess::new(),
             closed: AtomicBool::new(false),
             finished: AtomicBool::new(false),
+            origin_pid: pid(),
         });
         state.emitter(py)?; // started now: a bad setting or a missing runtime shows here
         enrol(py, &state);
@@ -452,8 +542,9 @@ impl PyEmitter {
     /// Queues a :class:`Moment` and returns at once, never waiting on the network (with
     /// ``overflow="block"`` and a full queue, it waits up to ``block_timeout`` for room, without
     /// the GIL). Raises :class:`QueueFullError` when the queue is full and
-    /// :class:`EmitterClosedError` after :meth:`shutdown` (both :class:`DroppedError`, with the
-    /// refused ``moment``); ``on_error`` is told first.
+    /// :class:`EmitterClosedError` after :meth:`shutdown`, and :class:`SpoolError` when the
+    /// spool cannot store it (all :class:`DroppedError`, with the refused ``moment``);
+    /// ``on_error`` is told first.
     fn emit(&self, py: Python<'_>, moment: &Bound<'_, PyAny>) -> PyResult<()> {
         let native = moment
             .cast::<PyMoment>()
@@ -512,7 +603,7 @@ impl PyEmitter {
     }
 
     /// The counters as a dict (:class:`EmitterStats`): emitted, queued, in_flight, delivered,
-    /// failed, dropped, retried.
+    /// failed, dropped, retried, recovered.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         stats_dict(py, &self.emitter(py)?.stats())
     }

@@ -124,6 +124,7 @@ pub(crate) fn dropped_error(
         let name = match reason {
             DropReason::QueueFull => "QueueFullError",
             DropReason::ShutDown => "EmitterClosedError",
+            DropReason::Spool => "SpoolError",
             _ => "DroppedError",
         };
         let kwargs = PyDict::new(py);

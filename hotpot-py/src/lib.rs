@@ -75,6 +75,8 @@ fn defaults_dict(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         "exit_shutdown_timeout",
         secs(&defaults::EXIT_SHUTDOWN_TIMEOUT),
     )?;
+    d.set_item("sync", hotpot_client::SpoolSync::default().as_str())?;
+    d.set_item("spool_sync_interval", secs(&defaults::SPOOL_SYNC_INTERVAL))?;
     // hotpot.logging.MomentHandler (contract §11)
     d.set_item("dedup_window", secs(&defaults::LOG_DEDUP_WINDOW))?;
     d.set_item("dedup_places", defaults::LOG_DEDUP_PLACES)?;

@@ -117,8 +117,19 @@ impl<T: Clone> PerProcess<T> {
     /// `_py` proves the GIL is held (see the module documentation).
     pub(crate) fn get_or_try_init<E>(
         &self,
+        py: Python<'_>,
+        build: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.get_or_try_init_leaking(py, build, std::mem::forget)
+    }
+
+    /// [`get_or_try_init`](Self::get_or_try_init), with `leak` given the parent's stale value
+    /// (it must not drop it: only leak it, after what little is safe in the child).
+    pub(crate) fn get_or_try_init_leaking<E>(
+        &self,
         _py: Python<'_>,
         build: impl FnOnce() -> Result<T, E>,
+        leak: impl FnOnce(T),
     ) -> Result<T, E> {
         let pid = pid();
         let mut slot = lock(&self.slot);
@@ -130,7 +141,7 @@ impl<T: Clone> PerProcess<T> {
         let value = build()?;
         if let Some((_, stale)) = slot.replace((pid, value.clone())) {
             // Built by the parent before a fork: its threads and sockets are not ours.
-            std::mem::forget(stale);
+            leak(stale);
         }
         Ok(value)
     }

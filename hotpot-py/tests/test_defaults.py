@@ -27,6 +27,7 @@ ARGUMENTS = [
     (hotpot.Emitter, "capacity", "capacity"),
     (hotpot.Emitter, "concurrency", "concurrency"),
     (hotpot.Emitter, "delivery_deadline", "delivery_deadline"),
+    (hotpot.Emitter, "sync", "sync"),
 ]
 
 

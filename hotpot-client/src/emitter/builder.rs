@@ -1,12 +1,14 @@
 //! [`EmitterBuilder`] and [`Overflow`]: the emitter's settings and their defaults.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::Emitter;
-use super::state::{EmitterState, ErrorHook};
+use super::state::{EmitterState, ErrorHook, SpoolSetup};
 use crate::defaults::{self, MAX_CONCURRENCY};
-use crate::{Client, Error, Moment, RetryPolicy, Undelivered};
+use crate::spool::Spool;
+use crate::{Client, Error, Moment, RetryPolicy, SpoolSync, Undelivered};
 
 /// What [`Emitter::emit`] does when the queue is full.
 ///
@@ -28,7 +30,7 @@ pub enum Overflow {
     /// (the default): the moments already queued keep their place.
     #[default]
     DropNewest,
-    /// Make room by dropping the oldest queued moment ([`DropReason::Displaced`]): the
+    /// Make room by dropping the oldest queued moment ([`DropReason::Displaced`](crate::DropReason::Displaced)): the
     /// freshest moments win.
     DropOldest,
     /// Wait up to this long for room, then refuse as [`Overflow::DropNewest`] does. The
@@ -62,6 +64,10 @@ pub struct EmitterBuilder {
     delivery_deadline: Duration,
     retry: Option<RetryPolicy>,
     on_error: Option<ErrorHook>,
+    spool: Option<PathBuf>,
+    spool_sync: SpoolSync,
+    /// Moments given up at shutdown stay in the spool (for `flush_spool`).
+    pub(crate) keep_abandoned: bool,
 }
 
 impl EmitterBuilder {
@@ -74,7 +80,54 @@ impl EmitterBuilder {
             delivery_deadline: defaults::DELIVERY_DEADLINE,
             retry: None,
             on_error: None,
+            spool: None,
+            spool_sync: SpoolSync::default(),
+            keep_abandoned: false,
         }
+    }
+
+    /// Keeps the queue in the directory `dir` (created if missing), so that moments survive
+    /// the death of the process: `emit` returns once the moment and its `Idempotency-Key` are
+    /// written to it, and an emitter built later on the same directory sends what it holds
+    /// first, with the same keys (counted as [`Stats::recovered`](crate::Stats::recovered)).
+    /// A moment leaves the spool when it settles (delivered, failed, dropped), also when a
+    /// shutdown gives it up. See the [`spool`](crate::spool) module for what it promises.
+    ///
+    /// One emitter at a time per spool: `build` fails with [`Error::Config`] naming the
+    /// directory while another emitter (in this process or another) holds it. A full disk
+    /// makes `emit` refuse the moment with [`EmitError::Spool`](crate::EmitError::Spool),
+    /// handing it back.
+    ///
+    /// ```no_run
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// use hotpot_client::{Emitter, SpoolSync};
+    /// let emitter = Emitter::builder(client)
+    ///     .spool("/var/lib/myservice/hotpot-spool")
+    ///     .spool_sync(SpoolSync::Batch)
+    ///     .build()?;
+    /// println!("{} moments left by the last run", emitter.stats().recovered);
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn spool(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spool = Some(dir.into());
+        self
+    }
+
+    /// When the spool is `fsync`ed (default [`SpoolSync::Batch`]: within 100 ms of `emit`);
+    /// without [`spool`](Self::spool) it does nothing.
+    ///
+    /// ```
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// # let dir = std::env::temp_dir().join(format!("hotpot-doc-spool-sync-{}", std::process::id()));
+    /// use hotpot_client::{Emitter, SpoolSync};
+    /// let emitter = Emitter::builder(client).spool(&dir).spool_sync(SpoolSync::Always).build()?;
+    /// # emitter.shutdown(std::time::Duration::ZERO);
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn spool_sync(mut self, sync: SpoolSync) -> Self {
+        self.spool_sync = sync;
+        self
     }
 
     /// The most moments waiting to be sent (default 10,000; at least 1). Moments being sent
@@ -220,12 +273,24 @@ impl EmitterBuilder {
                     .with_max_retry_after(deadline)
             })
             .with_deadline(deadline);
+        let spool = match &self.spool {
+            Some(dir) => {
+                let (spool, recovered) = Spool::open(dir, self.spool_sync)?;
+                Some(SpoolSetup {
+                    spool,
+                    recovered,
+                    keep_abandoned: self.keep_abandoned,
+                })
+            }
+            None => None,
+        };
         let state = EmitterState::new(
             self.client,
             policy,
             self.capacity,
             self.overflow,
             self.on_error,
+            spool,
         );
         Emitter::start(state, self.concurrency)
     }
@@ -241,6 +306,8 @@ impl fmt::Debug for EmitterBuilder {
             .field("delivery_deadline", &self.delivery_deadline)
             .field("retry", &self.retry)
             .field("on_error", &self.on_error.is_some())
+            .field("spool", &self.spool)
+            .field("spool_sync", &self.spool_sync)
             .finish()
     }
 }

@@ -42,14 +42,27 @@
 //! which do not block the executor. Dropping the last handle without a shutdown sends what
 //! it can for at most about 100 ms, then abandons the rest with a `warn` saying how many.
 //!
+//! # Surviving a crash: the spool
+//!
+//! Without a spool the queue lives in memory, and a process that dies without a shutdown
+//! (a panic, SIGKILL, the OOM killer) loses the moments still queued. With
+//! [`spool`](EmitterBuilder::spool) the queue is also kept in a directory: `emit` returns only
+//! once the moment and its `Idempotency-Key` are written there, and the next emitter built on
+//! that directory sends them first, with the same keys, counted as [`Stats::recovered`]. See
+//! the [`spool`](crate::spool) module for the details, and [`crate::spool::flush_spool`] to
+//! drain the spool of a service that will not come back.
+//!
 //! # After `fork`
 //!
 //! A forked child does not inherit the emitter's threads: its copy of the emitter would
 //! queue moments nobody sends (and its queue's lock may have been held by one of the
 //! parent's threads at the fork). Build a new emitter in the child — for the Python
-//! `hotpot.Emitter`, its fork handler's job — and forget the old one (`std::mem::forget`);
+//! `hotpot.Emitter`, its fork handler's job — and forget the old one
+//! ([`Emitter::forget_after_fork`], which also lets go of a spool's lock);
 //! dropping it in the child is safe too: it notices the fork and touches nothing the
 //! parent's threads owned.
+//! A child must not build an emitter on its parent's spool (the parent holds its lock): give it a
+//! spool of its own, or none.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -232,6 +245,32 @@ impl Emitter {
         self.owner.state.stats()
     }
 
+    /// Damaged records or files the spool skipped when it was read (0 without a spool).
+    pub(crate) fn spool_damaged(&self) -> u64 {
+        self.owner.state.spool.as_ref().map_or(0, |s| s.damaged())
+    }
+
+    /// In a forked child, leaves this inherited emitter without touching anything its
+    /// parent's threads own (as `std::mem::forget` does), and closes the child's copy of the
+    /// spool's lock descriptor, so that the spool is free again once the parent ends, even
+    /// while the child lives. In the process that built the emitter it only forgets it.
+    ///
+    /// ```no_run
+    /// # fn demo(inherited: hotpot_client::Emitter) -> Result<(), hotpot_client::Error> {
+    /// // Right after fork(), in the child:
+    /// inherited.forget_after_fork();
+    /// let emitter = hotpot_client::Emitter::new(hotpot_client::Client::from_env()?)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn forget_after_fork(self) {
+        if std::process::id() != self.owner.pid {
+            if let Some(spool) = &self.owner.state.spool {
+                spool.close_inherited_lock();
+            }
+        }
+        std::mem::forget(self);
+    }
+
     /// Whether [`shutdown`](Self::shutdown) has begun: `emit` refuses moments from then on.
     ///
     /// ```
@@ -360,6 +399,10 @@ impl Owner {
             // Never blocks, so it is safe inside an async context; the moments still being
             // sent were counted above, and report themselves as they stop.
             runtime.shutdown_background();
+        }
+        if let Some(spool) = &state.spool {
+            // What is still pending stays for the next emitter on this spool.
+            spool.close();
         }
         if timed_out && report.unsent() > 0 {
             tracing::warn!(

@@ -37,6 +37,18 @@ pub enum EmitError {
     /// ([`DropReason::ShutDown`]).
     #[error("{}", DropReason::ShutDown.describe(.0.name()))]
     ShutDown(Moment),
+
+    /// The emitter's spool could not store the moment: a full disk, a directory no longer
+    /// writable, a moment larger than a spool record takes. Nothing was queued. Counted as
+    /// dropped ([`DropReason::Spool`]).
+    #[error("{}: {error}", DropReason::Spool.describe(.moment.name()))]
+    Spool {
+        /// The refused moment.
+        moment: Moment,
+        /// What the operating system said.
+        #[source]
+        error: std::io::Error,
+    },
 }
 
 impl EmitError {
@@ -55,6 +67,7 @@ impl EmitError {
         match self {
             EmitError::Invalid(_) => None,
             EmitError::QueueFull(m) | EmitError::ShutDown(m) => Some(m),
+            EmitError::Spool { moment, .. } => Some(moment),
         }
     }
 
@@ -71,6 +84,7 @@ impl EmitError {
             EmitError::Invalid(_) => None,
             EmitError::QueueFull(_) => Some(DropReason::QueueFull),
             EmitError::ShutDown(_) => Some(DropReason::ShutDown),
+            EmitError::Spool { .. } => Some(DropReason::Spool),
         }
     }
 }
@@ -100,11 +114,13 @@ pub enum DropReason {
     /// Being sent when shutdown reached its deadline: the server may or may not have
     /// received it. Never counted as delivered.
     AbandonedInFlight,
+    /// The spool could not store it ([`EmitError::Spool`]).
+    Spool,
 }
 
 impl DropReason {
     /// A stable snake_case name (`queue_full`, `displaced`, `shut_down`, `abandoned`,
-    /// `abandoned_in_flight`), for logs and the Python layer.
+    /// `abandoned_in_flight`, `spool`), for logs and the Python layer.
     ///
     /// ```
     /// assert_eq!(hotpot_client::DropReason::Displaced.as_str(), "displaced");
@@ -116,6 +132,7 @@ impl DropReason {
             DropReason::ShutDown => "shut_down",
             DropReason::Abandoned => "abandoned",
             DropReason::AbandonedInFlight => "abandoned_in_flight",
+            DropReason::Spool => "spool",
         }
     }
 }
@@ -149,6 +166,9 @@ impl DropReason {
                 "moment {name:?} abandoned while being sent: the emitter shut down before \
                  Hotpot answered (Hotpot may have it)"
             ),
+            DropReason::Spool => {
+                format!("the emitter's spool cannot store moment {name:?}: not queued")
+            }
         }
     }
 }
@@ -238,6 +258,10 @@ pub struct Stats {
     pub dropped: u64,
     /// Retries made (attempts after a moment's first), delivered or not.
     pub retried: u64,
+    /// Of `emitted`: moments found in the spool when the emitter was built, left by a
+    /// process that died (0 without a spool). They count as emitted, then as delivered,
+    /// failed or dropped like any other.
+    pub recovered: u64,
 }
 
 impl Stats {
@@ -265,7 +289,8 @@ impl fmt::Display for Stats {
             self.failed,
             self.dropped,
             self.retried
-        )
+        )?;
+        recovered_suffix(f, self.recovered)
     }
 }
 
@@ -313,6 +338,8 @@ pub struct Report {
     pub in_flight: u64,
     /// Retries made.
     pub retried: u64,
+    /// Of `emitted`: moments recovered from the spool (see [`Stats::recovered`]).
+    pub recovered: u64,
     /// Whether the timeout passed before every moment the call waited for had settled.
     pub timed_out: bool,
 }
@@ -349,7 +376,7 @@ impl fmt::Display for Report {
         write!(
             f,
             "emitted {}, delivered {}, failed {}, dropped {}, still queued {}, in flight {}, \
-             retried {}{}",
+             retried {}",
             self.emitted,
             self.delivered,
             self.failed,
@@ -357,7 +384,16 @@ impl fmt::Display for Report {
             self.still_queued,
             self.in_flight,
             self.retried,
-            if self.timed_out { " (timed out)" } else { "" }
-        )
+        )?;
+        recovered_suffix(f, self.recovered)?;
+        f.write_str(if self.timed_out { " (timed out)" } else { "" })
     }
+}
+
+/// `, recovered N` when some moments came from the spool (nothing without one).
+fn recovered_suffix(f: &mut fmt::Formatter<'_>, recovered: u64) -> fmt::Result {
+    if recovered > 0 {
+        write!(f, ", recovered {recovered}")?;
+    }
+    Ok(())
 }

@@ -13,12 +13,13 @@
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 
 use super::throttle::Throttle;
+use crate::spool::{Recovered, Spool};
 use crate::{
     Client, DropReason, EmitError, Error, Moment, Overflow, Report, RetryPolicy, Stats, Undelivered,
 };
@@ -31,6 +32,22 @@ pub(super) struct QueuedMoment {
     pub(super) seq: u64,
     pub(super) moment: Moment,
     pub(super) emitted_at: Instant,
+    /// Its record in the spool, if the emitter has one.
+    pub(super) spooled: Option<Spooled>,
+}
+
+/// A spooled moment's record id and `Idempotency-Key` (made at `emit`, stored with it).
+pub(super) struct Spooled {
+    pub(super) id: u64,
+    pub(super) key: String,
+}
+
+/// The emitter's spool and what it held when opened.
+pub(super) struct SpoolSetup {
+    pub(super) spool: Arc<Spool>,
+    pub(super) recovered: Vec<Recovered>,
+    /// Moments given up at shutdown stay in the spool (`flush_spool`: for a later run).
+    pub(super) keep_abandoned: bool,
 }
 
 /// How the sending of one moment ended.
@@ -50,6 +67,8 @@ pub(super) struct EmitterState {
     capacity: usize,
     overflow: Overflow,
     on_error: Option<ErrorHook>,
+    pub(super) spool: Option<Arc<Spool>>,
+    keep_abandoned: bool,
     ledger: Mutex<Ledger>,
     /// Wakes an idle sending task: a moment is waiting.
     work: Notify,
@@ -75,8 +94,9 @@ pub(super) struct EmitterState {
 /// The queue, the moments being sent and the counts: everything that changes under the lock.
 struct Ledger {
     queue: VecDeque<QueuedMoment>,
-    /// Sequence numbers of the moments being sent (at most `concurrency` of them).
-    in_flight: Vec<u64>,
+    /// Sequence numbers (and spool record ids) of the moments being sent (at most
+    /// `concurrency` of them).
+    in_flight: Vec<(u64, Option<u64>)>,
     next_seq: u64,
     /// `emit` refuses moments.
     closed: bool,
@@ -90,6 +110,8 @@ struct Ledger {
     /// them too, so the hooks have seen every moment the report counts.
     reporting: usize,
     emitted: u64,
+    /// Of `emitted`: read back from the spool.
+    recovered: u64,
     delivered: u64,
     failed: u64,
     dropped: u64,
@@ -102,7 +124,7 @@ impl Ledger {
     /// Whether every moment numbered below `mark` has settled.
     fn settled_before(&self, mark: u64) -> bool {
         self.queue.front().is_none_or(|e| e.seq >= mark)
-            && self.in_flight.iter().all(|&s| s >= mark)
+            && self.in_flight.iter().all(|&(s, _)| s >= mark)
             && self.reporting == 0
     }
 
@@ -115,6 +137,7 @@ impl Ledger {
             failed: self.failed,
             dropped: self.dropped,
             retried,
+            recovered: self.recovered,
         }
     }
 }
@@ -126,23 +149,52 @@ impl EmitterState {
         capacity: usize,
         overflow: Overflow,
         on_error: Option<ErrorHook>,
+        spool: Option<SpoolSetup>,
     ) -> EmitterState {
+        let (spool, recovered, keep_abandoned) = match spool {
+            Some(s) => (Some(s.spool), s.recovered, s.keep_abandoned),
+            None => (None, Vec::new(), false),
+        };
+        // Recovered moments are sent first, with their keys and a fresh delivery deadline;
+        // they are taken in even beyond the capacity (refusing them would lose them).
+        let now = Instant::now();
+        let queue: VecDeque<QueuedMoment> = recovered
+            .into_iter()
+            .zip(0..)
+            .map(|(r, seq)| QueuedMoment {
+                seq,
+                moment: r.moment,
+                emitted_at: now,
+                spooled: Some(Spooled {
+                    id: r.id,
+                    key: r.key,
+                }),
+            })
+            .collect();
+        let n = queue.len() as u64;
+        let doorbell = Notify::new();
+        if n > 0 {
+            doorbell.notify_one(); // the watcher starts handing them out at once
+        }
         EmitterState {
             client,
             policy,
             capacity,
             overflow,
             on_error,
+            spool,
+            keep_abandoned,
             ledger: Mutex::new(Ledger {
-                queue: VecDeque::new(),
+                queue,
                 in_flight: Vec::new(),
-                next_seq: 0,
+                next_seq: n,
                 closed: false,
                 stopped: false,
                 blocked: 0,
-                parked: true,
+                parked: n == 0,
                 reporting: 0,
-                emitted: 0,
+                emitted: n,
+                recovered: n,
                 delivered: 0,
                 failed: 0,
                 dropped: 0,
@@ -150,7 +202,7 @@ impl EmitterState {
                 abandoned_in_flight: 0,
             }),
             work: Notify::new(),
-            doorbell: Notify::new(),
+            doorbell,
             room: Condvar::new(),
             settled: Condvar::new(),
             settled_async: Notify::new(),
@@ -171,26 +223,24 @@ impl EmitterState {
 
     // --- emit -------------------------------------------------------------------------
 
-    /// Queues a moment, or refuses it (counted and reported as dropped).
+    /// Queues a moment, or refuses it (counted and reported as dropped). With a spool, the
+    /// moment and its key (made by the spool) are written to it first, under the lock, so that its record is
+    /// always before the record of its settling.
     pub(super) fn enqueue(&self, moment: Moment) -> Result<(), EmitError> {
         let emitted_at = Instant::now();
         let mut ledger = self.lock();
         ledger.emitted += 1;
-        let mut displaced = None;
+        let mut displace = false;
         if !ledger.closed && ledger.queue.len() >= self.capacity {
             match self.overflow {
                 Overflow::DropNewest => {}
-                Overflow::DropOldest => {
-                    displaced = ledger.queue.pop_front();
-                    ledger.dropped += 1;
-                    self.wake_waiters();
-                }
+                Overflow::DropOldest => displace = true,
                 Overflow::Block(timeout) => {
                     ledger = self.wait_for_room(ledger, deadline_after(emitted_at, timeout));
                 }
             }
         }
-        if ledger.closed || ledger.queue.len() >= self.capacity {
+        if ledger.closed || (!displace && ledger.queue.len() >= self.capacity) {
             let closed = ledger.closed;
             ledger.dropped += 1;
             drop(ledger);
@@ -202,12 +252,34 @@ impl EmitterState {
                 EmitError::QueueFull(moment)
             });
         }
+        let spooled = match &self.spool {
+            Some(spool) => match spool.append(&moment) {
+                Ok((id, key)) => Some(Spooled { id, key }),
+                Err(error) => {
+                    ledger.dropped += 1;
+                    drop(ledger);
+                    self.report_drop(&moment, DropReason::Spool);
+                    return Err(EmitError::Spool { moment, error });
+                }
+            },
+            None => None,
+        };
+        let displaced = if displace {
+            let displaced = ledger.queue.pop_front();
+            ledger.dropped += 1;
+            self.unspool(displaced.as_ref());
+            self.wake_waiters();
+            displaced
+        } else {
+            None
+        };
         let seq = ledger.next_seq;
         ledger.next_seq += 1;
         ledger.queue.push_back(QueuedMoment {
             seq,
             moment,
             emitted_at,
+            spooled,
         });
         // Only a parked emitter is woken (a system call, and maybe a context switch); an
         // active one finds the moment at its next look, within a millisecond.
@@ -220,6 +292,19 @@ impl EmitterState {
             self.report_drop(&entry.moment, DropReason::Displaced);
         }
         Ok(())
+    }
+
+    /// A moment settled: its record leaves the spool.
+    fn unspool(&self, queued: Option<&QueuedMoment>) {
+        if let Some(id) = queued.and_then(|q| q.spooled.as_ref()).map(|s| s.id) {
+            self.unspool_id(Some(id));
+        }
+    }
+
+    fn unspool_id(&self, id: Option<u64>) {
+        if let (Some(spool), Some(id)) = (&self.spool, id) {
+            spool.settle(id);
+        }
     }
 
     /// Waits until the queue has room, shutdown begins or `deadline` passes.
@@ -265,7 +350,9 @@ impl EmitterState {
             return None;
         }
         let entry = ledger.queue.pop_front()?;
-        ledger.in_flight.push(entry.seq);
+        ledger
+            .in_flight
+            .push((entry.seq, entry.spooled.as_ref().map(|s| s.id)));
         let more = !ledger.queue.is_empty();
         if ledger.blocked > 0 {
             self.room.notify_one();
@@ -308,7 +395,14 @@ impl EmitterState {
     pub(super) fn settle(&self, entry: QueuedMoment, outcome: Settlement) {
         let (counted, reporting) = {
             let mut ledger = self.lock();
-            let position = ledger.in_flight.iter().position(|&s| s == entry.seq);
+            let position = ledger.in_flight.iter().position(|&(s, _)| s == entry.seq);
+            let abandoned = matches!(outcome, Settlement::Abandoned);
+            if position.is_some() && !(abandoned && self.keep_abandoned) {
+                self.unspool(Some(&entry));
+            } else if position.is_none() && matches!(outcome, Settlement::Delivered) {
+                // Written off by shutdown, and delivered after all: not to be sent again.
+                self.unspool(Some(&entry));
+            }
             if let Some(i) = position {
                 ledger.in_flight.swap_remove(i);
                 match &outcome {
@@ -435,6 +529,11 @@ impl EmitterState {
         ledger.closed = true;
         ledger.stopped = true;
         let queued: Vec<QueuedMoment> = ledger.queue.drain(..).collect();
+        if !self.keep_abandoned {
+            for q in &queued {
+                self.unspool(Some(q));
+            }
+        }
         ledger.dropped += queued.len() as u64;
         ledger.abandoned_queued += queued.len() as u64;
         let in_flight = ledger.in_flight.len();
@@ -450,7 +549,11 @@ impl EmitterState {
     pub(super) fn write_off_in_flight(&self) -> u64 {
         let mut ledger = self.lock();
         let n = ledger.in_flight.len() as u64;
-        ledger.in_flight.clear();
+        for (_, id) in ledger.in_flight.drain(..) {
+            if !self.keep_abandoned {
+                self.unspool_id(id);
+            }
+        }
         ledger.dropped += n;
         ledger.abandoned_in_flight += n;
         self.wake_waiters();
@@ -473,6 +576,7 @@ impl EmitterState {
             still_queued: s.queued,
             in_flight: s.in_flight,
             retried: s.retried,
+            recovered: s.recovered,
             timed_out,
         }
     }
@@ -489,6 +593,7 @@ impl EmitterState {
             still_queued: ledger.abandoned_queued + ledger.queue.len() as u64,
             in_flight: ledger.abandoned_in_flight + ledger.in_flight.len() as u64,
             retried,
+            recovered: ledger.recovered,
             timed_out,
         }
     }

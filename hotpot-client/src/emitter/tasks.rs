@@ -2,6 +2,7 @@
 //! sending it through the client's retry loop (one `Idempotency-Key` for all its attempts)
 //! until it settles, and the watcher that hands queued moments to idle sending tasks.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -74,8 +75,12 @@ async fn deliver(
     }
     let policy = state.policy.clone().with_deadline(remaining);
     // Made here rather than in `emit` (it asks the OS for the process id, a system call, and
-    // formats a UUID), once per moment: every attempt below carries it.
-    let key = new_idempotency_key();
+    // formats a UUID), once per moment: every attempt below carries it. A spooled moment's
+    // key was made at `emit` and stored with it, so a restart sends it with the same one.
+    let key: Cow<'_, str> = match &queued.spooled {
+        Some(spooled) => Cow::Borrowed(&spooled.key),
+        None => Cow::Owned(new_idempotency_key()),
+    };
     let count_retry = || {
         state.retried.fetch_add(1, Ordering::Relaxed);
     };

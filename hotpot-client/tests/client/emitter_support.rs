@@ -53,7 +53,7 @@ struct Log {
 
 struct ServerState {
     script: Mutex<VecDeque<Answer>>,
-    default: Answer,
+    default: Mutex<Answer>,
     log: Mutex<Log>,
     changed: Condvar,
     gate: watch::Sender<bool>,
@@ -62,7 +62,7 @@ struct ServerState {
 impl ServerState {
     fn next_answer(&self) -> Answer {
         let scripted = self.script.lock().unwrap().pop_front();
-        scripted.unwrap_or(self.default)
+        scripted.unwrap_or(*self.default.lock().unwrap())
     }
 
     fn record(&self, seen: &Seen, accepted: bool) {
@@ -98,7 +98,7 @@ impl Server {
     pub fn scripted(script: &[Answer], default: Answer) -> Server {
         let state = Arc::new(ServerState {
             script: Mutex::new(script.iter().copied().collect()),
-            default,
+            default: Mutex::new(default),
             log: Mutex::new(Log::default()),
             changed: Condvar::new(),
             gate: watch::Sender::new(false),
@@ -135,6 +135,12 @@ impl Server {
     /// The webhook URL on this server.
     pub fn url(&self) -> String {
         format!("http://{}/moment/{TOKEN}", self.addr)
+    }
+
+    /// Changes the answer given once the script is used up (the spool's tests: Hotpot
+    /// comes back).
+    pub fn set_default(&self, answer: Answer) {
+        *self.state.default.lock().unwrap() = answer;
     }
 
     /// Lets the requests held by [`Answer::Hold`] (and later ones) be accepted.

@@ -9,6 +9,7 @@
 //! | `webhook_url`, `redaction` | contract §2: the URL forms, and the token never printed |
 //! | `send_wire`, `send_retries`, `request_status`, `tls`, `blocking` | the clients against a wiremock server (§3 to §5) |
 //! | `emitter_delivery`, `emitter_overflow`, `emitter_shutdown` | the emitter against a scripted server |
+//! | `spool` | the emitter's spool (§10): children killed with SIGKILL, the lock, a full disk, `flush_spool` |
 //!
 //! Helpers: `common` (a known token, clients of a wiremock server, the log capture) and
 //! `emitter_support` (the scripted server).
@@ -28,5 +29,6 @@ mod redaction;
 mod request_status;
 mod send_retries;
 mod send_wire;
+mod spool;
 mod tls;
 mod webhook_url;

@@ -30,6 +30,7 @@ from ._errors import (
     RateLimitedError,
     RejectedError,
     ServerError,
+    SpoolError,
     TimeoutError,
     TransportError,
     UnauthorizedError,
@@ -100,6 +101,7 @@ __all__ = [
     "DroppedError",
     "QueueFullError",
     "EmitterClosedError",
+    "SpoolError",
     "USER_AGENT",
     "__version__",
 ]

@@ -31,6 +31,7 @@ __all__ = [
     "DroppedError",
     "QueueFullError",
     "EmitterClosedError",
+    "SpoolError",
     "WaitTimeout",
 ]
 
@@ -195,7 +196,8 @@ class DroppedError(HotpotError):
       full queue;
     - ``"abandoned"``: still queued, never sent, when ``shutdown`` reached its timeout;
     - ``"abandoned_in_flight"``: being sent when ``shutdown`` reached its timeout (Hotpot
-      may have it).
+      may have it);
+    - ``"spool"``: the emitter's spool could not store it (raised as :class:`SpoolError`).
 
     The emitter passes each drop to its ``on_error`` callback with one of these.
     """
@@ -227,6 +229,13 @@ class QueueFullError(DroppedError):
 class EmitterClosedError(DroppedError):
     """``Emitter.emit`` was called after ``shutdown`` (or the interpreter's exit handler)
     began; the moment was not queued. ``moment`` is the refused moment."""
+
+
+class SpoolError(DroppedError):
+    """``Emitter.emit`` refused the moment: the emitter's spool could not store it (a full
+    disk, a directory no longer writable, a moment larger than 1 MiB). The message says what
+    the operating system said; ``moment`` is the refused moment, to keep or send another
+    way. Nothing was queued."""
 
 
 class WaitTimeout(builtins.TimeoutError):
@@ -275,6 +284,7 @@ for _cls in (
     DroppedError,
     QueueFullError,
     EmitterClosedError,
+    SpoolError,
 ):
     # Tracebacks then read `hotpot.ValidationError: ...`, the name users import.
     _cls.__module__ = "hotpot"

@@ -35,6 +35,8 @@ class EmitterReport(TypedDict):
     """Being sent (Hotpot may have them; none is counted as delivered)."""
     retried: int
     """Retries made (attempts after a moment's first)."""
+    recovered: int
+    """Of ``emitted``: moments found in the spool when the emitter was made (0 without one)."""
     timed_out: bool
     """Whether the timeout passed before every moment the call waited for had settled."""
 
@@ -57,6 +59,8 @@ class EmitterStats(TypedDict):
     """Given up without an answer."""
     retried: int
     """Retries made."""
+    recovered: int
+    """Of ``emitted``: moments found in the spool when the emitter was made (0 without one)."""
 
 
 EmitterReport.__module__ = "hotpot"

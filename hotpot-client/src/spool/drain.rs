@@ -1,0 +1,164 @@
+//! [`flush_spool`]: delivers what a spool holds (the spool of a service that died, say) and
+//! reports; what `hotpot flush --spool DIR` runs.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::{Client, Emitter, Error, Report, Undelivered};
+
+/// What [`flush_spool`] did with the moments it found.
+///
+/// `found == delivered + webhook_gone + rejected + other_failed + left`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct FlushReport {
+    /// Moments the spool held.
+    pub found: u64,
+    /// Answered 2xx; they left the spool.
+    pub delivered: u64,
+    /// Met an unknown, revoked or expired webhook (401, 403, 404, 410); they left the spool.
+    pub webhook_gone: u64,
+    /// Refused by Hotpot (400, 413, 415, 422); they left the spool.
+    pub rejected: u64,
+    /// Failed for another reason that retrying cannot fix; they left the spool.
+    pub other_failed: u64,
+    /// Not delivered in time (Hotpot down or slow): still in the spool, for a later run.
+    pub left: u64,
+    /// Damaged records or files skipped when the spool was read (logged once).
+    pub damaged: u64,
+    /// The emitter's own report.
+    pub report: Report,
+}
+
+impl FlushReport {
+    /// The exit status of `hotpot flush` (contract §10): 0 when everything was delivered,
+    /// else the first that applies of 77 (some met an unknown or expired webhook), 65 (some
+    /// were refused), 75 (some are left in the spool for later, or failed otherwise).
+    ///
+    /// ```
+    /// let report = hotpot_client::spool::FlushReport::default();
+    /// assert_eq!(report.exit_code(), 0);
+    /// ```
+    pub fn exit_code(&self) -> u8 {
+        if self.webhook_gone > 0 {
+            77
+        } else if self.rejected > 0 {
+            65
+        } else if self.left > 0 || self.other_failed > 0 {
+            75
+        } else {
+            0
+        }
+    }
+}
+
+impl fmt::Display for FlushReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "found {}, delivered {}, webhook unknown or expired {}, refused {}, failed \
+             otherwise {}, left in the spool {}",
+            self.found,
+            self.delivered,
+            self.webhook_gone,
+            self.rejected,
+            self.other_failed,
+            self.left
+        )?;
+        if self.damaged > 0 {
+            write!(f, ", damaged records skipped {}", self.damaged)?;
+        }
+        Ok(())
+    }
+}
+
+/// Delivers every moment the spool `dir` holds, with their original `Idempotency-Key`s,
+/// through `client`, for at most `timeout` in all; what is not delivered by then stays in the
+/// spool for a later run. A moment that fails for good (an unknown webhook, a refused
+/// payload) leaves the spool, counted by its kind.
+///
+/// Fails with [`Error::Config`] when the directory does not exist (a typo is not an empty
+/// spool) or cannot be used, or another emitter holds it. An empty spool is not an error:
+/// nothing to deliver.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use hotpot_client::{Client, spool::flush_spool};
+///
+/// let report = flush_spool("/var/lib/myservice/hotpot-spool", Client::from_env()?, Duration::from_secs(60))?;
+/// println!("{report}");
+/// std::process::exit(i32::from(report.exit_code()));
+/// # Ok::<(), hotpot_client::Error>(())
+/// ```
+pub fn flush_spool(
+    dir: impl AsRef<Path>,
+    client: Client,
+    timeout: Duration,
+) -> Result<FlushReport, Error> {
+    let started = Instant::now();
+    let dir = dir.as_ref();
+    if !dir.is_dir() {
+        return Err(Error::Config(format!(
+            "no spool at {}: the directory does not exist",
+            dir.display()
+        )));
+    }
+    let counts = Arc::new(Failures::default());
+    let hook = Arc::clone(&counts);
+    let mut builder = Emitter::builder(client)
+        .spool(dir)
+        // Retried until the total time is up, then left in the spool, not failed.
+        .delivery_deadline(timeout + Duration::from_secs(3600))
+        .on_error(move |_, why| hook.count(why));
+    builder.keep_abandoned = true;
+    let emitter = builder.build()?;
+    let damaged = emitter.spool_damaged();
+    let remaining = timeout.saturating_sub(started.elapsed());
+    emitter.flush(remaining);
+    let report = emitter.shutdown(Duration::ZERO);
+    let failures = |c: &AtomicU64| c.load(Ordering::SeqCst);
+    let (webhook_gone, rejected, other_failed) = (
+        failures(&counts.webhook),
+        failures(&counts.rejected),
+        failures(&counts.other),
+    );
+    Ok(FlushReport {
+        found: report.recovered,
+        delivered: report.delivered,
+        webhook_gone,
+        rejected,
+        other_failed,
+        left: report
+            .recovered
+            .saturating_sub(report.delivered + webhook_gone + rejected + other_failed),
+        damaged,
+        report,
+    })
+}
+
+/// Failures by kind, counted by the `on_error` hook.
+#[derive(Default)]
+struct Failures {
+    webhook: AtomicU64,
+    rejected: AtomicU64,
+    other: AtomicU64,
+}
+
+impl Failures {
+    fn count(&self, why: &Undelivered) {
+        let Some(error) = why.error() else {
+            return; // a drop: abandoned at the end, so still in the spool
+        };
+        let counter = if error.is_webhook() {
+            &self.webhook
+        } else if error.is_rejected() {
+            &self.rejected
+        } else {
+            &self.other
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,399 @@
+//! The writing side: appends records to the active segment, rolls to a new one when it is
+//! full, and reclaims the oldest segments once what they hold has settled.
+//!
+//! Reclaiming follows one rule that keeps recovery right after a crash at any point: only
+//! the oldest segment is ever deleted. A segment's settled records name moments of that
+//! segment or older ones, so deleting the oldest cannot bring a settled moment back. When
+//! the oldest is pinned by a few moments still pending (one retried for minutes) while the
+//! files hold more than two segments plus twice what is pending, those moments' records are
+//! copied, byte for byte, into the active segment (made durable first), and the oldest goes.
+//! So the files hold a few segments plus twice the pending moments, however long one of them
+//! takes, and each copy is paid for by more space freed.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::SpoolSync;
+use super::format::{self, MAX_PAYLOAD, MAX_SETTLED_PER_RECORD, RECORD_HEADER_LEN};
+use super::recover::{Loc, segment_path};
+
+/// One segment file and the moments still pending in it.
+#[derive(Debug)]
+struct Segment {
+    id: u64,
+    file: Arc<File>,
+    len: u64,
+    live: usize,
+    /// Bytes of the pending moments' records.
+    live_bytes: u64,
+}
+
+/// The spool's writing state; behind the spool's lock.
+#[derive(Debug)]
+pub(super) struct Writer {
+    dir: PathBuf,
+    sync: SpoolSync,
+    segment_bytes: u64,
+    active: Segment,
+    /// Full segments, oldest first, each with pending moments (or about to be deleted).
+    sealed: VecDeque<Segment>,
+    /// Every pending moment's record, by id.
+    live: BTreeMap<u64, Loc>,
+    /// Bytes of their records.
+    live_bytes: u64,
+    next_id: u64,
+    next_segment: u64,
+    /// Ids settled since the last settled record was written.
+    pub(super) settled: Vec<u64>,
+    /// Written since the last `fsync` (batch mode only).
+    pub(super) dirty: bool,
+    /// Sealed segments and a new directory entry not yet `fsync`ed (batch mode).
+    unsynced: Vec<Arc<File>>,
+    dir_unsynced: bool,
+    buf: Vec<u8>,
+    pub(super) closed: bool,
+}
+
+/// What the sync thread must make durable, taken under the lock and done outside it.
+#[derive(Default)]
+pub(super) struct SyncWork {
+    files: Vec<Arc<File>>,
+    dir: Option<PathBuf>,
+}
+
+impl SyncWork {
+    /// `fsync`s what was taken; errors are returned for one warning.
+    pub(super) fn run(self) -> io::Result<()> {
+        for file in &self.files {
+            file.sync_data()?;
+        }
+        if let Some(dir) = self.dir {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+impl Writer {
+    /// Starts writing into a new segment of `dir`, beside the recovered `segments` (whose
+    /// pending moments are `live`).
+    pub(super) fn start(
+        dir: &Path,
+        sync: SpoolSync,
+        segment_bytes: u64,
+        recovered: &super::recover::Recovery,
+    ) -> io::Result<Writer> {
+        let mut sealed = VecDeque::new();
+        for &id in &recovered.segments {
+            let file = OpenOptions::new().read(true).open(segment_path(dir, id))?;
+            let len = file.metadata()?.len();
+            sealed.push_back(Segment {
+                id,
+                file: Arc::new(file),
+                len,
+                live: 0,
+                live_bytes: 0,
+            });
+        }
+        let live: BTreeMap<u64, Loc> = recovered.live.iter().map(|(&id, f)| (id, f.loc)).collect();
+        for loc in live.values() {
+            if let Some(s) = sealed.iter_mut().find(|s| s.id == loc.segment) {
+                s.live += 1;
+                s.live_bytes += u64::from(loc.len);
+            }
+        }
+        let live_bytes = live.values().map(|l| u64::from(l.len)).sum();
+        let active = create_segment(dir, recovered.next_segment, recovered.next_id)?;
+        let mut writer = Writer {
+            dir: dir.to_owned(),
+            sync,
+            segment_bytes,
+            active,
+            sealed,
+            live,
+            live_bytes,
+            next_id: recovered.next_id,
+            next_segment: recovered.next_segment + 1,
+            settled: Vec::new(),
+            dirty: false,
+            unsynced: Vec::new(),
+            dir_unsynced: false,
+            buf: Vec::new(),
+            closed: false,
+        };
+        writer.new_entry_written()?;
+        writer.delete_dead_front();
+        Ok(writer)
+    }
+
+    /// Appends a moment; returns its record id and whether the sync thread must be woken.
+    pub(super) fn append(&mut self, key: &str, json: &[u8]) -> io::Result<(u64, bool)> {
+        if self.closed {
+            return Err(io::Error::other("the spool is closed"));
+        }
+        let size = RECORD_HEADER_LEN + 10 + key.len() + json.len();
+        if size > MAX_PAYLOAD + RECORD_HEADER_LEN {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a moment of {} bytes is larger than a spool record takes ({MAX_PAYLOAD} \
+                     bytes; Hotpot takes at most 1 MiB)",
+                    json.len()
+                ),
+            ));
+        }
+        if self.active.len >= self.segment_bytes {
+            self.roll()?;
+        }
+        let id = self.next_id;
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        format::encode_moment(&mut buf, id, key, json);
+        let written = self.write_active(&buf);
+        self.buf = buf;
+        let loc = written?;
+        self.next_id += 1;
+        self.live.insert(id, loc);
+        self.live_bytes += u64::from(loc.len);
+        self.active.live += 1;
+        self.active.live_bytes += u64::from(loc.len);
+        if self.sync == SpoolSync::Always {
+            if let Err(e) = self.active.file.sync_data() {
+                // On the disk or not, it is refused: settle it, so that it is never sent.
+                self.settle(id);
+                return Err(e);
+            }
+        }
+        Ok((id, self.mark_dirty()))
+    }
+
+    /// The id the next moment gets.
+    pub(super) fn next_id(&self) -> u64 {
+        self.next_id
+    }
+
+    /// Marks a moment settled; returns whether the sync thread must be woken to write the
+    /// settled record.
+    pub(super) fn settle(&mut self, id: u64) -> bool {
+        let Some(loc) = self.live.remove(&id) else {
+            return false;
+        };
+        self.live_bytes -= u64::from(loc.len);
+        let segment = if loc.segment == self.active.id {
+            Some(&mut self.active)
+        } else {
+            self.sealed.iter_mut().find(|s| s.id == loc.segment)
+        };
+        if let Some(s) = segment {
+            s.live -= 1;
+            s.live_bytes -= u64::from(loc.len);
+        }
+        self.delete_dead_front();
+        self.settled.push(id);
+        if self.settled.len() >= MAX_SETTLED_PER_RECORD {
+            if let Err(e) = self.write_settled() {
+                tracing::debug!(error = %e, "hotpot spool: cannot write settled moments");
+            }
+        }
+        self.settled.len() == 1
+    }
+
+    /// Writes the settled ids gathered so far as records. A failure only means those
+    /// moments would be sent again after a crash (with their keys, so recorded once).
+    pub(super) fn write_settled(&mut self) -> io::Result<()> {
+        if self.settled.is_empty() || self.closed {
+            return Ok(());
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        for chunk in self.settled.chunks(MAX_SETTLED_PER_RECORD) {
+            format::encode_settled(&mut buf, chunk);
+        }
+        self.settled.clear();
+        let written = self.write_active(&buf).map(drop);
+        self.buf = buf;
+        self.mark_dirty();
+        written
+    }
+
+    /// Pending moments.
+    #[cfg(test)]
+    pub(super) fn live(&self) -> usize {
+        self.live.len()
+    }
+
+    /// Bytes of segment files on disk.
+    pub(super) fn disk_bytes(&self) -> u64 {
+        self.active.len + self.sealed.iter().map(|s| s.len).sum::<u64>()
+    }
+
+    /// What the batch sync must make durable now.
+    pub(super) fn take_sync_work(&mut self) -> SyncWork {
+        if !std::mem::take(&mut self.dirty) {
+            return SyncWork::default();
+        }
+        let mut files = std::mem::take(&mut self.unsynced);
+        files.push(Arc::clone(&self.active.file));
+        let dir = std::mem::take(&mut self.dir_unsynced).then(|| self.dir.clone());
+        SyncWork { files, dir }
+    }
+
+    /// The end: writes the settled ids, and deletes every segment when nothing is pending
+    /// (a clean shutdown leaves an empty spool); otherwise makes the rest durable.
+    pub(super) fn close(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let settled = self.write_settled();
+        self.closed = true;
+        if self.live.is_empty() {
+            let ids: Vec<u64> = self.sealed.drain(..).map(|s| s.id).collect();
+            for id in ids.into_iter().chain([self.active.id]) {
+                let _ = fs::remove_file(segment_path(&self.dir, id));
+            }
+            return settled;
+        }
+        if self.sync != SpoolSync::Never {
+            self.dirty = true;
+            self.take_sync_work().run()?;
+        }
+        settled
+    }
+
+    fn mark_dirty(&mut self) -> bool {
+        if self.sync != SpoolSync::Batch {
+            return false;
+        }
+        !std::mem::replace(&mut self.dirty, true)
+    }
+
+    /// Writes `bytes` at the end of the active segment; on failure, cuts off whatever part
+    /// of them reached the file, so that no torn record is left behind.
+    fn write_active(&mut self, bytes: &[u8]) -> io::Result<Loc> {
+        let loc = Loc {
+            segment: self.active.id,
+            offset: self.active.len,
+            len: bytes.len() as u32,
+        };
+        match (&*self.active.file).write_all(bytes) {
+            Ok(()) => {
+                self.active.len += bytes.len() as u64;
+                Ok(loc)
+            }
+            Err(e) => {
+                let _ = self.active.file.set_len(self.active.len);
+                Err(e)
+            }
+        }
+    }
+
+    /// Seals the active segment, starts a new one, and reclaims what it can.
+    fn roll(&mut self) -> io::Result<()> {
+        let active = create_segment(&self.dir, self.next_segment, self.next_id)?;
+        self.next_segment += 1;
+        let old = std::mem::replace(&mut self.active, active);
+        if self.sync == SpoolSync::Batch {
+            self.unsynced.push(Arc::clone(&old.file));
+        }
+        self.sealed.push_back(old);
+        self.new_entry_written()?;
+        self.delete_dead_front();
+        while !self.sealed.is_empty()
+            && self.disk_bytes() > 2 * self.segment_bytes + 2 * self.live_bytes
+        {
+            self.move_front()?;
+        }
+        Ok(())
+    }
+
+    /// A new segment file exists: its directory entry must reach the disk too.
+    fn new_entry_written(&mut self) -> io::Result<()> {
+        match self.sync {
+            SpoolSync::Always => File::open(&self.dir)?.sync_all(),
+            SpoolSync::Batch => {
+                self.dir_unsynced = true;
+                self.mark_dirty();
+                Ok(())
+            }
+            SpoolSync::Never => Ok(()),
+        }
+    }
+
+    /// Copies the pending moments of the oldest segment into the active one, then deletes it.
+    fn move_front(&mut self) -> io::Result<()> {
+        let Some(front) = self.sealed.front() else {
+            return Ok(());
+        };
+        let moving: Vec<(u64, Loc)> = self
+            .live
+            .iter()
+            .filter(|(_, loc)| loc.segment == front.id)
+            .map(|(&id, &loc)| (id, loc))
+            .collect();
+        let file = Arc::clone(&front.file);
+        let mut bytes = Vec::new();
+        for (id, loc) in moving {
+            bytes.resize(loc.len as usize, 0);
+            file.read_exact_at(&mut bytes, loc.offset)?;
+            let new = self.write_active(&bytes)?;
+            self.live.insert(id, new);
+            self.active.live += 1;
+            self.active.live_bytes += u64::from(loc.len);
+            if let Some(front) = self.sealed.front_mut() {
+                front.live -= 1;
+                front.live_bytes -= u64::from(loc.len);
+            }
+        }
+        if self.sync != SpoolSync::Never {
+            // The copies must be on the disk before the originals go.
+            self.active.file.sync_data()?;
+        }
+        self.delete_dead_front();
+        Ok(())
+    }
+
+    /// Deletes the oldest sealed segments while nothing in them is pending.
+    fn delete_dead_front(&mut self) {
+        while self.sealed.front().is_some_and(|s| s.live == 0) {
+            if let Some(s) = self.sealed.pop_front() {
+                let path = segment_path(&self.dir, s.id);
+                if let Err(e) = fs::remove_file(&path) {
+                    if e.kind() != io::ErrorKind::NotFound {
+                        tracing::warn!(
+                            file = %path.display(),
+                            error = %e,
+                            "hotpot spool: cannot delete a settled segment"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Creates segment `id` with its header; new records get ids from `first_id` on.
+fn create_segment(dir: &Path, id: u64, first_id: u64) -> io::Result<Segment> {
+    let path = segment_path(dir, id);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create_new(true)
+        .open(&path)?;
+    let header = format::encode_header(first_id);
+    if let Err(e) = file.write_all(&header) {
+        drop(file);
+        let _ = fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(Segment {
+        id,
+        file: Arc::new(file),
+        len: header.len() as u64,
+        live: 0,
+        live_bytes: 0,
+    })
+}

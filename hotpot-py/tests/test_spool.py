@@ -1,0 +1,271 @@
+"""hotpot.Emitter(client, spool=path): moments survive a process killed with SIGKILL and are
+delivered by the next emitter on the spool, each exactly once by its Idempotency-Key (the
+mock server records a key once); the lock, a full disk, fork, the arguments."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+import hotpot
+from hotpot.testing import MockServer
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and fork")
+
+#: The child: emits N moments named m<i> into SPOOL, printing "emitted <i>" once each emit
+#: returned, then "done", and waits to be killed. FSIZE sets RLIMIT_FSIZE (a full disk).
+CHILD = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    import hotpot
+    if os.environ.get("FSIZE"):
+        import resource
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        limit = int(os.environ["FSIZE"])
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    emitter = hotpot.Emitter(hotpot.Client(os.environ["URL"]), spool=os.environ["SPOOL"],
+                             capacity=100000)
+    print("ready", flush=True)
+    for i in range(int(os.environ["N"])):
+        try:
+            emitter.emit(hotpot.Moment(f"m{i}", "alert"))
+        except hotpot.SpoolError as e:
+            print(f"refused {e.reason} {e.moment.name} {isinstance(e, hotpot.DroppedError)}: {e}",
+                  flush=True)
+            break
+        print(f"emitted {i}", flush=True)
+    print("done", emitter.stats()["dropped"], flush=True)
+    time.sleep(600)
+    """
+)
+
+
+class Child:
+    """The child process, its standard output read line by line."""
+
+    def __init__(self, url: str, spool: Path, n: int, **env: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD],
+            env={**os.environ, "URL": url, "SPOOL": str(spool), "N": str(n), **env},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.line() == "ready"
+
+    def line(self) -> str:
+        assert self.proc.stdout is not None
+        return self.proc.stdout.readline().rstrip("\n")
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+def emit_and_kill(url: str, spool: Path, n: int, after: int) -> set[str]:
+    """A child emits up to `n` moments; killed with SIGKILL once `after` emits returned (and a
+    random moment more). Returns the names acknowledged."""
+    child = Child(url, spool, n)
+    acknowledged = set()
+    while len(acknowledged) < after:
+        line = child.line()
+        assert line.startswith("emitted "), line
+        acknowledged.add("m" + line.split()[1])
+    time.sleep(random.uniform(0, 0.002))
+    child.kill()
+    return acknowledged
+
+
+def restart_and_check(mock: MockServer, spool: Path, acknowledged: set[str]) -> int:
+    """The second process (this one) delivers what the spool holds; the mock must hold each
+    acknowledged moment exactly once. Returns how many were recovered."""
+    emitter = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=spool)
+    recovered = emitter.stats()["recovered"]
+    report = emitter.flush(timeout=20)
+    assert not report["timed_out"], report
+    report = emitter.shutdown(timeout=5)
+    assert report["recovered"] == recovered
+    assert report["failed"] == report["dropped"] == 0, report
+    assert report["emitted"] == report["delivered"] + report["still_queued"] + report["in_flight"]
+    names = [m["name"] for m in mock.moments()]
+    assert len(names) == len(set(names)), "a moment was recorded twice"
+    assert acknowledged <= set(names)
+    assert segments_size(spool) == 0  # everything settled: the spool is empty again
+    return recovered
+
+
+def segments_size(spool: Path) -> int:
+    return sum(p.stat().st_size for p in spool.glob("*.seg"))
+
+
+KILLS = int(os.environ.get("HOTPOT_PY_SPOOL_KILLS", "5"))
+
+
+@pytest.mark.parametrize("round_", range(KILLS))
+def test_killed_while_hotpot_answers_503_nothing_acknowledged_is_lost(tmp_path: Path, round_: int) -> None:
+    with MockServer() as mock:
+        mock.fail_next(503, count=1_000_000)
+        acknowledged = emit_and_kill(mock.webhook_url, tmp_path, 30, random.randint(0, 30))
+        assert mock.moments() == []
+        mock.reset()  # Hotpot is back
+        assert restart_and_check(mock, tmp_path, acknowledged) >= len(acknowledged)
+
+
+@pytest.mark.parametrize("round_", range(KILLS))
+def test_killed_while_deliveries_are_in_flight_each_is_recorded_once(tmp_path: Path, round_: int) -> None:
+    with MockServer() as mock:
+        acknowledged = emit_and_kill(mock.webhook_url, tmp_path, 40, random.randint(0, 40))
+        restart_and_check(mock, tmp_path, acknowledged)
+
+
+def test_recovered_moments_keep_their_keys_and_are_counted(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        mock.fail_next(503, count=1_000_000)
+        child = Child(mock.webhook_url, tmp_path, 3)
+        assert [child.line() for _ in range(4)] == ["emitted 0", "emitted 1", "emitted 2", "done 0"]
+        child.kill()
+        mock.reset()
+        emitter = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=os.fspath(tmp_path), concurrency=1)
+        emitter.emit(hotpot.Moment("new", "alert"))
+        stats = emitter.stats()
+        assert stats["recovered"] == 3 and stats["emitted"] == 4
+        emitter.flush(timeout=10)
+        names = [m["name"] for m in mock.moments()]
+        # A request the dead child sent just before the kill may be answered once the mock is
+        # back; the restart's send of it, with the same key, is then not recorded again.
+        assert sorted(names[:3]) == ["m0", "m1", "m2"] and names[3:] == ["new"], names
+        report = emitter.shutdown(timeout=1)
+        assert report["recovered"] == 3 and report["delivered"] == 4
+
+
+def test_a_second_emitter_is_refused_in_this_process_and_from_another(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        client = hotpot.Client(mock.webhook_url)
+        first = hotpot.Emitter(client, spool=tmp_path / "here")
+        with pytest.raises(hotpot.ConfigError, match="in use by another emitter") as e:
+            hotpot.Emitter(client, spool=tmp_path / "here")
+        assert str(tmp_path / "here") in str(e.value)
+        first.shutdown(timeout=1)
+        hotpot.Emitter(client, spool=tmp_path / "here").shutdown(timeout=0)  # free again
+
+        mock.fail_next(503, count=1_000_000)
+        child = Child(mock.webhook_url, tmp_path / "there", 1)
+        assert child.line() == "emitted 0"
+        with pytest.raises(hotpot.ConfigError, match=f"process {child.proc.pid}"):
+            hotpot.Emitter(client, spool=tmp_path / "there")
+        child.kill()
+        mock.reset()
+        # Freed by the kernel when the holder died.
+        assert restart_and_check(mock, tmp_path / "there", {"m0"}) == 1
+
+
+def test_a_full_disk_raises_spool_error_with_the_moment(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        mock.fail_next(503, count=1_000_000)
+        child = Child(mock.webhook_url, tmp_path, 10_000, FSIZE="8192")
+        acknowledged = set()
+        while True:
+            line = child.line()
+            if not line.startswith("emitted "):
+                break
+            acknowledged.add("m" + line.split()[1])
+        # reason "spool", the refused moment handed back, a DroppedError, what the OS said.
+        assert line.startswith(f"refused spool m{len(acknowledged)} True: "), line
+        assert "cannot write to the spool" in line and str(tmp_path) in line
+        assert "too large" in line  # EFBIG
+        assert child.line() == "done 1"
+        child.kill()
+        mock.reset()
+        assert len(acknowledged) > 10
+        assert restart_and_check(mock, tmp_path, acknowledged) == len(acknowledged)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_never_writes_into_its_parents_spool(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with MockServer() as mock:
+        mock.fail_next(503, count=1_000_000)
+        emitter = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
+        emitter.emit(hotpot.Moment("parent", "alert"))
+        before = segments_size(tmp_path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process
+            pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                emitter.emit(hotpot.Moment("child", "alert"))  # works: in memory
+                stats = emitter.stats()
+                if stats["emitted"] == 1 and stats["recovered"] == 0:
+                    code = 0
+                emitter.shutdown(timeout=0)
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert segments_size(tmp_path) == before  # the child wrote nothing into it
+        assert emitter.stats()["emitted"] == 1
+        emitter.shutdown(timeout=0)
+
+
+def test_the_arguments_are_checked() -> None:
+    client = hotpot.Client("http://127.0.0.1:9/moment/abcd1234")
+    with pytest.raises(hotpot.ConfigError, match=r"sync: expected 'always', 'batch' or 'never', found \"sometimes\""):
+        hotpot.Emitter(client, spool="/tmp/x", sync="sometimes")
+    with pytest.raises(TypeError, match="spool: expected a str or os.PathLike"):
+        hotpot.Emitter(client, spool=42)  # type: ignore[arg-type]
+    with pytest.raises(hotpot.ConfigError, match="cannot use"):
+        hotpot.Emitter(client, spool="/proc/hotpot-spool")
+    emitter = hotpot.Emitter(client)
+    assert emitter.stats()["recovered"] == 0
+    emitter.shutdown(timeout=0)
+
+
+@pytest.mark.parametrize("sync", ["always", "batch", "never"])
+def test_every_sync_mode_keeps_what_was_emitted(tmp_path: Path, sync: str) -> None:
+    with MockServer() as mock:
+        emitter = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path, sync=sync)
+        for i in range(20):
+            emitter.emit(hotpot.Moment(f"s{i}", "alert"))
+        assert not emitter.flush(timeout=10)["timed_out"]
+        emitter.shutdown(timeout=1)
+        assert sorted(m["name"] for m in mock.moments()) == sorted(f"s{i}" for i in range(20))
+        assert segments_size(tmp_path) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_that_lives_on_does_not_hold_the_spool(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        client = hotpot.Client(mock.webhook_url)
+        emitter = hotpot.Emitter(client, spool=tmp_path)
+        ready_r, ready_w = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process
+            pid = os.fork()
+        if pid == 0:
+            try:
+                emitter.emit(hotpot.Moment("child", "alert"))  # the child's own emitter
+                os.write(ready_w, b"x")
+                time.sleep(60)  # lives on, until killed
+            finally:
+                os._exit(0)
+        try:
+            assert os.read(ready_r, 1) == b"x"
+            emitter.shutdown(timeout=1)
+            # The parent let go of the spool; the child, still alive, does not hold it.
+            again = hotpot.Emitter(client, spool=tmp_path)
+            again.shutdown(timeout=0)
+        finally:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(ready_r)
+            os.close(ready_w)
