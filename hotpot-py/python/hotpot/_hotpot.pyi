@@ -164,6 +164,9 @@ def check(payload: dict[str, Any] | str | bytes) -> list[tuple[str, str]]:
     [('type', 'expected one of page, alert, near-miss, incident (any case), found "near_miss" (did you mean "near-miss"?)')]
     """
 
+def _cli_main(argv: list[str]) -> int:
+    """Runs the ``hotpot`` command line (``argv[0]`` is the program's name); its exit status."""
+
 
 _T = TypeVar("_T")
 
