@@ -2,9 +2,10 @@
 
 Runs the Rust examples (``quickstart``, ``blocking``), the mock server binary, the Python
 examples, the ``hotpot`` command (binary and console script) and every error path reachable
-from them — unknown and expired webhooks, 503, 429, dropped connections, 422, timeouts, invalid URLs, a wrong API key — with ``RUST_LOG=trace``
-and Python logging at DEBUG, captures every line of stdout and stderr, and fails if a token,
-the API key, or any 8 consecutive characters of them appear, or if any ``/moment/`` is
+from them — unknown and expired webhooks, 503, 429, dropped connections, 422, timeouts,
+invalid URLs, a wrong API key — with ``RUST_LOG=trace`` and Python logging at DEBUG, captures
+every line of stdout and stderr, and fails if a token, the API key, or any 8 consecutive
+characters of them appear, or if any ``/moment/`` is
 followed by more than the 4 characters the redacted form shows (which catches the random
 tokens of in-process mocks too). The only exception is the start-up line of the mock server
 (binary or ``python -m hotpot.testing``) that hands the user its webhook URL.

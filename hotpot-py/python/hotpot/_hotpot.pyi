@@ -33,6 +33,7 @@ __all__ = [
     "check",
     "_tasks_in_flight",
     "_shutdown_at_exit",
+    "_cli_main",
 ]
 
 __version__: Final[str]
