@@ -92,8 +92,7 @@ pub(crate) fn client(
             RetryPolicy::default()
                 .with_max_retries(retries)
                 .with_deadline(deadline),
-        )
-        .user_agent(concat!("hotpot-cli/", env!("CARGO_PKG_VERSION")));
+        );
     if let Some(key) = api_key {
         builder = builder.api_key(key);
     }

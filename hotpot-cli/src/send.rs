@@ -46,7 +46,7 @@ pub(crate) fn send(args: SendArgs) -> u8 {
     };
     match deliver(&client, &moment) {
         Ok(receipt) => {
-            print_receipt(&printer, &receipt);
+            print_receipt(&printer, &receipt, true);
             exit::OK
         }
         Err(failures) => fail(&printer, failures),
@@ -119,9 +119,9 @@ pub(crate) fn deliver(client: &Client, moment: &Moment) -> Result<Receipt, Vec<F
     result.map_err(|e| explain(&e, logging::attempts(), started.elapsed(), client))
 }
 
-/// The send's result on stdout: the request id alone (text) or the receipt (JSON); the
-/// request id into `$GITHUB_OUTPUT` in GitHub Actions.
-fn print_receipt(printer: &Printer, receipt: &Receipt) {
+/// The send's result on stdout: the request id alone (text, when `text`) or the receipt
+/// (JSON); the request id into `$GITHUB_OUTPUT` in GitHub Actions.
+pub(crate) fn print_receipt(printer: &Printer, receipt: &Receipt, text: bool) {
     #[derive(Serialize)]
     struct Sent<'a> {
         status: u16,
@@ -136,7 +136,7 @@ fn print_receipt(printer: &Printer, receipt: &Receipt) {
             attempts: receipt.attempts,
             idempotency_key: &receipt.idempotency_key,
         });
-    } else if let Some(id) = &receipt.request_id {
+    } else if let (true, Some(id)) = (text, &receipt.request_id) {
         printer.result(&format!("{id}\n"));
     }
     printer.github_output(receipt.request_id.as_deref());

@@ -103,21 +103,14 @@ pub(crate) fn run(args: RunArgs) -> u8 {
     });
     match sent {
         Ok(receipt) => {
-            if printer.json() {
-                printer.result_json(&serde_json::json!({
-                    "status": receipt.status,
-                    "request_id": receipt.request_id,
-                    "attempts": receipt.attempts,
-                    "idempotency_key": receipt.idempotency_key,
-                }));
-            }
+            // Text mode prints nothing on stdout: it is the command's.
+            send::print_receipt(&printer, &receipt, false);
             if !args.output.quiet {
                 output::stderr(&format!(
                     "hotpot run: sent {name:?} as request {}\n",
                     receipt.request_id.as_deref().unwrap_or("(no id)")
                 ));
             }
-            printer.github_output(receipt.request_id.as_deref());
         }
         Err(failures) => {
             output::stderr("hotpot run: the moment was not sent:\n");

@@ -196,3 +196,33 @@ fn sigterm_is_passed_on_to_the_command() {
     let moment = &mock.wait_moments(1)[0];
     assert_eq!(moment.name, "sleep failed (killed by SIGTERM)");
 }
+
+#[test]
+fn json_output_adds_the_receipt_after_the_commands_own_output() {
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args([
+            "run",
+            "--output",
+            "json",
+            "--",
+            "sh",
+            "-c",
+            "echo hello; exit 2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let (out, _) = texts(&output);
+    let (first, receipt) = out.split_once('\n').unwrap();
+    assert_eq!(first, "hello");
+    assert!(
+        receipt.starts_with("{\"status\": 202, \"request_id\": \""),
+        "{receipt}"
+    );
+    let receipt: serde_json::Value = serde_json::from_str(receipt).unwrap();
+    assert_eq!(
+        receipt["request_id"],
+        mock.events()[0].request_id.clone().unwrap()
+    );
+}
