@@ -9,7 +9,7 @@ CARGO ?= cargo
 .PHONY: test fmt-check clippy rust-test py-dev py-test snippet-check schemathesis bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test.
-test: fmt-check clippy rust-test py-test snippet-check schemathesis
+test: fmt-check clippy machete rust-test py-test snippet-check schemathesis
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -22,6 +22,19 @@ clippy:
 
 rust-test:
 	$(CARGO) test --workspace
+
+## Unused dependencies in every Cargo.toml of the tree (the fuzz crate's too), found by
+## cargo-machete with cargo metadata (exact crate names), pinned and built from crates.io
+## into .tools/ on first use. A false finding goes to [package.metadata.cargo-machete] ignored,
+## with the reason beside it.
+MACHETE_VERSION := 0.9.2
+MACHETE := .tools/cargo-machete-$(MACHETE_VERSION)/bin/cargo-machete
+.PHONY: machete
+machete: $(MACHETE)
+	$(MACHETE) --with-metadata
+
+$(MACHETE):
+	$(CARGO) install --locked --quiet --root .tools/cargo-machete-$(MACHETE_VERSION) cargo-machete@$(MACHETE_VERSION)
 
 ## A project-local virtualenv with the Python tools pinned in requirements-dev.txt.
 venv: $(VENV)/.ready
@@ -72,7 +85,7 @@ fuzz:
 ## FUZZ_SMOKE_CASES random ones per target, plus the proptest properties (also part of
 ## rust-test, so of `make test`).
 fuzz-smoke:
-	$(CARGO) test -p hotpot-client --test fuzz_regressions --test properties
+	$(CARGO) test -p hotpot-client --test client -- fuzz_regressions:: properties::
 
 ## hotpot.Client against requests, import time, asyncio.gather; prints the ratios.
 bench-py: py-dev

@@ -16,15 +16,16 @@
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
-use hotpot_client::{Client, Emitter, Moment, MomentType, Priority};
+use hotpot_client::{Client, Emitter, Moment};
+use hotpot_test_support::QUEUED_ENVELOPE;
+use hotpot_test_support::bench::{median, moments, raw_reqwest, through_emitter};
 
-const ENVELOPE: &str = r#"{"hotpot_request_id": "f1e5ae0a-f90c-4dac-affa-2eda897f5c3f", "response": {"success": true, "message": "Your request has been queued."}}"#;
 const TOKEN: &str = "benchTOKEN_0123456789abcdef";
 
 fn main() {
@@ -49,51 +50,30 @@ fn latency(url: &str, server: &BenchServer) {
     assert!(emitter.flush(Duration::from_secs(30)).is_complete());
 
     let paced = {
-        let batch = moments("paced", 20_000);
-        let mut samples = Vec::with_capacity(batch.len());
         let mut next = Instant::now();
-        for m in batch {
+        timed_emits(&emitter, moments("paced", 20_000), || {
             next += Duration::from_micros(200);
             while Instant::now() < next {
                 std::hint::spin_loop();
             }
-            let t = Instant::now();
-            let r = emitter.emit(m);
-            samples.push(t.elapsed());
-            black_box(r).expect("queued");
-        }
-        samples
+        })
     };
     assert!(emitter.flush(Duration::from_secs(30)).is_complete());
 
-    let slept = {
-        let batch = moments("slept", 5_000);
-        let mut samples = Vec::with_capacity(batch.len());
-        for m in batch {
-            std::thread::sleep(Duration::from_micros(200));
-            let t = Instant::now();
-            let r = emitter.emit(m);
-            samples.push(t.elapsed());
-            black_box(r).expect("queued");
-        }
-        samples
-    };
+    let slept = timed_emits(&emitter, moments("slept", 5_000), || {
+        std::thread::sleep(Duration::from_micros(200));
+    });
     assert!(emitter.flush(Duration::from_secs(30)).is_complete());
 
-    let burst = {
-        let mut samples = Vec::with_capacity(50_000);
-        for round in 0..10 {
-            let batch = moments(&format!("burst {round}"), 5_000);
-            for m in batch {
-                let t = Instant::now();
-                let r = emitter.emit(m);
-                samples.push(t.elapsed());
-                black_box(r).expect("queued");
-            }
-            assert!(emitter.flush(Duration::from_secs(30)).is_complete());
-        }
-        samples
-    };
+    let mut burst = Vec::with_capacity(50_000);
+    for round in 0..10 {
+        burst.extend(timed_emits(
+            &emitter,
+            moments(&format!("burst {round}"), 5_000),
+            || {},
+        ));
+        assert!(emitter.flush(Duration::from_secs(30)).is_complete());
+    }
     let report = emitter.shutdown(Duration::from_secs(30));
     assert_eq!(report.delivered, report.emitted, "{report}");
     assert_eq!(report.delivered, 2_000 + 20_000 + 5_000 + 50_000);
@@ -114,6 +94,19 @@ fn latency(url: &str, server: &BenchServer) {
             q.n, q.p50, q.p90, q.p99, q.p999, q.max
         );
     }
+}
+
+/// Emits `batch`, calling `pause` before each `emit`; returns how long each `emit` took.
+fn timed_emits(emitter: &Emitter, batch: Vec<Moment>, mut pause: impl FnMut()) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(batch.len());
+    for m in batch {
+        pause();
+        let t = Instant::now();
+        let r = emitter.emit(m);
+        samples.push(t.elapsed());
+        black_box(r).expect("queued");
+    }
+    samples
 }
 
 fn timer_overhead() -> Duration {
@@ -163,13 +156,9 @@ fn throughput(url: &str, server: &BenchServer) {
     for _ in 0..ROUNDS {
         raw.push(raw_reqwest(url, concurrency, THROUGHPUT_MOMENTS));
         server.expect_and_reset(THROUGHPUT_MOMENTS as u64);
-        emitted.push(through_emitter(url, THROUGHPUT_MOMENTS));
+        emitted.push(through_emitter(url, THROUGHPUT_MOMENTS, concurrency));
         server.expect_and_reset(THROUGHPUT_MOMENTS as u64);
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let fmt = |v: &[f64]| {
         v.iter()
             .map(|x| format!("{x:.0}"))
@@ -185,16 +174,16 @@ fn throughput(url: &str, server: &BenchServer) {
     println!(
         "| raw reqwest loop ({concurrency} tasks, 1-thread runtime) | {} | {:.0} |",
         fmt(&raw),
-        median(raw.clone())
+        median(&raw)
     );
     println!(
         "| Emitter (defaults; producer keeps the queue half full) | {} | {:.0} |",
         fmt(&emitted),
-        median(emitted.clone())
+        median(&emitted)
     );
     println!(
         "\nEmitter / raw reqwest: {:.2}",
-        median(emitted) / median(raw)
+        median(&emitted) / median(&raw)
     );
 }
 
@@ -208,7 +197,7 @@ fn concurrency_sweep(url: &str, server: &BenchServer) {
     for concurrency in [4, 8, 16, 32, 64] {
         let raw = raw_reqwest(url, concurrency, N);
         server.expect_and_reset(N as u64);
-        let emitted = through_emitter_with(url, N, concurrency);
+        let emitted = through_emitter(url, N, concurrency);
         server.expect_and_reset(N as u64);
         println!(
             "| {concurrency} | {raw:.0} | {emitted:.0} | {:.2} |",
@@ -217,92 +206,10 @@ fn concurrency_sweep(url: &str, server: &BenchServer) {
     }
 }
 
-fn through_emitter(url: &str, n: usize) -> f64 {
-    through_emitter_with(url, n, hotpot_client::defaults::CONCURRENCY)
-}
-
-fn through_emitter_with(url: &str, n: usize, concurrency: usize) -> f64 {
-    let emitter = Emitter::builder(client(url))
-        .concurrency(concurrency)
-        .build()
-        .expect("emitter");
-    let half_full = (hotpot_client::defaults::CAPACITY / 2) as u64;
-    let batch = moments("throughput", n);
-    let started = Instant::now();
-    for (i, m) in batch.into_iter().enumerate() {
-        // A producer faster than any network: keep the queue at most half full rather than
-        // let DropNewest refuse moments.
-        while i % 100 == 0 && emitter.stats().queued >= half_full {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        emitter.emit(m).expect("queued");
-    }
-    let report = emitter.shutdown(Duration::from_secs(120));
-    let elapsed = started.elapsed();
-    assert_eq!(report.delivered, n as u64, "{report}");
-    n as f64 / elapsed.as_secs_f64()
-}
-
-fn raw_reqwest(url: &str, concurrency: usize, n: usize) -> f64 {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let http = runtime.block_on(async { reqwest::Client::new() });
-    let body = bytes::Bytes::from(moment("throughput 0").to_json_vec());
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    runtime.block_on(async {
-        let tasks: Vec<_> = (0..concurrency)
-            .map(|_| {
-                let (http, body, next, url) = (
-                    http.clone(),
-                    body.clone(),
-                    Arc::clone(&next),
-                    url.to_owned(),
-                );
-                tokio::spawn(async move {
-                    while next.fetch_add(1, Ordering::Relaxed) < n {
-                        let response = http
-                            .post(&url)
-                            .header("content-type", "application/json")
-                            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
-                            .body(body.clone())
-                            .send()
-                            .await
-                            .expect("answer");
-                        assert_eq!(response.status(), 202);
-                        response.bytes().await.expect("body");
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("task");
-        }
-    });
-    let elapsed = started.elapsed();
-    runtime.shutdown_background();
-    n as f64 / elapsed.as_secs_f64()
-}
-
 // --- helpers ---------------------------------------------------------------------------
 
 fn client(url: &str) -> Client {
     Client::new(url).expect("client")
-}
-
-fn moment(name: &str) -> Moment {
-    Moment::builder(name, MomentType::Alert)
-        .priority(Priority::High)
-        .source("bench")
-        .build()
-        .expect("valid")
-}
-
-fn moments(prefix: &str, n: usize) -> Vec<Moment> {
-    (0..n).map(|i| moment(&format!("{prefix} {i}"))).collect()
 }
 
 fn num_cpus() -> usize {
@@ -326,7 +233,7 @@ impl BenchServer {
             "/moment/{token}",
             post(move || {
                 counter.fetch_add(1, Ordering::Relaxed);
-                async { (StatusCode::ACCEPTED, ENVELOPE) }
+                async { (StatusCode::ACCEPTED, QUEUED_ENVELOPE) }
             }),
         );
         std::thread::spawn(move || {

@@ -18,17 +18,17 @@ use axum::body::Bytes;
 use axum::http::{StatusCode, header::CONTENT_TYPE};
 use axum::response::IntoResponse;
 use axum::routing::post;
-use hotpot_client::{Client, Moment, MomentType, Priority};
+use hotpot_client::{Client, Moment};
+use hotpot_test_support::{QUEUED_ENVELOPE, full_moment};
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
-const ENVELOPE: &str = r#"{"hotpot_request_id":"f1e5ae0a-f90c-4dac-affa-2eda897f5c3f","response":{"success":true,"message":"Your request has been queued."}}"#;
 
 async fn ingest(body: Bytes) -> impl IntoResponse {
     black_box(body.len());
     (
         StatusCode::ACCEPTED,
         [(CONTENT_TYPE, "application/json")],
-        ENVELOPE,
+        QUEUED_ENVELOPE,
     )
 }
 
@@ -54,19 +54,6 @@ fn start_server() -> SocketAddr {
         })
         .expect("a thread");
     rx.recv().expect("the server starts")
-}
-
-fn moment() -> Moment {
-    Moment::builder(
-        "Failed deploy with successful rollback",
-        MomentType::NearMiss,
-    )
-    .priority(Priority::High)
-    .source("Deploybot")
-    .source_url("https://deploys.example.com/runs/1234")
-    .description("Rolled back **automatically** after health checks failed.")
-    .build()
-    .expect("a valid moment")
 }
 
 struct Loops {
@@ -150,7 +137,7 @@ fn main() {
         .build()
         .expect("a runtime");
     let loops = rt.block_on(async {
-        let moment = moment();
+        let moment = full_moment();
         Loops {
             client: Client::builder(url.as_str())
                 .no_proxy()

@@ -1,15 +1,10 @@
 //! A blocking [`Client`] for code that is not async: scripts, CLIs, threads.
 //!
-//! It wraps the async [`crate::Client`] and its own small tokio runtime (one worker thread
-//! that keeps the connection pool alive: a pooled connection that the server closes while
-//! idle is noticed and dropped at once. A program that instead keeps a runtime of its own
-//! and calls `runtime.block_on(client.send(..))` now and then leaves the pool unwatched in
-//! between, and its next send may pick a connection closed meanwhile and spend a retry on
-//! it). Calling it from inside an async runtime returns an
-//! error instead of blocking the executor: use the async client there. Threads of
-//! `tokio::task::spawn_blocking` count as inside (tokio offers no way to tell them apart from
-//! an executor thread), so from async code either `.await` the async client or hand the
-//! blocking one to a plain `std::thread`.
+//! It wraps the async [`crate::Client`] and a small tokio runtime of its own, whose one
+//! worker thread also tends the connection pool between calls. Called from inside an async
+//! runtime it returns an error instead of stalling the executor; threads of
+//! `tokio::task::spawn_blocking` count as inside (tokio cannot tell them apart), so from async
+//! code `.await` the async client or use the blocking one from a plain `std::thread`.
 //!
 //! ```no_run
 //! use hotpot_client::{blocking::Client, Moment, MomentType};
@@ -36,7 +31,7 @@ pub use crate::client::IntoWebhookUrl;
 #[derive(Clone)]
 pub struct Client {
     inner: crate::Client,
-    runtime: Arc<Runtime>,
+    runtime: Arc<BackgroundRuntime>,
 }
 
 /// Configures a blocking [`Client`]; the same settings as [`crate::ClientBuilder`].
@@ -100,7 +95,7 @@ impl ClientBuilder {
             .map_err(|e| Error::Config(format!("cannot start the client's runtime: {e}")))?;
         // Wrapped at once, so that an error below drops it without blocking: a plain tokio
         // runtime dropped inside async code panics.
-        let runtime = Runtime(Some(runtime));
+        let runtime = BackgroundRuntime(Some(runtime));
         let inner = {
             // reqwest needs a runtime context while the client is built.
             let _guard = runtime.0.as_ref().map(tokio::runtime::Runtime::enter);
@@ -185,9 +180,9 @@ impl fmt::Debug for Client {
 
 /// A multi-thread runtime with one worker, shut down without blocking when dropped (so that
 /// dropping a client inside async code cannot panic).
-struct Runtime(Option<tokio::runtime::Runtime>);
+struct BackgroundRuntime(Option<tokio::runtime::Runtime>);
 
-impl Drop for Runtime {
+impl Drop for BackgroundRuntime {
     fn drop(&mut self) {
         if let Some(rt) = self.0.take() {
             rt.shutdown_background();

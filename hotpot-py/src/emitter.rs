@@ -335,7 +335,7 @@ impl Drop for State {
 /// Background delivery: :meth:`emit` queues a moment and returns at once; the emitter's
 /// own thread sends it, retrying through 429s, 5xx answers, timeouts and dropped
 /// connections (one ``Idempotency-Key`` for every attempt, so a retry never records it
-/// twice) until it is delivered, fails for good, or its ``deadline`` passes.
+/// twice) until it is delivered, fails for good, or its ``delivery_deadline`` passes.
 ///
 /// Use it where a moment must never slow down or stall the code that makes it — a web
 /// service, a worker, a hot loop. Use :meth:`Client.send` instead when you need the
@@ -343,14 +343,14 @@ impl Drop for State {
 ///
 /// - ``client``: a :class:`Client` (or :class:`AsyncClient`); the emitter builds its own
 ///   connection from the client's URL, ``timeout`` (per attempt) and ``api_key``. The
-///   client's ``max_retries`` does not apply: the emitter retries until the ``deadline``.
+///   client's ``max_retries`` does not apply: the emitter retries until the ``delivery_deadline``.
 /// - ``capacity``: the most moments waiting to be sent (default 10,000).
 /// - ``overflow``: what :meth:`emit` does when the queue is full — ``"drop_newest"``
 ///   (default: refuse the new moment with :class:`QueueFullError`), ``"drop_oldest"`` (drop
 ///   the oldest queued moment to make room) or ``"block"`` (wait up to ``block_timeout``
 ///   seconds, default 1, for room, then refuse; the GIL is released meanwhile).
 /// - ``concurrency``: how many moments are sent at once (default 32; 1 to 4096).
-/// - ``deadline``: seconds from :meth:`emit` within which a moment must be delivered
+/// - ``delivery_deadline``: seconds from :meth:`emit` within which a moment must be delivered
 ///   (default 600, 10 minutes); after it, the moment fails, and ``on_error`` gets the last
 ///   attempt's error (a :class:`TransportError`, :class:`ServerError`, ...).
 /// - ``on_error``: called as ``on_error(moment, exception)`` for every moment that is not
@@ -388,8 +388,8 @@ impl PyEmitter {
     /// starts the emitter's thread.
     #[new]
     #[pyo3(
-        signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, deadline=None, on_error=None),
-        text_signature = "(client, *, capacity=10000, overflow='drop_newest', block_timeout=None, concurrency=32, deadline=600.0, on_error=None)"
+        signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, delivery_deadline=None, on_error=None),
+        text_signature = "(client, *, capacity=10000, overflow='drop_newest', block_timeout=None, concurrency=32, delivery_deadline=600.0, on_error=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -399,14 +399,14 @@ impl PyEmitter {
         overflow: Option<&Bound<'_, PyAny>>,
         block_timeout: Option<&Bound<'_, PyAny>>,
         concurrency: Option<&Bound<'_, PyAny>>,
-        deadline: Option<&Bound<'_, PyAny>>,
+        delivery_deadline: Option<&Bound<'_, PyAny>>,
         on_error: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let config = client_config(client)?;
-        let deadline = match given(deadline) {
+        let deadline = match given(delivery_deadline) {
             Some(value) => {
                 let expected = "a positive number of seconds";
-                seconds_arg(value, "deadline", expected, Seconds::Positive)?
+                seconds_arg(value, "delivery_deadline", expected, Seconds::Positive)?
             }
             None => defaults::DELIVERY_DEADLINE,
         };

@@ -66,7 +66,7 @@ fn defaults_dict(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     d.set_item("capacity", defaults::CAPACITY)?;
     d.set_item("concurrency", defaults::CONCURRENCY)?;
     d.set_item("max_concurrency", defaults::MAX_CONCURRENCY)?;
-    d.set_item("deadline", secs(&defaults::DELIVERY_DEADLINE))?;
+    d.set_item("delivery_deadline", secs(&defaults::DELIVERY_DEADLINE))?;
     d.set_item("block_timeout", secs(&defaults::BLOCK_TIMEOUT))?;
     d.set_item("shutdown_timeout", secs(&defaults::SHUTDOWN_TIMEOUT))?;
     d.set_item(

@@ -26,7 +26,7 @@ ARGUMENTS = [
     (hotpot.AsyncClient, "max_retries", "max_retries"),
     (hotpot.Emitter, "capacity", "capacity"),
     (hotpot.Emitter, "concurrency", "concurrency"),
-    (hotpot.Emitter, "deadline", "deadline"),
+    (hotpot.Emitter, "delivery_deadline", "delivery_deadline"),
 ]
 
 
@@ -75,7 +75,7 @@ DOCSTRINGS = [
     (hotpot.Emitter.__doc__, r"seconds, default ([\d.]+), for room", "block_timeout"),
     (hotpot.Emitter.__doc__, r"sent at once \(default (\d+);", "concurrency"),
     (hotpot.Emitter.__doc__, r"sent at once \(default \d+; 1 to (\d+)\)", "max_concurrency"),
-    (hotpot.Emitter.__doc__, r"delivered\n\s*\(default (\d+),", "deadline"),
+    (hotpot.Emitter.__doc__, r"delivered\n\s*\(default (\d+),", "delivery_deadline"),
     (hotpot.Emitter.__doc__, r"gives every emitter ([\d.]+) seconds", "exit_shutdown_timeout"),
     (hotpot.Emitter.shutdown.__doc__, r"\(None: ([\d.]+)\)", "shutdown_timeout"),
     (hotpot.Emitter.__exit__.__doc__, r"at most ([\d.]+) seconds", "shutdown_timeout"),

@@ -103,11 +103,11 @@ def test_an_invalid_moment_never_gets_to_emit(client: hotpot.Client) -> None:
         ({"overflow": "block", "block_timeout": float("inf")}, hotpot.ConfigError, "block_timeout: expected"),
         ({"concurrency": 0}, hotpot.ConfigError, "concurrency: expected 1 to 4096, found 0"),
         ({"concurrency": 5000}, hotpot.ConfigError, "concurrency: expected 1 to 4096, found 5000"),
-        ({"deadline": 0}, hotpot.ConfigError, "deadline: expected a positive number of seconds, found 0"),
-        ({"deadline": float("nan")}, hotpot.ConfigError, "deadline: expected a positive number"),
-        ({"deadline": float("inf")}, hotpot.ConfigError, "deadline: expected a positive number"),
-        ({"deadline": "60"}, TypeError, "deadline: expected a positive number of seconds, found str"),
-        ({"deadline": True}, TypeError, "deadline: expected a positive number of seconds, found bool"),
+        ({"delivery_deadline": 0}, hotpot.ConfigError, "delivery_deadline: expected a positive number of seconds, found 0"),
+        ({"delivery_deadline": float("nan")}, hotpot.ConfigError, "delivery_deadline: expected a positive number"),
+        ({"delivery_deadline": float("inf")}, hotpot.ConfigError, "delivery_deadline: expected a positive number"),
+        ({"delivery_deadline": "60"}, TypeError, "delivery_deadline: expected a positive number of seconds, found str"),
+        ({"delivery_deadline": True}, TypeError, "delivery_deadline: expected a positive number of seconds, found bool"),
         ({"concurrency": False}, TypeError, "concurrency: expected an int, found bool"),
         ({"overflow": "block", "block_timeout": True}, TypeError, "block_timeout: expected a non-negative"),
         ({"on_error": "print"}, TypeError, "on_error: expected a callable taking (moment, exception), or None"),
@@ -414,7 +414,7 @@ def test_on_error_gets_the_last_error_when_the_deadline_passes(hotpot_mock: Mock
     url = hotpot_mock.webhook_url
     hotpot_mock.close()
     seen = Recorder()
-    emitter = hotpot.Emitter(hotpot.Client(url), deadline=0.5, on_error=seen)
+    emitter = hotpot.Emitter(hotpot.Client(url), delivery_deadline=0.5, on_error=seen)
     emit_all(emitter, names("late", 3))
     report = emitter.flush(WAIT)
     assert (report["failed"], report["delivered"], report["timed_out"]) == (3, 0, False)

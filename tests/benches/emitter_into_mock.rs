@@ -14,12 +14,9 @@
 //! every moment. Besides the ratio of the medians, the ratio within each round (raw and
 //! emitter back to back) is printed: on a shared machine it moves less. Target: ≥ 20,000 moments/s through the emitter on 2 cores.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
-
-use hotpot_client::{Client, Emitter, Moment, MomentType, Priority};
+use hotpot_client::defaults::CONCURRENCY;
 use hotpot_mock_server::MockServer;
+use hotpot_test_support::bench::{median, raw_reqwest, through_emitter};
 
 const MOMENTS: usize = 50_000;
 const ROUNDS: usize = 5;
@@ -43,23 +40,22 @@ fn main() {
     );
 
     // Warm-up: connections, the mock's log and arena, code paged in.
-    raw_reqwest(&url, 5_000);
-    through_emitter(&url, 5_000);
+    raw_reqwest(&url, CONCURRENCY, 5_000);
+    through_emitter(&url, 5_000, CONCURRENCY);
     server.reset();
 
     let (mut raw, mut emitted) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        raw.push(raw_reqwest(&url, MOMENTS));
+        raw.push(raw_reqwest(&url, CONCURRENCY, MOMENTS));
         expect_and_reset(&server, MOMENTS);
-        emitted.push(through_emitter(&url, MOMENTS));
+        emitted.push(through_emitter(&url, MOMENTS, CONCURRENCY));
         expect_and_reset(&server, MOMENTS);
     }
 
-    let concurrency = hotpot_client::defaults::CONCURRENCY;
     println!("\n| sender | rounds (moments/s) | median |");
     println!("|---|---|---|");
     println!(
-        "| raw reqwest loop ({concurrency} tasks, 1-thread runtime) | {} | {:.0} |",
+        "| raw reqwest loop ({CONCURRENCY} tasks, 1-thread runtime) | {} | {:.0} |",
         list(&raw),
         median(&raw)
     );
@@ -93,82 +89,6 @@ fn main() {
 fn expect_and_reset(server: &MockServer, n: usize) {
     assert_eq!(server.moment_count(), n, "moments recorded by the mock");
     server.reset();
-}
-
-fn through_emitter(url: &str, n: usize) -> f64 {
-    let emitter = Emitter::new(Client::new(url).expect("client")).expect("emitter");
-    let half_full = (hotpot_client::defaults::CAPACITY / 2) as u64;
-    let batch: Vec<Moment> = (0..n).map(|i| moment(&format!("bench {i}"))).collect();
-    let started = Instant::now();
-    for (i, m) in batch.into_iter().enumerate() {
-        // A producer faster than any network: keep the queue at most half full.
-        while i % 100 == 0 && emitter.stats().queued >= half_full {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        emitter.emit(m).expect("queued");
-    }
-    let report = emitter.shutdown(Duration::from_secs(120));
-    let elapsed = started.elapsed();
-    assert_eq!(report.delivered, n as u64, "{report}");
-    n as f64 / elapsed.as_secs_f64()
-}
-
-fn raw_reqwest(url: &str, n: usize) -> f64 {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let http = runtime.block_on(async { reqwest::Client::new() });
-    let body = bytes::Bytes::from(moment("bench raw").to_json_vec());
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    runtime.block_on(async {
-        let tasks: Vec<_> = (0..hotpot_client::defaults::CONCURRENCY)
-            .map(|_| {
-                let (http, body, next, url) = (
-                    http.clone(),
-                    body.clone(),
-                    Arc::clone(&next),
-                    url.to_owned(),
-                );
-                tokio::spawn(async move {
-                    while next.fetch_add(1, Ordering::Relaxed) < n {
-                        let response = http
-                            .post(&url)
-                            .header("content-type", "application/json")
-                            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
-                            .body(body.clone())
-                            .send()
-                            .await
-                            .expect("answer");
-                        assert_eq!(response.status(), 202);
-                        response.bytes().await.expect("body");
-                    }
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await.expect("task");
-        }
-    });
-    let elapsed = started.elapsed();
-    runtime.shutdown_background();
-    n as f64 / elapsed.as_secs_f64()
-}
-
-fn moment(name: &str) -> Moment {
-    Moment::builder(name, MomentType::Alert)
-        .priority(Priority::High)
-        .source("bench")
-        .build()
-        .expect("valid")
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 fn list(values: &[f64]) -> String {

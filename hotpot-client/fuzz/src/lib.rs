@@ -1,7 +1,7 @@
 //! The properties hotpot-client's fuzz targets check, one entry point per target, each taking
 //! the fuzzer's raw bytes.
 //!
-//! The same file is compiled into `hotpot-client/tests/fuzz_regressions.rs`, which replays the
+//! The same file is compiled into `hotpot-client/tests/client/fuzz_regressions.rs`, which replays the
 //! committed regression inputs and a bounded number of random ones in `cargo test`: the
 //! targets and the CI smoke run check exactly the same things.
 //!

@@ -56,7 +56,7 @@ struct Inner {
 }
 
 /// A non-2xx answer or a failed attempt, with the wait the server asked for.
-struct Failure {
+struct FailedAttempt {
     error: Error,
     retry_after: Option<Duration>,
 }
@@ -88,12 +88,14 @@ impl Client {
     /// ```
     pub async fn send(&self, moment: &Moment) -> Result<Receipt, Error> {
         let key = new_idempotency_key();
-        self.send_with(moment, &key, &self.inner.retry).await
+        self.send_moment(moment, &key, &self.inner.retry, &|| {})
+            .await
     }
 
     /// Like [`send`](Self::send), with the `Idempotency-Key` chosen by the caller (1 to
-    /// 255 printable ASCII characters, see [`check_idempotency_key`]): sending the same moment again with the same key cannot
-    /// create a duplicate where the server honours the header.
+    /// 255 printable ASCII characters, see [`check_idempotency_key`]): sending the same
+    /// moment again with the same key cannot create a duplicate where the server honours the
+    /// header.
     ///
     /// ```no_run
     /// # async fn demo(client: hotpot_client::Client, moment: hotpot_client::Moment) -> Result<(), hotpot_client::Error> {
@@ -106,22 +108,14 @@ impl Client {
         moment: &Moment,
         key: &str,
     ) -> Result<Receipt, Error> {
-        self.send_with(moment, key, &self.inner.retry).await
+        self.send_moment(moment, key, &self.inner.retry, &|| {})
+            .await
     }
 
-    /// The one send path: every public send and the emitter come through here.
-    pub(crate) async fn send_with(
-        &self,
-        moment: &Moment,
-        key: &str,
-        policy: &RetryPolicy,
-    ) -> Result<Receipt, Error> {
-        self.send_observed(moment, key, policy, &|| {}).await
-    }
-
-    /// [`send_with`](Self::send_with), calling `on_retry` before each retry's wait (the
-    /// emitter counts retries with it).
-    pub(crate) async fn send_observed(
+    /// Every send of a moment, the public ones and the emitter's: checks the key, serialises
+    /// the moment once and POSTs it through the retry loop, calling `on_retry` before each
+    /// retry's wait (the emitter counts retries with it).
+    pub(crate) async fn send_moment(
         &self,
         moment: &Moment,
         key: &str,
@@ -135,7 +129,7 @@ impl Client {
         let inner = &*self.inner;
         let span = tracing::debug_span!("hotpot.send", webhook = %inner.url, idempotency_key = key);
         let (status, answer, attempts) = self
-            .run(policy, Endpoint::Ingest, on_retry, || {
+            .with_retries(policy, Endpoint::Ingest, on_retry, || {
                 inner
                     .http
                     .post(inner.url.as_url().clone())
@@ -170,7 +164,7 @@ impl Client {
         let url = inner.url.status_url(request_id);
         let span = tracing::debug_span!("hotpot.request_status", request_id);
         let (_, answer, _) = self
-            .run(
+            .with_retries(
                 &inner.retry,
                 Endpoint::Status { request_id },
                 &|| {},
@@ -186,10 +180,10 @@ impl Client {
         Ok(RequestStatus::from_answer(request_id, &answer))
     }
 
-    /// Runs attempts until a 2xx answer, an answer not worth retrying, the last attempt or
-    /// the deadline; returns the 2xx status, its body and the number of attempts. Calls
-    /// `on_retry` before each retry's wait.
-    async fn run(
+    /// The retry loop of every request (contract §5): attempts until a 2xx answer, an answer
+    /// not worth retrying, the last attempt or the deadline; returns the 2xx status, its body
+    /// and the number of attempts. Calls `on_retry` before each retry's wait.
+    async fn with_retries(
         &self,
         policy: &RetryPolicy,
         endpoint: Endpoint<'_>,
@@ -203,7 +197,7 @@ impl Client {
             attempt += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let timeout = self.inner.timeout.min(remaining);
-            let failure = match self
+            let FailedAttempt { error, retry_after } = match self
                 .attempt(request().timeout(timeout), endpoint, started)
                 .await
             {
@@ -211,9 +205,8 @@ impl Client {
                     tracing::debug!(attempt, status, "accepted");
                     return Ok((status, body, attempt));
                 }
-                Err(failure) => failure,
+                Err(failed) => failed,
             };
-            let Failure { error, retry_after } = failure;
             tracing::debug!(attempt, status = error.status(), error = %error, "attempt failed");
             if !error.is_retryable() || attempt >= policy.max_attempts() {
                 return Err(error);
@@ -250,12 +243,13 @@ impl Client {
         }
     }
 
+    /// One request: the 2xx status and body, or the error with the wait the server asked for.
     async fn attempt(
         &self,
         request: reqwest::RequestBuilder,
         endpoint: Endpoint<'_>,
         started: Instant,
-    ) -> Result<(u16, Bytes), Failure> {
+    ) -> Result<(u16, Bytes), FailedAttempt> {
         let from_reqwest = |e: reqwest::Error| {
             let e = e.without_url();
             let error = if e.is_timeout() {
@@ -266,7 +260,7 @@ impl Client {
             } else {
                 Error::Transport(e)
             };
-            Failure {
+            FailedAttempt {
                 error,
                 retry_after: None,
             }
@@ -290,7 +284,7 @@ impl Client {
             .await
             .unwrap_or_default();
         let body = error_body(&body, truncated, &self.inner.url);
-        Err(Failure {
+        Err(FailedAttempt {
             error: classify(endpoint, status, body, retry_after),
             retry_after,
         })

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::Emitter;
-use super::queue::{ErrorHook, Shared};
+use super::state::{EmitterState, ErrorHook};
 use crate::defaults::{self, MAX_CONCURRENCY};
 use crate::{Client, Error, Moment, RetryPolicy, Undelivered};
 
@@ -220,14 +220,14 @@ impl EmitterBuilder {
                     .with_max_retry_after(deadline)
             })
             .with_deadline(deadline);
-        let shared = Shared::new(
+        let state = EmitterState::new(
             self.client,
             policy,
             self.capacity,
             self.overflow,
             self.on_error,
         );
-        Emitter::start(shared, self.concurrency)
+        Emitter::start(state, self.concurrency)
     }
 }
 

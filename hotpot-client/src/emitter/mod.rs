@@ -8,15 +8,12 @@
 //!   script, a request handler that must report success.
 //! - [`Emitter::emit`] when the moment must never slow or stall the code that makes it — a
 //!   service in the middle of an incident, a hot loop, a `Drop` impl. `emit` validates,
-//!   queues and returns in about a microsecond, from sync or async code, inside a tokio
-//!   runtime or not. The emitter sends in the background on its own small runtime, with up
+//!   queues and returns at once, from sync or async code, inside a tokio runtime or not. The emitter sends in the background on its own small runtime, with up
 //!   to [`concurrency`](EmitterBuilder::concurrency) sends at once, each retried through
 //!   retryable answers (429, 5xx, timeouts, transport errors) with capped, jittered backoff
 //!   until that moment's delivery deadline (default 10 minutes, counted from `emit`). Every
 //!   attempt of a moment carries the same `Idempotency-Key`, so a retry cannot record it
-//!   twice where the server honours the header. `emit` itself never makes a system call
-//!   while the emitter is busy: its thread looks at the queue every millisecond, so a moment
-//!   leaves the queue within a millisecond or two.
+//!   twice where the server honours the header.
 //!
 //! Every moment given to `emit` ends in exactly one place, counted by [`Emitter::stats`]:
 //! delivered (the server answered 2xx), failed (a non-retryable answer such as 400 or 410,
@@ -70,10 +67,10 @@
 //! ```
 
 mod builder;
-mod queue;
 mod report;
+mod state;
+mod tasks;
 mod throttle;
-mod worker;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -85,7 +82,7 @@ pub use builder::{EmitterBuilder, Overflow};
 pub use report::{DropReason, EmitError, Report, Stats, Undelivered};
 
 use crate::{Client, Error, Moment, MomentBuilder};
-use queue::Shared;
+use state::EmitterState;
 
 /// How long shutdown waits, after its deadline, for the moments being sent to stop.
 const ABANDON_GRACE: Duration = Duration::from_millis(25);
@@ -128,7 +125,7 @@ pub struct Emitter {
 
 /// The part of the emitter its handles share; dropping it shuts the emitter down.
 struct Owner {
-    shared: Arc<Shared>,
+    state: Arc<EmitterState>,
     /// Taken out (and shut down) by the first shutdown.
     runtime: Mutex<Option<Runtime>>,
     handle: Handle,
@@ -160,21 +157,21 @@ impl Emitter {
         EmitterBuilder::new(client).build()
     }
 
-    fn start(shared: Shared, concurrency: usize) -> Result<Emitter, Error> {
+    fn start(state: EmitterState, concurrency: usize) -> Result<Emitter, Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(RUNTIME_THREADS)
             .thread_name("hotpot-emitter")
             .enable_all()
             .build()
             .map_err(|e| Error::Config(format!("cannot start the emitter's runtime: {e}")))?;
-        let shared = Arc::new(shared);
+        let state = Arc::new(state);
         for _ in 0..concurrency {
-            runtime.spawn(worker::run(Arc::clone(&shared)));
+            runtime.spawn(tasks::send_moments(Arc::clone(&state)));
         }
-        runtime.spawn(worker::watch(Arc::clone(&shared)));
+        runtime.spawn(tasks::watch_queue(Arc::clone(&state)));
         Ok(Emitter {
             owner: Arc::new(Owner {
-                shared,
+                state,
                 handle: runtime.handle().clone(),
                 runtime: Mutex::new(Some(runtime)),
                 pid: std::process::id(),
@@ -203,7 +200,7 @@ impl Emitter {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn emit(&self, moment: Moment) -> Result<(), EmitError> {
-        self.owner.shared.enqueue(moment)
+        self.owner.state.enqueue(moment)
     }
 
     /// Builds the moment — checking every rule of contract §1 — and emits it. An invalid
@@ -232,7 +229,7 @@ impl Emitter {
     /// # Ok::<(), hotpot_client::Error>(())
     /// ```
     pub fn stats(&self) -> Stats {
-        self.owner.shared.stats()
+        self.owner.state.stats()
     }
 
     /// Whether [`shutdown`](Self::shutdown) has begun: `emit` refuses moments from then on.
@@ -244,7 +241,7 @@ impl Emitter {
     /// # Ok::<(), hotpot_client::Error>(())
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.owner.shared.is_closed()
+        self.owner.state.is_closed()
     }
 
     /// Blocks until every moment emitted before the call has settled (delivered, failed or
@@ -266,9 +263,9 @@ impl Emitter {
     /// ```
     pub fn flush(&self, timeout: Duration) -> Report {
         let deadline = deadline_after(timeout);
-        let shared = &self.owner.shared;
-        let settled = shared.wait_settled(shared.mark(), deadline);
-        shared.flush_report(!settled)
+        let state = &self.owner.state;
+        let settled = state.wait_settled(state.mark(), deadline);
+        state.flush_report(!settled)
     }
 
     /// [`flush`](Self::flush) without blocking: the wait runs on the emitter's own runtime,
@@ -282,9 +279,9 @@ impl Emitter {
     /// ```
     pub async fn flush_async(&self, timeout: Duration) -> Report {
         let deadline = deadline_after(timeout);
-        let shared = &self.owner.shared;
-        let settled = self.owner.wait_async(shared.mark(), deadline).await;
-        shared.flush_report(!settled)
+        let state = &self.owner.state;
+        let settled = self.owner.wait_async(state.mark(), deadline).await;
+        state.flush_report(!settled)
     }
 
     /// Stops accepting moments, keeps sending until everything queued has settled or
@@ -321,9 +318,9 @@ impl Emitter {
     /// ```
     pub async fn shutdown_async(&self, timeout: Duration) -> Report {
         let deadline = deadline_after(timeout);
-        let shared = &self.owner.shared;
-        let drained = self.owner.wait_async(shared.close(), deadline).await;
-        let (queued, in_flight) = shared.abandon();
+        let state = &self.owner.state;
+        let drained = self.owner.wait_async(state.close(), deadline).await;
+        let (queued, in_flight) = state.abandon();
         if in_flight > 0 {
             self.owner
                 .wait_async(u64::MAX, deadline_after(ABANDON_GRACE))
@@ -336,24 +333,24 @@ impl Emitter {
 impl Owner {
     fn shutdown(&self, timeout: Duration) -> Report {
         let deadline = deadline_after(timeout);
-        let shared = &self.shared;
-        let drained = shared.wait_settled(shared.close(), deadline);
-        let (queued, in_flight) = shared.abandon();
+        let state = &self.state;
+        let drained = state.wait_settled(state.close(), deadline);
+        let (queued, in_flight) = state.abandon();
         if in_flight > 0 {
-            shared.wait_settled(u64::MAX, deadline_after(ABANDON_GRACE));
+            state.wait_settled(u64::MAX, deadline_after(ABANDON_GRACE));
         }
         self.finish(queued, !drained)
     }
 
     /// The end of a shutdown, once the queue is taken out and the in-flight sends had their
     /// grace period: reports what was abandoned and stops the runtime.
-    fn finish(&self, queued: Vec<queue::Entry>, timed_out: bool) -> Report {
-        let shared = &self.shared;
-        shared.write_off_in_flight();
+    fn finish(&self, queued: Vec<state::QueuedMoment>, timed_out: bool) -> Report {
+        let state = &self.state;
+        state.write_off_in_flight();
         for entry in &queued {
-            shared.report_drop(&entry.moment, DropReason::Abandoned);
+            state.report_drop(&entry.moment, DropReason::Abandoned);
         }
-        let report = shared.shutdown_report(timed_out);
+        let report = state.shutdown_report(timed_out);
         let runtime = self
             .runtime
             .lock()
@@ -380,14 +377,14 @@ impl Owner {
     /// Waits on the emitter's runtime until everything before `mark` has settled or
     /// `deadline` passes, without blocking the caller's executor.
     async fn wait_async(&self, mark: u64, deadline: Instant) -> bool {
-        let shared = Arc::clone(&self.shared);
+        let state = Arc::clone(&self.state);
         let wait = self
             .handle
-            .spawn(async move { shared.wait_settled_async(mark, deadline).await });
+            .spawn(async move { state.wait_settled_async(mark, deadline).await });
         match wait.await {
             Ok(settled) => settled,
             // The runtime has shut down: nothing moves any more.
-            Err(_) => self.shared.settled_before(mark),
+            Err(_) => self.state.settled_before(mark),
         }
     }
 }
@@ -412,15 +409,15 @@ impl Drop for Owner {
 }
 
 fn deadline_after(timeout: Duration) -> Instant {
-    queue::deadline_after(Instant::now(), timeout)
+    state::deadline_after(Instant::now(), timeout)
 }
 
 impl fmt::Debug for Emitter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shared = &self.owner.shared;
+        let state = &self.owner.state;
         f.debug_struct("Emitter")
-            .field("client", &shared.client)
-            .field("stats", &shared.stats())
+            .field("client", &state.client)
+            .field("stats", &state.stats())
             .finish_non_exhaustive()
     }
 }

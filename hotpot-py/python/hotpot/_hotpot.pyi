@@ -209,7 +209,7 @@ class Emitter:
         overflow: Literal["drop_newest", "drop_oldest", "block"] = "drop_newest",
         block_timeout: float | None = None,
         concurrency: int = 32,
-        deadline: float = 600.0,
+        delivery_deadline: float = 600.0,
         on_error: Callable[[Moment, HotpotError], object] | None = None,
     ) -> Self: ...
     def emit(self, moment: Moment) -> None: ...

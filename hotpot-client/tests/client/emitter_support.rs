@@ -2,7 +2,6 @@
 //! (so that blocking `flush`/`shutdown` calls and plain `#[test]`s work against it), that
 //! records every request's `Idempotency-Key` and moment name and, like the mock server,
 //! records an accepted key only once.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{SocketAddr, TcpListener};
@@ -54,7 +53,7 @@ struct Log {
 
 struct ServerState {
     script: Mutex<VecDeque<Answer>>,
-    default: Mutex<Answer>,
+    default: Answer,
     log: Mutex<Log>,
     changed: Condvar,
     gate: watch::Sender<bool>,
@@ -63,7 +62,7 @@ struct ServerState {
 impl ServerState {
     fn next_answer(&self) -> Answer {
         let scripted = self.script.lock().unwrap().pop_front();
-        scripted.unwrap_or(*self.default.lock().unwrap())
+        scripted.unwrap_or(self.default)
     }
 
     fn record(&self, seen: &Seen, accepted: bool) {
@@ -99,7 +98,7 @@ impl Server {
     pub fn scripted(script: &[Answer], default: Answer) -> Server {
         let state = Arc::new(ServerState {
             script: Mutex::new(script.iter().copied().collect()),
-            default: Mutex::new(default),
+            default,
             log: Mutex::new(Log::default()),
             changed: Condvar::new(),
             gate: watch::Sender::new(false),
@@ -136,11 +135,6 @@ impl Server {
     /// The webhook URL on this server.
     pub fn url(&self) -> String {
         format!("http://{}/moment/{TOKEN}", self.addr)
-    }
-
-    /// Changes the answer given once the script is used up.
-    pub fn set_default(&self, answer: Answer) {
-        *self.state.default.lock().unwrap() = answer;
     }
 
     /// Lets the requests held by [`Answer::Hold`] (and later ones) be accepted.
@@ -228,7 +222,7 @@ fn accept(state: &ServerState, seen: &Seen) -> Response {
     (
         StatusCode::ACCEPTED,
         [("content-type", "application/json")],
-        r#"{"hotpot_request_id": "f1e5ae0a-f90c-4dac-affa-2eda897f5c3f", "response": {"success": true, "message": "Your request has been queued."}}"#,
+        hotpot_test_support::QUEUED_ENVELOPE,
     )
         .into_response()
 }
@@ -263,25 +257,4 @@ pub fn moment(name: impl Into<String>) -> Moment {
     Moment::builder(name, MomentType::Alert).build().unwrap()
 }
 
-/// Collects what a hook is given.
-pub struct Collected<T>(Arc<Mutex<Vec<T>>>);
-
-impl<T> Clone for Collected<T> {
-    fn clone(&self) -> Self {
-        Collected(Arc::clone(&self.0))
-    }
-}
-
-impl<T: Clone> Collected<T> {
-    pub fn new() -> Self {
-        Collected(Arc::new(Mutex::new(Vec::new())))
-    }
-
-    pub fn push(&self, item: T) {
-        self.0.lock().unwrap().push(item);
-    }
-
-    pub fn items(&self) -> Vec<T> {
-        self.0.lock().unwrap().clone()
-    }
-}
+pub use hotpot_test_support::Collected;

@@ -1,13 +1,13 @@
 //! Contract §4 through `Client::request_status`: the API key, the typed answer, and the
 //! errors.
 
-mod common;
-
-use common::{TOKEN, envelope, received};
 use hotpot_client::{Client, Error, Problem, RequestState};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common;
+use crate::common::{TOKEN, envelope, received};
 
 const KEY: &str = "hp_api_key_0123456789";
 

@@ -1,11 +1,11 @@
 //! Helpers shared by the integration tests: a known token, fast retry policies, clients
 //! pointed at a wiremock server, and a typical moment.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::time::Duration;
 
-use hotpot_client::{Client, ClientBuilder, Moment, MomentType, Priority, RetryPolicy};
-use wiremock::MockServer;
+use hotpot_client::{Client, ClientBuilder, RetryPolicy};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// A long token that must never be printed whole.
 pub const TOKEN: &str = "tok3n_SECRET-4f1d9a8c2b7e6d5c4b3a2f1e0d9c8b7a";
@@ -37,32 +37,7 @@ pub fn client(server: &MockServer) -> Client {
         .expect("a loopback webhook URL is valid")
 }
 
-/// A moment with every field set.
-pub fn full_moment() -> Moment {
-    Moment::builder(
-        "Failed deploy with successful rollback",
-        MomentType::NearMiss,
-    )
-    .priority(Priority::High)
-    .source("Deploybot")
-    .source_url("https://deploys.example.com/runs/1234")
-    .description("Rolled back **automatically** after health checks failed.")
-    .occurred_at(
-        chrono::DateTime::parse_from_rfc3339("2023-04-01T12:31:26Z")
-            .expect("a valid time")
-            .to_utc(),
-    )
-    .build()
-    .expect("a valid moment")
-}
-
-/// The canonical JSON of [`full_moment`].
-pub const FULL_MOMENT_JSON: &str = concat!(
-    r#"{"name":"Failed deploy with successful rollback","type":"near-miss","priority":"high","#,
-    r#""source":"Deploybot","source_url":"https://deploys.example.com/runs/1234","#,
-    r#""description":"Rolled back **automatically** after health checks failed.","#,
-    r#""occurred_at":"2023-04-01T12:31:26Z"}"#
-);
+pub use hotpot_test_support::{FULL_MOMENT_JSON, full_moment};
 
 /// The envelope Hotpot answers an accepted moment with.
 pub fn envelope(request_id: &str) -> serde_json::Value {
@@ -72,9 +47,15 @@ pub fn envelope(request_id: &str) -> serde_json::Value {
     })
 }
 
-/// Tracing output captured as text, for assertions on what a send logged.
+/// Tracing output captured as text: every event and span of every thread, at TRACE level,
+/// into one process-wide buffer, and each event also into its thread's own buffer.
 #[derive(Clone, Default)]
 pub struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+thread_local! {
+    /// What the current thread logged since [`LogBuffer::of_this_thread`] last cleared it.
+    static THIS_THREAD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 impl LogBuffer {
     /// Everything written so far.
@@ -82,30 +63,35 @@ impl LogBuffer {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 
-    /// A subscriber that writes every event and span, at TRACE level and without colours,
-    /// into this buffer.
-    pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + 'static {
-        let buffer = self.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-            .with_ansi(false)
-            .with_writer(move || buffer.clone())
-            .finish()
-    }
-
-    /// The process-wide capture, installed on first use as the global subscriber, with
-    /// `log` records (reqwest's) forwarded to it by tracing-subscriber's `tracing-log`
-    /// feature. Global rather than scoped: tracing caches per call site whether anybody
-    /// listens, which makes a thread-scoped subscriber miss events while other tests run.
+    /// The process-wide capture, installed on first use as the global subscriber (the only
+    /// one of this test binary), with `log` records (reqwest's) forwarded to it by
+    /// tracing-subscriber's `tracing-log` feature. Global rather than scoped: tracing caches
+    /// per call site whether anybody listens, which makes a thread-scoped subscriber miss
+    /// events while other tests run.
     pub fn global() -> &'static LogBuffer {
         static LOGS: std::sync::OnceLock<LogBuffer> = std::sync::OnceLock::new();
         LOGS.get_or_init(|| {
             let logs = LogBuffer::default();
-            tracing_subscriber::util::SubscriberInitExt::try_init(logs.subscriber())
+            let buffer = logs.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+                .with_ansi(false)
+                .with_writer(move || buffer.clone())
+                .finish();
+            tracing_subscriber::util::SubscriberInitExt::try_init(subscriber)
                 .expect("the only global subscriber of this test binary");
             logs
         })
+    }
+
+    /// What the calling thread logged while `f` ran.
+    pub fn of_this_thread(f: impl FnOnce()) -> String {
+        LogBuffer::global();
+        THIS_THREAD.with(|logs| logs.borrow_mut().clear());
+        f();
+        let bytes = THIS_THREAD.with(|logs| std::mem::take(&mut *logs.borrow_mut()));
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// How many lines contain every one of `needles`.
@@ -117,15 +103,38 @@ impl LogBuffer {
     }
 }
 
+/// The lines of `logs` at level WARN or ERROR.
+pub fn warnings_in(logs: &str) -> String {
+    logs.lines()
+        .filter(|line| {
+            let level = line.split_whitespace().nth(1);
+            matches!(level, Some("WARN" | "ERROR"))
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
 impl std::io::Write for LogBuffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);
+        THIS_THREAD.with(|logs| logs.borrow_mut().extend_from_slice(buf));
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// A server answering every POST to the webhook with `template`.
+pub async fn server_answering(template: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(moment_path()))
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    server
 }
 
 /// How many requests `server` has received.

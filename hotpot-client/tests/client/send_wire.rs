@@ -1,22 +1,14 @@
 //! What a send puts on the wire (method, headers, exact body, idempotency key) and what it
 //! keeps of an error answer (truncated, redacted).
 
-mod common;
-
-use common::{TOKEN, client, envelope, full_moment, moment_path, received};
 use hotpot_client::{Error, IDEMPOTENCY_KEY, USER_AGENT};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn server_answering(template: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(moment_path()))
-        .respond_with(template)
-        .mount(&server)
-        .await;
-    server
-}
+use crate::common;
+use crate::common::{
+    TOKEN, client, envelope, full_moment, moment_path, received, server_answering,
+};
 
 fn header<'a>(request: &'a wiremock::Request, name: &str) -> &'a str {
     request

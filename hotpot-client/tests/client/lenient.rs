@@ -1,12 +1,12 @@
 //! The server-side parser, `parse_lenient`: lenient where §1 is, strict everywhere else, and
 //! every problem reported per field.
 
-mod common;
-
 use chrono::{DateTime, TimeZone, Utc};
 use hotpot_client::moment::rules::FIELDS;
 use hotpot_client::{LenientParse, Moment, MomentType, Priority, Problem, parse_lenient};
 use serde_json::{Value, json};
+
+use crate::common;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap()

@@ -7,7 +7,7 @@
 //! `HOTPOT_FUZZ_SEED` the seed (printed on every run; random by default); a failing input
 //! is printed in hex, ready to be saved under `fuzz/regressions/<target>/`.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 #[allow(dead_code)] // the fuzz crate's public helpers are not all used here
 mod fuzz;
 

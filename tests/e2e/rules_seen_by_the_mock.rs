@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use hotpot_client::{Moment, MomentType, Problem};
-use hotpot_e2e::post_raw;
 use hotpot_mock_server::{EventStatus, MockServer};
 use serde_json::{Value, json};
+
+use crate::support::post_raw;
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -1,9 +1,8 @@
 //! Contract §2: both URL forms, every refusal, and the token never printed whole.
 
-mod common;
-
-use common::TOKEN;
 use hotpot_client::{Client, DEFAULT_BASE, UrlError, WebhookUrl, redact_secret_in, redact_token};
+
+use crate::common::TOKEN;
 
 const HINT: &str = "tok3…";
 

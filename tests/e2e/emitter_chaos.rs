@@ -4,18 +4,19 @@
 //! delivered, so that the faults interleave with successes. Every moment must land exactly
 //! once, and the report must say so. Plus the smaller exactly-once cases.
 
-mod emitter_support;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use emitter_support::{Hooks, assert_adds_up, client, emit_all, fast_retry, names, recorded_once};
 use hotpot_client::{Client, Emitter};
 use hotpot_mock_server::{Fault, MockServer};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::emitter_support::{
+    Hooks, assert_adds_up, client, emit_all, fast_retry, names, recorded_once,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 

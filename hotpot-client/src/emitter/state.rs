@@ -1,16 +1,14 @@
-//! [`Shared`]: the bounded queue that `emit` fills and the sending tasks drain, and every
-//! count, under one lock — so a snapshot of the counts always adds up.
+//! [`EmitterState`]: what the emitter's handles and its tasks share. Its [`Ledger`] holds the
+//! bounded queue, the moments being sent and every count under one lock, so a snapshot of the
+//! counts always adds up.
 //!
-//! Each queued moment gets a sequence number; the queue holds them in order, and the
-//! numbers of the moments being sent are kept in `in_flight`. "Everything emitted before
-//! mark `m` has settled" is then: no queued or in-flight number below `m`.
+//! Each queued moment gets a sequence number. "Everything emitted before mark `m` has
+//! settled" is then: no queued or in-flight number below `m`.
 //!
-//! Waking: `emit` never wakes a sending task itself. While the emitter is active, its
-//! watcher task looks at the queue every millisecond and wakes an idle sending task, which
-//! passes the wake on while moments remain; after a while without moments the watcher
-//! parks, and only then does `emit` ring (the `doorbell`). So a steady stream of `emit`s
-//! makes no system call at all, at the price of up to a millisecond or two of delivery
-//! latency.
+//! Waking: `emit` wakes nobody while the watcher task is active (it looks at the queue every
+//! millisecond and hands moments to idle sending tasks); only a parked watcher is rung, through
+//! the `doorbell`. That keeps system calls out of a steady stream of `emit`s (BENCHMARKS.md,
+//! "`emit()` latency").
 
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -28,15 +26,15 @@ use crate::{
 /// The user's `on_error` callback.
 pub(super) type ErrorHook = Box<dyn Fn(&Moment, &Undelivered) + Send + Sync>;
 
-/// A queued moment.
-pub(super) struct Entry {
+/// A moment in the queue or being sent, with its place in emit order.
+pub(super) struct QueuedMoment {
     pub(super) seq: u64,
     pub(super) moment: Moment,
     pub(super) emitted_at: Instant,
 }
 
-/// How one send ended.
-pub(super) enum Outcome {
+/// How the sending of one moment ended.
+pub(super) enum Settlement {
     /// Answered 2xx.
     Delivered,
     /// A non-retryable answer, or the delivery deadline passed.
@@ -46,13 +44,13 @@ pub(super) enum Outcome {
 }
 
 /// What the sending tasks and the emitter's handles share.
-pub(super) struct Shared {
+pub(super) struct EmitterState {
     pub(super) client: Client,
     pub(super) policy: RetryPolicy,
     capacity: usize,
     overflow: Overflow,
     on_error: Option<ErrorHook>,
-    state: Mutex<State>,
+    ledger: Mutex<Ledger>,
     /// Wakes an idle sending task: a moment is waiting.
     work: Notify,
     /// Wakes the watcher from its parked state: `emit` queued a moment.
@@ -74,8 +72,9 @@ pub(super) struct Shared {
     failure_warnings: Throttle,
 }
 
-struct State {
-    queue: VecDeque<Entry>,
+/// The queue, the moments being sent and the counts: everything that changes under the lock.
+struct Ledger {
+    queue: VecDeque<QueuedMoment>,
     /// Sequence numbers of the moments being sent (at most `concurrency` of them).
     in_flight: Vec<u64>,
     next_seq: u64,
@@ -99,7 +98,7 @@ struct State {
     abandoned_in_flight: u64,
 }
 
-impl State {
+impl Ledger {
     /// Whether every moment numbered below `mark` has settled.
     fn settled_before(&self, mark: u64) -> bool {
         self.queue.front().is_none_or(|e| e.seq >= mark)
@@ -120,21 +119,21 @@ impl State {
     }
 }
 
-impl Shared {
+impl EmitterState {
     pub(super) fn new(
         client: Client,
         policy: RetryPolicy,
         capacity: usize,
         overflow: Overflow,
         on_error: Option<ErrorHook>,
-    ) -> Shared {
-        Shared {
+    ) -> EmitterState {
+        EmitterState {
             client,
             policy,
             capacity,
             overflow,
             on_error,
-            state: Mutex::new(State {
+            ledger: Mutex::new(Ledger {
                 queue: VecDeque::new(),
                 in_flight: Vec::new(),
                 next_seq: 0,
@@ -164,10 +163,10 @@ impl Shared {
         }
     }
 
-    /// The state, even if a panic elsewhere poisoned the lock: every update under it is a
+    /// The ledger, even if a panic elsewhere poisoned the lock: every update under it is a
     /// few plain assignments, so it is never left half-done.
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Ledger> {
+        self.ledger.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     // --- emit -------------------------------------------------------------------------
@@ -175,26 +174,26 @@ impl Shared {
     /// Queues a moment, or refuses it (counted and reported as dropped).
     pub(super) fn enqueue(&self, moment: Moment) -> Result<(), EmitError> {
         let emitted_at = Instant::now();
-        let mut state = self.lock();
-        state.emitted += 1;
+        let mut ledger = self.lock();
+        ledger.emitted += 1;
         let mut displaced = None;
-        if !state.closed && state.queue.len() >= self.capacity {
+        if !ledger.closed && ledger.queue.len() >= self.capacity {
             match self.overflow {
                 Overflow::DropNewest => {}
                 Overflow::DropOldest => {
-                    displaced = state.queue.pop_front();
-                    state.dropped += 1;
+                    displaced = ledger.queue.pop_front();
+                    ledger.dropped += 1;
                     self.wake_waiters();
                 }
                 Overflow::Block(timeout) => {
-                    state = self.wait_for_room(state, deadline_after(emitted_at, timeout));
+                    ledger = self.wait_for_room(ledger, deadline_after(emitted_at, timeout));
                 }
             }
         }
-        if state.closed || state.queue.len() >= self.capacity {
-            let closed = state.closed;
-            state.dropped += 1;
-            drop(state);
+        if ledger.closed || ledger.queue.len() >= self.capacity {
+            let closed = ledger.closed;
+            ledger.dropped += 1;
+            drop(ledger);
             return Err(if closed {
                 self.report_drop(&moment, DropReason::ShutDown);
                 EmitError::ShutDown(moment)
@@ -203,17 +202,17 @@ impl Shared {
                 EmitError::QueueFull(moment)
             });
         }
-        let seq = state.next_seq;
-        state.next_seq += 1;
-        state.queue.push_back(Entry {
+        let seq = ledger.next_seq;
+        ledger.next_seq += 1;
+        ledger.queue.push_back(QueuedMoment {
             seq,
             moment,
             emitted_at,
         });
         // Only a parked emitter is woken (a system call, and maybe a context switch); an
         // active one finds the moment at its next look, within a millisecond.
-        let ring = std::mem::take(&mut state.parked);
-        drop(state);
+        let ring = std::mem::take(&mut ledger.parked);
+        drop(ledger);
         if ring {
             self.doorbell.notify_one();
         }
@@ -226,29 +225,29 @@ impl Shared {
     /// Waits until the queue has room, shutdown begins or `deadline` passes.
     fn wait_for_room<'a>(
         &'a self,
-        mut state: MutexGuard<'a, State>,
+        mut ledger: MutexGuard<'a, Ledger>,
         deadline: Instant,
-    ) -> MutexGuard<'a, State> {
-        state.blocked += 1;
-        while !state.closed && state.queue.len() >= self.capacity {
+    ) -> MutexGuard<'a, Ledger> {
+        ledger.blocked += 1;
+        while !ledger.closed && ledger.queue.len() >= self.capacity {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 break;
             }
-            state = self
+            ledger = self
                 .room
-                .wait_timeout(state, remaining)
+                .wait_timeout(ledger, remaining)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-        state.blocked -= 1;
-        state
+        ledger.blocked -= 1;
+        ledger
     }
 
     // --- the sending tasks --------------------------------------------------------------
 
     /// The next moment to send, once there is one (never, after shutdown gave up).
-    pub(super) async fn next(&self) -> Entry {
+    pub(super) async fn next(&self) -> QueuedMoment {
         loop {
             // Woken by the watcher or by another task's `pop`; `notify_one` leaves a permit
             // when no task is waiting, so a wake between `pop` and the wait is not missed.
@@ -260,18 +259,18 @@ impl Shared {
         }
     }
 
-    fn pop(&self) -> Option<Entry> {
-        let mut state = self.lock();
-        if state.stopped {
+    fn pop(&self) -> Option<QueuedMoment> {
+        let mut ledger = self.lock();
+        if ledger.stopped {
             return None;
         }
-        let entry = state.queue.pop_front()?;
-        state.in_flight.push(entry.seq);
-        let more = !state.queue.is_empty();
-        if state.blocked > 0 {
+        let entry = ledger.queue.pop_front()?;
+        ledger.in_flight.push(entry.seq);
+        let more = !ledger.queue.is_empty();
+        if ledger.blocked > 0 {
             self.room.notify_one();
         }
-        drop(state);
+        drop(ledger);
         if more {
             // Pass the wake on, so that idle tasks start one after the other.
             self.work.notify_one();
@@ -288,8 +287,8 @@ impl Shared {
     /// Returns whether one does.
     pub(super) fn hand_out(&self) -> bool {
         let waiting = {
-            let state = self.lock();
-            !state.queue.is_empty() && !state.stopped
+            let ledger = self.lock();
+            !ledger.queue.is_empty() && !ledger.stopped
         };
         if waiting {
             self.work.notify_one();
@@ -300,30 +299,30 @@ impl Shared {
     /// Parks the watcher if the queue is empty (the next `emit` rings the doorbell).
     /// Returns whether it parked.
     pub(super) fn park_if_idle(&self) -> bool {
-        let mut state = self.lock();
-        state.parked = state.queue.is_empty();
-        state.parked
+        let mut ledger = self.lock();
+        ledger.parked = ledger.queue.is_empty();
+        ledger.parked
     }
 
     /// Counts how a send ended, then traces it and calls the hook.
-    pub(super) fn settle(&self, entry: Entry, outcome: Outcome) {
+    pub(super) fn settle(&self, entry: QueuedMoment, outcome: Settlement) {
         let (counted, reporting) = {
-            let mut state = self.lock();
-            let position = state.in_flight.iter().position(|&s| s == entry.seq);
+            let mut ledger = self.lock();
+            let position = ledger.in_flight.iter().position(|&s| s == entry.seq);
             if let Some(i) = position {
-                state.in_flight.swap_remove(i);
+                ledger.in_flight.swap_remove(i);
                 match &outcome {
-                    Outcome::Delivered => state.delivered += 1,
-                    Outcome::Failed(_) => state.failed += 1,
-                    Outcome::Abandoned => {
-                        state.dropped += 1;
-                        state.abandoned_in_flight += 1;
+                    Settlement::Delivered => ledger.delivered += 1,
+                    Settlement::Failed(_) => ledger.failed += 1,
+                    Settlement::Abandoned => {
+                        ledger.dropped += 1;
+                        ledger.abandoned_in_flight += 1;
                     }
                 }
             }
-            let reporting = position.is_none() || !matches!(outcome, Outcome::Delivered);
+            let reporting = position.is_none() || !matches!(outcome, Settlement::Delivered);
             if reporting {
-                state.reporting += 1;
+                ledger.reporting += 1;
             } else {
                 self.wake_waiters();
             }
@@ -333,18 +332,18 @@ impl Shared {
             // Shutdown already counted this moment as abandoned mid-send (it took longer
             // than the grace period to stop): whatever happened since, it stays a drop.
             _ if !counted => self.report_drop(&entry.moment, DropReason::AbandonedInFlight),
-            Outcome::Delivered => {
+            Settlement::Delivered => {
                 tracing::trace!(
                     moment = entry.moment.name(),
                     "hotpot emitter delivered a moment"
                 );
             }
-            Outcome::Failed(error) => self.report_failure(&entry.moment, error),
-            Outcome::Abandoned => self.report_drop(&entry.moment, DropReason::AbandonedInFlight),
+            Settlement::Failed(error) => self.report_failure(&entry.moment, error),
+            Settlement::Abandoned => self.report_drop(&entry.moment, DropReason::AbandonedInFlight),
         }
         if reporting {
-            let mut state = self.lock();
-            state.reporting -= 1;
+            let mut ledger = self.lock();
+            ledger.reporting -= 1;
             self.wake_waiters();
         }
     }
@@ -363,10 +362,10 @@ impl Shared {
 
     /// Refuses further moments; returns the mark of everything queued.
     pub(super) fn close(&self) -> u64 {
-        let mut state = self.lock();
-        state.closed = true;
+        let mut ledger = self.lock();
+        ledger.closed = true;
         self.room.notify_all();
-        state.next_seq
+        ledger.next_seq
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -380,19 +379,19 @@ impl Shared {
 
     /// Blocks until everything before `mark` has settled (`true`) or `deadline` passes.
     pub(super) fn wait_settled(&self, mark: u64, deadline: Instant) -> bool {
-        let mut state = self.lock();
+        let mut ledger = self.lock();
         self.waiters.fetch_add(1, Ordering::SeqCst);
         let settled = loop {
-            if state.settled_before(mark) {
+            if ledger.settled_before(mark) {
                 break true;
             }
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 break false;
             }
-            state = self
+            ledger = self
                 .settled
-                .wait_timeout(state, remaining)
+                .wait_timeout(ledger, remaining)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         };
@@ -403,7 +402,7 @@ impl Shared {
     /// [`wait_settled`](Self::wait_settled) for async code; runs on the emitter's runtime.
     pub(super) async fn wait_settled_async(&self, mark: u64, deadline: Instant) -> bool {
         self.waiters.fetch_add(1, Ordering::SeqCst);
-        let _waiting = Waiting(&self.waiters);
+        let _waiting = WaiterCount(&self.waiters);
         let deadline = tokio::time::Instant::from_std(deadline);
         loop {
             let notified = self.settled_async.notified();
@@ -420,7 +419,7 @@ impl Shared {
     }
 
     /// Wakes the `flush`/`shutdown` calls waiting, if any. Called with the lock held, so a
-    /// waiter that checked the state before this change is already waiting.
+    /// waiter that checked the ledger before this change is already waiting.
     fn wake_waiters(&self) {
         if self.waiters.load(Ordering::SeqCst) > 0 {
             self.settled.notify_all();
@@ -431,17 +430,17 @@ impl Shared {
     /// Shutdown's deadline passed: stops the sending tasks from taking moments, takes the
     /// queue out (counted as abandoned; the caller reports each) and tells the moments
     /// being sent to give up. Returns the queue and how many were in flight.
-    pub(super) fn abandon(&self) -> (Vec<Entry>, usize) {
-        let mut state = self.lock();
-        state.closed = true;
-        state.stopped = true;
-        let queued: Vec<Entry> = state.queue.drain(..).collect();
-        state.dropped += queued.len() as u64;
-        state.abandoned_queued += queued.len() as u64;
-        let in_flight = state.in_flight.len();
+    pub(super) fn abandon(&self) -> (Vec<QueuedMoment>, usize) {
+        let mut ledger = self.lock();
+        ledger.closed = true;
+        ledger.stopped = true;
+        let queued: Vec<QueuedMoment> = ledger.queue.drain(..).collect();
+        ledger.dropped += queued.len() as u64;
+        ledger.abandoned_queued += queued.len() as u64;
+        let in_flight = ledger.in_flight.len();
         self.room.notify_all();
         self.wake_waiters();
-        drop(state);
+        drop(ledger);
         self.cancel.send_replace(true);
         (queued, in_flight)
     }
@@ -449,11 +448,11 @@ impl Shared {
     /// Counts the moments still in flight after the grace period as abandoned; their
     /// tasks report them to the hook when they stop. Returns how many there were.
     pub(super) fn write_off_in_flight(&self) -> u64 {
-        let mut state = self.lock();
-        let n = state.in_flight.len() as u64;
-        state.in_flight.clear();
-        state.dropped += n;
-        state.abandoned_in_flight += n;
+        let mut ledger = self.lock();
+        let n = ledger.in_flight.len() as u64;
+        ledger.in_flight.clear();
+        ledger.dropped += n;
+        ledger.abandoned_in_flight += n;
         self.wake_waiters();
         n
     }
@@ -481,14 +480,14 @@ impl Shared {
     /// The report of `shutdown`: the moments it abandoned, as still queued and in flight.
     pub(super) fn shutdown_report(&self, timed_out: bool) -> Report {
         let retried = self.retried.load(Ordering::Relaxed);
-        let state = self.lock();
+        let ledger = self.lock();
         Report {
-            emitted: state.emitted,
-            delivered: state.delivered,
-            failed: state.failed,
-            dropped: state.dropped - state.abandoned_queued - state.abandoned_in_flight,
-            still_queued: state.abandoned_queued + state.queue.len() as u64,
-            in_flight: state.abandoned_in_flight + state.in_flight.len() as u64,
+            emitted: ledger.emitted,
+            delivered: ledger.delivered,
+            failed: ledger.failed,
+            dropped: ledger.dropped - ledger.abandoned_queued - ledger.abandoned_in_flight,
+            still_queued: ledger.abandoned_queued + ledger.queue.len() as u64,
+            in_flight: ledger.abandoned_in_flight + ledger.in_flight.len() as u64,
             retried,
             timed_out,
         }
@@ -554,9 +553,9 @@ pub(super) fn deadline_after(start: Instant, timeout: Duration) -> Instant {
 }
 
 /// Counts an async waiter for as long as it waits, even if its future is dropped.
-struct Waiting<'a>(&'a AtomicUsize);
+struct WaiterCount<'a>(&'a AtomicUsize);
 
-impl Drop for Waiting<'_> {
+impl Drop for WaiterCount<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }

@@ -1,14 +1,13 @@
 //! Shared by the emitter suites (`emitter_chaos`, `emitter_shutdown_overflow`): fast retries,
 //! hooks that record what they see, and the checks every report must pass.
-#![allow(dead_code)] // each test binary uses a different subset
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hotpot_client::{Client, RetryPolicy};
 use hotpot_client::{DropReason, Emitter, EmitterBuilder, Moment, MomentType, Report, Undelivered};
 use hotpot_mock_server::MockServer;
+use hotpot_test_support::Collected;
 
 /// The emitter's retries, shortened so that a burst of faults costs milliseconds: retry
 /// until the delivery deadline, 5 ms base backoff capped at 200 ms, and `Retry-After` up to 5 s.
@@ -36,43 +35,20 @@ pub fn moment(name: impl Into<String>) -> Moment {
         .expect("a short name is valid")
 }
 
-/// What a hook saw, in order, shared with the hook.
-pub struct Seen<T>(Arc<Mutex<Vec<T>>>);
-
-impl<T> Clone for Seen<T> {
-    fn clone(&self) -> Self {
-        Seen(Arc::clone(&self.0))
-    }
-}
-
-impl<T: Clone> Seen<T> {
-    pub fn new() -> Self {
-        Seen(Arc::new(Mutex::new(Vec::new())))
-    }
-
-    pub fn push(&self, item: T) {
-        self.0.lock().unwrap().push(item);
-    }
-
-    pub fn items(&self) -> Vec<T> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
 /// The hooks of an emitter under test: each drop (name and reason) and each failure (name
 /// and error text).
 #[derive(Clone)]
 pub struct Hooks {
-    pub drops: Seen<(String, DropReason)>,
-    pub failures: Seen<(String, String)>,
+    pub drops: Collected<(String, DropReason)>,
+    pub failures: Collected<(String, String)>,
 }
 
 impl Hooks {
     /// Hooks recording into fresh lists, installed on `builder`.
     pub fn install(builder: EmitterBuilder) -> (EmitterBuilder, Hooks) {
         let hooks = Hooks {
-            drops: Seen::new(),
-            failures: Seen::new(),
+            drops: Collected::new(),
+            failures: Collected::new(),
         };
         let (drops, failures) = (hooks.drops.clone(), hooks.failures.clone());
         let builder = builder.on_error(move |m, why| match why {

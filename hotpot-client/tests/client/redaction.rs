@@ -6,15 +6,15 @@
 //! One test in this binary, because the capturing subscriber is global: events from every
 //! thread (the blocking client's runtime, the HTTP stack's) are seen.
 
-mod common;
-
 use std::error::Error as _;
 use std::time::Duration;
 
-use common::{LogBuffer, TOKEN, full_moment, moment_path};
 use hotpot_client::{Client, Error, Moment, MomentType, RetryPolicy};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common;
+use crate::common::{LogBuffer, TOKEN, full_moment};
 
 /// Fails if `text` holds the token or a long piece of it.
 fn assert_clean(what: &str, text: &str) {
@@ -46,12 +46,7 @@ fn check(label: &str, err: &Error) -> String {
 }
 
 async fn answering(template: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(moment_path()))
-        .respond_with(template)
-        .mount(&server)
-        .await;
+    let server = common::server_answering(template).await;
     Mock::given(method("GET"))
         .respond_with(
             ResponseTemplate::new(401).set_body_string(format!("bad key for /moment/{TOKEN}")),

@@ -2,16 +2,15 @@
 //! reports delivered only what the mock recorded, every abandoned moment reaches the
 //! `on_error` hook; a full queue refuses (or displaces) at once, and says so.
 
-mod emitter_support;
-
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use emitter_support::{
-    Hooks, assert_adds_up, client, emit_all, fast_retry, moment, names, recorded_once, wait_until,
-};
 use hotpot_client::{DropReason, EmitError, Emitter, Moment, Overflow};
 use hotpot_mock_server::{Fault, MAX_FAULT_COUNT, MockServer};
+
+use crate::emitter_support::{
+    Hooks, assert_adds_up, client, emit_all, fast_retry, moment, names, recorded_once, wait_until,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 

@@ -1,11 +1,11 @@
 //! Contract §1 through the typed builder: every rule, at its boundaries, and the canonical
 //! serialisation.
 
-mod common;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hotpot_client::moment::rules::{self, NAME_MAX_CHARS};
 use hotpot_client::{Moment, MomentType, Priority, Problem, ValidationError};
+
+use crate::common;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap()

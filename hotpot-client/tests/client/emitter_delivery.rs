@@ -1,17 +1,17 @@
 //! The emitter delivers: every moment exactly once, through retries with one
 //! `Idempotency-Key`, failures reported to the hook, from any thread, runtime or none.
 
-mod emitter_support;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use emitter_support::{Answer, Collected, Server, client, fast_retry, moment};
 use hotpot_client::{
     EmitError, Emitter, Error, Moment, MomentType, RetryPolicy, Stats, Undelivered,
 };
+
+use crate::emitter_support;
+use crate::emitter_support::{Answer, Collected, Server, client, fast_retry, moment};
 
 const WAIT: Duration = Duration::from_secs(20);
 

@@ -1,14 +1,14 @@
 //! The blocking client: from plain threads, shared between threads, and refusing (without
 //! panicking) to block inside an async runtime.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{envelope, full_moment, moment_path};
 use hotpot_client::blocking::Client;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common;
+use crate::common::{envelope, full_moment, moment_path};
 
 /// A wiremock server (it serves from its own thread) and the runtime used to talk to it.
 fn server() -> (tokio::runtime::Runtime, MockServer) {

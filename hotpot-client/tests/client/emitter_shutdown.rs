@@ -1,14 +1,14 @@
 //! Shutdown, flush and drop: bounded in time, honest in their counts, and never a panic.
 
-mod emitter_support;
-
-use std::cell::RefCell;
-use std::io;
-use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
-use emitter_support::{Answer, Collected, Server, client, fast_retry, moment, unreachable_url};
 use hotpot_client::{DropReason, EmitError, Emitter};
+
+use crate::common::{LogBuffer, warnings_in};
+use crate::emitter_support;
+use crate::emitter_support::{
+    Answer, Collected, Server, client, fast_retry, moment, unreachable_url,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -159,45 +159,9 @@ fn a_panicking_hook_does_not_stop_delivery() {
     assert_eq!((report.failed, report.delivered), (2, 3), "{report}");
 }
 
-thread_local! {
-    static LOGS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Everything logged, by every thread.
-static ALL_LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-/// Writes into the current thread's [`LOGS`] and into [`ALL_LOGS`].
-struct ThreadLogs;
-
-impl io::Write for ThreadLogs {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        LOGS.with(|logs| logs.borrow_mut().extend_from_slice(bytes));
-        ALL_LOGS.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Warnings written by `tracing` on this thread while `f` runs.
-///
-/// One global subscriber (rather than a scoped one per test): tracing caches whether a
-/// call site is enabled, and a test thread hitting it first with no subscriber would hide
-/// it from a scoped subscriber on another thread.
+/// The warnings and errors `tracing` wrote on this thread while `f` ran.
 fn warnings_of(f: impl FnOnce()) -> String {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::WARN)
-            .with_writer(|| ThreadLogs)
-            .init();
-    });
-    LOGS.with(|logs| logs.borrow_mut().clear());
-    f();
-    let bytes = LOGS.with(|logs| std::mem::take(&mut *logs.borrow_mut()));
-    String::from_utf8(bytes).unwrap()
+    warnings_in(&LogBuffer::of_this_thread(f))
 }
 
 #[tokio::test]
@@ -275,7 +239,7 @@ fn failures_are_warned_with_the_moment_and_never_the_token() {
         .unwrap();
     emitter.emit(moment("expired webhook moment")).unwrap();
     assert_eq!(emitter.flush(WAIT).failed, 1);
-    let all = String::from_utf8(ALL_LOGS.lock().unwrap().clone()).unwrap();
+    let all = warnings_in(&LogBuffer::global().text());
     let line = all
         .lines()
         .find(|l| l.contains("expired webhook moment"))

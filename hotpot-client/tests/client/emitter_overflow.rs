@@ -1,12 +1,11 @@
 //! A full queue (capacity 100, one send stalled): each overflow policy does what it says,
 //! at once, and the drop hook sees every moment given up.
 
-mod emitter_support;
-
 use std::time::{Duration, Instant};
 
-use emitter_support::{Answer, Collected, Server, client, fast_retry, moment};
 use hotpot_client::{DropReason, EmitError, Emitter, EmitterBuilder, Overflow};
+
+use crate::emitter_support::{Answer, Collected, Server, client, fast_retry, moment};
 
 const WAIT: Duration = Duration::from_secs(20);
 

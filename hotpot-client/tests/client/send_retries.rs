@@ -1,26 +1,17 @@
 //! Contract §5 row by row: which answers are accepted, rejected, retried, and how often;
 //! Retry-After, the overall deadline and the per-attempt timeout.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{LogBuffer, builder, client, envelope, full_moment, moment_path, received};
 use hotpot_client::{Client, Error, RetryPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-/// A server answering every POST to the webhook with `template`.
-async fn server_answering(template: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(moment_path()))
-        .respond_with(template)
-        .mount(&server)
-        .await;
-    server
-}
+use crate::common;
+use crate::common::{
+    LogBuffer, builder, client, envelope, full_moment, moment_path, received, server_answering,
+};
 
 /// Answers `first` for the first `n` requests, then 202 with the envelope.
 async fn server_failing_then_accepting(first: ResponseTemplate, n: u64) -> MockServer {

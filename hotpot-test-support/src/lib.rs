@@ -1,0 +1,101 @@
+//! # hotpot-test-support
+//!
+//! What the tests and benchmarks of `hotpot-client` and `hotpot-e2e` share, written once:
+//!
+//! | item | for |
+//! |---|---|
+//! | [`Collected`] | recording what an emitter's `on_error` hook is given |
+//! | [`full_moment`], [`FULL_MOMENT_JSON`] | a moment with every field set, and its canonical JSON |
+//! | [`QUEUED_ENVELOPE`] | Hotpot's answer to an accepted moment, for local servers |
+//! | [`bench`] | the throughput loops the emitter benchmarks compare: a raw reqwest loop and the emitter |
+//!
+//! A dev-dependency only (`publish = false`).
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod bench;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use hotpot_client::{Moment, MomentType, Priority};
+
+/// The body Hotpot answers an accepted moment with (contract §3), as a local server sends it.
+pub const QUEUED_ENVELOPE: &str = r#"{"hotpot_request_id":"f1e5ae0a-f90c-4dac-affa-2eda897f5c3f","response":{"success":true,"message":"Your request has been queued."}}"#;
+
+/// A moment with every field set.
+///
+/// ```
+/// let moment = hotpot_test_support::full_moment();
+/// assert_eq!(moment.to_json(), hotpot_test_support::FULL_MOMENT_JSON);
+/// ```
+pub fn full_moment() -> Moment {
+    Moment::builder(
+        "Failed deploy with successful rollback",
+        MomentType::NearMiss,
+    )
+    .priority(Priority::High)
+    .source("Deploybot")
+    .source_url("https://deploys.example.com/runs/1234")
+    .description("Rolled back **automatically** after health checks failed.")
+    .occurred_at(
+        chrono::DateTime::parse_from_rfc3339("2023-04-01T12:31:26Z")
+            .expect("a valid time")
+            .to_utc(),
+    )
+    .build()
+    .expect("a valid moment")
+}
+
+/// The canonical JSON of [`full_moment`].
+pub const FULL_MOMENT_JSON: &str = concat!(
+    r#"{"name":"Failed deploy with successful rollback","type":"near-miss","priority":"high","#,
+    r#""source":"Deploybot","source_url":"https://deploys.example.com/runs/1234","#,
+    r#""description":"Rolled back **automatically** after health checks failed.","#,
+    r#""occurred_at":"2023-04-01T12:31:26Z"}"#
+);
+
+/// A list shared between a test and the hook that fills it, in the order the hook saw things.
+///
+/// ```
+/// use hotpot_test_support::Collected;
+/// let seen = Collected::new();
+/// let hook = seen.clone();
+/// hook.push("m1");
+/// assert_eq!(seen.items(), ["m1"]);
+/// ```
+pub struct Collected<T>(Arc<Mutex<Vec<T>>>);
+
+impl<T> Clone for Collected<T> {
+    fn clone(&self) -> Self {
+        Collected(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Default for Collected<T> {
+    fn default() -> Self {
+        Collected(Arc::new(Mutex::new(Vec::new())))
+    }
+}
+
+impl<T: Clone> Collected<T> {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `item` (from the hook).
+    pub fn push(&self, item: T) {
+        self.lock().push(item);
+    }
+
+    /// Everything pushed so far, in order.
+    pub fn items(&self) -> Vec<T> {
+        self.lock().clone()
+    }
+
+    /// A hook that panicked while pushing leaves the list whole: a push is one `Vec::push`.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<T>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
