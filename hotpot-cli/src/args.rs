@@ -47,8 +47,8 @@ Examples:
     after_help = MAIN_EXAMPLES,
     after_long_help = format!("{MAIN_EXAMPLES}\n\n{EXIT_CODES}"),
     propagate_version = true,
-    max_term_width = 80,
-    term_width = 80
+    // At most 80 columns (narrower on a narrower terminal); the texts are written for it.
+    max_term_width = 80
 )]
 pub struct Cli {
     /// The subcommand.
