@@ -71,7 +71,7 @@ pub fn command() -> clap::Command {
 /// Prints to this process's stdout and stderr.
 ///
 /// ```
-/// // `check` needs no webhook URL: an invalid payload is exit 65.
+/// // `check` needs no webhook URL; a payload file that cannot be read is exit 66.
 /// let status = hotpot_cli::run(["hotpot", "check", "--quiet", "/no/such/file.json"]);
 /// assert_eq!(status, hotpot_cli::exit::NOINPUT);
 /// ```

@@ -6,7 +6,8 @@
 //! unchanged as it comes, and the tail is kept for the description. While it runs, SIGINT
 //! and SIGQUIT (which a terminal sends to the whole foreground group, the command included)
 //! are left to the command, and SIGTERM and SIGHUP (often sent to this process alone, by a
-//! CI runner or `timeout`) are passed on to it.
+//! CI runner or `timeout`) are passed on to it. The handlers stay for the send that follows
+//! (at most the retry deadline), so that the process still ends with the command's status.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
