@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use hotpot_client::defaults;
 use hotpot_mock_server::MockArgs;
 
 const ABOUT: &str = "Send Hotpot moments from shell scripts, deploy pipelines and CI jobs.";
@@ -143,12 +144,13 @@ pub struct DeliveryArgs {
     /// [default: $HOTPOT_WEBHOOK_URL]
     #[arg(long, value_name = "PATH")]
     pub url_file: Option<PathBuf>,
-    /// Seconds allowed for each attempt [default: 15]
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
-    pub timeout: Option<f64>,
-    /// Retries after the first attempt [default: 2]
-    #[arg(long, value_name = "N")]
-    pub retries: Option<u32>,
+    /// Seconds allowed for each attempt
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = defaults::TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
+    /// Retries after the first attempt
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_RETRIES)]
+    pub retries: u32,
     /// Refused: the URL never comes from the command line.
     #[arg(long = "url", hide = true, value_name = "URL",
           num_args = 0..=1, allow_hyphen_values = true)]

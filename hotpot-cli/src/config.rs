@@ -77,10 +77,8 @@ pub(crate) fn client(
     args: &DeliveryArgs,
     api_key: Option<String>,
 ) -> Result<Client, Failure> {
-    let timeout = args
-        .timeout
-        .map_or(defaults::TIMEOUT, Duration::from_secs_f64);
-    let retries = args.retries.unwrap_or(defaults::MAX_RETRIES);
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let retries = args.retries;
     // The whole send's budget: the default, or room for every attempt at a longer timeout.
     let attempts = retries.saturating_add(1).min(1000);
     let deadline =

@@ -53,3 +53,28 @@ fn version() {
         format!("hotpot-send {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn the_defaults_shown_are_the_clients() {
+    use hotpot_client::defaults;
+    let (help, _) = texts(&hotpot().args(["send", "--help"]).output().unwrap());
+    let timeout = format!("[default: {}]", defaults::TIMEOUT.as_secs_f64());
+    let retries = format!("[default: {}]", defaults::MAX_RETRIES);
+    let after = |flag: &str| help.split(flag).nth(1).unwrap_or_default().to_owned();
+    assert!(
+        after("--timeout <SECONDS>")
+            .split("--retries")
+            .next()
+            .unwrap()
+            .contains(&timeout),
+        "{help}"
+    );
+    assert!(
+        after("--retries <N>")
+            .split("--output")
+            .next()
+            .unwrap()
+            .contains(&retries),
+        "{help}"
+    );
+}
