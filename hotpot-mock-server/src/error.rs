@@ -42,7 +42,9 @@ impl Error {
     }
 }
 
-/// What a `wait_for_*` call saw when its timeout passed before enough items arrived.
+/// What a `wait_for_*` call saw when its timeout passed before enough items arrived: the
+/// same three fields, with the same meaning, as Python's `hotpot.testing.WaitTimeout`
+/// (`wanted`, `got`, `waited`; Python gives `waited` in seconds and `got` as dicts).
 ///
 /// ```
 /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -56,6 +58,7 @@ impl Error {
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct WaitTimeout<T> {
     /// How many items the call waited for.
     pub wanted: usize,
@@ -63,6 +66,16 @@ pub struct WaitTimeout<T> {
     pub got: Vec<T>,
     /// How long the call waited.
     pub waited: Duration,
+}
+
+impl<T> WaitTimeout<T> {
+    pub(crate) fn new(wanted: usize, got: Vec<T>, waited: Duration) -> Self {
+        WaitTimeout {
+            wanted,
+            got,
+            waited,
+        }
+    }
 }
 
 impl<T> fmt::Display for WaitTimeout<T> {

@@ -35,6 +35,8 @@ pub const MAX_FAULT_COUNT: u32 = 1_000_000;
 /// # let _ = (rate_limited, slow);
 /// ```
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use = "a Fault does nothing until it is passed to fail_next"]
 pub struct Fault {
     /// Only requests to this webhook are hit; any webhook (and unknown tokens) when `None`.
     pub token: Option<String>,

@@ -38,28 +38,33 @@
 //!   methods. Its OpenAPI description is [`OPENAPI_JSON`], served at `/_mock/openapi.json`.
 //! - **An HTML Events view** at `/`.
 //!
-//! ## Layout
+//! ## Layout: from the route to the record
 //!
-//! Like mini-redis, one module per concern, with the state in the middle:
+//! Like mini-redis, one module per concern, with the state in the middle. A moment's way
+//! through the server reads top to bottom:
 //!
 //! | module | holds |
 //! |---|---|
-//! | `server` | [`MockServer`] and [`MockServerBuilder`]: binding, spawning, the library API |
 //! | `serve` | the accept loop and connections (hyper HTTP/1.1), request logs, bounded graceful shutdown |
-//! | `http` | the axum routes: `ingest` (the hot path), `status`, `admin`, `page` (HTML), `reply` (pre-rendered bodies), `input` (admin input checks) |
-//! | `state` | `Shared`: one `std::sync::Mutex` never held across an `.await`, and a `Notify` for waits; the bounded event log and its moments, the clock, the idempotency store, rate buckets, the payload arena and self-locating request ids |
+//! | `http` | the axum routes; `http::ingest` is the hot path and words every §3 answer and every rejection an event records; `body` reads the body (1 MiB, `Content-Type`); `status` (§4), `admin` (§7, with `input` for its checks), `page` (HTML), `reply` (the answers' bytes) |
+//! | `payload` | the one parse step, for ingest and retry: JSON (warning of repeated keys), then §1 with [`hotpot_client::parse_lenient`] |
+//! | `state` | `Shared`, one `std::sync::Mutex` never held across an `.await`: `state::ingest` (admit, then record), `state::record` (how an event and its moment are kept, and made public), `state::log` (the bounded log), `state::reads` (reads and waits), `state::control` (faults, clock, reset), `state::webhooks` |
 //! | `model` | the public records: [`Event`], [`RecordedMoment`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
 //! | `fault` | [`Fault`] |
+//! | `server` | [`MockServer`] and [`MockServerBuilder`]: binding, spawning, the library API |
 //! | `error` | [`Error`], [`WaitTimeout`] |
 //!
 //! ## The hot path
 //!
-//! An ingest request takes the lock twice, briefly: once to look at faults, the webhook, the
-//! idempotency key and the rate limit, once to record. Between the two, without the lock, the
-//! body is read, parsed once into a `serde_json::Value` and checked with `parse_lenient`. The
-//! log is compact and flat once full: payloads live in reused 64 KiB blocks, moments share
-//! their event's bytes, and a request id encodes its event's number, so nothing but the log
-//! itself grows per request (see the crate's benches and `BENCHMARKS.md`).
+//! `http::ingest::ingest` takes the lock twice, briefly. `Shared::begin` looks at the queued
+//! faults, the webhook, the idempotency key and the rate limit. Then, without the lock, the
+//! body is read and parsed once (`payload::check`), and the handler decides the answer and
+//! what the event records. `Shared::finish` appends the event, and the [`Moment`] that
+//! `parse_lenient` made, to the bounded log (`state::log`); reads turn them into the public
+//! records in one place (`state::record`). What keeps the log compact, and why, is in
+//! `BENCHMARKS.md`.
+//!
+//! [`Moment`]: hotpot_client::Moment
 //!
 //! The webhook token is a secret (contract §2): logs, `Debug` output and error bodies show at
 //! most its first 4 characters (`845b…`). Only [`MockServer::webhook_url`], the admin API's
@@ -70,11 +75,11 @@
 
 #[cfg(feature = "cli")]
 mod cli;
-mod document;
 mod error;
 mod fault;
 mod http;
 mod model;
+mod payload;
 mod serve;
 mod server;
 mod state;
@@ -84,7 +89,7 @@ pub use cli::MockArgs;
 pub use error::{Error, WaitTimeout};
 pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
-pub use http::ingest::{MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY_CHARS, RAW_BODY_MAX_BYTES};
+pub use http::body::{MAX_BODY_BYTES, RAW_BODY_MAX_BYTES};
 pub use http::page::PAGE_EVENTS;
 pub use model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
 pub use server::{

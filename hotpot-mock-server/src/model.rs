@@ -74,6 +74,7 @@ use crate::Error;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Event {
     /// The event's id (a decimal number, increasing, never reused by one server).
     pub id: String,
@@ -120,6 +121,7 @@ pub struct Event {
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecordedMoment {
     /// The moment's id (a UUID; `message_id` in the request status).
     pub id: String,
@@ -160,13 +162,15 @@ pub struct RecordedMoment {
 /// use hotpot_mock_server::{MockServer, NewWebhook};
 ///
 /// let server = MockServer::start().await?;
-/// let hook = server.create_webhook(NewWebhook::new("alerts").kind("datadog"))?;
+/// server.create_webhook(NewWebhook::new("alerts").kind("datadog"))?;
+/// let hook = &server.webhooks()[1];
 /// assert_eq!(hook.kind, "datadog");
 /// assert!(hook.url.ends_with(&hook.token));
 /// assert!(!format!("{hook:?}").contains(&hook.token));
 /// # Ok(()) }
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Webhook {
     /// The secret token.
     pub token: String,
@@ -210,6 +214,8 @@ impl fmt::Debug for Webhook {
 /// assert_eq!(new.label, "pagerduty");
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use = "a NewWebhook does nothing until it is passed to create_webhook"]
 pub struct NewWebhook {
     /// The name (1 to 200 characters).
     pub label: String,
@@ -291,6 +297,8 @@ impl fmt::Debug for NewWebhook {
 /// assert!(patch.label.is_none());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use = "a WebhookPatch does nothing until it is passed to update_webhook"]
 pub struct WebhookPatch {
     /// The new label, if it changes.
     pub label: Option<String>,

@@ -210,7 +210,7 @@ impl fmt::Display for Redacted<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::Redacted;
 
     fn shown(uri: &str) -> String {
         Redacted(&uri.parse().unwrap()).to_string()
@@ -236,7 +236,7 @@ mod tests {
         );
     }
 
-    /// Found by tests/bad_input.rs: an empty segment after `moment` used to end the
+    /// Found by tests/mock/bad_input.rs: an empty segment after `moment` used to end the
     /// redaction, so `/moment//TOKEN` and `/moment/x%0d%0a.../http://host/TOKEN` were logged
     /// with the token in full.
     #[test]

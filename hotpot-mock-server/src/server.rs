@@ -520,11 +520,7 @@ impl MockServer {
         if reached && events.len() >= n {
             Ok(events)
         } else {
-            Err(WaitTimeout {
-                wanted: n,
-                got: events,
-                waited: started.elapsed(),
-            })
+            Err(WaitTimeout::new(n, events, started.elapsed()))
         }
     }
 
@@ -551,11 +547,7 @@ impl MockServer {
         if reached && moments.len() >= n {
             Ok(moments)
         } else {
-            Err(WaitTimeout {
-                wanted: n,
-                got: moments,
-                waited: started.elapsed(),
-            })
+            Err(WaitTimeout::new(n, moments, started.elapsed()))
         }
     }
 
@@ -584,18 +576,26 @@ impl MockServer {
         self.shared.webhooks()
     }
 
-    /// Creates a webhook (contract §6) and returns it, token and URL included.
+    /// Creates a webhook (contract §6) and returns its URL, as Python's
+    /// `MockServer.create_webhook(...) -> str` does (contract §8). [`webhooks`](Self::webhooks)
+    /// has the whole record.
+    ///
+    /// The URL is a `String`, like [`webhook_url`](Self::webhook_url): the test hands it in
+    /// full to the code under test (any client takes it), and a `hotpot_client::WebhookUrl`
+    /// would refuse a server bound to a non-loopback [`host`](MockServerBuilder::host) over
+    /// plain http. Being the secret, it is the test's to keep out of its own output.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
     /// use hotpot_mock_server::{MockServer, NewWebhook};
     /// let server = MockServer::start().await?;
-    /// let hook = server.create_webhook(NewWebhook::new("pagerduty").kind("pagerduty"))?;
-    /// println!("send to {}", hook.url);
+    /// let url = server.create_webhook(NewWebhook::new("pagerduty").kind("pagerduty"))?;
+    /// assert!(url.starts_with(&format!("{}/moment/", server.url())));
+    /// assert_eq!(server.webhooks()[1].url, url);
     /// # Ok(()) }
     /// ```
-    pub fn create_webhook(&self, new: NewWebhook) -> Result<Webhook, Error> {
-        self.shared.create_webhook(new)
+    pub fn create_webhook(&self, new: NewWebhook) -> Result<String, Error> {
+        self.shared.create_webhook(new).map(|hook| hook.url)
     }
 
     /// Changes a webhook's label or expiry (rotation: give the old one a future `expires_at`).
@@ -620,8 +620,8 @@ impl MockServer {
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
     /// use hotpot_mock_server::{MockServer, NewWebhook};
     /// let server = MockServer::start().await?;
-    /// let hook = server.create_webhook(NewWebhook::new("temp"))?;
-    /// server.delete_webhook(&hook.token)?;
+    /// server.create_webhook(NewWebhook::new("temp").token("temp-token"))?;
+    /// server.delete_webhook("temp-token")?;
     /// # Ok(()) }
     /// ```
     pub fn delete_webhook(&self, token: &str) -> Result<(), Error> {

@@ -452,11 +452,9 @@ impl PyMockServer {
         if let Some(at) = given(expires_at) {
             new = new.expires_at(time_arg(at, "expires_at")?);
         }
-        let hook = self
-            .server()?
+        self.server()?
             .create_webhook(new)
-            .map_err(|e| mock_error(py, e))?;
-        Ok(hook.url)
+            .map_err(|e| mock_error(py, e))
     }
 
     /// Changes a webhook's ``label`` or its expiry, and returns the webhook: ``expires_at``

@@ -111,10 +111,10 @@ async fn request_status_follows_a_sent_moment() {
 #[tokio::test]
 async fn the_integration_route_records_the_integration() {
     let server = MockServer::start().await.unwrap();
-    let hook = server
+    let url = server
         .create_webhook(NewWebhook::new("Datadog").kind("datadog"))
         .unwrap();
-    let client = Client::new(format!("{}/datadog", hook.url)).unwrap();
+    let client = Client::new(format!("{url}/datadog")).unwrap();
     assert_eq!(client.webhook_url().integration(), Some("datadog"));
     let moment = Moment::builder("Monitor triggered", MomentType::Alert)
         .build()

@@ -154,10 +154,10 @@ async fn persistent_trouble_ends_in_a_typed_error_after_the_attempts() {
 async fn faults_for_one_token_leave_others_alone() {
     let server = MockServer::start().await.unwrap();
     let other = server
-        .create_webhook(hotpot_mock_server::NewWebhook::new("other"))
+        .create_webhook(hotpot_mock_server::NewWebhook::new("other").token("other-token"))
         .unwrap();
     server
-        .fail_next(Fault::status(503).times(5).for_token(other.token.clone()))
+        .fail_next(Fault::status(503).times(5).for_token("other-token"))
         .unwrap();
     let client = Client::builder(server.webhook_url())
         .retry(RetryPolicy::never())
@@ -170,7 +170,7 @@ async fn faults_for_one_token_leave_others_alone() {
         1,
         "the other webhook's fault is still queued"
     );
-    let other_client = Client::builder(other.url.as_str())
+    let other_client = Client::builder(other.as_str())
         .retry(RetryPolicy::never())
         .build()
         .unwrap();

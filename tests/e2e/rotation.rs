@@ -13,8 +13,11 @@ async fn the_old_token_works_until_it_expires_then_410() {
     let t0 = Utc.with_ymd_and_hms(2030, 6, 1, 9, 0, 0).unwrap();
     server.set_clock(t0);
 
-    let old = server.create_webhook(NewWebhook::new("ci")).unwrap();
-    let old_client = Client::new(old.url.as_str()).unwrap();
+    let old_token = "ci-old-token";
+    let old = server
+        .create_webhook(NewWebhook::new("ci").token(old_token))
+        .unwrap();
+    let old_client = Client::new(old.as_str()).unwrap();
     let moment = Moment::builder("Deploy started", MomentType::Alert)
         .build()
         .unwrap();
@@ -23,14 +26,15 @@ async fn the_old_token_works_until_it_expires_then_410() {
     // Rotate: the old webhook expires in an hour, a new one takes over.
     server
         .update_webhook(
-            &old.token,
+            old_token,
             WebhookPatch::default().expires_at(Some(t0 + chrono::Duration::hours(1))),
         )
         .unwrap();
+    let new_token = "ci-new-token";
     let new = server
-        .create_webhook(NewWebhook::new("ci (rotated)"))
+        .create_webhook(NewWebhook::new("ci (rotated)").token(new_token))
         .unwrap();
-    let new_client = Client::new(new.url.as_str()).unwrap();
+    let new_client = Client::new(new.as_str()).unwrap();
 
     old_client
         .send(&moment)
@@ -42,11 +46,11 @@ async fn the_old_token_works_until_it_expires_then_410() {
     assert!(err.is_expired(), "{err:?}");
     assert!(!err.is_retryable());
     assert!(matches!(err, Error::Webhook { status: 410, .. }));
-    assert!(!err.to_string().contains(&old.token));
+    assert!(!err.to_string().contains(old_token));
 
     new_client.send(&moment).await.unwrap();
-    let by_old = server.moments_for(&old.token);
-    let by_new = server.moments_for(&new.token);
+    let by_old = server.moments_for(old_token);
+    let by_new = server.moments_for(new_token);
     assert_eq!(by_old.len(), 2);
     assert_eq!(by_new.len(), 1);
     assert_eq!(by_new[0].webhook_label, "ci (rotated)");
@@ -55,9 +59,11 @@ async fn the_old_token_works_until_it_expires_then_410() {
 #[tokio::test]
 async fn a_deleted_webhook_is_unknown() {
     let server = MockServer::start().await.unwrap();
-    let hook = server.create_webhook(NewWebhook::new("temp")).unwrap();
-    server.delete_webhook(&hook.token).unwrap();
-    let client = Client::new(hook.url.as_str()).unwrap();
+    let url = server
+        .create_webhook(NewWebhook::new("temp").token("temp-token"))
+        .unwrap();
+    server.delete_webhook("temp-token").unwrap();
+    let client = Client::new(url.as_str()).unwrap();
     let err = client
         .send(&Moment::builder("x", MomentType::Page).build().unwrap())
         .await

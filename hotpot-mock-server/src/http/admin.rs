@@ -9,13 +9,14 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
+use hotpot_client::moment::rules::format_time;
 use serde_json::json;
 
 use super::input::{Field, Input, query_number, query_pairs};
 use super::reply::{json, json_bytes};
 use crate::model::{EventStatus, NewWebhook, WebhookPatch};
-use crate::state::{Filter, Shared, clock_json};
+use crate::state::{Filter, Shared};
 use crate::{Error, Fault};
 
 /// Longest long-poll wait: 10 minutes.
@@ -273,9 +274,13 @@ pub(crate) async fn clear_faults(State(shared): Shared_) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// `{"now": RFC 3339, "frozen": bool}`.
 fn clock_response(shared: &Shared) -> Response {
-    let (now, frozen) = shared.clock();
-    json(StatusCode::OK, &clock_json(now, frozen))
+    let (now, frozen): (DateTime<Utc>, bool) = shared.clock();
+    json(
+        StatusCode::OK,
+        &json!({"now": format_time(now), "frozen": frozen}),
+    )
 }
 
 pub(crate) async fn get_clock(State(shared): Shared_) -> Response {
@@ -329,7 +334,10 @@ pub(crate) async fn reset(State(shared): Shared_, body: Body) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::Duration;
+
+    use super::{DEFAULT_WAIT_MS, list_query};
+    use crate::model::EventStatus;
 
     #[test]
     fn list_queries() {

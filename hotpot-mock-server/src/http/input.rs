@@ -185,7 +185,7 @@ pub(crate) fn query_number(key: &str, value: &str, max: u64) -> Result<u64, Erro
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Input, parse_time, query_number, query_pairs};
 
     #[test]
     fn messages_name_the_field() {

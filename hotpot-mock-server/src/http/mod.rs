@@ -1,6 +1,7 @@
 //! The routes: ingest (§3), request status (§4), the admin API (§7) and the HTML page.
 
 pub(crate) mod admin;
+pub(crate) mod body;
 pub(crate) mod ingest;
 mod input;
 pub(crate) mod page;

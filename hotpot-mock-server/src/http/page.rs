@@ -16,9 +16,8 @@ use crate::state::Shared;
 pub const PAGE_EVENTS: usize = 200;
 
 pub(crate) async fn page(State(shared): State<Arc<Shared>>) -> Response {
-    let (newest, total) = shared.newest_events(PAGE_EVENTS);
+    let (events, total) = shared.newest_events(PAGE_EVENTS);
     let dropped = shared.dropped_events();
-    let events: Vec<Event> = newest.into_iter().map(Event::from).collect();
     let html = render(&events, total, dropped);
     let mut response = (StatusCode::OK, html).into_response();
     response.headers_mut().insert(
@@ -166,7 +165,7 @@ fn problems(html: &mut String, title: &str, list: &[Problem]) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::escape;
 
     #[test]
     fn escapes_everything_that_matters() {

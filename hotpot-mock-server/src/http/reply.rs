@@ -88,7 +88,12 @@ impl IntoResponse for Error {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use uuid::Uuid;
+
+    use super::{
+        METHOD_NOT_ALLOWED, NOT_FOUND, PAYLOAD_TOO_LARGE, TOO_MANY_REQUESTS, UNAUTHORIZED,
+        UNSUPPORTED_MEDIA_TYPE, queued,
+    };
 
     #[test]
     fn queued_envelope_is_the_documented_json() {

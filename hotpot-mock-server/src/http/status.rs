@@ -69,7 +69,9 @@ fn authorized(headers: &HeaderMap, api_key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use super::authorized;
 
     #[test]
     fn bearer_only_with_the_key() {

@@ -49,7 +49,9 @@ impl Clock {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use chrono::{DateTime, TimeDelta, Utc};
+
+    use super::Clock;
 
     #[test]
     fn frozen_clock_moves_only_when_told() {

@@ -34,8 +34,9 @@ impl Bucket {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use chrono::TimeDelta;
+    use chrono::{TimeDelta, Utc};
+
+    use super::Bucket;
 
     #[test]
     fn bursts_then_refills_with_the_clock() {

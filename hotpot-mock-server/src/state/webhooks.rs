@@ -1,7 +1,40 @@
 //! Webhooks (contract §6): creating, listing, changing and deleting them, and the checks on
-//! their label, type and token.
+//! their label, type and token (the token and slug rules are `hotpot_client`'s).
 
-use super::*;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use hotpot_client::{MAX_TOKEN_CHARS, UrlError, check_integration, redact_token};
+
+use super::rate::Bucket;
+use super::{Shared, State, random_token};
+use crate::Error;
+use crate::model::{NewWebhook, Webhook, WebhookPatch};
+
+/// Longest label accepted for a webhook.
+const MAX_LABEL_CHARS: usize = 200;
+
+/// Longest type accepted for a webhook.
+const MAX_KIND_CHARS: usize = 50;
+
+/// A webhook's identity as events remember it: a new one is made when the label changes, so
+/// old events keep the label they arrived with.
+#[derive(Debug)]
+pub(super) struct Ident {
+    pub id: u64,
+    pub token: Box<str>,
+    pub label: Box<str>,
+    pub hint: Box<str>,
+}
+
+/// A webhook as the state keeps it.
+pub(super) struct Hook {
+    pub ident: Arc<Ident>,
+    pub kind: Box<str>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub bucket: Bucket,
+}
 
 impl Shared {
     pub(crate) fn create_webhook(&self, new: NewWebhook) -> Result<Webhook, Error> {
@@ -85,6 +118,7 @@ impl Shared {
 }
 
 impl State {
+    /// Puts the default webhook back in its first state (or creates it).
     pub(super) fn insert_default(&mut self) {
         let now = self.clock.now();
         let token = self.default_token.clone();
@@ -147,13 +181,8 @@ fn check_label(label: &str) -> Result<(), Error> {
 }
 
 fn check_kind(kind: &str) -> Result<(), Error> {
-    let ok = !kind.is_empty()
-        && kind.len() <= 50
-        && kind
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !ok {
-        let shown: String = kind.chars().take(50).collect();
+    if check_integration(kind).is_err() || kind.len() > MAX_KIND_CHARS {
+        let shown: String = kind.chars().take(MAX_KIND_CHARS).collect();
         return Err(Error::bad(format!(
             "type: expected a slug of a-z, 0-9 and '-' (custom, datadog, linear, pagerduty, ...), found {shown:?}"
         )));
@@ -161,26 +190,16 @@ fn check_kind(kind: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks a token's syntax (contract §2) without ever repeating it.
+/// Checks a token with the rule of contract §2 ([`hotpot_client::check_token`]); the message
+/// shows at most the token's hint.
 pub(crate) fn check_token(token: &str) -> Result<(), Error> {
-    if token.is_empty() {
-        return Err(Error::bad(
-            "token: expected 1 to 200 characters of A-Z, a-z, 0-9, '_' and '-', found an empty string",
-        ));
-    }
-    if let Some((i, c)) = token
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
-        return Err(Error::bad(format!(
-            "token: expected only A-Z, a-z, 0-9, '_' and '-', found {c:?} at byte {i}"
-        )));
-    }
-    if token.len() > MAX_TOKEN_CHARS {
-        return Err(Error::bad(format!(
-            "token: expected at most {MAX_TOKEN_CHARS} characters, found {}",
-            token.len()
-        )));
-    }
-    Ok(())
+    hotpot_client::check_token(token).map_err(|e| {
+        let found = match e {
+            UrlError::Token(found) => found,
+            other => other.to_string(),
+        };
+        Error::bad(format!(
+            "token: expected only A-Z, a-z, 0-9, '_' and '-', 1 to {MAX_TOKEN_CHARS} characters, found {found}"
+        ))
+    })
 }

@@ -1,12 +1,12 @@
 //! Contract §4 over real HTTP: `GET /request/{id}/status` with the API key.
 
-mod common;
-
-use common::{answer, http, post_json};
 use hotpot_mock_server::{DEFAULT_API_KEY, MockServer};
 use serde_json::json;
 
-async fn status(server: &MockServer, id: &str, key: Option<&str>) -> common::Answer {
+use crate::support;
+use crate::support::{answer, http, post_json};
+
+async fn status(server: &MockServer, id: &str, key: Option<&str>) -> support::Answer {
     let mut request = http().get(format!("{}/request/{id}/status", server.url()));
     if let Some(key) = key {
         request = request.header("authorization", format!("Bearer {key}"));

@@ -1,4 +1,4 @@
-//! Helpers shared by the HTTP test suites: a plain reqwest client and small request helpers.
+//! Helpers shared by the test modules: a plain reqwest client and small request helpers.
 #![allow(dead_code)] // each suite uses a different subset
 
 use reqwest::header::HeaderMap;

@@ -3,8 +3,6 @@
 //! it should, the server keeps serving (a normal moment is accepted afterwards), and the
 //! event log (`GET /_mock/events`) holds exactly what it should.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -14,6 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::support;
 
 const TOKEN: &str = "badInput_Token_0123456789";
 
@@ -66,20 +66,20 @@ impl Binary {
 
     /// `GET /_mock/events`.
     async fn events(&self) -> Vec<Value> {
-        let a = common::get(&common::http(), &self.url("/_mock/events")).await;
+        let a = support::get(&support::http(), &self.url("/_mock/events")).await;
         assert_eq!(a.status, 200);
         a.json["events"].as_array().expect("events").clone()
     }
 
     async fn moments(&self) -> Vec<Value> {
-        let a = common::get(&common::http(), &self.url("/_mock/moments")).await;
+        let a = support::get(&support::http(), &self.url("/_mock/moments")).await;
         a.json["moments"].as_array().expect("moments").clone()
     }
 
     /// A normal moment is still accepted: the server keeps serving.
     async fn still_serving(&self) {
-        let a = common::post_json(
-            &common::http(),
+        let a = support::post_json(
+            &support::http(),
             &self.url(&format!("/moment/{TOKEN}")),
             &json!({"name": "Still serving", "type": "alert"}),
         )
@@ -360,6 +360,9 @@ async fn oversized_cut_off_and_lying_bodies() {
         "no answer to half a body"
     );
     drop(conn);
+    // The hang-up is recorded when the server notices it: wait for it, so that the events
+    // below keep their order on a busy machine.
+    bin.wait_for_events(4).await;
 
     // Content-Length smaller than the body: the first 10 bytes are the body (not JSON: 400),
     // the rest is read as the next request, which is not HTTP: a bare 400 from the HTTP
@@ -454,7 +457,7 @@ impl Binary {
     /// notices the hang-up, which can trail the test's next step).
     async fn wait_for_events(&self, n: usize) -> Vec<Value> {
         let url = self.url(&format!("/_mock/events?min={n}&wait_ms=5000"));
-        let a = common::get(&common::http(), &url).await;
+        let a = support::get(&support::http(), &url).await;
         let events = a.json["events"].as_array().expect("events").clone();
         assert_eq!(events.len(), n, "{events:#?}");
         events
@@ -633,8 +636,8 @@ async fn duplicate_keys_keep_the_last_value_and_say_so() {
     let warning = json!([{"field": "name", "message": "expected each field once, found it 2 times; the last value was used"}]);
     assert_eq!(event["warnings"], warning);
     let id = event["id"].as_str().unwrap();
-    let retried = common::answer(
-        common::http()
+    let retried = support::answer(
+        support::http()
             .post(bin.url(&format!("/_mock/events/{id}/retry")))
             .send()
             .await

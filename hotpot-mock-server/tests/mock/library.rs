@@ -1,15 +1,15 @@
 //! The library API (contract §8): start, builder, isolation, waits, typed records, drop and
 //! graceful shutdown, and running on a runtime the caller owns.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{http, post_json};
 use hotpot_mock_server::{
     Error, EventStatus, Fault, MockServer, NewWebhook, RecordedMoment, WebhookPatch,
 };
 use serde_json::json;
+
+use crate::support;
+use crate::support::{http, post_json};
 
 #[tokio::test]
 async fn each_server_is_isolated() {
@@ -96,12 +96,17 @@ async fn library_methods_mirror_the_admin_api() {
         .start()
         .await
         .unwrap();
-    let hook = server
+    let url = server
         .create_webhook(
             NewWebhook::new("linear")
                 .kind("linear")
                 .token("linear-token"),
         )
+        .unwrap();
+    let hook = server
+        .webhooks()
+        .into_iter()
+        .find(|h| h.url == url)
         .unwrap();
     assert_eq!(hook.kind, "linear");
     assert!(matches!(
@@ -176,8 +181,13 @@ async fn debug_output_never_shows_the_token() {
         .start()
         .await
         .unwrap();
-    let hook = server
+    let url = server
         .create_webhook(NewWebhook::new("x").token("anothersecret"))
+        .unwrap();
+    let hook = server
+        .webhooks()
+        .into_iter()
+        .find(|h| h.url == url)
         .unwrap();
     for text in [
         format!("{server:?}"),
@@ -281,7 +291,9 @@ fn start_on_a_runtime_the_caller_owns() {
 async fn shutdown_answers_long_polls_at_once() {
     let server = MockServer::start().await.unwrap();
     let url = format!("{}/_mock/events?min=5&wait_ms=60000", server.url());
-    let poll = tokio::spawn(async move { common::get(&http(), &url).await });
+    // The client is built first: building one can take longer than the wait below.
+    let client = http();
+    let poll = tokio::spawn(async move { support::get(&client, &url).await });
     // Give the long poll time to reach the server. Nothing observable marks a parked poll; if
     // it has not arrived yet, the request fails and so does this test (it cannot pass wrongly).
     tokio::time::sleep(Duration::from_millis(100)).await;

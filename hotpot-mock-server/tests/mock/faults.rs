@@ -1,13 +1,12 @@
 //! Faults (`POST /_mock/faults` and `MockServer::fail_next`): each kind, counts, token scope,
 //! clearing, and input checks.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Answer, delete, http, post_json, raw_exchange};
 use hotpot_mock_server::{Fault, MockServer, NewWebhook};
 use serde_json::json;
+
+use crate::support::{Answer, delete, http, post_json, raw_exchange};
 
 async fn send(http: &reqwest::Client, url: &str) -> Answer {
     post_json(http, url, &json!({"name": "x", "type": "alert"})).await
@@ -143,18 +142,20 @@ async fn drop_connection_closes_without_answering() {
 async fn token_scoped_faults_hit_only_their_webhook() {
     let server = MockServer::start().await.unwrap();
     let http = http();
-    let other = server.create_webhook(NewWebhook::new("other")).unwrap();
+    let other = server
+        .create_webhook(NewWebhook::new("other").token("other-token"))
+        .unwrap();
     fault(
         &http,
         &server,
-        json!({"token": other.token, "status": 503, "count": 2}),
+        json!({"token": "other-token", "status": 503, "count": 2}),
     )
     .await;
     assert_eq!(send(&http, &server.webhook_url()).await.status, 202);
-    assert_eq!(send(&http, &other.url).await.status, 503);
+    assert_eq!(send(&http, &other).await.status, 503);
     assert_eq!(send(&http, &server.webhook_url()).await.status, 202);
-    assert_eq!(send(&http, &other.url).await.status, 503);
-    assert_eq!(send(&http, &other.url).await.status, 202);
+    assert_eq!(send(&http, &other).await.status, 503);
+    assert_eq!(send(&http, &other).await.status, 202);
 }
 
 #[tokio::test]

@@ -1,14 +1,14 @@
 //! Contract §3 over real HTTP: every row of the status table, the events each request leaves,
 //! strict mode, idempotency, rate limits and the integration route.
 
-mod common;
-
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use common::{answer, get, http, post_json, post_raw};
 use hotpot_mock_server::{EventStatus, MockServer, NewWebhook, WebhookPatch};
 use serde_json::json;
+
+use crate::support;
+use crate::support::{answer, get, http, post_json, post_raw};
 
 const TOKEN: &str = "t0k3n-abcdefgh";
 
@@ -169,7 +169,7 @@ async fn chunked_body_over_one_mib_is_413() {
         request.extend_from_slice(b"\r\n");
     }
     request.extend_from_slice(b"0\r\n\r\n");
-    let response = common::raw_exchange(server.addr(), &request).await;
+    let response = support::raw_exchange(server.addr(), &request).await;
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert!(
         response.ends_with(r#"{"error":"Payload Too Large"}"#),
@@ -399,7 +399,7 @@ async fn idempotency_key_replays_the_first_answer_for_24_hours() {
         .create_webhook(NewWebhook::new("other").token("other-token"))
         .unwrap();
     let on_other = answer(
-        http.post(&other.url)
+        http.post(&other)
             .header("idempotency-key", "key-1")
             .json(&json!({"name": "x", "type": "alert"}))
             .send()
@@ -511,7 +511,7 @@ async fn rate_limit_answers_429_with_retry_after_per_webhook() {
 
     // Another webhook has its own bucket.
     let other = server.create_webhook(NewWebhook::new("other")).unwrap();
-    assert_eq!(post_json(&http, &other.url, &payload).await.status, 202);
+    assert_eq!(post_json(&http, &other, &payload).await.status, 202);
 
     // The bucket refills with the server's clock.
     server.advance_clock(Duration::from_millis(500));

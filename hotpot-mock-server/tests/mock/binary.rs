@@ -1,15 +1,14 @@
 //! The `hotpot-mock-server` binary: start-up lines, flags and environment variables, the seed's
 //! own samples verbatim, clean stops on SIGTERM and SIGINT, and no token in its logs.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::{answer, get, http, post_json};
 use serde_json::json;
+
+use crate::support::{answer, get, http, post_json};
 
 const TOKEN: &str = "seedToken_0123456789";
 

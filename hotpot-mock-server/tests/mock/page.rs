@@ -1,10 +1,9 @@
 //! `GET /`: the HTML Events view, newest first, escaped, with a working retry.
 
-mod common;
-
-use common::{get, http, post_json, post_raw};
 use hotpot_mock_server::MockServer;
 use serde_json::json;
+
+use crate::support::{get, http, post_json, post_raw};
 
 #[tokio::test]
 async fn lists_events_newest_first_with_flags_details_and_problems() {

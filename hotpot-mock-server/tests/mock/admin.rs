@@ -1,13 +1,13 @@
 //! The admin API of contract §7 over real HTTP: health, webhooks, events and moments with their
 //! filters and long-poll, retry, reset, the clock, the event cap, and bad input.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Answer, delete, get, http, patch_json, post_json, post_raw};
 use hotpot_mock_server::{MockServer, OPENAPI_JSON};
 use serde_json::{Value, json};
+
+use crate::support;
+use crate::support::{Answer, delete, get, http, patch_json, post_json, post_raw};
 
 async fn server() -> MockServer {
     MockServer::builder()
@@ -351,8 +351,8 @@ async fn events_and_moments_with_filters() {
         .unwrap();
     send(&http, &server.webhook_url(), "one", "alert").await;
     send(&http, &server.webhook_url(), "bad", "outage").await;
-    send(&http, &other.url, "two", "page").await;
-    send(&http, &other.url, "bad", "oops").await;
+    send(&http, &other, "two", "page").await;
+    send(&http, &other, "bad", "oops").await;
 
     let events = |query: &'static str| {
         let http = http.clone();
@@ -670,7 +670,7 @@ async fn reset_forgets_state_and_optionally_webhooks() {
     assert_eq!(hooks.len(), 1);
     assert_eq!(hooks[0].label, "default");
     assert_eq!(hooks[0].token, server.token());
-    assert_eq!(send(&http, &extra.url, "a", "alert").await.status, 404);
+    assert_eq!(send(&http, &extra, "a", "alert").await.status, 404);
 
     // The default webhook comes back even after being deleted.
     server.delete_webhook(server.token()).unwrap();
@@ -718,7 +718,7 @@ async fn admin_request_status_for_dropped_events_is_404() {
     let first = send(&http, &server.webhook_url(), "a", "alert").await;
     send(&http, &server.webhook_url(), "b", "alert").await;
     let id = first.json["hotpot_request_id"].as_str().unwrap();
-    let a = common::answer(
+    let a = support::answer(
         http.get(format!("{}/request/{id}/status", server.url()))
             .header("authorization", format!("Bearer {}", server.api_key()))
             .send()
@@ -859,7 +859,7 @@ async fn extractor_rejections_are_json_too() {
     let too_big = post_raw(&http, &format!("{}/_mock/faults", server.url()), None, huge).await;
     assert_eq!(too_big.status, 413);
     assert_eq!(too_big.json["error"], "Payload Too Large");
-    let status = common::answer(
+    let status = support::answer(
         http.get(format!("{}/request/%FF/status", server.url()))
             .header("authorization", format!("Bearer {}", server.api_key()))
             .send()

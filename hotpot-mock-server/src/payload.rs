@@ -1,4 +1,6 @@
-//! A request body read as JSON, noticing the keys its top-level object repeats.
+//! Reading a payload, the one parse step of ingest and of retry: the body as JSON text
+//! (noticing the keys its top-level object repeats), then §1 through
+//! [`hotpot_client::parse_lenient`] (never a copy of its rules).
 //!
 //! JSON parsers keep the last value of a repeated key and drop the others without a word.
 //! The mock does the same (as Hotpot's server presumably does) but says so: each repeated
@@ -6,30 +8,26 @@
 
 use std::fmt;
 
-use hotpot_client::Problem;
+use chrono::{DateTime, Utc};
+use hotpot_client::{LenientParse, Problem, parse_lenient};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 /// A JSON document and the keys its top-level object repeats, each with how often it came.
 #[derive(Debug)]
-pub(crate) struct Document {
-    pub value: Value,
+struct Document {
+    value: Value,
     repeated: Vec<(String, usize)>,
 }
 
 impl Document {
     /// Parses JSON text (with serde_json's limits, nesting depth included).
-    pub(crate) fn parse(text: &str) -> serde_json::Result<Document> {
+    fn parse(text: &str) -> serde_json::Result<Document> {
         serde_json::from_str(text)
     }
 
-    /// Parses JSON bytes.
-    pub(crate) fn parse_slice(bytes: &[u8]) -> serde_json::Result<Document> {
-        serde_json::from_slice(bytes)
-    }
-
     /// One warning per repeated top-level key, in the order they first repeat.
-    pub(crate) fn warnings(&self) -> impl Iterator<Item = Problem> + '_ {
+    fn warnings(&self) -> impl Iterator<Item = Problem> + '_ {
         self.repeated.iter().map(|(key, times)| {
             Problem::new(
                 key.as_str(),
@@ -39,6 +37,57 @@ impl Document {
             )
         })
     }
+}
+
+/// Why a body could not be checked against §1: the HTTP layer words each as a 400.
+#[derive(Debug)]
+pub(crate) enum Unreadable {
+    /// Not UTF-8: the first bad byte is at this offset.
+    NotUtf8 { offset: usize },
+    /// UTF-8, but not JSON.
+    NotJson(serde_json::Error),
+    /// JSON, but not an object: `parse_lenient`'s problem saying so.
+    NotObject(Problem),
+}
+
+impl Unreadable {
+    /// The problem, as the event records it and a 400 answer says it.
+    pub(crate) fn into_problem(self) -> Problem {
+        match self {
+            Unreadable::NotUtf8 { offset } => Problem::new(
+                "payload",
+                format!(
+                    "expected UTF-8 JSON text, found a byte that is not UTF-8 at offset {offset}"
+                ),
+            ),
+            Unreadable::NotJson(e) => Problem::new(
+                "payload",
+                format!("expected a JSON object, found text that is not JSON ({e})"),
+            ),
+            Unreadable::NotObject(problem) => problem,
+        }
+    }
+}
+
+/// The one parse step: `bytes` as a JSON object checked against §1 at `now`, with the
+/// warnings for unknown and repeated fields. Ingest calls it on a request's body, retry on an
+/// event's kept payload.
+pub(crate) fn check(bytes: &[u8], now: DateTime<Utc>) -> Result<LenientParse, Unreadable> {
+    let text = std::str::from_utf8(bytes).map_err(|e| Unreadable::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    let document = Document::parse(text).map_err(Unreadable::NotJson)?;
+    let mut parsed = parse_lenient(&document.value, now);
+    if !document.value.is_object() {
+        let problem = parsed
+            .moment
+            .err()
+            .and_then(|e| e.into_problems().into_iter().next())
+            .unwrap_or_else(|| Problem::new("payload", "expected a JSON object"));
+        return Err(Unreadable::NotObject(problem));
+    }
+    parsed.warnings.extend(document.warnings());
+    Ok(parsed)
 }
 
 impl<'de> Deserialize<'de> for Document {
@@ -125,7 +174,9 @@ impl<'de> Visitor<'de> for TopLevel {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use serde_json::Value;
+
+    use super::{Document, Unreadable, check};
 
     #[test]
     fn repeated_top_level_keys_are_counted_and_the_last_value_kept() {
@@ -160,13 +211,31 @@ mod tests {
                 "{text}"
             );
             assert_eq!(doc.warnings().count(), 0);
-            assert_eq!(
-                Document::parse_slice(text.as_bytes()).unwrap().value,
-                doc.value
-            );
         }
         for bad in ["", "{", "NaN", "1e999", "[1,]", &"[".repeat(1000)] {
             assert!(Document::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn check_says_why_a_body_is_unreadable_and_warns_of_repeats() {
+        let now = chrono::Utc::now();
+        let parsed = check(br#"{"name": "x", "type": "alert", "name": "y"}"#, now).unwrap();
+        assert_eq!(parsed.moment.unwrap().name(), "y");
+        assert_eq!(parsed.warnings[0].field, "name");
+        assert!(matches!(
+            check(b"{\"a\xff", now),
+            Err(Unreadable::NotUtf8 { offset: 3 })
+        ));
+        assert!(matches!(check(b"{", now), Err(Unreadable::NotJson(_))));
+        let Err(Unreadable::NotObject(problem)) = check(b"[1]", now) else {
+            panic!("expected NotObject");
+        };
+        assert_eq!(problem.field, "payload");
+        assert!(
+            problem
+                .message
+                .starts_with("expected a JSON object, found an array")
+        );
     }
 }

@@ -1,0 +1,92 @@
+//! What a test steers: queued faults, the clock, and reset.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::clock::Clock;
+use super::rate::Bucket;
+use super::{Shared, State};
+use crate::{Error, Fault};
+
+impl Shared {
+    /// Queues a fault; returns how many are queued now.
+    pub(crate) fn push_fault(&self, fault: Fault) -> Result<usize, Error> {
+        fault.validate()?;
+        let mut state = self.lock();
+        state.faults.push_back(fault);
+        Ok(state.faults.len())
+    }
+
+    /// How many faults are queued (a fault hitting several requests counts once).
+    pub(crate) fn pending_faults(&self) -> usize {
+        self.lock().faults.len()
+    }
+
+    pub(crate) fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// The server's "now".
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.lock().clock.now()
+    }
+
+    /// "Now", and whether the clock is frozen.
+    pub(crate) fn clock(&self) -> (DateTime<Utc>, bool) {
+        let state = self.lock();
+        (state.clock.now(), state.clock.is_frozen())
+    }
+
+    pub(crate) fn set_clock(&self, now: DateTime<Utc>) {
+        self.lock().clock = Clock::Frozen(now);
+        self.changed.notify_waiters();
+    }
+
+    pub(crate) fn advance_clock(&self, by: TimeDelta) {
+        self.lock().clock.advance(by);
+    }
+
+    pub(crate) fn reset_clock(&self) {
+        self.lock().clock = Clock::default();
+    }
+
+    /// Forgets events, moments, faults, remembered idempotent answers and rate-limit buckets;
+    /// with `webhooks`, also every webhook but the default one, which gets its first state back.
+    pub(crate) fn reset(&self, webhooks: bool) {
+        {
+            let mut state = self.lock();
+            state.log.clear();
+            state.requests.clear();
+            state.faults.clear();
+            state.idempotency.clear();
+            for hook in state.webhooks.values_mut() {
+                hook.bucket = Bucket::default();
+            }
+            if webhooks {
+                let default = state.default_token.clone();
+                state.webhooks.retain(|token, _| *token == default);
+                state.insert_default();
+            }
+        }
+        self.changed.notify_waiters();
+    }
+}
+
+impl State {
+    /// The first queued fault for a request to `token`, counted down.
+    pub(super) fn take_fault(&mut self, token: &str) -> Option<Fault> {
+        if self.faults.is_empty() {
+            return None;
+        }
+        let index = self
+            .faults
+            .iter()
+            .position(|f| f.token.as_deref().is_none_or(|t| t == token))?;
+        let fault = &mut self.faults[index];
+        if fault.count > 1 {
+            fault.count -= 1;
+            Some(fault.clone())
+        } else {
+            self.faults.remove(index)
+        }
+    }
+}

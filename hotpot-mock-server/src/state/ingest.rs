@@ -1,0 +1,342 @@
+//! The ingest protocol (contract §3), in two short looks at the state with the body read and
+//! parsed in between, without the lock:
+//!
+//! 1. [`Shared::begin`]: a queued fault, the webhook and its expiry, the `Idempotency-Key`
+//!    replay, the rate limit. Its [`Admission`] says whether the request goes on.
+//! 2. [`Shared::finish`]: records what the HTTP layer made of the request (a [`Record`]) as
+//!    an event, and its moment, and remembers the answer for the key.
+//!
+//! [`Shared::retry_event`] processes a kept payload again through the same parse step
+//! ([`crate::payload::check`]) and the same [`settle`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use hotpot_client::{LenientParse, Moment, Problem, ValidationError};
+use uuid::Uuid;
+
+use super::idempotency::{Answer, Idempotency, Key, WINDOW};
+use super::log::{Evicted, Log};
+use super::record::{StoredBody, StoredEvent, StoredMoment};
+use super::webhooks::Ident;
+use super::{Shared, State, fast_uuid};
+use crate::model::{Event, EventStatus};
+use crate::payload::check;
+use crate::{Error, Fault};
+
+/// What [`Shared::begin`] decided for a request.
+#[derive(Debug)]
+pub(crate) enum Admission {
+    /// Go on: read the body and process it.
+    Go(Ticket),
+    /// Over the webhook's rate limit: record the rejection (the ticket has no key: a 429 is
+    /// not a final answer) and answer 429.
+    Limited {
+        ticket: Ticket,
+        per_second: u32,
+        retry_after: u64,
+    },
+    /// Answered without reading the body, and nothing recorded.
+    Refused(Refusal),
+}
+
+/// Why a request is answered without being recorded.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// A queued fault answers with this status (and `Retry-After`, in seconds).
+    FaultStatus {
+        status: StatusCode,
+        retry_after: Option<u64>,
+    },
+    /// A queued fault closes the connection.
+    Drop,
+    /// No webhook has the token.
+    Unknown,
+    /// The webhook expired at this time.
+    Expired(DateTime<Utc>),
+    /// The key was seen on this webhook within 24 hours: its first answer.
+    Replay(Answer),
+}
+
+/// A request let in by [`Shared::begin`], for [`Shared::finish`].
+#[derive(Debug)]
+pub(crate) struct Ticket {
+    hook: Arc<Ident>,
+    integration: Option<Box<str>>,
+    /// The server's clock when the request arrived.
+    pub now: DateTime<Utc>,
+    key: Option<Key>,
+}
+
+/// What the HTTP layer made of a request it read.
+pub(crate) enum Record {
+    /// Rejected before §1 processing (400, 413, 415, 429): one problem, and the body as the
+    /// event keeps it.
+    Rejected { problem: Problem, body: StoredBody },
+    /// Processed against §1 (202, or 422 in strict mode).
+    Processed {
+        payload: Bytes,
+        parsed: LenientParse,
+    },
+}
+
+impl Shared {
+    /// The first look at an ingest request: faults, token, expiry, idempotency, rate limit.
+    /// Also returns the delay of a queued fault, which holds the answer back.
+    pub(crate) fn begin(
+        &self,
+        token: &str,
+        integration: Option<&str>,
+        key: Option<&str>,
+    ) -> (Option<Duration>, Admission) {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let now = state.clock.now();
+        let fault = state.take_fault(token);
+        let delay = fault.as_ref().and_then(|f| f.delay);
+        let refused = |refusal| (delay, Admission::Refused(refusal));
+        if let Some(refusal) = fault.as_ref().and_then(fault_refusal) {
+            return refused(refusal);
+        }
+        let Some(hook) = state.webhooks.get_mut(token) else {
+            return refused(Refusal::Unknown);
+        };
+        if let Some(at) = hook.expires_at.filter(|at| *at <= now) {
+            return refused(Refusal::Expired(at));
+        }
+        let key: Option<Key> = key.map(|k| (hook.ident.id, k.into()));
+        if let Some(answer) = key
+            .as_ref()
+            .and_then(|k| replay(&state.idempotency, &state.log, k, now))
+        {
+            return refused(Refusal::Replay(answer));
+        }
+        let limited = self.config.rate_limit.and_then(|per_second| {
+            let retry_after = hook.bucket.take(per_second, now).err()?;
+            Some((per_second, retry_after))
+        });
+        let hook = Arc::clone(&hook.ident);
+        let integration = integration.map(Box::from);
+        let mut ticket = Ticket {
+            hook,
+            integration,
+            now,
+            key,
+        };
+        let admission = match limited {
+            Some((per_second, retry_after)) => {
+                ticket.key = None;
+                Admission::Limited {
+                    ticket,
+                    per_second,
+                    retry_after,
+                }
+            }
+            None => Admission::Go(ticket),
+        };
+        (delay, admission)
+    }
+
+    /// Records a request that was let in, and returns the answer to give: `answer`, or the
+    /// one remembered for its key if a concurrent request with the same key got there first
+    /// (and then nothing is recorded).
+    ///
+    /// An `Answer::Queued` gets the request id made here (whatever id it carried).
+    pub(crate) fn finish(&self, ticket: Ticket, record: Record, answer: Answer) -> Answer {
+        let Ticket {
+            hook,
+            integration,
+            now,
+            key,
+        } = ticket;
+        // The log's own copies, made before the lock.
+        let record = match record {
+            Record::Rejected { problem, body } => Record::Rejected {
+                problem,
+                body: body.own_copy(),
+            },
+            Record::Processed { payload, parsed } => Record::Processed {
+                payload: Bytes::copy_from_slice(&payload),
+                parsed,
+            },
+        };
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        if let Some(seen) = key
+            .as_ref()
+            .and_then(|k| replay(&state.idempotency, &state.log, k, now))
+        {
+            return seen;
+        }
+        let seq = state.log.next_seq();
+        let mut event = StoredEvent {
+            seq,
+            request_id: None,
+            hook,
+            integration,
+            received_at: now,
+            status: EventStatus::Error,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            body: StoredBody::None,
+            moment_id: None,
+            key: key.clone(),
+        };
+        let (moment, answer) = match record {
+            Record::Rejected { problem, body } => {
+                event.errors = vec![problem];
+                event.body = body;
+                (None, answer)
+            }
+            Record::Processed { payload, parsed } => {
+                let id = fast_uuid();
+                state.requests.insert(id, seq);
+                event.request_id = Some(id);
+                event.warnings = parsed.warnings;
+                event.body = StoredBody::Json(payload);
+                let moment = settle(&mut event, parsed.moment, id, now);
+                let answer = match answer {
+                    Answer::Queued(_) => Answer::Queued(id),
+                    other => other,
+                };
+                (moment, answer)
+            }
+        };
+        let evicted = state.record(event, moment);
+        if let Some(key) = key {
+            state.idempotency.put(key, seq, answer.clone());
+        }
+        drop(guard);
+        drop(evicted);
+        self.changed.notify_waiters();
+        answer
+    }
+
+    /// Processes an `error` event's JSON payload again with the current clock, through the
+    /// same parse step as ingest.
+    pub(crate) fn retry_event(&self, id: &str) -> Result<Event, Error> {
+        let seq = parse_event_id(id)?;
+        let (payload, now) = {
+            let state = self.lock();
+            let event = state.log.get(seq).ok_or_else(|| no_event(id))?;
+            if event.status == EventStatus::Success {
+                return Err(Error::Conflict(format!(
+                    "event {id}: expected an error event, found one that already succeeded"
+                )));
+            }
+            let StoredBody::Json(payload) = &event.body else {
+                return Err(Error::Conflict(format!(
+                    "event {id}: expected an event with a JSON payload, found one whose body was not JSON"
+                )));
+            };
+            (payload.clone(), state.clock.now())
+        };
+        let parsed = check(&payload, now).unwrap_or_else(|unreadable| LenientParse {
+            moment: Err(ValidationError::new(vec![unreadable.into_problem()])),
+            warnings: Vec::new(),
+        });
+        let event = {
+            let mut guard = self.lock();
+            let state = &mut *guard;
+            let kept = state.log.get(seq).ok_or_else(|| no_event(id))?.request_id;
+            let request_id = kept.unwrap_or_else(|| {
+                let id = fast_uuid();
+                state.requests.insert(id, seq);
+                id
+            });
+            let event = state.log.get_mut(seq).ok_or_else(|| no_event(id))?;
+            // A concurrent retry may have got there first.
+            if event.status == EventStatus::Error {
+                event.request_id = Some(request_id);
+                event.warnings = parsed.warnings;
+                if let Some(moment) = settle(event, parsed.moment, request_id, now) {
+                    state.log.push_moment(moment);
+                }
+            }
+            state.log.get(seq).ok_or_else(|| no_event(id))?.to_event()
+        };
+        self.changed.notify_waiters();
+        Ok(event)
+    }
+}
+
+impl State {
+    /// Appends an event (and its moment) to the log, and forgets the request id and the key
+    /// of the event the cap pushes out; returns that event, to be freed after the lock.
+    fn record(&mut self, event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
+        let evicted = self.log.push(event, moment);
+        if let Some((old, _)) = &evicted {
+            if let Some(id) = old.request_id {
+                self.requests.remove(&id);
+            }
+            if let Some(key) = &old.key {
+                self.idempotency.remove(key, old.seq);
+            }
+        }
+        evicted
+    }
+}
+
+/// What a queued fault does instead of processing the request, if anything (a bare delay
+/// only holds the answer).
+fn fault_refusal(fault: &Fault) -> Option<Refusal> {
+    if fault.drop_connection {
+        return Some(Refusal::Drop);
+    }
+    let status = fault.status_code()?;
+    Some(Refusal::FaultStatus {
+        status,
+        retry_after: fault.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
+    })
+}
+
+/// The remembered answer for `key`, if its event is still kept and less than 24 hours old.
+fn replay(store: &Idempotency, log: &Log, key: &Key, now: DateTime<Utc>) -> Option<Answer> {
+    let entry = store.get(key)?;
+    let event = log.get(entry.seq)?;
+    (now - event.received_at < WINDOW).then(|| entry.answer.clone())
+}
+
+/// Sets the outcome of §1 processing on `event`: `success` and a new moment (which lives as
+/// long as its event), or `error` with every problem.
+fn settle(
+    event: &mut StoredEvent,
+    moment: Result<Moment, ValidationError>,
+    request_id: Uuid,
+    now: DateTime<Utc>,
+) -> Option<StoredMoment> {
+    match moment {
+        Ok(moment) => {
+            let id = fast_uuid();
+            event.status = EventStatus::Success;
+            event.errors = Vec::new();
+            event.moment_id = Some(id);
+            Some(StoredMoment {
+                id,
+                request_id,
+                moment,
+                created_at: now,
+                hook: Arc::clone(&event.hook),
+                integration: event.integration.clone(),
+            })
+        }
+        Err(err) => {
+            event.status = EventStatus::Error;
+            event.errors = err.into_problems();
+            None
+        }
+    }
+}
+
+/// An event id (its decimal number), or "no such event".
+pub(super) fn parse_event_id(id: &str) -> Result<u64, Error> {
+    id.parse().map_err(|_| no_event(id))
+}
+
+pub(super) fn no_event(id: &str) -> Error {
+    let shown: String = id.chars().take(40).collect();
+    Error::NotFound(format!("no event with id {shown:?}"))
+}

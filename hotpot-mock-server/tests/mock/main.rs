@@ -1,0 +1,12 @@
+//! The mock server's integration tests, one binary (as ripgrep and cargo have it): each module
+//! covers one part of the contract over real HTTP, against the library or the binary.
+
+mod admin;
+mod bad_input;
+mod binary;
+mod faults;
+mod ingest;
+mod library;
+mod page;
+mod status;
+mod support;
