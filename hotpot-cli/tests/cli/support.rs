@@ -46,17 +46,15 @@ impl Mock {
         self.server.webhook_url()
     }
 
-    /// A webhook that expired a day ago; its URL.
+    /// A webhook that expired a day ago: its URL.
     pub fn expired_webhook(&self) -> String {
-        let webhook = self
-            .server
+        self.server
             .create_webhook(
                 NewWebhook::new("old")
                     .token("cliExpiredT0kenQ7")
                     .expires_at(chrono::Utc::now() - chrono::Duration::days(1)),
             )
-            .unwrap();
-        format!("{}/moment/{}", self.server.url(), webhook.token)
+            .unwrap()
     }
 
     pub fn moments(&self) -> Vec<RecordedMoment> {
