@@ -87,9 +87,11 @@ fuzz:
 fuzz-smoke:
 	$(CARGO) test -p hotpot-client --test client -- fuzz_regressions:: properties::
 
-## hotpot.Client against requests, import time, asyncio.gather; prints the ratios.
+## hotpot.Client against requests, import time, asyncio.gather; MomentHandler against a
+## NullHandler; prints the ratios.
 bench-py: py-dev
 	$(PY) hotpot-py/bench/bench_send.py
+	$(PY) hotpot-py/bench/bench_logging.py
 
 quickstart:
 	$(CARGO) run --example quickstart
@@ -103,7 +105,7 @@ bench-soak:
 ## Every benchmark; each prints its numbers beside the baseline measured in the same run
 ## (BENCHMARKS.md records them).
 bench: bench-py bench-soak bench-cli
-	$(CARGO) bench -p hotpot-client
+	$(CARGO) bench -p hotpot-client --features tracing-layer
 	$(CARGO) bench -p hotpot-mock-server
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
 

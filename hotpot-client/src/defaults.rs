@@ -69,3 +69,14 @@ pub const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(75);
 
 /// At the exit of a Python process, the time every emitter still running gets, in all: 2 s.
 pub const EXIT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
+
+// --- logs as moments (contract §11) ----------------------------------------------------------
+
+/// How long the same record from the same place is folded into the moment already sent for
+/// it (the `tracing` layer's `dedup_window`, Python's `MomentHandler(dedup_window=)`): 60 s.
+pub const LOG_DEDUP_WINDOW: Duration = Duration::from_secs(60);
+
+/// The places (callsite or logger and line, with the message) whose last moment the
+/// deduplication remembers; past this, those whose window has passed are forgotten first:
+/// 1,000.
+pub const LOG_DEDUP_PLACES: usize = 1_000;

@@ -30,6 +30,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Moments from your logs
+//!
+//! With the cargo feature `tracing-layer`, `MomentLayer` turns the `tracing` events you
+//! choose (`ERROR` by default) into moments through an [`Emitter`], deduplicated, and never
+//! from hotpot's own logs or the HTTP stack's (contract §11):
+//!
+//! ```ignore
+//! tracing_subscriber::registry()
+//!     .with(tracing_subscriber::fmt::layer())
+//!     .with(hotpot_client::MomentLayer::new(emitter))
+//!     .init();
+//! tracing::error!(hotpot_type = "incident", "Payment provider unreachable");
+//! ```
+//!
 //! ## Layout
 //!
 //! | module | holds |
@@ -45,6 +59,7 @@
 //! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
 //! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
 //! | `error` | [`Error`] and its predicates |
+//! | `layer` | `MomentLayer`, `tracing` events as moments (cargo feature `tracing-layer`) |
 //!
 //! Everything is re-exported at the crate root.
 
@@ -58,6 +73,8 @@ pub mod emitter;
 mod env;
 mod error;
 mod idempotency;
+#[cfg(feature = "tracing-layer")]
+mod layer;
 pub mod moment;
 mod retry;
 mod webhook_url;
@@ -74,6 +91,8 @@ pub use error::Error;
 pub use idempotency::{
     IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_CHARS, check_idempotency_key, new_idempotency_key,
 };
+#[cfg(feature = "tracing-layer")]
+pub use layer::MomentLayer;
 pub use moment::{
     LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,
     ValidationError, parse_lenient,

@@ -77,6 +77,9 @@ fn defaults_dict(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         "exit_shutdown_timeout",
         secs(&defaults::EXIT_SHUTDOWN_TIMEOUT),
     )?;
+    // hotpot.logging.MomentHandler (contract §11)
+    d.set_item("dedup_window", secs(&defaults::LOG_DEDUP_WINDOW))?;
+    d.set_item("dedup_places", defaults::LOG_DEDUP_PLACES)?;
     Ok(d)
 }
 
@@ -86,6 +89,10 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("USER_AGENT", client::USER_AGENT)?;
     m.add("DEFAULTS", defaults_dict(m.py())?)?;
+    m.add(
+        "NAME_MAX_CHARS",
+        hotpot_client::moment::rules::NAME_MAX_CHARS,
+    )?;
     m.add_class::<moment::PyMoment>()?;
     m.add_class::<client::PyClient>()?;
     m.add_class::<client::PyReceipt>()?;

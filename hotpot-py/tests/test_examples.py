@@ -35,6 +35,10 @@ def run(script: str, **env: str) -> subprocess.CompletedProcess[str]:
             "burst: 20 emitted, ",
             " unsent 0",
         ]),
+        ("logging_handler.py", [
+            "moment: Cache unreachable, serving from the database (alert, medium)",
+            "moment: Payment provider refused order 1002 (incident, medium)",
+        ]),
     ],
 )
 def test_example_runs_against_the_in_process_mock(script: str, expected: list[str]) -> None:

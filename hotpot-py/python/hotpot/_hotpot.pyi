@@ -21,6 +21,7 @@ __all__ = [
     "__version__",
     "USER_AGENT",
     "DEFAULTS",
+    "NAME_MAX_CHARS",
     "Moment",
     "Client",
     "Receipt",
@@ -39,6 +40,8 @@ __all__ = [
 __version__: Final[str]
 USER_AGENT: Final[str]
 DEFAULTS: Final[dict[str, float]]
+#: The longest moment name, in characters (contract §1; ``hotpot_client::moment::rules``).
+NAME_MAX_CHARS: Final[int]
 
 @disjoint_base
 class Moment:
