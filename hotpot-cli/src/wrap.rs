@@ -163,6 +163,8 @@ async fn supervise(command: &[OsString]) -> (Ended, Vec<String>) {
             Vec::new(),
         );
     };
+    // Listening before the command starts: a signal sent as soon as it runs is handled too.
+    let mut signals = Signals::new();
     let mut child = match tokio::process::Command::new(program)
         .args(rest)
         .stdin(Stdio::inherit())
@@ -183,7 +185,6 @@ async fn supervise(command: &[OsString]) -> (Ended, Vec<String>) {
     let mut stderr = child.stderr.take();
     let mut ours = std::io::stderr();
     let mut buf = vec![0u8; 8192];
-    let mut signals = Signals::new();
     let status = loop {
         tokio::select! {
             read = async { stderr.as_mut()?.read(&mut buf).await.ok() }, if stderr.is_some() => {

@@ -107,6 +107,7 @@ async fn serve(args: MockArgs) -> ExitCode {
     if let Some(per_second) = args.rate_limit {
         builder = builder.rate_limit(per_second);
     }
+    let signals = Signals::listen();
     let server = match builder.start().await {
         Ok(server) => server,
         Err(e) => {
@@ -127,30 +128,48 @@ async fn serve(args: MockArgs) -> ExitCode {
         max_events = args.max_events,
         "hotpot mock server ready"
     );
-    let signal = wait_for_signal().await;
+    let signal = signals.wait().await;
     tracing::info!(signal, "stopping");
     server.shutdown().await;
     ExitCode::SUCCESS
 }
 
-#[cfg(unix)]
-async fn wait_for_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return "SIGINT";
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    }
+/// SIGINT and SIGTERM, listened to from before the start-up lines are printed: a caller that
+/// signals as soon as it has read them must not find the default action (death) still there.
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
 }
 
-#[cfg(not(unix))]
-async fn wait_for_signal() -> &'static str {
-    let _ = tokio::signal::ctrl_c().await;
-    "Ctrl-C"
+impl Signals {
+    #[cfg(unix)]
+    fn listen() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(term), Ok(int)) => Some((term, int)),
+            _ => None,
+        };
+        Signals { streams }
+    }
+
+    #[cfg(not(unix))]
+    fn listen() -> Self {
+        Signals {}
+    }
+
+    /// The name of the first signal received.
+    async fn wait(self) -> &'static str {
+        #[cfg(unix)]
+        if let Some((mut term, mut int)) = self.streams {
+            return tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
 }
