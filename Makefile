@@ -105,7 +105,7 @@ bench-soak:
 
 ## Every benchmark; each prints its numbers beside the baseline measured in the same run
 ## (BENCHMARKS.md records them).
-bench: bench-py bench-soak
+bench: bench-py bench-soak bench-cli
 	$(CARGO) bench -p hotpot-client --features tracing-layer
 	$(CARGO) bench -p hotpot-mock-server
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
@@ -159,3 +159,13 @@ package-check:
 ## wheel, and the sdist built with the profile users get (SDIST_PROFILE empty: pyproject's).
 release-check: package wheel
 	SDIST_PROFILE= $(PY) tests/python/check_dist.py --release $(DIST)
+## The man pages of `hotpot` and of each subcommand (clap_mangen), into target/man.
+.PHONY: man bench-cli
+man:
+	$(CARGO) run --quiet -p hotpot-cli --example man -- target/man
+
+## One `hotpot send` to the local mock as a whole process (the Rust binary, the console
+## script) beside curl and the docs' requests.post script, interleaved; prints the ratios.
+bench-cli: py-dev
+	$(CARGO) build --quiet --release -p hotpot-cli --bin hotpot -p hotpot-mock-server --bin hotpot-mock-server
+	$(PY) hotpot-cli/bench/bench_cli.py

@@ -73,6 +73,8 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "cli")]
+mod cli;
 mod error;
 mod fault;
 mod http;
@@ -82,6 +84,8 @@ mod serve;
 mod server;
 mod state;
 
+#[cfg(feature = "cli")]
+pub use cli::MockArgs;
 pub use error::{Error, WaitTimeout};
 pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};

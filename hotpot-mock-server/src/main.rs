@@ -2,124 +2,21 @@
 //!
 //! Prints `listening on http://HOST:PORT` and `webhook url: http://HOST:PORT/moment/TOKEN` as
 //! its first two stdout lines, logs one line per request to stderr (tokens redacted), and stops
-//! cleanly on SIGINT or SIGTERM.
+//! cleanly on SIGINT or SIGTERM. Its flags are [`MockArgs`], shared with `hotpot mock`.
 
-use std::io::{IsTerminal as _, Write as _};
-use std::net::IpAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use hotpot_mock_server::{DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, MockServer};
+use hotpot_mock_server::MockArgs;
 
 /// A faithful, stateful mock of Hotpot's moment webhooks.
 #[derive(Debug, Parser)]
 #[command(name = "hotpot-mock-server", version, about)]
-struct Args {
-    /// Address to bind.
-    #[arg(long, env = "HOTPOT_MOCK_HOST", default_value = "127.0.0.1")]
-    host: IpAddr,
-    /// Port to bind (0: a free one, printed on the first line).
-    #[arg(long, env = "HOTPOT_MOCK_PORT", default_value_t = 8080)]
-    port: u16,
-    /// The default webhook's token ([A-Za-z0-9_-]); random when absent.
-    #[arg(long, env = "HOTPOT_MOCK_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// API key accepted by GET /request/{id}/status as `Authorization: Bearer KEY`.
-    #[arg(long, env = "HOTPOT_MOCK_API_KEY", default_value = DEFAULT_API_KEY, hide_env_values = true)]
-    api_key: String,
-    /// Answer payloads that break the moment rules with 422 instead of 202.
-    #[arg(long, env = "HOTPOT_MOCK_STRICT")]
-    strict: bool,
-    /// At most this many requests per second to each webhook (429 with Retry-After beyond).
-    #[arg(long, env = "HOTPOT_MOCK_RATE_LIMIT", value_name = "PER_SECOND",
-          value_parser = clap::value_parser!(u32).range(1..))]
-    rate_limit: Option<u32>,
-    /// How many events (and moments) to keep; the oldest go first.
-    #[arg(long, env = "HOTPOT_MOCK_MAX_EVENTS", value_name = "N", default_value_t = DEFAULT_MAX_EVENTS,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
-    max_events: usize,
+struct Cli {
+    #[command(flatten)]
+    mock: MockArgs,
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("hotpot-mock-server: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(run(args))
-}
-
-async fn run(args: Args) -> ExitCode {
-    let mut builder = MockServer::builder()
-        .host(args.host)
-        .port(args.port)
-        .api_key(args.api_key)
-        .strict(args.strict)
-        .max_events(args.max_events);
-    if let Some(token) = args.token {
-        builder = builder.token(token);
-    }
-    if let Some(per_second) = args.rate_limit {
-        builder = builder.rate_limit(per_second);
-    }
-    let server = match builder.start().await {
-        Ok(server) => server,
-        Err(e) => {
-            eprintln!("hotpot-mock-server: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    {
-        // The one place the full webhook URL is printed: it is the user's own test URL.
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on {}", server.url());
-        let _ = writeln!(out, "webhook url: {}", server.webhook_url());
-        let _ = out.flush();
-    }
-    tracing::info!(
-        strict = args.strict,
-        rate_limit = args.rate_limit,
-        max_events = args.max_events,
-        "hotpot mock server ready"
-    );
-    let signal = wait_for_signal().await;
-    tracing::info!(signal, "stopping");
-    server.shutdown().await;
-    ExitCode::SUCCESS
-}
-
-#[cfg(unix)]
-async fn wait_for_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return "SIGINT";
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_for_signal() -> &'static str {
-    let _ = tokio::signal::ctrl_c().await;
-    "Ctrl-C"
+    Cli::parse().mock.run()
 }

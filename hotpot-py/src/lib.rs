@@ -15,6 +15,7 @@
 //! | `args` | reading Python arguments: type and range checks that name the argument |
 //! | `moment` | `Moment`: the one place the seven fields are read |
 //! | `check` | `check`: the §1 verdict on a raw payload, through `parse_lenient` |
+//! | `cli` | `_cli_main`: the `hotpot` console script, running crate `hotpot-cli` |
 //! | `client` | the blocking `Client`, `Receipt`, `RequestStatus`, `send`; the settings both clients share |
 //! | `aio` | the native half of `AsyncClient`: tokio tasks resolving asyncio futures |
 //! | `emitter` | `Emitter`, background delivery on `hotpot_client::Emitter`, and its exit handler |
@@ -28,6 +29,7 @@
 mod aio;
 mod args;
 mod check;
+mod cli;
 mod client;
 mod emitter;
 mod errors;
@@ -103,6 +105,7 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mock::PyMockServer>()?;
     m.add_function(wrap_pyfunction!(client::send, m)?)?;
     m.add_function(wrap_pyfunction!(check::check, m)?)?;
+    m.add_function(wrap_pyfunction!(cli::_cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(aio::_tasks_in_flight, m)?)?;
     m.add_function(wrap_pyfunction!(emitter::_shutdown_at_exit, m)?)?;
     process::register_fork_hook()?;

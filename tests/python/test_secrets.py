@@ -1,10 +1,11 @@
 """The webhook token appears in no output (contract §2), across processes.
 
 Runs the Rust examples (``quickstart``, ``blocking``), the mock server binary, the Python
-examples and every error path reachable from them — unknown and expired webhooks, 503, 429,
-dropped connections, 422, timeouts, invalid URLs, a wrong API key — with ``RUST_LOG=trace``
-and Python logging at DEBUG, captures every line of stdout and stderr, and fails if a token,
-the API key, or any 8 consecutive characters of them appear, or if any ``/moment/`` is
+examples, the ``hotpot`` command (binary and console script) and every error path reachable
+from them — unknown and expired webhooks, 503, 429, dropped connections, 422, timeouts,
+invalid URLs, a wrong API key — with ``RUST_LOG=trace`` and Python logging at DEBUG, captures
+every line of stdout and stderr, and fails if a token, the API key, or any 8 consecutive
+characters of them appear, or if any ``/moment/`` is
 followed by more than the 4 characters the redacted form shows (which catches the random
 tokens of in-process mocks too). The only exception is the start-up line of the mock server
 (binary or ``python -m hotpot.testing``) that hands the user its webhook URL.
@@ -346,6 +347,78 @@ def test_python_error_paths(mock: Server) -> None:
                      "ConfigError", "ValidationError", "status: RequestStatus(",
                      "emitter on_error: ", "emitter report: "]:
         assert expected in text, f"{expected} not reached:\n{text[-4000:]}"
+
+
+# ----- the command line (hotpot-cli): the binary and the console script -----
+
+@pytest.fixture(scope="module")
+def cli() -> dict[str, list[str]]:
+    cargo_build("-p", "hotpot-cli", "--bin", "hotpot")
+    script = Path(sys.executable).parent / "hotpot"
+    return {
+        "binary": [str(TARGET / "debug" / "hotpot")],
+        "console script": [str(script)] if script.exists() else [sys.executable, "-m", "hotpot._cli"],
+    }
+
+
+CLI_SEND = ["send", "Secrets check", "--type", "alert"]
+CLI_CASES: dict[str, tuple[Callable[[Server], str], list[dict[str, Any]],
+                           Callable[[Server], list[str]], int]] = {
+    # name: (HOTPOT_WEBHOOK_URL, faults to queue first, arguments, exit status)
+    "sent": (lambda s: s.webhook_url, [], lambda s: CLI_SEND, 0),
+    "sent, json": (lambda s: s.webhook_url, [], lambda s: [*CLI_SEND, "--output", "json"], 0),
+    "unknown webhook": (lambda s: f"{s.url}/moment/{UNKNOWN_TOKEN}", [], lambda s: CLI_SEND, 77),
+    "expired webhook": (lambda s: f"{s.url}/moment/{EXPIRED_TOKEN}", [], lambda s: CLI_SEND, 77),
+    "503 on every attempt": (lambda s: s.webhook_url, [{"status": 503, "count": 3}],
+                             lambda s: CLI_SEND, 75),
+    "429 on every attempt": (lambda s: s.webhook_url,
+                             [{"status": 429, "count": 3, "retry_after": 0}], lambda s: CLI_SEND, 75),
+    "connection dropped": (lambda s: s.webhook_url, [{"drop_connection": True, "count": 3}],
+                           lambda s: CLI_SEND, 75),
+    "422": (lambda s: s.webhook_url, [{"status": 422}], lambda s: CLI_SEND, 65),
+    "http to a remote host": (lambda s: f"http://hotpot.invalid/moment/{TOKEN}", [],
+                              lambda s: CLI_SEND, 78),
+    "a query string": (lambda s: f"https://127.0.0.1:9/moment/{TOKEN}?key={TOKEN}", [],
+                       lambda s: CLI_SEND, 78),
+    "credentials in the URL": (lambda s: f"https://{TOKEN}:{TOKEN}@127.0.0.1:9/moment/x", [],
+                               lambda s: CLI_SEND, 78),
+    "the URL as a flag": (lambda s: s.webhook_url, [],
+                          lambda s: [*CLI_SEND, "--url", s.webhook_url], 2),
+    "the URL as an argument": (lambda s: s.webhook_url, [], lambda s: ["send", s.webhook_url], 2),
+    "the URL after a typo": (lambda s: s.webhook_url, [], lambda s: ["sned", s.webhook_url], 2),
+    "run, failing": (lambda s: s.webhook_url, [], lambda s: ["run", "--", "sh", "-c", "exit 3"], 3),
+    "status, wrong API key": (lambda s: s.webhook_url, [],
+                              lambda s: ["status", "00000000-0000-4000-8000-000000000000"], 77),
+}
+
+
+@pytest.mark.parametrize("way", ["binary", "console script"])
+@pytest.mark.parametrize("case", list(CLI_CASES))
+def test_cli_paths(cli: dict[str, list[str]], mock: Server, way: str, case: str) -> None:
+    url, faults, args, expected = CLI_CASES[case]
+    for f in faults:
+        fault(mock, **f)
+    env = {**os.environ, "RUST_LOG": "trace", "NO_COLOR": "1", "GITHUB_ACTIONS": "true",
+           "HOTPOT_WEBHOOK_URL": url(mock), "HOTPOT_API_KEY": "wrong-" + API_KEY[::-1]}
+    env.pop("GITHUB_OUTPUT", None)
+    done = subprocess.run([*cli[way], *args(mock)], env=env, capture_output=True, timeout=120,
+                          cwd=ROOT)
+    text = done.stdout.decode(errors="replace") + "\n" + done.stderr.decode(errors="replace")
+    assert_clean(f"hotpot ({way}), {case}", text)
+    assert done.returncode == expected, f"{case}: {done.returncode}\n{text[-3000:]}"
+
+
+def test_cli_status_with_the_api_key(cli: dict[str, list[str]], mock: Server) -> None:
+    env = {**os.environ, "RUST_LOG": "trace", "NO_COLOR": "1",
+           "HOTPOT_WEBHOOK_URL": mock.webhook_url, "HOTPOT_API_KEY": API_KEY}
+    for command in cli.values():
+        sent = subprocess.run([*command, *CLI_SEND], env=env, capture_output=True, timeout=60)
+        assert sent.returncode == 0, sent.stderr
+        assert_clean("hotpot send", (sent.stdout + sent.stderr).decode(errors="replace"))
+        status = subprocess.run([*command, "status", sent.stdout.decode().strip()], env=env,
+                                capture_output=True, timeout=60)
+        assert status.returncode == 0, status.stderr
+        assert_clean("hotpot status", (status.stdout + status.stderr).decode(errors="replace"))
 
 
 # ----- the mock servers themselves -----

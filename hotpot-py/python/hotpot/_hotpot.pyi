@@ -34,6 +34,7 @@ __all__ = [
     "check",
     "_tasks_in_flight",
     "_shutdown_at_exit",
+    "_cli_main",
 ]
 
 __version__: Final[str]
@@ -166,6 +167,9 @@ def check(payload: dict[str, Any] | str | bytes) -> list[tuple[str, str]]:
     >>> hotpot.check({"name": "Failed deploy", "type": "near_miss"})
     [('type', 'expected one of page, alert, near-miss, incident (any case), found "near_miss" (did you mean "near-miss"?)')]
     """
+
+def _cli_main(argv: list[str]) -> int:
+    """Runs the ``hotpot`` command line (``argv[0]`` is the program's name); its exit status."""
 
 
 _T = TypeVar("_T")

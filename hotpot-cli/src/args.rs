@@ -1,0 +1,294 @@
+//! The command line, declared with clap's derive: every subcommand, its flags and its help.
+//!
+//! Help text is written for an 80-column terminal (a test checks every line), and each
+//! subcommand's help ends with an example.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hotpot_client::defaults;
+use hotpot_mock_server::MockArgs;
+
+const ABOUT: &str = "Send Hotpot moments from shell scripts, deploy pipelines and CI jobs.";
+
+const LONG_ABOUT: &str = "\
+Send Hotpot moments from shell scripts, deploy pipelines and CI jobs: the moment
+is checked before it is sent, retried through server trouble, and the exit
+status says what happened.
+
+The webhook URL comes from HOTPOT_WEBHOOK_URL or from --url-file PATH, never
+from a flag (a command line is visible to every user of the machine).";
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0   sent; check: valid; status: the request is known
+  2   usage: an unknown flag, a missing argument
+  65  the moment or payload is invalid, or Hotpot refused it (fix the call)
+  66  a payload or description file cannot be read
+  69  status: the request id is unknown
+  75  Hotpot or the network had trouble on every attempt (try again later)
+  77  the webhook is unknown, revoked or expired; status: API key refused
+  78  no webhook URL, an invalid one; status: no API key";
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  export HOTPOT_WEBHOOK_URL=https://api.hotpot.works/moment/TOKEN
+  hotpot send 'Deploy of api v42 failed' --type alert --source deploybot
+  hotpot run --source cron -- ./nightly-backup.sh";
+
+/// `hotpot`: the whole command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "hotpot",
+    bin_name = "hotpot",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = MAIN_EXAMPLES,
+    after_long_help = format!("{MAIN_EXAMPLES}\n\n{EXIT_CODES}"),
+    propagate_version = true,
+    // At most 80 columns (narrower on a narrower terminal); the texts are written for it.
+    max_term_width = 80
+)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of contract §9 (`flush` comes with the spool).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a moment and send it, retrying through server trouble
+    #[command(after_help = SEND_EXAMPLES, after_long_help = format!("{SEND_EXAMPLES}\n\n{EXIT_CODES}"))]
+    Send(SendArgs),
+    /// Run a command; send a moment when it fails, keep its exit status
+    #[command(after_help = RUN_EXAMPLES, after_long_help = format!("{RUN_EXAMPLES}\n\n{RUN_EXIT}"))]
+    Run(RunArgs),
+    /// Check a JSON payload without sending it; print it canonical
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+    /// Look up what became of a request: accepted, success or error
+    #[command(after_help = STATUS_EXAMPLES)]
+    Status(StatusArgs),
+    /// Run the mock server, as the hotpot-mock-server binary does
+    #[command(after_help = MOCK_EXAMPLES)]
+    Mock(MockArgs),
+    /// Print a shell completion script
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+const SEND_EXAMPLES: &str = "\
+Examples:
+  hotpot send 'Failed deploy with successful rollback' --type near-miss \\
+      --priority high --source deploybot --source-url \"$CI_JOB_URL\"
+  hotpot send --json '{\"name\": \"Disk 91% full on db-1\", \"type\": \"alert\"}'
+  generate-payload | hotpot send --json-file - --output json";
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  hotpot run -- ./deploy.sh production
+  hotpot run --name 'Nightly backup failed' --type incident -- pg_dump app
+  hotpot run --always --source cron -- ./rotate-logs.sh";
+
+const RUN_EXIT: &str = "\
+Exit status: the command's own (128 + N when a signal N killed it; 127 when it
+cannot be found, 126 when it cannot be run), whatever became of the moment: a
+moment that cannot be sent is reported on stderr.";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  hotpot check payload.json
+  echo '{\"name\": \"Paged\", \"type\": \"Page\"}' | hotpot check";
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  hotpot status f1e5ae0a-f90c-4dac-affa-2eda897f5c3f --api-key-file key.txt
+  hotpot status \"$(hotpot send 'Deploy started' --type page)\" --output json";
+
+const MOCK_EXAMPLES: &str = "\
+Examples:
+  hotpot mock --port 0 --token test-token
+  hotpot mock --strict --rate-limit 5";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  hotpot completions bash > ~/.local/share/bash-completion/completions/hotpot
+  hotpot completions zsh > \"${fpath[1]}/_hotpot\"";
+
+/// How results and problems are printed: `--output`, `--quiet`.
+#[derive(Clone, Debug, Args)]
+pub struct OutputArgs {
+    /// Print results (and problems) as text or as JSON on stdout
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub output: Format,
+    /// Print nothing on stdout (problems still go to stderr)
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `--output`'s values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    // No doc comments: clap then lists the values on one line.
+    Text,
+    Json,
+}
+
+/// Where the webhook URL comes from and how a send is retried.
+#[derive(Clone, Debug, Args)]
+pub struct DeliveryArgs {
+    /// Read the webhook URL from the first line of this file
+    /// [default: $HOTPOT_WEBHOOK_URL]
+    #[arg(long, value_name = "PATH")]
+    pub url_file: Option<PathBuf>,
+    /// Seconds allowed for each attempt
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = defaults::TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
+    /// Retries after the first attempt
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_RETRIES)]
+    pub retries: u32,
+    /// Refused: the URL never comes from the command line.
+    #[arg(long = "url", hide = true, value_name = "URL",
+          num_args = 0..=1, allow_hyphen_values = true)]
+    pub url: Option<Option<OsString>>,
+}
+
+/// The fields of one moment given as flags (contract §1).
+#[derive(Clone, Debug, Default, Args)]
+pub struct MomentFlags {
+    /// page, alert, near-miss or incident (any case)
+    #[arg(long = "type", short = 't', value_name = "TYPE")]
+    pub moment_type: Option<String>,
+    /// high, medium or low (any case)
+    #[arg(long, short = 'p', value_name = "P")]
+    pub priority: Option<String>,
+    /// The system, person or tool the moment comes from
+    #[arg(long, short = 's', value_name = "S")]
+    pub source: Option<String>,
+    /// An absolute http(s) URL to link from the moment
+    #[arg(long, value_name = "U")]
+    pub source_url: Option<String>,
+    /// Markdown describing what happened
+    #[arg(
+        long,
+        short = 'd',
+        value_name = "TEXT",
+        conflicts_with = "description_file"
+    )]
+    pub description: Option<String>,
+    /// Read the description from a file (- for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub description_file: Option<PathBuf>,
+    /// When it happened: RFC 3339, or 'YYYY-MM-DD HH:MM:SS' in UTC [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub occurred_at: Option<String>,
+}
+
+/// `hotpot send`.
+#[derive(Clone, Debug, Args)]
+#[command(group = clap::ArgGroup::new("payload").required(true).args(["name", "json", "json_file"]))]
+pub struct SendArgs {
+    /// The moment's name (1 to 70 characters)
+    #[arg(value_name = "NAME", requires = "moment_type")]
+    pub name: Option<String>,
+    /// The moment's fields.
+    #[command(flatten)]
+    pub fields: MomentFlags,
+    /// Send this JSON payload (the body a curl --json call would send)
+    #[arg(long, value_name = "PAYLOAD", conflicts_with_all = FIELD_FLAGS)]
+    pub json: Option<String>,
+    /// Send the JSON payload in this file (- for stdin)
+    #[arg(long, value_name = "PATH", conflicts_with_all = FIELD_FLAGS)]
+    pub json_file: Option<PathBuf>,
+    /// Delivery.
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+    /// Output.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The flags of [`MomentFlags`], which a JSON payload replaces.
+const FIELD_FLAGS: [&str; 7] = [
+    "moment_type",
+    "priority",
+    "source",
+    "source_url",
+    "description",
+    "description_file",
+    "occurred_at",
+];
+
+/// `hotpot run`.
+#[derive(Clone, Debug, Args)]
+pub struct RunArgs {
+    /// The moment's name [default: 'COMMAND failed (exit N)']
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub name: Option<String>,
+    /// The moment's fields (type: alert unless given).
+    #[command(flatten)]
+    pub fields: MomentFlags,
+    /// Also send a moment when the command succeeds
+    #[arg(long)]
+    pub always: bool,
+    /// Delivery.
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+    /// Output.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// The command to run, and its arguments
+    #[arg(value_name = "COMMAND", required = true, last = true)]
+    pub command: Vec<OsString>,
+}
+
+/// `hotpot check`.
+#[derive(Clone, Debug, Args)]
+pub struct CheckArgs {
+    /// The payload file (- or nothing for stdin)
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Output.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `hotpot status`.
+#[derive(Clone, Debug, Args)]
+pub struct StatusArgs {
+    /// The request id `hotpot send` printed
+    #[arg(value_name = "REQUEST_ID")]
+    pub request_id: String,
+    /// Read the API key from the first line of this file
+    /// [default: $HOTPOT_API_KEY]
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Delivery.
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+    /// Output.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `hotpot completions`.
+#[derive(Clone, Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `--timeout`: seconds, a finite number above zero.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most 86400, found {text:?}"
+        )),
+    }
+}

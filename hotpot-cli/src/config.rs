@@ -1,0 +1,128 @@
+//! Where the webhook URL and the API key come from (`HOTPOT_WEBHOOK_URL` or `--url-file`,
+//! `HOTPOT_API_KEY` or `--api-key-file`; never a flag), and the client built from them with
+//! `--timeout` and `--retries`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use hotpot_client::{
+    Client, ENV_API_KEY, ENV_WEBHOOK_URL, Problem, RetryPolicy, WebhookUrl, defaults, env_var,
+    webhook_url_from_env,
+};
+
+use crate::args::DeliveryArgs;
+use crate::exit;
+use crate::output::add_secret;
+
+/// A problem and the exit status it calls for.
+pub(crate) type Failure = (u8, Problem);
+
+/// The problem of a URL given as a flag: usage (exit 2), and the URL is never printed.
+pub(crate) fn refuse_url_flag(args: &DeliveryArgs) -> Option<Problem> {
+    args.url.as_ref().map(|_| {
+        Problem::new(
+            "--url",
+            format!(
+                "the webhook URL is never taken from the command line, where every user of \
+                 the machine can see it (ps): set {ENV_WEBHOOK_URL} or use --url-file PATH"
+            ),
+        )
+    })
+}
+
+/// The webhook URL: from `--url-file`'s first line, else from `HOTPOT_WEBHOOK_URL`. Its
+/// token is registered as a secret before anything can print it.
+pub(crate) fn webhook_url(args: &DeliveryArgs) -> Result<WebhookUrl, Failure> {
+    let config = |field: &str, message: String| (exit::CONFIG, Problem::new(field, message));
+    let (field, text) = match &args.url_file {
+        Some(path) => (
+            "--url-file",
+            first_line(path).map_err(|m| config("--url-file", m))?,
+        ),
+        None => (
+            ENV_WEBHOOK_URL,
+            webhook_url_from_env().map_err(|e| config(ENV_WEBHOOK_URL, config_message(&e)))?,
+        ),
+    };
+    // The token is a secret whatever the rest of the text turns out to be.
+    if let Some((_, rest)) = text.split_once("/moment/") {
+        add_secret(rest.split(['/', '?', '#']).next().unwrap_or(rest));
+    }
+    add_secret(&text);
+    WebhookUrl::parse(&text).map_err(|e| config(field, format!("invalid webhook URL: {e}")))
+}
+
+/// The API key for `status`: from `--api-key-file`'s first line, else `HOTPOT_API_KEY`.
+pub(crate) fn api_key(file: Option<&Path>) -> Result<String, Failure> {
+    let config = |field: &str, message: String| (exit::CONFIG, Problem::new(field, message));
+    let key = match file {
+        Some(path) => first_line(path).map_err(|m| config("--api-key-file", m))?,
+        None => env_var(ENV_API_KEY)
+            .map_err(|e| config(ENV_API_KEY, config_message(&e)))?
+            .ok_or_else(|| {
+                config(
+                    ENV_API_KEY,
+                    "is not set: set it to your Hotpot API key, or use --api-key-file PATH"
+                        .to_owned(),
+                )
+            })?,
+    };
+    add_secret(&key);
+    Ok(key)
+}
+
+/// The client for `url` with `--timeout` and `--retries`.
+pub(crate) fn client(
+    url: WebhookUrl,
+    args: &DeliveryArgs,
+    api_key: Option<String>,
+) -> Result<Client, Failure> {
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let retries = args.retries;
+    // The whole send's budget: the default, or room for every attempt at a longer timeout.
+    let attempts = retries.saturating_add(1).min(1000);
+    let deadline =
+        defaults::SEND_DEADLINE.max(timeout * attempts + defaults::MAX_DELAY * (attempts - 1));
+    let mut builder = Client::builder(url)
+        .timeout(timeout)
+        .connect_timeout(defaults::CONNECT_TIMEOUT.min(timeout))
+        .retry(
+            RetryPolicy::default()
+                .with_max_retries(retries)
+                .with_deadline(deadline),
+        );
+    if let Some(key) = api_key {
+        builder = builder.api_key(key);
+    }
+    builder
+        .build()
+        .map_err(|e| (exit::for_error(&e), Problem::new("client", e.to_string())))
+}
+
+/// The first line of a file, trimmed; a problem that says what is wrong with it otherwise.
+fn first_line(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("{shown} is not UTF-8 text: its first line should be the value"))?;
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.is_empty() {
+        return Err(format!(
+            "{shown}: the first line is empty, expected the value on it"
+        ));
+    }
+    Ok(line.to_owned())
+}
+
+/// A configuration error's message without the "invalid client configuration:" prefix and
+/// without the variable's name, which the problem's field already says.
+fn config_message(error: &hotpot_client::Error) -> String {
+    let text = match error {
+        hotpot_client::Error::Config(message) => message.clone(),
+        other => other.to_string(),
+    };
+    text.strip_prefix(ENV_WEBHOOK_URL)
+        .or_else(|| text.strip_prefix(ENV_API_KEY))
+        .map(|rest| rest.trim_start().to_owned())
+        .unwrap_or(text)
+}

@@ -1,0 +1,50 @@
+//! The exit statuses of contract §9: the BSD `sysexits` values, so that a script can tell
+//! "fix your call" (65, 66, 77, 78) from "try again later" (75).
+//!
+//! ```
+//! use hotpot_cli::exit;
+//! assert_eq!(exit::TEMPFAIL, 75);
+//! assert_eq!(exit::for_error(&hotpot_client::Error::Server { status: 503, body: String::new() }), 75);
+//! ```
+
+use hotpot_client::Error;
+
+/// Sent (2xx); `check`: valid; `status`: the request is known.
+pub const OK: u8 = 0;
+/// Usage: an unknown flag, a missing argument (clap's own), a URL given as a flag.
+pub const USAGE: u8 = 2;
+/// `EX_DATAERR`: the moment breaks a §1 rule, the payload is empty, not UTF-8, not JSON or
+/// not an object, or Hotpot refused the payload (400, 413, 415, 422).
+pub const DATAERR: u8 = 65;
+/// `EX_NOINPUT`: a payload or description file that cannot be read.
+pub const NOINPUT: u8 = 66;
+/// `EX_UNAVAILABLE`: `status`: the request id is unknown (404).
+pub const UNAVAILABLE: u8 = 69;
+/// `EX_TEMPFAIL`: retryable trouble that outlasted the retries (429, 408, 5xx, timeout,
+/// transport); running again later may succeed.
+pub const TEMPFAIL: u8 = 75;
+/// `EX_NOPERM`: the webhook is unknown, revoked or expired (401, 403, 404, 410), or
+/// `status`'s API key is refused.
+pub const NOPERM: u8 = 77;
+/// `EX_CONFIG`: no webhook URL, an invalid one, an unreadable `--url-file`; `status` with
+/// no API key at all.
+pub const CONFIG: u8 = 78;
+
+/// The exit status for an error of [`hotpot_client`].
+///
+/// ```
+/// use hotpot_client::Error;
+/// assert_eq!(hotpot_cli::exit::for_error(&Error::Webhook { status: 410, body: String::new() }), 77);
+/// assert_eq!(hotpot_cli::exit::for_error(&Error::Rejected { status: 422, body: String::new() }), 65);
+/// ```
+pub fn for_error(error: &Error) -> u8 {
+    match error {
+        Error::Validation(_) | Error::Rejected { .. } => DATAERR,
+        Error::InvalidUrl(_) | Error::Config(_) => CONFIG,
+        Error::Webhook { .. } | Error::Unauthorized(_) => NOPERM,
+        Error::UnknownRequest(_) => UNAVAILABLE,
+        // Retryable trouble, and answers the contract gives no meaning (a redirect from a
+        // proxy): another run later may succeed.
+        _ => TEMPFAIL,
+    }
+}

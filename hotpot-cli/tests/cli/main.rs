@@ -1,0 +1,17 @@
+//! The `hotpot` binary as a script runs it: a real process against the in-process mock
+//! server, one module per concern. Every row of the exit-status table of contract §9 is
+//! reached by at least one test (`exit_codes`).
+
+mod bad_input;
+mod check;
+mod completions;
+mod exit_codes;
+mod help;
+mod mock;
+mod output;
+mod run;
+mod secrets;
+mod send;
+mod shell_example;
+mod status;
+mod support;

@@ -1,0 +1,168 @@
+//! `--output json`, `--quiet`, and GitHub Actions.
+
+use hotpot_mock_server::Fault;
+use serde_json::Value;
+
+use crate::support::{Mock, hotpot, hotpot_to, texts};
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text:?}"))
+}
+
+#[test]
+fn send_prints_the_receipt_in_the_contracts_shape() {
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["send", "x", "--type", "alert", "--output", "json"])
+        .output()
+        .unwrap();
+    let (out, _) = texts(&output);
+    assert_eq!(out.lines().count(), 1);
+    let receipt = json(&out);
+    let keys: Vec<&str> = receipt
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = ["status", "request_id", "attempts", "idempotency_key"];
+    expected.sort();
+    assert_eq!(keys, expected);
+    assert_eq!(receipt["status"], 202);
+    assert_eq!(receipt["attempts"], 1);
+    assert_eq!(
+        receipt["request_id"],
+        mock.events()[0].request_id.clone().unwrap()
+    );
+    // Written as the contract writes it.
+    assert!(
+        out.starts_with("{\"status\": 202, \"request_id\": \""),
+        "{out}"
+    );
+    assert!(
+        receipt["idempotency_key"]
+            .as_str()
+            .is_some_and(|k| !k.is_empty())
+    );
+}
+
+#[test]
+fn problems_are_on_stderr_and_as_errors_on_stdout() {
+    let output = hotpot()
+        .args(["send", "", "--type", "alert", "--output", "json"])
+        .output()
+        .unwrap();
+    let (out, err) = texts(&output);
+    assert_eq!(output.status.code(), Some(78));
+    let errors = json(&out)["errors"].as_array().unwrap().clone();
+    let fields: Vec<&str> = errors
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["HOTPOT_WEBHOOK_URL", "name"]);
+    for (line, error) in err.lines().zip(&errors) {
+        assert_eq!(
+            line,
+            format!(
+                "{}: {}",
+                error["field"].as_str().unwrap(),
+                error["message"].as_str().unwrap()
+            )
+        );
+    }
+}
+
+#[test]
+fn quiet_prints_nothing_on_stdout_even_with_json() {
+    let mock = Mock::start();
+    for args in [&["--quiet"][..], &["-q", "--output", "json"]] {
+        let output = hotpot_to(&mock.url())
+            .args(["send", "x", "--type", "alert"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        assert!(output.stdout.is_empty());
+        let output = hotpot_to(&mock.url())
+            .args(["send", "", "--type", "alert"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(65));
+        assert!(output.stdout.is_empty());
+        assert!(texts(&output).1.starts_with("name: "));
+    }
+}
+
+#[test]
+fn check_and_status_have_json_shapes_too() {
+    let output = hotpot()
+        .args(["check", "--output", "json", "-"])
+        .write_stdin(r#"{"name": "x", "type": "PAGE"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(
+        json(&texts(&output).0),
+        serde_json::json!({"name": "x", "type": "page"})
+    );
+    let output = hotpot()
+        .args(["check", "--output", "json", "-"])
+        .write_stdin(r#"{"type": "PAGE"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(json(&texts(&output).0)["errors"][0]["field"], "name");
+}
+
+#[test]
+fn github_actions_get_annotations_and_the_request_id() {
+    let mock = Mock::start();
+    let dir = tempfile::tempdir().unwrap();
+    let github_output = dir.path().join("output");
+    std::fs::write(&github_output, "earlier=1\n").unwrap();
+    let output = hotpot_to(&mock.url())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &github_output)
+        .args(["send", "x", "--type", "alert"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let id = mock.events()[0].request_id.clone().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&github_output).unwrap(),
+        format!("earlier=1\nrequest_id={id}\n")
+    );
+
+    mock.server.fail_next(Fault::status(503).times(3)).unwrap();
+    let output = hotpot_to(&mock.url())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &github_output)
+        .args(["send", "x", "--type", "alrt", "--description", "a\nb"])
+        .output()
+        .unwrap();
+    let (_, err) = texts(&output);
+    let annotations: Vec<&str> = err.lines().filter(|l| l.starts_with("::error")).collect();
+    assert_eq!(annotations.len(), 1, "{err}");
+    assert!(
+        annotations[0].starts_with("::error title=hotpot send::type: expected one of"),
+        "{err}"
+    );
+
+    let output = hotpot_to(&mock.url())
+        .env("GITHUB_ACTIONS", "true")
+        .args(["send", "x", "--type", "alert"])
+        .output()
+        .unwrap();
+    let (_, err) = texts(&output);
+    assert_eq!(output.status.code(), Some(75));
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("::error title=hotpot send::delivery: server error (HTTP 503)")),
+        "{err}"
+    );
+    // Not in GitHub Actions: no annotations.
+    let output = hotpot()
+        .args(["send", "x", "--type", "alert"])
+        .output()
+        .unwrap();
+    assert!(!texts(&output).1.contains("::error"));
+}

@@ -1,0 +1,228 @@
+//! `hotpot run -- COMMAND`: a moment when the command fails, its exit status always kept.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use hotpot_client::MomentType;
+use hotpot_mock_server::Fault;
+
+use crate::support::{Mock, hotpot, hotpot_to, texts};
+
+#[test]
+fn a_failing_command_becomes_a_moment_and_keeps_its_status() {
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["run", "--source", "cron", "--"])
+        .args([
+            "sh",
+            "-c",
+            "echo out; for i in $(seq 1 60); do echo err $i >&2; done; exit 3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let (out, err) = texts(&output);
+    assert_eq!(out, "out\n", "the command's stdout is its own");
+    assert!(
+        err.starts_with("err 1\nerr 2\n"),
+        "its stderr passes through: {err}"
+    );
+    let moments = mock.moments();
+    assert_eq!(moments.len(), 1);
+    let moment = &moments[0];
+    assert_eq!(moment.name, "sh failed (exit 3)");
+    assert_eq!(moment.moment_type, MomentType::Alert);
+    assert_eq!(moment.source.as_deref(), Some("cron"));
+    let description = moment.description.as_deref().unwrap();
+    assert!(
+        description.contains("exited with status 3 after"),
+        "{description}"
+    );
+    assert!(description.contains("the last 50 lines"), "{description}");
+    assert!(
+        description.contains("\nerr 11\n") && description.contains("\nerr 60\n"),
+        "{description}"
+    );
+    assert!(
+        !description.contains("\nerr 10\n"),
+        "only the last 50 lines: {description}"
+    );
+}
+
+#[test]
+fn a_command_that_succeeds_sends_nothing_unless_always() {
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["run", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(mock.events().is_empty());
+
+    let output = hotpot_to(&mock.url())
+        .args(["run", "--always", "--type", "page", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let moments = mock.wait_moments(1);
+    assert_eq!(moments[0].name, "true succeeded");
+    assert_eq!(moments[0].moment_type, MomentType::Page);
+}
+
+#[test]
+fn a_signal_is_reported_and_exits_as_a_shell_would() {
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args([
+            "run",
+            "--name",
+            "Nightly backup failed",
+            "--",
+            "sh",
+            "-c",
+            "kill -KILL $$",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(128 + 9));
+    let moment = &mock.moments()[0];
+    assert_eq!(moment.name, "Nightly backup failed");
+    assert!(
+        moment
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("was killed by SIGKILL")
+    );
+}
+
+#[test]
+fn a_command_that_cannot_start_is_127_and_reported() {
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["run", "--", "no-such-command-hotpot-test"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(127));
+    assert!(
+        texts(&output)
+            .1
+            .contains("cannot run no-such-command-hotpot-test")
+    );
+    assert_eq!(
+        mock.moments()[0].name,
+        "no-such-command-hotpot-test failed (could not start)"
+    );
+}
+
+#[test]
+fn a_failure_to_send_never_changes_the_exit_status() {
+    // No URL at all: said before the command runs, and again when it fails.
+    let output = hotpot()
+        .args(["run", "--", "sh", "-c", "exit 4"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let (_, err) = texts(&output);
+    assert!(err.contains("HOTPOT_WEBHOOK_URL: is not set"), "{err}");
+    assert!(err.contains("no moment was sent"), "{err}");
+
+    // Hotpot down on every attempt.
+    let mock = Mock::start();
+    mock.server.fail_next(Fault::status(503).times(3)).unwrap();
+    let output = hotpot_to(&mock.url())
+        .args(["run", "--", "sh", "-c", "exit 5"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(5));
+    assert!(
+        texts(&output)
+            .1
+            .contains("delivery: server error (HTTP 503) on each of 3 attempts")
+    );
+
+    // Invalid flags: the command still runs, and its status is kept.
+    let output = hotpot_to(&mock.url())
+        .args(["run", "--type", "alrt", "--", "sh", "-c", "exit 6"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(6));
+    assert!(texts(&output).1.contains("type: expected one of"));
+}
+
+#[test]
+fn the_webhook_url_in_its_stderr_is_redacted_in_the_moment() {
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args([
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "echo \"posting to $HOTPOT_WEBHOOK_URL\" >&2; exit 1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let description = mock.moments()[0].description.clone().unwrap();
+    assert!(
+        !description.contains(crate::support::TOKEN),
+        "{description}"
+    );
+    assert!(description.contains("/moment/cliT…"), "{description}");
+}
+
+#[test]
+fn sigterm_is_passed_on_to_the_command() {
+    let mock = Mock::start();
+    let bin = assert_cmd::cargo::cargo_bin("hotpot");
+    let mut child = std::process::Command::new(bin)
+        .env("HOTPOT_WEBHOOK_URL", mock.url())
+        .env_remove("RUST_LOG")
+        .args(["run", "--", "sleep", "30"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Time for the command to start.
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 15));
+    let moment = &mock.wait_moments(1)[0];
+    assert_eq!(moment.name, "sleep failed (killed by SIGTERM)");
+}
+
+#[test]
+fn json_output_adds_the_receipt_after_the_commands_own_output() {
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args([
+            "run",
+            "--output",
+            "json",
+            "--",
+            "sh",
+            "-c",
+            "echo hello; exit 2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let (out, _) = texts(&output);
+    let (first, receipt) = out.split_once('\n').unwrap();
+    assert_eq!(first, "hello");
+    assert!(
+        receipt.starts_with("{\"status\": 202, \"request_id\": \""),
+        "{receipt}"
+    );
+    let receipt: serde_json::Value = serde_json::from_str(receipt).unwrap();
+    assert_eq!(
+        receipt["request_id"],
+        mock.events()[0].request_id.clone().unwrap()
+    );
+}

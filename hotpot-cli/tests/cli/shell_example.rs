@@ -1,0 +1,69 @@
+//! `examples/shell/deploy.sh`, run as a deploy pipeline would, against the mock.
+
+use std::path::PathBuf;
+
+use hotpot_client::MomentType;
+use hotpot_mock_server::Fault;
+
+use crate::support::{Mock, texts};
+
+fn deploy(mock: &Mock, command: &[&str]) -> std::process::Output {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/shell/deploy.sh");
+    let bin_dir = assert_cmd::cargo::cargo_bin("hotpot")
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::process::Command::new("sh")
+        .arg(script)
+        .args(["api", "v42"])
+        .args(command)
+        .env("PATH", path)
+        .env("HOTPOT_WEBHOOK_URL", mock.url())
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_deploy_that_works_announces_itself() {
+    let mock = Mock::start();
+    let output = deploy(&mock, &["true"]);
+    assert!(output.status.success(), "{}", texts(&output).1);
+    let names: Vec<String> = mock.moments().into_iter().map(|m| m.name).collect();
+    assert_eq!(names, ["Deploy of api v42 started"]);
+}
+
+#[test]
+fn a_deploy_that_fails_is_an_incident_and_fails_the_script() {
+    let mock = Mock::start();
+    let output = deploy(&mock, &["sh", "-c", "echo 'rollout timed out' >&2; exit 4"]);
+    assert_eq!(output.status.code(), Some(4), "{}", texts(&output).1);
+    let moments = mock.moments();
+    assert_eq!(moments.len(), 2);
+    assert_eq!(moments[1].name, "Deploy of api v42 failed");
+    assert_eq!(moments[1].moment_type, MomentType::Incident);
+    assert!(
+        moments[1]
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("rollout timed out")
+    );
+}
+
+#[test]
+fn hotpot_being_down_does_not_stop_the_deploy() {
+    let mock = Mock::start();
+    mock.server.fail_next(Fault::status(503).times(3)).unwrap();
+    let output = deploy(&mock, &["true"]);
+    assert!(
+        output.status.success(),
+        "exit 75 is not a reason to stop: {}",
+        texts(&output).1
+    );
+}

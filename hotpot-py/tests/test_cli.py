@@ -1,0 +1,164 @@
+"""The ``hotpot`` console script of the wheel against the Rust binary ``hotpot``: the same code
+(crate hotpot-cli through the extension), so the same bytes on stdout and stderr and the same
+exit status for the same call; and the console script's own concerns, Ctrl-C and flushing."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hotpot.testing import MockServer
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+#: What varies between two runs of the same call: ids, keys and measured times.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SECONDS = re.compile(r"over \d+\.\d s")
+
+
+def console_script() -> list[str]:
+    """The installed ``hotpot`` script beside this Python, else the module it runs."""
+    script = Path(sys.executable).parent / "hotpot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hotpot._cli"]
+
+
+@pytest.fixture(scope="module")
+def binary() -> str:
+    """The Rust binary, built as the workspace builds it (HOTPOT_CLI_BIN names another)."""
+    if "HOTPOT_CLI_BIN" in os.environ:
+        return os.environ["HOTPOT_CLI_BIN"]
+    cargo = os.environ.get("CARGO", "cargo")
+    subprocess.run([cargo, "build", "--quiet", "-p", "hotpot-cli", "--bin", "hotpot"],
+                   cwd=ROOT, check=True, timeout=1800)
+    return str(TARGET / "debug" / "hotpot")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HOTPOT_", "GITHUB_")) and k != "RUST_LOG"}
+    env["NO_COLOR"] = "1"
+    env.update(extra)
+    return env
+
+
+def run(command: list[str], args: list[str], *, env: dict[str, str],
+        stdin: bytes = b"") -> tuple[int, str, str]:
+    done = subprocess.run([*command, *args], input=stdin, capture_output=True, env=env,
+                          timeout=60)
+    normal = [SECONDS.sub("over N s", UUID.sub("UUID", s.decode(errors="replace")))
+              for s in (done.stdout, done.stderr)]
+    return done.returncode, normal[0], normal[1]
+
+
+CALLS: dict[str, tuple[list[str], bytes]] = {
+    "help": (["--help"], b""),
+    "short help": (["-h"], b""),
+    "send help": (["send", "--help"], b""),
+    "run help": (["help", "run"], b""),
+    "version": (["--version"], b""),
+    "usage error": (["send", "--colour"], b""),
+    "url flag refused": (["send", "x", "--type", "alert", "--url", "https://h/moment/abcdefgh"], b""),
+    "check valid": (["check"], b'{"name": "x", "type": "Near-Miss", "occurred_at": "2023-04-01 12:31:26"}'),
+    "check invalid": (["check", "--output", "json"], b'{"name": "", "type": "nearmiss"}'),
+    "check empty": (["check", "-"], b""),
+    "check not utf-8": (["check", "-"], b"\xff"),
+    "check unreadable": (["check", "/no/such/file.json"], b""),
+    "send": (["send", "Deploy failed", "--type", "alert"], b""),
+    "send json output": (["send", "--json-file", "-", "--output", "json"],
+                         b'{"name": "x", "type": "page", "occured_at": "typo"}'),
+    "send quiet": (["send", "x", "--type", "alert", "--quiet"], b""),
+    "send invalid": (["send", "", "--type", "near_miss", "--source-url", "x"], b""),
+    "send 503": (["send", "x", "--type", "alert", "--retries", "1"], b""),
+    "run": (["run", "--", "sh", "-c", "echo out; echo err >&2; exit 3"], b""),
+    "completions": (["completions", "bash"], b""),
+}
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_the_console_script_prints_what_the_binary_prints(binary: str, call: str) -> None:
+    args, stdin = CALLS[call]
+    with MockServer(token="cliPyT0kenSecret") as mock:
+        env = clean_env(HOTPOT_WEBHOOK_URL=mock.webhook_url)
+        results = []
+        for command in ([binary], console_script()):
+            if call == "send 503":
+                mock.fail_next(503, count=2)
+            results.append(run(command, args, env=env, stdin=stdin))
+        assert results[0] == results[1], f"binary:\n{results[0]}\nconsole script:\n{results[1]}"
+        code, out, err = results[0]
+        assert code == {"usage error": 2, "url flag refused": 2, "check invalid": 65,
+                        "check empty": 65, "check not utf-8": 65, "check unreadable": 66,
+                        "send invalid": 65, "send 503": 75, "run": 3}.get(call, 0), err
+        assert "cliPyT0ken" not in out + err
+
+
+def test_no_url_and_an_expired_webhook_the_same_way(binary: str) -> None:
+    with MockServer() as mock:
+        expired = mock.create_webhook("old", expires_at="2000-01-01T00:00:00Z")
+        for env in (clean_env(), clean_env(HOTPOT_WEBHOOK_URL=expired)):
+            results = [run(command, ["send", "x", "--type", "alert"], env=env)
+                       for command in ([binary], console_script())]
+            assert results[0] == results[1]
+            assert results[0][0] in (77, 78)
+
+
+def test_the_console_script_is_installed_and_says_its_version() -> None:
+    done = subprocess.run([*console_script(), "--version"], capture_output=True, check=True)
+    assert re.fullmatch(rb"hotpot \d+\.\d+\.\d+\n", done.stdout)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("way", ["binary", "console script"])
+def test_ctrl_c_ends_a_send_at_once(binary: str, way: str) -> None:
+    """Python's own SIGINT handler would only run once the Rust code returned; the script
+    restores the default action, so Ctrl-C stops a send waiting on a slow server as it stops
+    the binary."""
+    command = [binary] if way == "binary" else console_script()
+    with MockServer() as mock:
+        mock.fail_next(None, delay=20, count=3)
+        process = subprocess.Popen([*command, "send", "x", "--type", "alert"],
+                                   env=clean_env(HOTPOT_WEBHOOK_URL=mock.webhook_url),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   preexec_fn=_default_sigint)
+        time.sleep(1.0)  # started and waiting on the answer
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+        assert process.returncode == -signal.SIGINT
+        assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("way", ["binary", "console script"])
+def test_ctrl_c_stops_the_mock_cleanly(binary: str, way: str) -> None:
+    command = [binary] if way == "binary" else console_script()
+    process = subprocess.Popen([*command, "mock", "--port", "0"], env=clean_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=_default_sigint)
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith(b"listening on http://127.0.0.1:")
+    assert process.stdout.readline().startswith(b"webhook url: ")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    assert b"SIGINT" in err
+
+
+def test_output_written_by_python_first_is_not_reordered(tmp_path: Path) -> None:
+    """Text Python buffered before the command runs comes out before the command's own."""
+    code = ("import sys; from hotpot import _cli; sys.stdout.write('before\\n'); "
+            "sys.argv = ['hotpot', 'check', '-']; _cli.main()")
+    done = subprocess.run([sys.executable, "-c", code], input=b'{"name": "x", "type": "page"}',
+                          capture_output=True, env=clean_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b'before\n{"name":"x","type":"page"}\n'
