@@ -57,7 +57,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands of contract §9 (`flush` comes with the spool).
+/// The subcommands of contract §9.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a moment and send it, retrying through server trouble
@@ -72,6 +72,9 @@ pub enum Command {
     /// Look up what became of a request: accepted, success or error
     #[command(after_help = STATUS_EXAMPLES)]
     Status(StatusArgs),
+    /// Deliver what an emitter's spool holds (a dead service's, say)
+    #[command(after_help = FLUSH_EXAMPLES, after_long_help = format!("{FLUSH_EXAMPLES}\n\n{FLUSH_EXIT}"))]
+    Flush(FlushArgs),
     /// Run the mock server, as the hotpot-mock-server binary does
     #[command(after_help = MOCK_EXAMPLES)]
     Mock(MockArgs),
@@ -107,6 +110,20 @@ const STATUS_EXAMPLES: &str = "\
 Examples:
   hotpot status f1e5ae0a-f90c-4dac-affa-2eda897f5c3f --api-key-file key.txt
   hotpot status \"$(hotpot send 'Deploy started' --type page)\" --output json";
+
+const FLUSH_EXAMPLES: &str = "\
+Examples:
+  hotpot flush --spool /var/lib/myservice/hotpot-spool
+  hotpot flush --spool ./spool --timeout-total 300 --output json";
+
+const FLUSH_EXIT: &str = "\
+Exit status:
+  0   every moment the spool held was delivered (or it held none)
+  65  Hotpot refused some of them; they left the spool
+  66  the spool directory does not exist
+  75  some are left in the spool (Hotpot down or slow): run it again later
+  77  some met an unknown, revoked or expired webhook; they left the spool
+  78  no webhook URL, an invalid one; a spool another emitter holds";
 
 const MOCK_EXAMPLES: &str = "\
 Examples:
@@ -267,6 +284,24 @@ pub struct StatusArgs {
     /// [default: $HOTPOT_API_KEY]
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
+    /// Delivery.
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+    /// Output.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `hotpot flush`.
+#[derive(Clone, Debug, Args)]
+pub struct FlushArgs {
+    /// The spool directory an emitter was built with
+    #[arg(long, value_name = "DIR")]
+    pub spool: PathBuf,
+    /// Seconds allowed in all; what is not delivered by then stays in the spool
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = defaults::FLUSH_TIMEOUT_TOTAL.as_secs_f64())]
+    pub timeout_total: f64,
     /// Delivery.
     #[command(flatten)]
     pub delivery: DeliveryArgs,

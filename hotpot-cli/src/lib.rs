@@ -25,7 +25,7 @@
 //! | `input` | reading payloads and descriptions: size, UTF-8 and JSON problems |
 //! | `output` | stdout and stderr: text or JSON, `--quiet`, GitHub Actions, redaction |
 //! | `logging` | `RUST_LOG` logs on stderr, and the count of attempts a send made |
-//! | `send`, `check`, `status`, `wrap` | `hotpot send`, `check`, `status` and `run` |
+//! | `send`, `check`, `status`, `wrap`, `flush` | `hotpot send`, `check`, `status`, `run` and `flush` |
 //!
 //! `hotpot mock` is [`hotpot_mock_server::MockArgs`], the flags of the `hotpot-mock-server`
 //! binary, and `hotpot completions` is `clap_complete`.
@@ -37,6 +37,7 @@ mod args;
 mod check;
 mod config;
 pub mod exit;
+mod flush;
 mod input;
 mod logging;
 mod output;
@@ -66,7 +67,7 @@ pub fn command() -> clap::Command {
 
 /// Runs `hotpot` with these arguments (the first is the program's name, as in
 /// `std::env::args_os()`) and returns the exit status: contract §9's table for `send`,
-/// `check` and `status`, the command's own for `run`, 2 for usage errors.
+/// `check`, `status` and `flush`, the command's own for `run`, 2 for usage errors.
 ///
 /// Prints to this process's stdout and stderr.
 ///
@@ -115,6 +116,10 @@ where
         Command::Status(args) => {
             logging::init();
             status::status(args)
+        }
+        Command::Flush(args) => {
+            logging::init();
+            flush::flush(args)
         }
     }
 }

@@ -80,6 +80,10 @@ pub const SPOOL_SYNC_INTERVAL: Duration = Duration::from_millis(100);
 /// settled, only the segment being written is left.
 pub const SPOOL_SEGMENT_BYTES: u64 = 4 << 20;
 
+/// How long `hotpot flush --spool` may take in all (`--timeout-total`, contract §9); what is
+/// not delivered by then stays in the spool.
+pub const FLUSH_TIMEOUT_TOTAL: Duration = Duration::from_secs(60);
+
 // --- logs as moments (contract §11) ----------------------------------------------------------
 
 /// How long the same record from the same place is folded into the moment already sent for

@@ -6,6 +6,7 @@ mod bad_input;
 mod check;
 mod completions;
 mod exit_codes;
+mod flush;
 mod help;
 mod mock;
 mod output;

@@ -1,0 +1,150 @@
+//! `hotpot flush --spool DIR` (contract §9, §10): a spool left by a process killed with
+//! SIGKILL is delivered with its moments' own keys; with Hotpot down it is left intact (75).
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use hotpot_client::{Client, Emitter, Moment, MomentType, RetryPolicy};
+
+use crate::support::{Mock, hotpot, hotpot_to, texts};
+
+/// A URL nobody answers: port 1 of loopback refuses connections.
+const DOWN: &str = "http://127.0.0.1:1/moment/cliDownT0kenSecretR5";
+
+/// Runs only as a child of the tests below (`--ignored`): emits `FLUSH_CHILD_N` moments into
+/// the spool `FLUSH_CHILD_DIR` for a server that is down, says `done`, and waits to be killed.
+#[test]
+#[ignore = "a child process of the flush tests, not a test of its own"]
+fn flush_child() {
+    let Ok(dir) = std::env::var("FLUSH_CHILD_DIR") else {
+        return;
+    };
+    let n: usize = std::env::var("FLUSH_CHILD_N").unwrap().parse().unwrap();
+    let client = Client::builder(DOWN)
+        .retry(RetryPolicy::default().with_max_delay(Duration::from_millis(50)))
+        .build()
+        .unwrap();
+    let emitter = Emitter::builder(client).spool(&dir).build().unwrap();
+    for i in 0..n {
+        let moment = Moment::builder(format!("spooled {i}"), MomentType::Alert)
+            .build()
+            .unwrap();
+        emitter.emit(moment).unwrap();
+    }
+    println!("done");
+    std::thread::sleep(Duration::from_secs(600));
+}
+
+/// A spool holding `n` moments, left by a child killed with SIGKILL after every `emit`
+/// returned.
+fn spool_left_by_a_killed_process(dir: &Path, n: usize) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "flush::flush_child",
+            "--nocapture",
+            "-q",
+        ])
+        .env("FLUSH_CHILD_DIR", dir)
+        .env("FLUSH_CHILD_N", n.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(
+        lines.map(Result::unwrap).any(|line| line == "done"),
+        "the child ended before it had emitted"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_dead_services_spool_is_delivered_once_with_its_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    spool_left_by_a_killed_process(dir.path(), 5);
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["flush", "--spool"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.starts_with("found 5, delivered 5,"), "{stdout}");
+    let moments = mock.wait_moments(5);
+    let mut names: Vec<_> = moments.iter().map(|m| m.name.clone()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        (0..5).map(|i| format!("spooled {i}")).collect::<Vec<_>>()
+    );
+
+    // Delivered moments left the spool: a second flush finds nothing.
+    let output = hotpot_to(&mock.url())
+        .args(["flush", "--output", "json", "--spool"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    let report: serde_json::Value = serde_json::from_str(&texts(&output).0).unwrap();
+    assert_eq!(report["found"], 0);
+    assert_eq!(mock.moments().len(), 5);
+}
+
+#[test]
+fn with_hotpot_down_the_spool_is_left_for_later_and_the_status_is_75() {
+    let dir = tempfile::tempdir().unwrap();
+    spool_left_by_a_killed_process(dir.path(), 3);
+    let output = hotpot_to(DOWN)
+        .args([
+            "flush",
+            "--timeout-total",
+            "0.5",
+            "--output",
+            "json",
+            "--spool",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(75), "{}", texts(&output).1);
+    let report: serde_json::Value = serde_json::from_str(&texts(&output).0).unwrap();
+    assert_eq!(
+        (report["found"].as_u64(), report["left"].as_u64()),
+        (Some(3), Some(3))
+    );
+
+    // Nothing was lost: once Hotpot is back, every moment arrives.
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["flush", "--spool"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+    assert_eq!(mock.wait_moments(3).len(), 3);
+}
+
+#[test]
+fn a_spool_that_is_not_there_and_a_missing_url_are_both_reported() {
+    let output = hotpot()
+        .args(["flush", "--spool", "/no/such/spool"])
+        .output()
+        .unwrap();
+    let stderr = texts(&output).1;
+    assert_eq!(output.status.code(), Some(78), "{stderr}");
+    assert!(stderr.contains("HOTPOT_WEBHOOK_URL: "), "{stderr}");
+    assert!(stderr.contains("--spool: expected the directory of an emitter's spool, found no directory at /no/such/spool"), "{stderr}");
+
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["flush", "--spool", "/no/such/spool"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(66), "{}", texts(&output).1);
+}
