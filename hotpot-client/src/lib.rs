@@ -79,6 +79,7 @@ mod layer;
 pub mod moment;
 mod retry;
 pub mod spool;
+mod throttle;
 mod webhook_url;
 
 pub use client::{

@@ -83,7 +83,6 @@ mod builder;
 mod report;
 mod state;
 mod tasks;
-mod throttle;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};

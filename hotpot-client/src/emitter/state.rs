@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 
-use super::throttle::Throttle;
 use crate::spool::{Recovered, Spool};
+use crate::throttle::Throttle;
 use crate::{
     Client, DropReason, EmitError, Error, Moment, Overflow, Report, RetryPolicy, Stats, Undelivered,
 };
@@ -210,8 +210,8 @@ impl EmitterState {
             cancel: watch::Sender::new(false),
             retried: AtomicU64::new(0),
             started: Instant::now(),
-            drop_warnings: Throttle::new(),
-            failure_warnings: Throttle::new(),
+            drop_warnings: Throttle::new(WARN_PERIOD_MS),
+            failure_warnings: Throttle::new(WARN_PERIOD_MS),
         }
     }
 
@@ -650,6 +650,9 @@ impl EmitterState {
 }
 
 /// "No deadline", in a form `Instant` arithmetic cannot overflow with: a century.
+/// The shortest time between two warnings of one kind (drops, failures).
+const WARN_PERIOD_MS: u64 = 1_000;
+
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// `start + timeout`, with timeouts longer than [`FOREVER`] cut to it.

@@ -16,7 +16,6 @@ use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -28,6 +27,7 @@ use tracing::{Dispatch, Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::throttle::Throttle;
 use crate::{Emitter, defaults};
 use dedup::Dedup;
 use record::LogRecord;
@@ -337,35 +337,20 @@ fn hash(record: &LogRecord<'_>) -> u64 {
 /// At most one warning per [`WARN_PERIOD`], each saying how many were held back since the last.
 struct Warnings {
     start: Instant,
-    /// The earliest time (ms since `start`) of the next warning.
-    next_ms: AtomicU64,
-    held_back: AtomicU64,
+    throttle: Throttle,
 }
 
 impl Warnings {
     fn new() -> Self {
         Warnings {
             start: Instant::now(),
-            next_ms: AtomicU64::new(0),
-            held_back: AtomicU64::new(0),
+            throttle: Throttle::new(WARN_PERIOD.as_millis() as u64),
         }
     }
 
     fn allow(&self) -> Option<u64> {
         let now_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let next = self.next_ms.load(Relaxed);
-        let period = WARN_PERIOD.as_millis() as u64;
-        if now_ms >= next
-            && self
-                .next_ms
-                .compare_exchange(next, now_ms.saturating_add(period), Relaxed, Relaxed)
-                .is_ok()
-        {
-            Some(self.held_back.swap(0, Relaxed))
-        } else {
-            self.held_back.fetch_add(1, Relaxed);
-            None
-        }
+        self.throttle.allow(now_ms)
     }
 }
 
@@ -394,15 +379,5 @@ mod tests {
         for target in ["checkout", "app::db", "h2o", "hyperion", "my_hotpot"] {
             assert!(!is_excluded(target), "{target}");
         }
-    }
-
-    #[test]
-    fn one_warning_a_period_with_the_count_held_back() {
-        let w = Warnings::new();
-        assert_eq!(w.allow(), Some(0));
-        assert_eq!(w.allow(), None);
-        assert_eq!(w.allow(), None);
-        w.next_ms.store(0, Relaxed); // the period has passed
-        assert_eq!(w.allow(), Some(2));
     }
 }
