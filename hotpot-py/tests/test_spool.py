@@ -172,7 +172,7 @@ def test_a_second_emitter_is_refused_in_this_process_and_from_another(tmp_path: 
 def test_a_full_disk_raises_spool_error_with_the_moment(tmp_path: Path) -> None:
     with MockServer() as mock:
         mock.fail_next(503, count=1_000_000)
-        child = Child(mock.webhook_url, tmp_path, 10_000, FSIZE="8192")
+        child = Child(mock.webhook_url, tmp_path, 10_000, FSIZE="65536")
         acknowledged = set()
         while True:
             line = child.line()

@@ -36,10 +36,12 @@ pub(super) struct QueuedMoment {
     pub(super) spooled: Option<Spooled>,
 }
 
-/// A spooled moment's record id and `Idempotency-Key` (made at `emit`, stored with it).
+/// A spooled moment's record id and, if it was recovered, the `Idempotency-Key` stored with
+/// it. A moment spooled by this emitter has the key its id stands for
+/// ([`Spool::key_for`]), the one its record holds, made when it is sent.
 pub(super) struct Spooled {
     pub(super) id: u64,
-    pub(super) key: String,
+    pub(super) key: Option<String>,
 }
 
 /// The emitter's spool and what it held when opened.
@@ -167,7 +169,7 @@ impl EmitterState {
                 emitted_at: now,
                 spooled: Some(Spooled {
                     id: r.id,
-                    key: r.key,
+                    key: Some(r.key),
                 }),
             })
             .collect();
@@ -254,7 +256,7 @@ impl EmitterState {
         }
         let spooled = match &self.spool {
             Some(spool) => match spool.append(&moment) {
-                Ok((id, key)) => Some(Spooled { id, key }),
+                Ok(id) => Some(Spooled { id, key: None }),
                 Err(error) => {
                     ledger.dropped += 1;
                     drop(ledger);
@@ -649,10 +651,10 @@ impl EmitterState {
     }
 }
 
-/// "No deadline", in a form `Instant` arithmetic cannot overflow with: a century.
 /// The shortest time between two warnings of one kind (drops, failures).
 const WARN_PERIOD_MS: u64 = 1_000;
 
+/// "No deadline", in a form `Instant` arithmetic cannot overflow with: a century.
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// `start + timeout`, with timeouts longer than [`FOREVER`] cut to it.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
-use super::state::{EmitterState, QueuedMoment, Settlement};
+use super::state::{EmitterState, QueuedMoment, Settlement, Spooled};
 use crate::Error;
 use crate::new_idempotency_key;
 
@@ -76,10 +76,11 @@ async fn deliver(
     let policy = state.policy.clone().with_deadline(remaining);
     // Made here rather than in `emit` (it asks the OS for the process id, a system call, and
     // formats a UUID), once per moment: every attempt below carries it. A spooled moment's
-    // key was made at `emit` and stored with it, so a restart sends it with the same one.
-    let key: Cow<'_, str> = match &queued.spooled {
-        Some(spooled) => Cow::Borrowed(&spooled.key),
-        None => Cow::Owned(new_idempotency_key()),
+    // key is in its record, so a restart sends it with the same one.
+    let key: Cow<'_, str> = match (&queued.spooled, &state.spool) {
+        (Some(Spooled { key: Some(key), .. }), _) => Cow::Borrowed(key),
+        (Some(Spooled { id, key: None }), Some(spool)) => Cow::Owned(spool.key_for(*id)),
+        _ => Cow::Owned(new_idempotency_key()),
     };
     let count_retry = || {
         state.retried.fetch_add(1, Ordering::Relaxed);

@@ -136,16 +136,22 @@ impl Moment {
 
     /// The canonical JSON payload as bytes, ready to be a request body.
     pub fn to_json_vec(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends the canonical JSON payload to `out` (the spool writes it into its record).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
         // Room for every value plus the keys, quotes and time: one allocation, no regrowth
         // unless values need escaping.
         let values = [&self.source, &self.source_url, &self.description]
             .iter()
             .map(|v| v.as_ref().map_or(0, String::len))
             .sum::<usize>();
-        let mut out = Vec::with_capacity(160 + self.name.len() + values);
+        out.reserve(160 + self.name.len() + values);
         // Writing into a Vec cannot fail for this shape.
-        let _ = serde_json::to_writer(&mut out, self);
-        out
+        let _ = serde_json::to_writer(out, self);
     }
 
     /// The canonical JSON payload as a [`serde_json::Value`].

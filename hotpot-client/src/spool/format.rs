@@ -1,6 +1,8 @@
 //! The bytes of a segment file: its header and its records (see the format section of the
 //! [module documentation](super)). Encoding and decoding only; no I/O.
 
+use crate::Moment;
+
 /// The first 8 bytes of every segment file.
 pub(super) const MAGIC: [u8; 8] = *b"HPSPOOL\0";
 
@@ -75,15 +77,16 @@ pub(super) enum Record<'a> {
     Settled(Vec<u64>),
 }
 
-/// Appends a moment record to `out`.
-pub(super) fn encode_moment(out: &mut Vec<u8>, id: u64, key: &str, json: &[u8]) {
+/// Appends a moment record to `out`: its id, `key` (ASCII, as every key the spool makes)
+/// and canonical JSON, serialized straight into the record.
+pub(super) fn encode_moment(out: &mut Vec<u8>, id: u64, key: &[u8], moment: &Moment) {
     let key_len = u16::try_from(key.len()).unwrap_or(u16::MAX);
-    let key = &key.as_bytes()[..usize::from(key_len)];
+    let key = &key[..usize::from(key_len)];
     encode(out, KIND_MOMENT, |out| {
         out.extend_from_slice(&id.to_le_bytes());
         out.extend_from_slice(&key_len.to_le_bytes());
         out.extend_from_slice(key);
-        out.extend_from_slice(json);
+        moment.write_json(out);
     });
 }
 
@@ -204,10 +207,16 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
 mod tests {
     use super::*;
 
+    fn moment(name: &str) -> Moment {
+        Moment::builder(name, crate::MomentType::Alert)
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn records_round_trip_and_every_flipped_bit_is_caught() {
         let mut buf = Vec::new();
-        encode_moment(&mut buf, 7, "key-1", br#"{"name":"a","type":"alert"}"#);
+        encode_moment(&mut buf, 7, b"key-1", &moment("a"));
         let first = buf.len();
         encode_settled(&mut buf, &[7, 9]);
         match decode_at(&buf, 0) {
@@ -236,7 +245,7 @@ mod tests {
     #[test]
     fn a_record_cut_short_is_truncated_and_garbage_is_damaged() {
         let mut buf = Vec::new();
-        encode_moment(&mut buf, 1, "k", b"{}");
+        encode_moment(&mut buf, 1, b"k", &moment("b"));
         for cut in 1..buf.len() {
             assert_eq!(
                 decode_at(&buf[..cut], 0),

@@ -6,10 +6,13 @@
 //!
 //! # What it promises
 //!
-//! - `emit` returns only once the moment and its `Idempotency-Key` are in the spool's file
-//!   (one `write` system call): from then on the death of the process loses nothing. Power
-//!   loss is a matter of [`SpoolSync`]: with the default [`SpoolSync::Batch`] at most the
-//!   last 100 ms of moments.
+//! - `emit` returns only once the moment and its `Idempotency-Key` are in the spool's file,
+//!   that is in the operating system's page cache: from then on the death of the process
+//!   loses nothing. Power loss is a matter of [`SpoolSync`]: with the default
+//!   [`SpoolSync::Batch`] at most the last 100 ms of moments.
+//! - A full disk, or a file size limit, refuses the moment with
+//!   [`EmitError::Spool`](crate::EmitError::Spool), which hands it back; nothing of it is
+//!   left in the spool.
 //! - A restarted emitter sends the moments it finds first, with their original keys, so a
 //!   server that honours the key records each exactly once; a moment that was being sent
 //!   when the process died may be sent twice, and deduplicated by its key.
@@ -26,11 +29,21 @@
 //! # Why a log of our own
 //!
 //! A write-ahead queue with one writer needs an append, a checksum, a sequential read at
-//! start-up and the deletion of whole files: an append-only segment log does all of it with
-//! one `write` per moment, and Kafka's and Vector's disk buffers are built the same way. An
-//! embedded store (redb, fjall, bbolt) brings transactions, pages and compaction we do not
-//! need; a durable commit of theirs is an `fsync` (milliseconds), and we did not measure their
-//! non-durable modes against the 5 µs budget of `emit`, which the log meets (BENCHMARKS.md).
+//! start-up and the deletion of whole files: an append-only segment log does all of it, and
+//! Kafka's and Vector's disk buffers are built the same way. An embedded store (redb, fjall,
+//! bbolt) brings transactions, pages and compaction we do not need; a durable commit of
+//! theirs is an `fsync` (milliseconds), and we did not measure their non-durable modes
+//! against the 5 µs budget of `emit`, which the log meets (BENCHMARKS.md).
+//!
+//! Records are copied into a shared memory mapping of the segment being written, not
+//! written with `write`: the copy lands in the same page cache, so a killed process loses
+//! nothing either way, but it costs tens of nanoseconds where the system call cost about
+//! 1.5 µs, more than a whole Python `emit` without a spool (Chronicle Queue does the same).
+//! A store into a mapped page the disk cannot back would kill the process with `SIGBUS`, so
+//! space is reserved ahead with `fallocate`, 64 KiB at a time: a full disk is an error of
+//! that call, and the moment is refused. The zeros reserved after the last record are no
+//! damage, and are cut off when the segment is sealed, closed or read back.
+//!
 //! What we took from their users' bug reports:
 //!
 //! - Vector's disk buffer keeps its read position in a separate ledger file, and a crash
@@ -68,7 +81,8 @@
 //! | 4 | CRC-32 (`crc32fast`) of the 8 bytes before and the payload |
 //! | n | payload: a moment is its id (8), its key's length (2), the key, and the moment's canonical JSON (contract §1); settled moments are a list of ids (8 each) |
 //!
-//! A moment is pending from its record until a settled record names its id. Recovery reads
+//! Records end where the bytes from a record's start on are all zero (space reserved ahead,
+//! never written). A moment is pending from its record until a settled record names its id. Recovery reads
 //! every segment in order; a later copy of a moment (moved forward when its segment was
 //! reclaimed) replaces an earlier one. A segment of another format version is left untouched
 //! (and skipped); a future release reads version 1.
@@ -76,6 +90,7 @@
 mod drain;
 mod format;
 mod lock;
+mod mapped;
 mod recover;
 mod writer;
 
@@ -232,14 +247,13 @@ impl Spool {
         self.damaged
     }
 
-    /// Writes a moment with a fresh `Idempotency-Key`; returns its record id and the key. The
-    /// bytes are in the operating system's hands when it returns (and on the disk, with
-    /// [`SpoolSync::Always`]).
-    pub(crate) fn append(&self, moment: &Moment) -> io::Result<(u64, String)> {
-        let json = moment.to_json_vec();
+    /// Writes a moment with a fresh `Idempotency-Key`, the one [`key_for`](Self::key_for)
+    /// its record id stands for; returns the id. The bytes are in the operating system's
+    /// hands when it returns (and on the disk, with [`SpoolSync::Always`]).
+    pub(crate) fn append(&self, moment: &Moment) -> io::Result<u64> {
         let mut writer = lock(&self.writer);
-        let key = self.key_for(writer.next_id());
-        let (id, wake) = writer.append(&key, &json).map_err(|e| {
+        let key = self.key_bytes(writer.next_id());
+        let (id, wake) = writer.append(&key, moment).map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!("cannot write to the spool {}: {e}", self.dir.display()),
@@ -249,16 +263,27 @@ impl Spool {
         if wake {
             self.wake.notify_one();
         }
-        Ok((id, key))
+        Ok(id)
     }
 
-    /// The key of record `id`: a UUID v4 made of this spool's random base plus the id, unique
-    /// for every record of this opening (ids below 2^48 apart never meet in the bits the
-    /// version takes), and much cheaper than a fresh random UUID (no `getpid`, no draw).
-    fn key_for(&self, id: u64) -> String {
+    /// The key of record `id` written by this opening: a UUID v4 made of this spool's random
+    /// base plus the id, unique for every record of this opening (ids below 2^48 apart never
+    /// meet in the bits the version takes), and much cheaper than a fresh random UUID (no
+    /// `getpid`, no draw). Made again when the moment is sent rather than kept beside it.
+    pub(crate) fn key_for(&self, id: u64) -> String {
+        self.uuid_for(id).to_string()
+    }
+
+    /// [`key_for`](Self::key_for) on the stack, for the record.
+    fn key_bytes(&self, id: u64) -> [u8; uuid::fmt::Hyphenated::LENGTH] {
+        let mut key = [0; uuid::fmt::Hyphenated::LENGTH];
+        self.uuid_for(id).hyphenated().encode_lower(&mut key);
+        key
+    }
+
+    fn uuid_for(&self, id: u64) -> uuid::Uuid {
         uuid::Builder::from_random_bytes(self.key_base.wrapping_add(u128::from(id)).to_le_bytes())
             .into_uuid()
-            .to_string()
     }
 
     /// The moment `id` settled: it leaves the spool (written in the background, in batches).

@@ -48,8 +48,9 @@ pub(super) struct Found {
 pub(super) struct Recovery {
     /// The moments that had not settled, by record id (the order they were emitted in).
     pub(super) live: BTreeMap<u64, Found>,
-    /// This format's segments, oldest first.
-    pub(super) segments: Vec<u64>,
+    /// This format's segments, oldest first, each with where its records end (the space
+    /// reserved after them is zeros).
+    pub(super) segments: Vec<(u64, u64)>,
     /// The first record id and segment number free for new ones.
     pub(super) next_id: u64,
     pub(super) next_segment: u64,
@@ -90,9 +91,9 @@ pub(super) fn recover(dir: &Path) -> Result<Recovery, Error> {
 
 impl Recovery {
     fn read_segment(&mut self, id: u64, bytes: &[u8], path: &Path) {
-        if bytes.is_empty() {
+        if bytes.iter().all(|&b| b == 0) {
             // Created, and the process died before its header was written: nothing lost.
-            self.segments.push(id);
+            self.segments.push((id, 0));
             return;
         }
         match format::decode_header(bytes) {
@@ -114,11 +115,14 @@ impl Recovery {
                     .push(format!("{} has a damaged header", path.display()));
             }
         }
-        self.segments.push(id);
         let mut pos = HEADER_LEN.min(bytes.len());
         let mut in_damage = false;
         let mut skipped = 0;
         while pos < bytes.len() {
+            if bytes[pos] == 0 && bytes[pos..].iter().all(|&b| b == 0) {
+                // Only zeros from where a record would start: space reserved, never written.
+                break;
+            }
             match format::decode_at(bytes, pos) {
                 Decoded::Record(record, next) => {
                     in_damage = false;
@@ -142,6 +146,7 @@ impl Recovery {
                 }
             }
         }
+        self.segments.push((id, pos.min(bytes.len()) as u64));
         if skipped > 0 {
             self.damaged += skipped;
             self.notes.push(format!(

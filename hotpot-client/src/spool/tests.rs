@@ -47,7 +47,13 @@ fn fill(spool: &Spool, n: usize) -> Vec<u64> {
 
 /// The same, with the keys the spool gave them.
 fn fill_keyed(spool: &Spool, n: usize) -> Vec<(u64, String)> {
-    (0..n).map(|i| spool.append(&moment(i)).unwrap()).collect()
+    (0..n).map(|i| append(spool, &moment(i))).collect()
+}
+
+/// Appends one moment: its record id and key.
+fn append(spool: &Spool, moment: &Moment) -> (u64, String) {
+    let id = spool.append(moment).unwrap();
+    (id, spool.key_for(id))
 }
 
 fn names(recovered: &[super::Recovered]) -> Vec<String> {
@@ -65,6 +71,13 @@ fn segments(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// Where a segment's records end: the space reserved after them is zeros (the records
+/// written here are moments, whose JSON ends in `}`).
+fn data_len(file: &Path) -> usize {
+    let bytes = fs::read(file).unwrap();
+    bytes.iter().rposition(|&b| b != 0).unwrap() + 1
 }
 
 /// Leaves the spool as a killed process would: nothing more is written (the sync thread
@@ -105,7 +118,7 @@ fn pending_moments_come_back_in_order_with_their_keys_and_settled_ones_do_not() 
     assert_eq!(keys.len(), 10, "every record has its own key");
     assert_eq!(spool.damaged(), 0);
     // New ids never reuse a recovered one.
-    let (new, _) = spool.append(&moment(99)).unwrap();
+    let new = spool.append(&moment(99)).unwrap();
     assert!(recovered.iter().all(|r| r.id < new));
     spool.close();
 }
@@ -153,31 +166,64 @@ fn a_second_opener_is_refused_naming_the_directory_until_the_first_closes() {
 
 #[test]
 fn a_torn_last_record_costs_that_record_only() {
-    let dir = TempDir::new("torn");
+    // Torn in memory (a kill in the middle of the copy: the rest of the record never
+    // written, zeros) and cut short on disk (a file truncated): the same outcome.
+    for cut_short in [false, true] {
+        let dir = TempDir::new("torn");
+        let (spool, _) = Spool::open(dir.path(), SpoolSync::Never).unwrap();
+        fill(&spool, 5);
+        crash(spool);
+        let file = segments(dir.path()).pop().unwrap();
+        let end = data_len(&file);
+        if cut_short {
+            let f = fs::OpenOptions::new().write(true).open(&file).unwrap();
+            f.set_len(end as u64 - 7).unwrap();
+        } else {
+            let mut bytes = fs::read(&file).unwrap();
+            bytes[end - 7..end].fill(0);
+            fs::write(&file, &bytes).unwrap();
+        }
+        let (spool, recovered) = Spool::open(dir.path(), SpoolSync::Never).unwrap();
+        assert_eq!(
+            names(&recovered),
+            ["moment 0", "moment 1", "moment 2", "moment 3"],
+            "cut short: {cut_short}"
+        );
+        assert_eq!(spool.damaged(), 1);
+        // What is written next lands in a new segment and comes back.
+        let (_, after) = append(&spool, &moment(5));
+        crash(spool);
+        let (spool, recovered) = Spool::open(dir.path(), SpoolSync::Never).unwrap();
+        assert_eq!(recovered.len(), 5);
+        assert_eq!(recovered[4].key, after);
+        // The torn record is still in its segment (which holds pending moments): counted by
+        // every opening, never mistaken for a moment.
+        assert_eq!(spool.damaged(), 1);
+        spool.close();
+    }
+}
+
+#[test]
+fn the_space_reserved_after_the_records_is_no_damage_and_is_given_back() {
+    let dir = TempDir::new("reserve");
     let (spool, _) = Spool::open(dir.path(), SpoolSync::Never).unwrap();
-    fill(&spool, 5);
+    fill(&spool, 3);
     crash(spool);
     let file = segments(dir.path()).pop().unwrap();
-    let len = fs::metadata(&file).unwrap().len();
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&file)
-        .unwrap()
-        .set_len(len - 7)
-        .unwrap();
+    let (len, end) = (fs::metadata(&file).unwrap().len(), data_len(&file));
+    assert!(len >= super::mapped::GROW_STEP && end < 1024, "{len} {end}");
     let (spool, recovered) = Spool::open(dir.path(), SpoolSync::Never).unwrap();
-    assert_eq!(
-        names(&recovered),
-        ["moment 0", "moment 1", "moment 2", "moment 3"]
-    );
-    assert_eq!(spool.damaged(), 1);
-    // What is written next lands in a new segment and comes back.
-    let (_, after) = spool.append(&moment(5)).unwrap();
-    crash(spool);
-    let (spool, recovered) = Spool::open(dir.path(), SpoolSync::Never).unwrap();
-    assert_eq!(recovered.len(), 5);
-    assert_eq!(recovered[4].key, after);
+    assert_eq!(recovered.len(), 3);
+    assert_eq!(spool.damaged(), 0);
+    // The dead process's reserve is cut off once its segment is read back.
+    assert_eq!(fs::metadata(&file).unwrap().len(), end as u64);
     spool.close();
+    // A close with moments pending leaves the active segment without a reserve too.
+    let active = segments(dir.path()).pop().unwrap();
+    assert_eq!(
+        fs::metadata(&active).unwrap().len(),
+        data_len(&active) as u64
+    );
 }
 
 #[test]
@@ -188,7 +234,7 @@ fn a_flipped_byte_in_the_middle_costs_one_record_and_the_rest_is_read() {
     crash(spool);
     let file = segments(dir.path()).pop().unwrap();
     let mut bytes = fs::read(&file).unwrap();
-    let middle = bytes.len() / 2;
+    let middle = data_len(&file) / 2;
     bytes[middle] ^= 0x20;
     fs::write(&file, &bytes).unwrap();
     let (spool, recovered) = Spool::open(dir.path(), SpoolSync::Never).unwrap();
@@ -252,7 +298,7 @@ fn space_is_reclaimed_over_many_cycles_and_a_long_pending_moment_is_kept() {
     let segment = 4096;
     let (spool, _) = Spool::open_with(dir.path(), SpoolSync::Batch, segment).unwrap();
     // One moment that stays pending the whole time, as one retried for minutes would.
-    let (pinned, pinned_key) = spool.append(&moment(0)).unwrap();
+    let (pinned, pinned_key) = append(&spool, &moment(0));
     let mut peak = 0;
     for round in 0..200 {
         let ids = fill(&spool, 20);
@@ -303,6 +349,31 @@ fn an_oversized_moment_is_refused_with_a_clear_error_and_nothing_is_written() {
         "{err}"
     );
     assert_eq!(spool.usage().0, 0);
+    spool.close();
+}
+
+#[test]
+fn moments_larger_than_a_reservation_step_and_a_segment_grow_the_mapping_and_come_back() {
+    let dir = TempDir::new("grow");
+    // Segments of 64 KiB: a 700 KiB moment outgrows both the first reservation and the
+    // address space mapped for the segment.
+    let (spool, _) = Spool::open_with(dir.path(), SpoolSync::Batch, 64 << 10).unwrap();
+    let sizes = [100usize, 200 << 10, 700 << 10, 100];
+    for (i, size) in sizes.iter().enumerate() {
+        let m = Moment::builder(format!("moment {i}"), MomentType::Alert)
+            .description("y".repeat(*size))
+            .build()
+            .unwrap();
+        spool.append(&m).unwrap();
+    }
+    crash(spool);
+    let (spool, recovered) = Spool::open_with(dir.path(), SpoolSync::Batch, 64 << 10).unwrap();
+    assert_eq!(spool.damaged(), 0);
+    let lens: Vec<usize> = recovered
+        .iter()
+        .map(|r| r.moment.description().map_or(0, str::len))
+        .collect();
+    assert_eq!(lens, sizes);
     spool.close();
 }
 

@@ -12,14 +12,16 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::SpoolSync;
 use super::format::{self, MAX_PAYLOAD, MAX_SETTLED_PER_RECORD, RECORD_HEADER_LEN};
+use super::mapped::{GROW_STEP, Mapped};
 use super::recover::{Loc, segment_path};
+use crate::Moment;
 
 /// One segment file and the moments still pending in it.
 #[derive(Debug)]
@@ -39,6 +41,8 @@ pub(super) struct Writer {
     sync: SpoolSync,
     segment_bytes: u64,
     active: Segment,
+    /// The active segment's mapping: where every record is written.
+    map: Mapped,
     /// Full segments, oldest first, each with pending moments (or about to be deleted).
     sealed: VecDeque<Segment>,
     /// Every pending moment's record, by id.
@@ -88,9 +92,17 @@ impl Writer {
         recovered: &super::recover::Recovery,
     ) -> io::Result<Writer> {
         let mut sealed = VecDeque::new();
-        for &id in &recovered.segments {
-            let file = OpenOptions::new().read(true).open(segment_path(dir, id))?;
-            let len = file.metadata()?.len();
+        for &(id, end) in &recovered.segments {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(segment_path(dir, id))?;
+            let mut len = file.metadata()?.len();
+            if end < len {
+                // Space reserved after the last record, left by a process that died: freed.
+                file.set_len(end)?;
+                len = end;
+            }
             sealed.push_back(Segment {
                 id,
                 file: Arc::new(file),
@@ -107,12 +119,18 @@ impl Writer {
             }
         }
         let live_bytes = live.values().map(|l| u64::from(l.len)).sum();
-        let active = create_segment(dir, recovered.next_segment, recovered.next_id)?;
+        let (active, map) = create_segment(
+            dir,
+            recovered.next_segment,
+            recovered.next_id,
+            segment_bytes,
+        )?;
         let mut writer = Writer {
             dir: dir.to_owned(),
             sync,
             segment_bytes,
             active,
+            map,
             sealed,
             live,
             live_bytes,
@@ -130,30 +148,30 @@ impl Writer {
         Ok(writer)
     }
 
-    /// Appends a moment; returns its record id and whether the sync thread must be woken.
-    pub(super) fn append(&mut self, key: &str, json: &[u8]) -> io::Result<(u64, bool)> {
+    /// Appends a moment under `key` (ASCII); returns its record id and whether the sync
+    /// thread must be woken.
+    pub(super) fn append(&mut self, key: &[u8], moment: &Moment) -> io::Result<(u64, bool)> {
         if self.closed {
             return Err(io::Error::other("the spool is closed"));
-        }
-        let size = RECORD_HEADER_LEN + 10 + key.len() + json.len();
-        if size > MAX_PAYLOAD + RECORD_HEADER_LEN {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "a moment of {} bytes is larger than a spool record takes ({MAX_PAYLOAD} \
-                     bytes; Hotpot takes at most 1 MiB)",
-                    json.len()
-                ),
-            ));
-        }
-        if self.active.len >= self.segment_bytes {
-            self.roll()?;
         }
         let id = self.next_id;
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        format::encode_moment(&mut buf, id, key, json);
-        let written = self.write_active(&buf);
+        format::encode_moment(&mut buf, id, key, moment);
+        let written = if buf.len() > MAX_PAYLOAD + RECORD_HEADER_LEN {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a moment of {} bytes is larger than a spool record takes ({MAX_PAYLOAD} \
+                     bytes; Hotpot takes at most 1 MiB)",
+                    buf.len() - RECORD_HEADER_LEN - 10 - key.len()
+                ),
+            ))
+        } else if self.active.len >= self.segment_bytes {
+            self.roll().and_then(|()| self.write_active(&buf))
+        } else {
+            self.write_active(&buf)
+        };
         self.buf = buf;
         let loc = written?;
         self.next_id += 1;
@@ -257,6 +275,7 @@ impl Writer {
             }
             return settled;
         }
+        give_back_reserve(&self.active);
         if self.sync != SpoolSync::Never {
             self.dirty = true;
             self.take_sync_work().run()?;
@@ -271,31 +290,30 @@ impl Writer {
         !std::mem::replace(&mut self.dirty, true)
     }
 
-    /// Writes `bytes` at the end of the active segment; on failure, cuts off whatever part
-    /// of them reached the file, so that no torn record is left behind.
+    /// Writes `bytes` at the end of the active segment, all of them or (on an error) none.
     fn write_active(&mut self, bytes: &[u8]) -> io::Result<Loc> {
         let loc = Loc {
             segment: self.active.id,
             offset: self.active.len,
             len: bytes.len() as u32,
         };
-        match (&*self.active.file).write_all(bytes) {
-            Ok(()) => {
-                self.active.len += bytes.len() as u64;
-                Ok(loc)
-            }
-            Err(e) => {
-                let _ = self.active.file.set_len(self.active.len);
-                Err(e)
-            }
-        }
+        self.map.write_at(loc.offset, bytes)?;
+        self.active.len += bytes.len() as u64;
+        Ok(loc)
     }
 
     /// Seals the active segment, starts a new one, and reclaims what it can.
     fn roll(&mut self) -> io::Result<()> {
-        let active = create_segment(&self.dir, self.next_segment, self.next_id)?;
+        let (active, map) = create_segment(
+            &self.dir,
+            self.next_segment,
+            self.next_id,
+            self.segment_bytes,
+        )?;
         self.next_segment += 1;
+        drop(std::mem::replace(&mut self.map, map));
         let old = std::mem::replace(&mut self.active, active);
+        give_back_reserve(&old);
         if self.sync == SpoolSync::Batch {
             self.unsynced.push(Arc::clone(&old.file));
         }
@@ -375,25 +393,45 @@ impl Writer {
     }
 }
 
-/// Creates segment `id` with its header; new records get ids from `first_id` on.
-fn create_segment(dir: &Path, id: u64, first_id: u64) -> io::Result<Segment> {
+/// Cuts a segment that is no longer written off after its last record. A failure costs
+/// only space: recovery stops at the zeros reserved after the last record.
+fn give_back_reserve(segment: &Segment) {
+    if let Err(e) = segment.file.set_len(segment.len) {
+        tracing::debug!(error = %e, "hotpot spool: cannot give back a segment's reserve");
+    }
+}
+
+/// Creates segment `id`, mapped, with its header; new records get ids from `first_id` on.
+fn create_segment(
+    dir: &Path,
+    id: u64,
+    first_id: u64,
+    segment_bytes: u64,
+) -> io::Result<(Segment, Mapped)> {
     let path = segment_path(dir, id);
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
-        .append(true)
+        .write(true)
         .create_new(true)
         .open(&path)?;
+    let file = Arc::new(file);
     let header = format::encode_header(first_id);
-    if let Err(e) = file.write_all(&header) {
-        drop(file);
-        let _ = fs::remove_file(&path);
-        return Err(e);
+    let mapped = Mapped::new(Arc::clone(&file), segment_bytes + GROW_STEP)
+        .and_then(|mut map| map.write_at(0, &header).map(|()| map));
+    match mapped {
+        Ok(map) => Ok((
+            Segment {
+                id,
+                file,
+                len: header.len() as u64,
+                live: 0,
+                live_bytes: 0,
+            },
+            map,
+        )),
+        Err(e) => {
+            let _ = fs::remove_file(&path);
+            Err(e)
+        }
     }
-    Ok(Segment {
-        id,
-        file: Arc::new(file),
-        len: header.len() as u64,
-        live: 0,
-        live_bytes: 0,
-    })
 }
