@@ -298,7 +298,8 @@ pub struct FlushArgs {
     /// The spool directory an emitter was built with
     #[arg(long, value_name = "DIR")]
     pub spool: PathBuf,
-    /// Seconds allowed in all; what is not delivered by then stays in the spool
+    /// Seconds allowed in all: each moment is retried until then (--retries does not apply);
+    /// what is not delivered by then stays in the spool
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
           default_value_t = defaults::FLUSH_TIMEOUT_TOTAL.as_secs_f64())]
     pub timeout_total: f64,
