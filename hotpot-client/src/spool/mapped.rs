@@ -57,12 +57,11 @@ impl Mapped {
         }
         // SAFETY: `offset..end` lies inside the mapping (just checked) and inside the file's
         // reserved length, so every page has disk space behind it and no store can raise
-        // `SIGBUS`. The mapping is
-        // only ever reached through this raw pointer, never through a Rust reference, and
-        // `&mut self` keeps writers one at a time; `bytes` is ordinary memory, not part of
-        // the mapping. Another process truncating the file would turn a store into `SIGBUS`
-        // (a crash, not a memory error): the spool's lock keeps other emitters out, and its
-        // files are not to be edited while it is held.
+        // `SIGBUS`. The mapping is only ever reached through this raw pointer, never through
+        // a Rust reference, and `&mut self` keeps writers one at a time; `bytes` is ordinary
+        // memory, not part of the mapping. Another process truncating the file would turn a
+        // store into `SIGBUS` (a crash, not a memory error): the spool's lock keeps other
+        // emitters out, and its files are not to be edited while it is held.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 bytes.as_ptr(),

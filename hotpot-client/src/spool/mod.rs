@@ -82,10 +82,10 @@
 //! | n | payload: a moment is its id (8), its key's length (2), the key, and the moment's canonical JSON (contract §1); settled moments are a list of ids (8 each) |
 //!
 //! Records end where the bytes from a record's start on are all zero (space reserved ahead,
-//! never written). A moment is pending from its record until a settled record names its id. Recovery reads
-//! every segment in order; a later copy of a moment (moved forward when its segment was
-//! reclaimed) replaces an earlier one. A segment of another format version is left untouched
-//! (and skipped); a future release reads version 1.
+//! never written). A moment is pending from its record until a settled record names its id.
+//! Recovery reads every segment in order; a later copy of a moment (moved forward when its
+//! segment was reclaimed) replaces an earlier one. A segment of another format version is
+//! left untouched (and skipped); a future release reads version 1.
 
 mod drain;
 mod format;
