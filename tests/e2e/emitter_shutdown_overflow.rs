@@ -64,6 +64,8 @@ async fn shutdown_while_the_mock_is_stopped_returns_in_about_a_second() {
     assert!(report.in_flight > 0, "the sends were retrying: {report}");
     assert!(report.retried > 0, "{report}");
 
+    // The abandoned sends reach the hook as their tasks stop, which may be after shutdown.
+    hooks.drops.wait_for_len(200, WAIT);
     let queued = hooks.dropped(DropReason::Abandoned);
     let in_flight = hooks.dropped(DropReason::AbandonedInFlight);
     assert_eq!(queued.len() as u64, report.still_queued);
@@ -123,6 +125,8 @@ async fn shutdown_after_the_mock_went_down_mid_stream_reports_only_what_it_recor
     );
 
     let recorded = recorded_once(&server);
+    // The abandoned sends reach the hook as their tasks stop, which may be after shutdown.
+    hooks.drops.wait_for_len(report.unsent() as usize, WAIT);
     let abandoned_queued = set(&hooks.dropped(DropReason::Abandoned));
     let abandoned_in_flight = set(&hooks.dropped(DropReason::AbandonedInFlight));
     assert_eq!(abandoned_queued.len() as u64, report.still_queued);
