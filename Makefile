@@ -9,7 +9,7 @@ CARGO ?= cargo
 .PHONY: test fmt-check clippy rust-test py-dev py-test snippet-check schemathesis bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test, the wheel as users get it.
-test: fmt-check clippy machete rust-test py-test snippet-check schemathesis wheel-test package-check
+test: fmt-check clippy machete rust-test py-test snippet-check schemathesis wheel-test package-check docs-check
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -35,6 +35,31 @@ machete: $(MACHETE)
 
 $(MACHETE):
 	$(CARGO) install --locked --quiet --root .tools/cargo-machete-$(MACHETE_VERSION) cargo-machete@$(MACHETE_VERSION)
+
+## The documentation site (docs/: the guides, the reference, the specification) into target/book,
+## with mdBook pinned and built from crates.io into .tools/ on first use (without its `serve` and
+## `watch` features, which only `mdbook serve` needs: about 2 CPU-minutes to install).
+MDBOOK_VERSION := 0.5.4
+MDBOOK := .tools/mdbook-$(MDBOOK_VERSION)/bin/mdbook
+.PHONY: docs docs-check
+docs: $(MDBOOK)
+	$(MDBOOK) build docs
+
+$(MDBOOK):
+	$(CARGO) install --locked --quiet --root .tools/mdbook-$(MDBOOK_VERSION) --no-default-features \
+		--features search mdbook@$(MDBOOK_VERSION)
+
+## The docs cannot drift (tests/docs, offline): the book's links and anchors, the other Markdown's
+## links, no reference outside the repository, no unknown section, every Python and shell sample
+## of the book and the READMEs run against the mock server binary, JSON samples parsed. The Rust
+## samples are doctests of tests/lib.rs (`cargo test -p hotpot-e2e --doc`), run here except in
+## `make test`, whose rust-test (`cargo test --workspace`) has run them already.
+DOCS_DOCTESTS ?= yes
+test: DOCS_DOCTESTS := no
+docs-check: docs py-dev
+	$(CARGO) build --quiet -p hotpot-cli -p hotpot-mock-server --features hotpot-mock-server/cli
+	DOCS_BIN_DIR=$(abspath target/debug) $(PY) -m pytest -q -p no:cacheprovider tests/docs
+	$(if $(filter yes,$(DOCS_DOCTESTS)),$(CARGO) test --quiet -p hotpot-e2e --doc)
 
 ## A project-local virtualenv with the Python tools pinned in requirements-dev.txt.
 venv: $(VENV)/.ready

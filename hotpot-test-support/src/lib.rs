@@ -94,6 +94,26 @@ impl<T: Clone> Collected<T> {
         self.lock().clone()
     }
 
+    /// Everything pushed, once there are at least `n` items: a hook runs on other threads,
+    /// and some of its calls come after the call that caused them returned (an emitter's
+    /// shutdown reports the sends it abandoned as their tasks stop). Polls every millisecond;
+    /// panics after `timeout`.
+    pub fn wait_for_len(&self, n: usize, timeout: std::time::Duration) -> Vec<T> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let items = self.items();
+            if items.len() >= n {
+                return items;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited {timeout:?} for {n} items, got {}",
+                items.len()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// A hook that panicked while pushing leaves the list whole: a push is one `Vec::push`.
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<T>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)

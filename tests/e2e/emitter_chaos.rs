@@ -261,7 +261,8 @@ async fn two_503s_then_success_is_one_moment() {
 #[tokio::test]
 async fn a_slow_answer_the_client_gave_up_on_is_recorded_once() {
     let server = MockServer::start().await.unwrap();
-    let slow = Duration::from_millis(600);
+    // Twenty times the client's timeout: a retry on a loaded machine still lands before it.
+    let slow = Duration::from_secs(3);
     server.fail_next(Fault::delay(slow)).unwrap();
     let (builder, hooks) = Hooks::install(
         Emitter::builder(client(&server, Duration::from_millis(150))).retry(fast_retry()),

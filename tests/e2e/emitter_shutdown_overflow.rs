@@ -14,8 +14,9 @@ use crate::emitter_support::{
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Loose: `shutdown(1 s)` must return "within about a second".
-const SHUTDOWN_BOUND: Duration = Duration::from_secs(2);
+/// Loose: `shutdown(1 s)` must return "within about a second"; five times that, so that a
+/// loaded machine's slow scheduling is not mistaken for a shutdown that kept going.
+const SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
 
 fn set(names: &[String]) -> HashSet<String> {
     names.iter().cloned().collect()
@@ -63,6 +64,8 @@ async fn shutdown_while_the_mock_is_stopped_returns_in_about_a_second() {
     assert!(report.in_flight > 0, "the sends were retrying: {report}");
     assert!(report.retried > 0, "{report}");
 
+    // The abandoned sends reach the hook as their tasks stop, which may be after shutdown.
+    hooks.drops.wait_for_len(200, WAIT);
     let queued = hooks.dropped(DropReason::Abandoned);
     let in_flight = hooks.dropped(DropReason::AbandonedInFlight);
     assert_eq!(queued.len() as u64, report.still_queued);
@@ -122,6 +125,8 @@ async fn shutdown_after_the_mock_went_down_mid_stream_reports_only_what_it_recor
     );
 
     let recorded = recorded_once(&server);
+    // The abandoned sends reach the hook as their tasks stop, which may be after shutdown.
+    hooks.drops.wait_for_len(report.unsent() as usize, WAIT);
     let abandoned_queued = set(&hooks.dropped(DropReason::Abandoned));
     let abandoned_in_flight = set(&hooks.dropped(DropReason::AbandonedInFlight));
     assert_eq!(abandoned_queued.len() as u64, report.still_queued);
@@ -159,7 +164,8 @@ async fn shutdown_after_the_mock_went_down_mid_stream_reports_only_what_it_recor
 
 const CAPACITY: usize = 100;
 const SENDERS: usize = 4;
-/// How long the mock holds the first requests: far longer than the emits below take.
+/// How long the mock holds the first requests: far longer than the emits below take (they
+/// take microseconds each; an emit that waits for room would wait until the stall ends).
 const STALL: Duration = Duration::from_secs(2);
 
 /// An emitter with room for [`CAPACITY`] moments whose [`SENDERS`] sending tasks are all
@@ -217,10 +223,8 @@ async fn drop_newest_refuses_at_once_and_the_hook_sees_each_refusal() {
             other => panic!("{name}: expected QueueFull, got {other:?}"),
         }
     }
-    assert!(
-        slowest < Duration::from_millis(50),
-        "an emit waited {slowest:?}"
-    );
+    // An emit that waited for room would have waited for the stall to end.
+    assert!(slowest < STALL / 4, "an emit waited {slowest:?}");
     assert_eq!(
         hooks.dropped(DropReason::QueueFull),
         refused,
@@ -261,10 +265,8 @@ async fn drop_oldest_displaces_the_oldest_and_the_hook_sees_them_as_displaced() 
     let newer = names("newer", 30);
     let (results, slowest) = emit_timed(&emitter, newer.iter().map(moment).collect());
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    assert!(
-        slowest < Duration::from_millis(50),
-        "an emit waited {slowest:?}"
-    );
+    // An emit that waited for room would have waited for the stall to end.
+    assert!(slowest < STALL / 4, "an emit waited {slowest:?}");
     assert_eq!(
         hooks.dropped(DropReason::Displaced),
         queued[..30],

@@ -39,11 +39,13 @@ async fn a_slow_answer_cut_by_the_timeout_is_retried_and_lands_once() {
     // The mock records the moment at once and holds its answer back; the client times out
     // and retries with the same key, which the mock answers from its replay.
     let server = MockServer::start().await.unwrap();
+    // The retry must land within the timeout: a second, not a few hundred milliseconds, so
+    // that a loaded machine's slow answer is not a third attempt.
     server
-        .fail_next(Fault::delay(Duration::from_millis(800)))
+        .fail_next(Fault::delay(Duration::from_secs(5)))
         .unwrap();
     let client = Client::builder(server.webhook_url())
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(1))
         .retry(fast_retries())
         .build()
         .unwrap();

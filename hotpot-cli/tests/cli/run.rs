@@ -184,8 +184,9 @@ fn sigterm_is_passed_on_to_the_command() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Time for the command to start.
-    std::thread::sleep(Duration::from_millis(500));
+    // The command runs (after its exec: before it, the forked child still has `hotpot`'s
+    // handler and would swallow the signal).
+    wait_for_child_running(child.id(), "sleep");
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -225,4 +226,34 @@ fn json_output_adds_the_receipt_after_the_commands_own_output() {
         receipt["request_id"],
         mock.events()[0].request_id.clone().unwrap()
     );
+}
+
+/// Waits until a child of process `parent` runs the program `name` (Linux: read from
+/// /proc; elsewhere a pause of half a second stands in); panics after 20 s.
+fn wait_for_child_running(parent: u32, name: &str) {
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        std::thread::sleep(Duration::from_millis(500));
+        return;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let running = std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+            // `pid (comm) state ppid ...`: comm may hold spaces, so split after its `)`.
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let Some((head, tail)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let comm = head.split_once('(').map_or("", |(_, c)| c);
+            let ppid = tail.split_whitespace().nth(1);
+            comm == name && ppid == Some(parent.to_string().as_str())
+        });
+        if running {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} never started under process {parent}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

@@ -46,8 +46,10 @@ fn shutdown_while_the_server_is_down_returns_in_time_and_reports_what_is_left() 
         took >= Duration::from_secs(1),
         "kept trying until the deadline"
     );
+    // Returned about then: a bound five times the deadline, so that a loaded machine's
+    // slow scheduling is not mistaken for a shutdown that kept going.
     assert!(
-        took < Duration::from_secs(2),
+        took < Duration::from_secs(5),
         "returned about then: {took:?}"
     );
 
@@ -56,7 +58,8 @@ fn shutdown_while_the_server_is_down_returns_in_time_and_reports_what_is_left() 
     assert_eq!((report.still_queued, report.in_flight), (46, 4), "{report}");
     assert!(report.retried > 4, "the sends were retrying: {report}");
 
-    let drops = drops.items();
+    // The abandoned sends reach the hook as their tasks stop, which may be after shutdown.
+    let drops = drops.wait_for_len(50, WAIT);
     assert_eq!(count(&drops, DropReason::Abandoned), 46);
     assert_eq!(count(&drops, DropReason::AbandonedInFlight), 4);
     let s = emitter.stats();
@@ -83,7 +86,7 @@ fn shutdown_reports_delivered_exactly_what_the_server_accepted() {
         report.emitted,
         report.delivered + report.failed + report.dropped + report.unsent()
     );
-    let drops = drops.items();
+    let drops = drops.wait_for_len(20, WAIT); // the in-flight ones as their tasks stop
     let accepted: Vec<String> = server.accepted().into_iter().map(|s| s.name).collect();
     assert!(
         drops.iter().all(|(name, _)| !accepted.contains(name)),
@@ -181,7 +184,7 @@ async fn dropping_inside_a_current_thread_runtime_is_bounded_and_says_what_it_ab
         "{logs}"
     );
     assert!(!logs.contains(emitter_support::TOKEN), "{logs}");
-    let drops = drops.items();
+    let drops = drops.wait_for_len(10, WAIT); // the in-flight ones as their tasks stop
     assert_eq!(count(&drops, DropReason::Abandoned), 8);
     assert_eq!(count(&drops, DropReason::AbandonedInFlight), 2);
 }

@@ -3,7 +3,7 @@
 //! records every request's `Idempotency-Key` and moment name and, like the mock server,
 //! records an accepted key only once.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -169,6 +169,26 @@ impl Server {
                 "expected {n} requests, got {}",
                 log.requests.len()
             );
+            log = self.state.changed.wait_timeout(log, remaining).unwrap().0;
+        }
+    }
+
+    /// Waits until a request for each moment named in `names` has arrived; panics after
+    /// `timeout`, naming those still missing.
+    pub fn wait_for_requests_of(&self, names: &HashSet<String>, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut log = self.state.log.lock().unwrap();
+        loop {
+            let seen: HashSet<&str> = log.requests.iter().map(|s| s.name.as_str()).collect();
+            let missing: Vec<&String> = names
+                .iter()
+                .filter(|n| !seen.contains(n.as_str()))
+                .collect();
+            if missing.is_empty() {
+                return;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            assert!(!remaining.is_zero(), "no request for {missing:?}");
             log = self.state.changed.wait_timeout(log, remaining).unwrap().0;
         }
     }

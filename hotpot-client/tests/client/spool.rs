@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::emitter_support::{Answer, Server, client, fast_retry, moment};
 use hotpot_client::spool::flush_spool;
@@ -408,8 +408,9 @@ fn recovered_moments_are_sent_first_with_their_keys_and_counted() {
     assert_eq!(segment_bytes(&dir.0), 0);
 
     // A spool left by a killed process holds them all.
-    assert_eq!(emit_and_kill_all(&dir.0, &server.url(), 4).len(), 4);
-    std::thread::sleep(Duration::from_millis(50)); // the server is done with the child's requests
+    assert_eq!(emit_and_kill_all(&dir.0, &server, 4).len(), 4);
+    // A request of the dead child's that the server handles only after this is accepted with
+    // the child's key, before the restart sends that moment: the checks below allow for it.
     server.set_default(Answer::Accept);
     // One send at a time, so the order of sending is the order of arrival.
     let second = Emitter::builder(client(&server.url()))
@@ -456,15 +457,15 @@ fn recovered_moments_are_sent_first_with_their_keys_and_counted() {
 }
 
 /// A child emits all `n` (the server refusing them with 503), then is killed.
-fn emit_and_kill_all(dir: &Path, url: &str, n: usize) -> HashSet<String> {
-    let mut run = ChildRun::start(dir, url, n);
+fn emit_and_kill_all(dir: &Path, server: &Server, n: usize) -> HashSet<String> {
+    let mut run = ChildRun::start(dir, &server.url(), n);
     let mut acknowledged = HashSet::new();
     for i in 0..n {
         assert_eq!(run.next_line(), Some(format!("emitted {i}")));
         acknowledged.insert(format!("m{i}"));
     }
-    // Let the child's sends reach the server, so that their keys are seen.
-    std::thread::sleep(Duration::from_millis(100));
+    // Every moment's send has reached the server, so that its key is seen.
+    server.wait_for_requests_of(&acknowledged, Duration::from_secs(20));
     run.kill();
     acknowledged
 }
@@ -475,7 +476,7 @@ fn emit_and_kill_all(dir: &Path, url: &str, n: usize) -> HashSet<String> {
 fn flush_spool_delivers_a_dead_process_s_spool_or_leaves_it_intact_when_hotpot_is_down() {
     let dir = TempDir::new("flush");
     let server = Server::start(Answer::Status(503));
-    let acknowledged = emit_and_kill_all(&dir.0, &server.url(), 6);
+    let acknowledged = emit_and_kill_all(&dir.0, &server, 6);
     let bytes = record_bytes(&dir.0);
 
     // Hotpot still down: nothing delivered, everything left, the spool as it was.
@@ -501,7 +502,7 @@ fn flush_spool_delivers_a_dead_process_s_spool_or_leaves_it_intact_when_hotpot_i
 
     // An unknown webhook: they fail for good and leave the spool; exit 77.
     server.set_default(Answer::Status(503));
-    let acknowledged = emit_and_kill_all(&dir.0, &server.url(), 2);
+    let acknowledged = emit_and_kill_all(&dir.0, &server, 2);
     assert_eq!(acknowledged.len(), 2);
     server.set_default(Answer::Status(404));
     let report = flush_spool(&dir.0, client(&server.url()), Duration::from_secs(10)).unwrap();
@@ -525,7 +526,6 @@ fn a_long_run_through_the_spool_leaves_at_most_one_segment() {
         .build()
         .unwrap();
     let description = "x".repeat(900);
-    let started = Instant::now();
     let mut peak = 0;
     // About 30 MiB through the spool, 7 segments' worth.
     for round in 0..30 {
@@ -551,5 +551,4 @@ fn a_long_run_through_the_spool_leaves_at_most_one_segment() {
     assert_eq!(emitter.stats().delivered, 30_000);
     emitter.shutdown(Duration::from_secs(1));
     assert_eq!(segment_bytes(&dir.0), 0);
-    assert!(started.elapsed() < Duration::from_secs(120));
 }
