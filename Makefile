@@ -11,15 +11,35 @@ CARGO ?= cargo
 ## Everything CI runs: formatting, lints, every Rust and Python test, the wheel as users get it.
 test: fmt-check clippy machete rust-test py-test snippet-check schemathesis wheel-test package-check docs-check
 
+## The developer's loop, a few minutes on a warm tree: formatting, clippy, the Rust tests and the
+## Python tests on a dev-profile build of the extension (unoptimised: seconds to build, not the
+## wheel profile's minutes of fat LTO). `make test` is what CI runs.
+.PHONY: check help
+check: PY_PROFILE := dev
+check: fmt-check clippy rust-test py-test
+
+## Lists the targets, each with the first sentence of the comment above it.
+help:
+	@awk '/^$$/ { d = "" } \
+	/^## / { d = d (d == "" ? "" : " ") substr($$0, 4); next } \
+	/^[a-z][a-zA-Z0-9_-]*:/ && !/^[^:]*:[^=]*=/ { \
+		t = $$1; sub(/:.*/, "", t); s = d; i = index(s, ". "); if (i) s = substr(s, 1, i); \
+		if (length(s) > 100) s = substr(s, 1, 97) "..."; printf "  %-15s %s\n", t, s; d = "" }' \
+		$(firstword $(MAKEFILE_LIST))
+
+## Checks the formatting of every crate (rustfmt).
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
+## Formats every crate (rustfmt).
 fmt:
 	$(CARGO) fmt --all
 
+## Clippy on every crate and target, warnings as errors.
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+## Every Rust test of the workspace: unit, integration, end-to-end and doctests.
 rust-test:
 	$(CARGO) test --workspace
 
@@ -70,9 +90,11 @@ $(VENV)/.ready: requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## Builds the extension into the virtualenv, optimised as a wheel is (the benches and tests use it).
+## Builds the extension into the virtualenv, optimised as a wheel is (the benches and tests use it;
+## `make check` builds it with PY_PROFILE=dev).
+PY_PROFILE ?= wheel
 py-dev: venv
-	$(VENV)/bin/maturin develop --quiet --profile wheel -m hotpot-py/Cargo.toml
+	$(VENV)/bin/maturin develop --quiet --profile $(PY_PROFILE) -m hotpot-py/Cargo.toml
 
 ## The Python tests (package, examples, the cross-process secrets test in tests/python),
 ## mypy --strict on the examples, and the stubs checked against the built module.
@@ -119,6 +141,7 @@ bench-py: py-dev
 	$(PY) hotpot-py/bench/bench_spool.py
 	$(PY) hotpot-py/bench/bench_logging.py
 
+## Runs the quickstart example: a few moments to the embedded mock (or to HOTPOT_WEBHOOK_URL).
 quickstart:
 	$(CARGO) run --example quickstart
 
@@ -137,6 +160,7 @@ bench: bench-py bench-soak bench-cli
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
 	$(CARGO) bench -p hotpot-e2e --bench spool_into_mock
 
+## Removes the virtualenv (the next target that needs it makes it again).
 clean-venv:
 	rm -rf $(VENV)
 

@@ -114,7 +114,7 @@ def test_one_client_across_event_loops(hotpot_mock: MockServer) -> None:
 
 def test_the_event_loop_is_not_blocked(hotpot_mock: MockServer) -> None:
     client = hotpot.AsyncClient(hotpot_mock.webhook_url)
-    hotpot_mock.fail_next(None, delay=0.5)
+    hotpot_mock.fail_next(None, delay=1.0)  # about 100 ticks; a blocked loop allows one
 
     async def ticker(stop: asyncio.Event) -> int:
         ticks = 0

@@ -131,7 +131,7 @@ def test_ctrl_c_ends_a_send_at_once(binary: str, way: str) -> None:
                                    env=clean_env(HOTPOT_WEBHOOK_URL=mock.webhook_url),
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    preexec_fn=_default_sigint)
-        time.sleep(1.0)  # started and waiting on the answer
+        mock.wait_for_moments(1, timeout=20)  # recorded at once: the answer is what it waits on
         started = time.monotonic()
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)

@@ -57,7 +57,9 @@ def test_exit_with_hotpot_down_takes_a_few_seconds_and_reports_each_moment() -> 
     with MockServer() as down:
         url = down.webhook_url
     result, took = run(url, 10)
-    assert took < 8, f"the exit took {took:.1f}s"
+    # The 2 s exit shutdown and an interpreter's start: a few seconds, five times that at most
+    # on a loaded machine, never the delivery deadline's minutes.
+    assert took < 12, f"the exit took {took:.1f}s"
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "emitted"
@@ -73,7 +75,7 @@ def test_a_callback_raising_at_exit_is_reported_and_the_exit_is_clean() -> None:
     with MockServer() as down:
         url = down.webhook_url
     result, took = run(url, 3, RAISE="1")
-    assert took < 8
+    assert took < 12
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("on_error") == 3
     assert result.stderr.count("RuntimeError: a callback that raises at exit") == 3

@@ -28,6 +28,8 @@ class ClosingServer:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.connections = 0
         self.requests = 0
+        self.closed = 0
+        self._changed = threading.Condition()
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/moment/{TOKEN}"
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -41,6 +43,14 @@ class ClosingServer:
             threading.Thread(target=self._answer_once, args=(conn,), daemon=True).start()
 
     def _answer_once(self, conn: socket.socket) -> None:
+        try:
+            self._answer(conn)
+        finally:
+            with self._changed:
+                self.closed += 1
+                self._changed.notify_all()
+
+    def _answer(self, conn: socket.socket) -> None:
         with conn:
             data = b""
             while b"\r\n\r\n" not in data:
@@ -63,6 +73,11 @@ class ClosingServer:
             )
             time.sleep(0.05)  # then closes: the client holds the connection as idle
 
+    def wait_closed(self, n: int, timeout: float = 20.0) -> None:
+        """Until the server has closed ``n`` connections."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.closed >= n, timeout), self.closed
+
     def close(self) -> None:
         self.listener.close()
 
@@ -78,10 +93,10 @@ def test_blocking_sends_after_the_server_closed_the_idle_connection(
     closing_server: ClosingServer,
 ) -> None:
     client = hotpot.Client(closing_server.url, max_retries=0)
-    for _ in range(4):
+    for i in range(4):
         receipt = client.send("Nightly backup failed", "alert")
         assert receipt.attempts == 1
-        time.sleep(0.3)  # the server has closed the connection by now
+        closing_server.wait_closed(i + 1)  # the connection idle in the pool is closed
     assert closing_server.requests == 4
     assert closing_server.connections == 4
 
@@ -91,10 +106,10 @@ def test_async_sends_after_the_server_closed_the_idle_connection(
 ) -> None:
     async def main() -> None:
         client = hotpot.AsyncClient(closing_server.url, max_retries=0)
-        for _ in range(4):
+        for i in range(4):
             receipt = await client.send("Nightly backup failed", "alert")
             assert receipt.attempts == 1
-            await asyncio.sleep(0.3)
+            await asyncio.to_thread(closing_server.wait_closed, i + 1)
 
     asyncio.run(main())
     assert closing_server.requests == 4
