@@ -51,7 +51,7 @@
 //! | `state` | `Shared`, one `std::sync::Mutex` never held across an `.await`: `state::ingest` (admit, then record), `state::record` (how an event and its moment are kept, and made public), `state::log` (the bounded log), `state::reads` (reads and waits), `state::control` (faults, clock, reset), `state::webhooks` |
 //! | `model` | the public records: [`Event`], [`RecordedMoment`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
 //! | `fault` | [`Fault`] |
-//! | `server` | [`MockServer`] and [`MockServerBuilder`]: binding, spawning, the library API |
+//! | `server` | [`MockServer`]: the running server, its library API over the state, stopping; `server::builder` holds [`MockServerBuilder`]: the settings, their checks, binding and spawning |
 //! | `error` | [`Error`], [`WaitTimeout`] |
 //!
 //! ## The hot path

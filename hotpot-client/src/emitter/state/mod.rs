@@ -9,20 +9,31 @@
 //! millisecond and hands moments to idle sending tasks); only a parked watcher is rung, through
 //! the `doorbell`. That keeps system calls out of a steady stream of `emit`s (BENCHMARKS.md,
 //! "`emit()` latency").
+//!
+//! | module | holds |
+//! |---|---|
+//! | `state` (here) | the shared state, `emit` and the bounded queue's overflow, the sending tasks' side |
+//! | `state::ledger` | [`Ledger`]: the queue, the moments being sent and the counts |
+//! | `state::flush` | flush and shutdown: marks, waits for settling, abandoning, the reports |
+//! | `state::hooks` | telling the user: traces, throttled warnings, the `on_error` hook |
+
+mod flush;
+mod hooks;
+mod ledger;
 
 use std::collections::VecDeque;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, watch};
 
+use hooks::WARN_PERIOD_MS;
+use ledger::Ledger;
+
 use crate::spool::{Recovered, Spool};
 use crate::throttle::Throttle;
-use crate::{
-    Client, DropReason, EmitError, Error, Moment, Overflow, Report, RetryPolicy, Stats, Undelivered,
-};
+use crate::{Client, DropReason, EmitError, Error, Moment, Overflow, RetryPolicy, Undelivered};
 
 /// The user's `on_error` callback.
 pub(super) type ErrorHook = Box<dyn Fn(&Moment, &Undelivered) + Send + Sync>;
@@ -93,57 +104,6 @@ pub(super) struct EmitterState {
     failure_warnings: Throttle,
 }
 
-/// The queue, the moments being sent and the counts: everything that changes under the lock.
-struct Ledger {
-    queue: VecDeque<QueuedMoment>,
-    /// Sequence numbers (and spool record ids) of the moments being sent (at most
-    /// `concurrency` of them).
-    in_flight: Vec<(u64, Option<u64>)>,
-    next_seq: u64,
-    /// `emit` refuses moments.
-    closed: bool,
-    /// The sending tasks take no more moments.
-    stopped: bool,
-    /// Emitters waiting for room.
-    blocked: usize,
-    /// The watcher is parked: the next `emit` must ring the doorbell.
-    parked: bool,
-    /// Settled moments whose hook is still being called: `flush` and `shutdown` wait for
-    /// them too, so the hooks have seen every moment the report counts.
-    reporting: usize,
-    emitted: u64,
-    /// Of `emitted`: read back from the spool.
-    recovered: u64,
-    delivered: u64,
-    failed: u64,
-    dropped: u64,
-    /// Of `dropped`: given up by shutdown, from the queue and mid-send.
-    abandoned_queued: u64,
-    abandoned_in_flight: u64,
-}
-
-impl Ledger {
-    /// Whether every moment numbered below `mark` has settled.
-    fn settled_before(&self, mark: u64) -> bool {
-        self.queue.front().is_none_or(|e| e.seq >= mark)
-            && self.in_flight.iter().all(|&(s, _)| s >= mark)
-            && self.reporting == 0
-    }
-
-    fn stats(&self, retried: u64) -> Stats {
-        Stats {
-            emitted: self.emitted,
-            queued: self.queue.len() as u64,
-            in_flight: self.in_flight.len() as u64,
-            delivered: self.delivered,
-            failed: self.failed,
-            dropped: self.dropped,
-            retried,
-            recovered: self.recovered,
-        }
-    }
-}
-
 impl EmitterState {
     pub(super) fn new(
         client: Client,
@@ -186,23 +146,7 @@ impl EmitterState {
             on_error,
             spool,
             keep_abandoned,
-            ledger: Mutex::new(Ledger {
-                queue,
-                in_flight: Vec::new(),
-                next_seq: n,
-                closed: false,
-                stopped: false,
-                blocked: 0,
-                parked: n == 0,
-                reporting: 0,
-                emitted: n,
-                recovered: n,
-                delivered: 0,
-                failed: 0,
-                dropped: 0,
-                abandoned_queued: 0,
-                abandoned_in_flight: 0,
-            }),
+            ledger: Mutex::new(Ledger::new(queue)),
             work: Notify::new(),
             doorbell,
             room: Condvar::new(),
@@ -448,211 +392,7 @@ impl EmitterState {
     pub(super) fn cancel_signal(&self) -> watch::Receiver<bool> {
         self.cancel.subscribe()
     }
-
-    // --- flush and shutdown -------------------------------------------------------------
-
-    /// A mark that settles once every moment emitted so far has.
-    pub(super) fn mark(&self) -> u64 {
-        self.lock().next_seq
-    }
-
-    /// Refuses further moments; returns the mark of everything queued.
-    pub(super) fn close(&self) -> u64 {
-        let mut ledger = self.lock();
-        ledger.closed = true;
-        self.room.notify_all();
-        ledger.next_seq
-    }
-
-    pub(super) fn is_closed(&self) -> bool {
-        self.lock().closed
-    }
-
-    /// Whether everything before `mark` has settled.
-    pub(super) fn settled_before(&self, mark: u64) -> bool {
-        self.lock().settled_before(mark)
-    }
-
-    /// Blocks until everything before `mark` has settled (`true`) or `deadline` passes.
-    pub(super) fn wait_settled(&self, mark: u64, deadline: Instant) -> bool {
-        let mut ledger = self.lock();
-        self.waiters.fetch_add(1, Ordering::SeqCst);
-        let settled = loop {
-            if ledger.settled_before(mark) {
-                break true;
-            }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                break false;
-            }
-            ledger = self
-                .settled
-                .wait_timeout(ledger, remaining)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        };
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
-        settled
-    }
-
-    /// [`wait_settled`](Self::wait_settled) for async code; runs on the emitter's runtime.
-    pub(super) async fn wait_settled_async(&self, mark: u64, deadline: Instant) -> bool {
-        self.waiters.fetch_add(1, Ordering::SeqCst);
-        let _waiting = WaiterCount(&self.waiters);
-        let deadline = tokio::time::Instant::from_std(deadline);
-        loop {
-            let notified = self.settled_async.notified();
-            tokio::pin!(notified);
-            // Registered before the check, so a settle right after it still wakes us.
-            notified.as_mut().enable();
-            if self.settled_before(mark) {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.settled_before(mark);
-            }
-        }
-    }
-
-    /// Wakes the `flush`/`shutdown` calls waiting, if any. Called with the lock held, so a
-    /// waiter that checked the ledger before this change is already waiting.
-    fn wake_waiters(&self) {
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            self.settled.notify_all();
-            self.settled_async.notify_waiters();
-        }
-    }
-
-    /// Shutdown's deadline passed: stops the sending tasks from taking moments, takes the
-    /// queue out (counted as abandoned; the caller reports each) and tells the moments
-    /// being sent to give up. Returns the queue and how many were in flight.
-    pub(super) fn abandon(&self) -> (Vec<QueuedMoment>, usize) {
-        let mut ledger = self.lock();
-        ledger.closed = true;
-        ledger.stopped = true;
-        let queued: Vec<QueuedMoment> = ledger.queue.drain(..).collect();
-        if !self.keep_abandoned {
-            for q in &queued {
-                self.unspool(Some(q));
-            }
-        }
-        ledger.dropped += queued.len() as u64;
-        ledger.abandoned_queued += queued.len() as u64;
-        let in_flight = ledger.in_flight.len();
-        self.room.notify_all();
-        self.wake_waiters();
-        drop(ledger);
-        self.cancel.send_replace(true);
-        (queued, in_flight)
-    }
-
-    /// Counts the moments still in flight after the grace period as abandoned; their
-    /// tasks report them to the hook when they stop. Returns how many there were.
-    pub(super) fn write_off_in_flight(&self) -> u64 {
-        let mut ledger = self.lock();
-        let n = ledger.in_flight.len() as u64;
-        for (_, id) in ledger.in_flight.drain(..) {
-            if !self.keep_abandoned {
-                self.unspool_id(id);
-            }
-        }
-        ledger.dropped += n;
-        ledger.abandoned_in_flight += n;
-        self.wake_waiters();
-        n
-    }
-
-    pub(super) fn stats(&self) -> Stats {
-        let retried = self.retried.load(Ordering::Relaxed);
-        self.lock().stats(retried)
-    }
-
-    /// The report of `flush`: pending moments as they are now.
-    pub(super) fn flush_report(&self, timed_out: bool) -> Report {
-        let s = self.stats();
-        Report {
-            emitted: s.emitted,
-            delivered: s.delivered,
-            failed: s.failed,
-            dropped: s.dropped,
-            still_queued: s.queued,
-            in_flight: s.in_flight,
-            retried: s.retried,
-            recovered: s.recovered,
-            timed_out,
-        }
-    }
-
-    /// The report of `shutdown`: the moments it abandoned, as still queued and in flight.
-    pub(super) fn shutdown_report(&self, timed_out: bool) -> Report {
-        let retried = self.retried.load(Ordering::Relaxed);
-        let ledger = self.lock();
-        Report {
-            emitted: ledger.emitted,
-            delivered: ledger.delivered,
-            failed: ledger.failed,
-            dropped: ledger.dropped - ledger.abandoned_queued - ledger.abandoned_in_flight,
-            still_queued: ledger.abandoned_queued + ledger.queue.len() as u64,
-            in_flight: ledger.abandoned_in_flight + ledger.in_flight.len() as u64,
-            retried,
-            recovered: ledger.recovered,
-            timed_out,
-        }
-    }
-
-    // --- telling the user ---------------------------------------------------------------
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// Traces a drop (a warning at most once a second) and calls the hook.
-    pub(super) fn report_drop(&self, moment: &Moment, reason: DropReason) {
-        tracing::debug!(moment = moment.name(), %reason, "hotpot emitter dropped a moment");
-        // Abandoned moments are summed up in one warning by shutdown itself.
-        let abandoned = matches!(
-            reason,
-            DropReason::Abandoned | DropReason::AbandonedInFlight
-        );
-        if !abandoned {
-            if let Some(held_back) = self.drop_warnings.allow(self.now_ms()) {
-                tracing::warn!(
-                    moment = moment.name(),
-                    %reason,
-                    more_since_last_warning = held_back,
-                    "hotpot emitter dropped a moment"
-                );
-            }
-        }
-        self.call_hook(moment, &Undelivered::Dropped(reason));
-    }
-
-    /// Traces a failure (a warning at most once a second) and calls the hook.
-    fn report_failure(&self, moment: &Moment, error: Error) {
-        tracing::debug!(moment = moment.name(), %error, "hotpot emitter failed to deliver a moment");
-        if let Some(held_back) = self.failure_warnings.allow(self.now_ms()) {
-            tracing::warn!(
-                moment = moment.name(),
-                %error,
-                more_since_last_warning = held_back,
-                "hotpot emitter failed to deliver a moment"
-            );
-        }
-        self.call_hook(moment, &Undelivered::Failed(error));
-    }
-
-    /// Calls `on_error`, if any; a panic in it is logged, never passed on.
-    fn call_hook(&self, moment: &Moment, why: &Undelivered) {
-        if let Some(hook) = &self.on_error {
-            if catch_unwind(AssertUnwindSafe(|| hook(moment, why))).is_err() {
-                tracing::error!("the hotpot emitter's on_error hook panicked");
-            }
-        }
-    }
 }
-
-/// The shortest time between two warnings of one kind (drops, failures).
-const WARN_PERIOD_MS: u64 = 1_000;
 
 /// "No deadline", in a form `Instant` arithmetic cannot overflow with: a century.
 const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
@@ -660,13 +400,4 @@ const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 /// `start + timeout`, with timeouts longer than [`FOREVER`] cut to it.
 pub(super) fn deadline_after(start: Instant, timeout: Duration) -> Instant {
     start + timeout.min(FOREVER)
-}
-
-/// Counts an async waiter for as long as it waits, even if its future is dropped.
-struct WaiterCount<'a>(&'a AtomicUsize);
-
-impl Drop for WaiterCount<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
 }

@@ -1,0 +1,257 @@
+//! [`MockServerBuilder`]: the settings, their checks, and the binding and spawning of a
+//! [`MockServer`].
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotpot_protocol::redact_token;
+use tokio::runtime::Handle;
+
+use super::MockServer;
+use crate::Error;
+use crate::state::{Config, Shared, check_token, random_token};
+
+/// The API key the server accepts on `GET /request/{id}/status` unless told otherwise.
+pub const DEFAULT_API_KEY: &str = "hotpot-mock-api-key";
+
+/// How many events (and moments) the server keeps unless told otherwise.
+pub const DEFAULT_MAX_EVENTS: usize = 100_000;
+
+/// How long [`MockServer::shutdown`] lets busy connections finish unless told otherwise.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Settings for a [`MockServer`]; [`start`](MockServerBuilder::start) binds and runs it.
+///
+/// ```
+/// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+/// use hotpot_mock_server::MockServer;
+///
+/// let server = MockServer::builder()
+///     .strict(true)             // §1 failures answered 422
+///     .token("my-test-token")   // instead of a random one
+///     .api_key("secret")        // for GET /request/{id}/status
+///     .rate_limit(10)           // per webhook, per second
+///     .max_events(1_000)
+///     .start()
+///     .await?;
+/// assert!(server.webhook_url().ends_with("/moment/my-test-token"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+#[must_use = "a builder does nothing until start() is called"]
+pub struct MockServerBuilder {
+    strict: bool,
+    token: Option<String>,
+    api_key: String,
+    rate_limit: Option<u32>,
+    max_events: usize,
+    host: IpAddr,
+    port: u16,
+    shutdown_timeout: Duration,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        MockServerBuilder {
+            strict: false,
+            token: None,
+            api_key: DEFAULT_API_KEY.to_owned(),
+            rate_limit: None,
+            max_events: DEFAULT_MAX_EVENTS,
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+        }
+    }
+}
+
+impl fmt::Debug for MockServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServerBuilder")
+            .field("strict", &self.strict)
+            .field("token", &self.token.as_deref().map(redact_token))
+            .field("api_key", &redact_token(&self.api_key))
+            .field("rate_limit", &self.rate_limit)
+            .field("max_events", &self.max_events)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish()
+    }
+}
+
+impl MockServerBuilder {
+    /// Strict mode: a payload that breaks §1 is answered 422 with every problem instead of 202
+    /// (it is still recorded as an `error` event).
+    ///
+    /// ```
+    /// let builder = hotpot_mock_server::MockServer::builder().strict(true);
+    /// # let _ = builder;
+    /// ```
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// The default webhook's token (`[A-Za-z0-9_-]`, 1 to 200 characters); random otherwise.
+    ///
+    /// ```
+    /// let builder = hotpot_mock_server::MockServer::builder().token("abc123");
+    /// # let _ = builder;
+    /// ```
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The API key `GET /request/{id}/status` accepts as `Authorization: Bearer <key>`;
+    /// [`DEFAULT_API_KEY`] otherwise.
+    ///
+    /// ```
+    /// let builder = hotpot_mock_server::MockServer::builder().api_key("k3y");
+    /// # let _ = builder;
+    /// ```
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = api_key.into();
+        self
+    }
+
+    /// At most `per_second` requests a second to each webhook (bursts of `per_second`); more
+    /// are answered 429 with `Retry-After`. The bucket follows the server's clock.
+    ///
+    /// ```
+    /// let builder = hotpot_mock_server::MockServer::builder().rate_limit(5);
+    /// # let _ = builder;
+    /// ```
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
+    /// How many events (and moments) to keep; the oldest go first ([`DEFAULT_MAX_EVENTS`]
+    /// otherwise).
+    ///
+    /// ```
+    /// let builder = hotpot_mock_server::MockServer::builder().max_events(10);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_events(mut self, max_events: usize) -> Self {
+        self.max_events = max_events;
+        self
+    }
+
+    /// The address to bind (`127.0.0.1` otherwise).
+    ///
+    /// ```
+    /// use std::net::Ipv6Addr;
+    /// let builder = hotpot_mock_server::MockServer::builder().host(Ipv6Addr::LOCALHOST.into());
+    /// # let _ = builder;
+    /// ```
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// The port to bind (`0`, a free one, otherwise).
+    ///
+    /// ```
+    /// let builder = hotpot_mock_server::MockServer::builder().port(0);
+    /// # let _ = builder;
+    /// ```
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// How long [`MockServer::shutdown`] lets busy connections finish before cutting them
+    /// ([`DEFAULT_SHUTDOWN_TIMEOUT`] otherwise). Idle keep-alive connections close at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let builder = hotpot_mock_server::MockServer::builder().shutdown_timeout(Duration::from_secs(1));
+    /// # let _ = builder;
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Binds and starts the server on the current tokio runtime.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::builder().start().await?;
+    /// assert!(server.url().starts_with("http://127.0.0.1:"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn start(self) -> Result<MockServer, Error> {
+        self.start_on(&Handle::current())
+    }
+
+    /// Binds and starts the server on the runtime of `handle`, without being in an async
+    /// context: for callers that own a runtime, such as the Python wrapper.
+    ///
+    /// ```
+    /// let runtime = tokio::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .enable_all()
+    ///     .build()?;
+    /// let server = hotpot_mock_server::MockServer::builder().start_on(runtime.handle())?;
+    /// assert!(server.events().is_empty());
+    /// drop(server);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start_on(self, handle: &Handle) -> Result<MockServer, Error> {
+        let token = match self.token {
+            Some(token) => {
+                check_token(&token)?;
+                token
+            }
+            None => random_token(),
+        };
+        if self.api_key.trim().is_empty() {
+            return Err(Error::bad(
+                "api_key: expected a non-empty key, found an empty string",
+            ));
+        }
+        if self.max_events == 0 {
+            return Err(Error::bad("max_events: expected at least 1, found 0"));
+        }
+        if self.rate_limit == Some(0) {
+            return Err(Error::bad(
+                "rate_limit: expected at least 1 request per second, found 0",
+            ));
+        }
+        let listener = std::net::TcpListener::bind(SocketAddr::new(self.host, self.port))
+            .map_err(Error::Bind)?;
+        listener.set_nonblocking(true).map_err(Error::Bind)?;
+        let addr = listener.local_addr().map_err(Error::Bind)?;
+        let listener = {
+            let _entered = handle.enter();
+            tokio::net::TcpListener::from_std(listener).map_err(Error::Bind)?
+        };
+        let config = Config {
+            strict: self.strict,
+            api_key: self.api_key,
+            rate_limit: self.rate_limit,
+            max_events: self.max_events,
+            base_url: format!("http://{addr}"),
+        };
+        let shared = Arc::new(Shared::new(config, &token));
+        let router = crate::http::router(Arc::clone(&shared));
+        let task = handle.spawn(crate::serve::serve(
+            listener,
+            router,
+            shared.shutdown.subscribe(),
+            self.shutdown_timeout,
+        ));
+        Ok(MockServer {
+            shared,
+            addr,
+            token,
+            task: Some(task),
+        })
+    }
+}
