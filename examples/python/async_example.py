@@ -6,12 +6,11 @@ Runs against the in-process mock server unless ``HOTPOT_WEBHOOK_URL`` is set.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from contextlib import ExitStack
 
 import hotpot
-from hotpot.testing import MockServer
+from _target import webhook_url
 
 SERVICES = ["api", "worker", "scheduler", "billing", "search"]
 
@@ -33,11 +32,7 @@ async def report(url: str) -> list[hotpot.Receipt]:
 
 def main() -> int:
     with ExitStack() as stack:
-        url = os.environ.get("HOTPOT_WEBHOOK_URL")
-        mock = None
-        if url is None:
-            mock = stack.enter_context(MockServer())
-            url = mock.webhook_url
+        url, mock = webhook_url(stack)
 
         receipts = asyncio.run(report(url))
         print(f"{len(receipts)} moments queued: {[r.status_code for r in receipts]}")

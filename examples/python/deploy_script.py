@@ -9,12 +9,11 @@ Runs against the in-process mock server unless ``HOTPOT_WEBHOOK_URL`` is set.
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import ExitStack
 
 import hotpot
-from hotpot.testing import MockServer
+from _target import webhook_url
 
 
 def report_rollback(client: hotpot.Client, run_id: int) -> hotpot.Receipt | None:
@@ -41,11 +40,8 @@ def report_rollback(client: hotpot.Client, run_id: int) -> hotpot.Receipt | None
 
 def main() -> int:
     with ExitStack() as stack:
-        url = os.environ.get("HOTPOT_WEBHOOK_URL")
-        mock = None
-        if url is None:
-            mock = stack.enter_context(MockServer())
-            url = mock.webhook_url
+        url, mock = webhook_url(stack)
+        if mock is not None:
             mock.fail_next(503)  # Hotpot hiccups once: the client retries through it
 
         client = hotpot.Client(url, timeout=10, max_retries=3)

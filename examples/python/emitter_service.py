@@ -12,12 +12,12 @@ Runs against the in-process mock server unless ``HOTPOT_WEBHOOK_URL`` is set.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from contextlib import ExitStack
 
 import hotpot
+from _target import webhook_url
 from hotpot.testing import MockServer
 
 log = logging.getLogger("service")
@@ -69,11 +69,8 @@ def burst(url: str, mock: MockServer) -> None:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     with ExitStack() as stack:
-        url = os.environ.get("HOTPOT_WEBHOOK_URL")
-        mock = None
-        if url is None:
-            mock = stack.enter_context(MockServer())
-            url = mock.webhook_url
+        url, mock = webhook_url(stack)
+        if mock is not None:
             mock.fail_next(503, count=3)  # Hotpot hiccups: the emitter retries, nobody waits
 
         # One emitter for the whole process, shared by every thread.

@@ -17,21 +17,16 @@ Runs against the in-process mock server unless ``HOTPOT_WEBHOOK_URL`` is set.
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import ExitStack
 
 import hotpot
-from hotpot.testing import MockServer
+from _target import webhook_url
 
 
 def main() -> int:
     with ExitStack() as stack:
-        url = os.environ.get("HOTPOT_WEBHOOK_URL")
-        mock = None
-        if url is None:
-            mock = stack.enter_context(MockServer())
-            url = mock.webhook_url
+        url, mock = webhook_url(stack)
 
         # The docs' payload as it was: caught before it leaves the process.
         try:

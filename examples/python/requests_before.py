@@ -23,14 +23,12 @@ address (``python -m hotpot.testing --port 8080`` runs one).
 
 from __future__ import annotations
 
-import os
 import sys
 from contextlib import ExitStack
 from urllib.parse import urlsplit
 
 import requests
-
-from hotpot.testing import MockServer
+from _target import webhook_url
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -44,12 +42,8 @@ def post_the_old_way(url: str) -> requests.Response:
 
 def main() -> int:
     with ExitStack() as stack:
-        url = os.environ.get("HOTPOT_WEBHOOK_URL")
-        mock = None
-        if url is None:
-            mock = stack.enter_context(MockServer())
-            url = mock.webhook_url
-        elif urlsplit(url).hostname not in LOOPBACK:
+        url, mock = webhook_url(stack)
+        if mock is None and urlsplit(url).hostname not in LOOPBACK:
             print("requests_before.py only runs against a local mock server", file=sys.stderr)
             return 2
 
