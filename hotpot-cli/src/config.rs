@@ -8,15 +8,15 @@ use std::time::Duration;
 use hotpot_client::env::{ENV_API_KEY, ENV_WEBHOOK_URL, env_var, webhook_url_from_env};
 use hotpot_client::{Client, Problem, RetryPolicy, WebhookUrl, defaults};
 
-use crate::args::DeliveryArgs;
+use crate::args::{DeliveryArgs, OutputArgs};
 use crate::exit;
-use crate::output::add_secret;
+use crate::output::{Printer, add_secret};
 
 /// A problem and the exit status it calls for.
 pub(crate) type Failure = (u8, Problem);
 
 /// The problem of a URL given as a flag: usage (exit 2), and the URL is never printed.
-pub(crate) fn refuse_url_flag(args: &DeliveryArgs) -> Option<Problem> {
+fn refuse_url_flag(args: &DeliveryArgs) -> Option<Problem> {
     args.url.as_ref().map(|_| {
         Problem::new(
             "--url",
@@ -26,6 +26,23 @@ pub(crate) fn refuse_url_flag(args: &DeliveryArgs) -> Option<Problem> {
             ),
         )
     })
+}
+
+/// The printer of a command that sends (`send`, `run`, `status`, `flush`), or `None` once a
+/// URL given as a flag has been refused (said on stderr; the command exits [`exit::USAGE`]).
+pub(crate) fn printer_unless_url_flag(
+    command: &'static str,
+    output: &OutputArgs,
+    delivery: &DeliveryArgs,
+) -> Option<Printer> {
+    let printer = Printer::new(command, output);
+    match refuse_url_flag(delivery) {
+        Some(problem) => {
+            printer.problems(&[problem]);
+            None
+        }
+        None => Some(printer),
+    }
 }
 
 /// The webhook URL: from `--url-file`'s first line, else from `HOTPOT_WEBHOOK_URL`. Its

@@ -16,11 +16,10 @@ use crate::send::fail;
 /// Runs `hotpot flush`: prints the report (a line of counts, or a JSON object) and exits
 /// with [`exit::for_flush`]: 0 when everything was delivered, else 77, 65 or 75.
 pub(crate) fn flush(args: FlushArgs) -> u8 {
-    let printer = Printer::new("flush", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem]);
+    let Some(printer) = config::printer_unless_url_flag("flush", &args.output, &args.delivery)
+    else {
         return exit::USAGE;
-    }
+    };
     // A typo is not an empty spool: the directory must be there to be read.
     let missing = (!args.spool.is_dir()).then(|| {
         (

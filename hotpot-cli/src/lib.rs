@@ -105,27 +105,21 @@ where
             exit::OK
         }
         Command::Check(args) => check::check(args),
-        Command::Send(args) => {
-            logging::init();
-            send::send(args)
-        }
-        Command::Run(args) => {
-            logging::init();
-            wrap::run(args)
-        }
-        Command::Status(args) => {
-            logging::init();
-            status::status(args)
-        }
-        Command::Flush(args) => {
-            logging::init();
-            flush::flush(args)
-        }
+        Command::Send(args) => logged(send::send, args),
+        Command::Run(args) => logged(wrap::run, args),
+        Command::Status(args) => logged(status::status, args),
+        Command::Flush(args) => logged(flush::flush, args),
     }
 }
 
 /// Prints clap's help, version or usage error (redacted: an argument it echoes back may hold
 /// a URL) and returns its exit status: 0 for help and version, 2 for a usage error.
+/// Runs a command that sends, with its logs set up first.
+fn logged<A>(command: fn(A) -> u8, args: A) -> u8 {
+    logging::init();
+    command(args)
+}
+
 fn usage(error: &clap::Error) -> u8 {
     let to_stdout = !error.use_stderr();
     let color = std::env::var_os("NO_COLOR").is_none()

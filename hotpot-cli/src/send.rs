@@ -18,11 +18,10 @@ use crate::{exit, logging};
 
 /// Runs `hotpot send`; returns the exit status.
 pub(crate) fn send(args: SendArgs) -> u8 {
-    let printer = Printer::new("send", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem]);
+    let Some(printer) = config::printer_unless_url_flag("send", &args.output, &args.delivery)
+    else {
         return exit::USAGE;
-    }
+    };
     // Every problem at once: the URL's and the moment's.
     let url = config::webhook_url(&args.delivery);
     let payload = match (&args.json, &args.json_file) {

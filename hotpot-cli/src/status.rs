@@ -16,11 +16,10 @@ use crate::{exit, logging};
 /// line and the request's problems after it (text), or the §4 object (JSON); exits 0 when the
 /// request is known.
 pub(crate) fn status(args: StatusArgs) -> u8 {
-    let printer = Printer::new("status", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem]);
+    let Some(printer) = config::printer_unless_url_flag("status", &args.output, &args.delivery)
+    else {
         return exit::USAGE;
-    }
+    };
     let url = config::webhook_url(&args.delivery);
     let key = config::api_key(args.api_key_file.as_deref());
     let (url, key) = match (url, key) {

@@ -44,11 +44,9 @@ enum Ended {
 /// Runs `hotpot run`; returns the command's exit status (128 + N for a signal N; 127 when
 /// it cannot be found, 126 when it cannot be run, as shells say).
 pub(crate) fn run(args: RunArgs) -> u8 {
-    let printer = Printer::new("run", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem]);
+    let Some(printer) = config::printer_unless_url_flag("run", &args.output, &args.delivery) else {
         return exit::USAGE;
-    }
+    };
     // Everything that would stop the moment is said before the command starts.
     let ready = prepare(&args, &printer);
     if let Err(failures) = &ready {

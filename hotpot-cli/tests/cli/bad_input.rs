@@ -2,35 +2,34 @@
 
 use std::io::Write as _;
 
-use crate::support::{Mock, hotpot, hotpot_to, texts};
+use crate::support::{Mock, RunExt, hotpot, hotpot_to, texts};
 
-/// `hotpot send --json-file FILE` with these bytes; the status and stderr.
-fn send_file(bytes: &[u8]) -> (i32, String) {
+/// `hotpot send --json-file FILE` with these bytes: refused with status 65, nothing sent, no
+/// panic; its stderr.
+fn refused_file(bytes: &[u8]) -> String {
     let mock = Mock::start();
     let mut file = tempfile::NamedTempFile::new().unwrap();
     file.write_all(bytes).unwrap();
     let output = hotpot_to(&mock.url())
         .args(["send", "--json-file"])
         .arg(file.path())
-        .output()
-        .unwrap();
+        .run();
     assert!(mock.events().is_empty(), "bad input must not be sent");
     let (_, err) = texts(&output);
     assert!(!err.contains("panicked"), "{err}");
-    (output.status.code().unwrap(), err)
+    assert_eq!(output.code, Some(65), "{err}");
+    err
 }
 
 #[test]
 fn not_json() {
-    let (code, err) = send_file(b"name=deploy&type=alert");
-    assert_eq!(code, 65);
+    let err = refused_file(b"name=deploy&type=alert");
     assert!(err.starts_with("payload: expected a JSON object, found text that is not JSON (expected ident at line 1 column 2)"), "{err}");
 }
 
 #[test]
 fn not_an_object() {
-    let (code, err) = send_file(b"[1, 2]");
-    assert_eq!(code, 65);
+    let err = refused_file(b"[1, 2]");
     assert_eq!(
         err,
         "payload: expected a JSON object, found an array of 2 items\n"
@@ -39,8 +38,7 @@ fn not_an_object() {
 
 #[test]
 fn not_utf8() {
-    let (code, err) = send_file(b"{\"name\": \"caf\xe9\", \"type\": \"alert\"}");
-    assert_eq!(code, 65);
+    let err = refused_file(b"{\"name\": \"caf\xe9\", \"type\": \"alert\"}");
     assert_eq!(
         err,
         "payload: expected UTF-8 text, found a byte that is not UTF-8 at offset 13\n"
@@ -52,8 +50,7 @@ fn ten_megabytes() {
     let mut big = br#"{"name": "x", "type": "alert", "description": ""#.to_vec();
     big.resize(10 * 1024 * 1024, b'a');
     big.extend_from_slice(b"\"}");
-    let (code, err) = send_file(&big);
-    assert_eq!(code, 65);
+    let err = refused_file(&big);
     assert!(
         err.starts_with(
             "payload: expected at most 1048576 bytes (1 MiB, the largest body Hotpot accepts)"
@@ -65,8 +62,7 @@ fn ten_megabytes() {
 #[test]
 fn nested_ten_thousand_deep() {
     let deep = format!("{}{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
-    let (code, err) = send_file(deep.as_bytes());
-    assert_eq!(code, 65);
+    let err = refused_file(deep.as_bytes());
     assert!(err.contains("not JSON (recursion limit exceeded"), "{err}");
 }
 
@@ -74,8 +70,8 @@ fn nested_ten_thousand_deep() {
 fn an_unreadable_file() {
     let dir = tempfile::tempdir().unwrap();
     // A directory cannot be read as a file, whoever runs the test (root included).
-    let output = hotpot().args(["check"]).arg(dir.path()).output().unwrap();
-    assert_eq!(output.status.code(), Some(66));
+    let output = hotpot().args(["check"]).arg(dir.path()).run();
+    assert_eq!(output.code, Some(66));
     let (_, err) = texts(&output);
     assert!(err.starts_with("PATH: cannot read "), "{err}");
     assert!(err.contains("Is a directory"), "{err}");
@@ -88,11 +84,10 @@ fn empty_standard_input() {
         let output = hotpot_to(&mock.url())
             .args(["send", "--json-file", "-"])
             .write_stdin(input)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(65));
+            .run();
+        assert_eq!(output.code, Some(65));
         assert_eq!(
-            texts(&output).1,
+            output.err,
             "payload: expected a JSON object, found empty input\n"
         );
     }
@@ -107,14 +102,9 @@ fn a_description_file_that_is_not_utf8() {
     let output = hotpot_to(&mock.url())
         .args(["send", "x", "--type", "alert", "--description-file"])
         .arg(file.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(65));
-    assert!(
-        texts(&output)
-            .1
-            .starts_with("description: expected UTF-8 text")
-    );
+        .run();
+    assert_eq!(output.code, Some(65));
+    assert!(output.err.starts_with("description: expected UTF-8 text"));
 }
 
 #[test]
@@ -128,8 +118,7 @@ fn bad_flag_values_are_usage_errors() {
         let output = hotpot()
             .args(["send", "x", "--type", "alert"])
             .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
+            .run();
+        assert_eq!(output.code, Some(2), "{args:?}");
     }
 }

@@ -3,33 +3,25 @@
 use clap::ValueEnum as _;
 use clap_complete::Shell;
 
-use crate::support::{hotpot, texts};
+use crate::support::{RunExt, hotpot, texts};
 
 #[test]
 fn a_script_for_every_shell() {
     for shell in Shell::value_variants() {
         let name = shell.to_possible_value().unwrap().get_name().to_owned();
-        let output = hotpot().args(["completions", &name]).output().unwrap();
-        assert!(output.status.success(), "{name}");
+        let output = hotpot().args(["completions", &name]).run();
+        assert!(output.success(), "{name}");
         let (script, _) = texts(&output);
         for word in ["hotpot", "send", "json-file", "url-file"] {
             assert!(script.contains(word), "{name}: {word} missing");
         }
     }
-    assert_eq!(
-        hotpot()
-            .args(["completions", "tcsh"])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(hotpot().args(["completions", "tcsh"]).run().code, Some(2));
 }
 
 #[test]
 fn the_bash_script_is_valid_bash() {
-    let (script, _) = texts(&hotpot().args(["completions", "bash"]).output().unwrap());
+    let (script, _) = texts(&hotpot().args(["completions", "bash"]).run());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hotpot.bash");
     std::fs::write(&path, script).unwrap();

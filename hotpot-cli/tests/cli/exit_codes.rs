@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use hotpot_mock_server::Fault;
 
-use crate::support::{API_KEY, Mock, hotpot, hotpot_to, texts};
+use crate::support::{API_KEY, Mock, RunExt, hotpot, hotpot_to, texts};
 
 /// Runs a `hotpot send 'Deploy failed' --type alert` with `extra` arguments; its exit status,
 /// stdout and stderr.
@@ -12,10 +12,9 @@ fn send(url: &str, extra: &[&str]) -> (i32, String, String) {
     let output = hotpot_to(url)
         .args(["send", "Deploy failed", "--type", "alert"])
         .args(extra)
-        .output()
-        .unwrap();
+        .run();
     let (out, err) = texts(&output);
-    (output.status.code().unwrap(), out, err)
+    (output.code.unwrap(), out, err)
 }
 
 #[test]
@@ -31,15 +30,11 @@ fn zero_when_sent() {
 fn two_for_an_unknown_flag_a_missing_argument_or_a_url_flag() {
     let mock = Mock::start();
     assert_eq!(send(&mock.url(), &["--colour"]).0, 2);
-    let missing = hotpot_to(&mock.url()).args(["send"]).output().unwrap();
-    assert_eq!(missing.status.code(), Some(2));
-    let no_type = hotpot_to(&mock.url()).args(["send", "x"]).output().unwrap();
-    assert_eq!(no_type.status.code(), Some(2));
-    assert!(
-        texts(&no_type).1.contains("--type"),
-        "{}",
-        texts(&no_type).1
-    );
+    let missing = hotpot_to(&mock.url()).args(["send"]).run();
+    assert_eq!(missing.code, Some(2));
+    let no_type = hotpot_to(&mock.url()).args(["send", "x"]).run();
+    assert_eq!(no_type.code, Some(2));
+    assert!(no_type.err.contains("--type"), "{}", no_type.err);
     let (code, _, err) = send(
         &mock.url(),
         &["--url", "https://api.hotpot.works/moment/abcdef1234"],
@@ -58,9 +53,8 @@ fn sixty_five_for_a_moment_that_breaks_the_rules_nothing_sent() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url())
         .args(["send", "", "--type", "near_miss", "--source-url", "runs/1"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(65));
+        .run();
+    assert_eq!(output.code, Some(65));
     let (_, err) = texts(&output);
     // Every problem at once, one per line, `field: message`.
     let fields: Vec<&str> = err.lines().filter_map(|l| l.split(": ").next()).collect();
@@ -107,12 +101,11 @@ fn sixty_six_for_a_file_that_cannot_be_read() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url())
         .args(["send", "--json-file", "/no/such/payload.json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(66));
+        .run();
+    assert_eq!(output.code, Some(66));
     assert!(
-        texts(&output)
-            .1
+        output
+            .err
             .starts_with("--json-file: cannot read /no/such/payload.json")
     );
     let (code, _, err) = send(&mock.url(), &["--description-file", "/no/such/notes.md"]);
@@ -127,10 +120,9 @@ fn sixty_nine_for_an_unknown_request_id() {
     let output = hotpot_to(&mock.url())
         .env("HOTPOT_API_KEY", API_KEY)
         .args(["status", "00000000-0000-4000-8000-000000000000"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(69), "{}", texts(&output).1);
-    assert!(texts(&output).1.starts_with("request_id: "));
+        .run();
+    assert_eq!(output.code, Some(69), "{}", output.err);
+    assert!(output.err.starts_with("request_id: "));
 }
 
 #[test]
@@ -220,26 +212,22 @@ fn seventy_seven_for_a_refused_api_key() {
     let output = hotpot_to(&mock.url())
         .env("HOTPOT_API_KEY", "not-the-key")
         .args(["status", "00000000-0000-4000-8000-000000000000"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(77), "{}", texts(&output).1);
+        .run();
+    assert_eq!(output.code, Some(77), "{}", output.err);
     assert!(
-        texts(&output)
-            .1
+        output
+            .err
             .starts_with("HOTPOT_API_KEY: Hotpot refused the API key")
     );
 }
 
 #[test]
 fn seventy_eight_for_no_url_an_invalid_one_or_an_unreadable_url_file() {
-    let output = hotpot()
-        .args(["send", "x", "--type", "alert"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(78));
+    let output = hotpot().args(["send", "x", "--type", "alert"]).run();
+    assert_eq!(output.code, Some(78));
     assert!(
-        texts(&output)
-            .1
+        output
+            .err
             .starts_with("HOTPOT_WEBHOOK_URL: is not set: set it to your webhook URL")
     );
 
@@ -253,12 +241,11 @@ fn seventy_eight_for_no_url_an_invalid_one_or_an_unreadable_url_file() {
 
     let output = hotpot()
         .args(["send", "x", "--type", "alert", "--url-file", "/no/such/url"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(78));
+        .run();
+    assert_eq!(output.code, Some(78));
     assert!(
-        texts(&output)
-            .1
+        output
+            .err
             .starts_with("--url-file: cannot read /no/such/url")
     );
 }
@@ -266,12 +253,9 @@ fn seventy_eight_for_no_url_an_invalid_one_or_an_unreadable_url_file() {
 #[test]
 fn seventy_eight_for_status_without_an_api_key() {
     let mock = Mock::start();
-    let output = hotpot_to(&mock.url())
-        .args(["status", "some-id"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(78));
-    assert!(texts(&output).1.starts_with("HOTPOT_API_KEY: is not set"));
+    let output = hotpot_to(&mock.url()).args(["status", "some-id"]).run();
+    assert_eq!(output.code, Some(78));
+    assert!(output.err.starts_with("HOTPOT_API_KEY: is not set"));
 }
 
 #[test]
@@ -279,9 +263,8 @@ fn every_problem_at_once_and_configuration_first() {
     // No URL and an invalid moment: both reported, the status is the configuration's.
     let output = hotpot()
         .args(["send", "x", "--type", "alrt", "--priority", "urgent"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(78));
+        .run();
+    assert_eq!(output.code, Some(78));
     let (_, err) = texts(&output);
     let fields: Vec<&str> = err.lines().filter_map(|l| l.split(": ").next()).collect();
     assert_eq!(fields, ["HOTPOT_WEBHOOK_URL", "type", "priority"], "{err}");

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hotpot_client::{Client, Emitter, Moment, MomentType, RetryPolicy};
 
-use crate::support::{Mock, hotpot, hotpot_to, texts};
+use crate::support::{Mock, RunExt, hotpot, hotpot_to, texts};
 
 /// A URL nobody answers: port 1 of loopback refuses connections.
 const DOWN: &str = "http://127.0.0.1:1/moment/cliDownT0kenSecretR5";
@@ -71,10 +71,9 @@ fn a_dead_services_spool_is_delivered_once_with_its_keys() {
     let output = hotpot_to(&mock.url())
         .args(["flush", "--spool"])
         .arg(dir.path())
-        .output()
-        .unwrap();
+        .run();
     let (stdout, stderr) = texts(&output);
-    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(output.code, Some(0), "{stdout}{stderr}");
     assert!(stdout.starts_with("found 5, delivered 5,"), "{stdout}");
     let moments = mock.wait_moments(5);
     let mut names: Vec<_> = moments.iter().map(|m| m.name.clone()).collect();
@@ -88,10 +87,9 @@ fn a_dead_services_spool_is_delivered_once_with_its_keys() {
     let output = hotpot_to(&mock.url())
         .args(["flush", "--output", "json", "--spool"])
         .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
-    let report: serde_json::Value = serde_json::from_str(&texts(&output).0).unwrap();
+        .run();
+    assert_eq!(output.code, Some(0), "{}", output.err);
+    let report: serde_json::Value = serde_json::from_str(&output.out).unwrap();
     assert_eq!(report["found"], 0);
     assert_eq!(mock.moments().len(), 5);
 }
@@ -110,10 +108,9 @@ fn with_hotpot_down_the_spool_is_left_for_later_and_the_status_is_75() {
             "--spool",
         ])
         .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(75), "{}", texts(&output).1);
-    let report: serde_json::Value = serde_json::from_str(&texts(&output).0).unwrap();
+        .run();
+    assert_eq!(output.code, Some(75), "{}", output.err);
+    let report: serde_json::Value = serde_json::from_str(&output.out).unwrap();
     assert_eq!(
         (report["found"].as_u64(), report["left"].as_u64()),
         (Some(3), Some(3))
@@ -124,27 +121,22 @@ fn with_hotpot_down_the_spool_is_left_for_later_and_the_status_is_75() {
     let output = hotpot_to(&mock.url())
         .args(["flush", "--spool"])
         .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", texts(&output).1);
+        .run();
+    assert_eq!(output.code, Some(0), "{}", output.err);
     assert_eq!(mock.wait_moments(3).len(), 3);
 }
 
 #[test]
 fn a_spool_that_is_not_there_and_a_missing_url_are_both_reported() {
-    let output = hotpot()
-        .args(["flush", "--spool", "/no/such/spool"])
-        .output()
-        .unwrap();
-    let stderr = texts(&output).1;
-    assert_eq!(output.status.code(), Some(78), "{stderr}");
+    let output = hotpot().args(["flush", "--spool", "/no/such/spool"]).run();
+    let stderr = output.err;
+    assert_eq!(output.code, Some(78), "{stderr}");
     assert!(stderr.contains("HOTPOT_WEBHOOK_URL: "), "{stderr}");
     assert!(stderr.contains("--spool: expected the directory of an emitter's spool, found no directory at /no/such/spool"), "{stderr}");
 
     let mock = Mock::start();
     let output = hotpot_to(&mock.url())
         .args(["flush", "--spool", "/no/such/spool"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(66), "{}", texts(&output).1);
+        .run();
+    assert_eq!(output.code, Some(66), "{}", output.err);
 }

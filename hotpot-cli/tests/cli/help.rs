@@ -1,6 +1,6 @@
 //! `--help` everywhere, with an example each, on an 80-column terminal; `--version`.
 
-use crate::support::{hotpot, texts};
+use crate::support::{RunExt, hotpot, texts};
 
 const SUBCOMMANDS: [&str; 6] = ["send", "run", "check", "status", "mock", "completions"];
 
@@ -14,8 +14,8 @@ fn every_help_has_an_example_and_fits_80_columns() {
     }
     for args in calls {
         // A wide terminal must not widen the help: it is written for 80 columns.
-        let output = hotpot().args(&args).env("COLUMNS", "200").output().unwrap();
-        assert!(output.status.success(), "{args:?}");
+        let output = hotpot().args(&args).env("COLUMNS", "200").run();
+        assert!(output.success(), "{args:?}");
         let (help, _) = texts(&output);
         let examples = help.split("\nExamples:\n").nth(1).unwrap_or_default();
         assert!(
@@ -33,7 +33,7 @@ fn every_help_has_an_example_and_fits_80_columns() {
 
 #[test]
 fn the_long_help_has_the_exit_statuses() {
-    let (help, _) = texts(&hotpot().args(["send", "--help"]).output().unwrap());
+    let (help, _) = texts(&hotpot().args(["send", "--help"]).run());
     for row in ["  65  ", "  75  ", "  77  ", "  78  "] {
         assert!(help.contains(row), "{row} missing:\n{help}");
     }
@@ -41,15 +41,15 @@ fn the_long_help_has_the_exit_statuses() {
 
 #[test]
 fn version() {
-    let output = hotpot().arg("--version").output().unwrap();
-    assert!(output.status.success());
+    let output = hotpot().arg("--version").run();
+    assert!(output.success());
     assert_eq!(
-        texts(&output).0,
+        output.out,
         format!("hotpot {}\n", env!("CARGO_PKG_VERSION"))
     );
-    let output = hotpot().args(["send", "--version"]).output().unwrap();
+    let output = hotpot().args(["send", "--version"]).run();
     assert_eq!(
-        texts(&output).0,
+        output.out,
         format!("hotpot-send {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
@@ -57,7 +57,7 @@ fn version() {
 #[test]
 fn the_defaults_shown_are_the_clients() {
     use hotpot_client::defaults;
-    let (help, _) = texts(&hotpot().args(["send", "--help"]).output().unwrap());
+    let (help, _) = texts(&hotpot().args(["send", "--help"]).run());
     let timeout = format!("[default: {}]", defaults::TIMEOUT.as_secs_f64());
     let retries = format!("[default: {}]", defaults::MAX_RETRIES);
     let after = |flag: &str| help.split(flag).nth(1).unwrap_or_default().to_owned();

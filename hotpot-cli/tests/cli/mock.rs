@@ -3,7 +3,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
 
-use crate::support::{hotpot, hotpot_to, texts};
+use crate::support::{RunExt, hotpot, hotpot_to};
 
 #[test]
 fn it_prints_its_urls_serves_and_stops_on_sigterm() {
@@ -33,11 +33,8 @@ fn it_prints_its_urls_serves_and_stops_on_sigterm() {
     );
 
     let url = format!("{base}/moment/mockT0kenForCli");
-    let output = hotpot_to(&url)
-        .args(["send", "x", "--type", "alert"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", texts(&output).1);
+    let output = hotpot_to(&url).args(["send", "x", "--type", "alert"]).run();
+    assert!(output.success(), "{}", output.err);
     // --strict was passed through: with the server's clock a year behind, a moment of now
     // is in its future, and answered 422.
     let year_ago = (chrono::Utc::now() - chrono::Duration::days(365)).to_rfc3339();
@@ -49,9 +46,8 @@ fn it_prints_its_urls_serves_and_stops_on_sigterm() {
     let now = chrono::Utc::now().to_rfc3339();
     let output = hotpot_to(&url)
         .args(["send", "x", "--type", "alert", "--occurred-at", &now])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(65), "{}", texts(&output).1);
+        .run();
+    assert_eq!(output.code, Some(65), "{}", output.err);
 
     std::process::Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
@@ -69,13 +65,10 @@ fn it_prints_its_urls_serves_and_stops_on_sigterm() {
 
 #[test]
 fn its_flags_are_checked_as_the_binarys() {
-    let output = hotpot()
-        .args(["mock", "--rate-limit", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let output = hotpot().args(["mock", "--help"]).output().unwrap();
-    let help = texts(&output).0;
+    let output = hotpot().args(["mock", "--rate-limit", "0"]).run();
+    assert_eq!(output.code, Some(2));
+    let output = hotpot().args(["mock", "--help"]).run();
+    let help = output.out;
     for flag in [
         "--host",
         "--port",

@@ -3,7 +3,7 @@
 use hotpot_mock_server::Fault;
 use serde_json::Value;
 
-use crate::support::{Mock, hotpot, hotpot_to, texts};
+use crate::support::{Mock, RunExt, hotpot, hotpot_to, texts};
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text:?}"))
@@ -14,8 +14,7 @@ fn send_prints_the_receipt_in_the_contracts_shape() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url())
         .args(["send", "x", "--type", "alert", "--output", "json"])
-        .output()
-        .unwrap();
+        .run();
     let (out, _) = texts(&output);
     assert_eq!(out.lines().count(), 1);
     let receipt = json(&out);
@@ -50,10 +49,9 @@ fn send_prints_the_receipt_in_the_contracts_shape() {
 fn problems_are_on_stderr_and_as_errors_on_stdout() {
     let output = hotpot()
         .args(["send", "", "--type", "alert", "--output", "json"])
-        .output()
-        .unwrap();
+        .run();
     let (out, err) = texts(&output);
-    assert_eq!(output.status.code(), Some(78));
+    assert_eq!(output.code, Some(78));
     let errors = json(&out)["errors"].as_array().unwrap().clone();
     let fields: Vec<&str> = errors
         .iter()
@@ -79,18 +77,16 @@ fn quiet_prints_nothing_on_stdout_even_with_json() {
         let output = hotpot_to(&mock.url())
             .args(["send", "x", "--type", "alert"])
             .args(args)
-            .output()
-            .unwrap();
-        assert!(output.status.success());
-        assert!(output.stdout.is_empty());
+            .run();
+        assert!(output.success());
+        assert!(output.out.is_empty());
         let output = hotpot_to(&mock.url())
             .args(["send", "", "--type", "alert"])
             .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(65));
-        assert!(output.stdout.is_empty());
-        assert!(texts(&output).1.starts_with("name: "));
+            .run();
+        assert_eq!(output.code, Some(65));
+        assert!(output.out.is_empty());
+        assert!(output.err.starts_with("name: "));
     }
 }
 
@@ -99,18 +95,16 @@ fn check_and_status_have_json_shapes_too() {
     let output = hotpot()
         .args(["check", "--output", "json", "-"])
         .write_stdin(r#"{"name": "x", "type": "PAGE"}"#)
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(
-        json(&texts(&output).0),
+        json(&output.out),
         serde_json::json!({"name": "x", "type": "page"})
     );
     let output = hotpot()
         .args(["check", "--output", "json", "-"])
         .write_stdin(r#"{"type": "PAGE"}"#)
-        .output()
-        .unwrap();
-    assert_eq!(json(&texts(&output).0)["errors"][0]["field"], "name");
+        .run();
+    assert_eq!(json(&output.out)["errors"][0]["field"], "name");
 }
 
 #[test]
@@ -123,9 +117,8 @@ fn github_actions_get_annotations_and_the_request_id() {
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_OUTPUT", &github_output)
         .args(["send", "x", "--type", "alert"])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+        .run();
+    assert!(output.success());
     let id = mock.events()[0].request_id.clone().unwrap();
     assert_eq!(
         std::fs::read_to_string(&github_output).unwrap(),
@@ -137,8 +130,7 @@ fn github_actions_get_annotations_and_the_request_id() {
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_OUTPUT", &github_output)
         .args(["send", "x", "--type", "alrt", "--description", "a\nb"])
-        .output()
-        .unwrap();
+        .run();
     let (_, err) = texts(&output);
     let annotations: Vec<&str> = err.lines().filter(|l| l.starts_with("::error")).collect();
     assert_eq!(annotations.len(), 1, "{err}");
@@ -150,19 +142,15 @@ fn github_actions_get_annotations_and_the_request_id() {
     let output = hotpot_to(&mock.url())
         .env("GITHUB_ACTIONS", "true")
         .args(["send", "x", "--type", "alert"])
-        .output()
-        .unwrap();
+        .run();
     let (_, err) = texts(&output);
-    assert_eq!(output.status.code(), Some(75));
+    assert_eq!(output.code, Some(75));
     assert!(
         err.lines()
             .any(|l| l.starts_with("::error title=hotpot send::delivery: server error (HTTP 503)")),
         "{err}"
     );
     // Not in GitHub Actions: no annotations.
-    let output = hotpot()
-        .args(["send", "x", "--type", "alert"])
-        .output()
-        .unwrap();
-    assert!(!texts(&output).1.contains("::error"));
+    let output = hotpot().args(["send", "x", "--type", "alert"]).run();
+    assert!(!output.err.contains("::error"));
 }

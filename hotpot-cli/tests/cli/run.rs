@@ -6,7 +6,7 @@ use std::time::Duration;
 use hotpot_client::MomentType;
 use hotpot_mock_server::Fault;
 
-use crate::support::{Mock, hotpot, hotpot_to, texts};
+use crate::support::{Mock, RunExt, hotpot, hotpot_to, texts};
 
 #[test]
 fn a_failing_command_becomes_a_moment_and_keeps_its_status() {
@@ -18,9 +18,8 @@ fn a_failing_command_becomes_a_moment_and_keeps_its_status() {
             "-c",
             "echo out; for i in $(seq 1 60); do echo err $i >&2; done; exit 3",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(3));
+        .run();
+    assert_eq!(output.code, Some(3));
     let (out, err) = texts(&output);
     assert_eq!(out, "out\n", "the command's stdout is its own");
     assert!(
@@ -52,18 +51,14 @@ fn a_failing_command_becomes_a_moment_and_keeps_its_status() {
 #[test]
 fn a_command_that_succeeds_sends_nothing_unless_always() {
     let mock = Mock::start();
-    let output = hotpot_to(&mock.url())
-        .args(["run", "--", "true"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    let output = hotpot_to(&mock.url()).args(["run", "--", "true"]).run();
+    assert_eq!(output.code, Some(0));
     assert!(mock.events().is_empty());
 
     let output = hotpot_to(&mock.url())
         .args(["run", "--always", "--type", "page", "--", "true"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0));
+        .run();
+    assert_eq!(output.code, Some(0));
     let moments = mock.wait_moments(1);
     assert_eq!(moments[0].name, "true succeeded");
     assert_eq!(moments[0].moment_type, MomentType::Page);
@@ -82,9 +77,8 @@ fn a_signal_is_reported_and_exits_as_a_shell_would() {
             "-c",
             "kill -KILL $$",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(128 + 9));
+        .run();
+    assert_eq!(output.code, Some(128 + 9));
     let moment = &mock.moments()[0];
     assert_eq!(moment.name, "Nightly backup failed");
     assert!(
@@ -101,12 +95,11 @@ fn a_command_that_cannot_start_is_127_and_reported() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url())
         .args(["run", "--", "no-such-command-hotpot-test"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(127));
+        .run();
+    assert_eq!(output.code, Some(127));
     assert!(
-        texts(&output)
-            .1
+        output
+            .err
             .contains("cannot run no-such-command-hotpot-test")
     );
     assert_eq!(
@@ -118,11 +111,8 @@ fn a_command_that_cannot_start_is_127_and_reported() {
 #[test]
 fn a_failure_to_send_never_changes_the_exit_status() {
     // No URL at all: said before the command runs, and again when it fails.
-    let output = hotpot()
-        .args(["run", "--", "sh", "-c", "exit 4"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(4));
+    let output = hotpot().args(["run", "--", "sh", "-c", "exit 4"]).run();
+    assert_eq!(output.code, Some(4));
     let (_, err) = texts(&output);
     assert!(err.contains("HOTPOT_WEBHOOK_URL: is not set"), "{err}");
     assert!(err.contains("no moment was sent"), "{err}");
@@ -132,22 +122,20 @@ fn a_failure_to_send_never_changes_the_exit_status() {
     mock.server.fail_next(Fault::status(503).times(3)).unwrap();
     let output = hotpot_to(&mock.url())
         .args(["run", "--", "sh", "-c", "exit 5"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(5));
+        .run();
+    assert_eq!(output.code, Some(5));
     assert!(
-        texts(&output)
-            .1
+        output
+            .err
             .contains("delivery: server error (HTTP 503) on each of 3 attempts")
     );
 
     // Invalid flags: the command still runs, and its status is kept.
     let output = hotpot_to(&mock.url())
         .args(["run", "--type", "alrt", "--", "sh", "-c", "exit 6"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(6));
-    assert!(texts(&output).1.contains("type: expected one of"));
+        .run();
+    assert_eq!(output.code, Some(6));
+    assert!(output.err.contains("type: expected one of"));
 }
 
 #[test]
@@ -161,9 +149,8 @@ fn the_webhook_url_in_its_stderr_is_redacted_in_the_moment() {
             "-c",
             "echo \"posting to $HOTPOT_WEBHOOK_URL\" >&2; exit 1",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+        .run();
+    assert_eq!(output.code, Some(1));
     let description = mock.moments()[0].description.clone().unwrap();
     assert!(
         !description.contains(crate::support::TOKEN),
@@ -211,9 +198,8 @@ fn json_output_adds_the_receipt_after_the_commands_own_output() {
             "-c",
             "echo hello; exit 2",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+        .run();
+    assert_eq!(output.code, Some(2));
     let (out, _) = texts(&output);
     let (first, receipt) = out.split_once('\n').unwrap();
     assert_eq!(first, "hello");

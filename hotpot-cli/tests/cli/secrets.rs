@@ -3,7 +3,7 @@
 
 use hotpot_mock_server::Fault;
 
-use crate::support::{API_KEY, Mock, TOKEN, assert_no_secret, hotpot, hotpot_to, texts};
+use crate::support::{API_KEY, Mock, RunExt, TOKEN, assert_no_secret, hotpot, hotpot_to, texts};
 
 #[test]
 fn no_output_of_any_path_holds_a_secret_even_at_trace() {
@@ -73,8 +73,7 @@ fn no_output_of_any_path_holds_a_secret_even_at_trace() {
             .env("RUST_LOG", "trace")
             .env("HOTPOT_API_KEY", format!("wrong-{API_KEY}"))
             .env("GITHUB_ACTIONS", "true")
-            .output()
-            .unwrap();
+            .run();
         let (out, err) = texts(&output);
         assert_no_secret(&format!("{out}\n{err}"), &secrets);
         mock.server.clear_faults();
@@ -87,10 +86,9 @@ fn logs_go_to_stderr_only() {
     let output = hotpot_to(&mock.url())
         .args(["send", "x", "--type", "alert"])
         .env("RUST_LOG", "trace")
-        .output()
-        .unwrap();
+        .run();
     let (out, err) = texts(&output);
-    assert!(output.status.success());
+    assert!(output.success());
     assert_eq!(
         out.lines().count(),
         1,

@@ -3,7 +3,7 @@
 use hotpot_client::{MomentType, Priority};
 use hotpot_mock_server::Fault;
 
-use crate::support::{Mock, hotpot, hotpot_to, texts};
+use crate::support::{Mock, RunExt, hotpot, hotpot_to, texts};
 
 #[test]
 fn flags_become_the_moments_fields() {
@@ -22,9 +22,8 @@ fn flags_become_the_moments_fields() {
         .arg("--description-file")
         .arg(notes.path())
         .args(["--occurred-at", "2023-04-01 12:31:26"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", texts(&output).1);
+        .run();
+    assert!(output.success(), "{}", output.err);
     let moment = &mock.moments()[0];
     assert_eq!(moment.name, "Failed deploy with successful rollback");
     assert_eq!(moment.moment_type, MomentType::NearMiss);
@@ -55,10 +54,9 @@ fn a_json_payload_is_sent_and_unknown_fields_are_warnings() {
             "--json",
             r#"{"name": "Disk 91% full", "type": "alert", "occured_at": "x"}"#,
         ])
-        .output()
-        .unwrap();
+        .run();
     let (out, err) = texts(&output);
-    assert!(output.status.success(), "{err}");
+    assert!(output.success(), "{err}");
     assert_eq!(
         err,
         "warning: occured_at: unknown field, ignored; did you mean `occurred_at`?\n"
@@ -82,9 +80,8 @@ fn a_payload_from_standard_input() {
     let output = hotpot_to(&mock.url())
         .args(["send", "--json-file", "-"])
         .write_stdin(r#"{"name": "From a pipe", "type": "page"}"#)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", texts(&output).1);
+        .run();
+    assert!(output.success(), "{}", output.err);
     assert_eq!(mock.moments()[0].name, "From a pipe");
 }
 
@@ -101,9 +98,8 @@ fn a_description_from_standard_input() {
             "-",
         ])
         .write_stdin("pg_dump: error: connection refused\n")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", texts(&output).1);
+        .run();
+    assert!(output.success(), "{}", output.err);
     assert_eq!(
         mock.moments()[0].description.as_deref(),
         Some("pg_dump: error: connection refused\n")
@@ -122,19 +118,17 @@ fn the_url_from_a_file_first_line_wins_over_the_environment() {
     let output = hotpot_to("https://api.hotpot.works/moment/elsewhere123")
         .args(["send", "x", "--type", "alert", "--url-file"])
         .arg(file.path())
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", texts(&output).1);
+        .run();
+    assert!(output.success(), "{}", output.err);
     assert_eq!(mock.moments().len(), 1);
 
     std::fs::write(file.path(), "\n").unwrap();
     let output = hotpot()
         .args(["send", "x", "--type", "alert", "--url-file"])
         .arg(file.path())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(78));
-    assert!(texts(&output).1.contains("the first line is empty"));
+        .run();
+    assert_eq!(output.code, Some(78));
+    assert!(output.err.contains("the first line is empty"));
 }
 
 #[test]
@@ -143,10 +137,9 @@ fn server_trouble_is_retried_with_one_idempotency_key() {
     mock.server.fail_next(Fault::status(503).times(2)).unwrap();
     let output = hotpot_to(&mock.url())
         .args(["send", "x", "--type", "alert", "--output", "json"])
-        .output()
-        .unwrap();
+        .run();
     let (out, err) = texts(&output);
-    assert!(output.status.success(), "{err}");
+    assert!(output.success(), "{err}");
     let receipt: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(receipt["attempts"], 3);
     assert_eq!(mock.moments().len(), 1);
@@ -154,26 +147,17 @@ fn server_trouble_is_retried_with_one_idempotency_key() {
     mock.server.fail_next(Fault::status(503)).unwrap();
     let output = hotpot_to(&mock.url())
         .args(["send", "x", "--type", "alert", "--retries", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(75),
-        "--retries 0: one attempt only"
-    );
-    assert!(texts(&output).1.contains("on its only attempt"));
+        .run();
+    assert_eq!(output.code, Some(75), "--retries 0: one attempt only");
+    assert!(output.err.contains("on its only attempt"));
 }
 
 #[test]
 fn flags_and_a_json_payload_do_not_mix() {
     let output = hotpot()
         .args(["send", "--json", "{}", "--priority", "high"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let output = hotpot()
-        .args(["send", "x", "--json", "{}"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+        .run();
+    assert_eq!(output.code, Some(2));
+    let output = hotpot().args(["send", "x", "--json", "{}"]).run();
+    assert_eq!(output.code, Some(2));
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use hotpot_client::MomentType;
 use hotpot_mock_server::Fault;
 
-use crate::support::{Mock, texts};
+use crate::support::{Mock, Ran, RunExt};
 
-fn deploy(mock: &Mock, command: &[&str]) -> std::process::Output {
+fn deploy(mock: &Mock, command: &[&str]) -> Ran {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/shell/deploy.sh");
     let bin_dir = assert_cmd::cargo::cargo_bin("hotpot")
         .parent()
@@ -25,15 +25,14 @@ fn deploy(mock: &Mock, command: &[&str]) -> std::process::Output {
         .env("PATH", path)
         .env("HOTPOT_WEBHOOK_URL", mock.url())
         .env_remove("GITHUB_ACTIONS")
-        .output()
-        .unwrap()
+        .run()
 }
 
 #[test]
 fn a_deploy_that_works_announces_itself() {
     let mock = Mock::start();
     let output = deploy(&mock, &["true"]);
-    assert!(output.status.success(), "{}", texts(&output).1);
+    assert!(output.success(), "{}", output.err);
     let names: Vec<String> = mock.moments().into_iter().map(|m| m.name).collect();
     assert_eq!(names, ["Deploy of api v42 started"]);
 }
@@ -42,7 +41,7 @@ fn a_deploy_that_works_announces_itself() {
 fn a_deploy_that_fails_is_an_incident_and_fails_the_script() {
     let mock = Mock::start();
     let output = deploy(&mock, &["sh", "-c", "echo 'rollout timed out' >&2; exit 4"]);
-    assert_eq!(output.status.code(), Some(4), "{}", texts(&output).1);
+    assert_eq!(output.code, Some(4), "{}", output.err);
     let moments = mock.moments();
     assert_eq!(moments.len(), 2);
     assert_eq!(moments[1].name, "Deploy of api v42 failed");
@@ -62,8 +61,8 @@ fn hotpot_being_down_does_not_stop_the_deploy() {
     mock.server.fail_next(Fault::status(503).times(3)).unwrap();
     let output = deploy(&mock, &["true"]);
     assert!(
-        output.status.success(),
+        output.success(),
         "exit 75 is not a reason to stop: {}",
-        texts(&output).1
+        output.err
     );
 }

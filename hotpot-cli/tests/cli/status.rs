@@ -1,15 +1,11 @@
 //! `hotpot status REQUEST_ID` (contract §4).
 
-use crate::support::{API_KEY, Mock, hotpot_to, texts};
+use crate::support::{API_KEY, Mock, RunExt, hotpot_to, texts};
 
 fn send(mock: &Mock, args: &[&str]) -> String {
-    let output = hotpot_to(&mock.url())
-        .arg("send")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", texts(&output).1);
-    texts(&output).0.trim().to_owned()
+    let output = hotpot_to(&mock.url()).arg("send").args(args).run();
+    assert!(output.success(), "{}", output.err);
+    output.out.trim().to_owned()
 }
 
 #[test]
@@ -20,20 +16,18 @@ fn the_state_of_a_sent_moment() {
     let output = hotpot_to(&mock.url())
         .env("HOTPOT_API_KEY", API_KEY)
         .args(["status", &id])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", texts(&output).1);
-    assert_eq!(texts(&output).0, "success\n");
+        .run();
+    assert!(output.success(), "{}", output.err);
+    assert_eq!(output.out, "success\n");
 
     let key_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(key_file.path(), format!("{API_KEY}\n")).unwrap();
     let output = hotpot_to(&mock.url())
         .args(["status", &id, "--output", "json", "--api-key-file"])
         .arg(key_file.path())
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", texts(&output).1);
-    let answer: serde_json::Value = serde_json::from_str(&texts(&output).0).unwrap();
+        .run();
+    assert!(output.success(), "{}", output.err);
+    let answer: serde_json::Value = serde_json::from_str(&output.out).unwrap();
     assert_eq!(answer["message_request_id"], id.as_str());
     assert_eq!(answer["status"], "success");
     assert_eq!(answer["errors"], serde_json::json!([]));
@@ -59,10 +53,9 @@ fn an_errored_request_lists_its_problems() {
     let output = hotpot_to(&mock.url())
         .env("HOTPOT_API_KEY", API_KEY)
         .args(["status", &id])
-        .output()
-        .unwrap();
+        .run();
     assert!(
-        output.status.success(),
+        output.success(),
         "a known request is exit 0, whatever its state"
     );
     let (out, _) = texts(&output);

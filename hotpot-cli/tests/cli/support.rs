@@ -98,12 +98,49 @@ pub fn hotpot_to(url: &str) -> Command {
     cmd
 }
 
+/// What a finished command gave: its exit code (`None` when a signal ended it), and its
+/// stdout and stderr as text.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: Option<i32>,
+    pub out: String,
+    pub err: String,
+}
+
+impl Ran {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+/// `.run()`: runs a command to its end and captures what it gave.
+pub trait RunExt {
+    fn run(&mut self) -> Ran;
+}
+
+fn ran(output: std::process::Output) -> Ran {
+    Ran {
+        code: output.status.code(),
+        out: String::from_utf8_lossy(&output.stdout).into_owned(),
+        err: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl RunExt for Command {
+    fn run(&mut self) -> Ran {
+        ran(self.output().expect("the command runs"))
+    }
+}
+
+impl RunExt for std::process::Command {
+    fn run(&mut self) -> Ran {
+        ran(self.output().expect("the command runs"))
+    }
+}
+
 /// stdout and stderr of a finished command, as text.
-pub fn texts(output: &std::process::Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+pub fn texts(ran: &Ran) -> (String, String) {
+    (ran.out.clone(), ran.err.clone())
 }
 
 /// Fails if any 8 consecutive characters of a secret, or an unredacted webhook path,
