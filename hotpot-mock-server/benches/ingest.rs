@@ -52,11 +52,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let client_rt = load::runtime(2);
 
     let listener = server_rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -14,11 +14,7 @@ use std::sync::Arc;
 use hotpot_mock_server::{DEFAULT_MAX_EVENTS, MockServer};
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = load::runtime(2);
     let server = MockServer::builder()
         .token("bench-token")
         .start_on(runtime.handle())

@@ -19,6 +19,9 @@
 //! `make bench-soak` (`cargo bench -p hotpot-mock-server --bench soak`; not run by a plain
 //! `cargo bench`). `SOAK_SECONDS` and `SOAK_CLIENTS` (default 16) change the run.
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -339,11 +342,7 @@ fn main() {
     let mut second = String::new();
     stdout.read_line(&mut second).expect("the second line");
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = load::runtime(1);
     let tally = Arc::new(Tally::default());
     let target = Arc::new(Target {
         client: Client::builder(format!("{base}/moment/{TOKEN}").as_str())

@@ -3,6 +3,9 @@
 //!
 //! `cargo bench -p hotpot-mock-server --bench startup`
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::time::{Duration, Instant};
 
 use hotpot_mock_server::MockServer;
@@ -10,11 +13,7 @@ use hotpot_mock_server::MockServer;
 const RUNS: usize = 300;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = load::runtime(2);
     let mut times: Vec<Duration> = runtime.block_on(async {
         // Warm up the allocator and the page cache.
         for _ in 0..10 {

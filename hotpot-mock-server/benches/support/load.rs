@@ -11,6 +11,15 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// A multi-threaded runtime with `workers` threads, for the server or the load.
+pub fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
 /// The Deploybot payload of the seed, with all optional fields.
 pub const PAYLOAD: &str = r#"{"name":"Failed deploy with successful rollback","type":"near-miss","source":"Deploybot","occurred_at":"2023-04-01 12:31:26","priority":"high","source_url":"https://deploys.example.com/runs/1234"}"#;
 

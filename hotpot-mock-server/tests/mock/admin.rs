@@ -7,14 +7,10 @@ use hotpot_mock_server::{MockServer, OPENAPI_JSON};
 use serde_json::{Value, json};
 
 use crate::support;
-use crate::support::{Answer, delete, get, http, patch_json, post_json, post_raw};
+use crate::support::{Answer, delete, get, http, patch_json, post_json, post_moment, post_raw};
 
 async fn server() -> MockServer {
-    MockServer::builder()
-        .token("default-token-123")
-        .start()
-        .await
-        .unwrap()
+    support::server_with_token("default-token-123").await
 }
 
 async fn send(http: &reqwest::Client, url: &str, name: &str, kind: &str) -> Answer {
@@ -476,21 +472,16 @@ async fn events_and_moments_with_filters() {
 async fn moment_fields_and_defaults() {
     let server = server().await;
     let http = http();
-    post_json(
+    post_moment(
         &http,
-        &server.webhook_url(),
+        &server,
         &json!({"name": "Failed deploy with successful rollback", "type": "Near-miss",
                 "source": "Deploybot", "occurred_at": "2023-04-01 12:31:26",
                 "priority": "HIGH", "description": "**Rolled back**",
                 "source_url": "https://deploys.example.com/1"}),
     )
     .await;
-    post_json(
-        &http,
-        &server.webhook_url(),
-        &json!({"name": "Paged", "type": "page"}),
-    )
-    .await;
+    post_moment(&http, &server, &json!({"name": "Paged", "type": "page"})).await;
     let moments = get(&http, &format!("{}/_mock/moments", server.url()))
         .await
         .json;
@@ -560,9 +551,9 @@ async fn retry_processes_an_error_event_again() {
     let http = http();
     let when = "2026-11-27T12:00:00Z";
     server.set_clock(chrono::DateTime::parse_from_rfc3339(when).unwrap().to_utc());
-    let a = post_json(
+    let a = post_moment(
         &http,
-        &server.webhook_url(),
+        &server,
         &json!({"name": "Late", "type": "alert", "occurred_at": "2026-11-27T12:05:00Z"}),
     )
     .await;
@@ -822,7 +813,7 @@ async fn moments_leave_the_log_with_their_events() {
             .to_utc(),
     );
     let later = json!({"name": "later", "type": "alert", "occurred_at": "2026-01-01T00:05:00Z"});
-    post_json(&http, &server.webhook_url(), &later).await; // event 1: error
+    post_moment(&http, &server, &later).await; // event 1: error
     send(&http, &server.webhook_url(), "a", "alert").await; // event 2: moment a
     server.advance_clock(Duration::from_secs(600));
     assert_eq!(

@@ -553,15 +553,7 @@ async fn every_field_as_every_wrong_json_type() {
         (json!(["x"]), "an array of 1 item"),
         (json!({"x": 1}), "an object with 1 field"),
     ];
-    let fields = [
-        "name",
-        "type",
-        "priority",
-        "source",
-        "source_url",
-        "description",
-        "occurred_at",
-    ];
+    let fields = hotpot_protocol::moment::rules::FIELDS;
     let mut sent = 0;
     for field in fields {
         for (value, described) in &wrong {

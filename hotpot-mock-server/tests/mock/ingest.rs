@@ -8,12 +8,12 @@ use hotpot_mock_server::{EventStatus, MockServer, NewWebhook, WebhookPatch};
 use serde_json::json;
 
 use crate::support;
-use crate::support::{answer, get, http, post_json, post_raw};
+use crate::support::{answer, get, http, post_json, post_moment, post_raw};
 
 const TOKEN: &str = "t0k3n-abcdefgh";
 
 async fn server() -> MockServer {
-    MockServer::builder().token(TOKEN).start().await.unwrap()
+    support::server_with_token(TOKEN).await
 }
 
 fn assert_no_token(body: &str) {
@@ -24,9 +24,9 @@ fn assert_no_token(body: &str) {
 async fn valid_moment_is_queued_and_becomes_a_moment() {
     let server = server().await;
     let http = http();
-    let a = post_json(
+    let a = post_moment(
         &http,
-        &server.webhook_url(),
+        &server,
         &json!({"name": "A thing happened", "type": "alert"}),
     )
     .await;
@@ -54,12 +54,7 @@ async fn valid_moment_is_queued_and_becomes_a_moment() {
     assert_eq!(events[0].moment_id.as_deref(), Some(moments[0].id.as_str()));
 
     // A second request gets a fresh id.
-    let b = post_json(
-        &http,
-        &server.webhook_url(),
-        &json!({"name": "Again", "type": "page"}),
-    )
-    .await;
+    let b = post_moment(&http, &server, &json!({"name": "Again", "type": "page"})).await;
     assert_ne!(b.json["hotpot_request_id"], a.json["hotpot_request_id"]);
 }
 
@@ -85,12 +80,7 @@ async fn expired_webhook_is_410_with_a_message() {
     server
         .update_webhook(TOKEN, WebhookPatch::default().expires_at(Some(now)))
         .unwrap();
-    let a = post_json(
-        &http(),
-        &server.webhook_url(),
-        &json!({"name": "x", "type": "alert"}),
-    )
-    .await;
+    let a = post_moment(&http(), &server, &json!({"name": "x", "type": "alert"})).await;
     assert_eq!(a.status, 410);
     assert_eq!(a.json["error"], "Gone");
     let message = a.json["message"].as_str().unwrap();
@@ -264,9 +254,9 @@ async fn raw_bodies_are_cut_at_64_kib() {
 #[tokio::test]
 async fn section_1_failures_are_202_then_error_events_with_every_problem() {
     let server = server().await;
-    let a = post_json(
+    let a = post_moment(
         &http(),
-        &server.webhook_url(),
+        &server,
         &json!({"name": "", "type": "near_miss", "priority": "urgent",
                 "source_url": "ftp://x", "occurred_at": "yesterday", "occured_at": "x"}),
     )
@@ -294,9 +284,9 @@ async fn section_1_failures_are_202_then_error_events_with_every_problem() {
 #[tokio::test]
 async fn unknown_fields_are_warnings_on_a_successful_event() {
     let server = server().await;
-    post_json(
+    post_moment(
         &http(),
-        &server.webhook_url(),
+        &server,
         &json!({"name": "x", "type": "Alert", "severity": "high"}),
     )
     .await;
@@ -312,10 +302,10 @@ async fn occurred_at_in_the_future_follows_the_mock_clock() {
     server.set_clock(Utc.with_ymd_and_hms(2023, 4, 1, 12, 0, 0).unwrap());
     let payload =
         json!({"name": "Deploy", "type": "incident", "occurred_at": "2023-04-01 12:31:26"});
-    post_json(&http, &server.webhook_url(), &payload).await;
+    post_moment(&http, &server, &payload).await;
     assert_eq!(server.events()[0].errors[0].field, "occurred_at");
     server.advance_clock(Duration::from_secs(3600));
-    post_json(&http, &server.webhook_url(), &payload).await;
+    post_moment(&http, &server, &payload).await;
     let moments = server.moments();
     assert_eq!(moments.len(), 1);
     assert_eq!(
@@ -337,7 +327,7 @@ async fn strict_mode_answers_422_with_details_and_records_an_error_event() {
         .await
         .unwrap();
     let http = http();
-    let a = post_json(&http, &server.webhook_url(), &json!({"name": "x"})).await;
+    let a = post_moment(&http, &server, &json!({"name": "x"})).await;
     assert_eq!(a.status, 422);
     assert_eq!(a.json["error"], "Unprocessable Entity");
     let details = a.json["details"].as_array().unwrap();
@@ -351,12 +341,7 @@ async fn strict_mode_answers_422_with_details_and_records_an_error_event() {
     );
     assert_eq!(server.events()[0].status, EventStatus::Error);
     // A valid payload is still 202 in strict mode.
-    let b = post_json(
-        &http,
-        &server.webhook_url(),
-        &json!({"name": "x", "type": "page"}),
-    )
-    .await;
+    let b = post_moment(&http, &server, &json!({"name": "x", "type": "page"})).await;
     assert_eq!(b.status, 202);
 }
 
@@ -492,19 +477,9 @@ async fn rate_limit_answers_429_with_retry_after_per_webhook() {
     let http = http();
     server.set_clock(Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap());
     let payload = json!({"name": "x", "type": "alert"});
-    assert_eq!(
-        post_json(&http, &server.webhook_url(), &payload)
-            .await
-            .status,
-        202
-    );
-    assert_eq!(
-        post_json(&http, &server.webhook_url(), &payload)
-            .await
-            .status,
-        202
-    );
-    let limited = post_json(&http, &server.webhook_url(), &payload).await;
+    assert_eq!(post_moment(&http, &server, &payload).await.status, 202);
+    assert_eq!(post_moment(&http, &server, &payload).await.status, 202);
+    let limited = post_moment(&http, &server, &payload).await;
     assert_eq!(limited.status, 429);
     assert_eq!(limited.json, json!({"error": "Too Many Requests"}));
     assert_eq!(limited.headers["retry-after"], "1");
@@ -515,18 +490,8 @@ async fn rate_limit_answers_429_with_retry_after_per_webhook() {
 
     // The bucket refills with the server's clock.
     server.advance_clock(Duration::from_millis(500));
-    assert_eq!(
-        post_json(&http, &server.webhook_url(), &payload)
-            .await
-            .status,
-        202
-    );
-    assert_eq!(
-        post_json(&http, &server.webhook_url(), &payload)
-            .await
-            .status,
-        429
-    );
+    assert_eq!(post_moment(&http, &server, &payload).await.status, 202);
+    assert_eq!(post_moment(&http, &server, &payload).await.status, 429);
 
     let errors = server.events_with(EventStatus::Error);
     assert_eq!(errors.len(), 2, "each 429 is an error event");
@@ -539,12 +504,7 @@ async fn no_rate_limit_unless_configured() {
     let server = server().await;
     let http = http();
     for _ in 0..50 {
-        let a = post_json(
-            &http,
-            &server.webhook_url(),
-            &json!({"name": "x", "type": "alert"}),
-        )
-        .await;
+        let a = post_moment(&http, &server, &json!({"name": "x", "type": "alert"})).await;
         assert_eq!(a.status, 202);
     }
 }

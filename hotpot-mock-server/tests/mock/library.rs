@@ -4,12 +4,12 @@
 use std::time::{Duration, Instant};
 
 use hotpot_mock_server::{
-    Error, EventStatus, Fault, MockServer, NewWebhook, RecordedMoment, WebhookPatch,
+    Error, EventStatus, Fault, MockServer, NewWebhook, RecordedMoment, Webhook, WebhookPatch,
 };
 use serde_json::json;
 
 use crate::support;
-use crate::support::{http, post_json};
+use crate::support::{http, post_json, post_moment};
 
 #[tokio::test]
 async fn each_server_is_isolated() {
@@ -18,12 +18,7 @@ async fn each_server_is_isolated() {
     assert_ne!(a.addr(), b.addr());
     assert_ne!(a.token(), b.token());
     assert!(a.addr().ip().is_loopback());
-    post_json(
-        &http(),
-        &a.webhook_url(),
-        &json!({"name": "x", "type": "alert"}),
-    )
-    .await;
+    post_moment(&http(), &a, &json!({"name": "x", "type": "alert"})).await;
     assert_eq!(a.events().len(), 1);
     assert!(b.events().is_empty());
     // Tokens are not shared either.
@@ -70,9 +65,9 @@ async fn wait_for_events_and_moments() {
 #[tokio::test]
 async fn typed_records_serialise_to_the_section_7_shapes() {
     let server = MockServer::start().await.unwrap();
-    post_json(
+    post_moment(
         &http(),
-        &server.webhook_url(),
+        &server,
         &json!({"name": "x", "type": "INCIDENT", "priority": "Low"}),
     )
     .await;
@@ -89,25 +84,25 @@ async fn typed_records_serialise_to_the_section_7_shapes() {
     assert_eq!(&back, event);
 }
 
-#[tokio::test]
-async fn library_methods_mirror_the_admin_api() {
-    let server = MockServer::builder()
-        .token("lib-token")
-        .start()
-        .await
-        .unwrap();
-    let url = server
-        .create_webhook(
-            NewWebhook::new("linear")
-                .kind("linear")
-                .token("linear-token"),
-        )
-        .unwrap();
-    let hook = server
+/// Creates the webhook `new` and returns its record, as `webhooks()` lists it.
+fn created(server: &MockServer, new: NewWebhook) -> Webhook {
+    let url = server.create_webhook(new).unwrap();
+    server
         .webhooks()
         .into_iter()
         .find(|h| h.url == url)
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn library_methods_mirror_the_admin_api() {
+    let server = support::server_with_token("lib-token").await;
+    let hook = created(
+        &server,
+        NewWebhook::new("linear")
+            .kind("linear")
+            .token("linear-token"),
+    );
     assert_eq!(hook.kind, "linear");
     assert!(matches!(
         server.create_webhook(NewWebhook::new("dup").token("linear-token")),
@@ -125,7 +120,7 @@ async fn library_methods_mirror_the_admin_api() {
 
     let http = http();
     post_json(&http, &hook.url, &json!({"name": "x", "type": "alert"})).await;
-    post_json(&http, &server.webhook_url(), &json!({"name": "x"})).await;
+    post_moment(&http, &server, &json!({"name": "x"})).await;
     assert_eq!(server.events_for("linear-token").len(), 1);
     assert_eq!(server.moments_for("linear-token").len(), 1);
     assert_eq!(server.moments_for("lib-token").len(), 0);
@@ -143,13 +138,9 @@ async fn library_methods_mirror_the_admin_api() {
     server.fail_next(Fault::status(503)).unwrap();
     server.clear_faults();
     assert_eq!(
-        post_json(
-            &http,
-            &server.webhook_url(),
-            &json!({"name": "x", "type": "page"})
-        )
-        .await
-        .status,
+        post_moment(&http, &server, &json!({"name": "x", "type": "page"}))
+            .await
+            .status,
         202
     );
     server.reset();
@@ -176,19 +167,8 @@ async fn builder_checks_its_settings() {
 
 #[tokio::test]
 async fn debug_output_never_shows_the_token() {
-    let server = MockServer::builder()
-        .token("supersecrettoken")
-        .start()
-        .await
-        .unwrap();
-    let url = server
-        .create_webhook(NewWebhook::new("x").token("anothersecret"))
-        .unwrap();
-    let hook = server
-        .webhooks()
-        .into_iter()
-        .find(|h| h.url == url)
-        .unwrap();
+    let server = support::server_with_token("supersecrettoken").await;
+    let hook = created(&server, NewWebhook::new("x").token("anothersecret"));
     for text in [
         format!("{server:?}"),
         format!("{hook:?}"),
@@ -209,12 +189,7 @@ async fn dropping_the_server_stops_it() {
     let addr = server.addr();
     // A keep-alive connection is open when the server goes.
     let http = http();
-    post_json(
-        &http,
-        &server.webhook_url(),
-        &json!({"name": "x", "type": "alert"}),
-    )
-    .await;
+    post_moment(&http, &server, &json!({"name": "x", "type": "alert"})).await;
     drop(server);
     // The listener is closed: a new connection is refused (the accept task was aborted).
     let mut refused = false;
@@ -233,12 +208,7 @@ async fn shutdown_finishes_in_flight_requests_and_does_not_wait_for_idle_connect
     let server = MockServer::start().await.unwrap();
     let http = http();
     // An idle keep-alive connection in the client's pool.
-    post_json(
-        &http,
-        &server.webhook_url(),
-        &json!({"name": "x", "type": "alert"}),
-    )
-    .await;
+    post_moment(&http, &server, &json!({"name": "x", "type": "alert"})).await;
     // A request in flight, slowed down by a fault.
     server
         .fail_next(Fault::delay(Duration::from_millis(300)))

@@ -3,24 +3,19 @@
 use hotpot_mock_server::MockServer;
 use serde_json::json;
 
-use crate::support::{get, http, post_json, post_raw};
+use crate::support::{get, http, post_json, post_moment, post_raw};
 
 #[tokio::test]
 async fn lists_events_newest_first_with_flags_details_and_problems() {
     let server = MockServer::start().await.unwrap();
     let http = http();
-    post_json(
+    post_moment(
         &http,
-        &server.webhook_url(),
+        &server,
         &json!({"name": "First moment", "type": "alert"}),
     )
     .await;
-    post_json(
-        &http,
-        &server.webhook_url(),
-        &json!({"name": "Second one", "typo": 1}),
-    )
-    .await;
+    post_moment(&http, &server, &json!({"name": "Second one", "typo": 1})).await;
     let page = get(&http, server.url()).await;
     assert_eq!(page.status, 200);
     assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
@@ -50,10 +45,7 @@ async fn user_values_are_escaped() {
     let server = MockServer::start().await.unwrap();
     let http = http();
     let evil = "<script>alert(1)</script>";
-    post_json(
-        &http,
-        &server.webhook_url(),
-        &json!({"name": evil, "type": "alert", "description": "<img src=x onerror=alert(2)>", "<b>": "\"'&"}),
+    post_moment(&http, &server, &json!({"name": evil, "type": "alert", "description": "<img src=x onerror=alert(2)>", "<b>": "\"'&"}),
     )
     .await;
     post_raw(
@@ -97,9 +89,9 @@ async fn the_retry_form_posts_to_a_working_route() {
             .unwrap()
             .to_utc(),
     );
-    post_json(
+    post_moment(
         &http,
-        &server.webhook_url(),
+        &server,
         &json!({"name": "Later", "type": "alert", "occurred_at": "2026-01-01T00:01:00Z"}),
     )
     .await;
@@ -129,9 +121,9 @@ async fn the_page_is_bounded() {
     let server = MockServer::start().await.unwrap();
     let http = http();
     for i in 0..(hotpot_mock_server::PAGE_EVENTS + 5) {
-        post_json(
+        post_moment(
             &http,
-            &server.webhook_url(),
+            &server,
             &json!({"name": format!("n{i}"), "type": "alert"}),
         )
         .await;

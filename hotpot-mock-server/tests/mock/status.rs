@@ -4,7 +4,7 @@ use hotpot_mock_server::{DEFAULT_API_KEY, MockServer};
 use serde_json::json;
 
 use crate::support;
-use crate::support::{answer, http, post_json};
+use crate::support::{answer, http, post_moment};
 
 async fn status(server: &MockServer, id: &str, key: Option<&str>) -> support::Answer {
     let mut request = http().get(format!("{}/request/{id}/status", server.url()));
@@ -18,12 +18,7 @@ async fn status(server: &MockServer, id: &str, key: Option<&str>) -> support::An
 async fn success_error_and_unknown_requests() {
     let server = MockServer::start().await.unwrap();
     let http = http();
-    let ok = post_json(
-        &http,
-        &server.webhook_url(),
-        &json!({"name": "x", "type": "alert"}),
-    )
-    .await;
+    let ok = post_moment(&http, &server, &json!({"name": "x", "type": "alert"})).await;
     let ok_id = ok.json["hotpot_request_id"].as_str().unwrap();
     let a = status(&server, ok_id, Some(DEFAULT_API_KEY)).await;
     assert_eq!(a.status, 200);
@@ -34,7 +29,7 @@ async fn success_error_and_unknown_requests() {
             "status_message": "Moment created", "errors": [], "message_id": moment_id}})
     );
 
-    let bad = post_json(&http, &server.webhook_url(), &json!({"name": "x"})).await;
+    let bad = post_moment(&http, &server, &json!({"name": "x"})).await;
     let bad_id = bad.json["hotpot_request_id"].as_str().unwrap();
     let b = status(&server, bad_id, Some(DEFAULT_API_KEY)).await;
     assert_eq!(b.status, 200);
@@ -68,12 +63,7 @@ async fn needs_the_api_key() {
         .start()
         .await
         .unwrap();
-    let ok = post_json(
-        &http(),
-        &server.webhook_url(),
-        &json!({"name": "x", "type": "alert"}),
-    )
-    .await;
+    let ok = post_moment(&http(), &server, &json!({"name": "x", "type": "alert"})).await;
     let id = ok.json["hotpot_request_id"].as_str().unwrap();
     for key in [None, Some(DEFAULT_API_KEY), Some("s3cre")] {
         let a = status(&server, id, key).await;

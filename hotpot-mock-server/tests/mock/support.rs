@@ -38,6 +38,24 @@ pub async fn post_json(http: &reqwest::Client, url: &str, body: &Value) -> Answe
     answer(http.post(url).json(body).send().await.expect("a response")).await
 }
 
+/// A server whose default webhook has `token`.
+pub async fn server_with_token(token: &str) -> hotpot_mock_server::MockServer {
+    hotpot_mock_server::MockServer::builder()
+        .token(token)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// POSTs `body` to the server's default webhook.
+pub async fn post_moment(
+    http: &reqwest::Client,
+    server: &hotpot_mock_server::MockServer,
+    body: &Value,
+) -> Answer {
+    post_json(http, &server.webhook_url(), body).await
+}
+
 pub async fn post_raw(
     http: &reqwest::Client,
     url: &str,
