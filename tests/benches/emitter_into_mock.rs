@@ -14,29 +14,25 @@
 //! every moment. Besides the ratio of the medians, the ratio within each round (raw and
 //! emitter back to back) is printed: on a shared machine it moves less. Target: ≥ 20,000 moments/s through the emitter on 2 cores.
 
+#[path = "support/mock.rs"]
+mod support;
+
 use hotpot_client::defaults::CONCURRENCY;
 use hotpot_mock_server::MockServer;
 use hotpot_test_support::bench::{median, raw_reqwest, through_emitter};
+use support::{cores, list, mock_on_its_own_runtime, two_decimals};
 
 const MOMENTS: usize = 50_000;
 const ROUNDS: usize = 5;
 const TARGET: f64 = 20_000.0;
 
 fn main() {
-    let mock_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("mock")
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = MockServer::builder()
-        .start_on(mock_runtime.handle())
-        .expect("mock server");
+    let (_mock_runtime, server) = mock_on_its_own_runtime();
     let url = server.webhook_url();
     println!(
         "emitter into the in-process mock — {MOMENTS} moments a round, {ROUNDS} rounds, \
          {} cores",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        cores()
     );
 
     // Warm-up: connections, the mock's log and arena, code paged in.
@@ -68,11 +64,7 @@ fn main() {
     println!(
         "\nEmitter / raw reqwest: {:.2} (medians); per round {} → median {:.2}",
         median(&emitted) / median(&raw),
-        ratios
-            .iter()
-            .map(|r| format!("{r:.2}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        two_decimals(&ratios),
         median(&ratios)
     );
     let lowest = emitted.iter().copied().fold(f64::INFINITY, f64::min);
@@ -89,12 +81,4 @@ fn main() {
 fn expect_and_reset(server: &MockServer, n: usize) {
     assert_eq!(server.moment_count(), n, "moments recorded by the mock");
     server.reset();
-}
-
-fn list(values: &[f64]) -> String {
-    values
-        .iter()
-        .map(|v| format!("{:.1}k", v / 1000.0))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

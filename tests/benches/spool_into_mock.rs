@@ -11,6 +11,9 @@
 //!
 //! The spools live in the system's temporary directory (`TMPDIR`), on whatever disk that is.
 
+#[path = "support/mock.rs"]
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,6 +22,7 @@ use std::time::{Duration, Instant};
 use hotpot_client::{Client, Emitter, SpoolSync};
 use hotpot_mock_server::MockServer;
 use hotpot_test_support::bench::{median, moments};
+use support::{cores, list, mock_on_its_own_runtime, two_decimals};
 
 const PACED: usize = 20_000;
 const THROUGHPUT_MOMENTS: usize = 50_000;
@@ -29,18 +33,11 @@ fn main() {
     if let Ok(dir) = std::env::var("SPOOL_BENCH_CHILD") {
         return child(Path::new(&dir));
     }
-    let mock_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = MockServer::builder()
-        .start_on(mock_runtime.handle())
-        .expect("mock server");
+    let (_mock_runtime, server) = mock_on_its_own_runtime();
     let url = server.webhook_url();
     println!(
         "spool bench — in-process mock, {} cores, spools under {}",
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cores(),
         std::env::temp_dir().display()
     );
 
@@ -177,11 +174,7 @@ fn throughput(url: &str, server: &MockServer) {
     println!(
         "\nwith / without: {:.2} (medians), per round {} → target ≥ 0.70 {}",
         median(&with) / median(&without),
-        ratios
-            .iter()
-            .map(|r| format!("{r:.2}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        two_decimals(&ratios),
         verdict(median(&ratios) >= 0.70)
     );
 }
@@ -255,12 +248,4 @@ fn recovery(url: &str, server: &MockServer) {
 
 fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "NOT met" }
-}
-
-fn list(values: &[f64]) -> String {
-    values
-        .iter()
-        .map(|v| format!("{:.1}k", v / 1000.0))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -208,6 +208,33 @@ fn emit_timed(emitter: &Emitter, moments: Vec<Moment>) -> (Vec<Result<(), EmitEr
     (results, slowest)
 }
 
+/// The emitter's counts: `(emitted, queued, in_flight, dropped)`.
+fn assert_counts(emitter: &Emitter, expected: (u64, u64, u64, u64)) {
+    let s = emitter.stats();
+    assert_eq!(
+        (s.emitted, s.queued, s.in_flight, s.dropped),
+        expected,
+        "{s}"
+    );
+}
+
+/// Flushes (the stall has ended): the report adds up and is
+/// `(delivered, dropped, failed, unsent)`.
+async fn assert_flushed(emitter: &Emitter, expected: (u64, u64, u64, u64)) {
+    let report = emitter.flush_async(WAIT).await;
+    assert_adds_up(&report);
+    assert_eq!(
+        (
+            report.delivered,
+            report.dropped,
+            report.failed,
+            report.unsent()
+        ),
+        expected,
+        "{report}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_newest_refuses_at_once_and_the_hook_sees_each_refusal() {
     let server = MockServer::start().await.unwrap();
@@ -230,26 +257,10 @@ async fn drop_newest_refuses_at_once_and_the_hook_sees_each_refusal() {
         refused,
         "each refusal, in order"
     );
-    let s = emitter.stats();
-    assert_eq!(
-        (s.emitted, s.queued, s.in_flight, s.dropped),
-        (604, 100, 4, 500),
-        "{s}"
-    );
+    assert_counts(&emitter, (604, 100, 4, 500));
 
     // The stall ends: what was queued is delivered, what was refused never is.
-    let report = emitter.flush_async(WAIT).await;
-    assert_adds_up(&report);
-    assert_eq!(
-        (
-            report.delivered,
-            report.dropped,
-            report.failed,
-            report.unsent()
-        ),
-        (104, 500, 0, 0),
-        "{report}"
-    );
+    assert_flushed(&emitter, (104, 500, 0, 0)).await;
     let expected: HashSet<String> = stuck.into_iter().chain(queued).collect();
     assert_eq!(recorded_once(&server), expected);
     assert_eq!(hooks.drops.items().len(), 500, "no other drop");
@@ -272,25 +283,9 @@ async fn drop_oldest_displaces_the_oldest_and_the_hook_sees_them_as_displaced() 
         queued[..30],
         "the 30 oldest, oldest first"
     );
-    let s = emitter.stats();
-    assert_eq!(
-        (s.emitted, s.queued, s.in_flight, s.dropped),
-        (134, 100, 4, 30),
-        "{s}"
-    );
+    assert_counts(&emitter, (134, 100, 4, 30));
 
-    let report = emitter.flush_async(WAIT).await;
-    assert_adds_up(&report);
-    assert_eq!(
-        (
-            report.delivered,
-            report.dropped,
-            report.failed,
-            report.unsent()
-        ),
-        (104, 30, 0, 0),
-        "{report}"
-    );
+    assert_flushed(&emitter, (104, 30, 0, 0)).await;
     let expected: HashSet<String> = stuck
         .into_iter()
         .chain(queued[30..].iter().cloned())

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use hotpot_client::blocking::Client;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common;
-use crate::common::{envelope, full_moment, moment_path};
+use crate::common::{envelope, full_moment};
 
 /// A wiremock server (it serves from its own thread) and the runtime used to talk to it.
 fn server() -> (tokio::runtime::Runtime, MockServer) {
@@ -16,15 +16,9 @@ fn server() -> (tokio::runtime::Runtime, MockServer) {
         .enable_all()
         .build()
         .unwrap();
-    let server = rt.block_on(async {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path(moment_path()))
-            .respond_with(ResponseTemplate::new(202).set_body_json(envelope("req-b")))
-            .mount(&server)
-            .await;
-        server
-    });
+    let server = rt.block_on(common::server_answering(
+        ResponseTemplate::new(202).set_body_json(envelope("req-b")),
+    ));
     (rt, server)
 }
 

@@ -37,6 +37,15 @@ pub fn client(server: &MockServer) -> Client {
         .expect("a loopback webhook URL is valid")
 }
 
+/// A client for [`TOKEN`]'s webhook at `addr` (a server that is not wiremock), with
+/// [`fast_policy`].
+pub fn client_at(addr: std::net::SocketAddr) -> Client {
+    Client::builder(format!("http://{addr}{}", moment_path()))
+        .retry(fast_policy())
+        .build()
+        .expect("a loopback webhook URL is valid")
+}
+
 pub use hotpot_test_support::{FULL_MOMENT_JSON, full_moment};
 
 /// The envelope Hotpot answers an accepted moment with.

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use hotpot_client::{Client, Error, RetryPolicy};
+use hotpot_client::{Error, RetryPolicy};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -277,14 +277,23 @@ async fn retry_after_as_an_http_date_is_honoured() {
     assert!(gap(&times) >= Duration::from_secs(1), "{:?}", gap(&times));
 }
 
+/// Sends once, under `policy`, to a server that answers 429 with `Retry-After: retry_after`:
+/// the error, how long the send took, and the server (for what it received).
+async fn rate_limited(retry_after: &str, policy: RetryPolicy) -> (Error, Duration, MockServer) {
+    let server =
+        server_answering(ResponseTemplate::new(429).insert_header("retry-after", retry_after))
+            .await;
+    let client = builder(&server).retry(policy).build().unwrap();
+    let started = Instant::now();
+    let err = client.send(&full_moment()).await.unwrap_err();
+    (err, started.elapsed(), server)
+}
+
 #[tokio::test]
 async fn a_retry_after_beyond_the_maximum_gives_up_at_once() {
     // In seconds.
-    let server =
-        server_answering(ResponseTemplate::new(429).insert_header("retry-after", "60")).await;
-    let started = Instant::now();
-    let err = client(&server).send(&full_moment()).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(10));
+    let (err, took, server) = rate_limited("60", common::fast_policy()).await;
+    assert!(took < Duration::from_secs(10));
     assert!(err.is_rate_limited(), "{err:?}");
     assert_eq!(err.retry_after(), Some(Duration::from_secs(60)));
     assert!(err.to_string().contains("retry after 60s"), "{err}");
@@ -305,13 +314,8 @@ async fn a_retry_after_beyond_the_maximum_gives_up_at_once() {
     assert_eq!(received(&server).await, 1);
 
     // The maximum is the policy's: a 2 s wait is too long for a 1 s maximum.
-    let server =
-        server_answering(ResponseTemplate::new(429).insert_header("retry-after", "2")).await;
-    let client = builder(&server)
-        .retry(common::fast_policy().with_max_retry_after(Duration::from_secs(1)))
-        .build()
-        .unwrap();
-    let err = client.send(&full_moment()).await.unwrap_err();
+    let policy = common::fast_policy().with_max_retry_after(Duration::from_secs(1));
+    let (err, _, server) = rate_limited("2", policy).await;
     assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
     assert_eq!(received(&server).await, 1);
 }
@@ -320,19 +324,9 @@ async fn a_retry_after_beyond_the_maximum_gives_up_at_once() {
 async fn a_retry_after_beyond_the_deadline_gives_up_at_once() {
     // A 20 s wait (within the 30 s maximum) past a 10 s deadline: one that waited for the
     // deadline would take 10 s, far from the milliseconds an answer takes.
-    let server =
-        server_answering(ResponseTemplate::new(429).insert_header("retry-after", "20")).await;
-    let client = builder(&server)
-        .retry(common::fast_policy().with_deadline(Duration::from_secs(10)))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    let err = client.send(&full_moment()).await.unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    let policy = common::fast_policy().with_deadline(Duration::from_secs(10));
+    let (err, took, server) = rate_limited("20", policy).await;
+    assert!(took < Duration::from_secs(5), "{took:?}");
     assert!(err.is_rate_limited());
     assert_eq!(received(&server).await, 1);
 }
@@ -434,10 +428,7 @@ async fn the_per_attempt_timeout_gives_a_timeout_error_and_is_retried() {
 async fn connection_refused_is_a_retried_transport_error() {
     let logs = LogBuffer::global();
     let (_reserved, addr) = common::refusing_address();
-    let client = Client::builder(format!("http://{addr}/moment/{}", common::TOKEN))
-        .retry(common::fast_policy())
-        .build()
-        .unwrap();
+    let client = common::client_at(addr);
     let err = client.send(&full_moment()).await.unwrap_err();
     assert!(err.is_transport() && err.is_retryable(), "{err:?}");
     assert!(err.to_string().starts_with("transport error"), "{err}");
@@ -461,10 +452,7 @@ async fn a_dropped_connection_is_a_retried_transport_error() {
             drop(socket);
         }
     });
-    let client = Client::builder(format!("http://{addr}/moment/{}", common::TOKEN))
-        .retry(common::fast_policy())
-        .build()
-        .unwrap();
+    let client = common::client_at(addr);
     let err = client.send(&full_moment()).await.unwrap_err();
     assert!(err.is_transport() && err.is_retryable(), "{err:?}");
     assert_eq!(*accepted.lock().unwrap(), 3);

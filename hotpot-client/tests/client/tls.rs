@@ -183,18 +183,25 @@ fn assert_refused_for_its_certificate(err: &Error, why: &str) {
     assert_no_token(&everything_printed(err));
 }
 
-#[tokio::test]
-async fn a_self_signed_certificate_is_refused_by_default() {
-    let pki = self_signed_for(&["localhost", "127.0.0.1"]);
-    let server = HttpsServer::start(&pki).await;
-    let client = Client::builder(server.url("127.0.0.1"))
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
+/// A client of `server` at 127.0.0.1 that does not retry and trusts `pki`'s authority, if
+/// given, besides the system's.
+fn client_trusting(server: &HttpsServer, pki: Option<&Pki>) -> Client {
+    let mut builder = Client::builder(server.url("127.0.0.1")).retry(RetryPolicy::never());
+    if let Some(pki) = pki {
+        builder = builder.add_root_certificate_pem(pki.ca_pem.as_bytes());
+    }
+    builder.build().unwrap()
+}
+
+/// A server with `pki`'s certificate is refused for `why`, on its one connection, before
+/// anything is sent; `trusted`: the client trusts `pki`'s authority.
+async fn assert_refused_before_sending(pki: &Pki, trusted: bool, why: &str) {
+    let server = HttpsServer::start(pki).await;
+    let client = client_trusting(&server, trusted.then_some(pki));
 
     let err = client.send(&moment()).await.unwrap_err();
 
-    assert_refused_for_its_certificate(&err, "UnknownIssuer");
+    assert_refused_for_its_certificate(&err, why);
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
     assert_eq!(
         server.requests.load(Ordering::SeqCst),
@@ -204,18 +211,15 @@ async fn a_self_signed_certificate_is_refused_by_default() {
 }
 
 #[tokio::test]
+async fn a_self_signed_certificate_is_refused_by_default() {
+    let pki = self_signed_for(&["localhost", "127.0.0.1"]);
+    assert_refused_before_sending(&pki, false, "UnknownIssuer").await;
+}
+
+#[tokio::test]
 async fn a_certificate_from_an_unknown_authority_is_refused_by_default() {
     let pki = pki_for(&["localhost", "127.0.0.1"]);
-    let server = HttpsServer::start(&pki).await;
-    let client = Client::builder(server.url("127.0.0.1"))
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
-
-    let err = client.send(&moment()).await.unwrap_err();
-
-    assert_refused_for_its_certificate(&err, "UnknownIssuer");
-    assert_eq!(server.requests.load(Ordering::SeqCst), 0);
+    assert_refused_before_sending(&pki, false, "UnknownIssuer").await;
 }
 
 #[tokio::test]
@@ -263,10 +267,7 @@ async fn a_certificate_from_a_configured_authority_is_accepted() {
 async fn a_self_signed_certificate_given_as_the_authority_is_accepted() {
     let pki = self_signed_for(&["127.0.0.1"]);
     let server = HttpsServer::start(&pki).await;
-    let client = Client::builder(server.url("127.0.0.1"))
-        .add_root_certificate_pem(pki.ca_pem.as_bytes())
-        .build()
-        .unwrap();
+    let client = client_trusting(&server, Some(&pki));
 
     let receipt = client.send(&moment()).await.unwrap();
 
@@ -301,28 +302,23 @@ async fn only_the_given_authorities_are_trusted_when_asked() {
 async fn a_configured_authority_does_not_switch_off_the_host_name_check() {
     // Signed by the trusted CA, but for another host.
     let pki = pki_for(&["hotpot.example.com"]);
-    let server = HttpsServer::start(&pki).await;
-    let client = Client::builder(server.url("127.0.0.1"))
-        .add_root_certificate_pem(pki.ca_pem.as_bytes())
-        .retry(RetryPolicy::never())
+    assert_refused_before_sending(&pki, true, "not valid for name").await;
+}
+
+/// Building a client that trusts `pem` fails, with a configuration error.
+fn build_trusting_pem(pem: &[u8]) -> Error {
+    let err = Client::builder(format!("https://127.0.0.1:1/moment/{TOKEN}"))
+        .add_root_certificate_pem(pem)
         .build()
-        .unwrap();
-
-    let err = client.send(&moment()).await.unwrap_err();
-
-    assert_refused_for_its_certificate(&err, "not valid for name");
-    assert_eq!(server.requests.load(Ordering::SeqCst), 0);
+        .unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+    err
 }
 
 #[tokio::test]
 async fn a_bad_pem_is_a_config_error_at_build_time() {
-    let err = Client::builder(format!("https://127.0.0.1:1/moment/{TOKEN}"))
-        .add_root_certificate_pem(
-            &b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"[..],
-        )
-        .build()
-        .unwrap_err();
-    assert!(err.is_config(), "{err:?}");
+    let err =
+        build_trusting_pem(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
     assert!(err.to_string().contains("PEM"), "{err}");
     assert_no_token(&everything_printed(&err));
 }
@@ -330,11 +326,7 @@ async fn a_bad_pem_is_a_config_error_at_build_time() {
 #[test]
 fn a_pem_whose_certificate_does_not_parse_is_a_config_error_that_says_why() {
     let pem = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
-    let err = Client::builder(format!("https://127.0.0.1:1/moment/{TOKEN}"))
-        .add_root_certificate_pem(pem.as_bytes())
-        .build()
-        .unwrap_err();
-    assert!(err.is_config(), "{err:?}");
+    let err = build_trusting_pem(pem.as_bytes());
     let message = err.to_string();
     // Not just reqwest's "builder error".
     assert!(

@@ -7,6 +7,7 @@ use super::QueuedMoment;
 use crate::Stats;
 
 /// The queue, the moments being sent and the counts: everything that changes under the lock.
+#[derive(Default)]
 pub(super) struct Ledger {
     pub(super) queue: VecDeque<QueuedMoment>,
     /// Sequence numbers (and spool record ids) of the moments being sent (at most
@@ -42,20 +43,11 @@ impl Ledger {
         let n = queue.len() as u64;
         Ledger {
             queue,
-            in_flight: Vec::new(),
             next_seq: n,
-            closed: false,
-            stopped: false,
-            blocked: 0,
             parked: n == 0,
-            reporting: 0,
             emitted: n,
             recovered: n,
-            delivered: 0,
-            failed: 0,
-            dropped: 0,
-            abandoned_queued: 0,
-            abandoned_in_flight: 0,
+            ..Ledger::default()
         }
     }
 
