@@ -236,7 +236,7 @@ mod tests {
         );
     }
 
-    /// Found by tests/mock/bad_input.rs: an empty segment after `moment` used to end the
+    /// Found by tests/mock/bad_input/: an empty segment after `moment` used to end the
     /// redaction, so `/moment//TOKEN` and `/moment/x%0d%0a.../http://host/TOKEN` were logged
     /// with the token in full.
     #[test]

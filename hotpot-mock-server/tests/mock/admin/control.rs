@@ -1,0 +1,120 @@
+//! `/_mock/clock` and `/_mock/reset`.
+
+use super::*;
+
+#[tokio::test]
+async fn clock_routes() {
+    let server = server().await;
+    let http = http();
+    let url = format!("{}/_mock/clock", server.url());
+    let real = get(&http, &url).await;
+    assert_eq!(real.json["frozen"], false);
+    let set = post_json(&http, &url, &json!({"now": "2030-01-01T00:00:00+02:00"})).await;
+    assert_eq!(
+        set.json,
+        json!({"now": "2029-12-31T22:00:00Z", "frozen": true})
+    );
+    let back = post_json(&http, &url, &json!({"advance_ms": -1000})).await;
+    assert_eq!(back.json["now"], "2029-12-31T21:59:59Z");
+    let reset = delete(&http, &url).await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(reset.json["frozen"], false);
+    let now = chrono::DateTime::parse_from_rfc3339(reset.json["now"].as_str().unwrap()).unwrap();
+    assert!((chrono::Utc::now() - now.to_utc()).num_seconds().abs() < 5);
+    // A running clock can be moved too: it keeps running, ahead.
+    post_json(&http, &url, &json!({"advance_ms": 3_600_000})).await;
+    let ahead = get(&http, &url).await;
+    assert_eq!(ahead.json["frozen"], false);
+    let t = chrono::DateTime::parse_from_rfc3339(ahead.json["now"].as_str().unwrap()).unwrap();
+    assert!((t.to_utc() - chrono::Utc::now()).num_minutes() >= 59);
+
+    assert_bad(&post_json(&http, &url, &json!({})).await, "found neither");
+    assert_bad(
+        &post_json(
+            &http,
+            &url,
+            &json!({"now": "2030-01-01T00:00:00Z", "advance_ms": 1}),
+        )
+        .await,
+        "found both",
+    );
+    assert_bad(
+        &post_json(&http, &url, &json!({"now": "2030-01-01"})).await,
+        "now: expected an RFC 3339",
+    );
+    assert_bad(
+        &post_json(&http, &url, &json!({"advance_ms": 1.5})).await,
+        "advance_ms: expected a whole number",
+    );
+    assert_bad(
+        &post_json(&http, &url, &json!({"advance_ms": "1"})).await,
+        "advance_ms: expected a whole number, found a string",
+    );
+    // null is no time and no distance, beside the other field or alone (found by Schemathesis).
+    assert_bad(
+        &post_json(&http, &url, &json!({"advance_ms": 0, "now": null})).await,
+        "now: expected an RFC 3339 date-time, found null",
+    );
+    assert_bad(
+        &post_json(&http, &url, &json!({"advance_ms": null})).await,
+        "advance_ms: expected a whole number of milliseconds, found null",
+    );
+}
+
+#[tokio::test]
+async fn reset_forgets_state_and_optionally_webhooks() {
+    let server = server().await;
+    let http = http();
+    let extra = server
+        .create_webhook(hotpot_mock_server::NewWebhook::new("extra"))
+        .unwrap();
+    send(&http, &server.webhook_url(), "a", "alert").await;
+    server
+        .fail_next(hotpot_mock_server::Fault::status(503))
+        .unwrap();
+    let url = format!("{}/_mock/reset", server.url());
+    let a = post_raw(&http, &url, None, "").await;
+    assert_eq!(a.status, 204);
+    assert!(server.events().is_empty());
+    assert!(server.moments().is_empty());
+    assert_eq!(
+        send(&http, &server.webhook_url(), "a", "alert")
+            .await
+            .status,
+        202,
+        "the fault is gone"
+    );
+    assert_eq!(server.webhooks().len(), 2, "webhooks stay");
+
+    // Ids keep counting after a reset.
+    assert_eq!(server.events()[0].id, "2");
+
+    server
+        .update_webhook(
+            server.token(),
+            hotpot_mock_server::WebhookPatch::default().label("renamed"),
+        )
+        .unwrap();
+    let b = post_json(&http, &url, &json!({"webhooks": true})).await;
+    assert_eq!(b.status, 204);
+    let hooks = server.webhooks();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].label, "default");
+    assert_eq!(hooks[0].token, server.token());
+    assert_eq!(send(&http, &extra, "a", "alert").await.status, 404);
+
+    // The default webhook comes back even after being deleted.
+    server.delete_webhook(server.token()).unwrap();
+    post_json(&http, &url, &json!({"webhooks": true})).await;
+    assert_eq!(
+        send(&http, &server.webhook_url(), "a", "alert")
+            .await
+            .status,
+        202
+    );
+
+    assert_bad(
+        &post_json(&http, &url, &json!({"webhooks": "yes"})).await,
+        "webhooks: expected true or false",
+    );
+}
