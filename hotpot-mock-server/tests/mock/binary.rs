@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::support;
 use crate::support::{answer, get, http, post_json};
 
 const TOKEN: &str = "seedToken_0123456789";
@@ -257,14 +258,7 @@ async fn environment_variables_and_sigint() {
         .as_str()
         .unwrap()
         .to_owned();
-    let status = answer(
-        http.get(format!("{}/request/{id}/status", bin.base))
-            .header("authorization", "Bearer env-key")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let status = support::request_status(&bin.base, &id, Some("env-key")).await;
     assert_eq!(status.status, 200, "HOTPOT_MOCK_API_KEY");
     let (ok, _, _, stderr) = bin.stop("INT");
     assert!(ok, "exit status 0 on SIGINT; stderr: {stderr}");

@@ -8,7 +8,7 @@ use hotpot_mock_server::{EventStatus, MockServer, NewWebhook, WebhookPatch};
 use serde_json::json;
 
 use crate::support;
-use crate::support::{answer, get, http, post_json, post_moment, post_raw};
+use crate::support::{answer, get, http, post_json, post_moment, post_raw, post_with_key};
 
 const TOKEN: &str = "t0k3n-abcdefgh";
 
@@ -354,17 +354,7 @@ async fn idempotency_key_replays_the_first_answer_for_24_hours() {
     let send = |key: &'static str, name: &'static str| {
         let http = http.clone();
         let url = server.webhook_url();
-        async move {
-            answer(
-                http.post(url)
-                    .header("idempotency-key", key)
-                    .json(&json!({"name": name, "type": "alert"}))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
+        async move { post_with_key(&http, &url, key, &json!({"name": name, "type": "alert"})).await }
     };
     let first = send("key-1", "first").await;
     let replay = send("key-1", "something else").await;
@@ -383,13 +373,11 @@ async fn idempotency_key_replays_the_first_answer_for_24_hours() {
     let other = server
         .create_webhook(NewWebhook::new("other").token("other-token"))
         .unwrap();
-    let on_other = answer(
-        http.post(&other)
-            .header("idempotency-key", "key-1")
-            .json(&json!({"name": "x", "type": "alert"}))
-            .send()
-            .await
-            .unwrap(),
+    let on_other = post_with_key(
+        &http,
+        &other,
+        "key-1",
+        &json!({"name": "x", "type": "alert"}),
     )
     .await;
     assert_ne!(
@@ -434,14 +422,11 @@ async fn idempotency_replays_rejections_too() {
 async fn over_long_idempotency_key_is_400() {
     let server = server().await;
     let key = "k".repeat(256);
-    let a = answer(
-        http()
-            .post(server.webhook_url())
-            .header("idempotency-key", &key)
-            .json(&json!({"name": "x", "type": "alert"}))
-            .send()
-            .await
-            .unwrap(),
+    let a = post_with_key(
+        &http(),
+        &server.webhook_url(),
+        &key,
+        &json!({"name": "x", "type": "alert"}),
     )
     .await;
     assert_eq!(a.status, 400);
@@ -453,14 +438,11 @@ async fn over_long_idempotency_key_is_400() {
     );
     assert_eq!(server.events()[0].errors[0].field, "Idempotency-Key");
     // 255 is fine.
-    let ok = answer(
-        http()
-            .post(server.webhook_url())
-            .header("idempotency-key", "k".repeat(255))
-            .json(&json!({"name": "x", "type": "alert"}))
-            .send()
-            .await
-            .unwrap(),
+    let ok = post_with_key(
+        &http(),
+        &server.webhook_url(),
+        &"k".repeat(255),
+        &json!({"name": "x", "type": "alert"}),
     )
     .await;
     assert_eq!(ok.status, 202);

@@ -4,14 +4,10 @@ use hotpot_mock_server::{DEFAULT_API_KEY, MockServer};
 use serde_json::json;
 
 use crate::support;
-use crate::support::{answer, http, post_moment};
+use crate::support::{http, post_moment};
 
 async fn status(server: &MockServer, id: &str, key: Option<&str>) -> support::Answer {
-    let mut request = http().get(format!("{}/request/{id}/status", server.url()));
-    if let Some(key) = key {
-        request = request.header("authorization", format!("Bearer {key}"));
-    }
-    answer(request.send().await.unwrap()).await
+    support::request_status(server.url(), id, key).await
 }
 
 #[tokio::test]

@@ -47,6 +47,12 @@ pub async fn server_with_token(token: &str) -> hotpot_mock_server::MockServer {
         .unwrap()
 }
 
+/// POSTs `body` to `url` with an `Idempotency-Key`.
+pub async fn post_with_key(http: &reqwest::Client, url: &str, key: &str, body: &Value) -> Answer {
+    let request = http.post(url).header("idempotency-key", key).json(body);
+    answer(request.send().await.expect("a response")).await
+}
+
 /// POSTs `body` to the server's default webhook.
 pub async fn post_moment(
     http: &reqwest::Client,
@@ -54,6 +60,15 @@ pub async fn post_moment(
     body: &Value,
 ) -> Answer {
     post_json(http, &server.webhook_url(), body).await
+}
+
+/// `GET {base}/request/{id}/status`, with `Authorization: Bearer {key}` when a key is given.
+pub async fn request_status(base: &str, id: &str, key: Option<&str>) -> Answer {
+    let mut request = http().get(format!("{base}/request/{id}/status"));
+    if let Some(key) = key {
+        request = request.header("authorization", format!("Bearer {key}"));
+    }
+    answer(request.send().await.expect("a response")).await
 }
 
 pub async fn post_raw(

@@ -316,14 +316,7 @@ async fn admin_request_status_for_dropped_events_is_404() {
     let first = send(&http, &server.webhook_url(), "a", "alert").await;
     send(&http, &server.webhook_url(), "b", "alert").await;
     let id = first.json["hotpot_request_id"].as_str().unwrap();
-    let a = support::answer(
-        http.get(format!("{}/request/{id}/status", server.url()))
-            .header("authorization", format!("Bearer {}", server.api_key()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let a = support::request_status(server.url(), id, Some(server.api_key())).await;
     assert_eq!(a.status, 404);
 }
 

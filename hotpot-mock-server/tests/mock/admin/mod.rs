@@ -156,14 +156,7 @@ async fn extractor_rejections_are_json_too() {
     let too_big = post_raw(&http, &format!("{}/_mock/faults", server.url()), None, huge).await;
     assert_eq!(too_big.status, 413);
     assert_eq!(too_big.json["error"], "Payload Too Large");
-    let status = support::answer(
-        http.get(format!("{}/request/%FF/status", server.url()))
-            .header("authorization", format!("Bearer {}", server.api_key()))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let status = support::request_status(server.url(), "%FF", Some(server.api_key())).await;
     assert_eq!(
         (status.status, status.json),
         (404, json!({"error": "Not Found"}))

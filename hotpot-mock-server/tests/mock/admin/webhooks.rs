@@ -121,26 +121,27 @@ async fn webhook_input_is_checked() {
     let server = server().await;
     let http = http();
     let base = format!("{}/_mock/webhooks", server.url());
-    assert_bad(
-        &post_json(&http, &base, &json!({})).await,
-        "label: required",
-    );
-    assert_bad(
-        &post_json(&http, &base, &json!({"label": 5})).await,
-        "label: expected a string, found a number (5)",
-    );
-    assert_bad(
-        &post_json(&http, &base, &json!({"label": "  "})).await,
-        "label: expected 1 to 200 characters",
-    );
-    assert_bad(
-        &post_json(&http, &base, &json!({"label": "x", "type": "Data Dog"})).await,
-        "type: expected a slug",
-    );
-    assert_bad(
-        &post_json(&http, &base, &json!({"label": "x", "token": "a/b"})).await,
-        "token: expected only",
-    );
+    for (body, expected) in [
+        (json!({}), "label: required"),
+        (
+            json!({"label": 5}),
+            "label: expected a string, found a number (5)",
+        ),
+        (
+            json!({"label": "  "}),
+            "label: expected 1 to 200 characters",
+        ),
+        (
+            json!({"label": "x", "type": "Data Dog"}),
+            "type: expected a slug",
+        ),
+        (
+            json!({"label": "x", "token": "a/b"}),
+            "token: expected only",
+        ),
+    ] {
+        assert_bad(&post_json(&http, &base, &body).await, expected);
+    }
     assert_bad(
         &post_json(
             &http,
@@ -160,18 +161,13 @@ async fn webhook_input_is_checked() {
         "expected a JSON object, found an array",
     );
     let hook = format!("{base}/default-token-123");
-    assert_bad(
-        &patch_json(&http, &hook, &json!({})).await,
-        "at least one of label, expires_at",
-    );
-    assert_bad(
-        &patch_json(&http, &hook, &json!({"label": null})).await,
-        "label: expected a string",
-    );
-    assert_bad(
-        &patch_json(&http, &hook, &json!({"token": "x"})).await,
-        "token: unknown field",
-    );
+    for (body, expected) in [
+        (json!({}), "at least one of label, expires_at"),
+        (json!({"label": null}), "label: expected a string"),
+        (json!({"token": "x"}), "token: unknown field"),
+    ] {
+        assert_bad(&patch_json(&http, &hook, &body).await, expected);
+    }
     assert_eq!(server.webhooks().len(), 1);
 }
 
