@@ -1,7 +1,7 @@
 //! Contract §4 through `Client::request_status`: the API key, the typed answer, and the
 //! errors.
 
-use hotpot_client::{Client, Error, Problem, RequestState};
+use hotpot_client::{Client, Error, Problem, RequestState, RequestStatus};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -26,6 +26,24 @@ async fn status_answer(server: &MockServer, id: &str, template: ResponseTemplate
         .respond_with(template)
         .mount(server)
         .await;
+}
+
+/// Asks the status of `id` (with the base path `base_path`) from a server that answers GET
+/// `expected_path` with `template`: the result, and how many requests the server received.
+async fn ask_status(
+    base_path: &str,
+    id: &str,
+    expected_path: &str,
+    template: ResponseTemplate,
+) -> (Result<RequestStatus, Error>, usize) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(expected_path))
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    let result = client_with_key(&server, base_path).request_status(id).await;
+    (result, received(&server).await)
 }
 
 #[tokio::test]
@@ -107,36 +125,30 @@ async fn accepted_and_error_states() {
 
 #[tokio::test]
 async fn the_status_url_keeps_a_base_path_prefix() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/hotpot/v1/request/abc-123/status"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
+    let (result, requests) = ask_status(
+        "/hotpot/v1",
+        "abc-123",
+        "/hotpot/v1/request/abc-123/status",
+        ResponseTemplate::new(200).set_body_json(
             json!({"response": {"message_request_id": "abc-123", "status": "success"}}),
-        ))
-        .mount(&server)
-        .await;
-    let status = client_with_key(&server, "/hotpot/v1")
-        .request_status("abc-123")
-        .await
-        .unwrap();
+        ),
+    )
+    .await;
+    let status = result.unwrap();
     assert_eq!(status.state, RequestState::Success);
-    assert_eq!(received(&server).await, 1);
+    assert_eq!(requests, 1);
 }
 
 #[tokio::test]
 async fn an_odd_request_id_stays_one_path_segment() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/request/a%2Fb%3Fc/status"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"response": {"status": "accepted"}})),
-        )
-        .mount(&server)
-        .await;
-    let status = client_with_key(&server, "")
-        .request_status("a/b?c")
-        .await
-        .unwrap();
+    let (result, _) = ask_status(
+        "",
+        "a/b?c",
+        "/request/a%2Fb%3Fc/status",
+        ResponseTemplate::new(200).set_body_json(json!({"response": {"status": "accepted"}})),
+    )
+    .await;
+    let status = result.unwrap();
     assert_eq!(status.state, RequestState::Accepted);
     // Missing fields are filled leniently.
     assert_eq!(status.request_id, "a/b?c");
@@ -144,56 +156,48 @@ async fn an_odd_request_id_stays_one_path_segment() {
 
 #[tokio::test]
 async fn a_wrong_api_key_is_unauthorized_and_not_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "Unauthorized"})))
-        .mount(&server)
-        .await;
-    let err = client_with_key(&server, "")
-        .request_status("req-1")
-        .await
-        .unwrap_err();
+    let (result, requests) = ask_status(
+        "",
+        "req-1",
+        "/request/req-1/status",
+        ResponseTemplate::new(401).set_body_json(json!({"error": "Unauthorized"})),
+    )
+    .await;
+    let err = result.unwrap_err();
     assert!(
         matches!(&err, Error::Unauthorized(m) if m.contains("401")),
         "{err:?}"
     );
     assert!(!err.is_retryable());
     assert!(!err.to_string().contains(KEY));
-    assert_eq!(received(&server).await, 1);
+    assert_eq!(requests, 1);
 }
 
 #[tokio::test]
 async fn an_unknown_request_id_is_unknown_request() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": "Not Found"})))
-        .mount(&server)
-        .await;
-    let err = client_with_key(&server, "")
-        .request_status("nope")
-        .await
-        .unwrap_err();
+    let (result, requests) = ask_status(
+        "",
+        "nope",
+        "/request/nope/status",
+        ResponseTemplate::new(404).set_body_json(json!({"error": "Not Found"})),
+    )
+    .await;
+    let err = result.unwrap_err();
     assert!(
         matches!(&err, Error::UnknownRequest(id) if id == "nope"),
         "{err:?}"
     );
     assert!(!err.is_retryable());
-    assert_eq!(received(&server).await, 1);
+    assert_eq!(requests, 1);
 }
 
 #[tokio::test]
 async fn server_trouble_on_the_status_endpoint_is_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
-    let err = client_with_key(&server, "")
-        .request_status("r")
-        .await
-        .unwrap_err();
+    let (result, requests) =
+        ask_status("", "r", "/request/r/status", ResponseTemplate::new(503)).await;
+    let err = result.unwrap_err();
     assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
-    assert_eq!(received(&server).await, 3);
+    assert_eq!(requests, 3);
 }
 
 #[tokio::test]
