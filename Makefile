@@ -113,15 +113,15 @@ snippet-check: venv
 schemathesis: venv
 	$(PY) tests/python/run_schemathesis.py --max-examples 100
 
-## The fuzz targets of hotpot-client/fuzz, one after another, each for FUZZ_SECONDS (default
+## The fuzz targets of hotpot-protocol/fuzz, one after another, each for FUZZ_SECONDS (default
 ## 5 min) with libFuzzer, starting from the committed seeds and regressions. Needs
 ## `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain take libFuzzer's
-## sanitizer flags. New inputs go to hotpot-client/fuzz/corpus, crashes to .../artifacts.
+## sanitizer flags. New inputs go to hotpot-protocol/fuzz/corpus, crashes to .../artifacts.
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS ?= lenient_json lenient_structured webhook_url occurred_at retry_after
 .PHONY: fuzz fuzz-smoke bench-soak
 fuzz:
-	cd hotpot-client/fuzz && for t in $(FUZZ_TARGETS); do \
+	cd hotpot-protocol/fuzz && for t in $(FUZZ_TARGETS); do \
 		mkdir -p corpus/$$t; \
 		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --debug-assertions $$t corpus/$$t \
 			$$(find seeds regressions -mindepth 1 -maxdepth 1 -name $$t -type d) \
@@ -132,7 +132,7 @@ fuzz:
 ## FUZZ_SMOKE_CASES random ones per target, plus the proptest properties (also part of
 ## rust-test, so of `make test`).
 fuzz-smoke:
-	$(CARGO) test -p hotpot-client --test client -- fuzz_regressions:: properties::
+	$(CARGO) test -p hotpot-protocol --test protocol -- fuzz_regressions:: properties::
 
 ## hotpot.Client against requests, import time, asyncio.gather; MomentHandler against a
 ## NullHandler; prints the ratios.
@@ -154,6 +154,7 @@ bench-soak:
 ## Every benchmark; each prints its numbers beside the baseline measured in the same run
 ## (BENCHMARKS.md records them).
 bench: bench-py bench-soak bench-cli
+	$(CARGO) bench -p hotpot-protocol
 	$(CARGO) bench -p hotpot-client --features tracing-layer
 	$(CARGO) bench -p hotpot-mock-server
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock

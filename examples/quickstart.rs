@@ -14,9 +14,9 @@ use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use hotpot_client::moment::rules::format_time;
 use hotpot_client::{Client, ENV_WEBHOOK_URL, Moment, MomentType, Priority};
 use hotpot_mock_server::MockServer;
+use hotpot_protocol::moment::rules::format_time;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]

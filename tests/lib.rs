@@ -23,6 +23,7 @@ doctests! {
     Readme = "../README.md";
     ClientReadme = "../hotpot-client/README.md";
     MockServerReadme = "../hotpot-mock-server/README.md";
+    ProtocolReadme = "../hotpot-protocol/README.md";
     GuideRustService = "../docs/src/guides/rust-service.md";
     GuideTestingWithTheMock = "../docs/src/guides/testing-with-the-mock.md";
     GuideOperatingTheSpool = "../docs/src/guides/operating-the-spool.md";

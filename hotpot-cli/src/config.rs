@@ -5,10 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use hotpot_client::{
-    Client, ENV_API_KEY, ENV_WEBHOOK_URL, Problem, RetryPolicy, WebhookUrl, defaults, env_var,
-    webhook_url_from_env,
-};
+use hotpot_client::env::{ENV_API_KEY, ENV_WEBHOOK_URL, env_var, webhook_url_from_env};
+use hotpot_client::{Client, Problem, RetryPolicy, WebhookUrl, defaults};
 
 use crate::args::DeliveryArgs;
 use crate::exit;

@@ -1,4 +1,4 @@
-//! The exit statuses of contract §9: the BSD `sysexits` values, so that a script can tell
+//! The exit statuses of spec §9: the BSD `sysexits` values, so that a script can tell
 //! "fix your call" (65, 66, 77, 78) from "try again later" (75).
 //!
 //! ```
@@ -8,6 +8,7 @@
 //! ```
 
 use hotpot_client::Error;
+use hotpot_client::FlushReport;
 
 /// Sent (2xx); `check`: valid; `status`: the request is known.
 pub const OK: u8 = 0;
@@ -46,5 +47,20 @@ pub fn for_error(error: &Error) -> u8 {
         // Retryable trouble, and answers the contract gives no meaning (a redirect from a
         // proxy): another run later may succeed.
         _ => TEMPFAIL,
+    }
+}
+
+/// The exit status of `hotpot flush` (spec §10): 0 when everything was delivered, else the
+/// first that applies of 77 (some met an unknown or expired webhook), 65 (some were refused),
+/// 75 (some are left in the spool for later, or failed otherwise).
+pub fn for_flush(report: &FlushReport) -> u8 {
+    if report.webhook_gone > 0 {
+        NOPERM
+    } else if report.rejected > 0 {
+        DATAERR
+    } else if report.left > 0 || report.other_failed > 0 {
+        TEMPFAIL
+    } else {
+        OK
     }
 }

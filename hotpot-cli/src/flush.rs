@@ -14,7 +14,7 @@ use crate::output::Printer;
 use crate::send::fail;
 
 /// Runs `hotpot flush`: prints the report (a line of counts, or a JSON object) and exits
-/// with [`FlushReport::exit_code`]: 0 when everything was delivered, else 77, 65 or 75.
+/// with [`exit::for_flush`]: 0 when everything was delivered, else 77, 65 or 75.
 pub(crate) fn flush(args: FlushArgs) -> u8 {
     let printer = Printer::new("flush", &args.output);
     if let Some(problem) = config::refuse_url_flag(&args.delivery) {
@@ -50,7 +50,7 @@ pub(crate) fn flush(args: FlushArgs) -> u8 {
     ) {
         Ok(report) => {
             print_report(&printer, &report);
-            report.exit_code()
+            exit::for_flush(&report)
         }
         // Held by a running emitter, or a directory that cannot be used.
         Err(e) => fail(

@@ -7,7 +7,7 @@ use std::io::{IsTerminal as _, Read};
 use std::path::Path;
 
 use hotpot_client::Problem;
-use hotpot_mock_server::MAX_BODY_BYTES;
+use hotpot_protocol::MAX_BODY_BYTES;
 use serde_json::Value;
 
 use crate::config::Failure;

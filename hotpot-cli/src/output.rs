@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::Mutex;
 
-use hotpot_client::{Problem, redact_secret_in, redact_token};
+use hotpot_client::Problem;
+use hotpot_protocol::{redact_secret_in, redact_token};
 use serde::Serialize;
 
 use crate::args::{Format, OutputArgs};

@@ -1,11 +1,12 @@
 //! `hotpot send`: a moment from flags or from a JSON payload, checked by the §1 rules
-//! (`hotpot_client::parse_lenient`, the same verdict as the server), sent with the client's
+//! (`hotpot_protocol::parse_lenient`, the same verdict as the server), sent with the client's
 //! retries (§5), and every way it can fail turned into problems and an exit status.
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use hotpot_client::{Client, Error, Moment, Problem, Receipt, parse_lenient};
+use hotpot_client::{Client, Error, Moment, Problem, Receipt};
+use hotpot_protocol::parse_lenient;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

@@ -6,7 +6,7 @@ use crate::Error;
 /// The environment variable that holds the webhook URL.
 pub const ENV_WEBHOOK_URL: &str = "HOTPOT_WEBHOOK_URL";
 
-/// The environment variable that holds the API key for request status (contract §4), where set.
+/// The environment variable that holds the API key for request status (spec §4), where set.
 pub const ENV_API_KEY: &str = "HOTPOT_API_KEY";
 
 /// Reads a `HOTPOT_*` variable: its value without surrounding whitespace (a value pasted
@@ -17,9 +17,9 @@ pub const ENV_API_KEY: &str = "HOTPOT_API_KEY";
 /// ```
 /// // SAFETY of the example: no other thread reads the environment meanwhile.
 /// unsafe { std::env::set_var("HOTPOT_EXAMPLE_VAR", "  https://api.hotpot.works/moment/845b1e3c9d0f\n") };
-/// let value = hotpot_client::env_var("HOTPOT_EXAMPLE_VAR")?;
+/// let value = hotpot_client::env::env_var("HOTPOT_EXAMPLE_VAR")?;
 /// assert_eq!(value.as_deref(), Some("https://api.hotpot.works/moment/845b1e3c9d0f"));
-/// assert_eq!(hotpot_client::env_var("HOTPOT_UNSET_EXAMPLE_VAR")?, None);
+/// assert_eq!(hotpot_client::env::env_var("HOTPOT_UNSET_EXAMPLE_VAR")?, None);
 /// # Ok::<(), hotpot_client::Error>(())
 /// ```
 pub fn env_var(name: &str) -> Result<Option<String>, Error> {
@@ -39,7 +39,7 @@ pub fn env_var(name: &str) -> Result<Option<String>, Error> {
 /// variable to set.
 ///
 /// ```no_run
-/// let url = hotpot_client::webhook_url_from_env()?;
+/// let url = hotpot_client::env::webhook_url_from_env()?;
 /// # Ok::<(), hotpot_client::Error>(())
 /// ```
 pub fn webhook_url_from_env() -> Result<String, Error> {

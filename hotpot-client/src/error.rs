@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{UrlError, ValidationError};
+use hotpot_protocol::{UrlError, ValidationError, is_retryable_status};
 
 /// Why a moment was not accepted, or a client not built.
 ///
@@ -25,11 +25,11 @@ use crate::{UrlError, ValidationError};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The moment breaks a rule of contract §1; nothing was sent.
+    /// The moment breaks a rule of spec §1; nothing was sent.
     #[error(transparent)]
     Validation(#[from] ValidationError),
 
-    /// The webhook URL is not usable (contract §2); nothing was sent.
+    /// The webhook URL is not usable (spec §2); nothing was sent.
     #[error("invalid webhook URL: {0}")]
     InvalidUrl(#[from] UrlError),
 
@@ -86,13 +86,13 @@ pub enum Error {
         elapsed: Duration,
         /// The HTTP stack's error (its URL removed), when it was the one to time out.
         #[source]
-        source: Option<reqwest::Error>,
+        source: Option<TransportError>,
     },
 
     /// The request did not get an answer: connect, DNS, TLS or reset errors. The message ends
     /// with the deepest cause ("invalid peer certificate: UnknownIssuer", "Connection refused").
     #[error("transport error: {}", with_root_cause(.0))]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] TransportError),
 
     /// The request-status endpoint (§4) refused the API key (401/403), or none is configured.
     #[error("unauthorized: {0}")]
@@ -114,7 +114,7 @@ pub enum Error {
 
 impl Error {
     /// Whether trying again later could succeed: rate limits, server trouble (408, 500, 502,
-    /// 503, 504), timeouts and transport errors (contract §5).
+    /// 503, 504), timeouts and transport errors (spec §5).
     ///
     /// ```
     /// use hotpot_client::Error;
@@ -214,17 +214,45 @@ impl Error {
     }
 }
 
-/// 408, 500, 502, 503, 504: the statuses worth another attempt besides 429.
-pub(crate) fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 500 | 502 | 503 | 504)
+/// The HTTP stack's error behind [`Error::Transport`] and [`Error::Timeout`], its URL (and
+/// so the token) removed.
+///
+/// Opaque, so that the HTTP stack can change without changing this crate's API: read it through
+/// its message and its [`source`](std::error::Error::source) chain (the I/O or TLS error that
+/// says what went wrong).
+pub struct TransportError(reqwest::Error);
+
+impl TransportError {
+    /// Wraps reqwest's error, stripping its URL (which holds the token).
+    pub(crate) fn new(error: reqwest::Error) -> Self {
+        TransportError(error.without_url())
+    }
 }
 
-/// reqwest's message ("error sending request") followed by the deepest cause of the chain,
-/// which is the one that says what went wrong. reqwest's URL is stripped before it gets here.
-pub(crate) fn with_root_cause(error: &reqwest::Error) -> String {
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// The HTTP stack's message ("error sending request") followed by the deepest cause of the
+/// chain, which is the one that says what went wrong.
+pub(crate) fn with_root_cause(error: &TransportError) -> String {
     let mut text = error.to_string();
     let mut root = None;
-    let mut source = std::error::Error::source(error);
+    let mut source = std::error::Error::source(&error.0);
     while let Some(cause) = source {
         root = Some(cause);
         source = cause.source();

@@ -34,35 +34,45 @@
 //!
 //! With the cargo feature `tracing-layer`, `MomentLayer` turns the `tracing` events you
 //! choose (`ERROR` by default) into moments through an [`Emitter`], deduplicated, and never
-//! from hotpot's own logs or the HTTP stack's (contract §11):
+//! from hotpot's own logs or the HTTP stack's (spec §11):
 //!
-//! ```ignore
+//! ```no_run
+//! # #[cfg(feature = "tracing-layer")]
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), hotpot_client::Error> {
+//! use tracing_subscriber::prelude::*;
+//!
+//! let emitter = hotpot_client::Emitter::builder(hotpot_client::Client::from_env()?).build()?;
 //! tracing_subscriber::registry()
-//!     .with(tracing_subscriber::fmt::layer())
 //!     .with(hotpot_client::MomentLayer::new(emitter))
 //!     .init();
 //! tracing::error!(hotpot_type = "incident", "Payment provider unreachable");
+//! # Ok(()) }
+//! # #[cfg(not(feature = "tracing-layer"))]
+//! # fn main() {}
 //! ```
 //!
 //! ## Layout
 //!
+//! The rules themselves (the moment model and its checks, the webhook URL and its redaction,
+//! the `Idempotency-Key`, what an answer means) are in the crate `hotpot-protocol`, shared with
+//! the mock server; the types a caller needs ([`Moment`], [`WebhookUrl`], ...) are re-exported
+//! here.
+//!
 //! | module | holds |
 //! |---|---|
-//! | [`moment`] | [`Moment`], [`MomentBuilder`], [`MomentType`], [`Priority`], [`ValidationError`], and [`parse_lenient`], the server-side parser the mock server uses |
-//! | [`moment::rules`] | every rule of the contract's §1, in one place |
-//! | `webhook_url` | [`WebhookUrl`], the token and integration rules of §2 ([`check_token`], [`check_integration`]) and the redaction helpers |
-//! | `idempotency` | the `Idempotency-Key` header of §3: [`check_idempotency_key`], [`new_idempotency_key`] |
-//! | `env` | the `HOTPOT_*` variables, read one way everywhere ([`env_var`]) |
-//! | [`defaults`] | every default of the clients and the emitter |
-//! | `client` | the async [`Client`], its [`ClientBuilder`], [`Receipt`] and [`RequestStatus`] |
+//! | `client` | the async [`Client`], its [`ClientBuilder`], [`Receipt`] and [`RequestStatus`]; one retry loop over one attempt |
 //! | [`blocking`] | the same client without `async` |
-//! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
-//! | [`spool`] | the emitter's spool: the queue kept on disk so that moments survive a crash ([`SpoolSync`], [`spool::flush_spool`]) |
-//! | `retry` | [`RetryPolicy`] and [`parse_retry_after`] |
+//! | `retry` | [`RetryPolicy`] |
 //! | `error` | [`Error`] and its predicates |
+//! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
+//! | [`spool`] | the emitter's spool: the queue kept on disk so that moments survive a crash ([`SpoolSync`], [`flush_spool`]) |
+//! | [`env`] | the `HOTPOT_*` variables, read one way everywhere |
+//! | [`defaults`] | every default of the clients and the emitter |
 //! | `layer` | `MomentLayer`, `tracing` events as moments (cargo feature `tracing-layer`) |
 //!
-//! Everything is re-exported at the crate root.
+//! Sections cited as "spec §N" are those of the project's specification, `docs/src/spec/` in
+//! the repository. Everything a caller needs is re-exported at the crate root.
 
 #![warn(missing_docs)]
 // `unsafe` in one place only: the spool's mapped writes (spool/mapped.rs).
@@ -72,16 +82,13 @@ pub mod blocking;
 mod client;
 pub mod defaults;
 pub mod emitter;
-mod env;
+pub mod env;
 mod error;
-mod idempotency;
 #[cfg(feature = "tracing-layer")]
 mod layer;
-pub mod moment;
 mod retry;
 pub mod spool;
 mod throttle;
-mod webhook_url;
 
 pub use client::{
     Client, ClientBuilder, IntoWebhookUrl, Receipt, RequestState, RequestStatus, USER_AGENT,
@@ -90,20 +97,13 @@ pub use client::{
 pub use emitter::{
     DropReason, EmitError, Emitter, EmitterBuilder, Overflow, Report, Stats, Undelivered,
 };
-pub use env::{ENV_API_KEY, ENV_WEBHOOK_URL, env_var, webhook_url_from_env};
-pub use error::Error;
-pub use idempotency::{
-    IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_CHARS, check_idempotency_key, new_idempotency_key,
+pub use env::{ENV_API_KEY, ENV_WEBHOOK_URL};
+pub use error::{Error, TransportError};
+pub use hotpot_protocol::{
+    Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem, UrlError,
+    ValidationError, WebhookUrl,
 };
 #[cfg(feature = "tracing-layer")]
 pub use layer::MomentLayer;
-pub use moment::{
-    LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,
-    ValidationError, parse_lenient,
-};
-pub use retry::{RetryPolicy, parse_retry_after};
+pub use retry::RetryPolicy;
 pub use spool::{FlushReport, SpoolSync, flush_spool};
-pub use webhook_url::{
-    DEFAULT_BASE, MAX_TOKEN_CHARS, UrlError, WebhookUrl, check_integration, check_token,
-    redact_secret_in, redact_token,
-};

@@ -1,6 +1,6 @@
-//! [`RetryPolicy`] (contract §5) and the `Retry-After` header.
+//! [`RetryPolicy`] (spec §5) and the `Retry-After` header.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::defaults;
 
@@ -178,31 +178,6 @@ impl RetryPolicy {
     }
 }
 
-/// Parses a `Retry-After` value: delay-seconds (`"120"`) or an HTTP date
-/// (`"Wed, 21 Oct 2015 07:28:00 GMT"`, measured from `now`; a past date means "now").
-/// Anything else gives `None`.
-///
-/// ```
-/// use std::time::{Duration, SystemTime};
-/// use hotpot_client::parse_retry_after;
-///
-/// let now = SystemTime::now();
-/// assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
-/// let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
-/// let wait = parse_retry_after(&later, now).unwrap();
-/// assert!(wait > Duration::from_secs(88) && wait <= Duration::from_secs(90));
-/// assert_eq!(parse_retry_after("soon", now), None);
-/// ```
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // Absurdly long digit strings saturate rather than fail.
-        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,23 +218,5 @@ mod tests {
         assert!(policy.backoff(u32::MAX) <= LONGEST);
         let now = std::time::Instant::now();
         assert!(now.checked_add(policy.deadline() + LONGEST).is_some());
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(parse_retry_after("0", now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("99999999999999999999999", now),
-            Some(Duration::from_secs(u64::MAX))
-        );
-        let date = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&date, now), Some(Duration::from_secs(30)));
-        let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("-1", now), None);
-        assert_eq!(parse_retry_after("1.5", now), None);
-        assert_eq!(parse_retry_after("", now), None);
     }
 }

@@ -222,7 +222,7 @@ fn a_200_character_message_is_cut_to_70_characters_and_kept_whole_in_the_descrip
     assert_eq!(m.name, format!("{}…", "é".repeat(69)));
     assert_eq!(
         m.name.chars().count(),
-        hotpot_client::moment::rules::NAME_MAX_CHARS
+        hotpot_protocol::moment::rules::NAME_MAX_CHARS
     );
     assert!(m.description.unwrap().contains(&message));
 }

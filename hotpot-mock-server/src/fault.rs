@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use hotpot_client::redact_token;
+use hotpot_protocol::redact_token;
 
 use crate::Error;
 

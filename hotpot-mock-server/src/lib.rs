@@ -29,7 +29,7 @@
 //!   §3 status table with its exact body, `Idempotency-Key` replay for 24 hours, an optional
 //!   per-webhook rate limit, strict mode (422). Every request to a live webhook becomes an
 //!   [`Event`]; a payload that passes §1 — checked only by
-//!   [`hotpot_client::parse_lenient`], never a copy of the rules — also becomes a
+//!   [`hotpot_protocol::parse_lenient`], never a copy of the rules — also becomes a
 //!   [`RecordedMoment`].
 //! - **Request status** (`GET /request/{id}/status`, §4) with `Authorization: Bearer`
 //!   [`DEFAULT_API_KEY`] (or the key given to the builder).
@@ -47,7 +47,7 @@
 //! |---|---|
 //! | `serve` | the accept loop and connections (hyper HTTP/1.1), request logs, bounded graceful shutdown |
 //! | `http` | the axum routes; `http::ingest` is the hot path and words every §3 answer and every rejection an event records; `body` reads the body (1 MiB, `Content-Type`); `status` (§4), `admin` (§7, with `input` for its checks), `page` (HTML), `reply` (the answers' bytes) |
-//! | `payload` | the one parse step, for ingest and retry: JSON (warning of repeated keys), then §1 with [`hotpot_client::parse_lenient`] |
+//! | `payload` | the one parse step, for ingest and retry: JSON (warning of repeated keys), then §1 with [`hotpot_protocol::parse_lenient`] |
 //! | `state` | `Shared`, one `std::sync::Mutex` never held across an `.await`: `state::ingest` (admit, then record), `state::record` (how an event and its moment are kept, and made public), `state::log` (the bounded log), `state::reads` (reads and waits), `state::control` (faults, clock, reset), `state::webhooks` |
 //! | `model` | the public records: [`Event`], [`RecordedMoment`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
 //! | `fault` | [`Fault`] |
@@ -64,7 +64,7 @@
 //! records in one place (`state::record`). What keeps the log compact, and why, is in
 //! `BENCHMARKS.md`.
 //!
-//! [`Moment`]: hotpot_client::Moment
+//! [`Moment`]: hotpot_protocol::Moment
 //!
 //! The webhook token is a secret (contract §2): logs, `Debug` output and error bodies show at
 //! most its first 4 characters (`845b…`). Only [`MockServer::webhook_url`], the admin API's

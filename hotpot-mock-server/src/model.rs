@@ -7,8 +7,8 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use hotpot_client::moment::rules::format_time;
-use hotpot_client::{MomentType, Priority, Problem, redact_token};
+use hotpot_protocol::moment::rules::format_time;
+use hotpot_protocol::{MomentType, Priority, Problem, redact_token};
 use serde::{Deserialize, Serialize, Serializer};
 
 /// Whether a recorded request created a moment.
@@ -111,7 +111,7 @@ pub struct Event {
 /// ```
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
-/// use hotpot_client::MomentType;
+/// use hotpot_protocol::MomentType;
 /// use hotpot_mock_server::MockServer;
 ///
 /// let server = MockServer::start().await?;

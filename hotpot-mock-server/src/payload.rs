@@ -1,6 +1,6 @@
 //! Reading a payload, the one parse step of ingest and of retry: the body as JSON text
 //! (noticing the keys its top-level object repeats), then §1 through
-//! [`hotpot_client::parse_lenient`] (never a copy of its rules).
+//! [`hotpot_protocol::parse_lenient`] (never a copy of its rules).
 //!
 //! JSON parsers keep the last value of a repeated key and drop the others without a word.
 //! The mock does the same (as Hotpot's server presumably does) but says so: each repeated
@@ -9,7 +9,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use hotpot_client::{LenientParse, Problem, parse_lenient};
+use hotpot_protocol::{LenientParse, Problem, parse_lenient};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use hotpot_client::redact_token;
+use hotpot_protocol::redact_token;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
@@ -581,7 +581,7 @@ impl MockServer {
     /// has the whole record.
     ///
     /// The URL is a `String`, like [`webhook_url`](Self::webhook_url): the test hands it in
-    /// full to the code under test (any client takes it), and a `hotpot_client::WebhookUrl`
+    /// full to the code under test (any client takes it), and a `hotpot_protocol::WebhookUrl`
     /// would refuse a server bound to a non-loopback [`host`](MockServerBuilder::host) over
     /// plain http. Being the secret, it is the test's to keep out of its own output.
     ///

@@ -5,7 +5,8 @@
 //! payload from Python before sending it with anything else. No rule lives here.
 
 use chrono::Utc;
-use hotpot_client::{Problem, parse_lenient};
+use hotpot_client::Problem;
+use hotpot_protocol::parse_lenient;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};

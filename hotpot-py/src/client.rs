@@ -6,10 +6,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use hotpot_client::{
-    ENV_API_KEY, Error, RequestState, RetryPolicy, WebhookUrl, defaults, env_var,
-    webhook_url_from_env,
-};
+use hotpot_client::env::{ENV_API_KEY, env_var, webhook_url_from_env};
+use hotpot_client::{Error, RequestState, RetryPolicy, WebhookUrl, defaults};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 use tokio::runtime::{Handle, Runtime};
@@ -162,7 +160,7 @@ impl Config {
 }
 
 /// `cls.from_env()` of both clients: `cls(HOTPOT_WEBHOOK_URL, api_key=HOTPOT_API_KEY)`, each
-/// read by [`hotpot_client::env_var`] (trimmed; blank is unset).
+/// read by [`hotpot_client::env::env_var`] (trimmed; blank is unset).
 pub(crate) fn from_env<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
     let py = cls.py();
     let read = || Ok((webhook_url_from_env()?, env_var(ENV_API_KEY)?));

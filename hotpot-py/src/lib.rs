@@ -8,7 +8,7 @@
 //! `atexit`, `multiprocessing`) and the coroutine methods of `AsyncClient` (`_aio.py`: only
 //! an `async def` is a coroutine function). This crate binds `hotpot_client` and
 //! `hotpot_mock_server` and keeps no rule or default of its own: contract §1 lives in
-//! `hotpot_client::moment::rules`, the defaults in `hotpot_client::defaults`.
+//! `hotpot_protocol::moment::rules`, the defaults in `hotpot_client::defaults`.
 //!
 //! | module | holds |
 //! |---|---|
@@ -93,7 +93,7 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULTS", defaults_dict(m.py())?)?;
     m.add(
         "NAME_MAX_CHARS",
-        hotpot_client::moment::rules::NAME_MAX_CHARS,
+        hotpot_protocol::moment::rules::NAME_MAX_CHARS,
     )?;
     m.add_class::<moment::PyMoment>()?;
     m.add_class::<client::PyClient>()?;

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hotpot_client::moment::rules;
-use hotpot_client::redact_token;
 use hotpot_mock_server::{
     EventStatus, Fault, MAX_FAULT_COUNT, MockServer, NewWebhook, WaitTimeout, WebhookPatch,
 };
+use hotpot_protocol::moment::rules;
+use hotpot_protocol::redact_token;
 use pyo3::exceptions::{PyLookupError, PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyList, PyString};

@@ -10,8 +10,8 @@ use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use hotpot_client::moment::rules;
 use hotpot_client::{Moment, MomentBuilder, MomentType, Priority, Problem};
+use hotpot_protocol::moment::rules;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDateTime, PyDict, PyString, PyTuple, PyType};

@@ -48,7 +48,7 @@ async fn whitespace_names_bad_urls_and_future_times_are_all_reported_together() 
         "name": " \t ",
         "type": "incident",
         "source_url": "ftp://files.example.com/x",
-        "occurred_at": hotpot_client::moment::rules::format_time(future),
+        "occurred_at": hotpot_protocol::moment::rules::format_time(future),
     }))
     .await;
     let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();

@@ -1,12 +1,14 @@
 //! What the server answered: [`Receipt`] for a send, [`RequestStatus`] for §4, and the
-//! classification of every other answer into an [`Error`] (contract §5).
+//! classification of every other answer into an [`Error`] (spec §5).
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{Error, Problem, WebhookUrl};
+use hotpot_protocol::{self as protocol, Answer};
+
+use crate::{Error, Problem};
 
 /// The server's answer to an accepted moment (any 2xx).
 ///
@@ -86,7 +88,7 @@ struct EnvelopeResponse<'a> {
     message: Option<Cow<'a, str>>,
 }
 
-/// Where a request is in Hotpot's processing (contract §4 `status`).
+/// Where a request is in Hotpot's processing (spec §4 `status`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RequestState {
@@ -111,7 +113,7 @@ impl RequestState {
     }
 }
 
-/// The answer of `GET /request/{id}/status` (contract §4), parsed leniently.
+/// The answer of `GET /request/{id}/status` (spec §4), parsed leniently.
 ///
 /// ```no_run
 /// # async fn demo(client: hotpot_client::Client) -> Result<(), hotpot_client::Error> {
@@ -173,87 +175,31 @@ pub(crate) enum Endpoint<'a> {
     Status { request_id: &'a str },
 }
 
-/// The error for a non-2xx answer (contract §5).
+/// The error for a non-2xx answer, by the meaning spec §5 gives its status
+/// ([`hotpot_protocol::classify`]).
 pub(crate) fn classify(
     endpoint: Endpoint<'_>,
     status: u16,
     body: String,
     retry_after: Option<std::time::Duration>,
 ) -> Error {
-    match (status, endpoint) {
-        (429, _) => Error::RateLimited { retry_after, body },
-        (408 | 500..=599, _) => Error::Server { status, body },
-        (401 | 403 | 404 | 410, Endpoint::Ingest) => Error::Webhook { status, body },
-        (401 | 403, Endpoint::Status { .. }) => Error::Unauthorized(if body.is_empty() {
+    let answer = match endpoint {
+        Endpoint::Ingest => protocol::classify(protocol::Endpoint::Ingest, status),
+        Endpoint::Status { .. } => protocol::classify(protocol::Endpoint::Status, status),
+    };
+    match (answer, endpoint) {
+        (Answer::RateLimited, _) => Error::RateLimited { retry_after, body },
+        (Answer::Server, _) => Error::Server { status, body },
+        (Answer::Webhook, _) => Error::Webhook { status, body },
+        (Answer::Unauthorized, _) => Error::Unauthorized(if body.is_empty() {
             format!("HTTP {status}")
         } else {
             format!("HTTP {status}: {body}")
         }),
-        (404, Endpoint::Status { request_id }) => Error::UnknownRequest(request_id.to_owned()),
-        (400..=499, _) => Error::Rejected { status, body },
+        (Answer::UnknownRequest, Endpoint::Status { request_id }) => {
+            Error::UnknownRequest(request_id.to_owned())
+        }
+        (Answer::Rejected, _) => Error::Rejected { status, body },
         _ => Error::UnexpectedStatus { status, body },
-    }
-}
-
-/// At most this many characters of an error body are kept (contract §5).
-pub(crate) const ERROR_BODY_CHARS: usize = 512;
-
-/// An error body as kept (contract §5): UTF-8 (lossy), the token redacted, cut to 512
-/// characters.
-///
-/// Redacted before it is cut, so that a token straddling the cut cannot leave a piece of
-/// itself behind; `truncated` says the read stopped before the body's end, where a piece of
-/// the token could end the text, so a token's length of text is dropped from that end.
-pub(crate) fn error_body(bytes: &[u8], truncated: bool, url: &WebhookUrl) -> String {
-    let mut text = String::from_utf8_lossy(bytes).into_owned();
-    if truncated {
-        let keep = text.chars().count().saturating_sub(url.secret_len());
-        text = text.chars().take(keep).collect();
-    }
-    let text = url.redact(&text);
-    let text = text.trim();
-    match text.char_indices().nth(ERROR_BODY_CHARS) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None if truncated => format!("{text}…"),
-        None => text.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TOKEN: &str = "abcdefghij0123456789";
-
-    fn url() -> WebhookUrl {
-        WebhookUrl::parse(&format!("https://h.example/moment/{TOKEN}")).unwrap()
-    }
-
-    #[test]
-    fn short_bodies_are_kept_trimmed() {
-        assert_eq!(
-            error_body(b"  {\"error\": \"x\"}\n", false, &url()),
-            "{\"error\": \"x\"}"
-        );
-        assert_eq!(error_body(b"", false, &url()), "");
-        assert_eq!(error_body(b"\xff ok", false, &url()), "\u{fffd} ok");
-    }
-
-    #[test]
-    fn a_token_cut_by_the_read_limit_leaves_nothing_behind() {
-        // 8 spaces of padding, then the read stopped 10 characters into the token.
-        let read = format!("{}{}", " ".repeat(8), &TOKEN[..10]);
-        let kept = error_body(read.as_bytes(), true, &url());
-        assert!(!kept.contains(&TOKEN[..5]), "{kept}");
-        assert_eq!(kept, "…");
-        // Untruncated text is not shortened.
-        assert_eq!(error_body(b"short", false, &url()), "short");
-    }
-
-    #[test]
-    fn whole_tokens_are_redacted_before_the_cut() {
-        let body = format!("{}{TOKEN}", "a".repeat(510));
-        let kept = error_body(body.as_bytes(), false, &url());
-        assert_eq!(kept, format!("{}ab…", "a".repeat(510)));
     }
 }

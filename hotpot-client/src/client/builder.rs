@@ -6,7 +6,8 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use super::{Client, Inner};
-use crate::{ENV_API_KEY, Error, RetryPolicy, WebhookUrl, defaults, env_var, webhook_url_from_env};
+use crate::env::{ENV_API_KEY, env_var, webhook_url_from_env};
+use crate::{Error, RetryPolicy, WebhookUrl, defaults};
 
 /// `User-Agent` sent by default: `hotpot-client/<version>` (contract §5).
 pub const USER_AGENT: &str = concat!("hotpot-client/", env!("CARGO_PKG_VERSION"));
@@ -248,7 +249,7 @@ impl ClientBuilder {
         let http = http.build().map_err(|e| {
             // reqwest says only "builder error"; the cause (a certificate that does not parse,
             // ...) is in its source.
-            let cause = crate::error::with_root_cause(&e.without_url());
+            let cause = crate::error::with_root_cause(&crate::TransportError::new(e));
             Error::Config(format!("cannot build the HTTP client: {cause}"))
         })?;
         Ok(Client {

@@ -1,4 +1,4 @@
-//! [`Client`]: sends moments with retries (contract §5) and looks requests up (§4).
+//! [`Client`]: sends moments with retries (spec §5) and looks requests up (§4).
 
 mod answer;
 mod builder;
@@ -15,11 +15,14 @@ use tracing::Instrument;
 pub use answer::{Receipt, RequestState, RequestStatus};
 pub use builder::{ClientBuilder, IntoWebhookUrl, USER_AGENT, WebhookUrlSource};
 
-use crate::{
-    ENV_API_KEY, Error, IDEMPOTENCY_KEY, Moment, RetryPolicy, WebhookUrl, check_idempotency_key,
-    new_idempotency_key, parse_retry_after,
+use hotpot_protocol::{
+    IDEMPOTENCY_KEY, check_idempotency_key, error_body, new_idempotency_key, parse_retry_after,
 };
-use answer::{Endpoint, classify, error_body};
+
+use crate::env::ENV_API_KEY;
+use crate::error::TransportError;
+use crate::{Error, Moment, RetryPolicy, WebhookUrl};
+use answer::{Endpoint, classify};
 
 /// Bytes of a 2xx body read for the receipt; bytes of an error body read before cutting.
 const SUCCESS_BODY_LIMIT: usize = 64 * 1024;
@@ -132,7 +135,7 @@ impl Client {
             .with_retries(policy, Endpoint::Ingest, on_retry, || {
                 inner
                     .http
-                    .post(inner.url.as_url().clone())
+                    .post(inner.url.expose_url().clone())
                     .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .header(IDEMPOTENCY_KEY, key_header.clone())
                     .body(body.clone())
@@ -142,7 +145,7 @@ impl Client {
         Ok(Receipt::from_answer(status, &answer, key, attempts))
     }
 
-    /// Looks up what became of a request (contract §4), with the API key the client was
+    /// Looks up what became of a request (spec §4), with the API key the client was
     /// built with.
     ///
     /// ```no_run
@@ -180,7 +183,7 @@ impl Client {
         Ok(RequestStatus::from_answer(request_id, &answer))
     }
 
-    /// The retry loop of every request (contract §5): attempts until a 2xx answer, an answer
+    /// The retry loop of every request (spec §5): attempts until a 2xx answer, an answer
     /// not worth retrying, the last attempt or the deadline; returns the 2xx status, its body
     /// and the number of attempts. Calls `on_retry` before each retry's wait.
     async fn with_retries(
@@ -251,14 +254,13 @@ impl Client {
         started: Instant,
     ) -> Result<(u16, Bytes), FailedAttempt> {
         let from_reqwest = |e: reqwest::Error| {
-            let e = e.without_url();
             let error = if e.is_timeout() {
                 Error::Timeout {
                     elapsed: started.elapsed(),
-                    source: Some(e),
+                    source: Some(TransportError::new(e)),
                 }
             } else {
-                Error::Transport(e)
+                Error::Transport(TransportError::new(e))
             };
             FailedAttempt {
                 error,

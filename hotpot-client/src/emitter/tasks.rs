@@ -12,7 +12,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::state::{EmitterState, QueuedMoment, Settlement, Spooled};
 use crate::Error;
-use crate::new_idempotency_key;
+use hotpot_protocol::new_idempotency_key;
 
 /// One sending task; the emitter runs `concurrency` of them. Never returns: the runtime's
 /// shutdown ends it.

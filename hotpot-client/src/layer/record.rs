@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::moment::rules::NAME_MAX_CHARS;
 use crate::{Moment, MomentType, Priority, Problem, ValidationError};
+use hotpot_protocol::moment::rules::NAME_MAX_CHARS;
 
 /// The field giving the moment's `type` (else `alert`).
 pub(crate) const TYPE_FIELD: &str = "hotpot_type";

@@ -33,28 +33,6 @@ pub struct FlushReport {
     pub report: Report,
 }
 
-impl FlushReport {
-    /// The exit status of `hotpot flush` (contract §10): 0 when everything was delivered,
-    /// else the first that applies of 77 (some met an unknown or expired webhook), 65 (some
-    /// were refused), 75 (some are left in the spool for later, or failed otherwise).
-    ///
-    /// ```
-    /// let report = hotpot_client::spool::FlushReport::default();
-    /// assert_eq!(report.exit_code(), 0);
-    /// ```
-    pub fn exit_code(&self) -> u8 {
-        if self.webhook_gone > 0 {
-            77
-        } else if self.rejected > 0 {
-            65
-        } else if self.left > 0 || self.other_failed > 0 {
-            75
-        } else {
-            0
-        }
-    }
-}
-
 impl fmt::Display for FlushReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -90,7 +68,9 @@ impl fmt::Display for FlushReport {
 ///
 /// let report = flush_spool("/var/lib/myservice/hotpot-spool", Client::from_env()?, Duration::from_secs(60))?;
 /// println!("{report}");
-/// std::process::exit(i32::from(report.exit_code()));
+/// if report.left > 0 {
+///     eprintln!("{} moments are left in the spool for a later run", report.left);
+/// }
 /// # Ok::<(), hotpot_client::Error>(())
 /// ```
 pub fn flush_spool(

@@ -6,20 +6,21 @@
 //! than a whole Python `emit` without a spool). Chronicle Queue is built the same way.
 //!
 //! A store into a page the file system cannot back kills the process with `SIGBUS`, so
-//! writes stay within space reserved beforehand with `fallocate`, in steps of
-//! [`GROW_STEP`]; a full disk is then an error of the `fallocate` (the moment refused and
-//! handed back), never a signal. `fsync` of the file (`File::sync_data`) writes back the
+//! writes stay within space reserved beforehand by writing zeros, in steps of
+//! [`GROW_STEP`]; a full disk is then an error of that write (the moment refused and handed
+//! back), never a signal. `fsync` of the file (`File::sync_data`) writes back the
 //! mapped pages as it does written ones (Linux).
 
 #![allow(unsafe_code)]
 
 use std::fs::File;
 use std::io;
+use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use memmap2::{MmapOptions, MmapRaw};
 
-/// Space is reserved in steps of this much: one `fallocate` for about 500 moments.
+/// Space is reserved in steps of this much: one write of zeros for about 500 moments.
 pub(super) const GROW_STEP: u64 = 64 << 10;
 
 /// A segment file open for writing through a mapping.
@@ -80,31 +81,17 @@ impl Mapped {
     }
 }
 
-/// Reserves `from..to` of `file` (on Linux, glibc writes zeros on a file system without
-/// `fallocate`, which reserves the space as well).
-#[cfg(target_os = "linux")]
+/// Reserves `from..to` of `file` by writing zeros there: the one way that works on every
+/// platform and file system (`posix_fallocate` is not on macOS, and glibc's own fallback on a
+/// file system without `fallocate` writes zeros too). A full disk or a file-size limit is then
+/// an error of this write, before any store touches those pages.
 fn reserve(file: &File, from: u64, to: u64) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let (Ok(offset), Ok(len)) = (
-        libc::off_t::try_from(from),
-        libc::off_t::try_from(to - from),
-    ) else {
-        return Err(io::Error::other("a segment file cannot grow this large"));
-    };
-    // SAFETY: a plain system call on a descriptor that `file` keeps open.
-    match unsafe { libc::posix_fallocate(file.as_raw_fd(), offset, len) } {
-        0 => Ok(()),
-        code => Err(io::Error::from_raw_os_error(code)),
-    }
-}
-
-/// Reserves up to `to` bytes of `file` (fs4's `fallocate` or `F_PREALLOCATE`), and makes
-/// sure the file is that long.
-#[cfg(not(target_os = "linux"))]
-fn reserve(file: &File, _from: u64, to: u64) -> io::Result<()> {
-    file.allocate(to)?;
-    if file.metadata()?.len() < to {
-        file.set_len(to)?;
+    static ZEROS: [u8; GROW_STEP as usize] = [0; GROW_STEP as usize];
+    let mut at = from;
+    while at < to {
+        let len = usize::try_from((to - at).min(GROW_STEP)).map_err(io::Error::other)?;
+        file.write_all_at(&ZEROS[..len], at)?;
+        at += len as u64;
     }
     Ok(())
 }

@@ -40,7 +40,7 @@
 //! nothing either way, but it costs tens of nanoseconds where the system call cost about
 //! 1.5 µs, more than a whole Python `emit` without a spool (Chronicle Queue does the same).
 //! A store into a mapped page the disk cannot back would kill the process with `SIGBUS`, so
-//! space is reserved ahead with `fallocate`, 64 KiB at a time: a full disk is an error of
+//! space is reserved ahead by writing zeros, 64 KiB at a time: a full disk is an error of
 //! that call, and the moment is refused. The zeros reserved after the last record are no
 //! damage, and are cut off when the segment is sealed, closed or read back.
 //!

@@ -189,7 +189,7 @@ impl Recovery {
 /// "the future" is not held against it (the clock may have gone back since).
 fn parse_moment(json: &[u8]) -> Option<Moment> {
     let value: serde_json::Value = serde_json::from_slice(json).ok()?;
-    crate::parse_lenient(&value, DateTime::<Utc>::MAX_UTC)
+    hotpot_protocol::parse_lenient(&value, DateTime::<Utc>::MAX_UTC)
         .moment
         .ok()
 }

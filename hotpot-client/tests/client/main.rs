@@ -1,15 +1,13 @@
 //! hotpot-client's integration tests: one binary (`cargo test -p hotpot-client --test client`),
 //! a module per subject. Filter by module: `cargo test -p hotpot-client --test client --
-//! emitter_` runs the emitter's suites.
+//! emitter_` runs the emitter's suites. The payload's rules are tested in hotpot-protocol.
 //!
 //! | module | tests |
 //! |---|---|
-//! | `moment_rules`, `lenient`, `properties` | contract §1: the builder, the server-side parser, and properties over generated moments |
-//! | `fuzz_regressions` | the fuzz targets' properties, replayed from committed inputs and random ones |
-//! | `webhook_url`, `redaction` | contract §2: the URL forms, and the token never printed |
-//! | `send_wire`, `send_retries`, `request_status`, `tls`, `blocking` | the clients against a wiremock server (§3 to §5) |
+//! | `webhook_url`, `redaction` | spec §2: the URL forms, and the token never printed |
+//! | `send_wire`, `send_retries`, `request_status`, `tls`, `blocking` | the clients against a wiremock server (spec §3 to §5) |
 //! | `emitter_delivery`, `emitter_overflow`, `emitter_shutdown` | the emitter against a scripted server |
-//! | `spool` | the emitter's spool (§10): children killed with SIGKILL, the lock, a full disk, `flush_spool` |
+//! | `spool` | the emitter's spool (spec §10): children killed with SIGKILL, the lock, a full disk, `flush_spool` |
 //!
 //! Helpers: `common` (a known token, clients of a wiremock server, the log capture) and
 //! `emitter_support` (the scripted server).
@@ -21,10 +19,6 @@ mod blocking;
 mod emitter_delivery;
 mod emitter_overflow;
 mod emitter_shutdown;
-mod fuzz_regressions;
-mod lenient;
-mod moment_rules;
-mod properties;
 mod redaction;
 mod request_status;
 mod send_retries;

@@ -1,7 +1,8 @@
 //! What a send puts on the wire (method, headers, exact body, idempotency key) and what it
 //! keeps of an error answer (truncated, redacted).
 
-use hotpot_client::{Error, IDEMPOTENCY_KEY, USER_AGENT};
+use hotpot_client::{Error, USER_AGENT};
+use hotpot_protocol::IDEMPOTENCY_KEY;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -43,7 +44,7 @@ async fn a_send_posts_the_exact_canonical_json_with_the_right_headers() {
         format!("hotpot-client/{}", env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(header(request, "idempotency-key"), receipt.idempotency_key);
-    assert_eq!(IDEMPOTENCY_KEY.as_str(), "idempotency-key");
+    assert_eq!(IDEMPOTENCY_KEY, "idempotency-key");
     // A fresh UUID v4 per send.
     let key = uuid::Uuid::parse_str(&receipt.idempotency_key).unwrap();
     assert_eq!(key.get_version_num(), 4);

@@ -486,7 +486,6 @@ fn flush_spool_delivers_a_dead_process_s_spool_or_leaves_it_intact_when_hotpot_i
         (6, 0, 6),
         "{report}"
     );
-    assert_eq!(report.exit_code(), 75);
     assert!(record_bytes(&dir.0) >= bytes);
 
     // Back up: everything delivered, once each, and the spool empty.
@@ -497,7 +496,6 @@ fn flush_spool_delivers_a_dead_process_s_spool_or_leaves_it_intact_when_hotpot_i
         (6, 6, 0),
         "{report}"
     );
-    assert_eq!(report.exit_code(), 0);
     let names: HashSet<String> = server.accepted().into_iter().map(|s| s.name).collect();
     assert_eq!(names, acknowledged);
     assert_eq!(segment_bytes(&dir.0), 0);
@@ -509,7 +507,6 @@ fn flush_spool_delivers_a_dead_process_s_spool_or_leaves_it_intact_when_hotpot_i
     server.set_default(Answer::Status(404));
     let report = flush_spool(&dir.0, client(&server.url()), Duration::from_secs(10)).unwrap();
     assert_eq!((report.found, report.webhook_gone), (2, 2), "{report}");
-    assert_eq!(report.exit_code(), 77);
     assert_eq!(segment_bytes(&dir.0), 0);
 
     // A directory that is not there is a typo, not an empty spool.

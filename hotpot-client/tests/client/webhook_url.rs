@@ -1,6 +1,7 @@
 //! Contract §2: both URL forms, every refusal, and the token never printed whole.
 
-use hotpot_client::{Client, DEFAULT_BASE, UrlError, WebhookUrl, redact_secret_in, redact_token};
+use hotpot_client::{Client, UrlError, WebhookUrl};
+use hotpot_protocol::{DEFAULT_BASE, redact_secret_in, redact_token};
 
 use crate::common::TOKEN;
 

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
-use hotpot_client::moment::rules::format_time;
+use hotpot_protocol::moment::rules::format_time;
 use serde_json::json;
 
 use super::input::{Field, Input, query_number, query_pairs};

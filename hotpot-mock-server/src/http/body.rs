@@ -4,13 +4,12 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use bytes::{Bytes, BytesMut};
-use hotpot_client::Problem;
+use hotpot_protocol::Problem;
 use http_body_util::BodyExt;
 
 use crate::state::StoredBody;
 
-/// Largest accepted body: 1 MiB.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use hotpot_protocol::MAX_BODY_BYTES;
 
 /// Longest `raw_body` an event keeps: 64 KiB.
 pub const RAW_BODY_MAX_BYTES: usize = 64 * 1024;

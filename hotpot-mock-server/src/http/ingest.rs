@@ -14,8 +14,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
-use hotpot_client::moment::rules::format_time;
-use hotpot_client::{IDEMPOTENCY_KEY, Problem, check_idempotency_key, check_integration};
+use hotpot_protocol::moment::rules::format_time;
+use hotpot_protocol::{IDEMPOTENCY_KEY, Problem, check_idempotency_key, check_integration};
 
 use super::body::{
     BodyError, MAX_BODY_BYTES, content_type_problem, declared_length, drain, raw, read_body,

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hotpot_client::Problem;
-use hotpot_client::moment::rules::format_time;
+use hotpot_protocol::Problem;
+use hotpot_protocol::moment::rules::format_time;
 
 use crate::model::{Event, EventStatus};
 use crate::state::Shared;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use hotpot_client::{LenientParse, Moment, Problem, ValidationError};
+use hotpot_protocol::{LenientParse, Moment, Problem, ValidationError};
 use uuid::Uuid;
 
 use super::idempotency::{Answer, Idempotency, Key, WINDOW};

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use hotpot_client::Problem;
+use hotpot_protocol::Problem;
 use uuid::Uuid;
 
 use super::Shared;

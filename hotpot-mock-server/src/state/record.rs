@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use hotpot_client::{Moment, Priority, Problem};
+use hotpot_protocol::{Moment, Priority, Problem};
 use uuid::Uuid;
 
 use super::idempotency::Key;

@@ -1,10 +1,10 @@
 //! Webhooks (contract §6): creating, listing, changing and deleting them, and the checks on
-//! their label, type and token (the token and slug rules are `hotpot_client`'s).
+//! their label, type and token (the token and slug rules are `hotpot_protocol`'s).
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use hotpot_client::{MAX_TOKEN_CHARS, UrlError, check_integration, redact_token};
+use hotpot_protocol::{MAX_TOKEN_CHARS, UrlError, check_integration, redact_token};
 
 use super::rate::Bucket;
 use super::{Shared, State, random_token};
@@ -190,10 +190,10 @@ fn check_kind(kind: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks a token with the rule of contract §2 ([`hotpot_client::check_token`]); the message
+/// Checks a token with the rule of contract §2 ([`hotpot_protocol::check_token`]); the message
 /// shows at most the token's hint.
 pub(crate) fn check_token(token: &str) -> Result<(), Error> {
-    hotpot_client::check_token(token).map_err(|e| {
+    hotpot_protocol::check_token(token).map_err(|e| {
         let found = match e {
             UrlError::Token(found) => found,
             other => other.to_string(),

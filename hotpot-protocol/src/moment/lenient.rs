@@ -1,0 +1,195 @@
+//! Parsing a payload the way a server does: leniently, reporting every problem and warning.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::rules::{self, FIELDS, NAME_MAX_CHARS};
+use super::{Moment, Priority, Problem, ValidationError};
+
+/// What [`parse_lenient`] found in a payload: the moment or every problem, and the warnings
+/// (unknown fields) in either case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LenientParse {
+    /// The moment, or every §1 problem of the payload.
+    pub moment: Result<Moment, ValidationError>,
+    /// One warning per unknown field, which was ignored (`occured_at` → "did you mean
+    /// `occurred_at`?").
+    pub warnings: Vec<Problem>,
+}
+
+/// Parses a JSON payload as Hotpot's server does (spec §1), with `now` deciding what is
+/// "in the future".
+///
+/// Lenient where the specification is: `type` and `priority` in any case, the zone-less
+/// `occurred_at` forms (UTC), `null` for an absent optional field, unknown fields ignored
+/// with a warning. Every problem is reported, each naming its field and saying what was
+/// expected and what was found — wrong JSON types included. The mock server calls this for
+/// every request it records.
+///
+/// ```
+/// use chrono::Utc;
+/// use hotpot_protocol::{parse_lenient, MomentType};
+/// use serde_json::json;
+///
+/// let parsed = parse_lenient(
+///     &json!({"name": "Failed deploy", "type": "Near-miss", "occured_at": "2023-04-01 12:31:26"}),
+///     Utc::now(),
+/// );
+/// assert_eq!(parsed.moment.unwrap().moment_type(), MomentType::NearMiss);
+/// assert_eq!(parsed.warnings[0].field, "occured_at");
+/// assert!(parsed.warnings[0].message.contains("did you mean `occurred_at`"));
+///
+/// let parsed = parse_lenient(&json!({"name": 42}), Utc::now());
+/// let err = parsed.moment.unwrap_err();
+/// assert_eq!(err.problems().len(), 2); // name has the wrong type, type is missing
+/// ```
+pub fn parse_lenient(payload: &Value, now: DateTime<Utc>) -> LenientParse {
+    let Some(object) = payload.as_object() else {
+        return LenientParse {
+            moment: Err(ValidationError::new(vec![Problem::new(
+                "payload",
+                format!("expected a JSON object, found {}", describe(payload)),
+            )])),
+            warnings: Vec::new(),
+        };
+    };
+    let mut fields = Fields {
+        object,
+        problems: Vec::new(),
+    };
+
+    let name = fields.required(
+        "name",
+        &format!("a string of 1 to {NAME_MAX_CHARS} characters"),
+        |s| rules::check_name(s).map(|()| s.to_owned()),
+    );
+    let moment_type = fields.required(
+        "type",
+        "one of page, alert, near-miss, incident",
+        rules::parse_moment_type,
+    );
+    let priority: Option<Priority> = fields.optional("priority", rules::parse_priority);
+    let source = fields.optional("source", |s| Ok(s.to_owned()));
+    let source_url = fields.optional("source_url", |s| {
+        rules::check_source_url(s).map(|()| s.to_owned())
+    });
+    let description = fields.optional("description", |s| Ok(s.to_owned()));
+    let occurred_at = fields.optional("occurred_at", |s| {
+        let t = rules::parse_occurred_at(s)?;
+        rules::check_occurred_at(t, now).map(|()| t)
+    });
+
+    let warnings = unknown_field_warnings(object);
+    let moment = match (name, moment_type) {
+        (Some(name), Some(moment_type)) if fields.problems.is_empty() => Ok(Moment {
+            name,
+            moment_type,
+            priority,
+            source,
+            source_url,
+            description,
+            occurred_at,
+        }),
+        _ => Err(ValidationError::new(fields.problems)),
+    };
+    LenientParse { moment, warnings }
+}
+
+/// The object being parsed and the problems found so far.
+struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    problems: Vec<Problem>,
+}
+
+impl Fields<'_> {
+    /// A string field that must be present; `expected` describes it for the "missing" message.
+    fn required<T>(
+        &mut self,
+        field: &str,
+        expected: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.object.get(field) {
+            None | Some(Value::Null) => {
+                let found = if self.object.contains_key(field) {
+                    "null"
+                } else {
+                    "nothing (the field is missing)"
+                };
+                self.problems.push(Problem::new(
+                    field,
+                    format!("required: expected {expected}, found {found}"),
+                ));
+                None
+            }
+            Some(value) => self.string(field, value, parse),
+        }
+    }
+
+    /// A string field that may be absent or `null`.
+    fn optional<T>(
+        &mut self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match self.object.get(field) {
+            None | Some(Value::Null) => None,
+            Some(value) => self.string(field, value, parse),
+        }
+    }
+
+    fn string<T>(
+        &mut self,
+        field: &str,
+        value: &Value,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let result = match value {
+            Value::String(s) => parse(s),
+            other => Err(format!("expected a string, found {}", describe(other))),
+        };
+        result
+            .map_err(|message| self.problems.push(Problem::new(field, message)))
+            .ok()
+    }
+}
+
+fn unknown_field_warnings(object: &Map<String, Value>) -> Vec<Problem> {
+    object
+        .keys()
+        .filter(|key| !FIELDS.contains(&key.as_str()))
+        .map(|key| {
+            let close = FIELDS.iter().find(|known| {
+                known.eq_ignore_ascii_case(key) || strsim::damerau_levenshtein(known, key) <= 2
+            });
+            let message = match close {
+                Some(known) => format!("unknown field, ignored; did you mean `{known}`?"),
+                None => format!(
+                    "unknown field, ignored (the fields are {})",
+                    FIELDS.join(", ")
+                ),
+            };
+            Problem::new(key.as_str(), message)
+        })
+        .collect()
+}
+
+/// A JSON value named for a message: `a number (42)`, `an array`, ...
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => format!("a boolean ({b})"),
+        Value::Number(n) => format!("a number ({n})"),
+        Value::String(s) => format!("a string ({})", rules::quote(s)),
+        Value::Array(a) => format!("an array of {}", plural(a.len(), "item")),
+        Value::Object(o) => format!("an object with {}", plural(o.len(), "field")),
+    }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -1,0 +1,15 @@
+//! hotpot-protocol's integration tests: one binary (`cargo test -p hotpot-protocol --test
+//! protocol`), a module per subject.
+//!
+//! | module | tests |
+//! |---|---|
+//! | `moment_rules`, `lenient`, `properties` | spec §1: the builder, the server-side parser, and properties over generated moments |
+//! | `fuzz_regressions` | the fuzz targets' properties (`fuzz/src`), replayed from committed inputs and random ones |
+//!
+//! The webhook URL's rules (spec §2) are tested where a client uses them, in hotpot-client's
+//! `webhook_url` and `redaction` suites.
+
+mod fuzz_regressions;
+mod lenient;
+mod moment_rules;
+mod properties;
