@@ -125,27 +125,18 @@ impl<'py> MomentArgs<'py> {
         {
             builder = builder.priority(p);
         }
-        builder = set(
-            builder,
-            self.source.as_ref(),
-            "source",
-            &mut problems,
-            MomentBuilder::source,
-        );
-        builder = set(
-            builder,
-            self.source_url.as_ref(),
-            "source_url",
-            &mut problems,
-            MomentBuilder::source_url,
-        );
-        builder = set(
-            builder,
-            self.description.as_ref(),
-            "description",
-            &mut problems,
-            MomentBuilder::description,
-        );
+        // The three free-text fields: any string, checked by the builder.
+        let texts: [(_, _, Setter); 3] = [
+            (&self.source, "source", MomentBuilder::source),
+            (&self.source_url, "source_url", MomentBuilder::source_url),
+            (&self.description, "description", MomentBuilder::description),
+        ];
+        for (value, field, setter) in texts {
+            if let Some(s) = optional_text(value.as_ref(), field, "a string or None", &mut problems)
+            {
+                builder = setter(builder, s);
+            }
+        }
         if let Some(t) = self
             .occurred_at
             .as_ref()
@@ -186,18 +177,8 @@ fn parse<T, E: std::fmt::Display>(
         .ok()
 }
 
-fn set(
-    builder: MomentBuilder,
-    value: Option<&Bound<'_, PyAny>>,
-    field: &str,
-    problems: &mut Vec<Problem>,
-    setter: fn(MomentBuilder, String) -> MomentBuilder,
-) -> MomentBuilder {
-    match optional_text(value, field, "a string or None", problems) {
-        Some(s) => setter(builder, s),
-        None => builder,
-    }
-}
+/// One of `MomentBuilder`'s setters of a text field.
+type Setter = fn(MomentBuilder, String) -> MomentBuilder;
 
 /// A `str` (or subclass, such as the str enums) as a Rust string; a problem otherwise.
 fn text(
