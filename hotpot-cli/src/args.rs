@@ -24,7 +24,7 @@ const EXIT_CODES: &str = "\
 Exit status:
   0   sent; check: valid; status: the request is known
   2   usage: an unknown flag, a missing argument
-  65  the moment or payload is invalid, or Hotpot refused it (fix the call)
+  65  the moment, payload or Idempotency-Key is invalid, or Hotpot refused it
   66  a payload or description file cannot be read
   69  status: the request id is unknown
   75  Hotpot or the network had trouble on every attempt (try again later)
@@ -174,6 +174,15 @@ pub struct DeliveryArgs {
     pub url: Option<Option<OsString>>,
 }
 
+/// What makes one send safe to repeat: `--idempotency-key` (`send` and `run`).
+#[derive(Clone, Debug, Default, Args)]
+pub struct OnceArgs {
+    /// The moment's Idempotency-Key: a call repeated with the same key cannot
+    /// record it twice [default: $HOTPOT_IDEMPOTENCY_KEY, else a fresh one]
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+}
+
 /// The fields of one moment given as flags (contract §1).
 #[derive(Clone, Debug, Default, Args)]
 pub struct MomentFlags {
@@ -224,6 +233,9 @@ pub struct SendArgs {
     /// Delivery.
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+    /// The send's key.
+    #[command(flatten)]
+    pub once: OnceArgs,
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -255,6 +267,9 @@ pub struct RunArgs {
     /// Delivery.
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+    /// The send's key.
+    #[command(flatten)]
+    pub once: OnceArgs,
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use hotpot_client::env::{ENV_API_KEY, ENV_WEBHOOK_URL, env_var, webhook_url_from_env};
 use hotpot_client::{Client, Problem, RetryPolicy, WebhookUrl, defaults};
 
-use crate::args::DeliveryArgs;
+use crate::args::{DeliveryArgs, OnceArgs};
 use crate::exit;
 use crate::output::add_secret;
 
@@ -48,6 +48,35 @@ pub(crate) fn webhook_url(args: &DeliveryArgs) -> Result<WebhookUrl, Failure> {
     }
     add_secret(&text);
     WebhookUrl::parse(&text).map_err(|e| config(field, format!("invalid webhook URL: {e}")))
+}
+
+/// The environment variable that gives `send` and `run` their `Idempotency-Key`.
+pub(crate) const ENV_IDEMPOTENCY_KEY: &str = "HOTPOT_IDEMPOTENCY_KEY";
+
+/// The `Idempotency-Key` of this send: `--idempotency-key`, else `HOTPOT_IDEMPOTENCY_KEY`,
+/// else a fresh one; checked by the rule of spec §3 (a problem is exit 65).
+pub(crate) fn idempotency_key(args: &OnceArgs) -> Result<String, Failure> {
+    let (field, key) = match &args.idempotency_key {
+        Some(key) => ("--idempotency-key", key.clone()),
+        None => match std::env::var(ENV_IDEMPOTENCY_KEY) {
+            Ok(key) if !key.is_empty() => (ENV_IDEMPOTENCY_KEY, key),
+            Ok(_) | Err(std::env::VarError::NotPresent) => {
+                return Ok(hotpot_protocol::new_idempotency_key());
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err((
+                    exit::DATAERR,
+                    Problem::new(
+                        ENV_IDEMPOTENCY_KEY,
+                        "expected printable ASCII characters, found text that is not UTF-8",
+                    ),
+                ));
+            }
+        },
+    };
+    hotpot_protocol::check_idempotency_key(&key)
+        .map(|()| key)
+        .map_err(|problem| (exit::DATAERR, Problem::new(field, problem.message)))
 }
 
 /// The API key for `status`: from `--api-key-file`'s first line, else `HOTPOT_API_KEY`.

@@ -15,7 +15,8 @@ pub const OK: u8 = 0;
 /// Usage: an unknown flag, a missing argument (clap's own), a URL given as a flag.
 pub const USAGE: u8 = 2;
 /// `EX_DATAERR`: the moment breaks a §1 rule, the payload is empty, not UTF-8, not JSON or
-/// not an object, or Hotpot refused the payload (400, 413, 415, 422).
+/// not an object, the `Idempotency-Key` breaks the §3 rule, or Hotpot refused the payload
+/// (400, 413, 415, 422).
 pub const DATAERR: u8 = 65;
 /// `EX_NOINPUT`: a payload or description file that cannot be read.
 pub const NOINPUT: u8 = 66;

@@ -18,7 +18,7 @@ use crate::send::fail;
 pub(crate) fn flush(args: FlushArgs) -> u8 {
     let printer = Printer::new("flush", &args.output);
     if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem]);
+        printer.problems(&[problem], exit::USAGE, None);
         return exit::USAGE;
     }
     // A typo is not an empty spool: the directory must be there to be read.

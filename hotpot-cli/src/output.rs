@@ -116,9 +116,24 @@ pub(crate) struct Printer {
     github: bool,
 }
 
+/// A failure as `--output json` prints it: every problem, the exit status, and for a send
+/// that was tried (`send`, `run`) its attempts and `Idempotency-Key`, so that a script can
+/// retry with the same key.
 #[derive(Serialize)]
 struct Errors<'a> {
     errors: &'a [Problem],
+    exit: u8,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    tried: Option<&'a Tried>,
+}
+
+/// What became of a send that failed: how many attempts reached the network (0 when the
+/// problems stopped it before) and the `Idempotency-Key` it carried (`None` when the key
+/// itself is the problem).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Tried {
+    pub(crate) attempts: u32,
+    pub(crate) idempotency_key: Option<String>,
 }
 
 impl Printer {
@@ -149,9 +164,10 @@ impl Printer {
         self.result(&to_json_line(value));
     }
 
-    /// Every problem, at once: `field: message` lines on stderr, `{"errors": [...]}` on
-    /// stdout with `--output json`, and an `::error::` annotation each in GitHub Actions.
-    pub(crate) fn problems(&self, problems: &[Problem]) {
+    /// Every problem, at once: `field: message` lines on stderr, `{"errors": [...], "exit":
+    /// N}` on stdout with `--output json` (with `attempts` and `idempotency_key` for a send),
+    /// and an `::error::` annotation each in GitHub Actions.
+    pub(crate) fn problems(&self, problems: &[Problem], exit: u8, tried: Option<&Tried>) {
         let mut text = String::new();
         for problem in problems {
             text.push_str(&format!("{}: {}\n", problem.field, problem.message));
@@ -163,7 +179,11 @@ impl Printer {
         }
         stderr(&text);
         if self.json() {
-            self.result_json(&Errors { errors: problems });
+            self.result_json(&Errors {
+                errors: problems,
+                exit,
+                tried,
+            });
         }
     }
 

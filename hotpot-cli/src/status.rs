@@ -18,7 +18,7 @@ use crate::{exit, logging};
 pub(crate) fn status(args: StatusArgs) -> u8 {
     let printer = Printer::new("status", &args.output);
     if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem]);
+        printer.problems(&[problem], exit::USAGE, None);
         return exit::USAGE;
     }
     let url = config::webhook_url(&args.delivery);
@@ -56,7 +56,7 @@ pub(crate) fn status(args: StatusArgs) -> u8 {
         }
         Err(e) => fail(
             &printer,
-            explain(&e, logging::attempts(), started.elapsed(), &client),
+            explain(&e, logging::attempts(), started.elapsed(), &client, None),
         ),
     }
 }

@@ -14,7 +14,7 @@ use std::ffi::OsString;
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use hotpot_client::{Problem, WebhookUrl};
+use hotpot_client::WebhookUrl;
 use serde_json::Value;
 use std::io::Write as _;
 
@@ -23,7 +23,7 @@ use tokio::io::AsyncReadExt as _;
 use crate::args::RunArgs;
 use crate::config::{self, Failure};
 use crate::exit;
-use crate::output::{self, Printer, redact};
+use crate::output::{self, Printer, Tried, redact};
 use crate::send::{self, checked, deliver, fields_payload};
 
 /// Lines of the command's standard error kept for the description.
@@ -46,15 +46,14 @@ enum Ended {
 pub(crate) fn run(args: RunArgs) -> u8 {
     let printer = Printer::new("run", &args.output);
     if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem]);
+        printer.problems(&[problem], exit::USAGE, None);
         return exit::USAGE;
     }
     // Everything that would stop the moment is said before the command starts.
     let ready = prepare(&args, &printer);
-    if let Err(failures) = &ready {
-        let problems: Vec<Problem> = failures.iter().map(|(_, p)| p.clone()).collect();
+    if let Err((failures, tried)) = &ready {
         output::stderr("hotpot run: a moment could not be sent if the command fails:\n");
-        printer.problems(&problems);
+        send::fail_tried(&printer, failures.clone(), tried);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -74,7 +73,7 @@ pub(crate) fn run(args: RunArgs) -> u8 {
     if !(failed || args.always) {
         return code;
     }
-    let Ok((url, user_description)) = ready else {
+    let Ok((url, key, user_description)) = ready else {
         output::stderr("hotpot run: no moment was sent (see the problems above)\n");
         return code;
     };
@@ -98,10 +97,13 @@ pub(crate) fn run(args: RunArgs) -> u8 {
     let moment = fields_payload(Some(&name), &fields)
         .map_err(|f| vec![f])
         .and_then(|payload| checked(&payload, &printer));
-    let sent = moment.and_then(|moment| {
-        let client = config::client(url, &args.delivery, None).map_err(|f| vec![f])?;
-        deliver(&client, &moment)
-    });
+    let sent = moment
+        .map_err(|failures| (failures, Tried::none(&key)))
+        .and_then(|moment| {
+            let client = config::client(url, &args.delivery, None)
+                .map_err(|f| (vec![f], Tried::none(&key)))?;
+            deliver(&client, &moment, &key)
+        });
     match sent {
         Ok(receipt) => {
             // Text mode prints nothing on stdout: it is the command's.
@@ -113,22 +115,27 @@ pub(crate) fn run(args: RunArgs) -> u8 {
                 ));
             }
         }
-        Err(failures) => {
+        Err((failures, tried)) => {
             output::stderr("hotpot run: the moment was not sent:\n");
-            send::fail(&printer, failures);
+            send::fail_tried(&printer, failures, &tried);
         }
     }
     code
 }
 
-/// The webhook URL and the user's description (from `--description-file`, read once),
-/// with the flags checked by the §1 rules as they will be sent.
+/// The webhook URL, the `Idempotency-Key` and the user's description (from
+/// `--description-file`, read once), with the flags checked by the §1 rules as they will be
+/// sent.
+#[allow(clippy::type_complexity)]
 fn prepare(
     args: &RunArgs,
     printer: &Printer,
-) -> Result<(WebhookUrl, Option<String>), Vec<Failure>> {
+) -> Result<(WebhookUrl, String, Option<String>), (Vec<Failure>, Tried)> {
     let mut failures = Vec::new();
     let url = config::webhook_url(&args.delivery)
+        .map_err(|f| failures.push(f))
+        .ok();
+    let key = config::idempotency_key(&args.once)
         .map_err(|f| failures.push(f))
         .ok();
     let mut fields = args.fields.clone();
@@ -149,9 +156,15 @@ fn prepare(
         }
         Err(failure) => failures.push(failure),
     }
-    match url {
-        Some(url) if failures.is_empty() => Ok((url, user_description)),
-        _ => Err(failures),
+    match (url, key) {
+        (Some(url), Some(key)) if failures.is_empty() => Ok((url, key, user_description)),
+        (_, key) => Err((
+            failures,
+            Tried {
+                attempts: 0,
+                idempotency_key: key,
+            },
+        )),
     }
 }
 

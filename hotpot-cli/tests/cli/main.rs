@@ -10,6 +10,7 @@ mod flush;
 mod help;
 mod mock;
 mod output;
+mod retrying;
 mod run;
 mod secrets;
 mod send;
