@@ -174,9 +174,13 @@ pub struct DeliveryArgs {
     pub url: Option<Option<OsString>>,
 }
 
-/// What makes one send safe to repeat: `--idempotency-key` (`send` and `run`).
-#[derive(Clone, Debug, Default, Args)]
+/// One send of `send` and `run`: its `--idempotency-key` and its `--timeout-total`.
+#[derive(Clone, Debug, Args)]
 pub struct OnceArgs {
+    /// Seconds allowed for the whole send, every attempt and wait included
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = defaults::SEND_DEADLINE.as_secs_f64())]
+    pub timeout_total: f64,
     /// The moment's Idempotency-Key: a call repeated with the same key cannot
     /// record it twice [default: $HOTPOT_IDEMPOTENCY_KEY, else a fresh one]
     #[arg(long, value_name = "KEY")]

@@ -98,18 +98,21 @@ pub(crate) fn api_key(file: Option<&Path>) -> Result<String, Failure> {
     Ok(key)
 }
 
-/// The client for `url` with `--timeout` and `--retries`.
+/// The client for `url` with `--timeout` and `--retries`, each send within `deadline` in all
+/// (`send` and `run`: `--timeout-total`; `status`: the client's 30 s). Without one (`flush`,
+/// whose own total bounds it), a send has room for every attempt.
 pub(crate) fn client(
     url: WebhookUrl,
     args: &DeliveryArgs,
     api_key: Option<String>,
+    deadline: Option<Duration>,
 ) -> Result<Client, Failure> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let retries = args.retries;
-    // The whole send's budget: the default, or room for every attempt at a longer timeout.
     let attempts = retries.saturating_add(1).min(1000);
-    let deadline =
-        defaults::SEND_DEADLINE.max(timeout * attempts + defaults::MAX_DELAY * (attempts - 1));
+    let deadline = deadline.unwrap_or_else(|| {
+        defaults::SEND_DEADLINE.max(timeout * attempts + defaults::MAX_DELAY * (attempts - 1))
+    });
     let mut builder = Client::builder(url)
         .timeout(timeout)
         .connect_timeout(defaults::CONNECT_TIMEOUT.min(timeout))

@@ -39,7 +39,7 @@ pub(crate) fn flush(args: FlushArgs) -> u8 {
         (Ok(url), None) => url,
         (url, missing) => return fail(&printer, url.err().into_iter().chain(missing).collect()),
     };
-    let client = match config::client(url, &args.delivery, None) {
+    let client = match config::client(url, &args.delivery, None, None) {
         Ok(client) => client,
         Err(failure) => return fail(&printer, vec![failure]),
     };

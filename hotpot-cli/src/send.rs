@@ -47,7 +47,8 @@ pub(crate) fn send(args: SendArgs) -> u8 {
             return fail_tried(&printer, failures, &tried);
         }
     };
-    let client = match config::client(url, &args.delivery, None) {
+    let total = Duration::from_secs_f64(args.once.timeout_total);
+    let client = match config::client(url, &args.delivery, None, Some(total)) {
         Ok(client) => client,
         Err(failure) => return fail_tried(&printer, vec![failure], &Tried::none(&key)),
     };
@@ -276,7 +277,8 @@ pub(crate) fn explain(
         Error::Timeout { .. } => one(
             "delivery",
             format!(
-                "no answer in time {} (--timeout is per attempt); {unknown}",
+                "no answer in time {} (--timeout is per attempt, --timeout-total for the whole \
+                 send); {unknown}",
                 tried()
             ),
         ),

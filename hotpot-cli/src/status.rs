@@ -32,7 +32,8 @@ pub(crate) fn status(args: StatusArgs) -> u8 {
             );
         }
     };
-    let client = match config::client(url, &args.delivery, Some(key)) {
+    let deadline = Some(hotpot_client::defaults::SEND_DEADLINE);
+    let client = match config::client(url, &args.delivery, Some(key), deadline) {
         Ok(client) => client,
         Err(failure) => return fail(&printer, vec![failure]),
     };

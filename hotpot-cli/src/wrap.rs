@@ -100,7 +100,8 @@ pub(crate) fn run(args: RunArgs) -> u8 {
     let sent = moment
         .map_err(|failures| (failures, Tried::none(&key)))
         .and_then(|moment| {
-            let client = config::client(url, &args.delivery, None)
+            let total = Duration::from_secs_f64(args.once.timeout_total);
+            let client = config::client(url, &args.delivery, None, Some(total))
                 .map_err(|f| (vec![f], Tried::none(&key)))?;
             deliver(&client, &moment, &key)
         });

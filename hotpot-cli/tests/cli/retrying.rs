@@ -191,3 +191,71 @@ fn run_sends_its_moment_with_the_key() {
     }
     assert_eq!(mock.moments().len(), 1, "the second run is the replay");
 }
+
+#[test]
+fn a_stalled_server_gets_the_whole_send_timeout_total_not_every_attempt() {
+    let mock = Mock::start();
+    // Every attempt would wait 5 s for an answer that comes after 60 s, six times over;
+    // --timeout-total ends the send after 1 s, in its first attempt.
+    mock.server
+        .fail_next(Fault::delay(Duration::from_secs(60)).times(10))
+        .unwrap();
+    let output = hotpot_to(&mock.url())
+        .args([
+            "send",
+            "Deploy failed",
+            "--type",
+            "alert",
+            "--output",
+            "json",
+        ])
+        .args(["--timeout", "5", "--retries", "5", "--timeout-total", "1"])
+        .output()
+        .unwrap();
+    let (out, err) = texts(&output);
+    assert_eq!(output.status.code(), Some(75), "{err}");
+    assert_eq!(json_line(&out)["attempts"], 1, "{out}");
+    assert!(
+        err.contains("no answer in time on its only attempt"),
+        "{err}"
+    );
+    assert!(err.contains("--timeout-total"), "{err}");
+    assert_eq!(mock.wait_moments(1).len(), 1);
+
+    // `run` too, and it still exits with the command's status.
+    let output = hotpot_to(&mock.url())
+        .args([
+            "run",
+            "--timeout",
+            "5",
+            "--retries",
+            "5",
+            "--timeout-total",
+            "1",
+        ])
+        .args(["--", "sh", "-c", "exit 3"])
+        .output()
+        .unwrap();
+    let (_, err) = texts(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("no answer in time on its only attempt"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_whole_send_defaults_to_the_clients_deadline() {
+    let (help, _) = texts(
+        &crate::support::hotpot()
+            .args(["send", "--help"])
+            .output()
+            .unwrap(),
+    );
+    let total = format!(
+        "[default: {}]",
+        hotpot_client::defaults::SEND_DEADLINE.as_secs_f64()
+    );
+    let after = help.split("--timeout-total <SECONDS>").nth(1).unwrap_or("");
+    assert!(after.split("--").next().unwrap().contains(&total), "{help}");
+}
