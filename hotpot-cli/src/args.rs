@@ -120,7 +120,7 @@ const FLUSH_EXIT: &str = "\
 Exit status:
   0   every moment the spool held was delivered (or it held none)
   65  Hotpot refused some of them; they left the spool
-  66  the spool directory does not exist
+  66  no spool there: no directory, or none of a spool's files in it
   75  some are left in the spool (Hotpot down or slow): run it again later
   77  some met an unknown, revoked or expired webhook; they left the spool
   78  no webhook URL, an invalid one; a spool another emitter holds";
