@@ -67,18 +67,69 @@ fn redact_moment_paths(text: &str) -> String {
     out
 }
 
-/// Writes `text` to stdout, redacted; a closed stdout is not an error worth reporting.
+/// Writes `text` to stdout, redacted (and made inert in GitHub Actions); a closed stdout is
+/// not an error worth reporting.
 pub(crate) fn stdout(text: &str) {
     let mut out = io::stdout().lock();
-    let _ = out.write_all(redact(text).as_bytes());
+    let _ = out.write_all(inert(&redact(text)).as_bytes());
     let _ = out.flush();
 }
 
-/// Writes `text` to stderr, redacted.
+/// Writes `text` to stderr, redacted (and made inert in GitHub Actions).
 pub(crate) fn stderr(text: &str) {
+    write_stderr(&inert(&redact(text)));
+}
+
+fn write_stderr(text: &str) {
     let mut err = io::stderr().lock();
-    let _ = err.write_all(redact(text).as_bytes());
+    let _ = err.write_all(text.as_bytes());
     let _ = err.flush();
+}
+
+/// Whether this process runs in GitHub Actions (`GITHUB_ACTIONS=true`), where the runner
+/// reads workflow commands from every line of standard output and standard error.
+pub(crate) fn in_github_actions() -> bool {
+    static GITHUB: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *GITHUB.get_or_init(|| std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true"))
+}
+
+/// In GitHub Actions, `text` with nothing in it that the runner would take for a workflow
+/// command: a line (after CR or LF) whose first non-blank characters are `::` gets its first
+/// `:` written `%3A`, and the old `##[` form is written `##%5B`. Elsewhere, `text` as it is.
+/// hotpot's own annotations are written past this ([`Printer::problems`]).
+pub(crate) fn inert(text: &str) -> Cow<'_, str> {
+    if !in_github_actions() {
+        return Cow::Borrowed(text);
+    }
+    defuse_workflow_commands(text)
+}
+
+/// The escaping of [`inert`], whatever the environment.
+fn defuse_workflow_commands(text: &str) -> Cow<'_, str> {
+    let starts_command = |line: &str| line.trim_start().starts_with("::");
+    if !text.contains("##[") && !text.split(['\r', '\n']).any(starts_command) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for piece in text.split_inclusive(['\r', '\n']) {
+        let body = piece.trim_start();
+        if body.starts_with("::") {
+            out.push_str(&piece[..piece.len() - body.len()]);
+            out.push_str("%3A");
+            out.push_str(&body[1..]);
+        } else {
+            out.push_str(piece);
+        }
+    }
+    Cow::Owned(out.replace("##[", "##%5B"))
+}
+
+/// Text as the data of a workflow command (and as one line of a problem in GitHub Actions):
+/// `%`, CR and LF written `%25`, `%0D` and `%0A`, as the runner unescapes them.
+pub(crate) fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// JSON in the contract's spelling: `{"status": 202, "request_id": "..."}`, with a space
@@ -143,7 +194,7 @@ impl Printer {
             command,
             format: output.output,
             quiet: output.quiet,
-            github: std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true"),
+            github: in_github_actions(),
         }
     }
 
@@ -166,18 +217,15 @@ impl Printer {
 
     /// Every problem, at once: `field: message` lines on stderr, `{"errors": [...], "exit":
     /// N}` on stdout with `--output json` (with `attempts` and `idempotency_key` for a send),
-    /// and an `::error::` annotation each in GitHub Actions.
+    /// and in GitHub Actions an annotation each: `::warning::` for exit 75 (try later),
+    /// `::error::` otherwise.
     pub(crate) fn problems(&self, problems: &[Problem], exit: u8, tried: Option<&Tried>) {
-        let mut text = String::new();
-        for problem in problems {
-            text.push_str(&format!("{}: {}\n", problem.field, problem.message));
-        }
-        if self.github {
-            for problem in problems {
-                text.push_str(&self.annotation("error", problem));
-            }
-        }
-        stderr(&text);
+        let level = if exit == crate::exit::TEMPFAIL {
+            "warning"
+        } else {
+            "error"
+        };
+        self.lines("", problems, level);
         if self.json() {
             self.result_json(&Errors {
                 errors: problems,
@@ -189,28 +237,40 @@ impl Printer {
 
     /// Warnings (unknown payload fields) on stderr, as `warning: field: message`.
     pub(crate) fn warnings(&self, warnings: &[Problem]) {
+        self.lines("warning: ", warnings, "warning");
+    }
+
+    /// `{prefix}field: message` on stderr, one line each, and in GitHub Actions an annotation
+    /// each at `level`. In GitHub Actions every line is one line whatever the field and the
+    /// message hold (a payload's key may hold a newline and `::`): `%`, CR and LF are
+    /// escaped as in a workflow command's data.
+    fn lines(&self, prefix: &str, problems: &[Problem], level: &str) {
         let mut text = String::new();
-        for warning in warnings {
-            text.push_str(&format!(
-                "warning: {}: {}\n",
-                warning.field, warning.message
-            ));
-        }
-        if self.github {
-            for warning in warnings {
-                text.push_str(&self.annotation("warning", warning));
-            }
+        for problem in problems {
+            let line = format!("{}: {}", problem.field, problem.message);
+            let line = if self.github {
+                escape_data(&line)
+            } else {
+                line
+            };
+            text.push_str(&format!("{prefix}{line}\n"));
         }
         stderr(&text);
+        if self.github {
+            let annotations: String = problems
+                .iter()
+                .map(|problem| self.annotation(level, problem))
+                .collect();
+            // The one place a workflow command is written on purpose: redacted, its data
+            // escaped, its title hotpot's own, and no old-form command inside it either.
+            write_stderr(&redact(&annotations).replace("##[", "##%5B"));
+        }
     }
 
     /// A GitHub Actions workflow command for one problem, its data escaped as the runner
     /// expects (`%`, CR and LF).
     fn annotation(&self, level: &str, problem: &Problem) -> String {
-        let data = format!("{}: {}", problem.field, problem.message)
-            .replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A");
+        let data = escape_data(&format!("{}: {}", problem.field, problem.message));
         format!("::{level} title=hotpot {}::{data}\n", self.command)
     }
 
@@ -241,6 +301,23 @@ impl Printer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_line_can_start_a_workflow_command() {
+        assert_eq!(
+            defuse_workflow_commands("ok\n::notice::X\r  ::error::Y\nnot :: this"),
+            "ok\n%3A:notice::X\r  %3A:error::Y\nnot :: this"
+        );
+        assert_eq!(
+            defuse_workflow_commands("a ##[set-env]b"),
+            "a ##%5Bset-env]b"
+        );
+        assert!(matches!(
+            defuse_workflow_commands("k: v\n"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(escape_data("100%\r\n::x"), "100%25%0D%0A::x");
+    }
 
     #[test]
     fn tokens_after_moment_are_cut_to_their_hint() {
