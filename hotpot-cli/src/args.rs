@@ -268,6 +268,11 @@ pub struct RunArgs {
     /// Also send a moment when the command succeeds
     #[arg(long)]
     pub always: bool,
+    /// Write the result as JSON to this file (created empty before the command
+    /// starts); stdout stays the command's. Without it, --output json writes it
+    /// as the last line of stderr
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
     /// Delivery.
     #[command(flatten)]
     pub delivery: DeliveryArgs,

@@ -165,6 +165,18 @@ pub(crate) struct Printer {
     format: Format,
     quiet: bool,
     github: bool,
+    json_to: JsonTo,
+}
+
+/// Where a JSON result goes: stdout for every subcommand but `run`, whose stdout is its
+/// command's (spec §9).
+pub(crate) enum JsonTo {
+    /// Standard output (nothing with `--quiet`).
+    Stdout,
+    /// The last line of standard error (`run --output json`).
+    Stderr,
+    /// A file (`run --output-file PATH`), created empty before the command starts.
+    File(std::fs::File),
 }
 
 /// A failure as `--output json` prints it: every problem, the exit status, and for a send
@@ -195,7 +207,18 @@ impl Printer {
             format: output.output,
             quiet: output.quiet,
             github: in_github_actions(),
+            json_to: JsonTo::Stdout,
         }
+    }
+
+    /// The same printer with its JSON results sent to `json_to`; a file means JSON whatever
+    /// `--output` says.
+    pub(crate) fn json_to(mut self, json_to: JsonTo) -> Self {
+        if matches!(json_to, JsonTo::File(_)) {
+            self.format = Format::Json;
+        }
+        self.json_to = json_to;
+        self
     }
 
     /// Whether results are JSON.
@@ -210,9 +233,25 @@ impl Printer {
         }
     }
 
-    /// A result as one JSON line on stdout (nothing with `--quiet`).
+    /// A result as one JSON line on stdout (nothing with `--quiet`), or where
+    /// [`json_to`](Self::json_to) says.
     pub(crate) fn result_json<T: Serialize + ?Sized>(&self, value: &T) {
-        self.result(&to_json_line(value));
+        let line = to_json_line(value);
+        match &self.json_to {
+            JsonTo::Stdout => self.result(&line),
+            JsonTo::Stderr => stderr(&line),
+            JsonTo::File(file) => {
+                let mut file: &std::fs::File = file;
+                let written = file
+                    .write_all(redact(&line).as_bytes())
+                    .and_then(|()| file.flush());
+                if let Err(e) = written {
+                    stderr(&format!(
+                        "--output-file: cannot write the result: {e}\n{line}"
+                    ));
+                }
+            }
+        }
     }
 
     /// Every problem, at once: `field: message` lines on stderr, `{"errors": [...], "exit":

@@ -23,7 +23,7 @@ use tokio::io::AsyncReadExt as _;
 use crate::args::RunArgs;
 use crate::config::{self, Failure};
 use crate::exit;
-use crate::output::{self, Printer, Tried, redact};
+use crate::output::{self, JsonTo, Printer, Tried, redact};
 use crate::send::{self, checked, deliver, fields_payload};
 
 /// Lines of the command's standard error kept for the description.
@@ -49,6 +49,21 @@ pub(crate) fn run(args: RunArgs) -> u8 {
         printer.problems(&[problem], exit::USAGE, None);
         return exit::USAGE;
     }
+    // Standard output is the command's: hotpot's JSON goes to a file or to stderr's last line.
+    let printer = match &args.output_file {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => printer.json_to(JsonTo::File(file)),
+            Err(e) => {
+                output::stderr(&format!(
+                    "hotpot run: --output-file: cannot create {}: {e}; the result goes to \
+                     standard error\n",
+                    path.display()
+                ));
+                printer.json_to(JsonTo::Stderr)
+            }
+        },
+        None => printer.json_to(JsonTo::Stderr),
+    };
     // Everything that would stop the moment is said before the command starts.
     let ready = prepare(&args, &printer);
     if let Err((failures, tried)) = &ready {
@@ -107,14 +122,14 @@ pub(crate) fn run(args: RunArgs) -> u8 {
         });
     match sent {
         Ok(receipt) => {
-            // Text mode prints nothing on stdout: it is the command's.
-            send::print_receipt(&printer, &receipt, false);
             if !args.output.quiet {
                 output::stderr(&format!(
                     "hotpot run: sent {name:?} as request {}\n",
                     receipt.request_id.as_deref().unwrap_or("(no id)")
                 ));
             }
+            // Text mode prints nothing on stdout: it is the command's. The JSON comes last.
+            send::print_receipt(&printer, &receipt, false);
         }
         Err((failures, tried)) => {
             output::stderr("hotpot run: the moment was not sent:\n");
