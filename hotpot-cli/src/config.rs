@@ -15,17 +15,16 @@ use crate::output::add_secret;
 /// A problem and the exit status it calls for.
 pub(crate) type Failure = (u8, Problem);
 
-/// The problem of a URL given as a flag: usage (exit 2), and the URL is never printed.
-pub(crate) fn refuse_url_flag(args: &DeliveryArgs) -> Option<Problem> {
-    args.url.as_ref().map(|_| {
-        Problem::new(
-            "--url",
-            format!(
-                "the webhook URL is never taken from the command line, where every user of \
-                 the machine can see it (ps): set {ENV_WEBHOOK_URL} or use --url-file PATH"
-            ),
-        )
-    })
+/// The problem of a URL given as a flag (`--url`, which no subcommand has): usage (exit 2),
+/// and the URL is never printed.
+pub(crate) fn url_flag_problem() -> Problem {
+    Problem::new(
+        "--url",
+        format!(
+            "the webhook URL is never taken from the command line, where every user of the \
+             machine can see it (ps): set {ENV_WEBHOOK_URL} or use --url-file PATH"
+        ),
+    )
 }
 
 /// The webhook URL: from `--url-file`'s first line, else from `HOTPOT_WEBHOOK_URL`. Its

@@ -18,10 +18,6 @@ use crate::send::fail;
 /// with [`exit::for_flush`]: 0 when everything was delivered, else 77, 65 or 75.
 pub(crate) fn flush(args: FlushArgs) -> u8 {
     let printer = Printer::new("flush", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem], exit::USAGE, None);
-        return exit::USAGE;
-    }
     // A typo is not an empty spool: the directory must be there, and be a spool.
     let missing =
         not_a_spool(&args.spool).map(|message| (exit::NOINPUT, Problem::new("--spool", message)));

@@ -35,6 +35,7 @@
 
 mod args;
 mod check;
+mod completions;
 mod config;
 pub mod exit;
 mod flush;
@@ -83,6 +84,11 @@ where
 {
     let matches = match command().try_get_matches_from(args) {
         Ok(matches) => matches,
+        Err(e) if is_url_flag(&e) => {
+            let printer = output::Printer::plain("");
+            printer.problems(&[config::url_flag_problem()], exit::USAGE, None);
+            return exit::USAGE;
+        }
         Err(e) => return usage(&e),
     };
     let cli = match Cli::from_arg_matches(&matches) {
@@ -99,9 +105,7 @@ where
             }
         }
         Command::Completions(args) => {
-            let mut out = Vec::new();
-            clap_complete::generate(args.shell, &mut command(), "hotpot", &mut out);
-            output::stdout(&String::from_utf8_lossy(&out));
+            output::stdout(&completions::script(args.shell));
             exit::OK
         }
         Command::Check(args) => check::check(args),
@@ -122,6 +126,17 @@ where
             flush::flush(args)
         }
     }
+}
+
+/// Whether clap refused a `--url` flag (`--url`, `--url=...`): no subcommand takes one, on
+/// purpose, and the refusal says where the URL comes from instead.
+fn is_url_flag(error: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    error.kind() == ErrorKind::UnknownArgument
+        && matches!(
+            error.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(arg)) if arg == "--url" || arg.starts_with("--url=")
+        )
 }
 
 /// Prints clap's help, version or usage error (redacted: an argument it echoes back may hold

@@ -211,6 +211,18 @@ impl Printer {
         }
     }
 
+    /// The printer of `command` with the default output (text, not quiet), for problems
+    /// found before the arguments are known.
+    pub(crate) fn plain(command: &'static str) -> Self {
+        Printer::new(
+            command,
+            &OutputArgs {
+                output: Format::Text,
+                quiet: false,
+            },
+        )
+    }
+
     /// The same printer with its JSON results sent to `json_to`; a file means JSON whatever
     /// `--output` says.
     pub(crate) fn json_to(mut self, json_to: JsonTo) -> Self {
@@ -310,7 +322,12 @@ impl Printer {
     /// expects (`%`, CR and LF).
     fn annotation(&self, level: &str, problem: &Problem) -> String {
         let data = escape_data(&format!("{}: {}", problem.field, problem.message));
-        format!("::{level} title=hotpot {}::{data}\n", self.command)
+        let title = if self.command.is_empty() {
+            "hotpot".to_owned()
+        } else {
+            format!("hotpot {}", self.command)
+        };
+        format!("::{level} title={title}::{data}\n")
     }
 
     /// In GitHub Actions, appends `request_id=ID` to the file `$GITHUB_OUTPUT` names, so a

@@ -19,10 +19,6 @@ use crate::{exit, logging};
 /// Runs `hotpot send`; returns the exit status.
 pub(crate) fn send(args: SendArgs) -> u8 {
     let printer = Printer::new("send", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem], exit::USAGE, None);
-        return exit::USAGE;
-    }
     // Every problem at once: the URL's, the key's and the moment's.
     let url = config::webhook_url(&args.delivery);
     let key = config::idempotency_key(&args.once);

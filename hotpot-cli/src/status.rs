@@ -17,10 +17,6 @@ use crate::{exit, logging};
 /// request is known.
 pub(crate) fn status(args: StatusArgs) -> u8 {
     let printer = Printer::new("status", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem], exit::USAGE, None);
-        return exit::USAGE;
-    }
     let url = config::webhook_url(&args.delivery);
     let key = config::api_key(args.api_key_file.as_deref());
     let (url, key) = match (url, key) {

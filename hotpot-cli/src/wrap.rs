@@ -45,10 +45,6 @@ enum Ended {
 /// it cannot be found, 126 when it cannot be run, as shells say).
 pub(crate) fn run(args: RunArgs) -> u8 {
     let printer = Printer::new("run", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem], exit::USAGE, None);
-        return exit::USAGE;
-    }
     // Standard output is the command's: hotpot's JSON goes to a file or to stderr's last line.
     let printer = match &args.output_file {
         Some(path) => match std::fs::File::create(path) {
