@@ -27,6 +27,7 @@ Exit status:
   65  the moment, payload or Idempotency-Key is invalid, or Hotpot refused it
   66  a payload or description file cannot be read
   69  status: the request id is unknown
+  74  the result could not be written on stdout (a full disk)
   75  Hotpot or the network had trouble on every attempt (try again later)
   77  the webhook is unknown, revoked or expired; status: API key refused
   78  no webhook URL, an invalid one; status: no API key";
@@ -305,7 +306,7 @@ pub struct CheckArgs {
 #[derive(Clone, Debug, Args)]
 pub struct StatusArgs {
     /// The request id `hotpot send` printed
-    #[arg(value_name = "REQUEST_ID")]
+    #[arg(value_name = "REQUEST_ID", value_parser = parse_request_id)]
     pub request_id: String,
     /// Read the API key from the first line of this file
     /// [default: $HOTPOT_API_KEY]
@@ -375,6 +376,15 @@ impl clap::builder::TypedValueParser for Completed {
         Some(Box::new(
             self.0.iter().map(|v| clap::builder::PossibleValue::new(*v)),
         ))
+    }
+}
+
+/// `status`'s request id: not empty, so that nothing is asked of the server about nothing.
+fn parse_request_id(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("expected the request id `hotpot send` printed, found an empty one".to_owned())
+    } else {
+        Ok(text.to_owned())
     }
 }
 

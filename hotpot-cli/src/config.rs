@@ -134,7 +134,11 @@ fn first_line(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("{shown} is not UTF-8 text: its first line should be the value"))?;
-    let line = text.lines().next().unwrap_or("").trim();
+    let line = crate::input::strip_bom(&text)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim();
     if line.is_empty() {
         return Err(format!(
             "{shown}: the first line is empty, expected the value on it"

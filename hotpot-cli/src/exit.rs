@@ -22,6 +22,9 @@ pub const DATAERR: u8 = 65;
 pub const NOINPUT: u8 = 66;
 /// `EX_UNAVAILABLE`: `status`: the request id is unknown (404).
 pub const UNAVAILABLE: u8 = 69;
+/// `EX_IOERR`: the result could not be written on standard output (a full disk,
+/// `/dev/full`, a closed descriptor); what was done (a moment sent, say) was done.
+pub const IOERR: u8 = 74;
 /// `EX_TEMPFAIL`: retryable trouble that outlasted the retries (429, 408, 5xx, timeout,
 /// transport); running again later may succeed.
 pub const TEMPFAIL: u8 = 75;

@@ -67,12 +67,30 @@ fn redact_moment_paths(text: &str) -> String {
     out
 }
 
-/// Writes `text` to stdout, redacted (and made inert in GitHub Actions); a closed stdout is
-/// not an error worth reporting.
+/// The first error writing to stdout (a full disk, `/dev/full`, a closed descriptor), but a
+/// broken pipe: the reader (`| head`) has all it wanted.
+static STDOUT_ERROR: Mutex<Option<String>> = Mutex::new(None);
+
+/// Writes `text` to stdout, redacted (and made inert in GitHub Actions). An error is kept for
+/// [`stdout_error`]: the result a script reads would be lost.
 pub(crate) fn stdout(text: &str) {
     let mut out = io::stdout().lock();
-    let _ = out.write_all(inert(&redact(text)).as_bytes());
-    let _ = out.flush();
+    let written = out
+        .write_all(inert(&redact(text)).as_bytes())
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            if let Ok(mut first) = STDOUT_ERROR.lock() {
+                first.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+}
+
+/// The first error [`stdout`] met since the last call, if any (each run of the command
+/// starts afresh: the Python package may run it more than once in one process).
+pub(crate) fn take_stdout_error() -> Option<String> {
+    STDOUT_ERROR.lock().ok().and_then(|mut e| e.take())
 }
 
 /// Writes `text` to stderr, redacted (and made inert in GitHub Actions).
@@ -88,9 +106,10 @@ fn write_stderr(text: &str) {
 
 /// Whether this process runs in GitHub Actions (`GITHUB_ACTIONS=true`), where the runner
 /// reads workflow commands from every line of standard output and standard error.
+/// Read each time: the Python package runs the command in its own process, perhaps more
+/// than once with another environment.
 pub(crate) fn in_github_actions() -> bool {
-    static GITHUB: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *GITHUB.get_or_init(|| std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true"))
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
 }
 
 /// In GitHub Actions, `text` with nothing in it that the runner would take for a workflow

@@ -286,13 +286,23 @@ fn signal_name(signal: i32) -> String {
     name.to_owned()
 }
 
-/// The program's file name, for the default moment name.
+/// The program's file name, for the default moment name: `deploy.sh` for
+/// `./scripts/deploy.sh`; the program as given when it has no file name (`./`, `..`), and
+/// `the command` when it is empty.
 fn program_name(command: &[OsString]) -> String {
     let program = command
         .first()
         .map(|p| p.to_string_lossy())
         .unwrap_or_default();
-    let name = program.rsplit('/').next().unwrap_or(&program).to_owned();
+    let file_name = std::path::Path::new(program.as_ref())
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| !name.trim().is_empty());
+    let name = match file_name {
+        Some(name) => name,
+        None if program.trim().is_empty() => "the command".to_owned(),
+        None => program.into_owned(),
+    };
     redact(&name).into_owned()
 }
 
@@ -538,6 +548,17 @@ mod tests {
         let name = default_name(&"a".repeat(100), &ended);
         assert_eq!(name.chars().count(), NAME_CHARS);
         assert!(name.ends_with("… failed (could not start)"), "{name}");
+    }
+
+    #[test]
+    fn the_program_is_named_by_its_file_name_or_as_given() {
+        let name = |program: &str| program_name(&[OsString::from(program)]);
+        assert_eq!(name("./scripts/deploy.sh"), "deploy.sh");
+        assert_eq!(name("/usr/bin/"), "bin");
+        assert_eq!(name("./"), "./");
+        assert_eq!(name(".."), "..");
+        assert_eq!(name(""), "the command");
+        assert_eq!(name("   "), "the command");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod bad_input;
 mod check;
 mod completions;
+mod edges;
 mod exit_codes;
 mod flush;
 mod help;
