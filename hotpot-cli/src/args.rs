@@ -169,6 +169,11 @@ pub struct DeliveryArgs {
     /// Retries after the first attempt
     #[arg(long, value_name = "N", default_value_t = defaults::MAX_RETRIES)]
     pub retries: u32,
+    /// Accept a plain http webhook URL to a host that is not loopback (a mock in
+    /// a CI service container): the token crosses the network in clear text
+    /// [default: $HOTPOT_ALLOW_HTTP=1]
+    #[arg(long)]
+    pub allow_http: bool,
     // No `--url`: the URL never comes from the command line. clap's error for it is turned
     // into the refusal that says where the URL comes from (`crate::run`), and completion
     // scripts, which list hidden flags too, never offer it.

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use hotpot_client::env::{ENV_API_KEY, ENV_WEBHOOK_URL, env_var, webhook_url_from_env};
-use hotpot_client::{Client, Problem, RetryPolicy, WebhookUrl, defaults};
+use hotpot_client::{Client, Problem, RetryPolicy, UrlError, WebhookUrl, defaults};
 
 use crate::args::{DeliveryArgs, OnceArgs};
 use crate::exit;
@@ -46,7 +46,56 @@ pub(crate) fn webhook_url(args: &DeliveryArgs) -> Result<WebhookUrl, Failure> {
         add_secret(rest.split(['/', '?', '#']).next().unwrap_or(rest));
     }
     add_secret(&text);
-    WebhookUrl::parse(&text).map_err(|e| config(field, format!("invalid webhook URL: {e}")))
+    let allow_http = allow_http(args)?;
+    let parsed = if allow_http {
+        WebhookUrl::parse_allowing_http(&text)
+    } else {
+        WebhookUrl::parse(&text)
+    };
+    parsed.map_err(|e| {
+        let message = match e {
+            // The command's opt-in, not the Rust API's the rule's own message names.
+            UrlError::InsecureHttp(host) => format!(
+                "refusing plain http to {host}: the URL carries a secret, so use https, or \
+                 opt in explicitly for a trusted network with --allow-http (or \
+                 {ENV_ALLOW_HTTP}=1)"
+            ),
+            other => other.to_string(),
+        };
+        config(field, format!("invalid webhook URL: {message}"))
+    })
+}
+
+/// The environment variable that allows plain `http` to a host that is not loopback.
+pub(crate) const ENV_ALLOW_HTTP: &str = "HOTPOT_ALLOW_HTTP";
+
+/// Whether plain `http` to a host that is not loopback is allowed: `--allow-http`, or
+/// `HOTPOT_ALLOW_HTTP` set to `1` or `true` (`0`, `false` or empty: not allowed; anything
+/// else is a problem, exit 78, rather than a guess).
+fn allow_http(args: &DeliveryArgs) -> Result<bool, Failure> {
+    if args.allow_http {
+        return Ok(true);
+    }
+    let Some(value) = std::env::var_os(ENV_ALLOW_HTTP) else {
+        return Ok(false);
+    };
+    match value
+        .to_str()
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("1" | "true") => Ok(true),
+        Some("0" | "false" | "") => Ok(false),
+        _ => Err((
+            exit::CONFIG,
+            Problem::new(
+                ENV_ALLOW_HTTP,
+                format!(
+                    "expected 1 (or true) to allow plain http, 0 (or false) not to, found {value:?}"
+                ),
+            ),
+        )),
+    }
 }
 
 /// The environment variable that gives `send` and `run` their `Idempotency-Key`.
