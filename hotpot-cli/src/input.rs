@@ -104,7 +104,7 @@ fn utf8(bytes: Vec<u8>, field: &str) -> Result<String, Failure> {
 }
 
 /// `text` without the UTF-8 byte order mark some editors (Notepad, PowerShell's
-/// `Out-File`) put at the start of a file: JSON (RFC 8259 §8.1) and a URL have none, and it
+/// `Out-File`) put at the start of a file: JSON (RFC 8259, section 8.1) and a URL have none, and it
 /// is nothing the user meant.
 pub(crate) fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
