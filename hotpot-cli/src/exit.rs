@@ -31,8 +31,8 @@ pub const TEMPFAIL: u8 = 75;
 /// `EX_NOPERM`: the webhook is unknown, revoked or expired (401, 403, 404, 410), or
 /// `status`'s API key is refused.
 pub const NOPERM: u8 = 77;
-/// `EX_CONFIG`: no webhook URL, an invalid one, an unreadable `--url-file`; `status` with
-/// no API key at all.
+/// `EX_CONFIG`: no webhook URL, an invalid one (a trailing slash, plain `http` to another
+/// host without `--allow-http`), an unreadable `--url-file`; `status` with no API key at all.
 pub const CONFIG: u8 = 78;
 
 /// The exit status for an error of [`hotpot_client`].
