@@ -290,19 +290,29 @@ impl Printer {
     /// and in GitHub Actions an annotation each: `::warning::` for exit 75 (try later),
     /// `::error::` otherwise.
     pub(crate) fn problems(&self, problems: &[Problem], exit: u8, tried: Option<&Tried>) {
+        self.problem_lines(problems, exit);
+        if self.json() {
+            self.problems_json(problems, exit, tried);
+        }
+    }
+
+    /// The stderr half of [`problems`](Self::problems): the lines and the annotations.
+    pub(crate) fn problem_lines(&self, problems: &[Problem], exit: u8) {
         let level = if exit == crate::exit::TEMPFAIL {
             "warning"
         } else {
             "error"
         };
         self.lines("", problems, level);
-        if self.json() {
-            self.result_json(&Errors {
-                errors: problems,
-                exit,
-                tried,
-            });
-        }
+    }
+
+    /// The JSON half of [`problems`](Self::problems), whatever `--output` says.
+    pub(crate) fn problems_json(&self, problems: &[Problem], exit: u8, tried: Option<&Tried>) {
+        self.result_json(&Errors {
+            errors: problems,
+            exit,
+            tried,
+        });
     }
 
     /// Warnings (unknown payload fields) on stderr, as `warning: field: message`.

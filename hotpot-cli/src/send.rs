@@ -70,14 +70,20 @@ pub(crate) fn fail_tried(printer: &Printer, failures: Vec<Failure>, tried: &Trie
 }
 
 fn fail_with(printer: &Printer, failures: Vec<Failure>, tried: Option<&Tried>) -> u8 {
-    let code = [exit::CONFIG, exit::NOINPUT, exit::DATAERR]
-        .into_iter()
-        .find(|code| failures.iter().any(|(c, _)| c == code))
-        .or_else(|| failures.first().map(|(c, _)| *c))
-        .unwrap_or(exit::DATAERR);
+    let code = exit_of(&failures);
     let problems: Vec<Problem> = failures.into_iter().map(|(_, p)| p).collect();
     printer.problems(&problems, code, tried);
     code
+}
+
+/// The exit status of these problems: the first of 78 (configuration), 66 (input), 65 (data)
+/// found, else the first problem's.
+pub(crate) fn exit_of(failures: &[Failure]) -> u8 {
+    [exit::CONFIG, exit::NOINPUT, exit::DATAERR]
+        .into_iter()
+        .find(|code| failures.iter().any(|(c, _)| c == code))
+        .or_else(|| failures.first().map(|(c, _)| *c))
+        .unwrap_or(exit::DATAERR)
 }
 
 impl Tried {

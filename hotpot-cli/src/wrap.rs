@@ -14,7 +14,7 @@ use std::ffi::OsString;
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use hotpot_client::WebhookUrl;
+use hotpot_client::{Problem, WebhookUrl};
 use serde_json::Value;
 use std::io::Write as _;
 
@@ -61,11 +61,20 @@ pub(crate) fn run(args: RunArgs) -> u8 {
         None => printer.json_to(JsonTo::Stderr),
     };
     // Everything that would stop the moment is said before the command starts.
+    // Their JSON comes at the end, as the last line (or in the --output-file).
     let ready = prepare(&args, &printer);
-    if let Err((failures, tried)) = &ready {
+    let unready = ready.as_ref().err().map(|(failures, tried)| {
         output::stderr("hotpot run: a moment could not be sent if the command fails:\n");
-        send::fail_tried(&printer, failures.clone(), tried);
-    }
+        let code = send::exit_of(failures);
+        let problems: Vec<Problem> = failures.iter().map(|(_, p)| p.clone()).collect();
+        printer.problem_lines(&problems, code);
+        (problems, code, tried.clone())
+    });
+    let unready_json = || {
+        if let (Some((problems, code, tried)), true) = (&unready, printer.json()) {
+            printer.problems_json(problems, *code, Some(tried));
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -82,10 +91,12 @@ pub(crate) fn run(args: RunArgs) -> u8 {
     let code = exit_code(&ended);
     let failed = code != 0;
     if !(failed || args.always) {
+        unready_json();
         return code;
     }
     let Ok((url, key, user_description)) = ready else {
         output::stderr("hotpot run: no moment was sent (see the problems above)\n");
+        unready_json();
         return code;
     };
     let program = program_name(&args.command);

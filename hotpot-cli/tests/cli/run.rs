@@ -311,3 +311,24 @@ fn wait_for_child_running(parent: u32, name: &str) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+#[test]
+fn problems_found_before_the_command_runs_come_last_as_json_too() {
+    let output = hotpot()
+        .args(["run", "--output", "json", "--"])
+        .args(["sh", "-c", "echo out; echo oops >&2; exit 3"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let (out, err) = texts(&output);
+    assert_eq!(out, "out\n", "stdout is the command's");
+    // Said before the command starts, in words; the JSON is the last line.
+    assert!(
+        err.starts_with("hotpot run: a moment could not be sent"),
+        "{err}"
+    );
+    let last: serde_json::Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
+    assert_eq!(last["exit"], 78, "{err}");
+    assert_eq!(last["attempts"], 0);
+    assert_eq!(last["errors"][0]["field"], "HOTPOT_WEBHOOK_URL");
+}
