@@ -17,10 +17,6 @@ use crate::{exit, logging};
 /// request is known.
 pub(crate) fn status(args: StatusArgs) -> u8 {
     let printer = Printer::new("status", &args.output);
-    if let Some(problem) = config::refuse_url_flag(&args.delivery) {
-        printer.problems(&[problem]);
-        return exit::USAGE;
-    }
     let url = config::webhook_url(&args.delivery);
     let key = config::api_key(args.api_key_file.as_deref());
     let (url, key) = match (url, key) {
@@ -32,7 +28,8 @@ pub(crate) fn status(args: StatusArgs) -> u8 {
             );
         }
     };
-    let client = match config::client(url, &args.delivery, Some(key)) {
+    let deadline = Some(hotpot_client::defaults::SEND_DEADLINE);
+    let client = match config::client(url, &args.delivery, Some(key), deadline) {
         Ok(client) => client,
         Err(failure) => return fail(&printer, vec![failure]),
     };
@@ -56,7 +53,7 @@ pub(crate) fn status(args: StatusArgs) -> u8 {
         }
         Err(e) => fail(
             &printer,
-            explain(&e, logging::attempts(), started.elapsed(), &client),
+            explain(&e, logging::attempts(), started.elapsed(), &client, None),
         ),
     }
 }
