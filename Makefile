@@ -97,10 +97,12 @@ py-dev: venv
 	$(VENV)/bin/maturin develop --quiet --profile $(PY_PROFILE) -m hotpot-py/Cargo.toml
 
 ## The Python tests (package, examples, the cross-process secrets test in tests/python),
-## mypy --strict on the examples, and the stubs checked against the built module.
+## ruff and mypy --strict on the package and the examples, and the stubs checked against
+## the built module.
 py-test: py-dev
 	$(PY) -m pytest -q hotpot-py/tests examples/python tests/python
-	$(PY) -m mypy --strict examples/python
+	$(VENV)/bin/ruff check --config hotpot-py/pyproject.toml hotpot-py/python/hotpot
+	$(PY) -m mypy --strict hotpot-py/python/hotpot examples/python
 	$(PY) -m mypy.stubtest hotpot
 
 ## The paste-in snippet needs nothing newer than Python 3.7 (Code by Zapier's): vermin fails on

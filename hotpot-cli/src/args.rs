@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use hotpot_client::defaults;
 use hotpot_mock_server::MockArgs;
 
@@ -24,9 +24,10 @@ const EXIT_CODES: &str = "\
 Exit status:
   0   sent; check: valid; status: the request is known
   2   usage: an unknown flag, a missing argument
-  65  the moment or payload is invalid, or Hotpot refused it (fix the call)
+  65  the moment, payload or Idempotency-Key is invalid, or Hotpot refused it
   66  a payload or description file cannot be read
   69  status: the request id is unknown
+  74  the result could not be written on stdout (a full disk)
   75  Hotpot or the network had trouble on every attempt (try again later)
   77  the webhook is unknown, revoked or expired; status: API key refused
   78  no webhook URL, an invalid one; status: no API key";
@@ -120,7 +121,7 @@ const FLUSH_EXIT: &str = "\
 Exit status:
   0   every moment the spool held was delivered (or it held none)
   65  Hotpot refused some of them; they left the spool
-  66  the spool directory does not exist
+  66  no spool there: no directory, or none of a spool's files in it
   75  some are left in the spool (Hotpot down or slow): run it again later
   77  some met an unknown, revoked or expired webhook; they left the spool
   78  no webhook URL, an invalid one; a spool another emitter holds";
@@ -159,7 +160,7 @@ pub enum Format {
 pub struct DeliveryArgs {
     /// Read the webhook URL from the first line of this file
     /// [default: $HOTPOT_WEBHOOK_URL]
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub url_file: Option<PathBuf>,
     /// Seconds allowed for each attempt
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
@@ -168,20 +169,39 @@ pub struct DeliveryArgs {
     /// Retries after the first attempt
     #[arg(long, value_name = "N", default_value_t = defaults::MAX_RETRIES)]
     pub retries: u32,
-    /// Refused: the URL never comes from the command line.
-    #[arg(long = "url", hide = true, value_name = "URL",
-          num_args = 0..=1, allow_hyphen_values = true)]
-    pub url: Option<Option<OsString>>,
+    /// Accept a plain http webhook URL to a host that is not loopback (a mock in
+    /// a CI service container): the token crosses the network in clear text
+    /// [default: $HOTPOT_ALLOW_HTTP=1]
+    #[arg(long)]
+    pub allow_http: bool,
+    // No `--url`: the URL never comes from the command line. clap's error for it is turned
+    // into the refusal that says where the URL comes from (`crate::run`), and completion
+    // scripts, which list hidden flags too, never offer it.
+}
+
+/// One send of `send` and `run`: its `--idempotency-key` and its `--timeout-total`.
+#[derive(Clone, Debug, Args)]
+pub struct OnceArgs {
+    /// Seconds allowed for the whole send, every attempt and wait included
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds,
+          default_value_t = defaults::SEND_DEADLINE.as_secs_f64())]
+    pub timeout_total: f64,
+    /// The moment's Idempotency-Key: a call repeated with the same key cannot
+    /// record it twice [default: $HOTPOT_IDEMPOTENCY_KEY, else a fresh one]
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
 }
 
 /// The fields of one moment given as flags (contract §1).
 #[derive(Clone, Debug, Default, Args)]
 pub struct MomentFlags {
     /// page, alert, near-miss or incident (any case)
-    #[arg(long = "type", short = 't', value_name = "TYPE")]
+    #[arg(long = "type", short = 't', value_name = "TYPE",
+          value_parser = Completed(TYPES), hide_possible_values = true)]
     pub moment_type: Option<String>,
     /// high, medium or low (any case)
-    #[arg(long, short = 'p', value_name = "P")]
+    #[arg(long, short = 'p', value_name = "P",
+          value_parser = Completed(PRIORITIES), hide_possible_values = true)]
     pub priority: Option<String>,
     /// The system, person or tool the moment comes from
     #[arg(long, short = 's', value_name = "S")]
@@ -198,7 +218,7 @@ pub struct MomentFlags {
     )]
     pub description: Option<String>,
     /// Read the description from a file (- for stdin)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub description_file: Option<PathBuf>,
     /// When it happened: RFC 3339, or 'YYYY-MM-DD HH:MM:SS' in UTC [default: now]
     #[arg(long, value_name = "TIME")]
@@ -219,11 +239,15 @@ pub struct SendArgs {
     #[arg(long, value_name = "PAYLOAD", conflicts_with_all = FIELD_FLAGS)]
     pub json: Option<String>,
     /// Send the JSON payload in this file (- for stdin)
-    #[arg(long, value_name = "PATH", conflicts_with_all = FIELD_FLAGS)]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath,
+          conflicts_with_all = FIELD_FLAGS)]
     pub json_file: Option<PathBuf>,
     /// Delivery.
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+    /// The send's key.
+    #[command(flatten)]
+    pub once: OnceArgs,
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -252,14 +276,23 @@ pub struct RunArgs {
     /// Also send a moment when the command succeeds
     #[arg(long)]
     pub always: bool,
+    /// Write the result as JSON to this file (created empty before the command
+    /// starts); stdout stays the command's. Without it, --output json writes it
+    /// as the last line of stderr
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub output_file: Option<PathBuf>,
     /// Delivery.
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+    /// The send's key.
+    #[command(flatten)]
+    pub once: OnceArgs,
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,
     /// The command to run, and its arguments
-    #[arg(value_name = "COMMAND", required = true, last = true)]
+    #[arg(value_name = "COMMAND", required = true, last = true,
+          value_hint = ValueHint::CommandWithArguments)]
     pub command: Vec<OsString>,
 }
 
@@ -267,7 +300,7 @@ pub struct RunArgs {
 #[derive(Clone, Debug, Args)]
 pub struct CheckArgs {
     /// The payload file (- or nothing for stdin)
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub path: Option<PathBuf>,
     /// Output.
     #[command(flatten)]
@@ -278,11 +311,11 @@ pub struct CheckArgs {
 #[derive(Clone, Debug, Args)]
 pub struct StatusArgs {
     /// The request id `hotpot send` printed
-    #[arg(value_name = "REQUEST_ID")]
+    #[arg(value_name = "REQUEST_ID", value_parser = parse_request_id)]
     pub request_id: String,
     /// Read the API key from the first line of this file
     /// [default: $HOTPOT_API_KEY]
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub api_key_file: Option<PathBuf>,
     /// Delivery.
     #[command(flatten)]
@@ -296,7 +329,7 @@ pub struct StatusArgs {
 #[derive(Clone, Debug, Args)]
 pub struct FlushArgs {
     /// The spool directory an emitter was built with
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub spool: PathBuf,
     /// Seconds allowed in all: each moment is retried until then (--retries does not apply);
     /// what is not delivered by then stays in the spool
@@ -317,6 +350,47 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+/// The values of `--type` that completion scripts offer (spec §1's spellings).
+const TYPES: &[&str] = &["page", "alert", "near-miss", "incident"];
+/// The values of `--priority` that completion scripts offer.
+const PRIORITIES: &[&str] = &["high", "medium", "low"];
+
+/// A value parser that takes any text (the §1 rules check it later, with their own words and
+/// exit 65, any case and a "did you mean" included) and tells completion scripts the values
+/// to offer.
+#[derive(Clone, Copy, Debug)]
+struct Completed(&'static [&'static str]);
+
+impl clap::builder::TypedValueParser for Completed {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.0.iter().map(|v| clap::builder::PossibleValue::new(*v)),
+        ))
+    }
+}
+
+/// `status`'s request id: not empty, so that nothing is asked of the server about nothing.
+fn parse_request_id(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("expected the request id `hotpot send` printed, found an empty one".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
 }
 
 /// `--timeout`: seconds, a finite number above zero.

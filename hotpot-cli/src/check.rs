@@ -11,9 +11,10 @@ use crate::send::{checked, fail};
 /// be read).
 pub(crate) fn check(args: CheckArgs) -> u8 {
     let printer = Printer::new("check", &args.output);
+    // The problems of the file name it (`-` for standard input), not a placeholder.
     let source = match &args.path {
-        Some(path) => Source::file(path, "PATH"),
-        None => Source::Stdin { flag: "PATH" },
+        Some(path) => Source::file(path, ""),
+        None => Source::Stdin { flag: "" },
     };
     let payload = match input::payload(source) {
         Ok(payload) => payload,

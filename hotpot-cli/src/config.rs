@@ -6,43 +6,25 @@ use std::path::Path;
 use std::time::Duration;
 
 use hotpot_client::env::{ENV_API_KEY, ENV_WEBHOOK_URL, env_var, webhook_url_from_env};
-use hotpot_client::{Client, Problem, RetryPolicy, WebhookUrl, defaults};
+use hotpot_client::{Client, Problem, RetryPolicy, UrlError, WebhookUrl, defaults};
 
-use crate::args::{DeliveryArgs, OutputArgs};
+use crate::args::{DeliveryArgs, OnceArgs};
 use crate::exit;
-use crate::output::{Printer, add_secret};
+use crate::output::add_secret;
 
 /// A problem and the exit status it calls for.
 pub(crate) type Failure = (u8, Problem);
 
-/// The problem of a URL given as a flag: usage (exit 2), and the URL is never printed.
-fn refuse_url_flag(args: &DeliveryArgs) -> Option<Problem> {
-    args.url.as_ref().map(|_| {
-        Problem::new(
-            "--url",
-            format!(
-                "the webhook URL is never taken from the command line, where every user of \
-                 the machine can see it (ps): set {ENV_WEBHOOK_URL} or use --url-file PATH"
-            ),
-        )
-    })
-}
-
-/// The printer of a command that sends (`send`, `run`, `status`, `flush`), or `None` once a
-/// URL given as a flag has been refused (said on stderr; the command exits [`exit::USAGE`]).
-pub(crate) fn printer_unless_url_flag(
-    command: &'static str,
-    output: &OutputArgs,
-    delivery: &DeliveryArgs,
-) -> Option<Printer> {
-    let printer = Printer::new(command, output);
-    match refuse_url_flag(delivery) {
-        Some(problem) => {
-            printer.problems(&[problem]);
-            None
-        }
-        None => Some(printer),
-    }
+/// The problem of a URL given as a flag (`--url`, which no subcommand has): usage (exit 2),
+/// and the URL is never printed.
+pub(crate) fn url_flag_problem() -> Problem {
+    Problem::new(
+        "--url",
+        format!(
+            "the webhook URL is never taken from the command line, where every user of the \
+             machine can see it (ps): set {ENV_WEBHOOK_URL} or use --url-file PATH"
+        ),
+    )
 }
 
 /// The webhook URL: from `--url-file`'s first line, else from `HOTPOT_WEBHOOK_URL`. Its
@@ -64,7 +46,85 @@ pub(crate) fn webhook_url(args: &DeliveryArgs) -> Result<WebhookUrl, Failure> {
         add_secret(rest.split(['/', '?', '#']).next().unwrap_or(rest));
     }
     add_secret(&text);
-    WebhookUrl::parse(&text).map_err(|e| config(field, format!("invalid webhook URL: {e}")))
+    let allow_http = allow_http(args)?;
+    let parsed = if allow_http {
+        WebhookUrl::parse_allowing_http(&text)
+    } else {
+        WebhookUrl::parse(&text)
+    };
+    parsed.map_err(|e| {
+        let message = match e {
+            // The command's opt-in, not the Rust API's the rule's own message names.
+            UrlError::InsecureHttp(host) => format!(
+                "refusing plain http to {host}: the URL carries a secret, so use https, or \
+                 opt in explicitly for a trusted network with --allow-http (or \
+                 {ENV_ALLOW_HTTP}=1)"
+            ),
+            other => other.to_string(),
+        };
+        config(field, format!("invalid webhook URL: {message}"))
+    })
+}
+
+/// The environment variable that allows plain `http` to a host that is not loopback.
+pub(crate) const ENV_ALLOW_HTTP: &str = "HOTPOT_ALLOW_HTTP";
+
+/// Whether plain `http` to a host that is not loopback is allowed: `--allow-http`, or
+/// `HOTPOT_ALLOW_HTTP` set to `1` or `true` (`0`, `false` or empty: not allowed; anything
+/// else is a problem, exit 78, rather than a guess).
+fn allow_http(args: &DeliveryArgs) -> Result<bool, Failure> {
+    if args.allow_http {
+        return Ok(true);
+    }
+    let Some(value) = std::env::var_os(ENV_ALLOW_HTTP) else {
+        return Ok(false);
+    };
+    match value
+        .to_str()
+        .map(|v| v.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("1" | "true") => Ok(true),
+        Some("0" | "false" | "") => Ok(false),
+        _ => Err((
+            exit::CONFIG,
+            Problem::new(
+                ENV_ALLOW_HTTP,
+                format!(
+                    "expected 1 (or true) to allow plain http, 0 (or false) not to, found {value:?}"
+                ),
+            ),
+        )),
+    }
+}
+
+/// The environment variable that gives `send` and `run` their `Idempotency-Key`.
+pub(crate) const ENV_IDEMPOTENCY_KEY: &str = "HOTPOT_IDEMPOTENCY_KEY";
+
+/// The `Idempotency-Key` of this send: `--idempotency-key`, else `HOTPOT_IDEMPOTENCY_KEY`,
+/// else a fresh one; checked by the rule of spec §3 (a problem is exit 65).
+pub(crate) fn idempotency_key(args: &OnceArgs) -> Result<String, Failure> {
+    let (field, key) = match &args.idempotency_key {
+        Some(key) => ("--idempotency-key", key.clone()),
+        None => match std::env::var(ENV_IDEMPOTENCY_KEY) {
+            Ok(key) if !key.is_empty() => (ENV_IDEMPOTENCY_KEY, key),
+            Ok(_) | Err(std::env::VarError::NotPresent) => {
+                return Ok(hotpot_protocol::new_idempotency_key());
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err((
+                    exit::DATAERR,
+                    Problem::new(
+                        ENV_IDEMPOTENCY_KEY,
+                        "expected printable ASCII characters, found text that is not UTF-8",
+                    ),
+                ));
+            }
+        },
+    };
+    hotpot_protocol::check_idempotency_key(&key)
+        .map(|()| key)
+        .map_err(|problem| (exit::DATAERR, Problem::new(field, problem.message)))
 }
 
 /// The API key for `status`: from `--api-key-file`'s first line, else `HOTPOT_API_KEY`.
@@ -86,18 +146,21 @@ pub(crate) fn api_key(file: Option<&Path>) -> Result<String, Failure> {
     Ok(key)
 }
 
-/// The client for `url` with `--timeout` and `--retries`.
+/// The client for `url` with `--timeout` and `--retries`, each send within `deadline` in all
+/// (`send` and `run`: `--timeout-total`; `status`: the client's 30 s). Without one (`flush`,
+/// whose own total bounds it), a send has room for every attempt.
 pub(crate) fn client(
     url: WebhookUrl,
     args: &DeliveryArgs,
     api_key: Option<String>,
+    deadline: Option<Duration>,
 ) -> Result<Client, Failure> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let retries = args.retries;
-    // The whole send's budget: the default, or room for every attempt at a longer timeout.
     let attempts = retries.saturating_add(1).min(1000);
-    let deadline =
-        defaults::SEND_DEADLINE.max(timeout * attempts + defaults::MAX_DELAY * (attempts - 1));
+    let deadline = deadline.unwrap_or_else(|| {
+        defaults::SEND_DEADLINE.max(timeout * attempts + defaults::MAX_DELAY * (attempts - 1))
+    });
     let mut builder = Client::builder(url)
         .timeout(timeout)
         .connect_timeout(defaults::CONNECT_TIMEOUT.min(timeout))
@@ -120,7 +183,11 @@ fn first_line(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("{shown} is not UTF-8 text: its first line should be the value"))?;
-    let line = text.lines().next().unwrap_or("").trim();
+    let line = crate::input::strip_bom(&text)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim();
     if line.is_empty() {
         return Err(format!(
             "{shown}: the first line is empty, expected the value on it"

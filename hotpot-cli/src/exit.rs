@@ -15,20 +15,24 @@ pub const OK: u8 = 0;
 /// Usage: an unknown flag, a missing argument (clap's own), a URL given as a flag.
 pub const USAGE: u8 = 2;
 /// `EX_DATAERR`: the moment breaks a §1 rule, the payload is empty, not UTF-8, not JSON or
-/// not an object, or Hotpot refused the payload (400, 413, 415, 422).
+/// not an object, the `Idempotency-Key` breaks the §3 rule, or Hotpot refused the payload
+/// (400, 413, 415, 422).
 pub const DATAERR: u8 = 65;
 /// `EX_NOINPUT`: a payload or description file that cannot be read.
 pub const NOINPUT: u8 = 66;
 /// `EX_UNAVAILABLE`: `status`: the request id is unknown (404).
 pub const UNAVAILABLE: u8 = 69;
+/// `EX_IOERR`: the result could not be written on standard output (a full disk,
+/// `/dev/full`, a closed descriptor); what was done (a moment sent, say) was done.
+pub const IOERR: u8 = 74;
 /// `EX_TEMPFAIL`: retryable trouble that outlasted the retries (429, 408, 5xx, timeout,
 /// transport); running again later may succeed.
 pub const TEMPFAIL: u8 = 75;
 /// `EX_NOPERM`: the webhook is unknown, revoked or expired (401, 403, 404, 410), or
 /// `status`'s API key is refused.
 pub const NOPERM: u8 = 77;
-/// `EX_CONFIG`: no webhook URL, an invalid one, an unreadable `--url-file`; `status` with
-/// no API key at all.
+/// `EX_CONFIG`: no webhook URL, an invalid one (a trailing slash, plain `http` to another
+/// host without `--allow-http`), an unreadable `--url-file`; `status` with no API key at all.
 pub const CONFIG: u8 = 78;
 
 /// The exit status for an error of [`hotpot_client`].

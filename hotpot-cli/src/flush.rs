@@ -1,6 +1,7 @@
 //! `hotpot flush --spool DIR`: delivers what an emitter's spool holds (contract §9, §10), the
 //! spool of a service that died, say, with the moments' own `Idempotency-Key`s.
 
+use std::path::Path;
 use std::time::Duration;
 
 use hotpot_client::Problem;
@@ -16,29 +17,16 @@ use crate::send::fail;
 /// Runs `hotpot flush`: prints the report (a line of counts, or a JSON object) and exits
 /// with [`exit::for_flush`]: 0 when everything was delivered, else 77, 65 or 75.
 pub(crate) fn flush(args: FlushArgs) -> u8 {
-    let Some(printer) = config::printer_unless_url_flag("flush", &args.output, &args.delivery)
-    else {
-        return exit::USAGE;
-    };
-    // A typo is not an empty spool: the directory must be there to be read.
-    let missing = (!args.spool.is_dir()).then(|| {
-        (
-            exit::NOINPUT,
-            Problem::new(
-                "--spool",
-                format!(
-                    "expected the directory of an emitter's spool, found no directory at {}",
-                    args.spool.display()
-                ),
-            ),
-        )
-    });
+    let printer = Printer::new("flush", &args.output);
+    // A typo is not an empty spool: the directory must be there, and be a spool.
+    let missing =
+        not_a_spool(&args.spool).map(|message| (exit::NOINPUT, Problem::new("--spool", message)));
     let url = config::webhook_url(&args.delivery);
     let url = match (url, missing) {
         (Ok(url), None) => url,
         (url, missing) => return fail(&printer, url.err().into_iter().chain(missing).collect()),
     };
-    let client = match config::client(url, &args.delivery, None) {
+    let client = match config::client(url, &args.delivery, None, None) {
         Ok(client) => client,
         Err(failure) => return fail(&printer, vec![failure]),
     };
@@ -57,6 +45,39 @@ pub(crate) fn flush(args: FlushArgs) -> u8 {
             vec![(exit::CONFIG, Problem::new("--spool", e.to_string()))],
         ),
     }
+}
+
+/// Why `dir` is not an emitter's spool, if it is not: no directory there, or a directory
+/// without any of a spool's files (its `lock` file, `NNNNNNNNNNNNNNNNNNNN.seg` segments),
+/// which a flush would otherwise turn into an empty spool, leaving a `lock` file behind.
+fn not_a_spool(dir: &Path) -> Option<String> {
+    let shown = dir.display();
+    if !dir.is_dir() {
+        return Some(format!(
+            "expected the directory of an emitter's spool, found no directory at {shown}"
+        ));
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return Some(format!("cannot read the directory {shown}: {e}")),
+    };
+    let is_spool_file = |name: &str| {
+        name == "lock"
+            || name
+                .strip_suffix(".seg")
+                .is_some_and(|id| id.len() == 20 && id.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if entries
+        .filter_map(Result::ok)
+        .any(|entry| entry.file_name().to_str().is_some_and(is_spool_file))
+    {
+        return None;
+    }
+    Some(format!(
+        "expected the directory of an emitter's spool, found no spool file in {shown} (an \
+         emitter's spool holds a lock file and NNNNNNNNNNNNNNNNNNNN.seg segments): is it the \
+         directory the emitter was built with? Nothing was written to it"
+    ))
 }
 
 fn print_report(printer: &Printer, report: &FlushReport) {

@@ -64,11 +64,15 @@ fn read(source: Source<'_>, what: &str) -> Result<Vec<u8>, Failure> {
             (result, flag, "standard input".to_owned())
         }
     };
+    // A flag names the problem's field; a positional path (`check PATH`, no flag) is the
+    // field itself, `-` for standard input.
     let bytes = result.map_err(|e| {
-        (
-            exit::NOINPUT,
-            Problem::new(flag, format!("cannot read {name}: {e}")),
-        )
+        let problem = match (flag, source) {
+            ("", Source::Stdin { .. }) => Problem::new("-", format!("cannot read {name}: {e}")),
+            ("", _) => Problem::new(name.clone(), format!("cannot read the file: {e}")),
+            (flag, _) => Problem::new(flag, format!("cannot read {name}: {e}")),
+        };
+        (exit::NOINPUT, problem)
     })?;
     if bytes.len() as u64 > limit {
         return Err(data(
@@ -99,16 +103,24 @@ fn utf8(bytes: Vec<u8>, field: &str) -> Result<String, Failure> {
     })
 }
 
+/// `text` without the UTF-8 byte order mark some editors (Notepad, PowerShell's
+/// `Out-File`) put at the start of a file: JSON (RFC 8259, section 8.1) and a URL have none, and it
+/// is nothing the user meant.
+pub(crate) fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// A JSON payload (any JSON value: §1 then says whether it is an object).
 pub(crate) fn payload(source: Source<'_>) -> Result<Value, Failure> {
     let text = utf8(read(source, "payload")?, "payload")?;
+    let text = strip_bom(&text);
     if text.trim().is_empty() {
         return Err(data(
             "payload",
             "expected a JSON object, found empty input".to_owned(),
         ));
     }
-    serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         data(
             "payload",
             format!("expected a JSON object, found text that is not JSON ({e})"),
@@ -118,5 +130,5 @@ pub(crate) fn payload(source: Source<'_>) -> Result<Value, Failure> {
 
 /// A description (Markdown text).
 pub(crate) fn description(source: Source<'_>) -> Result<String, Failure> {
-    utf8(read(source, "description")?, "description")
+    utf8(read(source, "description")?, "description").map(|text| strip_bom(&text).to_owned())
 }

@@ -35,6 +35,7 @@
 
 mod args;
 mod check;
+mod completions;
 mod config;
 pub mod exit;
 mod flush;
@@ -81,15 +82,41 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    output::take_stdout_error();
+    let (status, is_run) = dispatch(args);
+    // A result that could not be written is not a success: 74 (`EX_IOERR`), with why. `run`
+    // keeps its command's status, whatever; a failure keeps its own, more telling, status.
+    match output::take_stdout_error() {
+        Some(error) if status == exit::OK && !is_run => {
+            output::stderr(&format!(
+                "hotpot: cannot write to standard output: {error}\n"
+            ));
+            exit::IOERR
+        }
+        _ => status,
+    }
+}
+
+/// Runs the subcommand; its exit status, and whether it was `run`.
+fn dispatch<I, T>(args: I) -> (u8, bool)
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let matches = match command().try_get_matches_from(args) {
         Ok(matches) => matches,
-        Err(e) => return usage(&e),
+        Err(e) if is_url_flag(&e) => {
+            let printer = output::Printer::plain("");
+            printer.problems(&[config::url_flag_problem()], exit::USAGE, None);
+            return (exit::USAGE, false);
+        }
+        Err(e) => return (usage(&e), false),
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => return usage(&e),
+        Err(e) => return (usage(&e), false),
     };
-    match cli.command {
+    let status = match cli.command {
         // The mock server sets up its own logs, as its binary does.
         Command::Mock(args) => {
             if args.run() == ExitCode::SUCCESS {
@@ -99,27 +126,37 @@ where
             }
         }
         Command::Completions(args) => {
-            let mut out = Vec::new();
-            clap_complete::generate(args.shell, &mut command(), "hotpot", &mut out);
-            output::stdout(&String::from_utf8_lossy(&out));
+            output::stdout(&completions::script(args.shell));
             exit::OK
         }
         Command::Check(args) => check::check(args),
         Command::Send(args) => logged(send::send, args),
-        Command::Run(args) => logged(wrap::run, args),
+        Command::Run(args) => return (logged(wrap::run, args), true),
         Command::Status(args) => logged(status::status, args),
         Command::Flush(args) => logged(flush::flush, args),
-    }
+    };
+    (status, false)
 }
 
-/// Prints clap's help, version or usage error (redacted: an argument it echoes back may hold
-/// a URL) and returns its exit status: 0 for help and version, 2 for a usage error.
 /// Runs a command that sends, with its logs set up first.
 fn logged<A>(command: fn(A) -> u8, args: A) -> u8 {
     logging::init();
     command(args)
 }
 
+/// Whether clap refused a `--url` flag (`--url`, `--url=...`): no subcommand takes one, on
+/// purpose, and the refusal says where the URL comes from instead.
+fn is_url_flag(error: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    error.kind() == ErrorKind::UnknownArgument
+        && matches!(
+            error.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(arg)) if arg == "--url" || arg.starts_with("--url=")
+        )
+}
+
+/// Prints clap's help, version or usage error (redacted: an argument it echoes back may hold
+/// a URL) and returns its exit status: 0 for help and version, 2 for a usage error.
 fn usage(error: &clap::Error) -> u8 {
     let to_stdout = !error.use_stderr();
     let color = std::env::var_os("NO_COLOR").is_none()

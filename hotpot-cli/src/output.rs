@@ -67,18 +67,88 @@ fn redact_moment_paths(text: &str) -> String {
     out
 }
 
-/// Writes `text` to stdout, redacted; a closed stdout is not an error worth reporting.
+/// The first error writing to stdout (a full disk, `/dev/full`, a closed descriptor), but a
+/// broken pipe: the reader (`| head`) has all it wanted.
+static STDOUT_ERROR: Mutex<Option<String>> = Mutex::new(None);
+
+/// Writes `text` to stdout, redacted (and made inert in GitHub Actions). An error is kept for
+/// [`stdout_error`]: the result a script reads would be lost.
 pub(crate) fn stdout(text: &str) {
     let mut out = io::stdout().lock();
-    let _ = out.write_all(redact(text).as_bytes());
-    let _ = out.flush();
+    let written = out
+        .write_all(inert(&redact(text)).as_bytes())
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            if let Ok(mut first) = STDOUT_ERROR.lock() {
+                first.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
 }
 
-/// Writes `text` to stderr, redacted.
+/// The first error [`stdout`] met since the last call, if any (each run of the command
+/// starts afresh: the Python package may run it more than once in one process).
+pub(crate) fn take_stdout_error() -> Option<String> {
+    STDOUT_ERROR.lock().ok().and_then(|mut e| e.take())
+}
+
+/// Writes `text` to stderr, redacted (and made inert in GitHub Actions).
 pub(crate) fn stderr(text: &str) {
+    write_stderr(&inert(&redact(text)));
+}
+
+fn write_stderr(text: &str) {
     let mut err = io::stderr().lock();
-    let _ = err.write_all(redact(text).as_bytes());
+    let _ = err.write_all(text.as_bytes());
     let _ = err.flush();
+}
+
+/// Whether this process runs in GitHub Actions (`GITHUB_ACTIONS=true`), where the runner
+/// reads workflow commands from every line of standard output and standard error.
+/// Read each time: the Python package runs the command in its own process, perhaps more
+/// than once with another environment.
+pub(crate) fn in_github_actions() -> bool {
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}
+
+/// In GitHub Actions, `text` with nothing in it that the runner would take for a workflow
+/// command: a line (after CR or LF) whose first non-blank characters are `::` gets its first
+/// `:` written `%3A`, and the old `##[` form is written `##%5B`. Elsewhere, `text` as it is.
+/// hotpot's own annotations are written past this ([`Printer::problems`]).
+pub(crate) fn inert(text: &str) -> Cow<'_, str> {
+    if !in_github_actions() {
+        return Cow::Borrowed(text);
+    }
+    defuse_workflow_commands(text)
+}
+
+/// The escaping of [`inert`], whatever the environment.
+fn defuse_workflow_commands(text: &str) -> Cow<'_, str> {
+    let starts_command = |line: &str| line.trim_start().starts_with("::");
+    if !text.contains("##[") && !text.split(['\r', '\n']).any(starts_command) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for piece in text.split_inclusive(['\r', '\n']) {
+        let body = piece.trim_start();
+        if body.starts_with("::") {
+            out.push_str(&piece[..piece.len() - body.len()]);
+            out.push_str("%3A");
+            out.push_str(&body[1..]);
+        } else {
+            out.push_str(piece);
+        }
+    }
+    Cow::Owned(out.replace("##[", "##%5B"))
+}
+
+/// Text as the data of a workflow command (and as one line of a problem in GitHub Actions):
+/// `%`, CR and LF written `%25`, `%0D` and `%0A`, as the runner unescapes them.
+pub(crate) fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// JSON in the contract's spelling: `{"status": 202, "request_id": "..."}`, with a space
@@ -114,11 +184,38 @@ pub(crate) struct Printer {
     format: Format,
     quiet: bool,
     github: bool,
+    json_to: JsonTo,
 }
 
+/// Where a JSON result goes: stdout for every subcommand but `run`, whose stdout is its
+/// command's (spec §9).
+pub(crate) enum JsonTo {
+    /// Standard output (nothing with `--quiet`).
+    Stdout,
+    /// The last line of standard error (`run --output json`).
+    Stderr,
+    /// A file (`run --output-file PATH`), created empty before the command starts.
+    File(std::fs::File),
+}
+
+/// A failure as `--output json` prints it: every problem, the exit status, and for a send
+/// that was tried (`send`, `run`) its attempts and `Idempotency-Key`, so that a script can
+/// retry with the same key.
 #[derive(Serialize)]
 struct Errors<'a> {
     errors: &'a [Problem],
+    exit: u8,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    tried: Option<&'a Tried>,
+}
+
+/// What became of a send that failed: how many attempts reached the network (0 when the
+/// problems stopped it before) and the `Idempotency-Key` it carried (`None` when the key
+/// itself is the problem).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Tried {
+    pub(crate) attempts: u32,
+    pub(crate) idempotency_key: Option<String>,
 }
 
 impl Printer {
@@ -128,8 +225,31 @@ impl Printer {
             command,
             format: output.output,
             quiet: output.quiet,
-            github: std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true"),
+            github: in_github_actions(),
+            json_to: JsonTo::Stdout,
         }
+    }
+
+    /// The printer of `command` with the default output (text, not quiet), for problems
+    /// found before the arguments are known.
+    pub(crate) fn plain(command: &'static str) -> Self {
+        Printer::new(
+            command,
+            &OutputArgs {
+                output: Format::Text,
+                quiet: false,
+            },
+        )
+    }
+
+    /// The same printer with its JSON results sent to `json_to`; a file means JSON whatever
+    /// `--output` says.
+    pub(crate) fn json_to(mut self, json_to: JsonTo) -> Self {
+        if matches!(json_to, JsonTo::File(_)) {
+            self.format = Format::Json;
+        }
+        self.json_to = json_to;
+        self
     }
 
     /// Whether results are JSON.
@@ -144,54 +264,99 @@ impl Printer {
         }
     }
 
-    /// A result as one JSON line on stdout (nothing with `--quiet`).
+    /// A result as one JSON line on stdout (nothing with `--quiet`), or where
+    /// [`json_to`](Self::json_to) says.
     pub(crate) fn result_json<T: Serialize + ?Sized>(&self, value: &T) {
-        self.result(&to_json_line(value));
-    }
-
-    /// Every problem, at once: `field: message` lines on stderr, `{"errors": [...]}` on
-    /// stdout with `--output json`, and an `::error::` annotation each in GitHub Actions.
-    pub(crate) fn problems(&self, problems: &[Problem]) {
-        let mut text = String::new();
-        for problem in problems {
-            text.push_str(&format!("{}: {}\n", problem.field, problem.message));
-        }
-        if self.github {
-            for problem in problems {
-                text.push_str(&self.annotation("error", problem));
+        let line = to_json_line(value);
+        match &self.json_to {
+            JsonTo::Stdout => self.result(&line),
+            JsonTo::Stderr => stderr(&line),
+            JsonTo::File(file) => {
+                let mut file: &std::fs::File = file;
+                let written = file
+                    .write_all(redact(&line).as_bytes())
+                    .and_then(|()| file.flush());
+                if let Err(e) = written {
+                    stderr(&format!(
+                        "--output-file: cannot write the result: {e}\n{line}"
+                    ));
+                }
             }
         }
-        stderr(&text);
+    }
+
+    /// Every problem, at once: `field: message` lines on stderr, `{"errors": [...], "exit":
+    /// N}` on stdout with `--output json` (with `attempts` and `idempotency_key` for a send),
+    /// and in GitHub Actions an annotation each: `::warning::` for exit 75 (try later),
+    /// `::error::` otherwise.
+    pub(crate) fn problems(&self, problems: &[Problem], exit: u8, tried: Option<&Tried>) {
+        self.problem_lines(problems, exit);
         if self.json() {
-            self.result_json(&Errors { errors: problems });
+            self.problems_json(problems, exit, tried);
         }
+    }
+
+    /// The stderr half of [`problems`](Self::problems): the lines and the annotations.
+    pub(crate) fn problem_lines(&self, problems: &[Problem], exit: u8) {
+        let level = if exit == crate::exit::TEMPFAIL {
+            "warning"
+        } else {
+            "error"
+        };
+        self.lines("", problems, level);
+    }
+
+    /// The JSON half of [`problems`](Self::problems), whatever `--output` says.
+    pub(crate) fn problems_json(&self, problems: &[Problem], exit: u8, tried: Option<&Tried>) {
+        self.result_json(&Errors {
+            errors: problems,
+            exit,
+            tried,
+        });
     }
 
     /// Warnings (unknown payload fields) on stderr, as `warning: field: message`.
     pub(crate) fn warnings(&self, warnings: &[Problem]) {
+        self.lines("warning: ", warnings, "warning");
+    }
+
+    /// `{prefix}field: message` on stderr, one line each, and in GitHub Actions an annotation
+    /// each at `level`. In GitHub Actions every line is one line whatever the field and the
+    /// message hold (a payload's key may hold a newline and `::`): `%`, CR and LF are
+    /// escaped as in a workflow command's data.
+    fn lines(&self, prefix: &str, problems: &[Problem], level: &str) {
         let mut text = String::new();
-        for warning in warnings {
-            text.push_str(&format!(
-                "warning: {}: {}\n",
-                warning.field, warning.message
-            ));
-        }
-        if self.github {
-            for warning in warnings {
-                text.push_str(&self.annotation("warning", warning));
-            }
+        for problem in problems {
+            let line = format!("{}: {}", problem.field, problem.message);
+            let line = if self.github {
+                escape_data(&line)
+            } else {
+                line
+            };
+            text.push_str(&format!("{prefix}{line}\n"));
         }
         stderr(&text);
+        if self.github {
+            let annotations: String = problems
+                .iter()
+                .map(|problem| self.annotation(level, problem))
+                .collect();
+            // The one place a workflow command is written on purpose: redacted, its data
+            // escaped, its title hotpot's own, and no old-form command inside it either.
+            write_stderr(&redact(&annotations).replace("##[", "##%5B"));
+        }
     }
 
     /// A GitHub Actions workflow command for one problem, its data escaped as the runner
     /// expects (`%`, CR and LF).
     fn annotation(&self, level: &str, problem: &Problem) -> String {
-        let data = format!("{}: {}", problem.field, problem.message)
-            .replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A");
-        format!("::{level} title=hotpot {}::{data}\n", self.command)
+        let data = escape_data(&format!("{}: {}", problem.field, problem.message));
+        let title = if self.command.is_empty() {
+            "hotpot".to_owned()
+        } else {
+            format!("hotpot {}", self.command)
+        };
+        format!("::{level} title={title}::{data}\n")
     }
 
     /// In GitHub Actions, appends `request_id=ID` to the file `$GITHUB_OUTPUT` names, so a
@@ -221,6 +386,23 @@ impl Printer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_line_can_start_a_workflow_command() {
+        assert_eq!(
+            defuse_workflow_commands("ok\n::notice::X\r  ::error::Y\nnot :: this"),
+            "ok\n%3A:notice::X\r  %3A:error::Y\nnot :: this"
+        );
+        assert_eq!(
+            defuse_workflow_commands("a ##[set-env]b"),
+            "a ##%5Bset-env]b"
+        );
+        assert!(matches!(
+            defuse_workflow_commands("k: v\n"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(escape_data("100%\r\n::x"), "100%25%0D%0A::x");
+    }
 
     #[test]
     fn tokens_after_moment_are_cut_to_their_hint() {

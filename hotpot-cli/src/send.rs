@@ -13,17 +13,15 @@ use serde_json::{Map, Value};
 use crate::args::{MomentFlags, SendArgs};
 use crate::config::{self, Failure};
 use crate::input::{self, Source};
-use crate::output::Printer;
+use crate::output::{Printer, Tried};
 use crate::{exit, logging};
 
 /// Runs `hotpot send`; returns the exit status.
 pub(crate) fn send(args: SendArgs) -> u8 {
-    let Some(printer) = config::printer_unless_url_flag("send", &args.output, &args.delivery)
-    else {
-        return exit::USAGE;
-    };
-    // Every problem at once: the URL's and the moment's.
+    let printer = Printer::new("send", &args.output);
+    // Every problem at once: the URL's, the key's and the moment's.
     let url = config::webhook_url(&args.delivery);
+    let key = config::idempotency_key(&args.once);
     let payload = match (&args.json, &args.json_file) {
         (Some(text), _) => input::payload(Source::Text(text)),
         (None, Some(path)) => input::payload(Source::file(path, "--json-file")),
@@ -32,38 +30,70 @@ pub(crate) fn send(args: SendArgs) -> u8 {
     let moment = payload
         .map_err(|failure| vec![failure])
         .and_then(|payload| checked(&payload, &printer));
-    let (url, moment) = match (url, moment) {
-        (Ok(url), Ok(moment)) => (url, moment),
-        (url, moment) => {
+    let (url, key, moment) = match (url, key, moment) {
+        (Ok(url), Ok(key), Ok(moment)) => (url, key, moment),
+        (url, key, moment) => {
+            let tried = Tried {
+                attempts: 0,
+                idempotency_key: key.as_ref().ok().cloned(),
+            };
             let mut failures: Vec<Failure> = url.err().into_iter().collect();
+            failures.extend(key.err());
             failures.extend(moment.err().unwrap_or_default());
-            return fail(&printer, failures);
+            return fail_tried(&printer, failures, &tried);
         }
     };
-    let client = match config::client(url, &args.delivery, None) {
+    let total = Duration::from_secs_f64(args.once.timeout_total);
+    let client = match config::client(url, &args.delivery, None, Some(total)) {
         Ok(client) => client,
-        Err(failure) => return fail(&printer, vec![failure]),
+        Err(failure) => return fail_tried(&printer, vec![failure], &Tried::none(&key)),
     };
-    match deliver(&client, &moment) {
+    match deliver(&client, &moment, &key) {
         Ok(receipt) => {
             print_receipt(&printer, &receipt, true);
             exit::OK
         }
-        Err(failures) => fail(&printer, failures),
+        Err((failures, tried)) => fail_tried(&printer, failures, &tried),
     }
 }
 
 /// Prints every problem; the exit status is the first of 78 (configuration), 66 (input),
 /// 65 (data) found, else the first problem's.
 pub(crate) fn fail(printer: &Printer, failures: Vec<Failure>) -> u8 {
-    let code = [exit::CONFIG, exit::NOINPUT, exit::DATAERR]
+    fail_with(printer, failures, None)
+}
+
+/// [`fail`] for a send: the JSON output also says how many attempts were made, with which
+/// `Idempotency-Key`.
+pub(crate) fn fail_tried(printer: &Printer, failures: Vec<Failure>, tried: &Tried) -> u8 {
+    fail_with(printer, failures, Some(tried))
+}
+
+fn fail_with(printer: &Printer, failures: Vec<Failure>, tried: Option<&Tried>) -> u8 {
+    let code = exit_of(&failures);
+    let problems: Vec<Problem> = failures.into_iter().map(|(_, p)| p).collect();
+    printer.problems(&problems, code, tried);
+    code
+}
+
+/// The exit status of these problems: the first of 78 (configuration), 66 (input), 65 (data)
+/// found, else the first problem's.
+pub(crate) fn exit_of(failures: &[Failure]) -> u8 {
+    [exit::CONFIG, exit::NOINPUT, exit::DATAERR]
         .into_iter()
         .find(|code| failures.iter().any(|(c, _)| c == code))
         .or_else(|| failures.first().map(|(c, _)| *c))
-        .unwrap_or(exit::DATAERR);
-    let problems: Vec<Problem> = failures.into_iter().map(|(_, p)| p).collect();
-    printer.problems(&problems);
-    code
+        .unwrap_or(exit::DATAERR)
+}
+
+impl Tried {
+    /// Nothing sent yet, with this key.
+    pub(crate) fn none(key: &str) -> Tried {
+        Tried {
+            attempts: 0,
+            idempotency_key: Some(key.to_owned()),
+        }
+    }
 }
 
 /// The payload the flags describe, as JSON, so that the flags and `--json` are checked by
@@ -101,22 +131,33 @@ pub(crate) fn checked(payload: &Value, printer: &Printer) -> Result<Moment, Vec<
     })
 }
 
-/// Sends the moment on a current-thread runtime (the command does one thing at a time).
-pub(crate) fn deliver(client: &Client, moment: &Moment) -> Result<Receipt, Vec<Failure>> {
+/// Sends the moment with this `Idempotency-Key` on a current-thread runtime (the command
+/// does one thing at a time); the problems, the attempts made and the key otherwise.
+pub(crate) fn deliver(
+    client: &Client,
+    moment: &Moment,
+    key: &str,
+) -> Result<Receipt, (Vec<Failure>, Tried)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()
         .map_err(|e| {
-            vec![(
-                exit::TEMPFAIL,
-                Problem::new("runtime", format!("cannot start: {e}")),
-            )]
+            let problem = Problem::new("runtime", format!("cannot start: {e}"));
+            (vec![(exit::TEMPFAIL, problem)], Tried::none(key))
         })?;
     logging::reset_attempts();
     let started = Instant::now();
-    let result = runtime.block_on(client.send(moment));
-    result.map_err(|e| explain(&e, logging::attempts(), started.elapsed(), client))
+    let result = runtime.block_on(client.send_with_idempotency_key(moment, key));
+    result.map_err(|e| {
+        let attempts = logging::attempts();
+        let failures = explain(&e, attempts, started.elapsed(), client, Some(key));
+        let tried = Tried {
+            attempts,
+            idempotency_key: Some(key.to_owned()),
+        };
+        (failures, tried)
+    })
 }
 
 /// The send's result on stdout: the request id alone (text, when `text`) or the receipt
@@ -148,6 +189,7 @@ pub(crate) fn explain(
     attempts: u32,
     elapsed: Duration,
     client: &Client,
+    key: Option<&str>,
 ) -> Vec<Failure> {
     let code = exit::for_error(error);
     let tried = || {
@@ -158,7 +200,22 @@ pub(crate) fn explain(
         };
         format!("{times} over {:.1} s", elapsed.as_secs_f64())
     };
-    let later = "nothing was recorded; try again later (exit 75)";
+    // Hotpot said it did not take the moment, but an earlier attempt may have timed out.
+    let later = match key {
+        Some(key) => format!(
+            "try again later (exit 75) with --idempotency-key {key}, so that it cannot be \
+             recorded twice"
+        ),
+        None => "try again later (exit 75)".to_owned(),
+    };
+    // No answer: the server may have recorded it before the answer was lost.
+    let unknown = match key {
+        Some(key) => format!(
+            "the moment may have been recorded all the same; try again later (exit 75) with \
+             --idempotency-key {key}, so that it cannot be recorded twice"
+        ),
+        None => "try again later (exit 75)".to_owned(),
+    };
     let body = |e: &Error| match e.body() {
         Some(b) if !b.is_empty() => format!(": {b}"),
         _ => String::new(),
@@ -222,13 +279,14 @@ pub(crate) fn explain(
         Error::Timeout { .. } => one(
             "delivery",
             format!(
-                "no answer in time {} (--timeout is per attempt); {later}",
+                "no answer in time {} (--timeout is per attempt, --timeout-total for the whole \
+                 send); {unknown}",
                 tried()
             ),
         ),
         Error::Transport(_) => one(
             "delivery",
-            format!("cannot reach Hotpot {}: {error}; {later}", tried()),
+            format!("cannot reach Hotpot {}: {error}; {unknown}", tried()),
         ),
         Error::Unauthorized(detail) => one(
             "HOTPOT_API_KEY",

@@ -16,10 +16,7 @@ use crate::{exit, logging};
 /// line and the request's problems after it (text), or the §4 object (JSON); exits 0 when the
 /// request is known.
 pub(crate) fn status(args: StatusArgs) -> u8 {
-    let Some(printer) = config::printer_unless_url_flag("status", &args.output, &args.delivery)
-    else {
-        return exit::USAGE;
-    };
+    let printer = Printer::new("status", &args.output);
     let url = config::webhook_url(&args.delivery);
     let key = config::api_key(args.api_key_file.as_deref());
     let (url, key) = match (url, key) {
@@ -31,7 +28,8 @@ pub(crate) fn status(args: StatusArgs) -> u8 {
             );
         }
     };
-    let client = match config::client(url, &args.delivery, Some(key)) {
+    let deadline = Some(hotpot_client::defaults::SEND_DEADLINE);
+    let client = match config::client(url, &args.delivery, Some(key), deadline) {
         Ok(client) => client,
         Err(failure) => return fail(&printer, vec![failure]),
     };
@@ -55,7 +53,7 @@ pub(crate) fn status(args: StatusArgs) -> u8 {
         }
         Err(e) => fail(
             &printer,
-            explain(&e, logging::attempts(), started.elapsed(), &client),
+            explain(&e, logging::attempts(), started.elapsed(), &client, None),
         ),
     }
 }

@@ -23,7 +23,7 @@ use tokio::io::AsyncReadExt as _;
 use crate::args::RunArgs;
 use crate::config::{self, Failure};
 use crate::exit;
-use crate::output::{self, Printer, redact};
+use crate::output::{self, JsonTo, Printer, Tried, redact};
 use crate::send::{self, checked, deliver, fields_payload};
 
 /// Lines of the command's standard error kept for the description.
@@ -44,16 +44,37 @@ enum Ended {
 /// Runs `hotpot run`; returns the command's exit status (128 + N for a signal N; 127 when
 /// it cannot be found, 126 when it cannot be run, as shells say).
 pub(crate) fn run(args: RunArgs) -> u8 {
-    let Some(printer) = config::printer_unless_url_flag("run", &args.output, &args.delivery) else {
-        return exit::USAGE;
+    let printer = Printer::new("run", &args.output);
+    // Standard output is the command's: hotpot's JSON goes to a file or to stderr's last line.
+    let printer = match &args.output_file {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => printer.json_to(JsonTo::File(file)),
+            Err(e) => {
+                output::stderr(&format!(
+                    "hotpot run: --output-file: cannot create {}: {e}; the result goes to \
+                     standard error\n",
+                    path.display()
+                ));
+                printer.json_to(JsonTo::Stderr)
+            }
+        },
+        None => printer.json_to(JsonTo::Stderr),
     };
     // Everything that would stop the moment is said before the command starts.
+    // Their JSON comes at the end, as the last line (or in the --output-file).
     let ready = prepare(&args, &printer);
-    if let Err(failures) = &ready {
-        let problems: Vec<Problem> = failures.iter().map(|(_, p)| p.clone()).collect();
+    let unready = ready.as_ref().err().map(|(failures, tried)| {
         output::stderr("hotpot run: a moment could not be sent if the command fails:\n");
-        printer.problems(&problems);
-    }
+        let code = send::exit_of(failures);
+        let problems: Vec<Problem> = failures.iter().map(|(_, p)| p.clone()).collect();
+        printer.problem_lines(&problems, code);
+        (problems, code, tried.clone())
+    });
+    let unready_json = || {
+        if let (Some((problems, code, tried)), true) = (&unready, printer.json()) {
+            printer.problems_json(problems, *code, Some(tried));
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -70,10 +91,12 @@ pub(crate) fn run(args: RunArgs) -> u8 {
     let code = exit_code(&ended);
     let failed = code != 0;
     if !(failed || args.always) {
+        unready_json();
         return code;
     }
-    let Ok((url, user_description)) = ready else {
+    let Ok((url, key, user_description)) = ready else {
         output::stderr("hotpot run: no moment was sent (see the problems above)\n");
+        unready_json();
         return code;
     };
     let program = program_name(&args.command);
@@ -96,37 +119,46 @@ pub(crate) fn run(args: RunArgs) -> u8 {
     let moment = fields_payload(Some(&name), &fields)
         .map_err(|f| vec![f])
         .and_then(|payload| checked(&payload, &printer));
-    let sent = moment.and_then(|moment| {
-        let client = config::client(url, &args.delivery, None).map_err(|f| vec![f])?;
-        deliver(&client, &moment)
-    });
+    let sent = moment
+        .map_err(|failures| (failures, Tried::none(&key)))
+        .and_then(|moment| {
+            let total = Duration::from_secs_f64(args.once.timeout_total);
+            let client = config::client(url, &args.delivery, None, Some(total))
+                .map_err(|f| (vec![f], Tried::none(&key)))?;
+            deliver(&client, &moment, &key)
+        });
     match sent {
         Ok(receipt) => {
-            // Text mode prints nothing on stdout: it is the command's.
-            send::print_receipt(&printer, &receipt, false);
             if !args.output.quiet {
                 output::stderr(&format!(
                     "hotpot run: sent {name:?} as request {}\n",
                     receipt.request_id.as_deref().unwrap_or("(no id)")
                 ));
             }
+            // Text mode prints nothing on stdout: it is the command's. The JSON comes last.
+            send::print_receipt(&printer, &receipt, false);
         }
-        Err(failures) => {
+        Err((failures, tried)) => {
             output::stderr("hotpot run: the moment was not sent:\n");
-            send::fail(&printer, failures);
+            send::fail_tried(&printer, failures, &tried);
         }
     }
     code
 }
 
-/// The webhook URL and the user's description (from `--description-file`, read once),
-/// with the flags checked by the §1 rules as they will be sent.
+/// The webhook URL, the `Idempotency-Key` and the user's description (from
+/// `--description-file`, read once), with the flags checked by the §1 rules as they will be
+/// sent.
+#[allow(clippy::type_complexity)]
 fn prepare(
     args: &RunArgs,
     printer: &Printer,
-) -> Result<(WebhookUrl, Option<String>), Vec<Failure>> {
+) -> Result<(WebhookUrl, String, Option<String>), (Vec<Failure>, Tried)> {
     let mut failures = Vec::new();
     let url = config::webhook_url(&args.delivery)
+        .map_err(|f| failures.push(f))
+        .ok();
+    let key = config::idempotency_key(&args.once)
         .map_err(|f| failures.push(f))
         .ok();
     let mut fields = args.fields.clone();
@@ -147,9 +179,15 @@ fn prepare(
         }
         Err(failure) => failures.push(failure),
     }
-    match url {
-        Some(url) if failures.is_empty() => Ok((url, user_description)),
-        _ => Err(failures),
+    match (url, key) {
+        (Some(url), Some(key)) if failures.is_empty() => Ok((url, key, user_description)),
+        (_, key) => Err((
+            failures,
+            Tried {
+                attempts: 0,
+                idempotency_key: key,
+            },
+        )),
     }
 }
 
@@ -259,13 +297,23 @@ fn signal_name(signal: i32) -> String {
     name.to_owned()
 }
 
-/// The program's file name, for the default moment name.
+/// The program's file name, for the default moment name: `deploy.sh` for
+/// `./scripts/deploy.sh`; the program as given when it has no file name (`./`, `..`), and
+/// `the command` when it is empty.
 fn program_name(command: &[OsString]) -> String {
     let program = command
         .first()
         .map(|p| p.to_string_lossy())
         .unwrap_or_default();
-    let name = program.rsplit('/').next().unwrap_or(&program).to_owned();
+    let file_name = std::path::Path::new(program.as_ref())
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| !name.trim().is_empty());
+    let name = match file_name {
+        Some(name) => name,
+        None if program.trim().is_empty() => "the command".to_owned(),
+        None => program.into_owned(),
+    };
     redact(&name).into_owned()
 }
 
@@ -511,6 +559,17 @@ mod tests {
         let name = default_name(&"a".repeat(100), &ended);
         assert_eq!(name.chars().count(), NAME_CHARS);
         assert!(name.ends_with("… failed (could not start)"), "{name}");
+    }
+
+    #[test]
+    fn the_program_is_named_by_its_file_name_or_as_given() {
+        let name = |program: &str| program_name(&[OsString::from(program)]);
+        assert_eq!(name("./scripts/deploy.sh"), "deploy.sh");
+        assert_eq!(name("/usr/bin/"), "bin");
+        assert_eq!(name("./"), "./");
+        assert_eq!(name(".."), "..");
+        assert_eq!(name(""), "the command");
+        assert_eq!(name("   "), "the command");
     }
 
     #[test]

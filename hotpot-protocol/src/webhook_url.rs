@@ -22,6 +22,9 @@ pub const MAX_TOKEN_CHARS: usize = 200;
 ///
 /// Plain `http://` is refused unless the host is loopback (`localhost`, `127.0.0.0/8`,
 /// `::1`); [`parse_allowing_http`](WebhookUrl::parse_allowing_http) is the explicit opt-in.
+/// A `/` after the token or the integration is refused ([`UrlError::TrailingSlash`]): the
+/// server does not know `/moment/TOKEN/`, and the error says to remove the slash rather than
+/// let the send fail as if the webhook were unknown.
 ///
 /// ```
 /// use hotpot_protocol::WebhookUrl;
@@ -33,6 +36,10 @@ pub const MAX_TOKEN_CHARS: usize = 200;
 /// let url = WebhookUrl::parse("https://api.hotpot.works/moment/845b1e3c9d0f/datadog")?;
 /// assert_eq!(url.integration(), Some("datadog"));
 /// assert!(WebhookUrl::parse("http://hotpot.example.com/moment/845b1e3c9d0f").is_err());
+/// assert_eq!(
+///     WebhookUrl::parse("https://api.hotpot.works/moment/845b1e3c9d0f/"),
+///     Err(hotpot_protocol::UrlError::TrailingSlash)
+/// );
 /// # Ok::<(), hotpot_protocol::UrlError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -81,6 +88,13 @@ pub enum UrlError {
     /// The integration segment is not a slug.
     #[error("expected the integration to be a slug of a-z, 0-9 and '-', found {0}")]
     Integration(String),
+    /// A `/` after the token (or the integration): Hotpot's URL ends with them, and the
+    /// server does not know `/moment/TOKEN/`.
+    #[error(
+        "expected the URL to end with the token (or the integration), found a trailing '/' \
+         after it: remove the last '/' of the webhook URL"
+    )]
+    TrailingSlash,
 }
 
 impl WebhookUrl {
@@ -153,8 +167,11 @@ impl WebhookUrl {
         }
 
         let mut segments: Vec<&str> = url.path_segments().into_iter().flatten().collect();
-        if segments.last() == Some(&"") {
-            segments.pop(); // one trailing slash is fine
+        // A trailing slash is refused once the rest is known to be a webhook URL, so that a
+        // URL with other problems is told about those first.
+        let trailing_slash = segments.last() == Some(&"");
+        if trailing_slash {
+            segments.pop();
         }
         let moment_at = match segments.as_slice() {
             [.., "moment", _] => segments.len() - 2,
@@ -170,6 +187,9 @@ impl WebhookUrl {
             }
             None => None,
         };
+        if trailing_slash {
+            return Err(UrlError::TrailingSlash);
+        }
 
         let mut base = url.clone();
         let prefix: String = segments[..moment_at]

@@ -20,18 +20,18 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use hotpot_client::{Error, WebhookUrl};
+use hotpot_client::{Error, Moment, WebhookUrl};
 use pyo3::exceptions::PyStopIteration;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
 use crate::client::{Config, PyReceipt, PyRequestStatus, from_env};
 use crate::errors::client_error;
-use crate::moment::PyMoment;
+use crate::moment::{PyMoment, moment_from_call, moment_text_signature};
 use crate::process::{PerProcess, PythonCall, lock, runtimes};
 
 /// The most requests one `AsyncClient` has in flight at once; the others wait their turn
@@ -312,6 +312,13 @@ impl PyAsyncClient {
         })
     }
 
+    /// Starts sending `moment` and returns what awaits the receipt.
+    fn send_native(&self, py: Python<'_>, moment: Moment) -> PyResult<Pending> {
+        self.spawn(py, move |client| async move {
+            Outcome::Receipt(client.send(&moment).await)
+        })
+    }
+
     fn bridge_for(&self, py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> Arc<Bridge> {
         let pid = crate::process::pid();
         // Only locked with the GIL held (fork safety, see `process`).
@@ -384,12 +391,24 @@ impl PyAsyncClient {
         from_env(cls)
     }
 
+    #[doc = moment_text_signature!("_send", "$self, ")]
+    /// Checks the moment (as `Moment(...)` does) and starts sending it on the running loop;
+    /// returns what awaits the receipt. `AsyncClient.send` takes its arguments.
+    #[pyo3(signature = (name, r#type, **fields), text_signature = None)]
+    fn _send(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        r#type: &Bound<'_, PyAny>,
+        fields: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        let moment = moment_from_call("AsyncClient.send", name, r#type, fields)?;
+        self.send_native(py, moment)
+    }
+
     /// Starts sending `moment` (on the running loop) and returns what awaits the receipt.
-    fn _send(&self, py: Python<'_>, moment: &PyMoment) -> PyResult<Pending> {
-        let moment = moment.inner.clone();
-        self.spawn(py, move |client| async move {
-            Outcome::Receipt(client.send(&moment).await)
-        })
+    fn _send_moment(&self, py: Python<'_>, moment: &PyMoment) -> PyResult<Pending> {
+        self.send_native(py, moment.inner.clone())
     }
 
     /// Starts looking a request up (contract §4) and returns what awaits its status.

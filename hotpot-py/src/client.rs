@@ -7,14 +7,14 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use hotpot_client::env::{ENV_API_KEY, env_var, webhook_url_from_env};
-use hotpot_client::{Error, RequestState, RetryPolicy, WebhookUrl, defaults};
+use hotpot_client::{Error, Moment, RequestState, RetryPolicy, WebhookUrl, defaults};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 use tokio::runtime::{Handle, Runtime};
 
 use crate::args::{Seconds, given, int_arg, number_arg, str_arg, wrong_type};
 use crate::errors::{client_error, config_error};
-use crate::moment::PyMoment;
+use crate::moment::{PyMoment, moment_from_call, moment_text_signature};
 use crate::process::{PerProcess, lock, runtimes};
 use crate::spin::Latency;
 
@@ -400,6 +400,12 @@ impl PyClient {
         }
     }
 
+    /// Sends `moment`, waiting without the GIL.
+    fn send_native(&self, py: Python<'_>, moment: &Moment) -> PyResult<PyReceipt> {
+        self.run(py, |client| async move { client.send(moment).await })
+            .map(PyReceipt::from)
+    }
+
     /// Waits for `work` (given this process's client) without the GIL; its error is raised
     /// redacted.
     fn run<T, F, Fut>(&self, py: Python<'_>, work: F) -> PyResult<T>
@@ -445,41 +451,26 @@ impl PyClient {
         from_env(cls)
     }
 
+    #[doc = moment_text_signature!("send", "$self, ")]
     /// Sends one moment and returns the server's :class:`Receipt`: ``send_moment(Moment(...))``.
     /// Raises a :class:`HotpotError` subclass when it is invalid (:class:`ValidationError`,
     /// before anything is sent) or not accepted after the retries. The GIL is released while
     /// waiting for the network.
-    #[pyo3(signature = (name, r#type, *, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (name, r#type, **fields), text_signature = None)]
     fn send(
         &self,
         py: Python<'_>,
         name: &Bound<'_, PyAny>,
         r#type: &Bound<'_, PyAny>,
-        priority: Option<&Bound<'_, PyAny>>,
-        source: Option<&Bound<'_, PyAny>>,
-        source_url: Option<&Bound<'_, PyAny>>,
-        description: Option<&Bound<'_, PyAny>>,
-        occurred_at: Option<&Bound<'_, PyAny>>,
+        fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyReceipt> {
-        let moment = PyMoment::new(
-            py,
-            name,
-            r#type,
-            priority,
-            source,
-            source_url,
-            description,
-            occurred_at,
-        )?;
-        self.send_moment(py, &moment)
+        let moment = moment_from_call("Client.send", name, r#type, fields)?;
+        self.send_native(py, &moment)
     }
 
     /// Sends a :class:`Moment` built earlier; see :meth:`send`.
     fn send_moment(&self, py: Python<'_>, moment: &PyMoment) -> PyResult<PyReceipt> {
-        let moment = &moment.inner;
-        self.run(py, |client| async move { client.send(moment).await })
-            .map(PyReceipt::from)
+        self.send_native(py, &moment.inner)
     }
 
     /// Looks up what became of a request (``GET /request/{id}/status``); needs the client's
@@ -514,33 +505,20 @@ impl PyClient {
 static SEND_CLIENTS: Mutex<Vec<(String, Py<PyClient>)>> = Mutex::new(Vec::new());
 const SEND_CLIENTS_MAX: usize = 16;
 
+#[doc = moment_text_signature!("send", "$module, webhook_url, ")]
 /// Sends one moment to ``webhook_url`` with the default settings and returns the
 /// :class:`Receipt`: the one-line replacement for ``requests.post(url, json=payload)``.
 /// Clients are kept per URL.
 #[pyfunction]
-#[pyo3(signature = (webhook_url, name, r#type, *, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (webhook_url, name, r#type, **fields), text_signature = None)]
 pub(crate) fn send(
     py: Python<'_>,
     webhook_url: &Bound<'_, PyAny>,
     name: &Bound<'_, PyAny>,
     r#type: &Bound<'_, PyAny>,
-    priority: Option<&Bound<'_, PyAny>>,
-    source: Option<&Bound<'_, PyAny>>,
-    source_url: Option<&Bound<'_, PyAny>>,
-    description: Option<&Bound<'_, PyAny>>,
-    occurred_at: Option<&Bound<'_, PyAny>>,
+    fields: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyReceipt> {
-    let moment = PyMoment::new(
-        py,
-        name,
-        r#type,
-        priority,
-        source,
-        source_url,
-        description,
-        occurred_at,
-    )?;
+    let moment = moment_from_call("send", name, r#type, fields)?;
     let webhook_url = &str_arg(webhook_url, "webhook_url", "a str")?;
     // SEND_CLIENTS is only locked with the GIL held, never across a release of it (fork
     // safety), and nothing that runs Python code (an allocation may run the GC) is done
@@ -570,5 +548,5 @@ pub(crate) fn send(
             client
         }
     };
-    client.get().send_moment(py, &moment)
+    client.get().send_native(py, &moment)
 }

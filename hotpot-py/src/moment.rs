@@ -12,6 +12,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use hotpot_client::{Moment, MomentBuilder, MomentType, Priority, Problem};
 use hotpot_protocol::moment::rules;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDateTime, PyDict, PyString, PyTuple, PyType};
@@ -19,25 +20,90 @@ use pyo3::types::{PyDateTime, PyDict, PyString, PyTuple, PyType};
 use crate::args::describe;
 use crate::errors::validation_error;
 
-/// The seven fields of a moment, as Python gave them to `Moment(...)`, `Client.send(...)` or
-/// `hotpot.send(...)`: the one place they are read.
-pub(crate) struct MomentArgs<'a, 'py> {
-    pub(crate) name: &'a Bound<'py, PyAny>,
-    pub(crate) kind: &'a Bound<'py, PyAny>,
-    pub(crate) priority: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) source: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) source_url: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) description: Option<&'a Bound<'py, PyAny>>,
-    pub(crate) occurred_at: Option<&'a Bound<'py, PyAny>>,
+/// The text signature (`help()`, `inspect.signature`) of a callable that takes the seven
+/// fields of a moment after `$before`: `moment_text_signature!("send", "$self, ")`. Used as
+/// the first `#[doc]` line of every such callable (with `text_signature = None`), so that
+/// the keywords and their defaults are written here only; [`MomentArgs::from_call`] reads them.
+macro_rules! moment_text_signature {
+    ($name:literal, $before:literal) => {
+        concat!(
+            $name,
+            "(",
+            $before,
+            "name, type, *, priority=None, source=None, source_url=None, description=None, \
+             occurred_at=None)\n--\n"
+        )
+    };
+}
+pub(crate) use moment_text_signature;
+
+/// The seven fields of a moment, as Python gave them to `Moment(...)`, `Client.send(...)`,
+/// `AsyncClient.send(...)` or `hotpot.send(...)`: the one place they are read.
+pub(crate) struct MomentArgs<'py> {
+    name: Bound<'py, PyAny>,
+    kind: Bound<'py, PyAny>,
+    priority: Option<Bound<'py, PyAny>>,
+    source: Option<Bound<'py, PyAny>>,
+    source_url: Option<Bound<'py, PyAny>>,
+    description: Option<Bound<'py, PyAny>>,
+    occurred_at: Option<Bound<'py, PyAny>>,
 }
 
-impl MomentArgs<'_, '_> {
+/// The moment of a call to `function` (its Python name, for errors) that took `name`, `type`
+/// and the keywords of [`moment_text_signature`] as `**fields`: every value and every §1 rule
+/// checked, as [`MomentArgs::build`] does.
+pub(crate) fn moment_from_call<'py>(
+    function: &str,
+    name: &Bound<'py, PyAny>,
+    kind: &Bound<'py, PyAny>,
+    fields: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Moment> {
+    MomentArgs::from_call(function, name, kind, fields)?.build(name.py())
+}
+
+impl<'py> MomentArgs<'py> {
+    /// Reads `**fields`; a keyword that is not a field is the `TypeError` Python raises for an
+    /// unexpected keyword argument.
+    pub(crate) fn from_call(
+        function: &str,
+        name: &Bound<'py, PyAny>,
+        kind: &Bound<'py, PyAny>,
+        fields: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Self> {
+        let mut args = MomentArgs {
+            name: name.clone(),
+            kind: kind.clone(),
+            priority: None,
+            source: None,
+            source_url: None,
+            description: None,
+            occurred_at: None,
+        };
+        for (key, value) in fields.into_iter().flatten() {
+            let key = key.cast_into::<PyString>()?;
+            let slot = match &*key.to_cow()? {
+                "priority" => &mut args.priority,
+                "source" => &mut args.source,
+                "source_url" => &mut args.source_url,
+                "description" => &mut args.description,
+                "occurred_at" => &mut args.occurred_at,
+                other => {
+                    return Err(PyTypeError::new_err(format!(
+                        "{function}() got an unexpected keyword argument '{other}'"
+                    )));
+                }
+            };
+            *slot = Some(value);
+        }
+        Ok(args)
+    }
+
     /// Checks every value and every §1 rule; a `hotpot.ValidationError` lists every problem.
     pub(crate) fn build(&self, py: Python<'_>) -> PyResult<Moment> {
         let mut problems = Vec::new();
-        let name = text(self.name, "name", "a string", &mut problems);
+        let name = text(&self.name, "name", "a string", &mut problems);
         let kind = text(
-            self.kind,
+            &self.kind,
             "type",
             "a string or hotpot.MomentType",
             &mut problems,
@@ -50,7 +116,7 @@ impl MomentArgs<'_, '_> {
             kind.unwrap_or(MomentType::Alert),
         );
         if let Some(p) = optional_text(
-            self.priority,
+            self.priority.as_ref(),
             "priority",
             "a string, hotpot.Priority or None",
             &mut problems,
@@ -59,29 +125,21 @@ impl MomentArgs<'_, '_> {
         {
             builder = builder.priority(p);
         }
-        builder = set(
-            builder,
-            self.source,
-            "source",
-            &mut problems,
-            MomentBuilder::source,
-        );
-        builder = set(
-            builder,
-            self.source_url,
-            "source_url",
-            &mut problems,
-            MomentBuilder::source_url,
-        );
-        builder = set(
-            builder,
-            self.description,
-            "description",
-            &mut problems,
-            MomentBuilder::description,
-        );
+        // The three free-text fields: any string, checked by the builder.
+        let texts: [(_, _, Setter); 3] = [
+            (&self.source, "source", MomentBuilder::source),
+            (&self.source_url, "source_url", MomentBuilder::source_url),
+            (&self.description, "description", MomentBuilder::description),
+        ];
+        for (value, field, setter) in texts {
+            if let Some(s) = optional_text(value.as_ref(), field, "a string or None", &mut problems)
+            {
+                builder = setter(builder, s);
+            }
+        }
         if let Some(t) = self
             .occurred_at
+            .as_ref()
             .filter(|v| !v.is_none())
             .and_then(|v| time(v, &mut problems))
         {
@@ -119,18 +177,8 @@ fn parse<T, E: std::fmt::Display>(
         .ok()
 }
 
-fn set(
-    builder: MomentBuilder,
-    value: Option<&Bound<'_, PyAny>>,
-    field: &str,
-    problems: &mut Vec<Problem>,
-    setter: fn(MomentBuilder, String) -> MomentBuilder,
-) -> MomentBuilder {
-    match optional_text(value, field, "a string or None", problems) {
-        Some(s) => setter(builder, s),
-        None => builder,
-    }
-}
+/// One of `MomentBuilder`'s setters of a text field.
+type Setter = fn(MomentBuilder, String) -> MomentBuilder;
 
 /// A `str` (or subclass, such as the str enums) as a Rust string; a problem otherwise.
 fn text(
@@ -229,6 +277,7 @@ fn member<'py>(py: Python<'py>, class: &'static str, wire: &str) -> PyResult<Bou
     cell.import(py, "hotpot._enums", class)?.call1((wire,))
 }
 
+#[doc = moment_text_signature!("Moment", "")]
 /// A moment that satisfies every rule of the payload, checked on construction.
 ///
 /// ``type`` is a string in any case (``"near-miss"``, ``"Near-miss"``) or a
@@ -256,32 +305,16 @@ pub(crate) struct PyMoment {
 #[pymethods]
 impl PyMoment {
     /// Checks every value and every rule; raises ValidationError listing each problem.
-    /// (`Client.send` and `hotpot.send` build their moment here too.)
+    /// (`Client.send` and `hotpot.send` build their moment the same way.)
     #[new]
-    #[pyo3(signature = (name, r#type, *, priority=None, source=None, source_url=None, description=None, occurred_at=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (name, r#type, **fields), text_signature = None)]
     pub(crate) fn new(
-        py: Python<'_>,
         name: &Bound<'_, PyAny>,
         r#type: &Bound<'_, PyAny>,
-        priority: Option<&Bound<'_, PyAny>>,
-        source: Option<&Bound<'_, PyAny>>,
-        source_url: Option<&Bound<'_, PyAny>>,
-        description: Option<&Bound<'_, PyAny>>,
-        occurred_at: Option<&Bound<'_, PyAny>>,
+        fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let args = MomentArgs {
-            name,
-            kind: r#type,
-            priority,
-            source,
-            source_url,
-            description,
-            occurred_at,
-        };
-        Ok(PyMoment {
-            inner: args.build(py)?,
-        })
+        let inner = moment_from_call("Moment.__new__", name, r#type, fields)?;
+        Ok(PyMoment { inner })
     }
 
     /// The name (1 to 70 characters).

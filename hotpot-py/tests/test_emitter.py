@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -351,19 +352,35 @@ def test_bad_timeouts_are_refused(client: hotpot.Client, value: Any) -> None:
     emitter.shutdown(0)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="signals")
-@pytest.mark.usefixtures("ctrl_c")
-def test_ctrl_c_interrupts_a_long_flush(client: hotpot.Client, hotpot_mock: MockServer) -> None:
+def stalled_with_one_pending(
+    client: hotpot.Client, hotpot_mock: MockServer, seconds: float
+) -> hotpot.Emitter:
+    """An emitter with one sender, stuck for `seconds` on its first moment, and one more
+    moment ("pending") queued behind it."""
     emitter = hotpot.Emitter(client, concurrency=1)
-    stall(hotpot_mock, emitter, senders=1, seconds=5.0)
+    stall(hotpot_mock, emitter, senders=1, seconds=seconds)
     emitter.emit(moment("pending"))
+    return emitter
+
+
+def ctrl_c_during(call: Callable[[], object]) -> float:
+    """Runs `call`, which Ctrl-C (SIGINT to this process, 0.3 s in) must interrupt; returns
+    the seconds it took."""
     timer = threading.Timer(0.3, signal.raise_signal, (signal.SIGINT,))
     timer.start()
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        emitter.flush()
-    assert time.monotonic() - started < 2.0
+        call()
+    elapsed = time.monotonic() - started
     timer.join()
+    return elapsed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="signals")
+@pytest.mark.usefixtures("ctrl_c")
+def test_ctrl_c_interrupts_a_long_flush(client: hotpot.Client, hotpot_mock: MockServer) -> None:
+    emitter = stalled_with_one_pending(client, hotpot_mock, seconds=5.0)
+    assert ctrl_c_during(emitter.flush) < 2.0
     assert emitter.flush(WAIT)["delivered"] == 2, "the emitter is unharmed"
     emitter.shutdown(0)
 
@@ -371,14 +388,8 @@ def test_ctrl_c_interrupts_a_long_flush(client: hotpot.Client, hotpot_mock: Mock
 @pytest.mark.skipif(sys.platform == "win32", reason="signals")
 @pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_interrupts_a_shutdown_which_can_be_run_again(client: hotpot.Client, hotpot_mock: MockServer) -> None:
-    emitter = hotpot.Emitter(client, concurrency=1)
-    stall(hotpot_mock, emitter, senders=1, seconds=3.0)
-    emitter.emit(moment("pending"))
-    timer = threading.Timer(0.3, signal.raise_signal, (signal.SIGINT,))
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        emitter.shutdown(WAIT)
-    timer.join()
+    emitter = stalled_with_one_pending(client, hotpot_mock, seconds=3.0)
+    ctrl_c_during(lambda: emitter.shutdown(WAIT))
     assert emitter.closed
     with pytest.raises(hotpot.EmitterClosedError):
         emitter.emit(moment("refused"))

@@ -57,6 +57,22 @@ def _sans(names: list[str]) -> x509.SubjectAlternativeName:
     return x509.SubjectAlternativeName(general)
 
 
+def _builder(
+    subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePrivateKey
+) -> x509.CertificateBuilder:
+    """A certificate for `key`'s public half, valid from an hour ago until tomorrow."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+    )
+
+
 def _write(tmp: Path, stem: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> Pem:
     cert_file, key_file = tmp / f"{stem}.crt", tmp / f"{stem}.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -68,16 +84,9 @@ def _write(tmp: Path, stem: str, cert: x509.Certificate, key: ec.EllipticCurvePr
 
 def signed_by_a_ca(tmp: Path, names: list[str]) -> Pem:
     """A certificate authority, and a server certificate it signed for `names`."""
-    now = dt.datetime.now(dt.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
-        x509.CertificateBuilder()
-        .subject_name(_name("hotpot test CA"))
-        .issuer_name(_name("hotpot test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
+        _builder(_name("hotpot test CA"), _name("hotpot test CA"), ca_key)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
                                      key_encipherment=False, data_encipherment=False,
@@ -89,13 +98,7 @@ def signed_by_a_ca(tmp: Path, names: list[str]) -> Pem:
     )
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(names[0]))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
+        _builder(_name(names[0]), ca.subject, key)
         .add_extension(_sans(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -110,18 +113,12 @@ def signed_by_a_ca(tmp: Path, names: list[str]) -> Pem:
 
 def self_signed(tmp: Path, names: list[str]) -> Pem:
     """A server certificate that signs itself (what a test server usually has)."""
-    now = dt.datetime.now(dt.timezone.utc)
     key = ec.generate_private_key(ec.SECP256R1())
     # Not named after a host: a system store may hold a root called "localhost" (Debian's
     # snakeoil), and the refusal would then be about its key rather than an unknown issuer.
+    name = _name("hotpot self-signed test server")
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("hotpot self-signed test server"))
-        .issuer_name(_name("hotpot self-signed test server"))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
+        _builder(name, name, key)
         .add_extension(_sans(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())

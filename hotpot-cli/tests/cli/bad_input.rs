@@ -73,7 +73,11 @@ fn an_unreadable_file() {
     let output = hotpot().args(["check"]).arg(dir.path()).run();
     assert_eq!(output.code, Some(66));
     let (_, err) = texts(&output);
-    assert!(err.starts_with("PATH: cannot read "), "{err}");
+    // The file is named, not the placeholder of the help.
+    assert!(
+        err.starts_with(&format!("{}: cannot read the file: ", dir.path().display())),
+        "{err}"
+    );
     assert!(err.contains("Is a directory"), "{err}");
 }
 

@@ -251,6 +251,24 @@ fn seventy_eight_for_no_url_an_invalid_one_or_an_unreadable_url_file() {
 }
 
 #[test]
+fn seventy_eight_for_a_trailing_slash_never_an_unknown_webhook() {
+    let mock = Mock::start();
+    let url = format!("{}/", mock.url());
+    let (code, _, err) = send(&url, &[]);
+    assert_eq!(code, 78, "{err}");
+    assert!(
+        err.starts_with(
+            "HOTPOT_WEBHOOK_URL: invalid webhook URL: expected the URL to end with the token"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("trailing '/'"), "{err}");
+    assert!(!err.contains("does not know"), "{err}");
+    crate::support::assert_no_secret(&err, &[crate::support::TOKEN]);
+    assert!(mock.events().is_empty(), "refused before anything was sent");
+}
+
+#[test]
 fn seventy_eight_for_status_without_an_api_key() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url()).args(["status", "some-id"]).run();

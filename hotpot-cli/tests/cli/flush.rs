@@ -140,3 +140,35 @@ fn a_spool_that_is_not_there_and_a_missing_url_are_both_reported() {
         .run();
     assert_eq!(output.code, Some(66), "{}", output.err);
 }
+
+#[test]
+fn a_directory_that_is_not_a_spool_is_refused_and_left_as_it_was() {
+    let mock = Mock::start();
+    for files in [&[][..], &["notes.txt", "42.seg"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        for file in files {
+            std::fs::write(dir.path().join(file), "x").unwrap();
+        }
+        let output = hotpot_to(&mock.url())
+            .args(["flush", "--spool"])
+            .arg(dir.path())
+            .run();
+        let (stdout, stderr) = texts(&output);
+        assert_eq!(output.code, Some(66), "{stdout}{stderr}");
+        assert!(stdout.is_empty(), "no report: {stdout}");
+        assert!(
+            stderr.starts_with(
+                "--spool: expected the directory of an emitter's spool, found no spool file in"
+            ),
+            "{stderr}"
+        );
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = files.iter().map(|f| (*f).to_owned()).collect();
+        expected.sort();
+        assert_eq!(left, expected, "nothing created, no lock file");
+    }
+}

@@ -5,11 +5,14 @@
 mod bad_input;
 mod check;
 mod completions;
+mod edges;
 mod exit_codes;
 mod flush;
 mod help;
 mod mock;
 mod output;
+mod plain_http;
+mod retrying;
 mod run;
 mod secrets;
 mod send;

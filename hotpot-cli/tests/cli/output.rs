@@ -145,12 +145,117 @@ fn github_actions_get_annotations_and_the_request_id() {
         .run();
     let (_, err) = texts(&output);
     assert_eq!(output.code, Some(75));
+    // Try later: a warning, not an error (a step that treats 75 as success stays green).
     assert!(
-        err.lines()
-            .any(|l| l.starts_with("::error title=hotpot send::delivery: server error (HTTP 503)")),
+        err.lines().any(
+            |l| l.starts_with("::warning title=hotpot send::delivery: server error (HTTP 503)")
+        ),
         "{err}"
     );
+    assert!(!err.contains("::error"), "{err}");
     // Not in GitHub Actions: no annotations.
     let output = hotpot().args(["send", "x", "--type", "alert"]).run();
     assert!(!output.err.contains("::error"));
+}
+
+/// The lines GitHub's runner would read as workflow commands: after CR or LF, the first
+/// non-blank characters are `::` (or the old form `##[` appears).
+fn workflow_commands(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = text
+        .split(['\r', '\n'])
+        .filter(|line| line.trim_start().starts_with("::"))
+        .map(str::to_owned)
+        .collect();
+    if text.contains("##[") {
+        found.push("##[".to_owned());
+    }
+    found
+}
+
+#[test]
+fn in_github_actions_no_payload_can_start_a_workflow_command() {
+    let mock = Mock::start();
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = hotpot_to(&mock.url());
+        cmd.env("GITHUB_ACTIONS", "true").args(args);
+        if let Some(stdin) = stdin {
+            cmd.write_stdin(stdin.to_owned());
+        }
+        let output = cmd.run();
+        let (out, err) = texts(&output);
+        (output.code.unwrap(), out, err)
+    };
+    // A key, a value and a description carrying `::` and newlines (and CR, and `%`).
+    let payload = serde_json::json!({
+        "name": "Disk 91% full",
+        "type": "alert\n::notice::VALUE",
+        "description": "line\n::notice::DESCRIPTION\r::error::CR",
+        "k\n::notice::KEY": 1,
+        "k\r::notice::CRKEY ##[set-env name=X]": 2,
+    })
+    .to_string();
+    let mut all = Vec::new();
+    for (args, stdin) in [
+        (vec!["send", "--json", payload.as_str()], None),
+        (vec!["check", "-"], Some(payload.as_str())),
+        (
+            vec!["check", "--output", "json", "-"],
+            Some(payload.as_str()),
+        ),
+        (
+            vec!["send", "--json", payload.as_str(), "--output", "json"],
+            None,
+        ),
+        (
+            vec!["send", "x\n::notice::ARG", "--type", "nope\n::notice::T"],
+            None,
+        ),
+        (vec!["x\n::notice::SUBCOMMAND"], None),
+    ] {
+        let (code, out, err) = run(&args, stdin);
+        assert_ne!(code, 0, "{args:?}: {err}");
+        assert!(workflow_commands(&out).is_empty(), "{args:?}: {out}");
+        // The only commands are hotpot's own annotations.
+        for line in workflow_commands(&err) {
+            assert!(
+                line.starts_with("::error title=hotpot ")
+                    || line.starts_with("::warning title=hotpot "),
+                "{args:?}: {line:?} in\n{err}"
+            );
+        }
+        all.push(err);
+    }
+    // The unknown keys are still named, one line each, escaped as workflow data.
+    assert!(
+        all[0].contains("warning: k%0A::notice::KEY: "),
+        "{}",
+        all[0]
+    );
+    assert!(
+        all[0].contains("::warning title=hotpot send::k%0A::notice::KEY"),
+        "{}",
+        all[0]
+    );
+    assert!(mock.events().is_empty());
+
+    // A description with `::` and newlines that is sent: nothing of it reaches the log.
+    let description = "step 1\n::notice::DESCRIPTION\r\n##[error]x";
+    let (code, out, err) = run(
+        &[
+            "send",
+            "Deploy failed",
+            "--type",
+            "alert",
+            "--description",
+            description,
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(workflow_commands(&out).is_empty() && workflow_commands(&err).is_empty());
+    assert_eq!(
+        mock.moments()[0].description.as_deref(),
+        Some(description),
+        "sent as it was"
+    );
 }

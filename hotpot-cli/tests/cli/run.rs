@@ -186,32 +186,83 @@ fn sigterm_is_passed_on_to_the_command() {
 }
 
 #[test]
-fn json_output_adds_the_receipt_after_the_commands_own_output() {
+fn json_output_leaves_stdout_to_the_command_and_comes_last_on_stderr() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url())
+        .args(["run", "--output", "json", "--"])
         .args([
-            "run",
-            "--output",
-            "json",
-            "--",
             "sh",
             "-c",
-            "echo hello; exit 2",
+            "echo '{\"from\": \"the command\"}'; echo oops >&2; exit 2",
         ])
         .run();
     assert_eq!(output.code, Some(2));
-    let (out, _) = texts(&output);
-    let (first, receipt) = out.split_once('\n').unwrap();
-    assert_eq!(first, "hello");
+    let (out, err) = texts(&output);
+    // `| jq` reads the command's own output, and only it.
+    assert_eq!(out, "{\"from\": \"the command\"}\n");
+    let last = err.lines().last().unwrap();
     assert!(
-        receipt.starts_with("{\"status\": 202, \"request_id\": \""),
-        "{receipt}"
+        last.starts_with("{\"status\": 202, \"request_id\": \""),
+        "{err}"
     );
-    let receipt: serde_json::Value = serde_json::from_str(receipt).unwrap();
+    let receipt: serde_json::Value = serde_json::from_str(last).unwrap();
     assert_eq!(
         receipt["request_id"],
         mock.events()[0].request_id.clone().unwrap()
     );
+    assert!(
+        err.starts_with("oops\n"),
+        "the command's stderr first: {err}"
+    );
+}
+
+#[test]
+fn output_file_holds_the_result_as_json() {
+    let mock = Mock::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("result.json");
+    let output = hotpot_to(&mock.url())
+        .arg("run")
+        .arg("--output-file")
+        .arg(&file)
+        .args(["--", "sh", "-c", "echo 'deploying'; exit 4"])
+        .run();
+    assert_eq!(output.code, Some(4));
+    let (out, err) = texts(&output);
+    assert_eq!(out, "deploying\n");
+    assert!(!err.contains("request_id"), "{err}");
+    let receipt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(receipt["status"], 202);
+    assert_eq!(
+        receipt["request_id"],
+        mock.events()[0].request_id.clone().unwrap()
+    );
+
+    // A failure to send is in the file too, with its exit, attempts and key.
+    mock.server.fail_next(Fault::status(503).times(3)).unwrap();
+    let output = hotpot_to(&mock.url())
+        .arg("run")
+        .arg("--output-file")
+        .arg(&file)
+        .args(["--", "sh", "-c", "exit 4"])
+        .run();
+    assert_eq!(output.code, Some(4));
+    let failure: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(failure["exit"], 75);
+    assert_eq!(failure["attempts"], 3);
+    assert!(failure["idempotency_key"].is_string());
+
+    // A command that succeeds sends nothing: the file is left empty, not stale.
+    let output = hotpot_to(&mock.url())
+        .arg("run")
+        .arg("--output-file")
+        .arg(&file)
+        .args(["--", "true"])
+        .run();
+    assert_eq!(output.code, Some(0));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
 }
 
 /// Waits until a child of process `parent` runs the program `name` (Linux: read from
@@ -242,4 +293,24 @@ fn wait_for_child_running(parent: u32, name: &str) {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn problems_found_before_the_command_runs_come_last_as_json_too() {
+    let output = hotpot()
+        .args(["run", "--output", "json", "--"])
+        .args(["sh", "-c", "echo out; echo oops >&2; exit 3"])
+        .run();
+    assert_eq!(output.code, Some(3));
+    let (out, err) = texts(&output);
+    assert_eq!(out, "out\n", "stdout is the command's");
+    // Said before the command starts, in words; the JSON is the last line.
+    assert!(
+        err.starts_with("hotpot run: a moment could not be sent"),
+        "{err}"
+    );
+    let last: serde_json::Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
+    assert_eq!(last["exit"], 78, "{err}");
+    assert_eq!(last["attempts"], 0);
+    assert_eq!(last["errors"][0]["field"], "HOTPOT_WEBHOOK_URL");
 }

@@ -5,9 +5,22 @@ use std::path::PathBuf;
 use hotpot_client::MomentType;
 use hotpot_mock_server::Fault;
 
-use crate::support::{Mock, Ran, RunExt};
+use crate::support::{Mock, Ran, RunExt, texts};
 
 fn deploy(mock: &Mock, command: &[&str]) -> Ran {
+    deploy_to(&mock.url(), command)
+}
+
+thread_local! {
+    /// A file the deploy command may write, one per test (each test runs on its thread).
+    static MARKER: tempfile::TempDir = tempfile::tempdir().unwrap();
+}
+
+fn marker_path() -> PathBuf {
+    MARKER.with(|dir| dir.path().join("deployed"))
+}
+
+fn deploy_to(url: &str, command: &[&str]) -> Ran {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/shell/deploy.sh");
     let bin_dir = assert_cmd::cargo::cargo_bin("hotpot")
         .parent()
@@ -18,12 +31,16 @@ fn deploy(mock: &Mock, command: &[&str]) -> Ran {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    std::process::Command::new("sh")
+    // As strict as a CI step: bash -euo pipefail, so a failing `hotpot send` that is not
+    // caught would stop the script.
+    std::process::Command::new("bash")
+        .args(["-euo", "pipefail"])
         .arg(script)
         .args(["api", "v42"])
         .args(command)
         .env("PATH", path)
-        .env("HOTPOT_WEBHOOK_URL", mock.url())
+        .env("HOTPOT_WEBHOOK_URL", url)
+        .env("MARKER", marker_path())
         .env_remove("GITHUB_ACTIONS")
         .run()
 }
@@ -59,10 +76,26 @@ fn a_deploy_that_fails_is_an_incident_and_fails_the_script() {
 fn hotpot_being_down_does_not_stop_the_deploy() {
     let mock = Mock::start();
     mock.server.fail_next(Fault::status(503).times(3)).unwrap();
-    let output = deploy(&mock, &["true"]);
+    let output = deploy(&mock, &["sh", "-c", "echo deployed > \"$MARKER\""]);
     assert!(
         output.success(),
         "exit 75 is not a reason to stop: {}",
         output.err
     );
+    assert_eq!(
+        std::fs::read_to_string(marker_path()).unwrap_or_default(),
+        "deployed\n",
+        "the deploy ran after the 503s"
+    );
+}
+
+#[test]
+fn a_call_to_fix_stops_the_deploy_before_it_starts() {
+    let mock = Mock::start();
+    let expired = mock.expired_webhook();
+    let output = deploy_to(&expired, &["sh", "-c", "echo deployed > \"$MARKER\""]);
+    let (_, err) = texts(&output);
+    assert_eq!(output.code, Some(1), "{err}");
+    assert!(err.contains("hotpot send failed with exit 77"), "{err}");
+    assert!(!marker_path().exists(), "the deploy did not run");
 }

@@ -132,7 +132,7 @@ fn retryable_answers_are_retried_until_the_delivery_deadline() {
     let seen = failures.clone();
     let emitter = Emitter::builder(client(&server.url()))
         .retry(fast_retry())
-        .delivery_deadline(Duration::from_millis(300))
+        .delivery_deadline(Duration::from_secs(1))
         .on_error(move |_, why| seen.push(why.error().is_some_and(Error::is_retryable)))
         .build()
         .unwrap();
@@ -140,7 +140,13 @@ fn retryable_answers_are_retried_until_the_delivery_deadline() {
     let report = emitter.flush(WAIT);
     assert_eq!((report.delivered, report.failed), (0, 1), "{report}");
     assert!(report.retried >= 2, "kept retrying: {report}");
-    assert_eq!(server.requests().len() as u64, report.retried + 1);
+    // Every attempt but the last was answered (a retry follows an answer), so the server saw
+    // it; the last one may have been cut short by the deadline before it arrived.
+    let requests = server.requests().len() as u64;
+    assert!(
+        requests == report.retried || requests == report.retried + 1,
+        "{requests} requests: {report}"
+    );
     assert_eq!(failures.items(), [true], "given up only at the deadline");
 }
 

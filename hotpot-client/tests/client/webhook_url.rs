@@ -81,12 +81,18 @@ fn base_with_a_path_prefix_and_port() {
 }
 
 #[test]
-fn one_trailing_slash_is_accepted() {
-    let url = parse_ok(&format!("https://api.hotpot.works/moment/{TOKEN}/"));
-    assert_eq!(url.integration(), None);
-    assert_eq!(url.token_hint(), HINT);
-    let url = parse_ok(&format!("https://api.hotpot.works/moment/{TOKEN}/datadog/"));
-    assert_eq!(url.integration(), Some("datadog"));
+fn a_trailing_slash_is_refused_with_a_message_that_names_it() {
+    // The server does not know /moment/TOKEN/: refused here, not answered "unknown webhook".
+    for url in [
+        format!("https://api.hotpot.works/moment/{TOKEN}/"),
+        format!("https://api.hotpot.works/moment/{TOKEN}/datadog/"),
+    ] {
+        let err = WebhookUrl::parse(&url).unwrap_err();
+        assert_eq!(err, UrlError::TrailingSlash);
+        let text = err.to_string();
+        assert!(text.contains("trailing '/'"), "{text}");
+        assert!(!text.contains(TOKEN) && !text.contains(HINT), "{text}");
+    }
     // Surrounding whitespace (a copied line) is ignored.
     parse_ok(&format!("  https://api.hotpot.works/moment/{TOKEN}\n"));
 }

@@ -31,13 +31,13 @@ from ._errors import (
     RejectedError,
     ServerError,
     SpoolError,
-    TimeoutError,
     TransportError,
     UnauthorizedError,
     UnknownRequestError,
     ValidationError,
     WebhookError,
 )
+from ._errors import TimeoutError as TimeoutError  # public, but left out of __all__ (below)
 from ._hotpot import (
     USER_AGENT,
     Client,
@@ -94,7 +94,8 @@ __all__ = [
     "WebhookError",
     "RateLimitedError",
     "ServerError",
-    "TimeoutError",
+    # Not "TimeoutError": `from hotpot import *` would shadow the builtin one, which
+    # hotpot.TimeoutError subclasses. It stays reachable by name.
     "TransportError",
     "UnauthorizedError",
     "UnknownRequestError",

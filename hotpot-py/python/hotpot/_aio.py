@@ -11,14 +11,13 @@ coroutine ends early (cancelled, interrupted), the native side drops the request
 from __future__ import annotations
 
 from ._hotpot import AsyncClient as _NativeAsyncClient
-from ._hotpot import Moment
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from datetime import datetime
+    from typing_extensions import Unpack
 
-    from ._enums import MomentType, Priority
-    from ._hotpot import Receipt, RequestStatus
+    from ._enums import MomentType
+    from ._hotpot import Moment, MomentFields, Receipt, RequestStatus
 
 __all__ = ["AsyncClient"]
 
@@ -39,32 +38,20 @@ class AsyncClient(_NativeAsyncClient):
     __module__ = "hotpot"
 
     async def send(
-        self,
-        name: str,
-        type: MomentType | str,
-        *,
-        priority: Priority | str | None = None,
-        source: str | None = None,
-        source_url: str | None = None,
-        description: str | None = None,
-        occurred_at: datetime | str | None = None,
+        self, name: str, type: MomentType | str, **fields: Unpack[MomentFields]
     ) -> Receipt:
         """Sends one moment and returns the server's receipt: ``send_moment(Moment(...))``;
-        see :meth:`Client.send`."""
-        moment = Moment(
-            name,
-            type,
-            priority=priority,
-            source=source,
-            source_url=source_url,
-            description=description,
-            occurred_at=occurred_at,
-        )
-        return await self._send(moment)
+        see :meth:`Client.send`. Takes the keywords of :class:`Moment` (``priority``,
+        ``source``, ``source_url``, ``description``, ``occurred_at``)."""
+        return await self._send(name, type, **fields)
+
+    # The native method this one hands its arguments to, whose signature (the keywords of a
+    # moment, written once, in Rust) `inspect.signature` and `help()` show for this one.
+    send.__wrapped__ = _NativeAsyncClient._send  # type: ignore[attr-defined]
 
     async def send_moment(self, moment: Moment) -> Receipt:
         """Sends a :class:`Moment` built earlier and returns the server's receipt."""
-        return await self._send(moment)
+        return await self._send_moment(moment)
 
     async def request_status(self, request_id: str) -> RequestStatus:
         """Looks up what became of a request; needs the client's ``api_key``."""

@@ -16,25 +16,6 @@ if TYPE_CHECKING:
 
     from ._hotpot import Moment
 
-__all__ = [
-    "HotpotError",
-    "ConfigError",
-    "ValidationError",
-    "RejectedError",
-    "WebhookError",
-    "RateLimitedError",
-    "ServerError",
-    "TimeoutError",
-    "TransportError",
-    "UnauthorizedError",
-    "UnknownRequestError",
-    "DroppedError",
-    "QueueFullError",
-    "EmitterClosedError",
-    "SpoolError",
-    "WaitTimeout",
-]
-
 
 class HotpotError(Exception):
     """Base class of every hotpot error.

@@ -9,9 +9,9 @@ import os
 from collections.abc import Callable, Generator
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Final, Generic, Literal, TypeVar, final
+from typing import Any, Final, Generic, Literal, TypedDict, TypeVar, final, type_check_only
 
-from typing_extensions import Self, disjoint_base
+from typing_extensions import Self, Unpack, disjoint_base
 
 from ._enums import MomentType, Priority
 from ._errors import HotpotError
@@ -43,18 +43,24 @@ DEFAULTS: Final[dict[str, float]]
 #: The longest moment name, in characters (contract §1; ``hotpot_client::moment::rules``).
 NAME_MAX_CHARS: Final[int]
 
+@type_check_only
+class MomentFields(TypedDict, total=False):
+    """The fields of a moment after ``name`` and ``type``, as keywords of ``Moment(...)``,
+    ``Client.send``, ``AsyncClient.send`` and ``hotpot.send`` (each may be left out or None)."""
+
+    priority: Priority | str | None
+    source: str | None
+    source_url: str | None
+    description: str | None
+    occurred_at: datetime | str | None
+
 @disjoint_base
 class Moment:
     def __new__(
         cls,
         name: str,
         type: MomentType | str,
-        *,
-        priority: Priority | str | None = None,
-        source: str | None = None,
-        source_url: str | None = None,
-        description: str | None = None,
-        occurred_at: datetime | str | None = None,
+        **fields: Unpack[MomentFields],
     ) -> Self: ...
     @property
     def name(self) -> str: ...
@@ -130,12 +136,7 @@ class Client:
         self,
         name: str,
         type: MomentType | str,
-        *,
-        priority: Priority | str | None = None,
-        source: str | None = None,
-        source_url: str | None = None,
-        description: str | None = None,
-        occurred_at: datetime | str | None = None,
+        **fields: Unpack[MomentFields],
     ) -> Receipt: ...
     def send_moment(self, moment: Moment) -> Receipt: ...
     def request_status(self, request_id: str) -> RequestStatus: ...
@@ -148,12 +149,7 @@ def send(
     webhook_url: str,
     name: str,
     type: MomentType | str,
-    *,
-    priority: Priority | str | None = None,
-    source: str | None = None,
-    source_url: str | None = None,
-    description: str | None = None,
-    occurred_at: datetime | str | None = None,
+    **fields: Unpack[MomentFields],
 ) -> Receipt: ...
 def check(payload: dict[str, Any] | str | bytes) -> list[tuple[str, str]]:
     """Every contract §1 problem of a raw payload, as Hotpot's server (and the mock) sees it.
@@ -166,7 +162,7 @@ def check(payload: dict[str, Any] | str | bytes) -> list[tuple[str, str]]:
 
     >>> hotpot.check({"name": "Failed deploy", "type": "near_miss"})
     [('type', 'expected one of page, alert, near-miss, incident (any case), found "near_miss" (did you mean "near-miss"?)')]
-    """
+    """  # noqa: E501 - the doctest's output is one line
 
 def _cli_main(argv: list[str]) -> int:
     """Runs the ``hotpot`` command line (``argv[0]`` is the program's name); its exit status."""
@@ -194,7 +190,10 @@ class AsyncClient:
     ) -> Self: ...
     @classmethod
     def from_env(cls) -> Self: ...
-    def _send(self, moment: Moment) -> Pending[Receipt]: ...
+    def _send(
+        self, name: str, type: MomentType | str, **fields: Unpack[MomentFields]
+    ) -> Pending[Receipt]: ...
+    def _send_moment(self, moment: Moment) -> Pending[Receipt]: ...
     def _request_status(self, request_id: str) -> Pending[RequestStatus]: ...
     @property
     def timeout(self) -> float: ...

@@ -1,102 +1,37 @@
 //! `hotpot.testing.MockServer`: the Rust [`MockServer`], in-process, on the background
 //! runtime, with the same methods.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `convert` | the server's records and errors as Python objects; times and durations from Python |
+//! | `access` | what every method does around its call: reaching the server, reading a token, waiting |
 
-use std::future::Future;
+mod access;
+mod convert;
+
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hotpot_mock_server::{
-    EventStatus, Fault, MAX_FAULT_COUNT, MockServer, NewWebhook, WaitTimeout, WebhookPatch,
+    EventStatus, Fault, MAX_FAULT_COUNT, MockServer, NewWebhook, WebhookPatch,
 };
-use hotpot_protocol::moment::rules;
 use hotpot_protocol::redact_token;
-use pyo3::exceptions::{PyLookupError, PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDateTime, PyDict, PyList, PyString};
-use serde::Serialize;
-use serde_json::Value;
 use tokio::runtime::Handle;
 
-use crate::args::{Arg, Seconds, bool_arg, given, int_arg, seconds_arg, str_arg, wrong_type};
-use crate::errors::{config_error, wait_timeout};
-use crate::moment::datetime_to_utc;
+use crate::args::{Arg, bool_arg, given, int_arg, str_arg};
+use crate::errors::config_error;
 use crate::process::{lock, runtimes};
+use convert::{duration_arg, mock_error, time_arg, to_py};
 
 /// How long `close()` lets requests in flight finish: short, since a test's teardown waits
 /// for it (the Rust server's own default is for a server that is shut down once).
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// How long a `wait_for_*` waits when no timeout is given, in seconds.
-const WAIT_TIMEOUT: f64 = 5.0;
-
 /// The status `fail_next()` answers with when none is given.
 const FAULT_STATUS: u16 = 503;
-
-/// The Python exception for a mock server error: `ConfigError` for a bad argument or one
-/// that clashes with the server's state, `LookupError` for an unknown webhook or event,
-/// `OSError` for a port that cannot be bound.
-fn mock_error(py: Python<'_>, err: hotpot_mock_server::Error) -> PyErr {
-    use hotpot_mock_server::Error as E;
-    match err {
-        E::NotFound(m) => PyLookupError::new_err(m),
-        E::Bind(e) => PyOSError::new_err(format!("could not bind the mock server's socket: {e}")),
-        other => config_error(py, other.to_string()),
-    }
-}
-
-/// A JSON value as Python objects (dicts, lists, str, int, float, bool, None).
-fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match value {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => i.into_pyobject(py)?.into_any(),
-            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
-            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
-        },
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(json_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        Value::Object(map) => {
-            let dict = PyDict::new(py);
-            for (key, item) in map {
-                dict.set_item(key, json_to_py(py, item)?)?;
-            }
-            dict.into_any()
-        }
-    })
-}
-
-/// A record as the mock's JSON API shows it (contract §7), as Python objects.
-fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
-    let json = serde_json::to_value(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    json_to_py(py, &json)
-}
-
-/// A time given as a `datetime` (naive = UTC) or a §1 string.
-fn time_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<DateTime<Utc>> {
-    if let Ok(s) = value.cast::<PyString>() {
-        return rules::parse_occurred_at(&s.to_cow()?)
-            .map_err(|m| config_error(value.py(), format!("{name}: {m}")));
-    }
-    if let Ok(dt) = value.cast::<PyDateTime>() {
-        return datetime_to_utc(dt);
-    }
-    Err(wrong_type(value, name, "a datetime or an RFC 3339 string"))
-}
-
-/// Seconds (zero or more) as a duration.
-fn duration_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Duration> {
-    let expected = "a non-negative number of seconds";
-    seconds_arg(value, name, expected, Seconds::NonNegative)
-}
 
 /// The in-process mock of Hotpot's webhooks (the Rust ``hotpot-mock-server``), running until
 /// :meth:`close` (or the end of a ``with`` block) on ``127.0.0.1`` and a free port: give its
@@ -126,87 +61,18 @@ pub(crate) struct PyMockServer {
     server: Mutex<Option<Arc<MockServer>>>,
     handle: Handle,
     pid: u32,
+    /// The server's base URL, ``http://127.0.0.1:PORT``.
+    #[pyo3(get)]
     url: String,
+    /// The default webhook's URL, ``{url}/moment/{token}``: give it to the code under test.
+    #[pyo3(get)]
     webhook_url: String,
+    /// The default webhook's token.
+    #[pyo3(get)]
     token: String,
+    /// The API key ``request_status`` must use.
+    #[pyo3(get)]
     api_key: String,
-}
-
-impl PyMockServer {
-    fn server(&self) -> PyResult<Arc<MockServer>> {
-        if self.pid != crate::process::pid() {
-            return Err(PyRuntimeError::new_err(
-                "this MockServer runs in the parent process (it was started before a fork); \
-                 start a new one here",
-            ));
-        }
-        lock(&self.server)
-            .clone()
-            .ok_or_else(|| PyRuntimeError::new_err("the MockServer is closed"))
-    }
-
-    /// `value`, a token or the URL of one of this server's webhooks, as a token.
-    fn token_of(&self, value: &Bound<'_, PyAny>) -> PyResult<String> {
-        let text = str_arg(value, "token", "a token or webhook URL (a str)")?;
-        if !text.contains('/') {
-            return Ok(text);
-        }
-        self.server()?
-            .webhooks()
-            .into_iter()
-            .find(|hook| hook.url == text)
-            .map(|hook| hook.token)
-            // The URL is a secret: not repeated (this server's URLs all start with its url).
-            .ok_or_else(|| {
-                PyLookupError::new_err(format!(
-                    "token: no webhook of the server at {} has that URL",
-                    self.url
-                ))
-            })
-    }
-
-    /// Waits without the GIL for `wait` (a `wait_for_*` of the server); a timeout raises
-    /// `hotpot.testing.WaitTimeout`.
-    fn wait<'py, T, F, Fut>(
-        &self,
-        py: Python<'py>,
-        n: &Bound<'py, PyAny>,
-        timeout: Option<&Bound<'py, PyAny>>,
-        what: &str,
-        wait: F,
-    ) -> PyResult<Bound<'py, PyAny>>
-    where
-        T: Serialize + Send,
-        F: FnOnce(Arc<MockServer>, usize, Duration) -> Fut + Send,
-        Fut: Future<Output = Result<Vec<T>, WaitTimeout<T>>>,
-    {
-        let n = int_arg(n, "n", 0..=u64::MAX)? as usize;
-        let timeout = match given(timeout) {
-            Some(value) => duration_arg(value, "timeout")?,
-            None => Duration::from_secs_f64(WAIT_TIMEOUT),
-        };
-        let server = self.server()?;
-        let handle = self.handle.clone();
-        match py.detach(move || handle.block_on(wait(server, n, timeout))) {
-            Ok(records) => to_py(py, &records),
-            Err(t) => {
-                let message = format!(
-                    "waited {:.1}s for {} {what}, found {}",
-                    t.waited.as_secs_f64(),
-                    t.wanted,
-                    t.got.len()
-                );
-                let got = to_py(py, &t.got)?;
-                Err(wait_timeout(
-                    py,
-                    message,
-                    t.wanted,
-                    got,
-                    t.waited.as_secs_f64(),
-                ))
-            }
-        }
-    }
 }
 
 impl Drop for PyMockServer {
@@ -277,30 +143,6 @@ impl PyMockServer {
             handle,
             pid: crate::process::pid(),
         })
-    }
-
-    /// The server's base URL, ``http://127.0.0.1:PORT``.
-    #[getter]
-    fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// The default webhook's URL, ``{url}/moment/{token}``: give it to the code under test.
-    #[getter]
-    fn webhook_url(&self) -> &str {
-        &self.webhook_url
-    }
-
-    /// The default webhook's token.
-    #[getter]
-    fn token(&self) -> &str {
-        &self.token
-    }
-
-    /// The API key ``request_status`` must use.
-    #[getter]
-    fn api_key(&self) -> &str {
-        &self.api_key
     }
 
     /// Whether :meth:`close` has run.
