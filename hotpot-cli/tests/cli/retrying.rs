@@ -14,6 +14,20 @@ fn json_line(stdout: &str) -> Value {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout:?}"))
 }
 
+/// `hotpot send 'Deploy failed' --type alert --output json` to `url`, for more arguments.
+fn send_json(url: &str) -> assert_cmd::Command {
+    let mut cmd = hotpot_to(url);
+    cmd.args([
+        "send",
+        "Deploy failed",
+        "--type",
+        "alert",
+        "--output",
+        "json",
+    ]);
+    cmd
+}
+
 #[test]
 fn after_a_timeout_the_moment_may_have_been_recorded_and_the_same_key_retries_safely() {
     let mock = Mock::start();
@@ -38,15 +52,7 @@ fn after_a_timeout_the_moment_may_have_been_recorded_and_the_same_key_retries_sa
     assert!(err.contains(&format!("--idempotency-key {key}")), "{err}");
 
     // The script retries with the key it was given: the replay, not a second moment.
-    let output = hotpot_to(&mock.url())
-        .args([
-            "send",
-            "Deploy failed",
-            "--type",
-            "alert",
-            "--output",
-            "json",
-        ])
+    let output = send_json(&mock.url())
         .args(["--idempotency-key", &key])
         .run();
     let (out, err) = texts(&output);
@@ -74,16 +80,8 @@ fn a_dropped_connection_is_not_called_nothing_recorded_either() {
 fn the_key_comes_from_the_environment_and_a_repeated_call_records_once() {
     let mock = Mock::start();
     let send = || {
-        hotpot_to(&mock.url())
+        send_json(&mock.url())
             .env("HOTPOT_IDEMPOTENCY_KEY", "deploy-1234-failed")
-            .args([
-                "send",
-                "Deploy failed",
-                "--type",
-                "alert",
-                "--output",
-                "json",
-            ])
             .run()
     };
     let (first, second) = (send(), send());
@@ -94,16 +92,8 @@ fn the_key_comes_from_the_environment_and_a_repeated_call_records_once() {
     assert_eq!(mock.moments().len(), 1);
 
     // The flag wins over the environment.
-    let output = hotpot_to(&mock.url())
+    let output = send_json(&mock.url())
         .env("HOTPOT_IDEMPOTENCY_KEY", "deploy-1234-failed")
-        .args([
-            "send",
-            "Deploy failed",
-            "--type",
-            "alert",
-            "--output",
-            "json",
-        ])
         .args(["--idempotency-key", "another-key"])
         .run();
     assert_eq!(json_line(&output.out)["idempotency_key"], "another-key");
@@ -113,15 +103,7 @@ fn the_key_comes_from_the_environment_and_a_repeated_call_records_once() {
 #[test]
 fn a_key_that_breaks_the_rule_is_refused_before_anything_is_sent() {
     let mock = Mock::start();
-    let output = hotpot_to(&mock.url())
-        .args([
-            "send",
-            "Deploy failed",
-            "--type",
-            "alert",
-            "--output",
-            "json",
-        ])
+    let output = send_json(&mock.url())
         .args(["--idempotency-key", "naïve"])
         .run();
     let (out, err) = texts(&output);
@@ -188,15 +170,7 @@ fn a_stalled_server_gets_the_whole_send_timeout_total_not_every_attempt() {
     mock.server
         .fail_next(Fault::delay(Duration::from_secs(60)).times(10))
         .unwrap();
-    let output = hotpot_to(&mock.url())
-        .args([
-            "send",
-            "Deploy failed",
-            "--type",
-            "alert",
-            "--output",
-            "json",
-        ])
+    let output = send_json(&mock.url())
         .args(["--timeout", "5", "--retries", "5", "--timeout-total", "1"])
         .run();
     let (out, err) = texts(&output);
