@@ -114,8 +114,7 @@ fn the_refused_url_flag_is_never_offered() {
             "--url=https://h.example/moment/abcdef1234",
         ])
         .run();
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(2), "{err}");
+    let err = output.exits(2);
     assert!(
         err.starts_with("--url: the webhook URL is never taken from the command line"),
         "{err}"

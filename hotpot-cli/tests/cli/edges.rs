@@ -9,7 +9,7 @@ use crate::support::{API_KEY, Mock, RunExt, hotpot, hotpot_to, texts};
 fn a_program_without_a_file_name_is_named_as_given() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url()).args(["run", "--", "./"]).run();
-    assert_eq!(output.code, Some(126), "{}", output.err);
+    output.exits(126);
     let moments = mock.wait_moments(1);
     assert_eq!(moments[0].name, "./ failed (could not start)");
 }
@@ -57,7 +57,7 @@ fn a_byte_order_mark_at_the_start_of_a_file_is_ignored() {
     .unwrap();
 
     let output = hotpot().arg("check").arg(&json_file).run();
-    assert_eq!(output.code, Some(0), "{}", output.err);
+    output.exits(0);
     assert_eq!(output.out, "{\"name\":\"Disk full\",\"type\":\"alert\"}\n");
 
     let output = hotpot()
@@ -67,7 +67,7 @@ fn a_byte_order_mark_at_the_start_of_a_file_is_ignored() {
         .arg("--json-file")
         .arg(&json_file)
         .run();
-    assert_eq!(output.code, Some(0), "{}", output.err);
+    output.exits(0);
     assert_eq!(mock.moments()[0].name, "Disk full");
 }
 
@@ -100,8 +100,7 @@ fn a_result_that_cannot_be_written_is_not_a_success() {
         .arg(&json_file)
         .stdout(Stdio::from(full.try_clone().unwrap()))
         .run();
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(74), "{err}");
+    let err = output.exits(74);
     assert!(
         err.starts_with("hotpot: cannot write to standard output: No space left on device"),
         "{err}"
@@ -113,7 +112,7 @@ fn a_result_that_cannot_be_written_is_not_a_success() {
         .args(["send", "Disk full", "--type", "alert"])
         .stdout(Stdio::from(full))
         .run();
-    assert_eq!(output.code, Some(74), "{}", output.err);
+    output.exits(74);
     assert_eq!(mock.moments().len(), 1);
 
     // A reader that stops early (`| head`) is not an error.

@@ -121,7 +121,7 @@ fn sixty_nine_for_an_unknown_request_id() {
         .env("HOTPOT_API_KEY", API_KEY)
         .args(["status", "00000000-0000-4000-8000-000000000000"])
         .run();
-    assert_eq!(output.code, Some(69), "{}", output.err);
+    output.exits(69);
     assert!(output.err.starts_with("request_id: "));
 }
 
@@ -213,7 +213,7 @@ fn seventy_seven_for_a_refused_api_key() {
         .env("HOTPOT_API_KEY", "not-the-key")
         .args(["status", "00000000-0000-4000-8000-000000000000"])
         .run();
-    assert_eq!(output.code, Some(77), "{}", output.err);
+    output.exits(77);
     assert!(
         output
             .err

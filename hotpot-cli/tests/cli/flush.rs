@@ -88,7 +88,7 @@ fn a_dead_services_spool_is_delivered_once_with_its_keys() {
         .args(["flush", "--output", "json", "--spool"])
         .arg(dir.path())
         .run();
-    assert_eq!(output.code, Some(0), "{}", output.err);
+    output.exits(0);
     let report: serde_json::Value = serde_json::from_str(&output.out).unwrap();
     assert_eq!(report["found"], 0);
     assert_eq!(mock.moments().len(), 5);
@@ -109,7 +109,7 @@ fn with_hotpot_down_the_spool_is_left_for_later_and_the_status_is_75() {
         ])
         .arg(dir.path())
         .run();
-    assert_eq!(output.code, Some(75), "{}", output.err);
+    output.exits(75);
     let report: serde_json::Value = serde_json::from_str(&output.out).unwrap();
     assert_eq!(
         (report["found"].as_u64(), report["left"].as_u64()),
@@ -122,7 +122,7 @@ fn with_hotpot_down_the_spool_is_left_for_later_and_the_status_is_75() {
         .args(["flush", "--spool"])
         .arg(dir.path())
         .run();
-    assert_eq!(output.code, Some(0), "{}", output.err);
+    output.exits(0);
     assert_eq!(mock.wait_moments(3).len(), 3);
 }
 
@@ -138,7 +138,7 @@ fn a_spool_that_is_not_there_and_a_missing_url_are_both_reported() {
     let output = hotpot_to(&mock.url())
         .args(["flush", "--spool", "/no/such/spool"])
         .run();
-    assert_eq!(output.code, Some(66), "{}", output.err);
+    output.exits(66);
 }
 
 #[test]

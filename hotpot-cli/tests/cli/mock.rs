@@ -47,7 +47,7 @@ fn it_prints_its_urls_serves_and_stops_on_sigterm() {
     let output = hotpot_to(&url)
         .args(["send", "x", "--type", "alert", "--occurred-at", &now])
         .run();
-    assert_eq!(output.code, Some(65), "{}", output.err);
+    output.exits(65);
 
     std::process::Command::new("kill")
         .args(["-TERM", &server.id().to_string()])

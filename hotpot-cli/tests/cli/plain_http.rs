@@ -2,7 +2,7 @@
 //! loopback, for a mock in a CI service container, only when asked for; every refusal says
 //! how to ask.
 
-use crate::support::{Mock, RunExt, TOKEN, assert_no_secret, hotpot_to, texts};
+use crate::support::{Mock, RunExt, TOKEN, assert_no_secret, hotpot_to};
 
 /// The mock's URL through `0.0.0.0`, which Linux routes to this machine but which is not a
 /// loopback address: plain http to it needs the opt-in.
@@ -16,8 +16,7 @@ fn plain_http_to_another_host_is_refused_and_the_refusal_says_how_to_opt_in() {
     let output = hotpot_to(&not_loopback(&mock))
         .args(["send", "Deploy failed", "--type", "alert"])
         .run();
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(78), "{err}");
+    let err = output.exits(78);
     assert!(err.contains("refusing plain http to 0.0.0.0"), "{err}");
     assert!(
         err.contains("--allow-http (or HOTPOT_ALLOW_HTTP=1)"),
@@ -27,7 +26,7 @@ fn plain_http_to_another_host_is_refused_and_the_refusal_says_how_to_opt_in() {
         !err.contains("ClientBuilder"),
         "the command's opt-in, not Rust's: {err}"
     );
-    assert_no_secret(&err, &[TOKEN]);
+    assert_no_secret(err, &[TOKEN]);
     assert!(mock.events().is_empty());
 }
 
@@ -40,12 +39,12 @@ fn allow_http_or_its_variable_opts_in() {
     let output = hotpot_to(&not_loopback(&mock))
         .args(["send", "Deploy failed", "--type", "alert", "--allow-http"])
         .run();
-    assert_eq!(output.code, Some(0), "{}", output.err);
+    output.exits(0);
     let output = hotpot_to(&not_loopback(&mock))
         .env("HOTPOT_ALLOW_HTTP", "1")
         .args(["run", "--", "sh", "-c", "exit 3"])
         .run();
-    assert_eq!(output.code, Some(3), "{}", output.err);
+    output.exits(3);
     assert_eq!(mock.wait_moments(2).len(), 2);
 
     // 0 is no; a value that is neither is a problem, not a guess.
@@ -58,8 +57,7 @@ fn allow_http_or_its_variable_opts_in() {
         .env("HOTPOT_ALLOW_HTTP", "yes please")
         .args(["send", "Deploy failed", "--type", "alert"])
         .run();
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(78), "{err}");
+    let err = output.exits(78);
     assert!(
         err.starts_with("HOTPOT_ALLOW_HTTP: expected 1 (or true) to allow plain http"),
         "{err}"

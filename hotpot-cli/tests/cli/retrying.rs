@@ -39,12 +39,12 @@ fn after_a_timeout_the_moment_may_have_been_recorded_and_the_same_key_retries_sa
         .args(["send", "Deploy failed", "--type", "alert"])
         .args(["--timeout", "0.3", "--retries", "0", "--output", "json"])
         .run();
-    let (out, err) = texts(&output);
-    assert_eq!(output.code, Some(75), "{err}");
+    let err = output.exits(75);
+    let out = &output.out;
     assert_eq!(mock.wait_moments(1).len(), 1, "the mock recorded it");
     assert!(!err.contains("nothing was recorded"), "{err}");
     assert!(err.contains("may have been recorded"), "{err}");
-    let failure = json_line(&out);
+    let failure = json_line(out);
     assert_eq!(failure["exit"], 75, "{out}");
     assert_eq!(failure["attempts"], 1, "{out}");
     let key = failure["idempotency_key"].as_str().unwrap().to_owned();
@@ -55,9 +55,9 @@ fn after_a_timeout_the_moment_may_have_been_recorded_and_the_same_key_retries_sa
     let output = send_json(&mock.url())
         .args(["--idempotency-key", &key])
         .run();
-    let (out, err) = texts(&output);
-    assert_eq!(output.code, Some(0), "{err}");
-    assert_eq!(json_line(&out)["idempotency_key"], key.as_str());
+    output.exits(0);
+    let out = &output.out;
+    assert_eq!(json_line(out)["idempotency_key"], key.as_str());
     assert_eq!(mock.moments().len(), 1, "recorded once");
 }
 
@@ -70,8 +70,7 @@ fn a_dropped_connection_is_not_called_nothing_recorded_either() {
     let output = hotpot_to(&mock.url())
         .args(["send", "Deploy failed", "--type", "alert", "--retries", "1"])
         .run();
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(75), "{err}");
+    let err = output.exits(75);
     assert!(!err.contains("nothing was recorded"), "{err}");
     assert!(err.contains("may have been recorded"), "{err}");
 }
@@ -106,13 +105,13 @@ fn a_key_that_breaks_the_rule_is_refused_before_anything_is_sent() {
     let output = send_json(&mock.url())
         .args(["--idempotency-key", "naïve"])
         .run();
-    let (out, err) = texts(&output);
-    assert_eq!(output.code, Some(65), "{err}");
+    let err = output.exits(65);
+    let out = &output.out;
     assert!(
         err.contains("--idempotency-key: expected printable ASCII characters, found 'ï'"),
         "{err}"
     );
-    let failure = json_line(&out);
+    let failure = json_line(out);
     assert_eq!(failure["exit"], 65);
     assert_eq!(failure["attempts"], 0);
     assert_eq!(failure["idempotency_key"], Value::Null);
@@ -121,8 +120,7 @@ fn a_key_that_breaks_the_rule_is_refused_before_anything_is_sent() {
         .env("HOTPOT_IDEMPOTENCY_KEY", "k".repeat(256))
         .args(["send", "Deploy failed", "--type", "alert"])
         .run();
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(65), "{err}");
+    let err = output.exits(65);
     assert!(
         err.contains("HOTPOT_IDEMPOTENCY_KEY: expected 1 to 255 characters, found 256"),
         "{err}"
@@ -140,8 +138,7 @@ fn a_key_that_breaks_the_rule_is_refused_before_anything_is_sent() {
             "exit 3",
         ])
         .run();
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(3), "{err}");
+    let err = output.exits(3);
     assert!(
         err.contains("--idempotency-key: expected no space"),
         "{err}"
@@ -157,7 +154,7 @@ fn run_sends_its_moment_with_the_key() {
             .args(["run", "--idempotency-key", "nightly-2026-12-06", "--"])
             .args(["sh", "-c", "exit 3"])
             .run();
-        assert_eq!(output.code, Some(3), "{}", output.err);
+        output.exits(3);
     }
     assert_eq!(mock.moments().len(), 1, "the second run is the replay");
 }
@@ -173,9 +170,9 @@ fn a_stalled_server_gets_the_whole_send_timeout_total_not_every_attempt() {
     let output = send_json(&mock.url())
         .args(["--timeout", "5", "--retries", "5", "--timeout-total", "1"])
         .run();
-    let (out, err) = texts(&output);
-    assert_eq!(output.code, Some(75), "{err}");
-    assert_eq!(json_line(&out)["attempts"], 1, "{out}");
+    let err = output.exits(75);
+    let out = &output.out;
+    assert_eq!(json_line(out)["attempts"], 1, "{out}");
     assert!(
         err.contains("no answer in time on its only attempt"),
         "{err}"
@@ -196,8 +193,7 @@ fn a_stalled_server_gets_the_whole_send_timeout_total_not_every_attempt() {
         ])
         .args(["--", "sh", "-c", "exit 3"])
         .run();
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(3), "{err}");
+    let err = output.exits(3);
     assert!(
         err.contains("no answer in time on its only attempt"),
         "{err}"

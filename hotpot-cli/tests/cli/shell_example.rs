@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use hotpot_client::MomentType;
 use hotpot_mock_server::Fault;
 
-use crate::support::{Mock, Ran, RunExt, texts};
+use crate::support::{Mock, Ran, RunExt};
 
 fn deploy(mock: &Mock, command: &[&str]) -> Ran {
     deploy_to(&mock.url(), command)
@@ -58,7 +58,7 @@ fn a_deploy_that_works_announces_itself() {
 fn a_deploy_that_fails_is_an_incident_and_fails_the_script() {
     let mock = Mock::start();
     let output = deploy(&mock, &["sh", "-c", "echo 'rollout timed out' >&2; exit 4"]);
-    assert_eq!(output.code, Some(4), "{}", output.err);
+    output.exits(4);
     let moments = mock.moments();
     assert_eq!(moments.len(), 2);
     assert_eq!(moments[1].name, "Deploy of api v42 failed");
@@ -94,8 +94,7 @@ fn a_call_to_fix_stops_the_deploy_before_it_starts() {
     let mock = Mock::start();
     let expired = mock.expired_webhook();
     let output = deploy_to(&expired, &["sh", "-c", "echo deployed > \"$MARKER\""]);
-    let (_, err) = texts(&output);
-    assert_eq!(output.code, Some(1), "{err}");
+    let err = output.exits(1);
     assert!(err.contains("hotpot send failed with exit 77"), "{err}");
     assert!(!marker_path().exists(), "the deploy did not run");
 }

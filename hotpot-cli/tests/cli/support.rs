@@ -111,6 +111,13 @@ impl Ran {
     pub fn success(&self) -> bool {
         self.code == Some(0)
     }
+
+    /// Asserts that the command exited with `code` (showing its stderr if not); its stderr.
+    #[track_caller]
+    pub fn exits(&self, code: i32) -> &str {
+        assert_eq!(self.code, Some(code), "{}", self.err);
+        &self.err
+    }
 }
 
 /// `.run()`: runs a command to its end and captures what it gave.
