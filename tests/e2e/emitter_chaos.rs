@@ -15,7 +15,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::emitter_support::{
-    Hooks, assert_adds_up, client, emit_all, fast_retry, names, recorded_once,
+    Hooks, assert_adds_up, emit_all, fast_retry, hooked_emitter, names, recorded_once,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -112,10 +112,7 @@ async fn drive_faults(server: &MockServer, emitter: &Emitter, stop: &AtomicBool)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_moments_through_thirty_percent_faults_land_exactly_once() {
     let server = MockServer::start().await.unwrap();
-    let (builder, hooks) = Hooks::install(
-        Emitter::builder(client(&server, Duration::from_secs(5))).retry(fast_retry()),
-    );
-    let emitter = builder.build().unwrap();
+    let (emitter, hooks) = hooked_emitter(&server, Duration::from_secs(5));
     let per_producer: Vec<Vec<String>> = (0..PRODUCERS)
         .map(|p| names(&format!("chaos p{p}"), MOMENTS / PRODUCERS))
         .collect();
@@ -228,10 +225,7 @@ async fn ten_thousand_moments_through_thirty_percent_faults_land_exactly_once() 
 async fn two_503s_then_success_is_one_moment() {
     let server = MockServer::start().await.unwrap();
     server.fail_next(Fault::status(503).times(2)).unwrap();
-    let (builder, hooks) = Hooks::install(
-        Emitter::builder(client(&server, Duration::from_secs(5))).retry(fast_retry()),
-    );
-    let emitter = builder.build().unwrap();
+    let (emitter, hooks) = hooked_emitter(&server, Duration::from_secs(5));
     emit_all(&emitter, &["Failover, retried twice".to_owned()]);
 
     let report = emitter.flush_async(WAIT).await;
@@ -264,10 +258,7 @@ async fn a_slow_answer_the_client_gave_up_on_is_recorded_once() {
     // Twenty times the client's timeout: a retry on a loaded machine still lands before it.
     let slow = Duration::from_secs(3);
     server.fail_next(Fault::delay(slow)).unwrap();
-    let (builder, hooks) = Hooks::install(
-        Emitter::builder(client(&server, Duration::from_millis(150))).retry(fast_retry()),
-    );
-    let emitter = builder.build().unwrap();
+    let (emitter, hooks) = hooked_emitter(&server, Duration::from_millis(150));
     let started = Instant::now();
     emit_all(&emitter, &["Slow answer, given up".to_owned()]);
 

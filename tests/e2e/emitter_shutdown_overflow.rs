@@ -9,7 +9,8 @@ use hotpot_client::{DropReason, EmitError, Emitter, Moment, Overflow};
 use hotpot_mock_server::{Fault, MAX_FAULT_COUNT, MockServer};
 
 use crate::emitter_support::{
-    Hooks, assert_adds_up, client, emit_all, fast_retry, moment, names, recorded_once, wait_until,
+    Hooks, assert_adds_up, client, emit_all, fast_retry, hooked_emitter, moment, names,
+    recorded_once, wait_until,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -25,10 +26,7 @@ fn set(names: &[String]) -> HashSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_while_the_mock_is_stopped_returns_in_about_a_second() {
     let server = MockServer::start().await.unwrap();
-    let (builder, hooks) = Hooks::install(
-        Emitter::builder(client(&server, Duration::from_secs(5))).retry(fast_retry()),
-    );
-    let emitter = builder.build().unwrap();
+    let (emitter, hooks) = hooked_emitter(&server, Duration::from_secs(5));
     let before = names("before the stop", 20);
     emit_all(&emitter, &before);
     let flushed = emitter.flush_async(WAIT).await;
@@ -96,10 +94,7 @@ async fn shutdown_while_the_mock_is_stopped_returns_in_about_a_second() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_after_the_mock_went_down_mid_stream_reports_only_what_it_recorded() {
     let server = MockServer::start().await.unwrap();
-    let (builder, hooks) = Hooks::install(
-        Emitter::builder(client(&server, Duration::from_secs(5))).retry(fast_retry()),
-    );
-    let emitter = builder.build().unwrap();
+    let (emitter, hooks) = hooked_emitter(&server, Duration::from_secs(5));
     let all = names("mid-stream", 5_000);
     emit_all(&emitter, &all);
     server.wait_for_moments(100, WAIT).await.unwrap();

@@ -27,6 +27,14 @@ pub fn client(server: &MockServer, timeout: Duration) -> Client {
         .expect("a loopback webhook URL is valid")
 }
 
+/// An emitter into the mock's default webhook (a client with `timeout`, [`fast_retry`]), its
+/// hooks recorded.
+pub fn hooked_emitter(server: &MockServer, timeout: Duration) -> (Emitter, Hooks) {
+    let (builder, hooks) =
+        Hooks::install(Emitter::builder(client(server, timeout)).retry(fast_retry()));
+    (builder.build().expect("an emitter"), hooks)
+}
+
 /// A valid moment named `name`.
 pub fn moment(name: impl Into<String>) -> Moment {
     Moment::builder(name.into(), MomentType::Incident)

@@ -14,6 +14,14 @@ fn fast_retries() -> RetryPolicy {
         .with_base_delay(Duration::from_millis(5))
 }
 
+/// A client of the mock's default webhook with [`fast_retries`].
+fn retrying_client(server: &MockServer) -> Client {
+    Client::builder(server.webhook_url())
+        .retry(fast_retries())
+        .build()
+        .unwrap()
+}
+
 fn moment(name: &str) -> Moment {
     Moment::builder(name, MomentType::Incident).build().unwrap()
 }
@@ -22,10 +30,7 @@ fn moment(name: &str) -> Moment {
 async fn two_503s_then_success_is_exactly_one_moment() {
     let server = MockServer::start().await.unwrap();
     server.fail_next(Fault::status(503).times(2)).unwrap();
-    let client = Client::builder(server.webhook_url())
-        .retry(fast_retries())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server);
 
     let receipt = client.send(&moment("Database failover")).await.unwrap();
     assert_eq!(receipt.attempts, 3);
@@ -86,10 +91,7 @@ async fn retry_after_is_honoured() {
     server
         .fail_next(Fault::status(429).retry_after(Duration::from_secs(1)))
         .unwrap();
-    let client = Client::builder(server.webhook_url())
-        .retry(fast_retries())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server);
     let started = Instant::now();
     let receipt = client.send(&moment("Rate limited once")).await.unwrap();
     assert!(
@@ -123,10 +125,7 @@ async fn a_retry_after_beyond_the_maximum_gives_up_at_once() {
 async fn a_dropped_connection_is_retried() {
     let server = MockServer::start().await.unwrap();
     server.fail_next(Fault::drop_connection()).unwrap();
-    let client = Client::builder(server.webhook_url())
-        .retry(fast_retries())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server);
     let receipt = client
         .send(&moment("Connection dropped once"))
         .await
@@ -139,10 +138,7 @@ async fn a_dropped_connection_is_retried() {
 async fn persistent_trouble_ends_in_a_typed_error_after_the_attempts() {
     let server = MockServer::start().await.unwrap();
     server.fail_next(Fault::status(502).times(4)).unwrap();
-    let client = Client::builder(server.webhook_url())
-        .retry(fast_retries())
-        .build()
-        .unwrap();
+    let client = retrying_client(&server);
     let err = client.send(&moment("Never lands")).await.unwrap_err();
     assert!(matches!(err, Error::Server { status: 502, .. }), "{err:?}");
     assert!(err.is_retryable());
