@@ -11,7 +11,7 @@ use hotpot_client::{
 };
 
 use crate::emitter_support;
-use crate::emitter_support::{Answer, Collected, Server, client, fast_retry, moment};
+use crate::emitter_support::{Answer, Collected, Server, client, emitter_to, fast_retry, moment};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -22,10 +22,7 @@ fn adds_up(s: &Stats) -> bool {
 #[test]
 fn delivers_every_moment_exactly_once() {
     let server = Server::start(Answer::Accept);
-    let emitter = Emitter::builder(client(&server.url()))
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let emitter = emitter_to(&server);
     for i in 0..500 {
         emitter.emit(moment(format!("moment {i}"))).unwrap();
     }
@@ -154,10 +151,7 @@ fn retryable_answers_are_retried_until_the_delivery_deadline() {
 fn emits_from_plain_threads_without_a_runtime() {
     let server = Server::start(Answer::Accept);
     // Built, used and shut down with no tokio runtime anywhere on these threads.
-    let emitter = Emitter::builder(client(&server.url()))
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let emitter = emitter_to(&server);
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let emitter = emitter.clone();
@@ -183,10 +177,7 @@ fn emits_from_plain_threads_without_a_runtime() {
 #[tokio::test]
 async fn emits_inside_a_current_thread_runtime() {
     let server = Server::start(Answer::Accept);
-    let emitter = Emitter::builder(client(&server.url()))
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let emitter = emitter_to(&server);
     for i in 0..20 {
         emitter.emit(moment(format!("async {i}"))).unwrap();
     }
@@ -207,10 +198,7 @@ async fn emits_inside_a_current_thread_runtime() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emits_from_many_tasks_of_a_multi_thread_runtime() {
     let server = Server::start(Answer::Accept);
-    let emitter = Emitter::builder(client(&server.url()))
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let emitter = emitter_to(&server);
     let tasks: Vec<_> = (0..4)
         .map(|t| {
             let emitter = emitter.clone();
@@ -260,10 +248,7 @@ async fn flush_async_does_not_block_a_server_on_the_same_runtime() {
 #[test]
 fn emit_builder_validates_and_counts_only_valid_moments() {
     let server = Server::start(Answer::Accept);
-    let emitter = Emitter::builder(client(&server.url()))
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let emitter = emitter_to(&server);
     let err = emitter
         .emit_builder(Moment::builder("x".repeat(71), MomentType::Alert).source_url("nope"))
         .unwrap_err();

@@ -7,7 +7,7 @@ use hotpot_client::{DropReason, EmitError, Emitter};
 use crate::common::{LogBuffer, warnings_in};
 use crate::emitter_support;
 use crate::emitter_support::{
-    Answer, Collected, Server, client, fast_retry, moment, unreachable_url,
+    Answer, Collected, Server, client, emitter_to, fast_retry, moment, unreachable_url,
 };
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -236,10 +236,7 @@ fn drops_are_warned_at_most_once_a_second_with_a_count() {
 fn failures_are_warned_with_the_moment_and_never_the_token() {
     warnings_of(|| {}); // the subscriber is in place before the emitter's thread logs
     let server = Server::start(Answer::Status(410));
-    let emitter = Emitter::builder(client(&server.url()))
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let emitter = emitter_to(&server);
     emitter.emit(moment("expired webhook moment")).unwrap();
     assert_eq!(emitter.flush(WAIT).failed, 1);
     let all = warnings_in(&LogBuffer::global().text());

@@ -15,7 +15,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use hotpot_client::{Client, Moment, MomentType, RetryPolicy};
+use hotpot_client::{Client, Emitter, Moment, MomentType, RetryPolicy};
 use tokio::sync::{oneshot, watch};
 
 /// A long token that must never be printed whole.
@@ -274,6 +274,14 @@ pub fn fast_retry() -> RetryPolicy {
 pub fn client(url: &str) -> Client {
     Client::builder(url)
         .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+/// An emitter into `server` with [`fast_retry`] and the other settings at their defaults.
+pub fn emitter_to(server: &Server) -> Emitter {
+    Emitter::builder(client(&server.url()))
+        .retry(fast_retry())
         .build()
         .unwrap()
 }
