@@ -164,9 +164,13 @@ const SENDERS: usize = 4;
 const STALL: Duration = Duration::from_secs(2);
 
 /// An emitter with room for [`CAPACITY`] moments whose [`SENDERS`] sending tasks are all
-/// stuck on the mock for [`STALL`], with its queue empty: every emit from here on stays
-/// queued until the stall ends.
-async fn stalled(server: &MockServer, overflow: Overflow) -> (Emitter, Hooks, Vec<String>) {
+/// stuck on the mock for [`STALL`], and whose queue is then filled (`queued`): every emit
+/// from here on meets a full queue until the stall ends.
+/// Returns the emitter, its hooks, the stuck moments' names and the queued ones'.
+async fn stalled(
+    server: &MockServer,
+    overflow: Overflow,
+) -> (Emitter, Hooks, Vec<String>, Vec<String>) {
     server
         .fail_next(Fault::delay(STALL).times(SENDERS as u32))
         .unwrap();
@@ -185,7 +189,9 @@ async fn stalled(server: &MockServer, overflow: Overflow) -> (Emitter, Hooks, Ve
         s.in_flight == SENDERS as u64 && s.queued == 0 && server.pending_faults() == 0
     })
     .await;
-    (emitter, hooks, stuck)
+    let queued = names("queued", CAPACITY);
+    emit_all(&emitter, &queued);
+    (emitter, hooks, stuck, queued)
 }
 
 /// Emits each moment and returns the results and the slowest call.
@@ -233,9 +239,7 @@ async fn assert_flushed(emitter: &Emitter, expected: (u64, u64, u64, u64)) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_newest_refuses_at_once_and_the_hook_sees_each_refusal() {
     let server = MockServer::start().await.unwrap();
-    let (emitter, hooks, stuck) = stalled(&server, Overflow::DropNewest).await;
-    let queued = names("queued", CAPACITY);
-    emit_all(&emitter, &queued);
+    let (emitter, hooks, stuck, queued) = stalled(&server, Overflow::DropNewest).await;
 
     let refused = names("refused", 500);
     let (results, slowest) = emit_timed(&emitter, refused.iter().map(moment).collect());
@@ -264,9 +268,7 @@ async fn drop_newest_refuses_at_once_and_the_hook_sees_each_refusal() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drop_oldest_displaces_the_oldest_and_the_hook_sees_them_as_displaced() {
     let server = MockServer::start().await.unwrap();
-    let (emitter, hooks, stuck) = stalled(&server, Overflow::DropOldest).await;
-    let queued = names("queued", CAPACITY);
-    emit_all(&emitter, &queued);
+    let (emitter, hooks, stuck, queued) = stalled(&server, Overflow::DropOldest).await;
 
     let newer = names("newer", 30);
     let (results, slowest) = emit_timed(&emitter, newer.iter().map(moment).collect());
@@ -298,8 +300,7 @@ async fn drop_oldest_displaces_the_oldest_and_the_hook_sees_them_as_displaced() 
 async fn block_waits_its_timeout_then_refuses() {
     let server = MockServer::start().await.unwrap();
     let wait = Duration::from_millis(100);
-    let (emitter, hooks, _) = stalled(&server, Overflow::Block(wait)).await;
-    emit_all(&emitter, &names("queued", CAPACITY));
+    let (emitter, hooks, _, _) = stalled(&server, Overflow::Block(wait)).await;
 
     let started = Instant::now();
     let refused = tokio::task::spawn_blocking({
