@@ -430,12 +430,7 @@ async fn over_long_idempotency_key_is_400() {
     )
     .await;
     assert_eq!(a.status, 400);
-    assert!(
-        a.json["message"]
-            .as_str()
-            .unwrap()
-            .contains("1 to 255 characters, found 256")
-    );
+    assert!(a.message().contains("1 to 255 characters, found 256"));
     assert_eq!(server.events()[0].errors[0].field, "Idempotency-Key");
     // 255 is fine.
     let ok = post_with_key(

@@ -3,6 +3,7 @@
 use hotpot_mock_server::MockServer;
 use serde_json::json;
 
+use crate::support;
 use crate::support::{get, http, post_json, post_moment, post_raw};
 
 #[tokio::test]
@@ -23,18 +24,19 @@ async fn lists_events_newest_first_with_flags_details_and_problems() {
     let first = html.find("First moment").unwrap();
     let second = html.find("Second one").unwrap();
     assert!(second < first, "newest first");
-    for piece in [
-        "<li class=\"event error\" id=\"event-2\">",
-        "<li class=\"event success\" id=\"event-1\">",
-        "<details>",
-        "<h4>Problems</h4>",
-        "<code>type</code>: required",
-        "<h4>Warnings</h4>",
-        "<code>typo</code>",
-        "<h4>Payload</h4>",
-    ] {
-        assert!(html.contains(piece), "{piece} missing");
-    }
+    support::assert_contains_all(
+        &html,
+        &[
+            "<li class=\"event error\" id=\"event-2\">",
+            "<li class=\"event success\" id=\"event-1\">",
+            "<details>",
+            "<h4>Problems</h4>",
+            "<code>type</code>: required",
+            "<h4>Warnings</h4>",
+            "<code>typo</code>",
+            "<h4>Payload</h4>",
+        ],
+    );
     // Retry only on the error event.
     assert_eq!(html.matches("class=\"retry\"").count(), 1);
     assert!(html.contains("action=\"/_mock/events/2/retry\""));
@@ -75,15 +77,16 @@ async fn user_values_are_escaped() {
     for raw in ["<script>alert", "<img", "<iframe", "<svg", "<b>"] {
         assert!(!html.contains(raw), "{raw} must be escaped");
     }
-    for piece in [
-        "&lt;script&gt;alert(1)&lt;/script&gt;",
-        "&lt;img src=x onerror=alert(2)&gt;",
-        "&lt;iframe src=javascript:alert(3)&gt;",
-        "&lt;svg onload=alert(4)&gt;",
-        "&quot;",
-    ] {
-        assert!(html.contains(piece), "{piece} missing");
-    }
+    support::assert_contains_all(
+        &html,
+        &[
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+            "&lt;img src=x onerror=alert(2)&gt;",
+            "&lt;iframe src=javascript:alert(3)&gt;",
+            "&lt;svg onload=alert(4)&gt;",
+            "&quot;",
+        ],
+    );
     // The page's own script is the only one.
     assert_eq!(html.matches("<script>").count(), 1);
 }

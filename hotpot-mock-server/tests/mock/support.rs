@@ -21,6 +21,20 @@ pub struct Answer {
     pub text: String,
 }
 
+impl Answer {
+    /// The body's `message` (the error bodies' explanation).
+    pub fn message(&self) -> &str {
+        self.json["message"].as_str().expect("a message")
+    }
+}
+
+/// Fails unless `text` holds every one of `pieces`.
+pub fn assert_contains_all(text: &str, pieces: &[&str]) {
+    for piece in pieces {
+        assert!(text.contains(piece), "{piece} missing from:\n{text}");
+    }
+}
+
 pub async fn answer(response: reqwest::Response) -> Answer {
     let status = response.status().as_u16();
     let headers = response.headers().clone();

@@ -101,12 +101,7 @@ async fn webhooks_crud() {
     );
     let gone = delete(&http, &format!("{base}/{token}")).await;
     assert_eq!(gone.status, 404);
-    assert!(
-        gone.json["message"]
-            .as_str()
-            .unwrap()
-            .contains("no webhook")
-    );
+    assert!(gone.message().contains("no webhook"));
     assert!(!gone.text.contains(&token));
     assert_eq!(
         patch_json(&http, &format!("{base}/{token}"), &json!({"label": "x"}))
