@@ -4,9 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn clock_routes() {
-    let server = server().await;
-    let http = http();
-    let url = format!("{}/_mock/clock", server.url());
+    let (_server, http, url) = at_route("clock").await;
     let real = get(&http, &url).await;
     assert_eq!(real.json["frozen"], false);
     let set = post_json(&http, &url, &json!({"now": "2030-01-01T00:00:00+02:00"})).await;
@@ -82,13 +80,8 @@ async fn reset_forgets_state_and_optionally_webhooks() {
     assert_eq!(a.status, 204);
     assert!(server.events().is_empty());
     assert!(server.moments().is_empty());
-    assert_eq!(
-        send(&http, &server.webhook_url(), "a", "alert")
-            .await
-            .status,
-        202,
-        "the fault is gone"
-    );
+    let sent = send(&http, &server.webhook_url(), "a", "alert").await;
+    assert_eq!(sent.status, 202, "the fault is gone");
     assert_eq!(server.webhooks().len(), 2, "webhooks stay");
 
     // Ids keep counting after a reset.
@@ -111,12 +104,8 @@ async fn reset_forgets_state_and_optionally_webhooks() {
     // The default webhook comes back even after being deleted.
     server.delete_webhook(server.token()).unwrap();
     post_json(&http, &url, &json!({"webhooks": true})).await;
-    assert_eq!(
-        send(&http, &server.webhook_url(), "a", "alert")
-            .await
-            .status,
-        202
-    );
+    let sent = send(&http, &server.webhook_url(), "a", "alert").await;
+    assert_eq!(sent.status, 202);
 
     assert_bad(
         &post_json(&http, &url, &json!({"webhooks": "yes"})).await,

@@ -18,6 +18,13 @@ async fn server() -> MockServer {
     support::server_with_token("default-token-123").await
 }
 
+/// A fresh server, a client, and the URL of its admin route `/_mock/{route}`.
+async fn at_route(route: &str) -> (MockServer, reqwest::Client, String) {
+    let server = server().await;
+    let url = format!("{}/_mock/{route}", server.url());
+    (server, http(), url)
+}
+
 async fn send(http: &reqwest::Client, url: &str, name: &str, kind: &str) -> Answer {
     post_json(http, url, &json!({"name": name, "type": kind})).await
 }

@@ -4,9 +4,7 @@ use super::*;
 
 #[tokio::test]
 async fn webhooks_crud() {
-    let server = server().await;
-    let http = http();
-    let base = format!("{}/_mock/webhooks", server.url());
+    let (server, http, base) = at_route("webhooks").await;
 
     let list = get(&http, &base).await;
     assert_eq!(list.status, 200);
@@ -42,30 +40,17 @@ async fn webhooks_crud() {
     );
 
     // A chosen token, then the same token again.
-    let chosen = post_json(
-        &http,
-        &base,
-        &json!({"label": "mine", "token": "my_token-1"}),
-    )
-    .await;
+    let mine = json!({"label": "mine", "token": "my_token-1"});
+    let chosen = post_json(&http, &base, &mine).await;
     assert_eq!(chosen.status, 201);
     assert_eq!(chosen.json["type"], "custom");
-    let again = post_json(
-        &http,
-        &base,
-        &json!({"label": "mine", "token": "my_token-1"}),
-    )
-    .await;
+    let again = post_json(&http, &base, &mine).await;
     assert_eq!(again.status, 409);
     assert!(!again.text.contains("my_token-1"), "{}", again.text);
 
     // Moments through the new webhook.
-    assert_eq!(
-        send(&http, created.json["url"].as_str().unwrap(), "x", "alert")
-            .await
-            .status,
-        202
-    );
+    let sent = send(&http, created.json["url"].as_str().unwrap(), "x", "alert").await;
+    assert_eq!(sent.status, 202);
     assert_eq!(server.events()[0].webhook_label, "Datadog");
 
     let one = get(&http, &format!("{base}/{token}")).await;
@@ -113,9 +98,7 @@ async fn webhooks_crud() {
 
 #[tokio::test]
 async fn webhook_input_is_checked() {
-    let server = server().await;
-    let http = http();
-    let base = format!("{}/_mock/webhooks", server.url());
+    let (server, http, base) = at_route("webhooks").await;
     for (body, expected) in [
         (json!({}), "label: required"),
         (
@@ -189,12 +172,9 @@ async fn rotation_old_token_works_until_expiry_then_410() {
     .await;
     let new_url = new.json["url"].as_str().unwrap();
 
-    assert_eq!(
-        send(&http, &server.webhook_url(), "old", "alert")
-            .await
-            .status,
-        202
-    );
+    let sent = send(&http, &server.webhook_url(), "old", "alert").await;
+
+    assert_eq!(sent.status, 202);
     let advance = post_json(
         &http,
         &format!("{}/_mock/clock", server.url()),
@@ -202,12 +182,8 @@ async fn rotation_old_token_works_until_expiry_then_410() {
     )
     .await;
     assert_eq!(advance.json["now"], "2026-11-27T12:09:59.999Z");
-    assert_eq!(
-        send(&http, &server.webhook_url(), "old", "alert")
-            .await
-            .status,
-        202
-    );
+    let sent = send(&http, &server.webhook_url(), "old", "alert").await;
+    assert_eq!(sent.status, 202);
     post_json(
         &http,
         &format!("{}/_mock/clock", server.url()),
