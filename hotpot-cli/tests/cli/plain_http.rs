@@ -16,8 +16,7 @@ fn plain_http_to_another_host_is_refused_and_the_refusal_says_how_to_opt_in() {
     let output = hotpot_to(&not_loopback(&mock))
         .args(["send", "Deploy failed", "--type", "alert"])
         .run();
-    let err = output.exits(78);
-    assert!(err.contains("refusing plain http to 0.0.0.0"), "{err}");
+    let err = output.exits_with(78, "refusing plain http to 0.0.0.0");
     assert!(
         err.contains("--allow-http (or HOTPOT_ALLOW_HTTP=1)"),
         "{err}"

@@ -120,10 +120,9 @@ fn a_key_that_breaks_the_rule_is_refused_before_anything_is_sent() {
         .env("HOTPOT_IDEMPOTENCY_KEY", "k".repeat(256))
         .args(["send", "Deploy failed", "--type", "alert"])
         .run();
-    let err = output.exits(65);
-    assert!(
-        err.contains("HOTPOT_IDEMPOTENCY_KEY: expected 1 to 255 characters, found 256"),
-        "{err}"
+    output.exits_with(
+        65,
+        "HOTPOT_IDEMPOTENCY_KEY: expected 1 to 255 characters, found 256",
     );
 
     // `run` says so before the command starts, and still runs it.
@@ -138,11 +137,7 @@ fn a_key_that_breaks_the_rule_is_refused_before_anything_is_sent() {
             "exit 3",
         ])
         .run();
-    let err = output.exits(3);
-    assert!(
-        err.contains("--idempotency-key: expected no space"),
-        "{err}"
-    );
+    output.exits_with(3, "--idempotency-key: expected no space");
     assert!(mock.events().is_empty());
 }
 
@@ -193,11 +188,7 @@ fn a_stalled_server_gets_the_whole_send_timeout_total_not_every_attempt() {
         ])
         .args(["--", "sh", "-c", "exit 3"])
         .run();
-    let err = output.exits(3);
-    assert!(
-        err.contains("no answer in time on its only attempt"),
-        "{err}"
-    );
+    output.exits_with(3, "no answer in time on its only attempt");
 }
 
 #[test]

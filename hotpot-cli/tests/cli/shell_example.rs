@@ -94,7 +94,6 @@ fn a_call_to_fix_stops_the_deploy_before_it_starts() {
     let mock = Mock::start();
     let expired = mock.expired_webhook();
     let output = deploy_to(&expired, &["sh", "-c", "echo deployed > \"$MARKER\""]);
-    let err = output.exits(1);
-    assert!(err.contains("hotpot send failed with exit 77"), "{err}");
+    output.exits_with(1, "hotpot send failed with exit 77");
     assert!(!marker_path().exists(), "the deploy did not run");
 }

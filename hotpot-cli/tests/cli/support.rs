@@ -118,6 +118,14 @@ impl Ran {
         assert_eq!(self.code, Some(code), "{}", self.err);
         &self.err
     }
+
+    /// [`exits`](Self::exits) with `code`, and a stderr that says `needle`; its stderr.
+    #[track_caller]
+    pub fn exits_with(&self, code: i32, needle: &str) -> &str {
+        let err = self.exits(code);
+        assert!(err.contains(needle), "{err}");
+        err
+    }
 }
 
 /// `.run()`: runs a command to its end and captures what it gave.
