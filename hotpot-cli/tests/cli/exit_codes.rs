@@ -102,12 +102,7 @@ fn sixty_six_for_a_file_that_cannot_be_read() {
     let output = hotpot_to(&mock.url())
         .args(["send", "--json-file", "/no/such/payload.json"])
         .run();
-    assert_eq!(output.code, Some(66));
-    assert!(
-        output
-            .err
-            .starts_with("--json-file: cannot read /no/such/payload.json")
-    );
+    output.exits_starting(66, "--json-file: cannot read /no/such/payload.json");
     let (code, _, err) = send(&mock.url(), &["--description-file", "/no/such/notes.md"]);
     assert_eq!(code, 66, "{err}");
     assert!(err.starts_with("--description-file: cannot read"), "{err}");
@@ -224,11 +219,9 @@ fn seventy_seven_for_a_refused_api_key() {
 #[test]
 fn seventy_eight_for_no_url_an_invalid_one_or_an_unreadable_url_file() {
     let output = hotpot().args(["send", "x", "--type", "alert"]).run();
-    assert_eq!(output.code, Some(78));
-    assert!(
-        output
-            .err
-            .starts_with("HOTPOT_WEBHOOK_URL: is not set: set it to your webhook URL")
+    output.exits_starting(
+        78,
+        "HOTPOT_WEBHOOK_URL: is not set: set it to your webhook URL",
     );
 
     let (code, _, err) = send("http://hotpot.example.com/moment/abcdefgh12", &[]);
@@ -242,12 +235,7 @@ fn seventy_eight_for_no_url_an_invalid_one_or_an_unreadable_url_file() {
     let output = hotpot()
         .args(["send", "x", "--type", "alert", "--url-file", "/no/such/url"])
         .run();
-    assert_eq!(output.code, Some(78));
-    assert!(
-        output
-            .err
-            .starts_with("--url-file: cannot read /no/such/url")
-    );
+    output.exits_starting(78, "--url-file: cannot read /no/such/url");
 }
 
 #[test]
@@ -272,8 +260,7 @@ fn seventy_eight_for_a_trailing_slash_never_an_unknown_webhook() {
 fn seventy_eight_for_status_without_an_api_key() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url()).args(["status", "some-id"]).run();
-    assert_eq!(output.code, Some(78));
-    assert!(output.err.starts_with("HOTPOT_API_KEY: is not set"));
+    output.exits_starting(78, "HOTPOT_API_KEY: is not set");
 }
 
 #[test]

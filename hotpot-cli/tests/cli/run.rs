@@ -96,12 +96,7 @@ fn a_command_that_cannot_start_is_127_and_reported() {
     let output = hotpot_to(&mock.url())
         .args(["run", "--", "no-such-command-hotpot-test"])
         .run();
-    assert_eq!(output.code, Some(127));
-    assert!(
-        output
-            .err
-            .contains("cannot run no-such-command-hotpot-test")
-    );
+    output.exits_with(127, "cannot run no-such-command-hotpot-test");
     assert_eq!(
         mock.moments()[0].name,
         "no-such-command-hotpot-test failed (could not start)"
@@ -112,9 +107,7 @@ fn a_command_that_cannot_start_is_127_and_reported() {
 fn a_failure_to_send_never_changes_the_exit_status() {
     // No URL at all: said before the command runs, and again when it fails.
     let output = hotpot().args(["run", "--", "sh", "-c", "exit 4"]).run();
-    assert_eq!(output.code, Some(4));
-    let (_, err) = texts(&output);
-    assert!(err.contains("HOTPOT_WEBHOOK_URL: is not set"), "{err}");
+    let err = output.exits_with(4, "HOTPOT_WEBHOOK_URL: is not set");
     assert!(err.contains("no moment was sent"), "{err}");
 
     // Hotpot down on every attempt.
@@ -123,19 +116,13 @@ fn a_failure_to_send_never_changes_the_exit_status() {
     let output = hotpot_to(&mock.url())
         .args(["run", "--", "sh", "-c", "exit 5"])
         .run();
-    assert_eq!(output.code, Some(5));
-    assert!(
-        output
-            .err
-            .contains("delivery: server error (HTTP 503) on each of 3 attempts")
-    );
+    output.exits_with(5, "delivery: server error (HTTP 503) on each of 3 attempts");
 
     // Invalid flags: the command still runs, and its status is kept.
     let output = hotpot_to(&mock.url())
         .args(["run", "--type", "alrt", "--", "sh", "-c", "exit 6"])
         .run();
-    assert_eq!(output.code, Some(6));
-    assert!(output.err.contains("type: expected one of"));
+    output.exits_with(6, "type: expected one of");
 }
 
 #[test]

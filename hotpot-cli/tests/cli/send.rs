@@ -127,8 +127,7 @@ fn the_url_from_a_file_first_line_wins_over_the_environment() {
         .args(["send", "x", "--type", "alert", "--url-file"])
         .arg(file.path())
         .run();
-    assert_eq!(output.code, Some(78));
-    assert!(output.err.contains("the first line is empty"));
+    output.exits_with(78, "the first line is empty");
 }
 
 #[test]

@@ -126,6 +126,14 @@ impl Ran {
         assert!(err.contains(needle), "{err}");
         err
     }
+
+    /// [`exits`](Self::exits) with `code`, and a stderr that starts with `prefix`; its stderr.
+    #[track_caller]
+    pub fn exits_starting(&self, code: i32, prefix: &str) -> &str {
+        let err = self.exits(code);
+        assert!(err.starts_with(prefix), "{err}");
+        err
+    }
 }
 
 /// `.run()`: runs a command to its end and captures what it gave.
