@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`Collected`] | recording what an emitter's `on_error` hook is given |
 //! | [`full_moment`], [`FULL_MOMENT_JSON`] | a moment with every field set, and its canonical JSON |
+//! | [`unbounded_retry`] | the emitter suites' retry policy: no count limit, a pace of their choosing |
 //! | [`QUEUED_ENVELOPE`] | Hotpot's answer to an accepted moment, for local servers |
 //! | [`bench`] | the throughput loops the emitter benchmarks compare: a raw reqwest loop and the emitter |
 //!
@@ -18,7 +19,20 @@ pub mod bench;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use hotpot_client::{Moment, MomentType, Priority};
+use std::time::Duration;
+
+use hotpot_client::{Moment, MomentType, Priority, RetryPolicy};
+
+/// Retries without a count limit (until the delivery deadline), backing off from `base` up
+/// to `max`, and honouring a `Retry-After` of up to `max_retry_after`: the emitter suites'
+/// policy, each with its own pace.
+pub fn unbounded_retry(base: Duration, max: Duration, max_retry_after: Duration) -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_retries(u32::MAX)
+        .with_base_delay(base)
+        .with_max_delay(max)
+        .with_max_retry_after(max_retry_after)
+}
 
 /// The body Hotpot answers an accepted moment with (contract §3), as a local server sends it.
 pub const QUEUED_ENVELOPE: &str = r#"{"hotpot_request_id":"f1e5ae0a-f90c-4dac-affa-2eda897f5c3f","response":{"success":true,"message":"Your request has been queued."}}"#;

@@ -12,11 +12,11 @@ use hotpot_test_support::Collected;
 /// The emitter's retries, shortened so that a burst of faults costs milliseconds: retry
 /// until the delivery deadline, 5 ms base backoff capped at 200 ms, and `Retry-After` up to 5 s.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_retries(u32::MAX)
-        .with_base_delay(Duration::from_millis(5))
-        .with_max_delay(Duration::from_millis(200))
-        .with_max_retry_after(Duration::from_secs(5))
+    hotpot_test_support::unbounded_retry(
+        Duration::from_millis(5),
+        Duration::from_millis(200),
+        Duration::from_secs(5),
+    )
 }
 
 /// A client of the mock's default webhook, with a whole-request timeout of `timeout`.

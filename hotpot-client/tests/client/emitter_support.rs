@@ -263,11 +263,11 @@ pub fn unreachable_url() -> String {
 
 /// Unbounded retries with 1–20 ms backoffs, `Retry-After` honoured up to 30 s.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_max_retries(u32::MAX)
-        .with_base_delay(Duration::from_millis(1))
-        .with_max_delay(Duration::from_millis(20))
-        .with_max_retry_after(Duration::from_secs(30))
+    hotpot_test_support::unbounded_retry(
+        Duration::from_millis(1),
+        Duration::from_millis(20),
+        Duration::from_secs(30),
+    )
 }
 
 /// A client for `url`, built outside any runtime.
