@@ -193,6 +193,18 @@ impl Fault {
         Ok(())
     }
 
+    /// The fault as `GET /_mock/faults` lists it: the token as its hint only.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "token_hint": self.token.as_deref().map(redact_token),
+            "status": self.status,
+            "count": self.count,
+            "retry_after": self.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
+            "delay_ms": self.delay.map(|d| d.as_millis() as u64),
+            "drop_connection": self.drop_connection,
+        })
+    }
+
     /// The status as an `http` status code (validated before it gets here).
     pub(crate) fn status_code(&self) -> Option<StatusCode> {
         self.status.and_then(|s| StatusCode::from_u16(s).ok())

@@ -665,7 +665,39 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn clear_faults(&self) {
-        self.shared.clear_faults();
+        self.shared.clear_faults(None);
+    }
+
+    /// Drops the faults queued for the webhook with `token` only (those of
+    /// [`Fault::for_token`]), and returns how many went; [`Error::NotFound`] when no webhook
+    /// has the token.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{Fault, MockServer};
+    /// let server = MockServer::start().await?;
+    /// server.fail_next(Fault::status(503).for_token(server.token()))?;
+    /// server.fail_next(Fault::status(500))?;
+    /// assert_eq!(server.clear_faults_for(server.token())?, 1);
+    /// assert_eq!(server.pending_faults(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn clear_faults_for(&self, token: &str) -> Result<usize, Error> {
+        Ok(self.shared.clear_faults(Some(token)))
+    }
+
+    /// The queued faults, in the order they hit; each `count` is what it has left.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{Fault, MockServer};
+    /// let server = MockServer::start().await?;
+    /// server.fail_next(Fault::status(503).times(2))?;
+    /// assert_eq!(server.faults()[0].count, 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults(None)
     }
 
     /// The server's "now".

@@ -51,6 +51,23 @@ fn body(body: Body) -> Result<Bytes, Box<Response>> {
     })
 }
 
+/// The query string's pairs, or a JSON 400 naming the first parameter not in `allowed`: every
+/// admin route refuses what it does not know, so that a test's typo is an error.
+fn query(
+    RawQuery(raw): RawQuery,
+    allowed: &'static [&'static str],
+) -> Result<Vec<(String, String)>, Box<Response>> {
+    query_pairs(raw.as_deref(), allowed).map_err(|e| Box::new(e.into_response()))
+}
+
+/// For routes that take no body: nothing, whitespace or `{}`; a field is a JSON 400.
+fn no_body(body: Body) -> Result<(), Box<Response>> {
+    let body = self::body(body)?;
+    Input::parse(&body, &[])
+        .and_then(Input::finish)
+        .map_err(|e| Box::new(e.into_response()))
+}
+
 macro_rules! or_answer {
     ($value:expr) => {
         match $value {
@@ -67,17 +84,20 @@ fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Respo
     }
 }
 
-pub(crate) async fn health() -> Response {
+pub(crate) async fn health(raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     json_bytes(StatusCode::OK, &br#"{"status":"ok"}"#[..])
 }
 
-pub(crate) async fn openapi() -> Response {
+pub(crate) async fn openapi(raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     json_bytes(StatusCode::OK, crate::OPENAPI_JSON.as_bytes())
 }
 
 // ----- webhooks -----
 
-pub(crate) async fn create_webhook(State(shared): Shared_, body: Body) -> Response {
+pub(crate) async fn create_webhook(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(&body, &["label", "type", "expires_at", "token"])?;
@@ -96,11 +116,17 @@ pub(crate) async fn create_webhook(State(shared): Shared_, body: Body) -> Respon
     respond(result, |hook| json(StatusCode::CREATED, &hook))
 }
 
-pub(crate) async fn list_webhooks(State(shared): Shared_) -> Response {
+pub(crate) async fn list_webhooks(State(shared): Shared_, raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     json(StatusCode::OK, &json!({"webhooks": shared.webhooks()}))
 }
 
-pub(crate) async fn get_webhook(State(shared): Shared_, token: PathParam) -> Response {
+pub(crate) async fn get_webhook(
+    State(shared): Shared_,
+    token: PathParam,
+    raw: RawQuery,
+) -> Response {
+    or_answer!(query(raw, &[]));
     let token = or_answer!(param(token));
     respond(shared.webhook(&token), |hook| json(StatusCode::OK, &hook))
 }
@@ -108,8 +134,10 @@ pub(crate) async fn get_webhook(State(shared): Shared_, token: PathParam) -> Res
 pub(crate) async fn patch_webhook(
     State(shared): Shared_,
     token: PathParam,
+    raw: RawQuery,
     body: Body,
 ) -> Response {
+    or_answer!(query(raw, &[]));
     let token = or_answer!(param(token));
     let body = or_answer!(self::body(body));
     let result = (|| {
@@ -139,7 +167,14 @@ pub(crate) async fn patch_webhook(
     respond(result, |hook| json(StatusCode::OK, &hook))
 }
 
-pub(crate) async fn delete_webhook(State(shared): Shared_, token: PathParam) -> Response {
+pub(crate) async fn delete_webhook(
+    State(shared): Shared_,
+    token: PathParam,
+    raw: RawQuery,
+    body: Body,
+) -> Response {
+    or_answer!(query(raw, &[]));
+    or_answer!(no_body(body));
     let token = or_answer!(param(token));
     respond(shared.delete_webhook(&token), |()| {
         StatusCode::NO_CONTENT.into_response()
@@ -215,12 +250,20 @@ pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQue
     )
 }
 
-pub(crate) async fn get_event(State(shared): Shared_, id: PathParam) -> Response {
+pub(crate) async fn get_event(State(shared): Shared_, id: PathParam, raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     let id = or_answer!(param(id));
     respond(shared.event(&id), |event| json(StatusCode::OK, &event))
 }
 
-pub(crate) async fn retry_event(State(shared): Shared_, id: PathParam) -> Response {
+pub(crate) async fn retry_event(
+    State(shared): Shared_,
+    id: PathParam,
+    raw: RawQuery,
+    body: Body,
+) -> Response {
+    or_answer!(query(raw, &[]));
+    or_answer!(no_body(body));
     let id = or_answer!(param(id));
     respond(shared.retry_event(&id), |event| {
         json(StatusCode::OK, &event)
@@ -229,7 +272,8 @@ pub(crate) async fn retry_event(State(shared): Shared_, id: PathParam) -> Respon
 
 // ----- faults, clock, reset -----
 
-pub(crate) async fn add_fault(State(shared): Shared_, body: Body) -> Response {
+pub(crate) async fn add_fault(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(
@@ -269,8 +313,28 @@ pub(crate) async fn add_fault(State(shared): Shared_, body: Body) -> Response {
     })
 }
 
-pub(crate) async fn clear_faults(State(shared): Shared_) -> Response {
-    shared.clear_faults();
+/// The `?token=` of the fault routes, if given.
+fn fault_token(raw: RawQuery) -> Result<Option<String>, Box<Response>> {
+    Ok(query(raw, &["token"])?
+        .into_iter()
+        .last()
+        .map(|(_, token)| token))
+}
+
+pub(crate) async fn list_faults(State(shared): Shared_, raw: RawQuery) -> Response {
+    let token = or_answer!(fault_token(raw));
+    let faults: Vec<serde_json::Value> = shared
+        .faults(token.as_deref())
+        .iter()
+        .map(Fault::to_json)
+        .collect();
+    json(StatusCode::OK, &json!({"faults": faults}))
+}
+
+pub(crate) async fn clear_faults(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    let token = or_answer!(fault_token(raw));
+    or_answer!(no_body(body));
+    shared.clear_faults(token.as_deref());
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -283,11 +347,13 @@ fn clock_response(shared: &Shared) -> Response {
     )
 }
 
-pub(crate) async fn get_clock(State(shared): Shared_) -> Response {
+pub(crate) async fn get_clock(State(shared): Shared_, raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     clock_response(&shared)
 }
 
-pub(crate) async fn set_clock(State(shared): Shared_, body: Body) -> Response {
+pub(crate) async fn set_clock(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     const YEAR_MS: i64 = 366 * 24 * 3600 * 1000;
     let result = (|| {
@@ -315,12 +381,15 @@ pub(crate) async fn set_clock(State(shared): Shared_, body: Body) -> Response {
     respond(result, |()| clock_response(&shared))
 }
 
-pub(crate) async fn reset_clock(State(shared): Shared_) -> Response {
+pub(crate) async fn reset_clock(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
+    or_answer!(no_body(body));
     shared.reset_clock();
     clock_response(&shared)
 }
 
-pub(crate) async fn reset(State(shared): Shared_, body: Body) -> Response {
+pub(crate) async fn reset(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(&body, &["webhooks"])?;

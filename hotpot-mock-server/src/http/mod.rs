@@ -42,7 +42,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_mock/moments", get(admin::list_moments))
         .route(
             "/_mock/faults",
-            post(admin::add_fault).delete(admin::clear_faults),
+            get(admin::list_faults)
+                .post(admin::add_fault)
+                .delete(admin::clear_faults),
         )
         .route(
             "/_mock/clock",

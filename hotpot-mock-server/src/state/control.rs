@@ -21,8 +21,26 @@ impl Shared {
         self.lock().faults.len()
     }
 
-    pub(crate) fn clear_faults(&self) {
-        self.lock().faults.clear();
+    /// The queued faults, in the order they hit; with `token`, only that webhook's.
+    pub(crate) fn faults(&self, token: Option<&str>) -> Vec<Fault> {
+        let state = self.lock();
+        state
+            .faults
+            .iter()
+            .filter(|f| token.is_none_or(|t| f.token.as_deref() == Some(t)))
+            .cloned()
+            .collect()
+    }
+
+    /// Drops the queued faults (with `token`, only that webhook's); returns how many went.
+    pub(crate) fn clear_faults(&self, token: Option<&str>) -> usize {
+        let mut state = self.lock();
+        let before = state.faults.len();
+        match token {
+            None => state.faults.clear(),
+            Some(t) => state.faults.retain(|f| f.token.as_deref() != Some(t)),
+        }
+        before - state.faults.len()
     }
 
     /// The server's "now".

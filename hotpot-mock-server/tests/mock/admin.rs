@@ -748,6 +748,7 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/events/{id}", "get"),
         ("/_mock/events/{id}/retry", "post"),
         ("/_mock/moments", "get"),
+        ("/_mock/faults", "get"),
         ("/_mock/faults", "post"),
         ("/_mock/faults", "delete"),
         ("/_mock/clock", "get"),

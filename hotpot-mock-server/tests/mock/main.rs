@@ -9,4 +9,5 @@ mod ingest;
 mod library;
 mod page;
 mod status;
+mod strict;
 mod support;
