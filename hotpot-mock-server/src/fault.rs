@@ -114,7 +114,7 @@ impl Fault {
         self
     }
 
-    /// Hits only requests to the webhook with this token.
+    /// Hits only requests to the webhook with this token (or this webhook URL).
     ///
     /// ```
     /// let f = hotpot_mock_server::Fault::status(503).for_token("abc");

@@ -11,7 +11,7 @@ use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
 use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
-use crate::state::{Config, Filter, Shared, check_token, random_token};
+use crate::state::{Config, Filter, Shared, check_token, random_token, token_of};
 use crate::{Error, Fault, WaitTimeout};
 
 /// The API key the server accepts on `GET /request/{id}/status` unless told otherwise.
@@ -388,7 +388,7 @@ impl MockServer {
         self.shared.events(&Filter::default()).0
     }
 
-    /// The kept events of the webhook with `token`, oldest first.
+    /// The kept events of the webhook with `token` (or its URL), oldest first.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -398,7 +398,7 @@ impl MockServer {
     /// ```
     pub fn events_for(&self, token: &str) -> Vec<Event> {
         let filter = Filter {
-            token: Some(token.to_owned()),
+            token: Some(token_of(token).unwrap_or_default()),
             status: None,
         };
         self.shared.events(&filter).0
@@ -481,7 +481,7 @@ impl MockServer {
         self.shared.moments(&Filter::default()).0
     }
 
-    /// The kept moments of the webhook with `token`, oldest first.
+    /// The kept moments of the webhook with `token` (or its URL), oldest first.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -491,7 +491,7 @@ impl MockServer {
     /// ```
     pub fn moments_for(&self, token: &str) -> Vec<RecordedMoment> {
         let filter = Filter {
-            token: Some(token.to_owned()),
+            token: Some(token_of(token).unwrap_or_default()),
             status: None,
         };
         self.shared.moments(&filter).0
@@ -628,7 +628,9 @@ impl MockServer {
         self.shared.delete_webhook(token)
     }
 
-    /// Queues a fault for the next ingest requests (see [`Fault`]).
+    /// Queues a fault for the next ingest requests (see [`Fault`]). A fault
+    /// [`for_token`](Fault::for_token) takes the webhook's token or its URL;
+    /// [`Error::NotFound`] when no webhook has it (the fault would never fire).
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -668,7 +670,7 @@ impl MockServer {
         self.shared.clear_faults(None);
     }
 
-    /// Drops the faults queued for the webhook with `token` only (those of
+    /// Drops the faults queued for the webhook with `token` (or its URL) only (those of
     /// [`Fault::for_token`]), and returns how many went; [`Error::NotFound`] when no webhook
     /// has the token.
     ///
@@ -683,7 +685,8 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn clear_faults_for(&self, token: &str) -> Result<usize, Error> {
-        Ok(self.shared.clear_faults(Some(token)))
+        let token = self.shared.known_token(token)?;
+        Ok(self.shared.clear_faults(Some(&token)))
     }
 
     /// The queued faults, in the order they hit; each `count` is what it has left.

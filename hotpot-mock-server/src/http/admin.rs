@@ -190,7 +190,7 @@ struct List {
     wait: Duration,
 }
 
-fn list_query(query: Option<&str>, with_status: bool) -> Result<List, Error> {
+fn list_query(shared: &Shared, query: Option<&str>, with_status: bool) -> Result<List, Error> {
     const EVENTS: &[&str] = &["token", "status", "min", "wait_ms"];
     const MOMENTS: &[&str] = &["token", "min", "wait_ms"];
     let pairs = query_pairs(query, if with_status { EVENTS } else { MOMENTS })?;
@@ -217,11 +217,16 @@ fn list_query(query: Option<&str>, with_status: bool) -> Result<List, Error> {
         (_, Some(ms)) => list.wait = Duration::from_millis(ms),
         _ => {}
     }
+    // Bad input first (400), then a token that names no webhook (404): a long-poll on it
+    // would only wait out its time.
+    if let Some(given) = list.filter.token.take() {
+        list.filter.token = Some(shared.known_token(&given)?);
+    }
     Ok(list)
 }
 
 pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
-    let list = match list_query(query.as_deref(), true) {
+    let list = match list_query(&shared, query.as_deref(), true) {
         Ok(list) => list,
         Err(e) => return e.into_response(),
     };
@@ -236,7 +241,7 @@ pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuer
 }
 
 pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
-    let list = match list_query(query.as_deref(), false) {
+    let list = match list_query(&shared, query.as_deref(), false) {
         Ok(list) => list,
         Err(e) => return e.into_response(),
     };
@@ -313,16 +318,19 @@ pub(crate) async fn add_fault(State(shared): Shared_, raw: RawQuery, body: Body)
     })
 }
 
-/// The `?token=` of the fault routes, if given.
-fn fault_token(raw: RawQuery) -> Result<Option<String>, Box<Response>> {
-    Ok(query(raw, &["token"])?
-        .into_iter()
-        .last()
-        .map(|(_, token)| token))
+/// The `?token=` of the fault routes, if given: a webhook's token or URL, 404 for no webhook.
+fn fault_token(shared: &Shared, raw: RawQuery) -> Result<Option<String>, Box<Response>> {
+    match query(raw, &["token"])?.into_iter().last() {
+        None => Ok(None),
+        Some((_, given)) => shared
+            .known_token(&given)
+            .map(Some)
+            .map_err(|e| Box::new(e.into_response())),
+    }
 }
 
 pub(crate) async fn list_faults(State(shared): Shared_, raw: RawQuery) -> Response {
-    let token = or_answer!(fault_token(raw));
+    let token = or_answer!(fault_token(&shared, raw));
     let faults: Vec<serde_json::Value> = shared
         .faults(token.as_deref())
         .iter()
@@ -332,7 +340,7 @@ pub(crate) async fn list_faults(State(shared): Shared_, raw: RawQuery) -> Respon
 }
 
 pub(crate) async fn clear_faults(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
-    let token = or_answer!(fault_token(raw));
+    let token = or_answer!(fault_token(&shared, raw));
     or_answer!(no_body(body));
     shared.clear_faults(token.as_deref());
     StatusCode::NO_CONTENT.into_response()
@@ -407,11 +415,30 @@ mod tests {
 
     use super::{DEFAULT_WAIT_MS, list_query};
     use crate::model::EventStatus;
+    use crate::state::{Config, Shared};
 
     #[test]
     fn list_queries() {
+        let shared = Shared::new(
+            Config {
+                strict: false,
+                api_key: "k".into(),
+                rate_limit: None,
+                max_events: 10,
+                base_url: "http://127.0.0.1:1".into(),
+            },
+            "abc",
+        );
+        let list_query = |query, with_status| list_query(&shared, query, with_status);
         let list = list_query(Some("token=abc&status=error&min=2&wait_ms=50"), true).unwrap();
         assert_eq!(list.filter.token.as_deref(), Some("abc"));
+        let bad_first = list_query(Some("token=nope&min=x"), true).err().unwrap();
+        assert!(
+            matches!(bad_first, crate::Error::BadRequest(_)),
+            "{bad_first}"
+        );
+        let unknown = list_query(Some("token=nope"), true).err().unwrap();
+        assert!(matches!(unknown, crate::Error::NotFound(_)), "{unknown}");
         assert_eq!(list.filter.status, Some(EventStatus::Error));
         assert_eq!(list.min, Some(2));
         assert_eq!(list.wait, Duration::from_millis(50));

@@ -9,8 +9,13 @@ use crate::{Error, Fault};
 
 impl Shared {
     /// Queues a fault; returns how many are queued now.
-    pub(crate) fn push_fault(&self, fault: Fault) -> Result<usize, Error> {
+    /// A fault's `token` may be the webhook's URL (it is kept as the token); a token that names
+    /// no webhook is [`Error::NotFound`]: the fault would never fire.
+    pub(crate) fn push_fault(&self, mut fault: Fault) -> Result<usize, Error> {
         fault.validate()?;
+        if let Some(given) = fault.token.take() {
+            fault.token = Some(self.known_token(&given)?);
+        }
         let mut state = self.lock();
         state.faults.push_back(fault);
         Ok(state.faults.len())

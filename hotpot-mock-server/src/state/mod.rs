@@ -41,7 +41,7 @@ pub(crate) use idempotency::Answer;
 pub(crate) use ingest::{Admission, Record, Refusal, Ticket};
 pub(crate) use reads::Filter;
 pub(crate) use record::StoredBody;
-pub(crate) use webhooks::check_token;
+pub(crate) use webhooks::{check_token, token_of};
 
 /// The server's fixed settings.
 #[derive(Clone, Debug)]

@@ -165,3 +165,141 @@ async fn the_library_lists_and_clears_faults_per_webhook() {
     assert_eq!(faults.len(), 1);
     assert_eq!(faults[0].status, Some(500));
 }
+
+/// `s` percent-encoded for a query value or a path segment.
+fn encoded(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+}
+
+#[tokio::test]
+async fn a_token_that_names_no_webhook_is_404_wherever_a_token_is_taken() {
+    let server = server().await;
+    // A safety net only: a long-poll that waited out its 10 minutes would fail the test.
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let base = server.url();
+    let unknown = "no-such-token-789";
+    let fault = post_json(
+        &http,
+        &format!("{base}/_mock/faults"),
+        &json!({"token": unknown, "status": 503}),
+    )
+    .await;
+    for (what, a) in [
+        ("POST /_mock/faults", fault),
+        (
+            "GET /_mock/faults",
+            get(&http, &format!("{base}/_mock/faults?token={unknown}")).await,
+        ),
+        (
+            "DELETE /_mock/faults",
+            delete(&http, &format!("{base}/_mock/faults?token={unknown}")).await,
+        ),
+        (
+            "GET /_mock/events",
+            get(
+                &http,
+                &format!("{base}/_mock/events?token={unknown}&min=1&wait_ms=600000"),
+            )
+            .await,
+        ),
+        (
+            "GET /_mock/moments",
+            get(
+                &http,
+                &format!("{base}/_mock/moments?token={unknown}&min=1&wait_ms=600000"),
+            )
+            .await,
+        ),
+    ] {
+        assert_eq!(a.status, 404, "{what}: {}", a.text);
+        assert_eq!(a.json["error"], "Not Found", "{what}");
+        assert_eq!(
+            a.json["message"], "no webhook with token no-s…",
+            "{what}: the message names the token by its hint"
+        );
+    }
+    assert_eq!(server.pending_faults(), 0, "nothing was queued");
+    let err = server
+        .fail_next(Fault::status(503).for_token(unknown))
+        .unwrap_err();
+    assert!(
+        matches!(err, hotpot_mock_server::Error::NotFound(_)),
+        "{err:?}"
+    );
+    assert!(server.clear_faults_for(unknown).is_err());
+}
+
+#[tokio::test]
+async fn a_webhook_url_is_accepted_wherever_a_token_is() {
+    let server = server().await;
+    let http = http();
+    let base = server.url();
+    let url = server.webhook_url();
+    // The URL as another host knows the mock (docker-compose, a CI service) works too.
+    let elsewhere = format!("http://hotpot-mock:8080/moment/{}", server.token());
+    let queued = post_json(
+        &http,
+        &format!("{base}/_mock/faults"),
+        &json!({"token": url, "status": 503}),
+    )
+    .await;
+    assert_eq!(queued.status, 201, "{}", queued.text);
+    assert_eq!(server.faults()[0].token.as_deref(), Some(server.token()));
+    let listed = get(
+        &http,
+        &format!("{base}/_mock/faults?token={}", encoded(&elsewhere)),
+    )
+    .await;
+    assert_eq!(listed.json["faults"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        post_json(&http, &url, &json!({"name": "x", "type": "alert"}))
+            .await
+            .status,
+        503
+    );
+    assert_eq!(
+        post_json(&http, &url, &json!({"name": "x", "type": "alert"}))
+            .await
+            .status,
+        202
+    );
+    for list in ["events", "moments"] {
+        let a = get(
+            &http,
+            &format!("{base}/_mock/{list}?token={}&min=1", encoded(&url)),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(a.json[list].as_array().unwrap().len(), 1, "{list}");
+    }
+    let hook = get(&http, &format!("{base}/_mock/webhooks/{}", encoded(&url))).await;
+    assert_eq!(hook.status, 200, "{}", hook.text);
+    assert_eq!(hook.json["label"], "default");
+    server
+        .fail_next(Fault::status(500).for_token(elsewhere.as_str()))
+        .unwrap();
+    assert_eq!(server.clear_faults_for(&url).unwrap(), 1);
+    assert_eq!(server.events_for(&url).len(), 1);
+
+    // A URL that is not a webhook URL is 400, and the message keeps the token out.
+    let bad = post_json(
+        &http,
+        &format!("{base}/_mock/faults"),
+        &json!({"token": format!("{base}/hooks/{}", server.token()), "status": 503}),
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert!(
+        bad.json["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("token: expected a webhook token or its URL"),
+        "{}",
+        bad.text
+    );
+    assert!(!bad.text.contains(server.token()), "{}", bad.text);
+}
