@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -190,6 +190,28 @@ struct List {
     wait: Duration,
 }
 
+impl List {
+    /// Whether a long-poll ran out: fewer than `min` items match when it answers.
+    fn timed_out(&self, found: usize) -> bool {
+        self.min.is_some_and(|min| found < min)
+    }
+
+    /// 200 with `body`, and `Hotpot-Mock-Wait: timed-out` when its `timed_out` is true.
+    fn answer(&self, body: serde_json::Value) -> Response {
+        let timed_out = body["timed_out"] == true;
+        let mut response = json(StatusCode::OK, &body);
+        if timed_out {
+            response
+                .headers_mut()
+                .insert(WAIT_HEADER, HeaderValue::from_static("timed-out"));
+        }
+        response
+    }
+}
+
+/// Says that a long-poll ran out (`timed-out`): a header a client can read without the body.
+const WAIT_HEADER: &str = "hotpot-mock-wait";
+
 fn list_query(shared: &Shared, query: Option<&str>, with_status: bool) -> Result<List, Error> {
     const EVENTS: &[&str] = &["token", "status", "min", "wait_ms"];
     const MOMENTS: &[&str] = &["token", "min", "wait_ms"];
@@ -234,10 +256,8 @@ pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuer
         shared.wait_events(&list.filter, min, list.wait).await;
     }
     let (events, dropped) = shared.events(&list.filter);
-    json(
-        StatusCode::OK,
-        &json!({"events": events, "dropped": dropped}),
-    )
+    let timed_out = list.timed_out(events.len());
+    list.answer(json!({"events": events, "dropped": dropped, "timed_out": timed_out}))
 }
 
 pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
@@ -249,10 +269,8 @@ pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQue
         shared.wait_moments(&list.filter, min, list.wait).await;
     }
     let (moments, dropped) = shared.moments(&list.filter);
-    json(
-        StatusCode::OK,
-        &json!({"moments": moments, "dropped": dropped}),
-    )
+    let timed_out = list.timed_out(moments.len());
+    list.answer(json!({"moments": moments, "dropped": dropped, "timed_out": timed_out}))
 }
 
 pub(crate) async fn get_event(State(shared): Shared_, id: PathParam, raw: RawQuery) -> Response {

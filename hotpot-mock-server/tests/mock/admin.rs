@@ -534,6 +534,8 @@ async fn long_poll_answers_when_enough_events_arrive() {
     let (a, took) = poll.await.unwrap();
     assert_eq!(a.status, 200);
     assert_eq!(a.json["events"].as_array().unwrap().len(), 2);
+    assert_eq!(a.json["timed_out"], false);
+    assert!(a.headers.get("hotpot-mock-wait").is_none());
     assert!(took < Duration::from_secs(5), "{took:?}");
 
     // Not enough: answers after wait_ms with what there is.
@@ -545,6 +547,9 @@ async fn long_poll_answers_when_enough_events_arrive() {
     .await;
     assert!(started.elapsed() >= Duration::from_millis(200));
     assert_eq!(short.json["events"].as_array().unwrap().len(), 3);
+    // ... and says that it ran out, in the body and in a header.
+    assert_eq!(short.json["timed_out"], true);
+    assert_eq!(short.headers["hotpot-mock-wait"], "timed-out");
 
     // Moments too.
     let moments = get(
@@ -553,6 +558,19 @@ async fn long_poll_answers_when_enough_events_arrive() {
     )
     .await;
     assert_eq!(moments.json["moments"].as_array().unwrap().len(), 2);
+    assert_eq!(moments.json["timed_out"], false);
+    let short = get(
+        &http,
+        &format!("{}/_mock/moments?min=3&wait_ms=0", server.url()),
+    )
+    .await;
+    assert_eq!(short.json["moments"].as_array().unwrap().len(), 2);
+    assert_eq!(short.json["timed_out"], true);
+    assert_eq!(short.headers["hotpot-mock-wait"], "timed-out");
+    // Without min there is no wait to run out.
+    let plain = get(&http, &format!("{}/_mock/events", server.url())).await;
+    assert_eq!(plain.json["timed_out"], false);
+    assert!(plain.headers.get("hotpot-mock-wait").is_none());
 }
 
 #[tokio::test]
