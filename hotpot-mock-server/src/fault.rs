@@ -205,6 +205,16 @@ impl Fault {
         })
     }
 
+    /// What the fault does to a request, as the request journal shows it.
+    pub(crate) fn answer_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": self.status,
+            "retry_after": self.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
+            "delay_ms": self.delay.map(|d| d.as_millis() as u64),
+            "drop_connection": self.drop_connection,
+        })
+    }
+
     /// The status as an `http` status code (validated before it gets here).
     pub(crate) fn status_code(&self) -> Option<StatusCode> {
         self.status.and_then(|s| StatusCode::from_u16(s).ok())

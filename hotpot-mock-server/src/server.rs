@@ -10,7 +10,9 @@ use hotpot_protocol::redact_token;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
-use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
+use crate::model::{
+    Event, EventStatus, NewWebhook, RecordedMoment, RecordedRequest, Webhook, WebhookPatch,
+};
 use crate::state::{Config, Filter, Shared, check_token, random_token, token_of};
 use crate::{Error, Fault, WaitTimeout};
 
@@ -497,6 +499,21 @@ impl MockServer {
         self.shared.moments(&filter).0
     }
 
+    /// The request journal: every request that reached an ingest route, oldest first —
+    /// faulted, replayed (a repeated `Idempotency-Key`) and refused ones (an unknown or
+    /// expired webhook) included — with its headers, status and fault (see
+    /// [`RecordedRequest`]). Bounded like the event log; [`reset`](Self::reset) clears it.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::start().await?;
+    /// assert!(server.requests().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests(None).0
+    }
+
     /// Waits until at least `n` events are kept, and returns them all; or, after `timeout`,
     /// a [`WaitTimeout`] with what there is. Never polls: it wakes on each new event.
     ///
@@ -761,8 +778,8 @@ impl MockServer {
         self.shared.reset_clock();
     }
 
-    /// Forgets events, moments, faults, remembered idempotent answers and rate-limit state
-    /// (webhooks and the clock stay).
+    /// Forgets events, moments, faults, the request journal, remembered idempotent answers
+    /// and rate-limit state (webhooks and the clock stay).
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {

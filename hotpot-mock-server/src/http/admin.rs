@@ -273,6 +273,20 @@ pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQue
     list.answer(json!({"moments": moments, "dropped": dropped, "timed_out": timed_out}))
 }
 
+pub(crate) async fn list_requests(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
+    let list = match list_query(&shared, query.as_deref(), false) {
+        Ok(list) => list,
+        Err(e) => return e.into_response(),
+    };
+    let token = list.filter.token.as_deref();
+    if let Some(min) = list.min {
+        shared.wait_requests(token, min, list.wait).await;
+    }
+    let (requests, dropped) = shared.requests(token);
+    let timed_out = list.timed_out(requests.len());
+    list.answer(json!({"requests": requests, "dropped": dropped, "timed_out": timed_out}))
+}
+
 pub(crate) async fn get_event(State(shared): Shared_, id: PathParam, raw: RawQuery) -> Response {
     or_answer!(query(raw, &[]));
     let id = or_answer!(param(id));

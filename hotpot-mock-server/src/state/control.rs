@@ -90,6 +90,7 @@ impl Shared {
                 state.insert_default();
             }
         }
+        self.clear_journal();
         self.changed.notify_waiters();
     }
 }

@@ -12,6 +12,7 @@
 //! | `log` | the bounded log: events and moments, the oldest out first |
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
+//! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
 //! | `webhooks` | webhooks (contract §6) |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
@@ -19,6 +20,7 @@ mod clock;
 mod control;
 mod idempotency;
 mod ingest;
+mod journal;
 mod log;
 mod rate;
 mod reads;
@@ -34,11 +36,13 @@ use uuid::Uuid;
 use crate::Fault;
 use clock::Clock;
 use idempotency::Idempotency;
+use journal::Journal;
 use log::Log;
 use webhooks::Hook;
 
 pub(crate) use idempotency::Answer;
-pub(crate) use ingest::{Admission, Record, Refusal, Ticket};
+pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
+pub(crate) use journal::{RequestNote, header_text};
 pub(crate) use reads::Filter;
 pub(crate) use record::StoredBody;
 pub(crate) use webhooks::{check_token, token_of};
@@ -59,6 +63,8 @@ pub(crate) struct Config {
 pub(crate) struct Shared {
     pub config: Config,
     state: Mutex<State>,
+    /// The request journal, under its own lock.
+    journal: Mutex<Journal>,
     /// Woken whenever an event or moment is recorded or changed.
     changed: Notify,
     /// `true` once the server is shutting down: long polls answer at once.
@@ -102,9 +108,11 @@ impl Shared {
             idempotency: Idempotency::default(),
         };
         state.insert_default();
+        let journal = Mutex::new(Journal::new(config.max_events));
         Shared {
             config,
             state: Mutex::new(state),
+            journal,
             changed: Notify::new(),
             shutdown: watch::Sender::new(false),
         }

@@ -767,6 +767,7 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/events/{id}", "get"),
         ("/_mock/events/{id}/retry", "post"),
         ("/_mock/moments", "get"),
+        ("/_mock/requests", "get"),
         ("/_mock/faults", "get"),
         ("/_mock/faults", "post"),
         ("/_mock/faults", "delete"),
@@ -829,6 +830,10 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
     assert_eq!(
         keys(serde_json::to_value(&server.webhooks()[0]).unwrap()),
         required("Webhook")
+    );
+    assert_eq!(
+        keys(serde_json::to_value(&server.requests()[0]).unwrap()),
+        required("RecordedRequest")
     );
 }
 

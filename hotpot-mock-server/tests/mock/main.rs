@@ -6,6 +6,7 @@ mod bad_input;
 mod binary;
 mod faults;
 mod ingest;
+mod journal;
 mod library;
 mod page;
 mod status;
