@@ -85,7 +85,7 @@ mod server;
 mod state;
 
 #[cfg(feature = "cli")]
-pub use cli::MockArgs;
+pub use cli::{LogFormat, MockArgs};
 pub use error::{Error, WaitTimeout};
 pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};

@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
-use hotpot_protocol::moment::rules::format_time;
+use hotpot_protocol::moment::rules::{self, format_time};
 use serde_json::json;
 
 use super::input::{Field, Input, query_number, query_pairs};
@@ -89,9 +89,9 @@ pub(crate) async fn health(raw: RawQuery) -> Response {
     json_bytes(StatusCode::OK, &br#"{"status":"ok"}"#[..])
 }
 
-pub(crate) async fn openapi(raw: RawQuery) -> Response {
+pub(crate) async fn openapi(State(shared): Shared_, raw: RawQuery) -> Response {
     or_answer!(query(raw, &[]));
-    json_bytes(StatusCode::OK, crate::OPENAPI_JSON.as_bytes())
+    json_bytes(StatusCode::OK, shared.openapi())
 }
 
 // ----- webhooks -----
@@ -399,9 +399,15 @@ pub(crate) async fn set_clock(State(shared): Shared_, raw: RawQuery, body: Body)
     let result = (|| {
         let mut input = Input::parse(&body, &["now", "advance_ms"])?;
         // Exactly one of the two, each with a value: `null` would say neither what nor how far.
-        input.refuse_null("now", "an RFC 3339 date-time")?;
+        input.refuse_null("now", "an ISO 8601 date-time")?;
         input.refuse_null("advance_ms", "a whole number of milliseconds")?;
-        let now = input.time("now")?.into_option();
+        // Every time form of §1 (RFC 3339, and the zone-less forms that mean UTC).
+        let now = match input.opt_string("now")? {
+            Some(text) => {
+                Some(rules::parse_occurred_at(&text).map_err(|e| Error::bad(format!("now: {e}")))?)
+            }
+            None => None,
+        };
         let advance = input.integer("advance_ms", -100 * YEAR_MS, 100 * YEAR_MS)?;
         input.finish()?;
         match (now, advance) {
@@ -412,7 +418,7 @@ pub(crate) async fn set_clock(State(shared): Shared_, raw: RawQuery, body: Body)
             }
             (None, None) => {
                 return Err(Error::bad(
-                    "expected now (an RFC 3339 time) or advance_ms (milliseconds), found neither",
+                    "expected now (an ISO 8601 date-time) or advance_ms (milliseconds), found neither",
                 ));
             }
         }

@@ -28,7 +28,9 @@ mod record;
 mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use bytes::Bytes;
 
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
@@ -69,6 +71,8 @@ pub(crate) struct Shared {
     changed: Notify,
     /// `true` once the server is shutting down: long polls answer at once.
     pub shutdown: watch::Sender<bool>,
+    /// The OpenAPI description with this server's address as its `servers`, made on first use.
+    openapi: OnceLock<Bytes>,
 }
 
 /// What the lock guards.
@@ -115,7 +119,27 @@ impl Shared {
             journal,
             changed: Notify::new(),
             shutdown: watch::Sender::new(false),
+            openapi: OnceLock::new(),
         }
+    }
+
+    /// [`OPENAPI_JSON`](crate::OPENAPI_JSON) with `servers` set to the address this server
+    /// serves (or its public URL).
+    pub(crate) fn openapi(&self) -> Bytes {
+        self.openapi
+            .get_or_init(|| {
+                let mut spec: serde_json::Value =
+                    serde_json::from_str(crate::OPENAPI_JSON).unwrap_or_default();
+                if let Some(spec) = spec.as_object_mut() {
+                    let server = serde_json::json!([{
+                        "url": self.config.base_url,
+                        "description": "this mock server",
+                    }]);
+                    spec.insert("servers".to_owned(), server);
+                }
+                Bytes::from(serde_json::to_vec_pretty(&spec).unwrap_or_default())
+            })
+            .clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
