@@ -7,7 +7,6 @@
 //!    ([`payload::check`](crate::payload::check)).
 //! 3. [`Shared::finish`] records the event (and the moment) and gives the answer to send.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -31,8 +30,8 @@ use crate::payload::Unreadable;
 use crate::payload::check;
 use crate::serve::Redacted;
 use crate::state::{
-    Admission, Answer, Begun, Finished, Record, Refusal, RequestNote, Shared, StoredBody, Ticket,
-    header_text,
+    Admission, Answer, Begun, ContentType, Finished, Record, Refusal, RequestNote, Shared,
+    StoredBody, Target, Ticket, header_text,
 };
 
 /// A marker in a response's extensions: close the connection instead of answering.
@@ -44,9 +43,9 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
     let (parts, body) = request.into_parts();
     let Some((token, integration)) = webhook_path(parts.uri.path()) else {
         let response = json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
-        let path_hint = Redacted(&parts.uri).to_string().into();
-        let mut note = note(&parts.headers, shared.now(), None, path_hint);
-        note.status = Some(response.status().as_u16());
+        let target = Target::other(None, Redacted(&parts.uri).to_string());
+        let mut note = note(&parts.headers, shared.now(), target);
+        note.status = response.status().as_u16();
         shared.note_request(note);
         return response;
     };
@@ -54,14 +53,20 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
     let Begun {
         now,
         fault,
+        hook,
         admission,
     } = shared.begin(token, integration, key.as_ref().ok().copied().flatten());
-    let mut note = note(
-        &parts.headers,
-        now,
-        (token.len() <= MAX_TOKEN_CHARS).then(|| token.into()),
-        path_hint(token, integration),
-    );
+    let target = match hook {
+        Some(hook) => Target::Hook {
+            hook,
+            integration: integration.map(Box::from),
+        },
+        None => Target::other(
+            (token.len() <= MAX_TOKEN_CHARS).then(|| token.into()),
+            path_hint(token, integration),
+        ),
+    };
+    let mut note = note(&parts.headers, now, target);
     let response = match admission {
         Admission::Go(ticket) => {
             let (record, answer) = match key {
@@ -96,14 +101,15 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
         Admission::Refused(refusal) => {
             if let Refusal::Replay(_, event) = &refusal {
                 note.replayed = true;
-                note.event = Some(*event);
+                note.event = *event;
             }
             refused(refusal)
         }
     };
     let delay = fault.as_ref().and_then(|f| f.delay);
-    note.status =
-        (response.extensions().get::<HangUp>().is_none()).then(|| response.status().as_u16());
+    if response.extensions().get::<HangUp>().is_none() {
+        note.status = response.status().as_u16();
+    }
     note.fault = fault.map(Box::new);
     shared.note_request(note);
     // A delay fault slows the answer down: the request is processed (and recorded) first,
@@ -116,7 +122,7 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
 
 /// The answer [`Shared::finish`] gave, noting its event (and whether it was a replay).
 fn finished(note: &mut RequestNote, finished: Finished) -> Response {
-    note.event = Some(finished.event);
+    note.event = finished.event;
     note.replayed = finished.replayed;
     let mut response = reply::answer(finished.answer);
     if finished.replayed {
@@ -128,42 +134,31 @@ fn finished(note: &mut RequestNote, finished: Finished) -> Response {
 }
 
 /// A journal note with the request's headers; the answer is filled in later.
-fn note(
-    headers: &HeaderMap,
-    received_at: DateTime<Utc>,
-    token: Option<Box<str>>,
-    path_hint: Box<str>,
-) -> RequestNote {
+fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Target) -> RequestNote {
     let text = |value: Option<&HeaderValue>| value.map(|v| header_text(v.as_bytes()));
-    let content_type = headers.get(header::CONTENT_TYPE).map(|v| {
-        if v.as_bytes() == b"application/json" {
-            Cow::Borrowed("application/json")
-        } else {
-            Cow::Owned(header_text(v.as_bytes()).into_string())
-        }
-    });
     RequestNote {
         received_at,
-        token,
-        path_hint,
+        target,
         user_agent: text(headers.get(header::USER_AGENT)),
         idempotency_key: text(headers.get(IDEMPOTENCY_KEY)),
-        content_type,
-        status: None,
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| ContentType::of(v.as_bytes())),
+        status: 0,
         fault: None,
         replayed: false,
-        event: None,
+        event: 0,
     }
 }
 
 /// `/moment/{hint}[/{integration}]`: the path with the token redacted (spec §2).
-fn path_hint(token: &str, integration: Option<&str>) -> Box<str> {
+fn path_hint(token: &str, integration: Option<&str>) -> String {
     let mut hint = format!("/moment/{}", redact_token(token));
     if let Some(integration) = integration {
         hint.push('/');
         hint.push_str(integration);
     }
-    hint.into()
+    hint
 }
 
 /// The answer to a request that [`Shared::begin`] refused (nothing is recorded).

@@ -33,6 +33,8 @@ pub(crate) struct Begun {
     pub now: DateTime<Utc>,
     /// The queued fault that hits this request, if any (its delay holds the answer back).
     pub fault: Option<Fault>,
+    /// The webhook the token names, expired or not.
+    pub hook: Option<Arc<Ident>>,
     pub admission: Admission,
 }
 
@@ -110,16 +112,19 @@ impl Shared {
         let state = &mut *guard;
         let now = state.clock.now();
         let fault = state.take_fault(token);
+        let hook = state.webhooks.get_mut(token);
+        let ident = hook.as_ref().map(|h| Arc::clone(&h.ident));
         let begun = |fault, admission| Begun {
             now,
             fault,
+            hook: ident.clone(),
             admission,
         };
         if let Some(refusal) = fault.as_ref().and_then(fault_refusal) {
             return begun(fault, Admission::Refused(refusal));
         }
         let refused = |refusal| begun(fault.clone(), Admission::Refused(refusal));
-        let Some(hook) = state.webhooks.get_mut(token) else {
+        let Some(hook) = hook else {
             return refused(Refusal::Unknown);
         };
         if let Some(at) = hook.expires_at.filter(|at| *at <= now) {

@@ -6,43 +6,113 @@
 //! It has its own lock, taken once per ingest request after the answer is decided, so that it
 //! never waits on the state's.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::sync::MutexGuard;
+use std::sync::{Arc, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
 use super::Shared;
+use super::webhooks::Ident;
 use crate::Fault;
 use crate::model::{RecordedRequest, RequestHeaders};
 
 /// Longest header value the journal keeps, in bytes (cut on a character boundary).
 const MAX_HEADER_BYTES: usize = 1024;
 
-/// What the ingest handler tells the journal about one request.
+/// What the ingest handler tells the journal about one request, kept as it is: compact, since
+/// the journal holds as many as the event log (the webhook shared with it, no id, no options
+/// where a zero says "none").
 #[derive(Debug)]
 pub(crate) struct RequestNote {
     pub received_at: DateTime<Utc>,
-    /// The token of the path, when the path is a webhook path (for `?token=`).
-    pub token: Option<Box<str>>,
-    /// The path with the token redacted.
-    pub path_hint: Box<str>,
+    pub target: Target,
     pub user_agent: Option<Box<str>>,
     pub idempotency_key: Option<Box<str>>,
-    pub content_type: Option<Cow<'static, str>>,
-    /// `None` when a fault closed the connection without an answer.
-    pub status: Option<u16>,
+    pub content_type: Option<ContentType>,
+    /// The status answered; 0 when a fault closed the connection without an answer.
+    pub status: u16,
     pub fault: Option<Box<Fault>>,
     /// Answered with the first answer of its `Idempotency-Key`.
     pub replayed: bool,
-    /// The event it made, or (replayed) the one whose answer it got.
-    pub event: Option<u64>,
+    /// The event it made, or (replayed) the one whose answer it got; 0 for none (events are
+    /// numbered from 1).
+    pub event: u64,
 }
 
-/// The journal: notes in arrival order, numbered from 1.
+/// Where a request went.
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// A webhook's path (live or expired): the webhook, and the integration of the path.
+    Hook {
+        hook: Arc<Ident>,
+        integration: Option<Box<str>>,
+    },
+    /// A path that names no webhook.
+    Other(Box<OtherPath>),
+}
+
+/// A path that names no webhook: the token it carried (for `?token=`), and the path redacted.
+#[derive(Debug)]
+pub(crate) struct OtherPath {
+    pub token: Option<Box<str>>,
+    pub path_hint: Box<str>,
+}
+
+impl Target {
+    /// A path that names no webhook.
+    pub(crate) fn other(token: Option<Box<str>>, path_hint: String) -> Target {
+        Target::Other(Box::new(OtherPath {
+            token,
+            path_hint: path_hint.into(),
+        }))
+    }
+
+    fn token(&self) -> Option<&str> {
+        match self {
+            Target::Hook { hook, .. } => Some(&hook.token),
+            Target::Other(other) => other.token.as_deref(),
+        }
+    }
+
+    fn path_hint(&self) -> String {
+        match self {
+            Target::Hook { hook, integration } => match integration {
+                Some(integration) => format!("/moment/{}/{integration}", hook.hint),
+                None => format!("/moment/{}", hook.hint),
+            },
+            Target::Other(other) => other.path_hint.to_string(),
+        }
+    }
+}
+
+/// A `Content-Type`, without an allocation for the usual one.
+#[derive(Debug)]
+pub(crate) enum ContentType {
+    Json,
+    Other(Box<str>),
+}
+
+impl ContentType {
+    pub(crate) fn of(value: &[u8]) -> ContentType {
+        if value == b"application/json" {
+            ContentType::Json
+        } else {
+            ContentType::Other(header_text(value))
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            ContentType::Json => "application/json",
+            ContentType::Other(text) => text,
+        }
+    }
+}
+
+/// The journal: notes in arrival order; the first has the number `next_id - notes.len()`.
 pub(crate) struct Journal {
     max: usize,
-    notes: VecDeque<(u64, RequestNote)>,
+    notes: VecDeque<RequestNote>,
     next_id: u64,
     dropped: u64,
 }
@@ -58,19 +128,25 @@ impl Journal {
     }
 
     /// Appends a note; returns the one the cap pushed out, to be freed after the lock.
-    fn push(&mut self, note: RequestNote) -> Option<(u64, RequestNote)> {
+    fn push(&mut self, note: RequestNote) -> Option<RequestNote> {
         let evicted = if self.notes.len() >= self.max {
             self.dropped += 1;
             self.notes.pop_front()
         } else {
             None
         };
-        self.notes.push_back((self.next_id, note));
+        self.notes.push_back(note);
         self.next_id += 1;
         evicted
     }
 
-    /// Forgets every note and the drop counter (ids are never reused).
+    /// The notes with their numbers, oldest first.
+    fn numbered(&self) -> impl Iterator<Item = (u64, &RequestNote)> {
+        let first = self.next_id - self.notes.len() as u64;
+        (first..).zip(self.notes.iter())
+    }
+
+    /// Forgets every note and the drop counter (numbers are never reused).
     pub(crate) fn clear(&mut self) {
         self.notes.clear();
         self.dropped = 0;
@@ -108,10 +184,9 @@ impl Shared {
     pub(crate) fn requests(&self, token: Option<&str>) -> (Vec<RecordedRequest>, u64) {
         let journal = self.journal();
         let requests = journal
-            .notes
-            .iter()
-            .filter(|(_, n)| token.is_none_or(|t| n.token.as_deref() == Some(t)))
-            .map(|(id, n)| view(*id, n))
+            .numbered()
+            .filter(|(_, n)| token.is_none_or(|t| n.target.token() == Some(t)))
+            .map(|(id, n)| view(id, n))
             .collect();
         (requests, journal.dropped)
     }
@@ -123,7 +198,7 @@ impl Shared {
             Some(t) => journal
                 .notes
                 .iter()
-                .filter(|(_, n)| n.token.as_deref() == Some(t))
+                .filter(|n| n.target.token() == Some(t))
                 .count(),
         }
     }
@@ -147,15 +222,15 @@ fn view(id: u64, note: &RequestNote) -> RecordedRequest {
         id: id.to_string(),
         received_at: note.received_at,
         method: "POST".to_owned(),
-        path_hint: note.path_hint.to_string(),
+        path_hint: note.target.path_hint(),
         headers: RequestHeaders {
             user_agent: text(&note.user_agent),
             idempotency_key: text(&note.idempotency_key),
-            content_type: note.content_type.as_deref().map(str::to_owned),
+            content_type: note.content_type.as_ref().map(|c| c.as_str().to_owned()),
         },
-        status: note.status,
+        status: (note.status != 0).then_some(note.status),
         fault: note.fault.as_deref().cloned(),
         replayed: note.replayed,
-        event_id: note.event.map(|seq| seq.to_string()),
+        event_id: (note.event != 0).then(|| note.event.to_string()),
     }
 }

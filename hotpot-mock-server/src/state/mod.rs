@@ -44,7 +44,7 @@ use webhooks::Hook;
 
 pub(crate) use idempotency::Answer;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
-pub(crate) use journal::{RequestNote, header_text};
+pub(crate) use journal::{ContentType, RequestNote, Target, header_text};
 pub(crate) use reads::Filter;
 pub(crate) use record::StoredBody;
 pub(crate) use webhooks::{check_token, token_of};

@@ -20,7 +20,7 @@ const MAX_KIND_CHARS: usize = 50;
 /// A webhook's identity as events remember it: a new one is made when the label changes, so
 /// old events keep the label they arrived with.
 #[derive(Debug)]
-pub(super) struct Ident {
+pub(crate) struct Ident {
     pub id: u64,
     pub token: Box<str>,
     pub label: Box<str>,
