@@ -10,8 +10,10 @@ use hotpot_protocol::redact_token;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
-use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
-use crate::state::{Config, Filter, Shared, check_token, random_token};
+use crate::model::{
+    Event, EventStatus, NewWebhook, RecordedMoment, RecordedRequest, Webhook, WebhookPatch,
+};
+use crate::state::{Config, Filter, Shared, check_token, random_token, token_of};
 use crate::{Error, Fault, WaitTimeout};
 
 /// The API key the server accepts on `GET /request/{id}/status` unless told otherwise.
@@ -51,6 +53,7 @@ pub struct MockServerBuilder {
     host: IpAddr,
     port: u16,
     shutdown_timeout: Duration,
+    public_url: Option<String>,
 }
 
 impl Default for MockServerBuilder {
@@ -64,6 +67,7 @@ impl Default for MockServerBuilder {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            public_url: None,
         }
     }
 }
@@ -79,6 +83,7 @@ impl fmt::Debug for MockServerBuilder {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -179,6 +184,27 @@ impl MockServerBuilder {
         self
     }
 
+    /// The base of every URL the server returns ([`MockServer::url`], webhook URLs, the
+    /// OpenAPI description's `servers`) instead of `http://HOST:PORT`: for a mock that its
+    /// clients reach by another name, such as a container's (`http://hotpot-mock:8080`) when it
+    /// listens on `0.0.0.0`. An absolute `http` or `https` URL, without query or fragment; a
+    /// trailing slash is dropped.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::builder()
+    ///     .public_url("http://hotpot-mock:8080/")
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(server.url(), "http://hotpot-mock:8080");
+    /// assert!(server.webhook_url().starts_with("http://hotpot-mock:8080/moment/"));
+    /// # Ok(()) }
+    /// ```
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
     /// Binds and starts the server on the current tokio runtime.
     ///
     /// ```
@@ -225,6 +251,11 @@ impl MockServerBuilder {
                 "rate_limit: expected at least 1 request per second, found 0",
             ));
         }
+        let public_url = self
+            .public_url
+            .as_deref()
+            .map(check_public_url)
+            .transpose()?;
         let listener = std::net::TcpListener::bind(SocketAddr::new(self.host, self.port))
             .map_err(Error::Bind)?;
         listener.set_nonblocking(true).map_err(Error::Bind)?;
@@ -238,7 +269,7 @@ impl MockServerBuilder {
             api_key: self.api_key,
             rate_limit: self.rate_limit,
             max_events: self.max_events,
-            base_url: format!("http://{addr}"),
+            base_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
         };
         let shared = Arc::new(Shared::new(config, &token));
         let router = crate::http::router(Arc::clone(&shared));
@@ -255,6 +286,31 @@ impl MockServerBuilder {
             task: Some(task),
         })
     }
+}
+
+/// The base URL a server returns instead of its own address: an absolute http(s) URL without
+/// credentials, query or fragment, without its trailing slash.
+fn check_public_url(given: &str) -> Result<String, Error> {
+    let shown: String = given.chars().take(100).collect();
+    let wrong = |why: &str| {
+        Error::bad(format!(
+            "public_url: expected an absolute http or https URL such as http://hotpot-mock:8080, found {shown:?} ({why})"
+        ))
+    };
+    let url = url::Url::parse(given).map_err(|e| wrong(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(wrong(&format!("the scheme {:?}", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(wrong("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(wrong("a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(wrong("a query string or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// A running mock of Hotpot's webhooks: its own port, its own state, stopped when dropped.
@@ -316,7 +372,8 @@ impl MockServer {
         MockServerBuilder::default()
     }
 
-    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
+    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash), or the
+    /// [`public_url`](MockServerBuilder::public_url) it was given.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -388,7 +445,7 @@ impl MockServer {
         self.shared.events(&Filter::default()).0
     }
 
-    /// The kept events of the webhook with `token`, oldest first.
+    /// The kept events of the webhook with `token` (or its URL), oldest first.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -398,7 +455,7 @@ impl MockServer {
     /// ```
     pub fn events_for(&self, token: &str) -> Vec<Event> {
         let filter = Filter {
-            token: Some(token.to_owned()),
+            token: Some(token_of(token).unwrap_or_default()),
             status: None,
         };
         self.shared.events(&filter).0
@@ -481,7 +538,7 @@ impl MockServer {
         self.shared.moments(&Filter::default()).0
     }
 
-    /// The kept moments of the webhook with `token`, oldest first.
+    /// The kept moments of the webhook with `token` (or its URL), oldest first.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -491,10 +548,25 @@ impl MockServer {
     /// ```
     pub fn moments_for(&self, token: &str) -> Vec<RecordedMoment> {
         let filter = Filter {
-            token: Some(token.to_owned()),
+            token: Some(token_of(token).unwrap_or_default()),
             status: None,
         };
         self.shared.moments(&filter).0
+    }
+
+    /// The request journal: every request that reached an ingest route, oldest first —
+    /// faulted, replayed (a repeated `Idempotency-Key`) and refused ones (an unknown or
+    /// expired webhook) included — with its headers, status and fault (see
+    /// [`RecordedRequest`]). Bounded like the event log; [`reset`](Self::reset) clears it.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::start().await?;
+    /// assert!(server.requests().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests(None).0
     }
 
     /// Waits until at least `n` events are kept, and returns them all; or, after `timeout`,
@@ -628,7 +700,9 @@ impl MockServer {
         self.shared.delete_webhook(token)
     }
 
-    /// Queues a fault for the next ingest requests (see [`Fault`]).
+    /// Queues a fault for the next ingest requests (see [`Fault`]). A fault
+    /// [`for_token`](Fault::for_token) takes the webhook's token or its URL;
+    /// [`Error::NotFound`] when no webhook has it (the fault would never fire).
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -665,7 +739,40 @@ impl MockServer {
     /// # Ok(()) }
     /// ```
     pub fn clear_faults(&self) {
-        self.shared.clear_faults();
+        self.shared.clear_faults(None);
+    }
+
+    /// Drops the faults queued for the webhook with `token` (or its URL) only (those of
+    /// [`Fault::for_token`]), and returns how many went; [`Error::NotFound`] when no webhook
+    /// has the token.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{Fault, MockServer};
+    /// let server = MockServer::start().await?;
+    /// server.fail_next(Fault::status(503).for_token(server.token()))?;
+    /// server.fail_next(Fault::status(500))?;
+    /// assert_eq!(server.clear_faults_for(server.token())?, 1);
+    /// assert_eq!(server.pending_faults(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn clear_faults_for(&self, token: &str) -> Result<usize, Error> {
+        let token = self.shared.known_token(token)?;
+        Ok(self.shared.clear_faults(Some(&token)))
+    }
+
+    /// The queued faults, in the order they hit; each `count` is what it has left.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{Fault, MockServer};
+    /// let server = MockServer::start().await?;
+    /// server.fail_next(Fault::status(503).times(2))?;
+    /// assert_eq!(server.faults()[0].count, 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults(None)
     }
 
     /// The server's "now".
@@ -726,8 +833,8 @@ impl MockServer {
         self.shared.reset_clock();
     }
 
-    /// Forgets events, moments, faults, remembered idempotent answers and rate-limit state
-    /// (webhooks and the clock stay).
+    /// Forgets events, moments, faults, the request journal, remembered idempotent answers
+    /// and rate-limit state (webhooks and the clock stay).
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {

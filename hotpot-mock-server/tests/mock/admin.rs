@@ -39,10 +39,9 @@ async fn health_openapi_and_unknown_routes() {
     assert_eq!((a.status, a.json), (200, json!({"status": "ok"})));
     let spec = get(&http, &format!("{}/_mock/openapi.json", server.url())).await;
     assert_eq!(spec.status, 200);
-    assert_eq!(
-        spec.json,
-        serde_json::from_str::<Value>(OPENAPI_JSON).unwrap()
-    );
+    let mut committed = serde_json::from_str::<Value>(OPENAPI_JSON).unwrap();
+    committed["servers"] = json!([{"url": server.url(), "description": "this mock server"}]);
+    assert_eq!(spec.json, committed);
     assert_eq!(spec.json["openapi"], "3.0.3");
     let nope = get(&http, &format!("{}/nope", server.url())).await;
     assert_eq!(
@@ -321,7 +320,22 @@ async fn clock_routes() {
     );
     assert_bad(
         &post_json(&http, &url, &json!({"now": "2030-01-01"})).await,
-        "now: expected an RFC 3339",
+        "now: expected an ISO 8601 date-time such as",
+    );
+    // Every time form of spec §1: RFC 3339, and the zone-less forms that mean UTC.
+    for (given, now) in [
+        ("2023-04-01 12:31:26", "2023-04-01T12:31:26Z"),
+        ("2023-04-01T12:31:26", "2023-04-01T12:31:26Z"),
+        ("2023-04-01 12:31:26.250", "2023-04-01T12:31:26.250Z"),
+        ("2023-04-01T12:31:26.250+02:00", "2023-04-01T10:31:26.250Z"),
+    ] {
+        let set = post_json(&http, &url, &json!({ "now": given })).await;
+        assert_eq!(set.status, 200, "{given}: {}", set.text);
+        assert_eq!(set.json["now"], now, "{given}");
+    }
+    assert_bad(
+        &post_json(&http, &url, &json!({"now": "10000-01-01T00:00:00Z"})).await,
+        "now: expected",
     );
     assert_bad(
         &post_json(&http, &url, &json!({"advance_ms": 1.5})).await,
@@ -334,7 +348,7 @@ async fn clock_routes() {
     // null is no time and no distance, beside the other field or alone (found by Schemathesis).
     assert_bad(
         &post_json(&http, &url, &json!({"advance_ms": 0, "now": null})).await,
-        "now: expected an RFC 3339 date-time, found null",
+        "now: expected an ISO 8601 date-time, found null",
     );
     assert_bad(
         &post_json(&http, &url, &json!({"advance_ms": null})).await,
@@ -400,8 +414,9 @@ async fn events_and_moments_with_filters() {
     let both = events("?status=success&token=other-token-456").await;
     assert_eq!(both.json["events"].as_array().unwrap().len(), 1);
     assert_eq!(both.json["events"][0]["payload"]["name"], "two");
+    // A token that names no webhook is a mistake, not an empty list (spec §7).
     let none = events("?token=nobody").await;
-    assert_eq!(none.json["events"], json!([]));
+    assert_eq!(none.status, 404, "{}", none.text);
 
     let moments = get(&http, &format!("{}/_mock/moments", server.url())).await;
     let list = moments.json["moments"].as_array().unwrap();
@@ -533,6 +548,8 @@ async fn long_poll_answers_when_enough_events_arrive() {
     let (a, took) = poll.await.unwrap();
     assert_eq!(a.status, 200);
     assert_eq!(a.json["events"].as_array().unwrap().len(), 2);
+    assert_eq!(a.json["timed_out"], false);
+    assert!(a.headers.get("hotpot-mock-wait").is_none());
     assert!(took < Duration::from_secs(5), "{took:?}");
 
     // Not enough: answers after wait_ms with what there is.
@@ -544,6 +561,9 @@ async fn long_poll_answers_when_enough_events_arrive() {
     .await;
     assert!(started.elapsed() >= Duration::from_millis(200));
     assert_eq!(short.json["events"].as_array().unwrap().len(), 3);
+    // ... and says that it ran out, in the body and in a header.
+    assert_eq!(short.json["timed_out"], true);
+    assert_eq!(short.headers["hotpot-mock-wait"], "timed-out");
 
     // Moments too.
     let moments = get(
@@ -552,6 +572,19 @@ async fn long_poll_answers_when_enough_events_arrive() {
     )
     .await;
     assert_eq!(moments.json["moments"].as_array().unwrap().len(), 2);
+    assert_eq!(moments.json["timed_out"], false);
+    let short = get(
+        &http,
+        &format!("{}/_mock/moments?min=3&wait_ms=0", server.url()),
+    )
+    .await;
+    assert_eq!(short.json["moments"].as_array().unwrap().len(), 2);
+    assert_eq!(short.json["timed_out"], true);
+    assert_eq!(short.headers["hotpot-mock-wait"], "timed-out");
+    // Without min there is no wait to run out.
+    let plain = get(&http, &format!("{}/_mock/events", server.url())).await;
+    assert_eq!(plain.json["timed_out"], false);
+    assert!(plain.headers.get("hotpot-mock-wait").is_none());
 }
 
 #[tokio::test]
@@ -748,6 +781,8 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/events/{id}", "get"),
         ("/_mock/events/{id}/retry", "post"),
         ("/_mock/moments", "get"),
+        ("/_mock/requests", "get"),
+        ("/_mock/faults", "get"),
         ("/_mock/faults", "post"),
         ("/_mock/faults", "delete"),
         ("/_mock/clock", "get"),
@@ -810,6 +845,10 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         keys(serde_json::to_value(&server.webhooks()[0]).unwrap()),
         required("Webhook")
     );
+    assert_eq!(
+        keys(serde_json::to_value(&server.requests()[0]).unwrap()),
+        required("RecordedRequest")
+    );
 }
 
 #[tokio::test]
@@ -871,4 +910,66 @@ async fn extractor_rejections_are_json_too() {
         (status.status, status.json),
         (404, json!({"error": "Not Found"}))
     );
+}
+
+#[tokio::test]
+async fn openapi_examples_license_and_security_scheme() {
+    let spec: Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+    assert_eq!(spec["info"]["license"]["name"], "MIT");
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        spec["paths"]["/request/{request_id}/status"]["get"]["security"],
+        json!([{"bearer": []}])
+    );
+    // Each example names the schema's required fields and nothing it does not describe.
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let mut with_examples = 0;
+    for (name, schema) in schemas {
+        let Some(example) = schema.get("example") else {
+            continue;
+        };
+        with_examples += 1;
+        let example = example.as_object().unwrap();
+        for field in schema["required"].as_array().into_iter().flatten() {
+            let field = field.as_str().unwrap();
+            assert!(
+                example.contains_key(field),
+                "{name}'s example lacks {field}"
+            );
+        }
+        let properties = schema["properties"].as_object().unwrap();
+        for key in example.keys() {
+            assert!(properties.contains_key(key), "{name}'s example has {key}");
+        }
+    }
+    assert!(with_examples >= 10, "{with_examples} schemas with examples");
+    // The record examples are what the server sends: the same fields as a real record.
+    let server = server().await;
+    let http = http();
+    send(&http, &server.webhook_url(), "x", "alert").await;
+    let keys = |v: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    for (name, record) in [
+        ("Event", serde_json::to_value(&server.events()[0]).unwrap()),
+        (
+            "Moment",
+            serde_json::to_value(&server.moments()[0]).unwrap(),
+        ),
+        (
+            "Webhook",
+            serde_json::to_value(&server.webhooks()[0]).unwrap(),
+        ),
+        (
+            "RecordedRequest",
+            serde_json::to_value(&server.requests()[0]).unwrap(),
+        ),
+    ] {
+        assert_eq!(keys(&schemas[name]["example"]), keys(&record), "{name}");
+    }
 }
