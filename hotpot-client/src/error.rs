@@ -257,11 +257,11 @@ pub(crate) fn with_root_cause(error: &TransportError) -> String {
         root = Some(cause);
         source = cause.source();
     }
-    if let Some(root) = root.map(ToString::to_string) {
-        if !text.contains(&root) {
-            text.push_str(": ");
-            text.push_str(&root);
-        }
+    if let Some(root) = root.map(ToString::to_string)
+        && !text.contains(&root)
+    {
+        text.push_str(": ");
+        text.push_str(&root);
     }
     text
 }

@@ -262,10 +262,10 @@ impl Emitter {
     /// # Ok(()) }
     /// ```
     pub fn forget_after_fork(self) {
-        if std::process::id() != self.owner.pid {
-            if let Some(spool) = &self.owner.state.spool {
-                spool.close_inherited_lock();
-            }
+        if std::process::id() != self.owner.pid
+            && let Some(spool) = &self.owner.state.spool
+        {
+            spool.close_inherited_lock();
         }
         std::mem::forget(self);
     }
