@@ -7,7 +7,14 @@ use hotpot_protocol::{UrlError, ValidationError, is_retryable_status};
 /// Why a moment was not accepted, or a client not built.
 ///
 /// Tell the kinds apart by matching, or with the predicates ([`is_retryable`](Error::is_retryable),
-/// [`is_timeout`](Error::is_timeout), ...). No message, `Debug` output or source error
+/// [`is_timeout`](Error::is_timeout), ...).
+///
+/// Each cause is said once, in the message or in the [`source`](std::error::Error::source)
+/// chain, never in both, so a chain printer (`anyhow`'s `{:#}`, `tracing`'s error fields) prints
+/// nothing twice and the plain message (`{}`) still says what went wrong:
+/// [`InvalidUrl`](Error::InvalidUrl) and [`Transport`](Error::Transport) put theirs in the
+/// message (the error they carry is there to match on, not in the chain);
+/// [`Timeout`](Error::Timeout) puts the HTTP stack's error in the chain. No message, `Debug` output or source error
 /// contains the webhook token: errors of the HTTP stack are stripped of their URL and answer
 /// bodies are redacted and cut to 512 characters.
 ///
@@ -29,9 +36,10 @@ pub enum Error {
     #[error(transparent)]
     Validation(#[from] ValidationError),
 
-    /// The webhook URL is not usable (spec §2); nothing was sent.
+    /// The webhook URL is not usable (spec §2); nothing was sent. The message says why (the
+    /// [`UrlError`]'s message), so the `UrlError` is not also its `source()`.
     #[error("invalid webhook URL: {0}")]
-    InvalidUrl(#[from] UrlError),
+    InvalidUrl(UrlError),
 
     /// The client could not be configured: a bad header value, CA certificate, proxy, or a
     /// missing environment variable.
@@ -90,9 +98,11 @@ pub enum Error {
     },
 
     /// The request did not get an answer: connect, DNS, TLS or reset errors. The message ends
-    /// with the deepest cause ("invalid peer certificate: UnknownIssuer", "Connection refused").
+    /// with the deepest cause ("invalid peer certificate: UnknownIssuer", "Connection refused"),
+    /// so it has no `source()`: match the variant to walk the HTTP stack's own chain
+    /// (`Error::Transport(e) => e.source()`, down to the `std::io::Error`).
     #[error("transport error: {}", with_root_cause(.0))]
-    Transport(#[source] TransportError),
+    Transport(TransportError),
 
     /// The request-status endpoint (§4) refused the API key (401/403), or none is configured.
     #[error("unauthorized: {0}")]
@@ -110,6 +120,12 @@ pub enum Error {
         /// The answer's body, redacted and cut to 512 characters.
         body: String,
     },
+}
+
+impl From<UrlError> for Error {
+    fn from(error: UrlError) -> Self {
+        Error::InvalidUrl(error)
+    }
 }
 
 impl Error {

@@ -40,13 +40,13 @@ pub enum EmitError {
 
     /// The emitter's spool could not store the moment: a full disk, a directory no longer
     /// writable, a moment larger than a spool record takes. Nothing was queued. Counted as
-    /// dropped ([`DropReason::Spool`]).
+    /// dropped ([`DropReason::Spool`]). The message ends with what the operating system said,
+    /// so the `io::Error` is not also its `source()`: read it from the `error` field.
     #[error("{}: {error}", DropReason::Spool.describe(.moment.name()))]
     Spool {
         /// The refused moment.
         moment: Moment,
         /// What the operating system said.
-        #[source]
         error: std::io::Error,
     },
 }
