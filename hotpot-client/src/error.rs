@@ -104,6 +104,19 @@ pub enum Error {
     #[error("transport error: {}", with_root_cause(.0))]
     Transport(TransportError),
 
+    /// A method of [`blocking::Client`](crate::blocking::Client) was called from async code, on
+    /// a thread that runs a tokio runtime's tasks (a task, or the body of `#[tokio::main]` or
+    /// `#[tokio::test]`), where waiting would stall the runtime; nothing was sent. `.await` the
+    /// async [`Client`](crate::Client) there, or call the blocking one inside
+    /// `tokio::task::spawn_blocking`, where it works.
+    #[error(
+        "the blocking client (hotpot_client::blocking::Client) was called from async code, on a \
+         thread that runs a tokio runtime's tasks, where waiting would stall the runtime: .await \
+         the async hotpot_client::Client instead, or call the blocking one inside \
+         tokio::task::spawn_blocking"
+    )]
+    BlockingInAsync,
+
     /// The request-status endpoint (§4) refused the API key (401/403), or none is configured.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
@@ -185,6 +198,11 @@ impl Error {
     /// Whether no answer came at all (connect, DNS, TLS, reset).
     pub fn is_transport(&self) -> bool {
         matches!(self, Error::Transport(_))
+    }
+
+    /// Whether a blocking client was called from async code ([`Error::BlockingInAsync`]).
+    pub fn is_blocking_in_async(&self) -> bool {
+        matches!(self, Error::BlockingInAsync)
     }
 
     /// Whether the URL or the client's configuration is unusable.

@@ -78,6 +78,7 @@
 // `unsafe` in one place only: the spool's mapped writes (spool/mapped.rs).
 #![deny(unsafe_code)]
 
+mod async_context;
 pub mod blocking;
 mod client;
 pub mod defaults;
