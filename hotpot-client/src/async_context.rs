@@ -4,7 +4,7 @@
 
 use std::task::{Context, Poll, Waker};
 
-use tokio::runtime::Handle;
+use tokio::runtime::{Handle, RuntimeFlavor};
 
 /// Whether the caller is async code on a tokio runtime's thread: a task, or the future given to
 /// `block_on` (the body of `#[tokio::main]` and `#[tokio::test]`). The closures of
@@ -18,6 +18,13 @@ use tokio::runtime::Handle;
 /// Every unit spent is given back before this returns.
 pub(crate) fn in_async_code() -> bool {
     Handle::try_current().is_ok() && budget_is_limited()
+}
+
+/// Whether the caller is async code on a current-thread runtime (`#[tokio::test]`'s default):
+/// while it blocks, no task of that runtime runs at all.
+pub(crate) fn on_current_thread_runtime() -> bool {
+    Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::CurrentThread)
+        && budget_is_limited()
 }
 
 fn budget_is_limited() -> bool {
@@ -48,6 +55,7 @@ mod tests {
     #[test]
     fn a_plain_thread_is_not_async_code() {
         assert!(!in_async_code());
+        assert!(!on_current_thread_runtime());
     }
 
     #[test]
@@ -61,16 +69,19 @@ mod tests {
                 .build()
                 .unwrap(),
         ] {
+            let current_thread = rt.handle().runtime_flavor() == RuntimeFlavor::CurrentThread;
             rt.block_on(async move {
                 assert!(in_async_code(), "block_on's future");
+                assert_eq!(on_current_thread_runtime(), current_thread);
                 // Asking twice gives the same answer: the budget was given back.
                 assert!(in_async_code());
                 assert!(
                     tokio::spawn(async { in_async_code() }).await.unwrap(),
                     "a task"
                 );
-                let in_pool = tokio::task::spawn_blocking(in_async_code);
-                assert!(!in_pool.await.unwrap(), "spawn_blocking");
+                let in_pool =
+                    tokio::task::spawn_blocking(|| (in_async_code(), on_current_thread_runtime()));
+                assert_eq!(in_pool.await.unwrap(), (false, false), "spawn_blocking");
             });
         }
     }

@@ -580,6 +580,7 @@ impl EmitterState {
             retried: s.retried,
             recovered: s.recovered,
             timed_out,
+            blocked_runtime: false,
         }
     }
 
@@ -597,6 +598,7 @@ impl EmitterState {
             retried,
             recovered: ledger.recovered,
             timed_out,
+            blocked_runtime: false,
         }
     }
 
