@@ -23,6 +23,18 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## It runs on the runtime that starts it: do not block that runtime
+//!
+//! [`MockServer::start`] serves on the calling tokio runtime, which in a `#[tokio::test]` is a
+//! current-thread runtime: the test's own thread. A blocking call on that thread stops the mock
+//! until it returns, so whatever it waits for from the mock never comes: a blocking
+//! `Emitter::shutdown` or `flush` reports every moment undelivered (it warns, and its
+//! `Report::blocked_runtime` says so), a `reqwest::blocking` call times out. Use the async
+//! forms (`client.send(..).await`, `emitter.shutdown_async(..).await`), run blocking code in
+//! `tokio::task::spawn_blocking`, or start the mock on another runtime with
+//! [`MockServerBuilder::start_on`]. (hotpot-client's `blocking::Client` refuses to run on that
+//! thread, with `Error::BlockingInAsync`.)
+//!
 //! ## What it does
 //!
 //! - **Ingest** (`POST /moment/{token}` and `/moment/{token}/{integration}`): every row of the
