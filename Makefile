@@ -9,7 +9,7 @@ CARGO ?= cargo
 .PHONY: test fmt-check clippy rust-test py-dev py-test snippet-check schemathesis bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test, the wheel as users get it.
-test: fmt-check clippy machete rust-test py-test snippet-check schemathesis wheel-test package-check docs-check
+test: fmt-check clippy msrv-check tls-ring machete rust-test py-test snippet-check schemathesis wheel-test package-check docs-check
 
 ## The developer's loop, a few minutes on a warm tree: formatting, clippy, the Rust tests and the
 ## Python tests on a dev-profile build of the extension (unoptimised: seconds to build, not the
@@ -38,6 +38,22 @@ fmt:
 ## Clippy on every crate and target, warnings as errors.
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## The stated minimum Rust version (the workspace's `rust-version`, which the READMEs repeat) is
+## true: no package of the locked dependency graph declares a newer one (tests/python/check_msrv.py;
+## an older toolchain cannot be installed here to build with it).
+.PHONY: msrv-check
+msrv-check:
+	python3 tests/python/check_msrv.py
+
+## hotpot-client's other TLS backend, the `ring` feature (the default is `aws-lc`): it builds
+## alone, without aws-lc in the graph, and the client's TLS tests pass on it.
+.PHONY: tls-ring
+tls-ring:
+	$(CARGO) check --quiet -p hotpot-client --no-default-features --features ring
+	@if $(CARGO) tree -p hotpot-client --no-default-features --features ring -e normal,build \
+		--prefix none | grep aws-lc; then echo "aws-lc is still built with --features ring" >&2; exit 1; fi
+	$(CARGO) test --quiet -p hotpot-client --features ring --lib --test client -- ring_tests tls::
 
 ## Every Rust test of the workspace: unit, integration, end-to-end and doctests.
 rust-test:

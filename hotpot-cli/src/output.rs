@@ -18,10 +18,10 @@ static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Adds a secret that must never be printed.
 pub(crate) fn add_secret(secret: &str) {
-    if !secret.is_empty() {
-        if let Ok(mut secrets) = SECRETS.lock() {
-            secrets.push(secret.to_owned());
-        }
+    if !secret.is_empty()
+        && let Ok(mut secrets) = SECRETS.lock()
+    {
+        secrets.push(secret.to_owned());
     }
 }
 

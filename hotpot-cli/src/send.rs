@@ -229,14 +229,14 @@ pub(crate) fn explain(
                 format!("Hotpot refused the payload (HTTP {status}){}", body(error)),
             );
             // A strict 422 lists the §1 problems: one line each.
-            if let Ok(answer) = serde_json::from_str::<Value>(text) {
-                if let Some(details) = answer.get("details").and_then(Value::as_array) {
-                    out.extend(details.iter().filter_map(|d| {
-                        serde_json::from_value::<Problem>(d.clone())
-                            .ok()
-                            .map(|p| (code, p))
-                    }));
-                }
+            if let Ok(answer) = serde_json::from_str::<Value>(text)
+                && let Some(details) = answer.get("details").and_then(Value::as_array)
+            {
+                out.extend(details.iter().filter_map(|d| {
+                    serde_json::from_value::<Problem>(d.clone())
+                        .ok()
+                        .map(|p| (code, p))
+                }));
             }
             out
         }

@@ -495,13 +495,13 @@ impl Signals {
     /// SIGTERM and SIGHUP go on to the command; SIGINT and SIGQUIT reached it already.
     #[cfg(unix)]
     fn forward(&self, signal: i32, child: Option<u32>) {
-        if signal == libc::SIGTERM || signal == libc::SIGHUP {
-            if let Some(pid) = child.and_then(|pid| libc::pid_t::try_from(pid).ok()) {
-                // SAFETY: kill has no memory-safety preconditions; the pid is our child's,
-                // which has not been reaped yet (wait() has not returned).
-                unsafe {
-                    libc::kill(pid, signal);
-                }
+        if (signal == libc::SIGTERM || signal == libc::SIGHUP)
+            && let Some(pid) = child.and_then(|pid| libc::pid_t::try_from(pid).ok())
+        {
+            // SAFETY: kill has no memory-safety preconditions; the pid is our child's,
+            // which has not been reaped yet (wait() has not returned).
+            unsafe {
+                libc::kill(pid, signal);
             }
         }
     }

@@ -1,10 +1,12 @@
 //! A blocking [`Client`] for code that is not async: scripts, CLIs, threads.
 //!
 //! It wraps the async [`crate::Client`] and a small tokio runtime of its own, whose one
-//! worker thread also tends the connection pool between calls. Called from inside an async
-//! runtime it returns an error instead of stalling the executor; threads of
-//! `tokio::task::spawn_blocking` count as inside (tokio cannot tell them apart), so from async
-//! code `.await` the async client or use the blocking one from a plain `std::thread`.
+//! worker thread also tends the connection pool between calls. It works on any thread that may
+//! block: a plain thread, and from async code the closures of `tokio::task::spawn_blocking`
+//! (the usual way to run sync code there) and `block_in_place`. Called from async code itself
+//! (a task, or the body of `#[tokio::main]` or `#[tokio::test]`), where waiting would stall the
+//! runtime, it sends nothing and returns [`Error::BlockingInAsync`]: `.await` the async client
+//! there.
 //!
 //! ```no_run
 //! use hotpot_client::{blocking::Client, Moment, MomentType};
@@ -152,12 +154,8 @@ impl Client {
     }
 
     fn block_on<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::Config(
-                "the blocking client was called from inside an async runtime, where it would \
-                 stall the executor: use hotpot_client::Client and .await instead"
-                    .to_owned(),
-            ));
+        if crate::async_context::in_async_code() {
+            return Err(Error::BlockingInAsync);
         }
         self.runtime.0.as_ref().map_or_else(
             || {

@@ -7,7 +7,14 @@ use hotpot_protocol::{UrlError, ValidationError, is_retryable_status};
 /// Why a moment was not accepted, or a client not built.
 ///
 /// Tell the kinds apart by matching, or with the predicates ([`is_retryable`](Error::is_retryable),
-/// [`is_timeout`](Error::is_timeout), ...). No message, `Debug` output or source error
+/// [`is_timeout`](Error::is_timeout), ...).
+///
+/// Each cause is said once, in the message or in the [`source`](std::error::Error::source)
+/// chain, never in both, so a chain printer (`anyhow`'s `{:#}`, `tracing`'s error fields) prints
+/// nothing twice and the plain message (`{}`) still says what went wrong:
+/// [`InvalidUrl`](Error::InvalidUrl) and [`Transport`](Error::Transport) put theirs in the
+/// message (the error they carry is there to match on, not in the chain);
+/// [`Timeout`](Error::Timeout) puts the HTTP stack's error in the chain. No message, `Debug` output or source error
 /// contains the webhook token: errors of the HTTP stack are stripped of their URL and answer
 /// bodies are redacted and cut to 512 characters.
 ///
@@ -29,9 +36,10 @@ pub enum Error {
     #[error(transparent)]
     Validation(#[from] ValidationError),
 
-    /// The webhook URL is not usable (spec §2); nothing was sent.
+    /// The webhook URL is not usable (spec §2); nothing was sent. The message says why (the
+    /// [`UrlError`]'s message), so the `UrlError` is not also its `source()`.
     #[error("invalid webhook URL: {0}")]
-    InvalidUrl(#[from] UrlError),
+    InvalidUrl(UrlError),
 
     /// The client could not be configured: a bad header value, CA certificate, proxy, or a
     /// missing environment variable.
@@ -90,9 +98,24 @@ pub enum Error {
     },
 
     /// The request did not get an answer: connect, DNS, TLS or reset errors. The message ends
-    /// with the deepest cause ("invalid peer certificate: UnknownIssuer", "Connection refused").
+    /// with the deepest cause ("invalid peer certificate: UnknownIssuer", "Connection refused"),
+    /// so it has no `source()`: match the variant to walk the HTTP stack's own chain
+    /// (`Error::Transport(e) => e.source()`, down to the `std::io::Error`).
     #[error("transport error: {}", with_root_cause(.0))]
-    Transport(#[source] TransportError),
+    Transport(TransportError),
+
+    /// A method of [`blocking::Client`](crate::blocking::Client) was called from async code, on
+    /// a thread that runs a tokio runtime's tasks (a task, or the body of `#[tokio::main]` or
+    /// `#[tokio::test]`), where waiting would stall the runtime; nothing was sent. `.await` the
+    /// async [`Client`](crate::Client) there, or call the blocking one inside
+    /// `tokio::task::spawn_blocking`, where it works.
+    #[error(
+        "the blocking client (hotpot_client::blocking::Client) was called from async code, on a \
+         thread that runs a tokio runtime's tasks, where waiting would stall the runtime: .await \
+         the async hotpot_client::Client instead, or call the blocking one inside \
+         tokio::task::spawn_blocking"
+    )]
+    BlockingInAsync,
 
     /// The request-status endpoint (§4) refused the API key (401/403), or none is configured.
     #[error("unauthorized: {0}")]
@@ -110,6 +133,12 @@ pub enum Error {
         /// The answer's body, redacted and cut to 512 characters.
         body: String,
     },
+}
+
+impl From<UrlError> for Error {
+    fn from(error: UrlError) -> Self {
+        Error::InvalidUrl(error)
+    }
 }
 
 impl Error {
@@ -169,6 +198,11 @@ impl Error {
     /// Whether no answer came at all (connect, DNS, TLS, reset).
     pub fn is_transport(&self) -> bool {
         matches!(self, Error::Transport(_))
+    }
+
+    /// Whether a blocking client was called from async code ([`Error::BlockingInAsync`]).
+    pub fn is_blocking_in_async(&self) -> bool {
+        matches!(self, Error::BlockingInAsync)
     }
 
     /// Whether the URL or the client's configuration is unusable.
@@ -257,11 +291,11 @@ pub(crate) fn with_root_cause(error: &TransportError) -> String {
         root = Some(cause);
         source = cause.source();
     }
-    if let Some(root) = root.map(ToString::to_string) {
-        if !text.contains(&root) {
-            text.push_str(": ");
-            text.push_str(&root);
-        }
+    if let Some(root) = root.map(ToString::to_string)
+        && !text.contains(&root)
+    {
+        text.push_str(": ");
+        text.push_str(&root);
     }
     text
 }

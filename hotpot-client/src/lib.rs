@@ -78,6 +78,12 @@
 // `unsafe` in one place only: the spool's mapped writes (spool/mapped.rs).
 #![deny(unsafe_code)]
 
+#[cfg(not(any(feature = "aws-lc", feature = "ring")))]
+compile_error!(
+    "hotpot-client needs a TLS backend: enable its feature `aws-lc` (the default) or `ring`"
+);
+
+mod async_context;
 pub mod blocking;
 mod client;
 pub mod defaults;

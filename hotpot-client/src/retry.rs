@@ -51,11 +51,13 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// One attempt, no retries.
+    /// One attempt, no retries. Named as reqwest names it (`reqwest::retry::never()`;
+    /// `none()` is reqwest's redirect policy), and found by searching the docs for `none`.
     ///
     /// ```
     /// assert_eq!(hotpot_client::RetryPolicy::never().max_retries(), 0);
     /// ```
+    #[doc(alias = "none")]
     pub fn never() -> Self {
         RetryPolicy::default().with_max_retries(0)
     }

@@ -4,9 +4,15 @@
 //!
 //! Only with the `cli` feature (on by default), which brings clap and tracing-subscriber.
 
-use std::io::{IsTerminal as _, Write as _};
-use std::net::IpAddr;
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
+use std::time::Duration;
+
+use tracing::field::{Field, Visit};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
 
 use crate::{DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, MockServer};
 
@@ -33,8 +39,9 @@ use crate::{DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, MockServer};
 #[derive(Clone, Debug, clap::Args)]
 #[non_exhaustive]
 pub struct MockArgs {
-    /// Address to bind.
-    #[arg(long, env = "HOTPOT_MOCK_HOST", default_value = "127.0.0.1")]
+    /// Address to bind: an IP address (0.0.0.0 for every interface), or localhost
+    /// (127.0.0.1).
+    #[arg(long, env = "HOTPOT_MOCK_HOST", default_value = "127.0.0.1", value_parser = parse_host)]
     pub host: IpAddr,
     /// Port to bind (0: a free one, printed on the first line).
     #[arg(long, env = "HOTPOT_MOCK_PORT", default_value_t = 8080)]
@@ -56,6 +63,60 @@ pub struct MockArgs {
     #[arg(long, env = "HOTPOT_MOCK_MAX_EVENTS", value_name = "N", default_value_t = DEFAULT_MAX_EVENTS,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_events: usize,
+    /// The base of every URL the server prints and returns (its start-up lines, webhook URLs,
+    /// the OpenAPI servers) instead of http://HOST:PORT, for a mock reached by another name
+    /// (http://hotpot-mock:8080 when it listens on 0.0.0.0 in a container).
+    #[arg(long, env = "HOTPOT_MOCK_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// On SIGINT or SIGTERM, how long requests in flight may finish before their connections
+    /// are cut.
+    #[arg(long, env = "HOTPOT_MOCK_SHUTDOWN_GRACE", value_name = "SECONDS", default_value = "5",
+          value_parser = parse_seconds)]
+    pub shutdown_grace: Duration,
+    /// Also stop, as on SIGTERM, when standard input closes: run under a test harness that
+    /// holds a pipe to it, the mock goes when the harness goes, even killed.
+    #[arg(long, env = "HOTPOT_MOCK_EXIT_WITH_PARENT")]
+    pub exit_with_parent: bool,
+    /// The logs' format on standard error: text lines, or one JSON object per line.
+    #[arg(long, env = "HOTPOT_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The format of the server's logs (`--log-format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// One line of text per event, as tracing-subscriber writes them.
+    #[default]
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `message` and the fields.
+    Json,
+}
+
+/// `--host`: an IP address, or `localhost` (127.0.0.1: the address printed is the one bound,
+/// so a client never tries `::1` first and finds nothing there).
+fn parse_host(given: &str) -> Result<IpAddr, String> {
+    if given.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    given.parse().map_err(|_| {
+        let shown: String = given.chars().take(60).collect();
+        format!("expected an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost, found {shown:?}")
+    })
+}
+
+/// `--shutdown-grace`: seconds, whole or not, from 0 to a day.
+fn parse_seconds(given: &str) -> Result<Duration, String> {
+    given
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && (0.0..=86_400.0).contains(s))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            let shown: String = given.chars().take(40).collect();
+            format!("expected a number of seconds from 0 to 86400, found {shown:?}")
+        })
 }
 
 impl MockArgs {
@@ -72,14 +133,15 @@ impl MockArgs {
     /// ```
     pub fn run(self) -> ExitCode {
         // A subscriber set by the host program first stays in place.
-        let _ = tracing_subscriber::fmt()
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let logs = tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-            )
-            .try_init();
+            .with_env_filter(filter);
+        let _ = match self.log_format {
+            LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+            LogFormat::Json => logs.with_ansi(false).event_format(JsonLines).try_init(),
+        };
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -100,7 +162,11 @@ async fn serve(args: MockArgs) -> ExitCode {
         .port(args.port)
         .api_key(args.api_key)
         .strict(args.strict)
-        .max_events(args.max_events);
+        .max_events(args.max_events)
+        .shutdown_timeout(args.shutdown_grace);
+    if let Some(url) = args.public_url {
+        builder = builder.public_url(url);
+    }
     if let Some(token) = args.token {
         builder = builder.token(token);
     }
@@ -108,6 +174,8 @@ async fn serve(args: MockArgs) -> ExitCode {
         builder = builder.rate_limit(per_second);
     }
     let signals = Signals::listen();
+    // Read from the start: a harness that closes the pipe at once must still be seen.
+    let parent_gone = args.exit_with_parent.then(stdin_closed);
     let server = match builder.start().await {
         Ok(server) => server,
         Err(e) => {
@@ -123,15 +191,97 @@ async fn serve(args: MockArgs) -> ExitCode {
         let _ = out.flush();
     }
     tracing::info!(
+        address = %server.addr(),
         strict = args.strict,
         rate_limit = args.rate_limit,
         max_events = args.max_events,
+        exit_with_parent = args.exit_with_parent,
         "hotpot mock server ready"
     );
-    let signal = signals.wait().await;
-    tracing::info!(signal, "stopping");
+    let reason = match parent_gone {
+        Some(closed) => tokio::select! {
+            signal = signals.wait() => signal,
+            Ok(()) = closed => "standard input closed",
+        },
+        None => signals.wait().await,
+    };
+    tracing::info!(reason, "stopping");
     server.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Resolves when standard input reaches its end (or fails): read on a thread of its own,
+/// whatever arrives is thrown away.
+fn stdin_closed() -> tokio::sync::oneshot::Receiver<()> {
+    let (closed, receiver) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("hotpot-mock-stdin".to_owned())
+        .spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            let mut buffer = [0u8; 1024];
+            while matches!(stdin.read(&mut buffer), Ok(n) if n > 0) {}
+            let _ = closed.send(());
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot watch standard input: --exit-with-parent is off");
+    }
+    receiver
+}
+
+/// `--log-format json`: one JSON object per line, with the event's fields beside its
+/// `timestamp`, `level`, `target` and `message`.
+struct JsonLines;
+
+impl<S, N> FormatEvent<S, N> for JsonLines
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _context: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let meta = event.metadata();
+        let mut line = serde_json::Map::new();
+        let now = hotpot_protocol::moment::rules::format_time(chrono::Utc::now());
+        line.insert("timestamp".to_owned(), now.into());
+        line.insert("level".to_owned(), meta.level().as_str().into());
+        line.insert("target".to_owned(), meta.target().into());
+        event.record(&mut JsonFields(&mut line));
+        writeln!(writer, "{}", serde_json::Value::Object(line))
+    }
+}
+
+/// Collects an event's fields as JSON values.
+struct JsonFields<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
+
+impl Visit for JsonFields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().to_owned(), format!("{value:?}").into());
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.insert(field.name().to_owned(), value.into());
+    }
 }
 
 /// SIGINT and SIGTERM, listened to from before the start-up lines are printed: a caller that

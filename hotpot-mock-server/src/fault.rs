@@ -114,7 +114,7 @@ impl Fault {
         self
     }
 
-    /// Hits only requests to the webhook with this token.
+    /// Hits only requests to the webhook with this token (or this webhook URL).
     ///
     /// ```
     /// let f = hotpot_mock_server::Fault::status(503).for_token("abc");
@@ -191,6 +191,28 @@ impl Fault {
             ));
         }
         Ok(())
+    }
+
+    /// The fault as `GET /_mock/faults` lists it: the token as its hint only.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "token_hint": self.token.as_deref().map(redact_token),
+            "status": self.status,
+            "count": self.count,
+            "retry_after": self.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
+            "delay_ms": self.delay.map(|d| d.as_millis() as u64),
+            "drop_connection": self.drop_connection,
+        })
+    }
+
+    /// What the fault does to a request, as the request journal shows it.
+    pub(crate) fn answer_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": self.status,
+            "retry_after": self.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
+            "delay_ms": self.delay.map(|d| d.as_millis() as u64),
+            "drop_connection": self.drop_connection,
+        })
     }
 
     /// The status as an `http` status code (validated before it gets here).

@@ -23,6 +23,18 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## It runs on the runtime that starts it: do not block that runtime
+//!
+//! [`MockServer::start`] serves on the calling tokio runtime, which in a `#[tokio::test]` is a
+//! current-thread runtime: the test's own thread. A blocking call on that thread stops the mock
+//! until it returns, so whatever it waits for from the mock never comes: a blocking
+//! `Emitter::shutdown` or `flush` reports every moment undelivered (it warns, and its
+//! `Report::blocked_runtime` says so), a `reqwest::blocking` call times out. Use the async
+//! forms (`client.send(..).await`, `emitter.shutdown_async(..).await`), run blocking code in
+//! `tokio::task::spawn_blocking`, or start the mock on another runtime with
+//! [`MockServerBuilder::start_on`]. (hotpot-client's `blocking::Client` refuses to run on that
+//! thread, with `Error::BlockingInAsync`.)
+//!
 //! ## What it does
 //!
 //! - **Ingest** (`POST /moment/{token}` and `/moment/{token}/{integration}`): every row of the
@@ -34,8 +46,8 @@
 //! - **Request status** (`GET /request/{id}/status`, §4) with `Authorization: Bearer`
 //!   [`DEFAULT_API_KEY`] (or the key given to the builder).
 //! - **The admin API** under `/_mock` (§7): webhooks, events and moments with filters and a
-//!   long-poll, retry, faults, the clock, reset — the same operations as [`MockServer`]'s
-//!   methods. Its OpenAPI description is [`OPENAPI_JSON`], served at `/_mock/openapi.json`.
+//!   long-poll, the request journal, retry, faults, the clock, reset — the same operations as
+//!   [`MockServer`]'s methods. Its OpenAPI description is [`OPENAPI_JSON`], served at `/_mock/openapi.json`.
 //! - **An HTML Events view** at `/`.
 //!
 //! ## Layout: from the route to the record
@@ -48,10 +60,10 @@
 //! | `serve` | the accept loop and connections (hyper HTTP/1.1), request logs, bounded graceful shutdown |
 //! | `http` | the axum routes; `http::ingest` is the hot path and words every §3 answer and every rejection an event records; `body` reads the body (1 MiB, `Content-Type`); `status` (§4), `admin` (§7, with `input` for its checks), `page` (HTML), `reply` (the answers' bytes) |
 //! | `payload` | the one parse step, for ingest and retry: JSON (warning of repeated keys), then §1 with [`hotpot_protocol::parse_lenient`] |
-//! | `state` | `Shared`, one `std::sync::Mutex` never held across an `.await`: `state::ingest` (admit, then record), `state::record` (how an event and its moment are kept, and made public), `state::log` (the bounded log), `state::reads` (reads and waits), `state::control` (faults, clock, reset), `state::webhooks` |
-//! | `model` | the public records: [`Event`], [`RecordedMoment`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
+//! | `state` | `Shared`, one `std::sync::Mutex` never held across an `.await`: `state::ingest` (admit, then record), `state::record` (how an event and its moment are kept, and made public), `state::log` (the bounded log), `state::reads` (reads and waits), `state::control` (faults, clock, reset), `state::webhooks`, `state::journal` (the request journal, under its own lock) |
+//! | `model` | the public records: [`Event`], [`RecordedMoment`], [`RecordedRequest`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
 //! | `fault` | [`Fault`] |
-//! | `server` | [`MockServer`]: the running server, its library API over the state, stopping; `server::builder` holds [`MockServerBuilder`]: the settings, their checks, binding and spawning |
+//! | `server` | [`MockServer`]: the running server, the library API that reads its state, stopping; `server::control` changes the state (webhooks, faults, the clock, reset); `server::builder` holds [`MockServerBuilder`]: the settings, their checks, binding and spawning |
 //! | `error` | [`Error`], [`WaitTimeout`] |
 //!
 //! ## The hot path
@@ -85,13 +97,16 @@ mod server;
 mod state;
 
 #[cfg(feature = "cli")]
-pub use cli::MockArgs;
+pub use cli::{LogFormat, MockArgs};
 pub use error::{Error, WaitTimeout};
 pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 pub use http::body::{MAX_BODY_BYTES, RAW_BODY_MAX_BYTES};
 pub use http::page::PAGE_EVENTS;
-pub use model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
+pub use model::{
+    Event, EventStatus, NewWebhook, RecordedMoment, RecordedRequest, RequestHeaders, Webhook,
+    WebhookPatch,
+};
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,
 };

@@ -55,7 +55,7 @@ impl std::str::FromStr for EventStatus {
     }
 }
 
-use crate::Error;
+use crate::{Error, Fault};
 
 /// One request to a live webhook, as the Events view shows it (contract §7).
 ///
@@ -327,6 +327,74 @@ impl WebhookPatch {
     pub fn expires_at(mut self, at: Option<DateTime<Utc>>) -> Self {
         self.expires_at = Some(at);
         self
+    }
+}
+
+/// One request that reached an ingest route (`POST /moment/...`), as the request journal
+/// (`GET /_mock/requests`) keeps it: faulted, replayed and refused requests included, so a test
+/// can count its client's attempts and read the headers it sent.
+///
+/// ```
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use hotpot_client::{Client, Moment, MomentType};
+/// use hotpot_mock_server::{Fault, MockServer};
+///
+/// let server = MockServer::start().await?;
+/// server.fail_next(Fault::status(503))?;
+/// let client = Client::new(server.webhook_url().as_str())?;
+/// client.send(&Moment::builder("Disk full", MomentType::Alert).build()?).await?;
+///
+/// let requests = server.requests();
+/// assert_eq!(requests.len(), 2); // the 503, then the retry
+/// assert_eq!(requests[0].status, Some(503));
+/// assert_eq!(requests[0].fault.as_ref().and_then(|f| f.status), Some(503));
+/// assert_eq!(requests[1].status, Some(202));
+/// assert_eq!(requests[0].headers.idempotency_key, requests[1].headers.idempotency_key);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The request's number in the journal (a decimal string, increasing, never reused).
+    pub id: String,
+    /// When it arrived, by the server's clock.
+    #[serde(serialize_with = "ser_time")]
+    pub received_at: DateTime<Utc>,
+    /// The HTTP method (`POST`: the ingest routes take no other).
+    pub method: String,
+    /// The path with the token redacted (`/moment/845b…/datadog`).
+    pub path_hint: String,
+    /// The headers a test asks about.
+    pub headers: RequestHeaders,
+    /// The status it was answered with; `None` when a fault closed the connection instead.
+    pub status: Option<u16>,
+    /// The queued fault that hit it, if any (its `status`, `retry_after`, `delay`,
+    /// `drop_connection`).
+    #[serde(serialize_with = "ser_fault")]
+    pub fault: Option<Fault>,
+    /// Answered with the first answer of its `Idempotency-Key` (`Idempotent-Replayed: true`).
+    pub replayed: bool,
+    /// The event it made, or, when replayed, the event whose answer it got; `None` for
+    /// requests that made no event (an unknown or expired webhook, a fault's status or hang-up).
+    pub event_id: Option<String>,
+}
+
+/// The headers of a [`RecordedRequest`], each as text (cut at 1 KiB) or `None` when absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RequestHeaders {
+    /// `User-Agent`.
+    pub user_agent: Option<String>,
+    /// `Idempotency-Key`.
+    pub idempotency_key: Option<String>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+}
+
+fn ser_fault<S: Serializer>(fault: &Option<Fault>, s: S) -> Result<S::Ok, S::Error> {
+    match fault {
+        Some(fault) => fault.answer_json().serialize(s),
+        None => s.serialize_none(),
     }
 }
 

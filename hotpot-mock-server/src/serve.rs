@@ -152,7 +152,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 pub(crate) struct Redacted<'a>(pub &'a Uri);
 
 /// The fixed words of the routes' paths.
-const ROUTE_WORDS: [&str; 13] = [
+const ROUTE_WORDS: [&str; 14] = [
     "moment",
     "request",
     "status",
@@ -162,6 +162,7 @@ const ROUTE_WORDS: [&str; 13] = [
     "webhooks",
     "events",
     "moments",
+    "requests",
     "retry",
     "faults",
     "clock",

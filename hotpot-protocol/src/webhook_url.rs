@@ -362,8 +362,9 @@ pub fn check_token(token: &str) -> Result<(), UrlError> {
 }
 
 /// Checks an integration slug (spec §2): `[a-z0-9-]+`, as in `datadog` or `pagerduty`.
-/// The segment may be a misplaced token, so the error shows its hint only and names the
-/// offending character only when it cannot be part of a token (else just its kind).
+/// The segment may be a misplaced token, so the error shows it whole only when it is a plain
+/// word (`data_dog`), else its hint, and names the offending character only when it cannot be
+/// part of a token (else just its kind).
 ///
 /// ```
 /// use hotpot_protocol::check_integration;
@@ -386,7 +387,7 @@ pub fn check_integration(slug: &str) -> Result<(), UrlError> {
         };
         return Err(UrlError::Integration(format!(
             "{found} at byte {i} of {}",
-            redact_token(slug)
+            shown_segment(slug)
         )));
     }
     Ok(())
@@ -401,17 +402,51 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A path named in an error without its secret: any segment could be a misplaced token, so
-/// each is redacted but the word `moment`.
+/// A path named in an error without its secret: the token is redacted, and the rest is shown.
+/// The token is the segment after `moment`; without one, or beside it, any segment that is not
+/// a plain word ([`is_plain_word`]) may be a misplaced token and is redacted too. So
+/// `https://example.com/hooks/abc` is shown as `"/hooks/abc"`, and
+/// `https://api.hotpot.works/moments/845b1e3c9d0f` as `"/moments/845b…"`.
 fn describe_path(segments: &[&str]) -> String {
     let shown: Vec<String> = segments
         .iter()
-        .map(|s| match *s {
-            "moment" | "" => (*s).to_owned(),
-            other => redact_token(other),
+        .enumerate()
+        .map(|(i, s)| {
+            let after_moment = i > 0 && segments[i - 1] == "moment";
+            if after_moment && !s.is_empty() {
+                redact_token(s)
+            } else {
+                shown_segment(s)
+            }
         })
         .collect();
     format!("\"/{}\"", shown.join("/"))
+}
+
+/// A path segment as an error may show it: whole when it is a plain word, else its hint.
+fn shown_segment(segment: &str) -> String {
+    if segment.is_empty() || is_plain_word(segment) {
+        segment.to_owned()
+    } else {
+        redact_token(segment)
+    }
+}
+
+/// The segments no webhook token looks like, shown whole in errors: lower-case words of at
+/// most 24 letters, joined by single `-` or `_` (`hooks`, `api`, `moments`, `web-hooks`), and
+/// API versions (`v1`, `v12`). A segment with a digit elsewhere, a capital, or more length may
+/// be a token (the mock's are 32 hex digits) and is redacted.
+fn is_plain_word(segment: &str) -> bool {
+    const MAX_WORD_CHARS: usize = 24;
+    let version = segment.len() <= 3
+        && segment.starts_with('v')
+        && segment.len() > 1
+        && segment[1..].bytes().all(|b| b.is_ascii_digit());
+    let word = segment.len() <= MAX_WORD_CHARS
+        && segment
+            .split(['-', '_'])
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()));
+    version || word
 }
 
 impl FromStr for WebhookUrl {

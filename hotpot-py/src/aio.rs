@@ -323,10 +323,11 @@ impl PyAsyncClient {
         let pid = crate::process::pid();
         // Only locked with the GIL held (fork safety, see `process`).
         let mut slot = lock(&self.bridge);
-        if let Some(known) = &*slot {
-            if known.pid == pid && known.event_loop.bind(py).is(event_loop) {
-                return Arc::clone(&known.bridge);
-            }
+        if let Some(known) = &*slot
+            && known.pid == pid
+            && known.event_loop.bind(py).is(event_loop)
+        {
+            return Arc::clone(&known.bridge);
         }
         let bridge = Arc::new(Bridge {
             event_loop: event_loop.clone().unbind(),
@@ -340,11 +341,11 @@ impl PyAsyncClient {
             bridge: Arc::clone(&bridge),
         });
         drop(slot); // the old loop is released after the lock (releasing may run Python code)
-        if let Some(old) = old {
-            if old.pid != pid {
-                // The parent's, before a fork: its lock may be held by a thread that is gone.
-                std::mem::forget(old.bridge);
-            }
+        if let Some(old) = old
+            && old.pid != pid
+        {
+            // The parent's, before a fork: its lock may be held by a thread that is gone.
+            std::mem::forget(old.bridge);
         }
         bridge
     }

@@ -133,10 +133,10 @@ impl<T: Clone> PerProcess<T> {
     ) -> Result<T, E> {
         let pid = pid();
         let mut slot = lock(&self.slot);
-        if let Some((owner, value)) = &*slot {
-            if *owner == pid {
-                return Ok(value.clone());
-            }
+        if let Some((owner, value)) = &*slot
+            && *owner == pid
+        {
+            return Ok(value.clone());
         }
         let value = build()?;
         if let Some((_, stale)) = slot.replace((pid, value.clone())) {
@@ -171,10 +171,10 @@ impl<T: Clone> PerProcess<T> {
 impl<T> Drop for PerProcess<T> {
     fn drop(&mut self) {
         let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
-        if let Some((owner, value)) = slot.take() {
-            if owner != pid() {
-                std::mem::forget(value);
-            }
+        if let Some((owner, value)) = slot.take()
+            && owner != pid()
+        {
+            std::mem::forget(value);
         }
     }
 }

@@ -9,7 +9,7 @@ response schemas and headers, auth, allowed methods, use after free, ...) and ev
 (examples, coverage, fuzzing, and stateful sequences through the OpenAPI links):
 
 1. every operation but ``POST /_mock/faults``;
-2. ``POST`` and ``DELETE /_mock/faults`` alone, after the first run: a generated fault would
+2. ``GET``, ``POST`` and ``DELETE /_mock/faults`` alone, after the first run: a generated fault would
    make later ingest requests fail, stall or hang up on purpose, so faults are fuzzed where
    no ingest request follows.
 
@@ -39,7 +39,7 @@ CONFIG = HERE / "schemathesis.toml"
 # Must match schemathesis.toml.
 TOKEN = "schemathesis_live_webhook"
 API_KEY = "schemathesis-api-key"
-FAULT_OPERATIONS = ["addFault", "clearFaults"]
+FAULT_OPERATIONS = ["listFaults", "addFault", "clearFaults"]
 
 
 def build_binary() -> Path:

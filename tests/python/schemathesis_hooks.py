@@ -4,7 +4,7 @@ One rule of the mock's admin API cannot be written in OpenAPI 3.0, and one would
 run slow rather than wrong; this hook applies both to every request of every phase, after
 generation, so Schemathesis still validates what is actually sent:
 
-- ``GET /_mock/events`` and ``GET /_mock/moments`` take ``wait_ms`` only together with
+- ``GET /_mock/events``, ``/_mock/moments`` and ``/_mock/requests`` take ``wait_ms`` only with
   ``min`` (alone it is answered 400, as the description says): a lone ``wait_ms`` gets
   ``min=0``.
 - Those long-polls wait up to ``wait_ms`` (default 30 s) for ``min`` items that a generated
@@ -25,7 +25,7 @@ from typing import Any
 
 import schemathesis
 
-LONG_POLLS = {"/_mock/events", "/_mock/moments"}
+LONG_POLLS = {"/_mock/events", "/_mock/moments", "/_mock/requests"}
 MAX_WAIT_MS = 600_000
 BOUNDED_WAIT_MS = 20
 INGEST = {"/moment/{token}", "/moment/{token}/{integration}"}

@@ -246,6 +246,8 @@ impl ClientBuilder {
         } else if !certs.is_empty() {
             http = http.tls_certs_merge(certs);
         }
+        #[cfg(feature = "ring")]
+        install_ring_provider();
         let http = http.build().map_err(|e| {
             // reqwest says only "builder error"; the cause (a certificate that does not parse,
             // ...) is in its source.
@@ -307,5 +309,30 @@ impl Client {
     /// ```
     pub fn from_env() -> Result<Client, Error> {
         Self::builder_from_env()?.build()
+    }
+}
+
+/// With the `ring` feature, reqwest takes the process's default rustls provider: ring's, which
+/// this installs unless the program installed one already (then that one is used).
+#[cfg(feature = "ring")]
+fn install_ring_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // An error means another thread installed a provider meanwhile: that one is used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(all(test, feature = "ring"))]
+mod ring_tests {
+    #[test]
+    fn with_the_ring_feature_the_client_uses_ring() {
+        let client = crate::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f");
+        assert!(client.is_ok(), "{client:?}");
+        let provider = rustls::crypto::CryptoProvider::get_default().expect("a provider");
+        let ring = rustls::crypto::ring::default_provider();
+        assert_eq!(
+            format!("{:?}", provider.key_provider),
+            format!("{:?}", ring.key_provider)
+        );
     }
 }

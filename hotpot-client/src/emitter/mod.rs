@@ -39,7 +39,9 @@
 //! emitter's thread; its [`Report`] says how many were delivered, failed, dropped, and left
 //! unsent. Call it before your service exits. In async code, use
 //! [`flush_async`](Emitter::flush_async) and [`shutdown_async`](Emitter::shutdown_async),
-//! which do not block the executor. Dropping the last handle without a shutdown sends what
+//! which do not block the executor: in a `#[tokio::test]` the blocking forms stop the test's
+//! one-thread runtime, the in-process mock's with it, so its moments cannot be delivered
+//! (they warn when called there, and the [`Report`] says so in `blocked_runtime`). Dropping the last handle without a shutdown sends what
 //! it can for at most about 100 ms, then abandons the rest with a `warn` saying how many.
 //!
 //! # Surviving a crash: the spool
@@ -262,10 +264,10 @@ impl Emitter {
     /// # Ok(()) }
     /// ```
     pub fn forget_after_fork(self) {
-        if std::process::id() != self.owner.pid {
-            if let Some(spool) = &self.owner.state.spool {
-                spool.close_inherited_lock();
-            }
+        if std::process::id() != self.owner.pid
+            && let Some(spool) = &self.owner.state.spool
+        {
+            spool.close_inherited_lock();
         }
         std::mem::forget(self);
     }
@@ -288,7 +290,10 @@ impl Emitter {
     /// Nothing is abandoned: what is pending is still being sent.
     ///
     /// It does not need a runtime, but blocks the calling thread: in async code use
-    /// [`flush_async`](Self::flush_async).
+    /// [`flush_async`](Self::flush_async). Above all in a `#[tokio::test]`: its runtime has one
+    /// thread, so blocking it stops every task of it, the in-process mock server's included,
+    /// and the moments sent to that mock cannot be answered. Called there, `flush` says so: a
+    /// `warn`, and [`Report::blocked_runtime`].
     ///
     /// ```no_run
     /// # fn demo(emitter: hotpot_client::Emitter) {
@@ -300,10 +305,14 @@ impl Emitter {
     /// # }
     /// ```
     pub fn flush(&self, timeout: Duration) -> Report {
+        let blocked_runtime = blocks_its_runtime("flush", timeout);
         let deadline = deadline_after(timeout);
         let state = &self.owner.state;
         let settled = state.wait_settled(state.mark(), deadline);
-        state.flush_report(!settled)
+        Report {
+            blocked_runtime,
+            ..state.flush_report(!settled)
+        }
     }
 
     /// [`flush`](Self::flush) without blocking: the wait runs on the emitter's own runtime,
@@ -331,7 +340,10 @@ impl Emitter {
     /// The report counts the abandoned moments as `still_queued` and `in_flight`; none is
     /// counted as delivered unless the server answered 2xx. Calling it again returns the
     /// same counts at once. Blocks the calling thread: in async code use
-    /// [`shutdown_async`](Self::shutdown_async).
+    /// [`shutdown_async`](Self::shutdown_async). Above all in a `#[tokio::test]`: its runtime
+    /// has one thread, so blocking it stops every task of it, the in-process mock server's
+    /// included, and every moment sent to that mock is reported undelivered. Called there,
+    /// `shutdown` says so: a `warn` when it begins, and [`Report::blocked_runtime`].
     ///
     /// ```no_run
     /// # fn demo(emitter: hotpot_client::Emitter) {
@@ -343,7 +355,11 @@ impl Emitter {
     /// # }
     /// ```
     pub fn shutdown(&self, timeout: Duration) -> Report {
-        self.owner.shutdown(timeout)
+        let blocked_runtime = blocks_its_runtime("shutdown", timeout);
+        Report {
+            blocked_runtime,
+            ..self.owner.shutdown(timeout)
+        }
     }
 
     /// [`shutdown`](Self::shutdown) without blocking the executor.
@@ -448,6 +464,22 @@ impl Drop for Owner {
         }
         self.shutdown(crate::defaults::DROP_SHUTDOWN_TIMEOUT);
     }
+}
+
+/// Whether the blocking `call` (`flush` or `shutdown`) was made from async code on a
+/// current-thread runtime, which it blocks while it waits; says so in a `warn` when it is.
+fn blocks_its_runtime(call: &str, timeout: Duration) -> bool {
+    let blocked = crate::async_context::on_current_thread_runtime();
+    if blocked {
+        tracing::warn!(
+            "hotpot emitter: the blocking {call}({timeout:?}) was called from async code on a \
+             current-thread tokio runtime (#[tokio::test]'s default), which it blocks until it \
+             returns: no task of that runtime runs meanwhile, so a server on it (such as the \
+             in-process mock) cannot answer, and its moments will be reported undelivered; \
+             use `{call}_async(..).await` in async code"
+        );
+    }
+    blocked
 }
 
 fn deadline_after(timeout: Duration) -> Instant {

@@ -40,13 +40,13 @@ pub enum EmitError {
 
     /// The emitter's spool could not store the moment: a full disk, a directory no longer
     /// writable, a moment larger than a spool record takes. Nothing was queued. Counted as
-    /// dropped ([`DropReason::Spool`]).
+    /// dropped ([`DropReason::Spool`]). The message ends with what the operating system said,
+    /// so the `io::Error` is not also its `source()`: read it from the `error` field.
     #[error("{}: {error}", DropReason::Spool.describe(.moment.name()))]
     Spool {
         /// The refused moment.
         moment: Moment,
         /// What the operating system said.
-        #[source]
         error: std::io::Error,
     },
 }
@@ -342,6 +342,12 @@ pub struct Report {
     pub recovered: u64,
     /// Whether the timeout passed before every moment the call waited for had settled.
     pub timed_out: bool,
+    /// Whether the blocking call was made from async code on a current-thread tokio runtime
+    /// (`#[tokio::test]`'s default), which it blocked while it waited: no task of that
+    /// runtime ran meanwhile, so a server on it (the in-process mock) could not answer, and its
+    /// moments were reported undelivered. Use `flush_async` / `shutdown_async` there. Also
+    /// logged as a `warn` when the call begins.
+    pub blocked_runtime: bool,
 }
 
 impl Report {
@@ -386,7 +392,13 @@ impl fmt::Display for Report {
             self.retried,
         )?;
         recovered_suffix(f, self.recovered)?;
-        f.write_str(if self.timed_out { " (timed out)" } else { "" })
+        f.write_str(if self.timed_out { " (timed out)" } else { "" })?;
+        f.write_str(if self.blocked_runtime {
+            " (called from async code on a current-thread tokio runtime, which it blocked: \
+             nothing on that runtime could answer meanwhile; use the _async method there)"
+        } else {
+            ""
+        })
     }
 }
 

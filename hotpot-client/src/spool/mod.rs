@@ -349,10 +349,10 @@ impl Spool {
             let written = w.write_settled();
             let work = w.take_sync_work();
             drop(w);
-            if let Err(e) = written.and_then(|()| work.run()) {
-                if !std::mem::replace(&mut warned, true) {
-                    tracing::warn!(spool = %self.dir.display(), error = %e, "hotpot spool: cannot write or sync");
-                }
+            if let Err(e) = written.and_then(|()| work.run())
+                && !std::mem::replace(&mut warned, true)
+            {
+                tracing::warn!(spool = %self.dir.display(), error = %e, "hotpot spool: cannot write or sync");
             }
         }
     }

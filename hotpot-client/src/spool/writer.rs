@@ -179,12 +179,12 @@ impl Writer {
         self.live_bytes += u64::from(loc.len);
         self.active.live += 1;
         self.active.live_bytes += u64::from(loc.len);
-        if self.sync == SpoolSync::Always {
-            if let Err(e) = self.active.file.sync_data() {
-                // On the disk or not, it is refused: settle it, so that it is never sent.
-                self.settle(id);
-                return Err(e);
-            }
+        if self.sync == SpoolSync::Always
+            && let Err(e) = self.active.file.sync_data()
+        {
+            // On the disk or not, it is refused: settle it, so that it is never sent.
+            self.settle(id);
+            return Err(e);
         }
         Ok((id, self.mark_dirty()))
     }
@@ -212,10 +212,10 @@ impl Writer {
         }
         self.delete_dead_front();
         self.settled.push(id);
-        if self.settled.len() >= MAX_SETTLED_PER_RECORD {
-            if let Err(e) = self.write_settled() {
-                tracing::debug!(error = %e, "hotpot spool: cannot write settled moments");
-            }
+        if self.settled.len() >= MAX_SETTLED_PER_RECORD
+            && let Err(e) = self.write_settled()
+        {
+            tracing::debug!(error = %e, "hotpot spool: cannot write settled moments");
         }
         self.settled.len() == 1
     }
@@ -379,14 +379,14 @@ impl Writer {
         while self.sealed.front().is_some_and(|s| s.live == 0) {
             if let Some(s) = self.sealed.pop_front() {
                 let path = segment_path(&self.dir, s.id);
-                if let Err(e) = fs::remove_file(&path) {
-                    if e.kind() != io::ErrorKind::NotFound {
-                        tracing::warn!(
-                            file = %path.display(),
-                            error = %e,
-                            "hotpot spool: cannot delete a settled segment"
-                        );
-                    }
+                if let Err(e) = fs::remove_file(&path)
+                    && e.kind() != io::ErrorKind::NotFound
+                {
+                    tracing::warn!(
+                        file = %path.display(),
+                        error = %e,
+                        "hotpot spool: cannot delete a settled segment"
+                    );
                 }
             }
         }

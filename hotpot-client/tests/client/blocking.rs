@@ -1,5 +1,5 @@
-//! The blocking client: from plain threads, shared between threads, and refusing (without
-//! panicking) to block inside an async runtime.
+//! The blocking client: from plain threads, shared between threads, inside `spawn_blocking`,
+//! and refusing (without panicking) to block a thread that runs async code.
 
 use std::sync::Arc;
 
@@ -94,17 +94,41 @@ fn errors_come_back_as_errors() {
     assert!(err.is_config(), "no API key: {err:?}");
 }
 
+/// The refusal on a runtime's own thread: its own kind, a message that names the mistake and
+/// the two ways out, nothing sent.
+fn assert_refused_as_blocking_in_async(err: &hotpot_client::Error) {
+    assert!(err.is_blocking_in_async(), "{err:?}");
+    assert!(!err.is_config() && !err.is_retryable(), "{err:?}");
+    let message = err.to_string();
+    for words in ["called from async code", "spawn_blocking", ".await"] {
+        assert!(message.contains(words), "{words:?} not in: {message}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inside_a_runtime_it_returns_an_error_instead_of_blocking() {
+async fn on_a_runtime_thread_it_returns_an_error_instead_of_blocking() {
     let server = MockServer::start().await;
     // Built inside the runtime: fine.
     let client = blocking_client(&server);
-    let err = client.send(&full_moment()).unwrap_err();
-    assert!(err.is_config(), "{err:?}");
-    assert!(err.to_string().contains("inside an async runtime"), "{err}");
-    assert!(client.request_status("r").unwrap_err().is_config());
+    assert_refused_as_blocking_in_async(&client.send(&full_moment()).unwrap_err());
+    // From a spawned task too.
+    let in_task = client.clone();
+    let err = tokio::spawn(async move { in_task.send(&full_moment()) })
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_refused_as_blocking_in_async(&err);
+    assert_refused_as_blocking_in_async(&client.request_status("r").unwrap_err());
     assert_eq!(common::received(&server).await, 0);
     // Dropped inside the runtime: no panic.
+    drop(client);
+}
+
+#[tokio::test]
+async fn on_a_current_thread_runtime_too() {
+    let server = MockServer::start().await;
+    let client = blocking_client(&server);
+    assert_refused_as_blocking_in_async(&client.send(&full_moment()).unwrap_err());
     drop(client);
 }
 
@@ -124,8 +148,23 @@ async fn a_failed_build_inside_a_runtime_is_an_error_not_a_panic() {
     assert!(err.is_config(), "{err:?}");
 }
 
+/// `spawn_blocking` is where sync code belongs in async code: the blocking client works there
+/// (as reqwest's does), even against the in-process mock running on the test's own
+/// current-thread runtime (whose thread stays free to answer).
 #[tokio::test]
-async fn spawn_blocking_threads_count_as_inside_and_plain_threads_do_not() {
+async fn it_works_inside_spawn_blocking_on_a_current_thread_runtime() {
+    let mock = hotpot_mock_server::MockServer::start().await.unwrap();
+    let client = Client::new(mock.webhook_url()).unwrap();
+    let receipt = tokio::task::spawn_blocking(move || client.send(&full_moment()))
+        .await
+        .expect("no panic")
+        .expect("sent from spawn_blocking");
+    assert_eq!(receipt.status, 202);
+    assert_eq!(mock.moment_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn it_works_inside_spawn_blocking_and_block_in_place_on_a_multi_thread_runtime() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(202))
@@ -133,29 +172,21 @@ async fn spawn_blocking_threads_count_as_inside_and_plain_threads_do_not() {
         .await;
     let client = blocking_client(&server);
     let in_pool = client.clone();
-    let err = tokio::task::spawn_blocking(move || in_pool.send(&full_moment()))
+    let receipt = tokio::task::spawn_blocking(move || in_pool.send(&full_moment()))
         .await
         .expect("no panic")
-        .unwrap_err();
-    assert!(err.is_config(), "{err:?}");
-    let receipt = tokio::task::spawn_blocking(move || {
-        std::thread::spawn(move || client.send(&full_moment()))
-            .join()
-            .expect("no panic")
-    })
-    .await
-    .unwrap()
-    .unwrap();
+        .expect("sent from spawn_blocking");
     assert_eq!(receipt.status, 202);
-    assert_eq!(common::received(&server).await, 1);
-}
-
-#[tokio::test]
-async fn inside_a_current_thread_runtime_too() {
-    let server = MockServer::start().await;
-    let client = blocking_client(&server);
-    assert!(client.send(&full_moment()).unwrap_err().is_config());
-    drop(client);
+    let receipt = tokio::task::block_in_place(|| client.send(&full_moment()))
+        .expect("sent from block_in_place");
+    assert_eq!(receipt.status, 202);
+    // And from a plain thread started inside the runtime.
+    let receipt = std::thread::spawn(move || client.send(&full_moment()))
+        .join()
+        .expect("no panic")
+        .unwrap();
+    assert_eq!(receipt.status, 202);
+    assert_eq!(common::received(&server).await, 3);
 }
 
 #[test]

@@ -165,3 +165,29 @@ pub fn refusing_address() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
     let addr = socket.local_addr().expect("a bound socket");
     (socket, addr)
 }
+
+/// The texts `anyhow`'s `{:#}` joins with ": ", the error's own message first: its message and
+/// each source's, down the `source()` chain.
+pub fn chain_of(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut texts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        texts.push(cause.to_string());
+        source = cause.source();
+    }
+    texts
+}
+
+/// A cause is in the message or in the chain, never both (the Rust API guidelines' rule): no
+/// text of the chain repeats in a message above it, so `{:#}` says each thing once.
+pub fn assert_each_cause_printed_once(err: &(dyn std::error::Error + 'static)) {
+    let texts = chain_of(err);
+    for (i, upper) in texts.iter().enumerate() {
+        for lower in &texts[i + 1..] {
+            assert!(
+                !upper.contains(lower.as_str()),
+                "{lower:?} is printed twice in the chain {texts:#?}"
+            );
+        }
+    }
+}

@@ -247,3 +247,60 @@ fn failures_are_warned_with_the_moment_and_never_the_token() {
     assert!(line.contains("WARN") && line.contains("410"), "{line}");
     assert!(!all.contains(emitter_support::TOKEN), "{all}");
 }
+
+/// The mistake of a `#[tokio::test]` against the in-process mock: a blocking `shutdown` (or
+/// `flush`) blocks the test's current-thread runtime, on which the mock runs, so the mock cannot
+/// answer and the moment is reported undelivered. It is said: a warning naming the mistake and
+/// the fix when the call begins, and a note in the report.
+#[tokio::test]
+async fn a_blocking_shutdown_on_a_current_thread_runtime_says_it_blocks_that_runtime() {
+    let mock = hotpot_mock_server::MockServer::start().await.unwrap();
+    let emitter = Emitter::new(client(&mock.webhook_url())).unwrap();
+    emitter.emit(moment("m")).unwrap();
+
+    let mut flushed = None;
+    let warnings = warnings_of(|| flushed = Some(emitter.flush(Duration::from_millis(100))));
+    let flushed = flushed.unwrap();
+    assert!(flushed.blocked_runtime, "{flushed}");
+    assert!(warnings.contains("blocking flush(100ms)"), "{warnings}");
+
+    let mut report = None;
+    let warnings = warnings_of(|| report = Some(emitter.shutdown(Duration::from_millis(100))));
+    let report = report.unwrap();
+    assert!(report.blocked_runtime, "{report}");
+    assert_eq!(report.delivered, 0, "the mock could not answer: {report}");
+    assert!(
+        report
+            .to_string()
+            .contains("called from async code on a current-thread tokio runtime, which it blocked"),
+        "{report}"
+    );
+    for words in [
+        "blocking shutdown(100ms) was called from async code on a current-thread tokio runtime",
+        "in-process mock",
+        "shutdown_async(..).await",
+    ] {
+        assert!(warnings.contains(words), "{words:?} not in: {warnings}");
+    }
+    assert_eq!(mock.moment_count(), 0);
+}
+
+/// The right ways, on the same runtime: the async shutdown, and the blocking one inside
+/// `spawn_blocking`; neither blocks the mock, so the moment is delivered and nothing is noted.
+#[tokio::test]
+async fn shutdown_async_or_spawn_blocking_on_a_current_thread_runtime_deliver() {
+    let mock = hotpot_mock_server::MockServer::start().await.unwrap();
+    let emitter = Emitter::new(client(&mock.webhook_url())).unwrap();
+    emitter.emit(moment("async")).unwrap();
+    let report = emitter.flush_async(WAIT).await;
+    assert_eq!(report.delivered, 1, "{report}");
+    assert!(!report.blocked_runtime);
+
+    emitter.emit(moment("in the pool")).unwrap();
+    let report = tokio::task::spawn_blocking(move || emitter.shutdown(WAIT))
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, 2, "{report}");
+    assert!(!report.blocked_runtime && !report.timed_out, "{report}");
+    assert_eq!(mock.moment_count(), 2);
+}

@@ -180,6 +180,7 @@ fn assert_refused_for_its_certificate(err: &Error, why: &str) {
         "the message should say the certificate was refused: {message}"
     );
     assert!(message.contains(why), "expected {why:?} in: {message}");
+    crate::common::assert_each_cause_printed_once(err);
     assert_no_token(&everything_printed(err));
 }
 

@@ -156,6 +156,13 @@ fn integration_slug_errors() {
             "{msg}"
         );
     }
+    // A plain word is shown whole: it is no secret.
+    let err = parse_err(&format!("https://api.hotpot.works/moment/{TOKEN}/data_dog"));
+    assert!(
+        err.to_string()
+            .ends_with("found an underscore at byte 4 of data_dog"),
+        "{err}"
+    );
     // A token pasted where the integration goes is not repeated either.
     let err = parse_err(&format!("https://api.hotpot.works/moment/abc/{TOKEN}"));
     assert!(matches!(err, UrlError::Integration(_)));
@@ -176,6 +183,50 @@ fn path_errors() {
         assert!(
             err.to_string()
                 .contains("expected a path ending in /moment/TOKEN")
+        );
+    }
+    // Only what may be the token is redacted: the segment after `moment`, and any segment
+    // that is not a plain word (a misplaced token); the words around it are shown whole.
+    for (url, found) in [
+        ("https://example.com/hooks/abc", r#""/hooks/abc""#),
+        (
+            "https://example.com/api/v1/webhooks/moments",
+            r#""/api/v1/webhooks/moments""#,
+        ),
+        (
+            &format!("https://api.hotpot.works/moments/{TOKEN}"),
+            r#""/moments/tok3…""#,
+        ),
+        (&format!("https://api.hotpot.works/{TOKEN}"), r#""/tok3…""#),
+        (
+            &format!("https://api.hotpot.works/request/{TOKEN}/status"),
+            r#""/request/tok3…/status""#,
+        ),
+        (
+            &format!("https://api.hotpot.works/moment/{TOKEN}/datadog/extra"),
+            r#""/moment/tok3…/datadog/extra""#,
+        ),
+        (
+            "https://api.hotpot.works/moment/abc/datadog/extra",
+            r#""/moment/a…/datadog/extra""#,
+        ),
+        ("https://api.hotpot.works/moment", r#""/moment""#),
+        (
+            "https://example.com/hooks/T0123ABCD/B0456EFGH",
+            r#""/hooks/T012…/B045…""#,
+        ),
+        (
+            "https://example.com/hooks/abcdefghijklmnopqrstuvwxyz",
+            r#""/hooks/abcd…""#,
+        ),
+    ] {
+        let err = parse_err(url);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "expected a path ending in /moment/TOKEN or /moment/TOKEN/INTEGRATION, found {found}"
+            ),
+            "{url}"
         );
     }
     // Two trailing slashes: the second one leaves an empty integration.

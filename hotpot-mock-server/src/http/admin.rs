@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
-use hotpot_protocol::moment::rules::format_time;
+use hotpot_protocol::moment::rules::{self, format_time};
 use serde_json::json;
 
 use super::input::{Field, Input, query_number, query_pairs};
@@ -51,6 +51,23 @@ fn body(body: Body) -> Result<Bytes, Box<Response>> {
     })
 }
 
+/// The query string's pairs, or a JSON 400 naming the first parameter not in `allowed`: every
+/// admin route refuses what it does not know, so that a test's typo is an error.
+fn query(
+    RawQuery(raw): RawQuery,
+    allowed: &'static [&'static str],
+) -> Result<Vec<(String, String)>, Box<Response>> {
+    query_pairs(raw.as_deref(), allowed).map_err(|e| Box::new(e.into_response()))
+}
+
+/// For routes that take no body: nothing, whitespace or `{}`; a field is a JSON 400.
+fn no_body(body: Body) -> Result<(), Box<Response>> {
+    let body = self::body(body)?;
+    Input::parse(&body, &[])
+        .and_then(Input::finish)
+        .map_err(|e| Box::new(e.into_response()))
+}
+
 macro_rules! or_answer {
     ($value:expr) => {
         match $value {
@@ -67,17 +84,20 @@ fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Respo
     }
 }
 
-pub(crate) async fn health() -> Response {
+pub(crate) async fn health(raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     json_bytes(StatusCode::OK, &br#"{"status":"ok"}"#[..])
 }
 
-pub(crate) async fn openapi() -> Response {
-    json_bytes(StatusCode::OK, crate::OPENAPI_JSON.as_bytes())
+pub(crate) async fn openapi(State(shared): Shared_, raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
+    json_bytes(StatusCode::OK, shared.openapi())
 }
 
 // ----- webhooks -----
 
-pub(crate) async fn create_webhook(State(shared): Shared_, body: Body) -> Response {
+pub(crate) async fn create_webhook(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(&body, &["label", "type", "expires_at", "token"])?;
@@ -96,11 +116,17 @@ pub(crate) async fn create_webhook(State(shared): Shared_, body: Body) -> Respon
     respond(result, |hook| json(StatusCode::CREATED, &hook))
 }
 
-pub(crate) async fn list_webhooks(State(shared): Shared_) -> Response {
+pub(crate) async fn list_webhooks(State(shared): Shared_, raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     json(StatusCode::OK, &json!({"webhooks": shared.webhooks()}))
 }
 
-pub(crate) async fn get_webhook(State(shared): Shared_, token: PathParam) -> Response {
+pub(crate) async fn get_webhook(
+    State(shared): Shared_,
+    token: PathParam,
+    raw: RawQuery,
+) -> Response {
+    or_answer!(query(raw, &[]));
     let token = or_answer!(param(token));
     respond(shared.webhook(&token), |hook| json(StatusCode::OK, &hook))
 }
@@ -108,8 +134,10 @@ pub(crate) async fn get_webhook(State(shared): Shared_, token: PathParam) -> Res
 pub(crate) async fn patch_webhook(
     State(shared): Shared_,
     token: PathParam,
+    raw: RawQuery,
     body: Body,
 ) -> Response {
+    or_answer!(query(raw, &[]));
     let token = or_answer!(param(token));
     let body = or_answer!(self::body(body));
     let result = (|| {
@@ -139,7 +167,14 @@ pub(crate) async fn patch_webhook(
     respond(result, |hook| json(StatusCode::OK, &hook))
 }
 
-pub(crate) async fn delete_webhook(State(shared): Shared_, token: PathParam) -> Response {
+pub(crate) async fn delete_webhook(
+    State(shared): Shared_,
+    token: PathParam,
+    raw: RawQuery,
+    body: Body,
+) -> Response {
+    or_answer!(query(raw, &[]));
+    or_answer!(no_body(body));
     let token = or_answer!(param(token));
     respond(shared.delete_webhook(&token), |()| {
         StatusCode::NO_CONTENT.into_response()
@@ -155,7 +190,29 @@ struct List {
     wait: Duration,
 }
 
-fn list_query(query: Option<&str>, with_status: bool) -> Result<List, Error> {
+impl List {
+    /// Whether a long-poll ran out: fewer than `min` items match when it answers.
+    fn timed_out(&self, found: usize) -> bool {
+        self.min.is_some_and(|min| found < min)
+    }
+
+    /// 200 with `body`, and `Hotpot-Mock-Wait: timed-out` when its `timed_out` is true.
+    fn answer(&self, body: serde_json::Value) -> Response {
+        let timed_out = body["timed_out"] == true;
+        let mut response = json(StatusCode::OK, &body);
+        if timed_out {
+            response
+                .headers_mut()
+                .insert(WAIT_HEADER, HeaderValue::from_static("timed-out"));
+        }
+        response
+    }
+}
+
+/// Says that a long-poll ran out (`timed-out`): a header a client can read without the body.
+const WAIT_HEADER: &str = "hotpot-mock-wait";
+
+fn list_query(shared: &Shared, query: Option<&str>, with_status: bool) -> Result<List, Error> {
     const EVENTS: &[&str] = &["token", "status", "min", "wait_ms"];
     const MOMENTS: &[&str] = &["token", "min", "wait_ms"];
     let pairs = query_pairs(query, if with_status { EVENTS } else { MOMENTS })?;
@@ -182,11 +239,16 @@ fn list_query(query: Option<&str>, with_status: bool) -> Result<List, Error> {
         (_, Some(ms)) => list.wait = Duration::from_millis(ms),
         _ => {}
     }
+    // Bad input first (400), then a token that names no webhook (404): a long-poll on it
+    // would only wait out its time.
+    if let Some(given) = list.filter.token.take() {
+        list.filter.token = Some(shared.known_token(&given)?);
+    }
     Ok(list)
 }
 
 pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
-    let list = match list_query(query.as_deref(), true) {
+    let list = match list_query(&shared, query.as_deref(), true) {
         Ok(list) => list,
         Err(e) => return e.into_response(),
     };
@@ -194,14 +256,12 @@ pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuer
         shared.wait_events(&list.filter, min, list.wait).await;
     }
     let (events, dropped) = shared.events(&list.filter);
-    json(
-        StatusCode::OK,
-        &json!({"events": events, "dropped": dropped}),
-    )
+    let timed_out = list.timed_out(events.len());
+    list.answer(json!({"events": events, "dropped": dropped, "timed_out": timed_out}))
 }
 
 pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
-    let list = match list_query(query.as_deref(), false) {
+    let list = match list_query(&shared, query.as_deref(), false) {
         Ok(list) => list,
         Err(e) => return e.into_response(),
     };
@@ -209,18 +269,38 @@ pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQue
         shared.wait_moments(&list.filter, min, list.wait).await;
     }
     let (moments, dropped) = shared.moments(&list.filter);
-    json(
-        StatusCode::OK,
-        &json!({"moments": moments, "dropped": dropped}),
-    )
+    let timed_out = list.timed_out(moments.len());
+    list.answer(json!({"moments": moments, "dropped": dropped, "timed_out": timed_out}))
 }
 
-pub(crate) async fn get_event(State(shared): Shared_, id: PathParam) -> Response {
+pub(crate) async fn list_requests(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
+    let list = match list_query(&shared, query.as_deref(), false) {
+        Ok(list) => list,
+        Err(e) => return e.into_response(),
+    };
+    let token = list.filter.token.as_deref();
+    if let Some(min) = list.min {
+        shared.wait_requests(token, min, list.wait).await;
+    }
+    let (requests, dropped) = shared.requests(token);
+    let timed_out = list.timed_out(requests.len());
+    list.answer(json!({"requests": requests, "dropped": dropped, "timed_out": timed_out}))
+}
+
+pub(crate) async fn get_event(State(shared): Shared_, id: PathParam, raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     let id = or_answer!(param(id));
     respond(shared.event(&id), |event| json(StatusCode::OK, &event))
 }
 
-pub(crate) async fn retry_event(State(shared): Shared_, id: PathParam) -> Response {
+pub(crate) async fn retry_event(
+    State(shared): Shared_,
+    id: PathParam,
+    raw: RawQuery,
+    body: Body,
+) -> Response {
+    or_answer!(query(raw, &[]));
+    or_answer!(no_body(body));
     let id = or_answer!(param(id));
     respond(shared.retry_event(&id), |event| {
         json(StatusCode::OK, &event)
@@ -229,7 +309,8 @@ pub(crate) async fn retry_event(State(shared): Shared_, id: PathParam) -> Respon
 
 // ----- faults, clock, reset -----
 
-pub(crate) async fn add_fault(State(shared): Shared_, body: Body) -> Response {
+pub(crate) async fn add_fault(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(
@@ -269,8 +350,31 @@ pub(crate) async fn add_fault(State(shared): Shared_, body: Body) -> Response {
     })
 }
 
-pub(crate) async fn clear_faults(State(shared): Shared_) -> Response {
-    shared.clear_faults();
+/// The `?token=` of the fault routes, if given: a webhook's token or URL, 404 for no webhook.
+fn fault_token(shared: &Shared, raw: RawQuery) -> Result<Option<String>, Box<Response>> {
+    match query(raw, &["token"])?.into_iter().last() {
+        None => Ok(None),
+        Some((_, given)) => shared
+            .known_token(&given)
+            .map(Some)
+            .map_err(|e| Box::new(e.into_response())),
+    }
+}
+
+pub(crate) async fn list_faults(State(shared): Shared_, raw: RawQuery) -> Response {
+    let token = or_answer!(fault_token(&shared, raw));
+    let faults: Vec<serde_json::Value> = shared
+        .faults(token.as_deref())
+        .iter()
+        .map(Fault::to_json)
+        .collect();
+    json(StatusCode::OK, &json!({"faults": faults}))
+}
+
+pub(crate) async fn clear_faults(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    let token = or_answer!(fault_token(&shared, raw));
+    or_answer!(no_body(body));
+    shared.clear_faults(token.as_deref());
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -283,19 +387,27 @@ fn clock_response(shared: &Shared) -> Response {
     )
 }
 
-pub(crate) async fn get_clock(State(shared): Shared_) -> Response {
+pub(crate) async fn get_clock(State(shared): Shared_, raw: RawQuery) -> Response {
+    or_answer!(query(raw, &[]));
     clock_response(&shared)
 }
 
-pub(crate) async fn set_clock(State(shared): Shared_, body: Body) -> Response {
+pub(crate) async fn set_clock(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     const YEAR_MS: i64 = 366 * 24 * 3600 * 1000;
     let result = (|| {
         let mut input = Input::parse(&body, &["now", "advance_ms"])?;
         // Exactly one of the two, each with a value: `null` would say neither what nor how far.
-        input.refuse_null("now", "an RFC 3339 date-time")?;
+        input.refuse_null("now", "an ISO 8601 date-time")?;
         input.refuse_null("advance_ms", "a whole number of milliseconds")?;
-        let now = input.time("now")?.into_option();
+        // Every time form of §1 (RFC 3339, and the zone-less forms that mean UTC).
+        let now = match input.opt_string("now")? {
+            Some(text) => {
+                Some(rules::parse_occurred_at(&text).map_err(|e| Error::bad(format!("now: {e}")))?)
+            }
+            None => None,
+        };
         let advance = input.integer("advance_ms", -100 * YEAR_MS, 100 * YEAR_MS)?;
         input.finish()?;
         match (now, advance) {
@@ -306,7 +418,7 @@ pub(crate) async fn set_clock(State(shared): Shared_, body: Body) -> Response {
             }
             (None, None) => {
                 return Err(Error::bad(
-                    "expected now (an RFC 3339 time) or advance_ms (milliseconds), found neither",
+                    "expected now (an ISO 8601 date-time) or advance_ms (milliseconds), found neither",
                 ));
             }
         }
@@ -315,12 +427,15 @@ pub(crate) async fn set_clock(State(shared): Shared_, body: Body) -> Response {
     respond(result, |()| clock_response(&shared))
 }
 
-pub(crate) async fn reset_clock(State(shared): Shared_) -> Response {
+pub(crate) async fn reset_clock(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
+    or_answer!(no_body(body));
     shared.reset_clock();
     clock_response(&shared)
 }
 
-pub(crate) async fn reset(State(shared): Shared_, body: Body) -> Response {
+pub(crate) async fn reset(State(shared): Shared_, raw: RawQuery, body: Body) -> Response {
+    or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     let result = (|| {
         let mut input = Input::parse(&body, &["webhooks"])?;
@@ -338,11 +453,30 @@ mod tests {
 
     use super::{DEFAULT_WAIT_MS, list_query};
     use crate::model::EventStatus;
+    use crate::state::{Config, Shared};
 
     #[test]
     fn list_queries() {
+        let shared = Shared::new(
+            Config {
+                strict: false,
+                api_key: "k".into(),
+                rate_limit: None,
+                max_events: 10,
+                base_url: "http://127.0.0.1:1".into(),
+            },
+            "abc",
+        );
+        let list_query = |query, with_status| list_query(&shared, query, with_status);
         let list = list_query(Some("token=abc&status=error&min=2&wait_ms=50"), true).unwrap();
         assert_eq!(list.filter.token.as_deref(), Some("abc"));
+        let bad_first = list_query(Some("token=nope&min=x"), true).err().unwrap();
+        assert!(
+            matches!(bad_first, crate::Error::BadRequest(_)),
+            "{bad_first}"
+        );
+        let unknown = list_query(Some("token=nope"), true).err().unwrap();
+        assert!(matches!(unknown, crate::Error::NotFound(_)), "{unknown}");
         assert_eq!(list.filter.status, Some(EventStatus::Error));
         assert_eq!(list.min, Some(2));
         assert_eq!(list.wait, Duration::from_millis(50));

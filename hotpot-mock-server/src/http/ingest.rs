@@ -14,8 +14,12 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use hotpot_protocol::moment::rules::format_time;
-use hotpot_protocol::{IDEMPOTENCY_KEY, Problem, check_idempotency_key, check_integration};
+use hotpot_protocol::{
+    IDEMPOTENCY_KEY, MAX_TOKEN_CHARS, Problem, check_idempotency_key, check_integration,
+    redact_token,
+};
 
 use super::body::{
     BodyError, MAX_BODY_BYTES, content_type_problem, declared_length, drain, raw, read_body,
@@ -24,27 +28,52 @@ use super::body::{
 use super::reply::{self, fixed, json_bytes};
 use crate::payload::Unreadable;
 use crate::payload::check;
-use crate::state::{Admission, Answer, Record, Refusal, Shared, StoredBody, Ticket};
+use crate::serve::Redacted;
+use crate::state::{
+    Admission, Answer, Begun, ContentType, Finished, Record, Refusal, RequestNote, Shared,
+    StoredBody, Target, Ticket, header_text,
+};
 
 /// A marker in a response's extensions: close the connection instead of answering.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HangUp;
 
-/// Handles both webhook routes.
+/// Handles both webhook routes, and notes every request in the journal.
 pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let Some((token, integration)) = webhook_path(parts.uri.path()) else {
-        return json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
+        let response = json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
+        let target = Target::other(None, Redacted(&parts.uri).to_string());
+        let mut note = note(&parts.headers, shared.now(), target);
+        note.status = response.status().as_u16();
+        shared.note_request(note);
+        return response;
     };
     let key = idempotency_key(&parts.headers);
-    let (delay, admission) = shared.begin(token, integration, key.as_ref().ok().copied().flatten());
+    let Begun {
+        now,
+        fault,
+        hook,
+        admission,
+    } = shared.begin(token, integration, key.as_ref().ok().copied().flatten());
+    let target = match hook {
+        Some(hook) => Target::Hook {
+            hook,
+            integration: integration.map(Box::from),
+        },
+        None => Target::other(
+            (token.len() <= MAX_TOKEN_CHARS).then(|| token.into()),
+            path_hint(token, integration),
+        ),
+    };
+    let mut note = note(&parts.headers, now, target);
     let response = match admission {
         Admission::Go(ticket) => {
             let (record, answer) = match key {
                 Ok(_) => process(&shared, &ticket, &parts.headers, body).await,
                 Err(problem) => rejected(StatusCode::BAD_REQUEST, bad_request(&problem), problem),
             };
-            reply::answer(shared.finish(ticket, record, answer))
+            finished(&mut note, shared.finish(ticket, record, answer))
         }
         Admission::Limited {
             ticket,
@@ -63,20 +92,73 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
                 Bytes::from_static(reply::TOO_MANY_REQUESTS),
                 problem,
             );
-            let mut response = reply::answer(shared.finish(ticket, record, answer));
+            let mut response = finished(&mut note, shared.finish(ticket, record, answer));
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             response
         }
-        Admission::Refused(refusal) => refused(refusal),
+        Admission::Refused(refusal) => {
+            if let Refusal::Replay(_, event) = &refusal {
+                note.replayed = true;
+                note.event = *event;
+            }
+            refused(refusal)
+        }
     };
+    let delay = fault.as_ref().and_then(|f| f.delay);
+    if response.extensions().get::<HangUp>().is_none() {
+        note.status = response.status().as_u16();
+    }
+    note.fault = fault.map(Box::new);
+    shared.note_request(note);
     // A delay fault slows the answer down: the request is processed (and recorded) first,
     // so a client that gives up and retries meets the `Idempotency-Key` replay.
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
     response
+}
+
+/// The answer [`Shared::finish`] gave, noting its event (and whether it was a replay).
+fn finished(note: &mut RequestNote, finished: Finished) -> Response {
+    note.event = finished.event;
+    note.replayed = finished.replayed;
+    let mut response = reply::answer(finished.answer);
+    if finished.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// A journal note with the request's headers; the answer is filled in later.
+fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Target) -> RequestNote {
+    let text = |value: Option<&HeaderValue>| value.map(|v| header_text(v.as_bytes()));
+    RequestNote {
+        received_at,
+        target,
+        user_agent: text(headers.get(header::USER_AGENT)),
+        idempotency_key: text(headers.get(IDEMPOTENCY_KEY)),
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| ContentType::of(v.as_bytes())),
+        status: 0,
+        fault: None,
+        replayed: false,
+        event: 0,
+    }
+}
+
+/// `/moment/{hint}[/{integration}]`: the path with the token redacted (spec §2).
+fn path_hint(token: &str, integration: Option<&str>) -> String {
+    let mut hint = format!("/moment/{}", redact_token(token));
+    if let Some(integration) = integration {
+        hint.push('/');
+        hint.push_str(integration);
+    }
+    hint
 }
 
 /// The answer to a request that [`Shared::begin`] refused (nothing is recorded).
@@ -111,7 +193,7 @@ fn refused(refusal: Refusal) -> Response {
                 ),
             ),
         ),
-        Refusal::Replay(answer) => {
+        Refusal::Replay(answer, _) => {
             let mut response = reply::answer(answer);
             response
                 .headers_mut()

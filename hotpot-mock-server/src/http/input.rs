@@ -104,10 +104,13 @@ impl Input {
     pub(crate) fn finish(self) -> Result<(), Error> {
         match self.map.keys().next() {
             None => Ok(()),
-            Some(key) => Err(Error::bad(format!(
-                "{key}: unknown field; expected only {}",
-                self.allowed.join(", ")
-            ))),
+            Some(key) => {
+                let shown: String = key.chars().take(40).collect();
+                Err(Error::bad(format!(
+                    "{shown}: unknown field; {}",
+                    expected_only(self.allowed, "no body (or an empty JSON object)")
+                )))
+            }
         }
     }
 }
@@ -162,11 +165,20 @@ pub(crate) fn query_pairs(
     if let Some((key, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
         let shown: String = key.chars().take(40).collect();
         return Err(Error::bad(format!(
-            "{shown}: unknown query parameter; expected only {}",
-            allowed.join(", ")
+            "{shown}: unknown query parameter; {}",
+            expected_only(allowed, "no query parameters")
         )));
     }
     Ok(pairs)
+}
+
+/// "expected only a, b" or, when nothing is allowed, "expected `nothing`".
+fn expected_only(allowed: &[&str], nothing: &str) -> String {
+    if allowed.is_empty() {
+        format!("expected {nothing}")
+    } else {
+        format!("expected only {}", allowed.join(", "))
+    }
 }
 
 /// A whole number from a query string, within bounds.

@@ -40,9 +40,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_mock/events/{id}", get(admin::get_event))
         .route("/_mock/events/{id}/retry", post(admin::retry_event))
         .route("/_mock/moments", get(admin::list_moments))
+        .route("/_mock/requests", get(admin::list_requests))
         .route(
             "/_mock/faults",
-            post(admin::add_fault).delete(admin::clear_faults),
+            get(admin::list_faults)
+                .post(admin::add_fault)
+                .delete(admin::clear_faults),
         )
         .route(
             "/_mock/clock",

@@ -50,6 +50,7 @@ pub struct MockServerBuilder {
     host: IpAddr,
     port: u16,
     shutdown_timeout: Duration,
+    public_url: Option<String>,
 }
 
 impl Default for MockServerBuilder {
@@ -63,6 +64,7 @@ impl Default for MockServerBuilder {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            public_url: None,
         }
     }
 }
@@ -78,6 +80,7 @@ impl fmt::Debug for MockServerBuilder {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -178,6 +181,27 @@ impl MockServerBuilder {
         self
     }
 
+    /// The base of every URL the server returns ([`MockServer::url`], webhook URLs, the
+    /// OpenAPI description's `servers`) instead of `http://HOST:PORT`: for a mock that its
+    /// clients reach by another name, such as a container's (`http://hotpot-mock:8080`) when it
+    /// listens on `0.0.0.0`. An absolute `http` or `https` URL, without query or fragment; a
+    /// trailing slash is dropped.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::builder()
+    ///     .public_url("http://hotpot-mock:8080/")
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(server.url(), "http://hotpot-mock:8080");
+    /// assert!(server.webhook_url().starts_with("http://hotpot-mock:8080/moment/"));
+    /// # Ok(()) }
+    /// ```
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
     /// Binds and starts the server on the current tokio runtime.
     ///
     /// ```
@@ -224,6 +248,11 @@ impl MockServerBuilder {
                 "rate_limit: expected at least 1 request per second, found 0",
             ));
         }
+        let public_url = self
+            .public_url
+            .as_deref()
+            .map(check_public_url)
+            .transpose()?;
         let listener = std::net::TcpListener::bind(SocketAddr::new(self.host, self.port))
             .map_err(Error::Bind)?;
         listener.set_nonblocking(true).map_err(Error::Bind)?;
@@ -237,7 +266,7 @@ impl MockServerBuilder {
             api_key: self.api_key,
             rate_limit: self.rate_limit,
             max_events: self.max_events,
-            base_url: format!("http://{addr}"),
+            base_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
         };
         let shared = Arc::new(Shared::new(config, &token));
         let router = crate::http::router(Arc::clone(&shared));
@@ -254,4 +283,29 @@ impl MockServerBuilder {
             task: Some(task),
         })
     }
+}
+
+/// The base URL a server returns instead of its own address: an absolute http(s) URL without
+/// credentials, query or fragment, without its trailing slash.
+fn check_public_url(given: &str) -> Result<String, Error> {
+    let shown: String = given.chars().take(100).collect();
+    let wrong = |why: &str| {
+        Error::bad(format!(
+            "public_url: expected an absolute http or https URL such as http://hotpot-mock:8080, found {shown:?} ({why})"
+        ))
+    };
+    let url = url::Url::parse(given).map_err(|e| wrong(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(wrong(&format!("the scheme {:?}", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(wrong("no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(wrong("a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(wrong("a query string or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }

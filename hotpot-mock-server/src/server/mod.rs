@@ -1,14 +1,15 @@
 //! [`MockServer`]: a running, isolated server on its own port, stopped on drop, and the
-//! library API over its state. Its settings are in `builder`.
+//! library API that reads its state. Its settings are in `builder`; the methods that
+//! change the state (webhooks, faults, the clock, reset) in `control`.
 
 mod builder;
+mod control;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeDelta, Utc};
 use hotpot_protocol::redact_token;
 use tokio::task::JoinHandle;
 
@@ -16,9 +17,9 @@ pub use builder::{
     DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServerBuilder,
 };
 
-use crate::model::{Event, EventStatus, NewWebhook, RecordedMoment, Webhook, WebhookPatch};
-use crate::state::{Filter, Shared};
-use crate::{Error, Fault, WaitTimeout};
+use crate::model::{Event, EventStatus, RecordedMoment, RecordedRequest};
+use crate::state::{Filter, Shared, token_of};
+use crate::{Error, WaitTimeout};
 
 /// A running mock of Hotpot's webhooks: its own port, its own state, stopped when dropped.
 ///
@@ -79,7 +80,8 @@ impl MockServer {
         MockServerBuilder::default()
     }
 
-    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
+    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash), or the
+    /// [`public_url`](MockServerBuilder::public_url) it was given.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -151,7 +153,7 @@ impl MockServer {
         self.shared.events(&Filter::default()).0
     }
 
-    /// The kept events of the webhook with `token`, oldest first.
+    /// The kept events of the webhook with `token` (or its URL), oldest first.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -161,7 +163,7 @@ impl MockServer {
     /// ```
     pub fn events_for(&self, token: &str) -> Vec<Event> {
         let filter = Filter {
-            token: Some(token.to_owned()),
+            token: Some(token_of(token).unwrap_or_default()),
             status: None,
         };
         self.shared.events(&filter).0
@@ -244,7 +246,7 @@ impl MockServer {
         self.shared.moments(&Filter::default()).0
     }
 
-    /// The kept moments of the webhook with `token`, oldest first.
+    /// The kept moments of the webhook with `token` (or its URL), oldest first.
     ///
     /// ```
     /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
@@ -254,10 +256,25 @@ impl MockServer {
     /// ```
     pub fn moments_for(&self, token: &str) -> Vec<RecordedMoment> {
         let filter = Filter {
-            token: Some(token.to_owned()),
+            token: Some(token_of(token).unwrap_or_default()),
             status: None,
         };
         self.shared.moments(&filter).0
+    }
+
+    /// The request journal: every request that reached an ingest route, oldest first —
+    /// faulted, replayed (a repeated `Idempotency-Key`) and refused ones (an unknown or
+    /// expired webhook) included — with its headers, status and fault (see
+    /// [`RecordedRequest`]). Bounded like the event log; [`reset`](Self::reset) clears it.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::start().await?;
+    /// assert!(server.requests().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests(None).0
     }
 
     /// Waits until at least `n` events are kept, and returns them all; or, after `timeout`,
@@ -325,198 +342,6 @@ impl MockServer {
     /// ```
     pub fn retry_event(&self, id: &str) -> Result<Event, Error> {
         self.shared.retry_event(id)
-    }
-
-    /// Every webhook, oldest first.
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// let server = hotpot_mock_server::MockServer::start().await?;
-    /// assert_eq!(server.webhooks()[0].label, "default");
-    /// # Ok(()) }
-    /// ```
-    pub fn webhooks(&self) -> Vec<Webhook> {
-        self.shared.webhooks()
-    }
-
-    /// Creates a webhook (contract §6) and returns its URL, as Python's
-    /// `MockServer.create_webhook(...) -> str` does (contract §8). [`webhooks`](Self::webhooks)
-    /// has the whole record.
-    ///
-    /// The URL is a `String`, like [`webhook_url`](Self::webhook_url): the test hands it in
-    /// full to the code under test (any client takes it), and a `hotpot_protocol::WebhookUrl`
-    /// would refuse a server bound to a non-loopback [`host`](MockServerBuilder::host) over
-    /// plain http. Being the secret, it is the test's to keep out of its own output.
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// use hotpot_mock_server::{MockServer, NewWebhook};
-    /// let server = MockServer::start().await?;
-    /// let url = server.create_webhook(NewWebhook::new("pagerduty").kind("pagerduty"))?;
-    /// assert!(url.starts_with(&format!("{}/moment/", server.url())));
-    /// assert_eq!(server.webhooks()[1].url, url);
-    /// # Ok(()) }
-    /// ```
-    pub fn create_webhook(&self, new: NewWebhook) -> Result<String, Error> {
-        self.shared.create_webhook(new).map(|hook| hook.url)
-    }
-
-    /// Changes a webhook's label or expiry (rotation: give the old one a future `expires_at`).
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// use chrono::{Duration, Utc};
-    /// use hotpot_mock_server::{MockServer, WebhookPatch};
-    /// let server = MockServer::start().await?;
-    /// let soon = server.now() + Duration::minutes(5);
-    /// let hook = server.update_webhook(server.token(), WebhookPatch::default().expires_at(Some(soon)))?;
-    /// assert_eq!(hook.expires_at, Some(soon));
-    /// # Ok(()) }
-    /// ```
-    pub fn update_webhook(&self, token: &str, patch: WebhookPatch) -> Result<Webhook, Error> {
-        self.shared.update_webhook(token, patch)
-    }
-
-    /// Deletes a webhook: its token is unknown (404) from then on.
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// use hotpot_mock_server::{MockServer, NewWebhook};
-    /// let server = MockServer::start().await?;
-    /// server.create_webhook(NewWebhook::new("temp").token("temp-token"))?;
-    /// server.delete_webhook("temp-token")?;
-    /// # Ok(()) }
-    /// ```
-    pub fn delete_webhook(&self, token: &str) -> Result<(), Error> {
-        self.shared.delete_webhook(token)
-    }
-
-    /// Queues a fault for the next ingest requests (see [`Fault`]).
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// use hotpot_mock_server::{Fault, MockServer};
-    /// let server = MockServer::start().await?;
-    /// server.fail_next(Fault::status(503).times(2).for_token(server.token()))?;
-    /// # Ok(()) }
-    /// ```
-    pub fn fail_next(&self, fault: Fault) -> Result<(), Error> {
-        self.shared.push_fault(fault).map(drop)
-    }
-
-    /// How many faults are still queued (one that hits several requests counts once until
-    /// its last hit).
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// use hotpot_mock_server::{Fault, MockServer};
-    /// let server = MockServer::start().await?;
-    /// server.fail_next(Fault::status(503).times(2))?;
-    /// assert_eq!(server.pending_faults(), 1);
-    /// # Ok(()) }
-    /// ```
-    pub fn pending_faults(&self) -> usize {
-        self.shared.pending_faults()
-    }
-
-    /// Drops every queued fault.
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// let server = hotpot_mock_server::MockServer::start().await?;
-    /// server.clear_faults();
-    /// # Ok(()) }
-    /// ```
-    pub fn clear_faults(&self) {
-        self.shared.clear_faults();
-    }
-
-    /// The server's "now".
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// let server = hotpot_mock_server::MockServer::start().await?;
-    /// assert!(server.now() <= chrono::Utc::now());
-    /// # Ok(()) }
-    /// ```
-    pub fn now(&self) -> DateTime<Utc> {
-        self.shared.now()
-    }
-
-    /// Freezes the server's clock at `now`: it decides receipt times, "the future" for
-    /// `occurred_at`, webhook expiry, rate limits and the idempotency window.
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// use chrono::{TimeZone, Utc};
-    /// let server = hotpot_mock_server::MockServer::start().await?;
-    /// let t = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
-    /// server.set_clock(t);
-    /// assert_eq!(server.now(), t);
-    /// # Ok(()) }
-    /// ```
-    pub fn set_clock(&self, now: DateTime<Utc>) {
-        self.shared.set_clock(now);
-    }
-
-    /// Moves the clock forward by `by` (frozen stays frozen; running keeps running, ahead).
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// use std::time::Duration;
-    /// use chrono::{TimeZone, Utc};
-    /// let server = hotpot_mock_server::MockServer::start().await?;
-    /// let t = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
-    /// server.set_clock(t);
-    /// server.advance_clock(Duration::from_secs(60));
-    /// assert_eq!(server.now(), t + chrono::Duration::seconds(60));
-    /// # Ok(()) }
-    /// ```
-    pub fn advance_clock(&self, by: Duration) {
-        self.shared
-            .advance_clock(TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX));
-    }
-
-    /// Puts the clock back on real time.
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// let server = hotpot_mock_server::MockServer::start().await?;
-    /// server.reset_clock();
-    /// # Ok(()) }
-    /// ```
-    pub fn reset_clock(&self) {
-        self.shared.reset_clock();
-    }
-
-    /// Forgets events, moments, faults, remembered idempotent answers and rate-limit state
-    /// (webhooks and the clock stay).
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// let server = hotpot_mock_server::MockServer::start().await?;
-    /// server.reset();
-    /// assert!(server.events().is_empty());
-    /// # Ok(()) }
-    /// ```
-    pub fn reset(&self) {
-        self.shared.reset(false);
-    }
-
-    /// Like [`reset`](Self::reset), and also drops every webhook but the default one, which
-    /// gets back its first state (label `default`, no expiry; re-created if it was deleted).
-    ///
-    /// ```
-    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
-    /// use hotpot_mock_server::{MockServer, NewWebhook};
-    /// let server = MockServer::start().await?;
-    /// server.create_webhook(NewWebhook::new("extra"))?;
-    /// server.reset_webhooks();
-    /// assert_eq!(server.webhooks().len(), 1);
-    /// # Ok(()) }
-    /// ```
-    pub fn reset_webhooks(&self) {
-        self.shared.reset(true);
     }
 
     /// Stops gracefully: no new connections, requests in flight finish (for at most the

@@ -9,8 +9,13 @@ use crate::{Error, Fault};
 
 impl Shared {
     /// Queues a fault; returns how many are queued now.
-    pub(crate) fn push_fault(&self, fault: Fault) -> Result<usize, Error> {
+    /// A fault's `token` may be the webhook's URL (it is kept as the token); a token that names
+    /// no webhook is [`Error::NotFound`]: the fault would never fire.
+    pub(crate) fn push_fault(&self, mut fault: Fault) -> Result<usize, Error> {
         fault.validate()?;
+        if let Some(given) = fault.token.take() {
+            fault.token = Some(self.known_token(&given)?);
+        }
         let mut state = self.lock();
         state.faults.push_back(fault);
         Ok(state.faults.len())
@@ -21,8 +26,26 @@ impl Shared {
         self.lock().faults.len()
     }
 
-    pub(crate) fn clear_faults(&self) {
-        self.lock().faults.clear();
+    /// The queued faults, in the order they hit; with `token`, only that webhook's.
+    pub(crate) fn faults(&self, token: Option<&str>) -> Vec<Fault> {
+        let state = self.lock();
+        state
+            .faults
+            .iter()
+            .filter(|f| token.is_none_or(|t| f.token.as_deref() == Some(t)))
+            .cloned()
+            .collect()
+    }
+
+    /// Drops the queued faults (with `token`, only that webhook's); returns how many went.
+    pub(crate) fn clear_faults(&self, token: Option<&str>) -> usize {
+        let mut state = self.lock();
+        let before = state.faults.len();
+        match token {
+            None => state.faults.clear(),
+            Some(t) => state.faults.retain(|f| f.token.as_deref() != Some(t)),
+        }
+        before - state.faults.len()
     }
 
     /// The server's "now".
@@ -67,6 +90,7 @@ impl Shared {
                 state.insert_default();
             }
         }
+        self.clear_journal();
         self.changed.notify_waiters();
     }
 }

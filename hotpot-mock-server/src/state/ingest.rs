@@ -10,7 +10,6 @@
 //! ([`crate::payload::check`]) and the same [`settle`].
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -26,6 +25,28 @@ use super::{Shared, State, fast_uuid};
 use crate::model::{Event, EventStatus};
 use crate::payload::check;
 use crate::{Error, Fault};
+
+/// What [`Shared::begin`] saw and decided.
+#[derive(Debug)]
+pub(crate) struct Begun {
+    /// The server's clock when the request arrived.
+    pub now: DateTime<Utc>,
+    /// The queued fault that hits this request, if any (its delay holds the answer back).
+    pub fault: Option<Fault>,
+    /// The webhook the token names, expired or not.
+    pub hook: Option<Arc<Ident>>,
+    pub admission: Admission,
+}
+
+/// What [`Shared::finish`] recorded.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub answer: Answer,
+    /// The event it recorded, or (`replayed`) the one whose answer it gave.
+    pub event: u64,
+    /// A concurrent request with the same key got there first: its answer is given.
+    pub replayed: bool,
+}
 
 /// What [`Shared::begin`] decided for a request.
 #[derive(Debug)]
@@ -57,8 +78,8 @@ pub(crate) enum Refusal {
     Unknown,
     /// The webhook expired at this time.
     Expired(DateTime<Utc>),
-    /// The key was seen on this webhook within 24 hours: its first answer.
-    Replay(Answer),
+    /// The key was seen on this webhook within 24 hours: its first answer, and its event.
+    Replay(Answer, u64),
 }
 
 /// A request let in by [`Shared::begin`], for [`Shared::finish`].
@@ -85,34 +106,36 @@ pub(crate) enum Record {
 
 impl Shared {
     /// The first look at an ingest request: faults, token, expiry, idempotency, rate limit.
-    /// Also returns the delay of a queued fault, which holds the answer back.
-    pub(crate) fn begin(
-        &self,
-        token: &str,
-        integration: Option<&str>,
-        key: Option<&str>,
-    ) -> (Option<Duration>, Admission) {
+    /// Also returns the queued fault that hits it, whose delay holds the answer back.
+    pub(crate) fn begin(&self, token: &str, integration: Option<&str>, key: Option<&str>) -> Begun {
         let mut guard = self.lock();
         let state = &mut *guard;
         let now = state.clock.now();
         let fault = state.take_fault(token);
-        let delay = fault.as_ref().and_then(|f| f.delay);
-        let refused = |refusal| (delay, Admission::Refused(refusal));
+        let hook = state.webhooks.get_mut(token);
+        let ident = hook.as_ref().map(|h| Arc::clone(&h.ident));
+        let begun = |fault, admission| Begun {
+            now,
+            fault,
+            hook: ident.clone(),
+            admission,
+        };
         if let Some(refusal) = fault.as_ref().and_then(fault_refusal) {
-            return refused(refusal);
+            return begun(fault, Admission::Refused(refusal));
         }
-        let Some(hook) = state.webhooks.get_mut(token) else {
+        let refused = |refusal| begun(fault.clone(), Admission::Refused(refusal));
+        let Some(hook) = hook else {
             return refused(Refusal::Unknown);
         };
         if let Some(at) = hook.expires_at.filter(|at| *at <= now) {
             return refused(Refusal::Expired(at));
         }
         let key: Option<Key> = key.map(|k| (hook.ident.id, k.into()));
-        if let Some(answer) = key
+        if let Some((answer, seq)) = key
             .as_ref()
             .and_then(|k| replay(&state.idempotency, &state.log, k, now))
         {
-            return refused(Refusal::Replay(answer));
+            return refused(Refusal::Replay(answer, seq));
         }
         let limited = self.config.rate_limit.and_then(|per_second| {
             let retry_after = hook.bucket.take(per_second, now).err()?;
@@ -137,7 +160,7 @@ impl Shared {
             }
             None => Admission::Go(ticket),
         };
-        (delay, admission)
+        begun(fault, admission)
     }
 
     /// Records a request that was let in, and returns the answer to give: `answer`, or the
@@ -145,7 +168,7 @@ impl Shared {
     /// (and then nothing is recorded).
     ///
     /// An `Answer::Queued` gets the request id made here (whatever id it carried).
-    pub(crate) fn finish(&self, ticket: Ticket, record: Record, answer: Answer) -> Answer {
+    pub(crate) fn finish(&self, ticket: Ticket, record: Record, answer: Answer) -> Finished {
         let Ticket {
             hook,
             integration,
@@ -165,11 +188,15 @@ impl Shared {
         };
         let mut guard = self.lock();
         let state = &mut *guard;
-        if let Some(seen) = key
+        if let Some((answer, event)) = key
             .as_ref()
             .and_then(|k| replay(&state.idempotency, &state.log, k, now))
         {
-            return seen;
+            return Finished {
+                answer,
+                event,
+                replayed: true,
+            };
         }
         let seq = state.log.next_seq();
         let mut event = StoredEvent {
@@ -212,7 +239,11 @@ impl Shared {
         drop(guard);
         drop(evicted);
         self.changed.notify_waiters();
-        answer
+        Finished {
+            answer,
+            event: seq,
+            replayed: false,
+        }
     }
 
     /// Processes an `error` event's JSON payload again with the current clock, through the
@@ -293,11 +324,12 @@ fn fault_refusal(fault: &Fault) -> Option<Refusal> {
     })
 }
 
-/// The remembered answer for `key`, if its event is still kept and less than 24 hours old.
-fn replay(store: &Idempotency, log: &Log, key: &Key, now: DateTime<Utc>) -> Option<Answer> {
+/// The remembered answer for `key` and its event, if that event is still kept and less than
+/// 24 hours old.
+fn replay(store: &Idempotency, log: &Log, key: &Key, now: DateTime<Utc>) -> Option<(Answer, u64)> {
     let entry = store.get(key)?;
     let event = log.get(entry.seq)?;
-    (now - event.received_at < WINDOW).then(|| entry.answer.clone())
+    (now - event.received_at < WINDOW).then(|| (entry.answer.clone(), entry.seq))
 }
 
 /// Sets the outcome of §1 processing on `event`: `success` and a new moment (which lives as

@@ -12,6 +12,7 @@
 //! | `log` | the bounded log: events and moments, the oldest out first |
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
+//! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
 //! | `webhooks` | webhooks (contract §6) |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
@@ -19,6 +20,7 @@ mod clock;
 mod control;
 mod idempotency;
 mod ingest;
+mod journal;
 mod log;
 mod rate;
 mod reads;
@@ -26,7 +28,9 @@ mod record;
 mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use bytes::Bytes;
 
 use tokio::sync::{Notify, watch};
 use uuid::Uuid;
@@ -34,14 +38,16 @@ use uuid::Uuid;
 use crate::Fault;
 use clock::Clock;
 use idempotency::Idempotency;
+use journal::Journal;
 use log::Log;
 use webhooks::Hook;
 
 pub(crate) use idempotency::Answer;
-pub(crate) use ingest::{Admission, Record, Refusal, Ticket};
+pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
+pub(crate) use journal::{ContentType, RequestNote, Target, header_text};
 pub(crate) use reads::Filter;
 pub(crate) use record::StoredBody;
-pub(crate) use webhooks::check_token;
+pub(crate) use webhooks::{check_token, token_of};
 
 /// The server's fixed settings.
 #[derive(Clone, Debug)]
@@ -59,10 +65,14 @@ pub(crate) struct Config {
 pub(crate) struct Shared {
     pub config: Config,
     state: Mutex<State>,
+    /// The request journal, under its own lock.
+    journal: Mutex<Journal>,
     /// Woken whenever an event or moment is recorded or changed.
     changed: Notify,
     /// `true` once the server is shutting down: long polls answer at once.
     pub shutdown: watch::Sender<bool>,
+    /// The OpenAPI description with this server's address as its `servers`, made on first use.
+    openapi: OnceLock<Bytes>,
 }
 
 /// What the lock guards.
@@ -102,12 +112,34 @@ impl Shared {
             idempotency: Idempotency::default(),
         };
         state.insert_default();
+        let journal = Mutex::new(Journal::new(config.max_events));
         Shared {
             config,
             state: Mutex::new(state),
+            journal,
             changed: Notify::new(),
             shutdown: watch::Sender::new(false),
+            openapi: OnceLock::new(),
         }
+    }
+
+    /// [`OPENAPI_JSON`](crate::OPENAPI_JSON) with `servers` set to the address this server
+    /// serves (or its public URL).
+    pub(crate) fn openapi(&self) -> Bytes {
+        self.openapi
+            .get_or_init(|| {
+                let mut spec: serde_json::Value =
+                    serde_json::from_str(crate::OPENAPI_JSON).unwrap_or_default();
+                if let Some(spec) = spec.as_object_mut() {
+                    let server = serde_json::json!([{
+                        "url": self.config.base_url,
+                        "description": "this mock server",
+                    }]);
+                    spec.insert("servers".to_owned(), server);
+                }
+                Bytes::from(serde_json::to_vec_pretty(&spec).unwrap_or_default())
+            })
+            .clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -151,7 +151,11 @@ impl Shared {
             .await
     }
 
-    async fn wait_until(&self, timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    pub(super) async fn wait_until(
+        &self,
+        timeout: Duration,
+        mut done: impl FnMut() -> bool,
+    ) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut shutdown = self.shutdown.subscribe();
         loop {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use hotpot_protocol::{MAX_TOKEN_CHARS, UrlError, check_integration, redact_token};
+use hotpot_protocol::{MAX_TOKEN_CHARS, UrlError, WebhookUrl, check_integration, redact_token};
 
 use super::rate::Bucket;
 use super::{Shared, State, random_token};
@@ -20,7 +20,7 @@ const MAX_KIND_CHARS: usize = 50;
 /// A webhook's identity as events remember it: a new one is made when the label changes, so
 /// old events keep the label they arrived with.
 #[derive(Debug)]
-pub(super) struct Ident {
+pub(crate) struct Ident {
     pub id: u64,
     pub token: Box<str>,
     pub label: Box<str>,
@@ -57,6 +57,17 @@ impl Shared {
         Ok(self.view_hook(hook))
     }
 
+    /// The token of a webhook that exists, given as its token or its URL ([`token_of`]);
+    /// [`Error::NotFound`] when no webhook has it.
+    pub(crate) fn known_token(&self, given: &str) -> Result<String, Error> {
+        let token = token_of(given)?;
+        if self.lock().webhooks.contains_key(token.as_str()) {
+            Ok(token)
+        } else {
+            Err(no_webhook(&token))
+        }
+    }
+
     pub(crate) fn webhooks(&self) -> Vec<Webhook> {
         let state = self.lock();
         let mut hooks: Vec<&Hook> = state.webhooks.values().collect();
@@ -65,6 +76,8 @@ impl Shared {
     }
 
     pub(crate) fn webhook(&self, token: &str) -> Result<Webhook, Error> {
+        let token = token_of(token)?;
+        let token = token.as_str();
         let state = self.lock();
         let hook = state.webhooks.get(token).ok_or_else(|| no_webhook(token))?;
         Ok(self.view_hook(hook))
@@ -78,6 +91,8 @@ impl Shared {
         if let Some(label) = &patch.label {
             check_label(label)?;
         }
+        let token = token_of(token)?;
+        let token = token.as_str();
         let mut state = self.lock();
         let hook = state
             .webhooks
@@ -98,6 +113,8 @@ impl Shared {
     }
 
     pub(crate) fn delete_webhook(&self, token: &str) -> Result<(), Error> {
+        let token = token_of(token)?;
+        let token = token.as_str();
         self.lock()
             .webhooks
             .remove(token)
@@ -164,6 +181,27 @@ impl State {
             .insert_entry(hook)
             .into_mut()
     }
+}
+
+/// The token of `given`, a token or a webhook URL (`…/moment/TOKEN[/INTEGRATION]`, read by
+/// [`WebhookUrl`], whatever its host: the mock may be known by another name than its own).
+pub(crate) fn token_of(given: &str) -> Result<String, Error> {
+    if !given.contains("://") {
+        return Ok(given.to_owned());
+    }
+    let url = WebhookUrl::parse_allowing_http(given).map_err(|e| {
+        // The protocol's messages never repeat the token.
+        Error::bad(format!(
+            "token: expected a webhook token or its URL (…/moment/TOKEN), found a URL that is not one: {e}"
+        ))
+    })?;
+    let path = url.expose_url().path();
+    let token = path
+        .get(url.base().path().len()..)
+        .and_then(|rest| rest.strip_prefix("moment/"))
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
+    Ok(token.to_owned())
 }
 
 fn no_webhook(token: &str) -> Error {

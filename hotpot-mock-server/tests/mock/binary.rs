@@ -26,11 +26,15 @@ struct Binary {
 
 impl Binary {
     fn spawn(args: &[&str], env: &[(&str, &str)]) -> Binary {
+        Binary::spawn_with(args, env, Stdio::null())
+    }
+
+    fn spawn_with(args: &[&str], env: &[(&str, &str)], stdin: Stdio) -> Binary {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hotpot-mock-server"));
         command
             .args(args)
             .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in env {
@@ -72,6 +76,29 @@ impl Binary {
             rest_of_stdout,
             stderr,
         }
+    }
+
+    /// Waits for the exit (at most a minute: a safety net only); returns (success, stdout
+    /// rest, stderr).
+    fn wait(self) -> (bool, String, String) {
+        let Binary {
+            mut child,
+            rest_of_stdout,
+            stderr,
+            ..
+        } = self;
+        let (done, exited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(child.wait().unwrap());
+        });
+        let status = exited
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the binary exits within a minute");
+        (
+            status.success(),
+            rest_of_stdout.join().unwrap(),
+            stderr.join().unwrap(),
+        )
     }
 
     /// Sends `signal` and waits for the exit; returns (success, how long, stdout rest, stderr).
@@ -299,6 +326,10 @@ fn help_lists_flags_and_environment_variables() {
         "--strict",
         "--rate-limit",
         "--max-events",
+        "--public-url",
+        "--shutdown-grace",
+        "--exit-with-parent",
+        "--log-format",
         "HOTPOT_MOCK_HOST",
         "HOTPOT_MOCK_PORT",
         "HOTPOT_MOCK_TOKEN",
@@ -306,7 +337,150 @@ fn help_lists_flags_and_environment_variables() {
         "HOTPOT_MOCK_STRICT",
         "HOTPOT_MOCK_RATE_LIMIT",
         "HOTPOT_MOCK_MAX_EVENTS",
+        "HOTPOT_MOCK_PUBLIC_URL",
+        "HOTPOT_MOCK_SHUTDOWN_GRACE",
+        "HOTPOT_MOCK_EXIT_WITH_PARENT",
+        "HOTPOT_MOCK_LOG_FORMAT",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help:\n{help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_url_and_localhost() {
+    let bin = Binary::spawn(
+        &["--host", "localhost", "--port", "0", "--token", TOKEN],
+        &[("HOTPOT_MOCK_PUBLIC_URL", "http://hotpot-mock:8080/")],
+    );
+    assert_eq!(bin.listening, "listening on http://hotpot-mock:8080\n");
+    assert_eq!(
+        bin.webhook_line,
+        format!("webhook url: http://hotpot-mock:8080/moment/{TOKEN}\n")
+    );
+    let (ok, _, _, stderr) = bin.stop("TERM");
+    assert!(ok, "{stderr}");
+    // The real address is in the log: localhost is bound as 127.0.0.1.
+    assert!(stderr.contains("address=127.0.0.1:"), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_one_object_per_line() {
+    let bin = Binary::spawn(
+        &["--port", "0", "--token", TOKEN, "--log-format", "json"],
+        &[],
+    );
+    let http = http();
+    let sent = post_json(
+        &http,
+        &bin.webhook_url,
+        &json!({"name": "x", "type": "alert"}),
+    )
+    .await;
+    assert_eq!(sent.status, 202);
+    get(&http, &format!("{}/_mock/events?token={TOKEN}", bin.base)).await;
+    let (ok, _, _, stderr) = bin.stop("TERM");
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains(TOKEN), "{stderr}");
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    let ready = lines
+        .iter()
+        .find(|l| l["message"] == "hotpot mock server ready")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(ready["level"], "INFO");
+    assert_eq!(ready["target"], "hotpot_mock_server::cli");
+    assert_eq!(ready["strict"], false);
+    assert!(ready["timestamp"].as_str().unwrap().ends_with('Z'));
+    let ingest = lines
+        .iter()
+        .find(|l| l["message"] == "request" && l["method"] == "POST")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(ingest["path"], "/moment/seed…");
+    assert_eq!(ingest["status"], 202);
+    assert!(lines.iter().any(|l| l["reason"] == "SIGTERM"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_with_parent_stops_when_standard_input_closes() {
+    let mut bin = Binary::spawn_with(
+        &["--port", "0", "--token", TOKEN, "--exit-with-parent"],
+        &[],
+        Stdio::piped(),
+    );
+    let mut stdin = bin.child.stdin.take().unwrap();
+    // Whatever the parent writes is read and ignored.
+    std::io::Write::write_all(&mut stdin, b"anything\n").unwrap();
+    let health = get(&http(), &format!("{}/_mock/health", bin.base)).await;
+    assert_eq!(health.status, 200, "still serving while its input is open");
+    drop(stdin); // the parent is gone
+    let (ok, _, stderr) = bin.wait();
+    assert!(ok, "exit status 0; stderr: {stderr}");
+    assert!(stderr.contains("standard input closed"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_grace_bounds_the_wait_for_requests_in_flight() {
+    let bin = Binary::spawn(
+        &["--port", "0", "--token", TOKEN, "--shutdown-grace", "0.2"],
+        &[],
+    );
+    let http = http();
+    // A request held for ten minutes by a delay fault.
+    let fault = post_json(
+        &http,
+        &format!("{}/_mock/faults", bin.base),
+        &json!({"delay_ms": 600_000}),
+    )
+    .await;
+    assert_eq!(fault.status, 201);
+    let held = tokio::spawn({
+        let http = http.clone();
+        let url = bin.webhook_url.clone();
+        async move {
+            http.post(url)
+                .json(&json!({"name": "x", "type": "alert"}))
+                .send()
+                .await
+        }
+    });
+    // The journal notes it before the delay starts: then it is in flight.
+    let noted = get(
+        &http,
+        &format!("{}/_mock/requests?min=1&wait_ms=60000", bin.base),
+    )
+    .await;
+    assert_eq!(noted.json["timed_out"], false);
+    let (ok, _, _, stderr) = bin.stop("TERM");
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("connections still busy after the shutdown grace period"),
+        "{stderr}"
+    );
+    assert!(held.await.unwrap().is_err(), "the held request was cut");
+}
+
+#[test]
+fn bad_new_flags_fail_with_a_message() {
+    for (args, says) in [
+        (&["--host", "example.com"][..], "expected an IP address"),
+        (&["--shutdown-grace=-1"][..], "expected a number of seconds"),
+        (&["--log-format", "xml"][..], "--log-format"),
+        (
+            &["--public-url", "ftp://mock"][..],
+            "public_url: expected an absolute http",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hotpot-mock-server"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }

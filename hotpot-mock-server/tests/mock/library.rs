@@ -277,3 +277,72 @@ async fn shutdown_answers_long_polls_at_once() {
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json["events"], json!([]));
 }
+
+#[tokio::test]
+async fn a_public_url_is_the_base_of_every_url_returned() {
+    let server = hotpot_mock_server::MockServer::builder()
+        .token("public-token-1")
+        .public_url("https://mock.example.test:9443/hotpot/")
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(server.url(), "https://mock.example.test:9443/hotpot");
+    assert_eq!(
+        server.webhook_url(),
+        "https://mock.example.test:9443/hotpot/moment/public-token-1"
+    );
+    let created = server
+        .create_webhook(hotpot_mock_server::NewWebhook::new("x").token("second-token"))
+        .unwrap();
+    assert_eq!(
+        created,
+        "https://mock.example.test:9443/hotpot/moment/second-token"
+    );
+    // Over HTTP at its real address: the records and the OpenAPI servers say the public URL.
+    let real = format!("http://{}", server.addr());
+    let http = crate::support::http();
+    let hooks = crate::support::get(&http, &format!("{real}/_mock/webhooks")).await;
+    assert_eq!(hooks.json["webhooks"][1]["url"], created);
+    let spec = crate::support::get(&http, &format!("{real}/_mock/openapi.json")).await;
+    assert_eq!(
+        spec.json["servers"],
+        serde_json::json!([{"url": "https://mock.example.test:9443/hotpot",
+                            "description": "this mock server"}])
+    );
+    // A webhook URL with the public base is taken wherever a token is.
+    server
+        .fail_next(hotpot_mock_server::Fault::status(503).for_token(created.as_str()))
+        .unwrap();
+    assert_eq!(server.faults()[0].token.as_deref(), Some("second-token"));
+
+    for bad in [
+        "ftp://mock:21",
+        "mock:8080",
+        "http://user:pw@mock:8080",
+        "http://mock:8080/?x=1",
+    ] {
+        let err = hotpot_mock_server::MockServer::builder()
+            .public_url(bad)
+            .start()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("public_url: expected an absolute http"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_servers_entry_is_the_address_served() {
+    let server = MockServer::start().await.unwrap();
+    let http = crate::support::http();
+    let spec = crate::support::get(&http, &format!("{}/_mock/openapi.json", server.url())).await;
+    assert_eq!(spec.json["servers"][0]["url"], server.url());
+    // Everything else is the committed description.
+    let mut committed: serde_json::Value =
+        serde_json::from_str(hotpot_mock_server::OPENAPI_JSON).unwrap();
+    committed["servers"] = spec.json["servers"].clone();
+    assert_eq!(spec.json, committed);
+}

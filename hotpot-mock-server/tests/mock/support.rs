@@ -131,10 +131,10 @@ pub async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String 
                     .strip_prefix("content-length:")
                     .map(|v| v.trim().parse::<usize>().unwrap_or(0))
             });
-            if let Some(length) = length {
-                if buf.len() >= head_end + 4 + length {
-                    break;
-                }
+            if let Some(length) = length
+                && buf.len() >= head_end + 4 + length
+            {
+                break;
             }
         }
     }

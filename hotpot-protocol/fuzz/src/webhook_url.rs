@@ -233,13 +233,18 @@ impl Built {
 
     /// Nothing printed depends on the secret beyond its first 4 characters: the URL with the
     /// secret and with its twin give identical errors, and — where the secret is the token —
-    /// identical `Display` and `Debug`.
+    /// identical `Display` and `Debug`. One exception, by design: a secret that reads as a
+    /// plain word (lower-case letters joined by `-` or `_`, at most 24; one random secret of 8
+    /// characters in a thousand) is shown whole by an error that finds it misplaced, since
+    /// errors redact the token and misplaced tokens, not the words of a path (`/hooks/abc`).
     fn check(&self) {
         let (secret, twin) = self.secret.pair();
         let (a, b) = (self.render(&secret), self.render(&twin));
+        let shown_by_design = self.place() != Place::Token && reads_as_a_word(&secret);
         for parse in [WebhookUrl::parse, WebhookUrl::parse_allowing_http] {
             let (with_secret, with_twin) = (parse(&a), parse(&b));
             match (&with_secret, &with_twin) {
+                (Err(_), Err(_)) if shown_by_design => {}
                 (Err(e), Err(f)) => {
                     assert_eq!(e.to_string(), f.to_string(), "{a:?}");
                     assert_eq!(format!("{e:?}"), format!("{f:?}"), "{a:?}");
@@ -262,4 +267,13 @@ impl Built {
         }
         check_pair(&WebhookUrl::parse(&a), &WebhookUrl::parse_allowing_http(&a));
     }
+}
+
+/// What `hotpot_protocol`'s path errors show whole (its `is_plain_word`, minus the `v1` form,
+/// which no secret of 8 characters or more has).
+fn reads_as_a_word(segment: &str) -> bool {
+    segment.len() <= 24
+        && segment
+            .split(['-', '_'])
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
 }

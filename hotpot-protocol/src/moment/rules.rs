@@ -115,10 +115,12 @@ fn parse_date_time(s: &str) -> Option<DateTime<Utc>> {
     // The zone-less forms are RFC 3339 without the offset: with a `Z` added, chrono's fast
     // RFC 3339 parser reads them (a format string would be re-parsed on every call).
     let ends_in_seconds = s.bytes().last().is_some_and(|b| b.is_ascii_digit());
-    if ends_in_seconds && s.len() >= 19 && matches!(s.as_bytes()[10], b' ' | b'T') {
-        if let Ok(t) = DateTime::parse_from_rfc3339(&format!("{s}Z")) {
-            return Some(t.with_timezone(&Utc));
-        }
+    if ends_in_seconds
+        && s.len() >= 19
+        && matches!(s.as_bytes()[10], b' ' | b'T')
+        && let Ok(t) = DateTime::parse_from_rfc3339(&format!("{s}Z"))
+    {
+        return Some(t.with_timezone(&Utc));
     }
     None
 }

@@ -142,6 +142,7 @@ impl EmitterState {
             retried: s.retried,
             recovered: s.recovered,
             timed_out,
+            blocked_runtime: false,
         }
     }
 
@@ -159,6 +160,7 @@ impl EmitterState {
             retried,
             recovered: ledger.recovered,
             timed_out,
+            blocked_runtime: false,
         }
     }
 }

@@ -22,15 +22,13 @@ impl EmitterState {
             reason,
             DropReason::Abandoned | DropReason::AbandonedInFlight
         );
-        if !abandoned {
-            if let Some(held_back) = self.drop_warnings.allow(self.now_ms()) {
-                tracing::warn!(
-                    moment = moment.name(),
-                    %reason,
-                    more_since_last_warning = held_back,
-                    "hotpot emitter dropped a moment"
-                );
-            }
+        if !abandoned && let Some(held_back) = self.drop_warnings.allow(self.now_ms()) {
+            tracing::warn!(
+                moment = moment.name(),
+                %reason,
+                more_since_last_warning = held_back,
+                "hotpot emitter dropped a moment"
+            );
         }
         self.call_hook(moment, &Undelivered::Dropped(reason));
     }
@@ -51,10 +49,10 @@ impl EmitterState {
 
     /// Calls `on_error`, if any; a panic in it is logged, never passed on.
     fn call_hook(&self, moment: &Moment, why: &Undelivered) {
-        if let Some(hook) = &self.on_error {
-            if catch_unwind(AssertUnwindSafe(|| hook(moment, why))).is_err() {
-                tracing::error!("the hotpot emitter's on_error hook panicked");
-            }
+        if let Some(hook) = &self.on_error
+            && catch_unwind(AssertUnwindSafe(|| hook(moment, why))).is_err()
+        {
+            tracing::error!("the hotpot emitter's on_error hook panicked");
         }
     }
 }

@@ -61,8 +61,9 @@ async fn events_and_moments_with_filters() {
     let both = events("?status=success&token=other-token-456").await;
     assert_eq!(both.json["events"].as_array().unwrap().len(), 1);
     assert_eq!(both.json["events"][0]["payload"]["name"], "two");
+    // A token that names no webhook is a mistake, not an empty list (spec §7).
     let none = events("?token=nobody").await;
-    assert_eq!(none.json["events"], json!([]));
+    assert_eq!(none.status, 404, "{}", none.text);
 
     let moments = get(&http, &format!("{}/_mock/moments", server.url())).await;
     let list = moments.json["moments"].as_array().unwrap();
@@ -189,6 +190,8 @@ async fn long_poll_answers_when_enough_events_arrive() {
     let (a, took) = poll.await.unwrap();
     assert_eq!(a.status, 200);
     assert_eq!(a.json["events"].as_array().unwrap().len(), 2);
+    assert_eq!(a.json["timed_out"], false);
+    assert!(a.headers.get("hotpot-mock-wait").is_none());
     assert!(took < Duration::from_secs(5), "{took:?}");
 
     // Not enough: answers after wait_ms with what there is.
@@ -200,6 +203,9 @@ async fn long_poll_answers_when_enough_events_arrive() {
     .await;
     assert!(started.elapsed() >= Duration::from_millis(200));
     assert_eq!(short.json["events"].as_array().unwrap().len(), 3);
+    // ... and says that it ran out, in the body and in a header.
+    assert_eq!(short.json["timed_out"], true);
+    assert_eq!(short.headers["hotpot-mock-wait"], "timed-out");
 
     // Moments too.
     let moments = get(
@@ -208,6 +214,19 @@ async fn long_poll_answers_when_enough_events_arrive() {
     )
     .await;
     assert_eq!(moments.json["moments"].as_array().unwrap().len(), 2);
+    assert_eq!(moments.json["timed_out"], false);
+    let short = get(
+        &http,
+        &format!("{}/_mock/moments?min=3&wait_ms=0", server.url()),
+    )
+    .await;
+    assert_eq!(short.json["moments"].as_array().unwrap().len(), 2);
+    assert_eq!(short.json["timed_out"], true);
+    assert_eq!(short.headers["hotpot-mock-wait"], "timed-out");
+    // Without min there is no wait to run out.
+    let plain = get(&http, &format!("{}/_mock/events", server.url())).await;
+    assert_eq!(plain.json["timed_out"], false);
+    assert!(plain.headers.get("hotpot-mock-wait").is_none());
 }
 
 #[tokio::test]

@@ -47,10 +47,9 @@ async fn health_openapi_and_unknown_routes() {
     assert_eq!((a.status, a.json), (200, json!({"status": "ok"})));
     let spec = get(&http, &format!("{}/_mock/openapi.json", server.url())).await;
     assert_eq!(spec.status, 200);
-    assert_eq!(
-        spec.json,
-        serde_json::from_str::<Value>(OPENAPI_JSON).unwrap()
-    );
+    let mut committed = serde_json::from_str::<Value>(OPENAPI_JSON).unwrap();
+    committed["servers"] = json!([{"url": server.url(), "description": "this mock server"}]);
+    assert_eq!(spec.json, committed);
     assert_eq!(spec.json["openapi"], "3.0.3");
     let nope = get(&http, &format!("{}/nope", server.url())).await;
     assert_eq!(
@@ -82,6 +81,8 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/events/{id}", "get"),
         ("/_mock/events/{id}/retry", "post"),
         ("/_mock/moments", "get"),
+        ("/_mock/requests", "get"),
+        ("/_mock/faults", "get"),
         ("/_mock/faults", "post"),
         ("/_mock/faults", "delete"),
         ("/_mock/clock", "get"),
@@ -144,6 +145,10 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         keys(serde_json::to_value(&server.webhooks()[0]).unwrap()),
         required("Webhook")
     );
+    assert_eq!(
+        keys(serde_json::to_value(&server.requests()[0]).unwrap()),
+        required("RecordedRequest")
+    );
 }
 
 #[tokio::test]
@@ -168,4 +173,66 @@ async fn extractor_rejections_are_json_too() {
         (status.status, status.json),
         (404, json!({"error": "Not Found"}))
     );
+}
+
+#[tokio::test]
+async fn openapi_examples_license_and_security_scheme() {
+    let spec: Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+    assert_eq!(spec["info"]["license"]["name"], "MIT");
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        spec["paths"]["/request/{request_id}/status"]["get"]["security"],
+        json!([{"bearer": []}])
+    );
+    // Each example names the schema's required fields and nothing it does not describe.
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let mut with_examples = 0;
+    for (name, schema) in schemas {
+        let Some(example) = schema.get("example") else {
+            continue;
+        };
+        with_examples += 1;
+        let example = example.as_object().unwrap();
+        for field in schema["required"].as_array().into_iter().flatten() {
+            let field = field.as_str().unwrap();
+            assert!(
+                example.contains_key(field),
+                "{name}'s example lacks {field}"
+            );
+        }
+        let properties = schema["properties"].as_object().unwrap();
+        for key in example.keys() {
+            assert!(properties.contains_key(key), "{name}'s example has {key}");
+        }
+    }
+    assert!(with_examples >= 10, "{with_examples} schemas with examples");
+    // The record examples are what the server sends: the same fields as a real record.
+    let server = server().await;
+    let http = http();
+    send(&http, &server.webhook_url(), "x", "alert").await;
+    let keys = |v: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    for (name, record) in [
+        ("Event", serde_json::to_value(&server.events()[0]).unwrap()),
+        (
+            "Moment",
+            serde_json::to_value(&server.moments()[0]).unwrap(),
+        ),
+        (
+            "Webhook",
+            serde_json::to_value(&server.webhooks()[0]).unwrap(),
+        ),
+        (
+            "RecordedRequest",
+            serde_json::to_value(&server.requests()[0]).unwrap(),
+        ),
+    ] {
+        assert_eq!(keys(&schemas[name]["example"]), keys(&record), "{name}");
+    }
 }
