@@ -57,7 +57,7 @@ fn query(
     RawQuery(raw): RawQuery,
     allowed: &'static [&'static str],
 ) -> Result<Vec<(String, String)>, Box<Response>> {
-    query_pairs(raw.as_deref(), allowed).map_err(|e| Box::new(e.into_response()))
+    query_pairs(raw.as_deref(), allowed).map_err(boxed)
 }
 
 /// For routes that take no body: nothing, whitespace or `{}`; a field is a JSON 400.
@@ -65,7 +65,12 @@ fn no_body(body: Body) -> Result<(), Box<Response>> {
     let body = self::body(body)?;
     Input::parse(&body, &[])
         .and_then(Input::finish)
-        .map_err(|e| Box::new(e.into_response()))
+        .map_err(boxed)
+}
+
+/// An error as the answer [`or_answer!`] returns.
+fn boxed(e: impl IntoResponse) -> Box<Response> {
+    Box::new(e.into_response())
 }
 
 macro_rules! or_answer {
@@ -248,10 +253,7 @@ fn list_query(shared: &Shared, query: Option<&str>, with_status: bool) -> Result
 }
 
 pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
-    let list = match list_query(&shared, query.as_deref(), true) {
-        Ok(list) => list,
-        Err(e) => return e.into_response(),
-    };
+    let list = or_answer!(list_query(&shared, query.as_deref(), true).map_err(boxed));
     if let Some(min) = list.min {
         shared.wait_events(&list.filter, min, list.wait).await;
     }
@@ -261,10 +263,7 @@ pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuer
 }
 
 pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
-    let list = match list_query(&shared, query.as_deref(), false) {
-        Ok(list) => list,
-        Err(e) => return e.into_response(),
-    };
+    let list = or_answer!(list_query(&shared, query.as_deref(), false).map_err(boxed));
     if let Some(min) = list.min {
         shared.wait_moments(&list.filter, min, list.wait).await;
     }
@@ -274,10 +273,7 @@ pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQue
 }
 
 pub(crate) async fn list_requests(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
-    let list = match list_query(&shared, query.as_deref(), false) {
-        Ok(list) => list,
-        Err(e) => return e.into_response(),
-    };
+    let list = or_answer!(list_query(&shared, query.as_deref(), false).map_err(boxed));
     let token = list.filter.token.as_deref();
     if let Some(min) = list.min {
         shared.wait_requests(token, min, list.wait).await;
@@ -354,10 +350,7 @@ pub(crate) async fn add_fault(State(shared): Shared_, raw: RawQuery, body: Body)
 fn fault_token(shared: &Shared, raw: RawQuery) -> Result<Option<String>, Box<Response>> {
     match query(raw, &["token"])?.into_iter().last() {
         None => Ok(None),
-        Some((_, given)) => shared
-            .known_token(&given)
-            .map(Some)
-            .map_err(|e| Box::new(e.into_response())),
+        Some((_, given)) => shared.known_token(&given).map(Some).map_err(boxed),
     }
 }
 

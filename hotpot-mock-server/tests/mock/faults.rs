@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use hotpot_mock_server::{Fault, MockServer, NewWebhook};
 use serde_json::json;
 
+use crate::support;
 use crate::support::{Answer, delete, http, post_json, raw_exchange};
 
 async fn send(http: &reqwest::Client, url: &str) -> Answer {
@@ -245,11 +246,7 @@ async fn the_client_retries_through_faults_without_duplicates() {
     server
         .fail_next(Fault::status(503).times(2).for_token(server.token()))
         .unwrap();
-    let client = hotpot_client::Client::new(server.webhook_url().as_str()).unwrap();
-    let moment = hotpot_client::Moment::builder("Retried", hotpot_client::MomentType::Alert)
-        .build()
-        .unwrap();
-    let receipt = client.send(&moment).await.unwrap();
+    let receipt = support::send_with_the_client(&server, "Retried").await;
     assert_eq!(receipt.attempts, 3);
     assert_eq!(server.moments().len(), 1);
 }

@@ -5,6 +5,7 @@ use chrono::{Duration as TimeDelta, Utc};
 use hotpot_mock_server::{Fault, MockServer, NewWebhook, WebhookPatch};
 use serde_json::{Value, json};
 
+use crate::support;
 use crate::support::{Answer, answer, get, http, post_json, post_raw};
 
 const TOKEN: &str = "journal-token-123";
@@ -233,11 +234,7 @@ async fn a_test_counts_its_clients_attempts() {
     server
         .fail_next(Fault::status(503).times(2).for_token(TOKEN))
         .unwrap();
-    let client = hotpot_client::Client::new(server.webhook_url().as_str()).unwrap();
-    let moment = hotpot_client::Moment::builder("Retried", hotpot_client::MomentType::Alert)
-        .build()
-        .unwrap();
-    let receipt = client.send(&moment).await.unwrap();
+    let receipt = support::send_with_the_client(&server, "Retried").await;
     let requests = server.requests();
     assert_eq!(requests.len(), receipt.attempts as usize);
     let statuses: Vec<Option<u16>> = requests.iter().map(|r| r.status).collect();

@@ -61,6 +61,19 @@ pub async fn server_with_token(token: &str) -> hotpot_mock_server::MockServer {
         .unwrap()
 }
 
+/// Sends an alert named `name` to the server's default webhook through `hotpot_client`, with
+/// its default retries: the receipt.
+pub async fn send_with_the_client(
+    server: &hotpot_mock_server::MockServer,
+    name: &str,
+) -> hotpot_client::Receipt {
+    let client = hotpot_client::Client::new(server.webhook_url().as_str()).unwrap();
+    let moment = hotpot_client::Moment::builder(name, hotpot_client::MomentType::Alert)
+        .build()
+        .unwrap();
+    client.send(&moment).await.unwrap()
+}
+
 /// POSTs `body` to `url` with an `Idempotency-Key`.
 pub async fn post_with_key(http: &reqwest::Client, url: &str, key: &str, body: &Value) -> Answer {
     let request = http.post(url).header("idempotency-key", key).json(body);
