@@ -201,9 +201,11 @@ impl List {
         self.min.is_some_and(|min| found < min)
     }
 
-    /// 200 with `body`, and `Hotpot-Mock-Wait: timed-out` when its `timed_out` is true.
-    fn answer(&self, body: serde_json::Value) -> Response {
-        let timed_out = body["timed_out"] == true;
+    /// 200 with `{key: items, "dropped": dropped, "timed_out": ...}`, and
+    /// `Hotpot-Mock-Wait: timed-out` when the long-poll ran out.
+    fn answer<T: serde::Serialize>(&self, key: &str, (items, dropped): (Vec<T>, u64)) -> Response {
+        let timed_out = self.timed_out(items.len());
+        let body = json!({key: items, "dropped": dropped, "timed_out": timed_out});
         let mut response = json(StatusCode::OK, &body);
         if timed_out {
             response
@@ -257,9 +259,7 @@ pub(crate) async fn list_events(State(shared): Shared_, RawQuery(query): RawQuer
     if let Some(min) = list.min {
         shared.wait_events(&list.filter, min, list.wait).await;
     }
-    let (events, dropped) = shared.events(&list.filter);
-    let timed_out = list.timed_out(events.len());
-    list.answer(json!({"events": events, "dropped": dropped, "timed_out": timed_out}))
+    list.answer("events", shared.events(&list.filter))
 }
 
 pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
@@ -267,9 +267,7 @@ pub(crate) async fn list_moments(State(shared): Shared_, RawQuery(query): RawQue
     if let Some(min) = list.min {
         shared.wait_moments(&list.filter, min, list.wait).await;
     }
-    let (moments, dropped) = shared.moments(&list.filter);
-    let timed_out = list.timed_out(moments.len());
-    list.answer(json!({"moments": moments, "dropped": dropped, "timed_out": timed_out}))
+    list.answer("moments", shared.moments(&list.filter))
 }
 
 pub(crate) async fn list_requests(State(shared): Shared_, RawQuery(query): RawQuery) -> Response {
@@ -278,9 +276,7 @@ pub(crate) async fn list_requests(State(shared): Shared_, RawQuery(query): RawQu
     if let Some(min) = list.min {
         shared.wait_requests(token, min, list.wait).await;
     }
-    let (requests, dropped) = shared.requests(token);
-    let timed_out = list.timed_out(requests.len());
-    list.answer(json!({"requests": requests, "dropped": dropped, "timed_out": timed_out}))
+    list.answer("requests", shared.requests(token))
 }
 
 pub(crate) async fn get_event(State(shared): Shared_, id: PathParam, raw: RawQuery) -> Response {
