@@ -78,12 +78,11 @@ pub(crate) fn stdout(text: &str) {
     let written = out
         .write_all(inert(&redact(text)).as_bytes())
         .and_then(|()| out.flush());
-    if let Err(e) = written {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            if let Ok(mut first) = STDOUT_ERROR.lock() {
-                first.get_or_insert_with(|| e.to_string());
-            }
-        }
+    if let Err(e) = written
+        && e.kind() != io::ErrorKind::BrokenPipe
+        && let Ok(mut first) = STDOUT_ERROR.lock()
+    {
+        first.get_or_insert_with(|| e.to_string());
     }
 }
 
