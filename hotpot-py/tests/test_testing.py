@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
 import re
 import signal
@@ -186,6 +188,82 @@ def test_standalone_server_reports_a_busy_port() -> None:
         )
     assert proc.returncode == 1
     assert "could not bind" in proc.stderr and proc.stdout == ""
+
+
+#: The flags of the binary `hotpot-mock-server` (and of `hotpot mock`): `MockArgs`.
+MOCK_ARGS = Path(__file__).resolve().parents[2] / "hotpot-mock-server" / "src" / "cli.rs"
+
+
+def help_options(*command: str) -> str:
+    """The `Options:` part of a command's `--help`, its whitespace made one space (the two
+    commands wrap at different widths)."""
+    out = subprocess.run(
+        [*command, "--help"], capture_output=True, text=True, timeout=30, check=True
+    ).stdout
+    options = out.split("\nOptions:\n", 1)[1].split("\nExamples:\n", 1)[0]
+    return " ".join(options.split())
+
+
+def test_standalone_server_takes_every_flag_and_variable_of_the_binary() -> None:
+    module = help_options(sys.executable, "-m", "hotpot.testing")
+    # `hotpot mock`, through the console script's entry point: the binary's MockArgs.
+    cli = help_options(sys.executable, "-c", "from hotpot._cli import main; main()", "mock")
+    assert module == cli
+    variables = re.findall(r'env = "(HOTPOT_MOCK_[A-Z_]+)"', MOCK_ARGS.read_text())
+    assert len(variables) >= 11, variables
+    for name in variables:
+        flag = "--" + name.removeprefix("HOTPOT_MOCK_").lower().replace("_", "-")
+        assert f"{flag} " in module and f"[env: {name}" in module, name
+
+
+def test_standalone_server_reads_the_environment_and_logs_requests_as_the_binary() -> None:
+    env = {
+        **os.environ,
+        "HOTPOT_MOCK_PORT": "0",  # ignored, it would take the default 8080
+        "HOTPOT_MOCK_TOKEN": "env-token-123",
+        "HOTPOT_MOCK_PUBLIC_URL": "http://hotpot-mock.example:9999/",
+        "HOTPOT_MOCK_LOG_FORMAT": "json",
+        "HOTPOT_MOCK_EXIT_WITH_PARENT": "true",
+        "RUST_LOG": "info",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotpot.testing"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None and proc.stdin is not None
+        assert proc.stdout.readline() == "listening on http://hotpot-mock.example:9999\n"
+        assert proc.stdout.readline() == "webhook url: http://hotpot-mock.example:9999/moment/env-token-123\n"
+        ready = json.loads(proc.stderr.readline())  # the address really bound
+        assert (ready["message"], ready["exit_with_parent"]) == ("hotpot mock server ready", True)
+        host, port = ready["address"].rsplit(":", 1)
+        assert host == "127.0.0.1" and int(port) not in (0, 8080)
+        url = f"http://127.0.0.1:{port}/moment/env-token-123"
+        assert hotpot.Client(url).send("logged", "alert").status_code == 202
+        proc.stdin.close()  # --exit-with-parent: the harness went away
+        assert proc.wait(timeout=10) == 0
+        lines = [json.loads(line) for line in proc.stderr.read().splitlines()]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    [request] = [line for line in lines if line["message"] == "request"]
+    assert (request["method"], request["path"], request["status"]) == ("POST", "/moment/env-…", 202)
+    assert lines[-1]["message"] == "stopping" and lines[-1]["reason"] == "standard input closed"
+    assert "env-token-123" not in json.dumps(lines)
+
+
+def test_standalone_server_refuses_a_bad_flag_as_the_binary() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "hotpot.testing", "--log-format", "xml"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "invalid value 'xml' for '--log-format <LOG_FORMAT>'" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "hotpot.testing", "--bogus"], capture_output=True, text=True, timeout=30
+    )
+    assert proc.returncode == 2 and "Usage: python -m hotpot.testing [OPTIONS]" in proc.stderr
 
 
 # --- parity with the Rust MockServer --------------------------------------------------------

@@ -35,6 +35,7 @@ __all__ = [
     "_tasks_in_flight",
     "_shutdown_at_exit",
     "_cli_main",
+    "_mock_main",
 ]
 
 __version__: Final[str]
@@ -166,6 +167,11 @@ def check(payload: dict[str, Any] | str | bytes) -> list[tuple[str, str]]:
 
 def _cli_main(argv: list[str]) -> int:
     """Runs the ``hotpot`` command line (``argv[0]`` is the program's name); its exit status."""
+
+
+def _mock_main(argv: list[str]) -> int:
+    """Runs ``python -m hotpot.testing``: the mock server binary's code, flags and variables
+    (``argv[0]`` is the program's name); its exit status."""
 
 
 _T = TypeVar("_T")

@@ -5,9 +5,13 @@
 //! |---|---|
 //! | `convert` | the server's records and errors as Python objects; times and durations from Python |
 //! | `access` | what every method does around its call: reaching the server, reading a token, waiting |
+//! | `main` | `_mock_main`: `python -m hotpot.testing`, the binary's code and flags |
 
 mod access;
 mod convert;
+mod main;
+
+pub(crate) use main::_mock_main;
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
