@@ -569,6 +569,21 @@ impl MockServer {
         self.shared.requests(None).0
     }
 
+    /// The request journal of the webhook with `token` (or its URL) only, oldest first, as
+    /// `GET /_mock/requests?token=` lists it; [`Error::NotFound`] when no webhook has the token.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::start().await?;
+    /// assert!(server.requests_for(server.token())?.is_empty());
+    /// assert!(server.requests_for("no-such-webhook").is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn requests_for(&self, token: &str) -> Result<Vec<RecordedRequest>, Error> {
+        let token = self.shared.known_token(token)?;
+        Ok(self.shared.requests(Some(&token)).0)
+    }
+
     /// Waits until at least `n` events are kept, and returns them all; or, after `timeout`,
     /// a [`WaitTimeout`] with what there is. Never polls: it wakes on each new event.
     ///
@@ -773,6 +788,24 @@ impl MockServer {
     /// ```
     pub fn faults(&self) -> Vec<Fault> {
         self.shared.faults(None)
+    }
+
+    /// The queued faults of the webhook with `token` (or its URL) only (those of
+    /// [`Fault::for_token`]), as `GET /_mock/faults?token=` lists them; [`Error::NotFound`] when
+    /// no webhook has the token.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{Fault, MockServer};
+    /// let server = MockServer::start().await?;
+    /// server.fail_next(Fault::status(503).for_token(server.token()))?;
+    /// server.fail_next(Fault::status(500))?;
+    /// assert_eq!(server.faults_for(server.token())?.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn faults_for(&self, token: &str) -> Result<Vec<Fault>, Error> {
+        let token = self.shared.known_token(token)?;
+        Ok(self.shared.faults(Some(&token)))
     }
 
     /// The server's "now".
