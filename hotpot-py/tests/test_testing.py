@@ -410,8 +410,12 @@ def test_faults_are_listed_and_cleared_per_token_as_the_admin_api(hotpot_mock: M
         lambda m, t: m.requests(token=t),
         lambda m, t: m.faults(token=t),
         lambda m, t: m.clear_faults(token=t),
+        lambda m, t: m.moments(token=t),
+        lambda m, t: m.events(token=t),
+        lambda m, t: m.events(token=t, status="error"),
     ],
-    ids=["fail_next", "fail_next_delay", "requests", "faults", "clear_faults"],
+    ids=["fail_next", "fail_next_delay", "requests", "faults", "clear_faults", "moments", "events",
+         "events_status"],
 )
 def test_a_token_that_names_no_webhook_raises_lookup_error(hotpot_mock: MockServer, call: Any) -> None:
     deleted = hotpot_mock.create_webhook("deleted")

@@ -56,8 +56,8 @@ const FAULT_STATUS: u16 = 503;
 /// method takes a ``token``, it also takes the webhook's URL (as :meth:`create_webhook`
 /// returns it). Bad arguments raise ``TypeError`` (a value of the wrong type) or
 /// :class:`hotpot.ConfigError` (a value out of range), as the clients do; an unknown webhook
-/// or event ``LookupError`` (so does a :meth:`fail_next`, :meth:`requests`, :meth:`faults`
-/// or :meth:`clear_faults` for a token that names no webhook: it would never fire or match).
+/// or event ``LookupError`` (so does a ``token`` argument that names no webhook: a fault for
+/// it would never fire, a filter never match).
 ///
 /// >>> with MockServer() as mock:  # doctest: +SKIP
 /// ...     deploy(webhook_url=mock.webhook_url)
@@ -174,7 +174,7 @@ impl PyMockServer {
     ) -> PyResult<Bound<'py, PyAny>> {
         let server = self.server()?;
         match given(token) {
-            Some(token) => to_py(py, &server.moments_for(&self.token_of(token)?)),
+            Some(token) => to_py(py, &server.moments_for(&self.known_token(token)?)),
             None => to_py(py, &server.moments()),
         }
     }
@@ -199,7 +199,7 @@ impl PyMockServer {
             .transpose()?;
         let server = self.server()?;
         let mut events = match (given(token), status) {
-            (Some(token), _) => server.events_for(&self.token_of(token)?),
+            (Some(token), _) => server.events_for(&self.known_token(token)?),
             (None, Some(status)) => server.events_with(status),
             (None, None) => server.events(),
         };
