@@ -19,7 +19,7 @@
 //! | `client` | the blocking `Client`, `Receipt`, `RequestStatus`, `send`; the settings both clients share |
 //! | `aio` | the native half of `AsyncClient`: tokio tasks resolving asyncio futures |
 //! | `emitter` | `Emitter`, background delivery on `hotpot_client::Emitter`, and its exit handler |
-//! | `mock` | `hotpot.testing.MockServer`, the Rust mock server in-process |
+//! | `mock` | `hotpot.testing.MockServer`, the Rust mock server in-process; `_mock_main`, the standalone one |
 //! | `errors` | raising the exceptions of `hotpot._errors`, with the token redacted |
 //! | `process` | the runtimes and every per-process value, rebuilt after `fork` |
 //! | `spin` | how a blocking send waits: polling briefly before it sleeps, when answers come fast |
@@ -106,6 +106,7 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(client::send, m)?)?;
     m.add_function(wrap_pyfunction!(check::check, m)?)?;
     m.add_function(wrap_pyfunction!(cli::_cli_main, m)?)?;
+    m.add_function(wrap_pyfunction!(mock::_mock_main, m)?)?;
     m.add_function(wrap_pyfunction!(aio::_tasks_in_flight, m)?)?;
     m.add_function(wrap_pyfunction!(emitter::_shutdown_at_exit, m)?)?;
     process::register_fork_hook()?;

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
 import re
 import signal
 import subprocess
 import sys
+import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -188,6 +191,82 @@ def test_standalone_server_reports_a_busy_port() -> None:
     assert "could not bind" in proc.stderr and proc.stdout == ""
 
 
+#: The flags of the binary `hotpot-mock-server` (and of `hotpot mock`): `MockArgs`.
+MOCK_ARGS = Path(__file__).resolve().parents[2] / "hotpot-mock-server" / "src" / "cli.rs"
+
+
+def help_options(*command: str) -> str:
+    """The `Options:` part of a command's `--help`, its whitespace made one space (the two
+    commands wrap at different widths)."""
+    out = subprocess.run(
+        [*command, "--help"], capture_output=True, text=True, timeout=30, check=True
+    ).stdout
+    options = out.split("\nOptions:\n", 1)[1].split("\nExamples:\n", 1)[0]
+    return " ".join(options.split())
+
+
+def test_standalone_server_takes_every_flag_and_variable_of_the_binary() -> None:
+    module = help_options(sys.executable, "-m", "hotpot.testing")
+    # `hotpot mock`, through the console script's entry point: the binary's MockArgs.
+    cli = help_options(sys.executable, "-c", "from hotpot._cli import main; main()", "mock")
+    assert module == cli
+    variables = re.findall(r'env = "(HOTPOT_MOCK_[A-Z_]+)"', MOCK_ARGS.read_text())
+    assert len(variables) >= 11, variables
+    for name in variables:
+        flag = "--" + name.removeprefix("HOTPOT_MOCK_").lower().replace("_", "-")
+        assert f"{flag} " in module and f"[env: {name}" in module, name
+
+
+def test_standalone_server_reads_the_environment_and_logs_requests_as_the_binary() -> None:
+    env = {
+        **os.environ,
+        "HOTPOT_MOCK_PORT": "0",  # ignored, it would take the default 8080
+        "HOTPOT_MOCK_TOKEN": "env-token-123",
+        "HOTPOT_MOCK_PUBLIC_URL": "http://hotpot-mock.example:9999/",
+        "HOTPOT_MOCK_LOG_FORMAT": "json",
+        "HOTPOT_MOCK_EXIT_WITH_PARENT": "true",
+        "RUST_LOG": "info",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotpot.testing"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None and proc.stdin is not None
+        assert proc.stdout.readline() == "listening on http://hotpot-mock.example:9999\n"
+        assert proc.stdout.readline() == "webhook url: http://hotpot-mock.example:9999/moment/env-token-123\n"
+        ready = json.loads(proc.stderr.readline())  # the address really bound
+        assert (ready["message"], ready["exit_with_parent"]) == ("hotpot mock server ready", True)
+        host, port = ready["address"].rsplit(":", 1)
+        assert host == "127.0.0.1" and int(port) not in (0, 8080)
+        url = f"http://127.0.0.1:{port}/moment/env-token-123"
+        assert hotpot.Client(url).send("logged", "alert").status_code == 202
+        proc.stdin.close()  # --exit-with-parent: the harness went away
+        assert proc.wait(timeout=10) == 0
+        lines = [json.loads(line) for line in proc.stderr.read().splitlines()]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    [request] = [line for line in lines if line["message"] == "request"]
+    assert (request["method"], request["path"], request["status"]) == ("POST", "/moment/env-…", 202)
+    assert lines[-1]["message"] == "stopping" and lines[-1]["reason"] == "standard input closed"
+    assert "env-token-123" not in json.dumps(lines)
+
+
+def test_standalone_server_refuses_a_bad_flag_as_the_binary() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "hotpot.testing", "--log-format", "xml"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "invalid value 'xml' for '--log-format <LOG_FORMAT>'" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "hotpot.testing", "--bogus"], capture_output=True, text=True, timeout=30
+    )
+    assert proc.returncode == 2 and "Usage: python -m hotpot.testing [OPTIONS]" in proc.stderr
+
+
 # --- parity with the Rust MockServer --------------------------------------------------------
 
 
@@ -265,6 +344,106 @@ def test_fail_next_with_a_token_hits_only_that_webhook(hotpot_mock: MockServer) 
     hotpot_mock.clear_faults()
     hotpot_mock.fail_next(503, token=hotpot_mock.token)  # the token itself works too
     assert hotpot.Client(hotpot_mock.webhook_url).send("retried once", "alert").attempts == 2
+
+
+def admin_get(mock: MockServer, path: str) -> Any:
+    """The JSON of `GET {mock.url}{path}`: the admin API the methods mirror."""
+    with urllib.request.urlopen(f"{mock.url}{path}", timeout=10) as answer:
+        return json.load(answer)
+
+
+def test_requests_counts_a_clients_attempts_as_the_admin_api(hotpot_mock: MockServer) -> None:
+    other = hotpot_mock.create_webhook("other")
+    hotpot_mock.fail_next(503, count=2, token=hotpot_mock.token)
+    receipt = hotpot.Client(hotpot_mock.webhook_url).send("retried twice", "alert")
+    assert receipt.attempts == 3
+    requests = hotpot_mock.requests()
+    assert [r["status"] for r in requests] == [503, 503, 202]
+    assert [r["fault"] for r in requests] == [
+        {"status": 503, "retry_after": None, "delay_ms": None, "drop_connection": False},
+    ] * 2 + [None]
+    assert {r["headers"]["idempotency_key"] for r in requests} == {receipt.idempotency_key}
+    assert [r["event_id"] is None for r in requests] == [True, True, False]
+    assert all(r["method"] == "POST" and not r["replayed"] for r in requests)
+    assert all(r["headers"]["user_agent"].startswith("hotpot") for r in requests)
+    assert hotpot_mock.token not in json.dumps(requests)
+    assert requests == admin_get(hotpot_mock, "/_mock/requests")["requests"]
+    assert hotpot_mock.requests(token=hotpot_mock.webhook_url) == requests
+    assert hotpot_mock.requests(token=hotpot_mock.token) == requests
+    assert hotpot_mock.requests(token=other) == []
+    hotpot_mock.reset()
+    assert hotpot_mock.requests() == []
+
+
+def test_faults_are_listed_and_cleared_per_token_as_the_admin_api(hotpot_mock: MockServer) -> None:
+    other = hotpot_mock.create_webhook("other")
+    hotpot_mock.fail_next(503, count=2, token=other)
+    hotpot_mock.fail_next(500, retry_after=1.5, delay=0.25)
+    for_other = {
+        "token_hint": other.rsplit("/", 1)[1][:4] + "…", "status": 503, "count": 2,
+        "retry_after": None, "delay_ms": None, "drop_connection": False,
+    }
+    for_any = {
+        "token_hint": None, "status": 500, "count": 1,
+        "retry_after": 2, "delay_ms": 250, "drop_connection": False,
+    }
+    assert hotpot_mock.faults() == [for_other, for_any]
+    assert hotpot_mock.faults() == admin_get(hotpot_mock, "/_mock/faults")["faults"]
+    assert hotpot_mock.faults(token=other) == [for_other]
+    assert hotpot_mock.faults(token=hotpot_mock.token) == []
+    with pytest.raises(hotpot.ServerError):  # the fault counts down as it hits
+        hotpot.Client(other, max_retries=0).send("hit", "alert")
+    assert hotpot_mock.faults(token=other) == [{**for_other, "count": 1}]
+    hotpot_mock.clear_faults(token=hotpot_mock.token)  # none of its own: nothing goes
+    assert hotpot_mock.pending_faults() == 2
+    hotpot_mock.clear_faults(token=other)
+    assert hotpot_mock.faults() == [for_any]
+    hotpot_mock.clear_faults()
+    assert hotpot_mock.faults() == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, t: m.fail_next(503, token=t),
+        lambda m, t: m.fail_next(delay=0.1, token=t),
+        lambda m, t: m.requests(token=t),
+        lambda m, t: m.faults(token=t),
+        lambda m, t: m.clear_faults(token=t),
+        lambda m, t: m.moments(token=t),
+        lambda m, t: m.events(token=t),
+        lambda m, t: m.events(token=t, status="error"),
+    ],
+    ids=["fail_next", "fail_next_delay", "requests", "faults", "clear_faults", "moments", "events",
+         "events_status"],
+)
+def test_a_token_that_names_no_webhook_raises_lookup_error(hotpot_mock: MockServer, call: Any) -> None:
+    deleted = hotpot_mock.create_webhook("deleted")
+    hotpot_mock.delete_webhook(deleted)
+    for token in ["s3cr3t-no-such-webhook", deleted.rsplit("/", 1)[1], deleted]:
+        with pytest.raises(LookupError) as info:
+            call(hotpot_mock, token)
+        message = str(info.value)
+        assert message.startswith(f"token: no webhook of the server at {hotpot_mock.url} has ")
+        assert token.rsplit("/", 1)[-1][4:] not in message, "the token is a secret"
+    assert hotpot_mock.pending_faults() == 0, "no fault that would never fire"
+    with pytest.raises(LookupError, match=r"has the token s3cr…"):
+        call(hotpot_mock, "s3cr3t-no-such-webhook")
+
+
+def test_public_url_names_every_url_the_server_returns() -> None:
+    with MockServer(public_url="http://hotpot-mock.example:9999/", token="pub-token") as mock:
+        assert mock.url == "http://hotpot-mock.example:9999"
+        assert mock.webhook_url == "http://hotpot-mock.example:9999/moment/pub-token"
+        assert [h["url"] for h in mock.webhooks()] == [mock.webhook_url]
+        other = mock.create_webhook("other")
+        assert other.startswith("http://hotpot-mock.example:9999/moment/")
+        mock.fail_next(503, token=other)  # its URL is a token's URL
+        assert mock.pending_faults() == 1
+    with pytest.raises(hotpot.ConfigError, match="public_url"):
+        MockServer(public_url="ftp://hotpot-mock.example")
+    with pytest.raises(TypeError, match="^public_url: expected a URL"):
+        MockServer(public_url=8080)  # type: ignore[arg-type]
 
 
 def test_counts_and_filters(hotpot_mock: MockServer) -> None:

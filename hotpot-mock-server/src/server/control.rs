@@ -148,6 +148,24 @@ impl MockServer {
         self.shared.faults(None)
     }
 
+    /// The queued faults of the webhook with `token` (or its URL) only (those of
+    /// [`Fault::for_token`]), as `GET /_mock/faults?token=` lists them; [`Error::NotFound`] when
+    /// no webhook has the token.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{Fault, MockServer};
+    /// let server = MockServer::start().await?;
+    /// server.fail_next(Fault::status(503).for_token(server.token()))?;
+    /// server.fail_next(Fault::status(500))?;
+    /// assert_eq!(server.faults_for(server.token())?.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn faults_for(&self, token: &str) -> Result<Vec<Fault>, Error> {
+        let token = self.shared.known_token(token)?;
+        Ok(self.shared.faults(Some(&token)))
+    }
+
     /// The server's "now".
     ///
     /// ```

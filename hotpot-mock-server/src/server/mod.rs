@@ -277,6 +277,21 @@ impl MockServer {
         self.shared.requests(None).0
     }
 
+    /// The request journal of the webhook with `token` (or its URL) only, oldest first, as
+    /// `GET /_mock/requests?token=` lists it; [`Error::NotFound`] when no webhook has the token.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::start().await?;
+    /// assert!(server.requests_for(server.token())?.is_empty());
+    /// assert!(server.requests_for("no-such-webhook").is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn requests_for(&self, token: &str) -> Result<Vec<RecordedRequest>, Error> {
+        let token = self.shared.known_token(token)?;
+        Ok(self.shared.requests(Some(&token)).0)
+    }
+
     /// Waits until at least `n` events are kept, and returns them all; or, after `timeout`,
     /// a [`WaitTimeout`] with what there is. Never polls: it wakes on each new event.
     ///

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hotpot_mock_server::{MockServer, WaitTimeout};
+use hotpot_protocol::redact_token;
 use pyo3::exceptions::{PyLookupError, PyRuntimeError};
 use pyo3::prelude::*;
 use serde::Serialize;
@@ -51,6 +52,26 @@ impl PyMockServer {
                     self.url
                 ))
             })
+    }
+
+    /// `value`, a token or webhook URL, as the token of one of this server's webhooks:
+    /// `LookupError` when none has it (a fault for it would never fire, a filter never match).
+    pub(super) fn known_token(&self, value: &Bound<'_, PyAny>) -> PyResult<String> {
+        let token = self.token_of(value)?;
+        if self
+            .server()?
+            .webhooks()
+            .iter()
+            .any(|hook| hook.token == token)
+        {
+            return Ok(token);
+        }
+        Err(PyLookupError::new_err(format!(
+            "token: no webhook of the server at {} has the token {} (webhooks() lists them; \
+             create_webhook() makes one)",
+            self.url,
+            redact_token(&token)
+        )))
     }
 
     /// Waits without the GIL for `wait` (a `wait_for_*` of the server); a timeout raises

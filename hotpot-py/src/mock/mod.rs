@@ -5,9 +5,13 @@
 //! |---|---|
 //! | `convert` | the server's records and errors as Python objects; times and durations from Python |
 //! | `access` | what every method does around its call: reaching the server, reading a token, waiting |
+//! | `main` | `_mock_main`: `python -m hotpot.testing`, the binary's code and flags |
 
 mod access;
 mod convert;
+mod main;
+
+pub(crate) use main::_mock_main;
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -24,7 +28,7 @@ use tokio::runtime::Handle;
 use crate::args::{Arg, bool_arg, given, int_arg, str_arg};
 use crate::errors::config_error;
 use crate::process::{lock, runtimes};
-use convert::{duration_arg, mock_error, time_arg, to_py};
+use convert::{duration_arg, fault_json, mock_error, time_arg, to_py};
 
 /// How long `close()` lets requests in flight finish: short, since a test's teardown waits
 /// for it (the Rust server's own default is for a server that is shut down once).
@@ -42,15 +46,18 @@ const FAULT_STATUS: u16 = 503;
 /// token (random otherwise); ``api_key`` is the key ``GET /request/{id}/status`` accepts
 /// (``hotpot-mock-api-key`` otherwise). ``host`` and ``port`` choose the address (127.0.0.1
 /// and a free port by default), ``rate_limit`` answers 429 beyond that many requests per
-/// second per webhook, ``max_events`` bounds the event log (100,000 by default; the oldest
-/// go first, counted by :meth:`dropped_events`).
+/// second per webhook, ``max_events`` bounds the event log and the request journal (100,000
+/// by default; the oldest go first, counted by :meth:`dropped_events`). ``public_url``
+/// (``http://hotpot-mock:8080``) replaces ``http://HOST:PORT`` in every URL the server
+/// returns, for a server its clients reach by another name.
 ///
 /// Events, moments and webhooks come back as lists of dicts, oldest first, shaped as the
 /// mock's own JSON API (``/_mock/events``, ``/_mock/moments``, ``/_mock/webhooks``). Where a
 /// method takes a ``token``, it also takes the webhook's URL (as :meth:`create_webhook`
 /// returns it). Bad arguments raise ``TypeError`` (a value of the wrong type) or
 /// :class:`hotpot.ConfigError` (a value out of range), as the clients do; an unknown webhook
-/// or event ``LookupError``.
+/// or event ``LookupError`` (so does a ``token`` argument that names no webhook: a fault for
+/// it would never fire, a filter never match).
 ///
 /// >>> with MockServer() as mock:  # doctest: +SKIP
 /// ...     deploy(webhook_url=mock.webhook_url)
@@ -91,8 +98,8 @@ impl PyMockServer {
     /// Starts the server (``OSError`` when the port is taken).
     #[new]
     #[pyo3(
-        signature = (*, strict=None, token=None, api_key=None, host=None, port=None, rate_limit=None, max_events=None),
-        text_signature = "(*, strict=False, token=None, api_key=None, host='127.0.0.1', port=0, rate_limit=None, max_events=None)"
+        signature = (*, strict=None, token=None, api_key=None, host=None, port=None, rate_limit=None, max_events=None, public_url=None),
+        text_signature = "(*, strict=False, token=None, api_key=None, host='127.0.0.1', port=0, rate_limit=None, max_events=None, public_url=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -104,6 +111,7 @@ impl PyMockServer {
         port: Option<&Bound<'_, PyAny>>,
         rate_limit: Option<&Bound<'_, PyAny>>,
         max_events: Option<&Bound<'_, PyAny>>,
+        public_url: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut builder = MockServer::builder().shutdown_timeout(CLOSE_TIMEOUT);
         if let Some(strict) = given(strict) {
@@ -131,6 +139,9 @@ impl PyMockServer {
         }
         if let Some(n) = given(max_events) {
             builder = builder.max_events(int_arg(n, "max_events", 1..=usize::MAX as u64)? as usize);
+        }
+        if let Some(url) = given(public_url) {
+            builder = builder.public_url(str_arg(url, "public_url", "a URL (a str) or None")?);
         }
         let handle = runtimes(py)?.background()?;
         let server = builder.start_on(&handle).map_err(|e| mock_error(py, e))?;
@@ -163,7 +174,7 @@ impl PyMockServer {
     ) -> PyResult<Bound<'py, PyAny>> {
         let server = self.server()?;
         match given(token) {
-            Some(token) => to_py(py, &server.moments_for(&self.token_of(token)?)),
+            Some(token) => to_py(py, &server.moments_for(&self.known_token(token)?)),
             None => to_py(py, &server.moments()),
         }
     }
@@ -188,7 +199,7 @@ impl PyMockServer {
             .transpose()?;
         let server = self.server()?;
         let mut events = match (given(token), status) {
-            (Some(token), _) => server.events_for(&self.token_of(token)?),
+            (Some(token), _) => server.events_for(&self.known_token(token)?),
             (None, Some(status)) => server.events_with(status),
             (None, None) => server.events(),
         };
@@ -196,6 +207,30 @@ impl PyMockServer {
             events.retain(|e| e.status == status);
         }
         to_py(py, &events)
+    }
+
+    /// The request journal (of the webhook ``token`` only, if given), oldest first: every
+    /// request that reached an ingest route, faulted, replayed and refused ones included, as
+    /// ``GET /_mock/requests`` lists them: ``id``, ``received_at``, ``method``, ``path_hint``
+    /// (the path, its token redacted), ``headers`` (``user_agent``, ``idempotency_key``,
+    /// ``content_type``), ``status`` (``None`` for a dropped connection), ``fault`` (the
+    /// fault that hit it: ``status``, ``retry_after``, ``delay_ms``, ``drop_connection``; or
+    /// ``None``), ``replayed``, ``event_id``. How a test counts its client's attempts.
+    #[pyo3(signature = (*, token=None))]
+    fn requests<'py>(
+        &self,
+        py: Python<'py>,
+        token: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let server = self.server()?;
+        match given(token) {
+            Some(token) => {
+                let token = self.known_token(token)?;
+                let requests = server.requests_for(&token).map_err(|e| mock_error(py, e))?;
+                to_py(py, &requests)
+            }
+            None => to_py(py, &server.requests()),
+        }
     }
 
     /// One event by id (``LookupError`` for an unknown one).
@@ -343,7 +378,7 @@ impl PyMockServer {
     /// answered with ``status`` (with a ``Retry-After`` of ``retry_after`` seconds), answered
     /// ``delay`` seconds late, or with the connection closed unanswered
     /// (``drop_connection=True``, which ignores ``status``). ``status=None`` with a ``delay``
-    /// only slows the answer down.
+    /// only slows the answer down. A ``token`` that names no webhook raises ``LookupError``.
     #[pyo3(
         signature = (status=Arg::Missing, *, count=None, retry_after=None, delay=None, drop_connection=None, token=None),
         text_signature = "(self, status=503, *, count=1, retry_after=None, delay=None, drop_connection=False, token=None)"
@@ -386,7 +421,7 @@ impl PyMockServer {
             fault = fault.times(int_arg(count, "count", 1..=MAX_FAULT_COUNT.into())? as u32);
         }
         if let Some(token) = given(token) {
-            fault = fault.for_token(self.token_of(token)?);
+            fault = fault.for_token(self.known_token(token)?);
         }
         self.server()?
             .fail_next(fault)
@@ -399,14 +434,50 @@ impl PyMockServer {
         Ok(self.server()?.pending_faults())
     }
 
-    /// Drops the faults not yet used.
-    fn clear_faults(&self) -> PyResult<()> {
-        self.server()?.clear_faults();
-        Ok(())
+    /// The faults not used up yet (of the webhook ``token`` only, if given), in the order
+    /// they hit, as ``GET /_mock/faults`` lists them: ``token_hint`` (``None`` for a fault on
+    /// every webhook), ``status``, ``count`` (the requests it has left to hit),
+    /// ``retry_after``, ``delay_ms``, ``drop_connection``.
+    #[pyo3(signature = (*, token=None))]
+    fn faults<'py>(
+        &self,
+        py: Python<'py>,
+        token: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let server = self.server()?;
+        let faults = match given(token) {
+            Some(token) => {
+                let token = self.known_token(token)?;
+                server.faults_for(&token).map_err(|e| mock_error(py, e))?
+            }
+            None => server.faults(),
+        };
+        let faults: Vec<_> = faults.iter().map(fault_json).collect();
+        to_py(py, &faults)
     }
 
-    /// Forgets events, moments and faults; with ``webhooks=True`` also every webhook but the
-    /// default one.
+    /// Drops the faults not used up yet; with ``token``, only those :meth:`fail_next` queued
+    /// for that webhook.
+    #[pyo3(signature = (*, token=None))]
+    fn clear_faults(&self, py: Python<'_>, token: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let server = self.server()?;
+        match given(token) {
+            Some(token) => {
+                let token = self.known_token(token)?;
+                server
+                    .clear_faults_for(&token)
+                    .map(drop)
+                    .map_err(|e| mock_error(py, e))
+            }
+            None => {
+                server.clear_faults();
+                Ok(())
+            }
+        }
+    }
+
+    /// Forgets events, moments, faults and the request journal; with ``webhooks=True`` also
+    /// every webhook but the default one.
     #[pyo3(signature = (*, webhooks=None), text_signature = "(self, *, webhooks=False)")]
     fn reset(&self, webhooks: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let webhooks = given(webhooks)
