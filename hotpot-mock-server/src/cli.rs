@@ -53,7 +53,7 @@ pub struct MockArgs {
     #[arg(long, env = "HOTPOT_MOCK_API_KEY", default_value = DEFAULT_API_KEY, hide_env_values = true)]
     pub api_key: String,
     /// Answer payloads that break the moment rules with 422 instead of 202.
-    #[arg(long, env = "HOTPOT_MOCK_STRICT")]
+    #[arg(long, env = "HOTPOT_MOCK_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
     pub strict: bool,
     /// At most this many requests per second to each webhook (429 with Retry-After beyond).
     #[arg(long, env = "HOTPOT_MOCK_RATE_LIMIT", value_name = "PER_SECOND",
@@ -75,7 +75,7 @@ pub struct MockArgs {
     pub shutdown_grace: Duration,
     /// Also stop, as on SIGTERM, when standard input closes: run under a test harness that
     /// holds a pipe to it, the mock goes when the harness goes, even killed.
-    #[arg(long, env = "HOTPOT_MOCK_EXIT_WITH_PARENT")]
+    #[arg(long, env = "HOTPOT_MOCK_EXIT_WITH_PARENT", value_parser = clap::builder::BoolishValueParser::new())]
     pub exit_with_parent: bool,
     /// The logs' format on standard error: text lines, or one JSON object per line.
     #[arg(long, env = "HOTPOT_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

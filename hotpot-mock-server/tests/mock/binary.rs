@@ -262,7 +262,8 @@ async fn environment_variables_and_sigint() {
             ("HOTPOT_MOCK_HOST", "127.0.0.1"),
             ("HOTPOT_MOCK_TOKEN", "env-token-abc"),
             ("HOTPOT_MOCK_API_KEY", "env-key"),
-            ("HOTPOT_MOCK_STRICT", "true"),
+            // An on/off variable takes 1/0, yes/no, on/off as well as true/false.
+            ("HOTPOT_MOCK_STRICT", "1"),
             ("HOTPOT_MOCK_RATE_LIMIT", "1000"),
             ("HOTPOT_MOCK_MAX_EVENTS", "2"),
         ],
@@ -406,8 +407,8 @@ async fn json_logs_one_object_per_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_with_parent_stops_when_standard_input_closes() {
     let mut bin = Binary::spawn_with(
-        &["--port", "0", "--token", TOKEN, "--exit-with-parent"],
-        &[],
+        &["--port", "0", "--token", TOKEN],
+        &[("HOTPOT_MOCK_EXIT_WITH_PARENT", "yes")],
         Stdio::piped(),
     );
     let mut stdin = bin.child.stdin.take().unwrap();
