@@ -234,13 +234,20 @@ impl Built {
     /// Nothing printed depends on the secret beyond its first 4 characters: the URL with the
     /// secret and with its twin give identical errors, and — where the secret is the token —
     /// identical `Display` and `Debug`. One exception, by design: a secret that reads as a
-    /// plain word (lower-case letters joined by `-` or `_`, at most 24; one random secret of 8
-    /// characters in a thousand) is shown whole by an error that finds it misplaced, since
+    /// plain word (its path segment lower-case letters joined by `-` or `_`, at most 24; one
+    /// random secret of 8 characters in a thousand) is shown whole by an error that finds it misplaced, since
     /// errors redact the token and misplaced tokens, not the words of a path (`/hooks/abc`).
     fn check(&self) {
         let (secret, twin) = self.secret.pair();
         let (a, b) = (self.render(&secret), self.render(&twin));
-        let shown_by_design = self.place() != Place::Token && reads_as_a_word(&secret);
+        // The segment that holds the secret is what reads as a word or not (a prefix may put
+        // more letters before it: `ktj-` + `slrp`).
+        // A token after `moment` is always redacted; without a `moment` segment it is just a
+        // misplaced segment.
+        let after_moment = self.place() == Place::Token && self.moment;
+        let shown_by_design = !after_moment
+            && a.split(['/', '?', '#', '=', ' ', '\t', '\n'])
+                .any(|segment| segment.contains(secret.as_str()) && reads_as_a_word(segment));
         for parse in [WebhookUrl::parse, WebhookUrl::parse_allowing_http] {
             let (with_secret, with_twin) = (parse(&a), parse(&b));
             match (&with_secret, &with_twin) {
