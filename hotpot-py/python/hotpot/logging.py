@@ -109,8 +109,10 @@ class MomentHandler(logging.Handler):
                 f"dedup_window: expected 0 or more seconds, found {dedup_window!r}"
             )
         super().__init__(level)
-        self._owns_emitter = emitter is None
+        # The emitter first: a handler whose emitter could not be made (no HOTPOT_WEBHOOK_URL)
+        # is still in logging's list, and its close() at exit must find nothing to shut down.
         self._emitter = Emitter(Client.from_env()) if emitter is None else emitter
+        self._owns_emitter = emitter is None
         self._source = source
         self._dedup_window = float(dedup_window)
         #: (logger, file, line, message) -> [monotonic time of the last moment, records folded]
