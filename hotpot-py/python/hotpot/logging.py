@@ -38,8 +38,9 @@ import time
 from datetime import datetime, timedelta
 
 from . import _hotpot
+from ._aio import Emitter
 from ._errors import EmitterClosedError
-from ._hotpot import Client, Emitter, Moment
+from ._hotpot import Client, Moment
 
 __all__ = ["MomentHandler"]
 
