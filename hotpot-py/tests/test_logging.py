@@ -551,3 +551,54 @@ def test_a_handler_without_a_webhook_url_fails_with_that_error_only() -> None:
     assert "hotpot.ConfigError" in result.stderr and "HOTPOT_WEBHOOK_URL" in result.stderr
     assert "AttributeError" not in result.stderr and "Exception ignored" not in result.stderr, \
         result.stderr
+
+
+# --- folding: distinct errors from one line stay distinct moments ---------------------------
+
+
+def flask_like(log: logging.Logger, errors: list[str]) -> None:
+    """Logs each error as Flask does an unhandled exception: one message from one line."""
+
+    def pay(error: str) -> None:
+        if error == "KeyError":
+            {}["card"]  # noqa: B018
+        elif error == "ZeroDivisionError":
+            _ = 1 / 0
+        else:
+            raise RuntimeError("provider down")
+
+    for error in errors:
+        try:
+            pay(error)
+        except Exception:
+            log.exception("Exception on /pay [GET]")
+
+
+def test_distinct_errors_logged_from_one_line_are_distinct_moments(
+        emitter: hotpot.Emitter, hotpot_mock: MockServer, log: logging.Logger) -> None:
+    add(log, MomentHandler(emitter, dedup_window=60.0))
+    flask_like(log, ["KeyError", "ZeroDivisionError", "RuntimeError", "KeyError", "KeyError"])
+    moments = delivered(emitter, hotpot_mock, 3)
+    errors = sorted(next(e for e in ("KeyError", "ZeroDivisionError", "RuntimeError")
+                         if e in m["description"]) for m in moments)
+    assert errors == ["KeyError", "RuntimeError", "ZeroDivisionError"]
+    assert {m["name"] for m in moments} == {"Exception on /pay [GET]"}
+    assert emitter.stats()["emitted"] == 3, "the repeated KeyError folds"
+
+
+def test_the_same_type_raised_from_another_line_is_another_moment(
+        emitter: hotpot.Emitter, hotpot_mock: MockServer, log: logging.Logger) -> None:
+    add(log, MomentHandler(emitter, dedup_window=60.0))
+
+    def fail(where: int) -> None:
+        if where == 1:
+            raise ValueError("first place")
+        raise ValueError("second place")
+
+    for where in (1, 2, 1):
+        try:
+            fail(where)
+        except ValueError:
+            log.exception("Request failed")
+    delivered(emitter, hotpot_mock, 2)
+    assert emitter.stats()["emitted"] == 2
