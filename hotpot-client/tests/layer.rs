@@ -349,6 +349,50 @@ fn the_same_event_from_the_same_place_is_folded_and_counted_in_the_next_moment()
     );
 }
 
+/// Another error type, for the root of a chain.
+#[derive(Debug)]
+struct Timeout;
+
+impl std::fmt::Display for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("timed out")
+    }
+}
+
+impl std::error::Error for Timeout {}
+
+#[test]
+fn distinct_errors_from_one_callsite_are_distinct_moments_and_repeats_still_fold() {
+    let s = Setup::new();
+    let layer = MomentLayer::new(s.emitter.clone()).dedup_window(Duration::from_secs(60));
+    let parse = "x".parse::<u32>().unwrap_err();
+    let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no card file");
+    let denied = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "no card file");
+    // Another type again (the root of its chain: itself).
+    let wrapped = Wrapped("charge failed", None);
+    s.log_with(layer, || {
+        let failed = |e: &(dyn std::error::Error + 'static)| {
+            tracing::error!(error = e, "Exception on /pay [GET]");
+        };
+        for e in [
+            &parse as &(dyn std::error::Error + 'static),
+            &io,
+            &denied,
+            &Timeout,
+            &wrapped,
+            &parse, // repeats: folded
+            &io,
+            &Timeout,
+        ] {
+            failed(e);
+        }
+        tracing::error!("Exception on /pay [GET]"); // no error at all: its own place too
+    });
+    let moments = s.moments(6);
+    assert!(moments.iter().all(|m| m.name == "Exception on /pay [GET]"));
+    assert_eq!(s.emitter.stats().emitted, 6, "{moments:#?}");
+}
+
 #[test]
 fn events_of_hotpot_and_the_http_stack_never_become_moments() {
     let s = Setup::new();

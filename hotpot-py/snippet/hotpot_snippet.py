@@ -68,9 +68,28 @@ def _name(s):
 def _word(s, allowed):  # type and priority: in any (ASCII) case; a near spelling gets a hint
     if s.isascii() and s.lower() in allowed:
         return None
-    squash = lambda w: "".join(c for c in w if c.isalnum()).lower()  # noqa: E731
-    near = "".join(' (did you mean "%s"?)' % w for w in allowed if squash(s) == squash(w) != "")
+    near = _nearest(s, allowed)
+    near = ' (did you mean "%s"?)' % near if near else ""
     return "expected one of %s (any case), found %s%s" % (", ".join(allowed), _quote(s), near)
+
+def _nearest(s, allowed):
+    """The allowed word s is a near spelling of: letters and digits only, lower case, at most
+    1 edit away for a word of up to 5 letters, 2 for a longer one (insert, delete, replace,
+    swap two adjacent); the nearest, the first of equals."""
+    squash = lambda w: "".join(c for c in w if c.isalnum()).lower()  # noqa: E731
+    a, best = squash(s), None
+    for w in allowed if a else ():
+        b = squash(w)
+        d = [[i + j if not (i and j) else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+        for i in range(1, len(a) + 1):
+            for j in range(1, len(b) + 1):
+                cost = a[i - 1] != b[j - 1]
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+        if d[-1][-1] <= (1 if len(b) <= 5 else 2) and (best is None or d[-1][-1] < best[0]):
+            best = (d[-1][-1], w)
+    return best and best[1]
 
 def _ipv4_number(p):  # a WHATWG IPv4 part (decimal, 0x hex, 0-led octal), or None
     base, digits = (16, p[2:]) if p[:2].lower() == "0x" else (8, p[1:]) if p[:1] == "0" else (10, p)

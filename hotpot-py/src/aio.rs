@@ -368,8 +368,8 @@ impl PyAsyncClient {
     /// Checks the URL and settings (ConfigError otherwise); connects on the first send.
     #[new]
     #[pyo3(
-        signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None),
-        text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None)"
+        signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None, allow_http=None),
+        text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None, allow_http=False)"
     )]
     fn new(
         py: Python<'_>,
@@ -378,18 +378,33 @@ impl PyAsyncClient {
         max_retries: Option<&Bound<'_, PyAny>>,
         api_key: Option<&Bound<'_, PyAny>>,
         ca_cert: Option<&Bound<'_, PyAny>>,
+        allow_http: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let config = Config::from_args(
+            py,
+            webhook_url,
+            timeout,
+            max_retries,
+            api_key,
+            ca_cert,
+            allow_http,
+        )?;
         Ok(PyAsyncClient {
-            config: Config::from_args(py, webhook_url, timeout, max_retries, api_key, ca_cert)?,
+            config,
             client: PerProcess::new(),
             bridge: Mutex::new(None),
         })
     }
 
-    /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set.
+    /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set
+    /// (``allow_http``: as for the constructor).
     #[classmethod]
-    fn from_env<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
-        from_env(cls)
+    #[pyo3(signature = (*, allow_http=None), text_signature = "($cls, *, allow_http=False)")]
+    fn from_env<'py>(
+        cls: &Bound<'py, PyType>,
+        allow_http: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        from_env(cls, allow_http)
     }
 
     #[doc = moment_text_signature!("_send", "$self, ")]

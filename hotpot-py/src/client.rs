@@ -7,12 +7,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use hotpot_client::env::{ENV_API_KEY, env_var, webhook_url_from_env};
-use hotpot_client::{Error, Moment, RequestState, RetryPolicy, WebhookUrl, defaults};
+use hotpot_client::{Error, Moment, RequestState, RetryPolicy, UrlError, WebhookUrl, defaults};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 use tokio::runtime::{Handle, Runtime};
 
-use crate::args::{Seconds, given, int_arg, number_arg, str_arg, wrong_type};
+use crate::args::{Seconds, bool_arg, given, int_arg, number_arg, str_arg, wrong_type};
 use crate::errors::{client_error, config_error};
 use crate::moment::{PyMoment, moment_from_call, moment_text_signature};
 use crate::process::{PerProcess, lock, runtimes};
@@ -53,8 +53,10 @@ impl Config {
         max_retries: Option<&Bound<'_, PyAny>>,
         api_key: Option<&Bound<'_, PyAny>>,
         ca_cert: Option<&Bound<'_, PyAny>>,
+        allow_http: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let url = str_arg(webhook_url, "webhook_url", "a str")?;
+        let allow_http = allow_http_arg(allow_http)?;
         let timeout = match given(timeout) {
             Some(v) => {
                 let seconds = number_arg(v, "timeout", "a number of seconds")?;
@@ -74,7 +76,7 @@ impl Config {
             Some(v) => Some(str_arg(v, "api_key", "a str or None")?),
             None => None,
         };
-        let mut config = Config::new(py, &url, timeout, max_retries, api_key)?;
+        let mut config = Config::new(py, &url, timeout, max_retries, api_key, allow_http)?;
         if let Some(value) = given(ca_cert) {
             config.ca_cert = Some(ca_cert_arg(value)?);
             // A certificate that does not parse is reported now, not at the first send.
@@ -92,10 +94,26 @@ impl Config {
         timeout: Duration,
         max_retries: u32,
         api_key: Option<String>,
+        allow_http: bool,
     ) -> PyResult<Self> {
         // UrlError messages never contain the token, so this one needs no redaction.
-        let url = WebhookUrl::parse(webhook_url)
-            .map_err(|e| config_error(py, Error::InvalidUrl(e).to_string()))?;
+        let parsed = if allow_http {
+            WebhookUrl::parse_allowing_http(webhook_url)
+        } else {
+            WebhookUrl::parse(webhook_url)
+        };
+        let url = parsed.map_err(|e| match e {
+            // The opt-in, in Python's words.
+            UrlError::InsecureHttp(host) => config_error(
+                py,
+                format!(
+                    "invalid webhook URL: refusing plain http to {host}: the URL carries a \
+                     secret, so use https, or opt in explicitly for a trusted network (a mock \
+                     server in a container, say) with allow_http=True"
+                ),
+            ),
+            e => config_error(py, Error::InvalidUrl(e).to_string()),
+        })?;
         if api_key.as_deref().is_some_and(|k| k.trim().is_empty()) {
             return Err(config_error(
                 py,
@@ -159,14 +177,25 @@ impl Config {
     }
 }
 
-/// `cls.from_env()` of both clients: `cls(HOTPOT_WEBHOOK_URL, api_key=HOTPOT_API_KEY)`, each
-/// read by [`hotpot_client::env::env_var`] (trimmed; blank is unset).
-pub(crate) fn from_env<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+/// `allow_http`: a bool (default False).
+fn allow_http_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    given(value).map_or(Ok(false), |v| bool_arg(v, "allow_http"))
+}
+
+/// `cls.from_env(allow_http=False)` of both clients: `cls(HOTPOT_WEBHOOK_URL,
+/// api_key=HOTPOT_API_KEY, allow_http=allow_http)`, each read by
+/// [`hotpot_client::env::env_var`] (trimmed; blank is unset).
+pub(crate) fn from_env<'py>(
+    cls: &Bound<'py, PyType>,
+    allow_http: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
     let py = cls.py();
+    let allow_http = allow_http_arg(allow_http)?;
     let read = || Ok((webhook_url_from_env()?, env_var(ENV_API_KEY)?));
     let (url, api_key) = read().map_err(|e: Error| config_error(py, e.to_string()))?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("api_key", api_key)?;
+    kwargs.set_item("allow_http", allow_http)?;
     cls.call((url,), Some(&kwargs))
 }
 
@@ -369,7 +398,8 @@ fn py_repr(value: Option<&str>) -> String {
 /// the PEM itself as ``bytes``. Certificates are always verified; there is no way to turn that
 /// off.
 ///
-/// The URL must be ``https://`` (plain ``http://`` only to a loopback host) and end in
+/// The URL must be ``https://`` (plain ``http://`` only to a loopback host, or, with
+/// ``allow_http=True``, to any host: for a mock server on a trusted network) and end in
 /// ``/moment/TOKEN``; it is a secret, so ``repr()`` and every exception show only the
 /// token's first 4 characters. Sends release the GIL while they wait, and a forked child
 /// (gunicorn, celery, multiprocessing) gets its own connections automatically.
@@ -430,8 +460,8 @@ impl PyClient {
     /// Checks the URL and settings (ConfigError otherwise); connects on the first send.
     #[new]
     #[pyo3(
-        signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None),
-        text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None)"
+        signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None, allow_http=None),
+        text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None, allow_http=False)"
     )]
     fn new(
         py: Python<'_>,
@@ -440,15 +470,29 @@ impl PyClient {
         max_retries: Option<&Bound<'_, PyAny>>,
         api_key: Option<&Bound<'_, PyAny>>,
         ca_cert: Option<&Bound<'_, PyAny>>,
+        allow_http: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let config = Config::from_args(py, webhook_url, timeout, max_retries, api_key, ca_cert)?;
+        let config = Config::from_args(
+            py,
+            webhook_url,
+            timeout,
+            max_retries,
+            api_key,
+            ca_cert,
+            allow_http,
+        )?;
         Ok(PyClient::with_config(config))
     }
 
-    /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set.
+    /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set
+    /// (``allow_http``: as for the constructor).
     #[classmethod]
-    fn from_env<'py>(cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
-        from_env(cls)
+    #[pyo3(signature = (*, allow_http=None), text_signature = "($cls, *, allow_http=False)")]
+    fn from_env<'py>(
+        cls: &Bound<'py, PyType>,
+        allow_http: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        from_env(cls, allow_http)
     }
 
     #[doc = moment_text_signature!("send", "$self, ")]
@@ -502,31 +546,35 @@ impl PyClient {
 
 /// Clients of `hotpot.send`, by URL: a new client per call would load the TLS roots and open a
 /// connection every time.
-static SEND_CLIENTS: Mutex<Vec<(String, Py<PyClient>)>> = Mutex::new(Vec::new());
+/// (URL, allow_http, client).
+static SEND_CLIENTS: Mutex<Vec<(String, bool, Py<PyClient>)>> = Mutex::new(Vec::new());
 const SEND_CLIENTS_MAX: usize = 16;
 
-#[doc = moment_text_signature!("send", "$module, webhook_url, ")]
+#[doc = moment_text_signature!("send", "$module, webhook_url, ", ", allow_http=False")]
 /// Sends one moment to ``webhook_url`` with the default settings and returns the
 /// :class:`Receipt`: the one-line replacement for ``requests.post(url, json=payload)``.
-/// Clients are kept per URL.
+/// Clients are kept per URL. ``allow_http=True`` allows plain ``http://`` to a host that is
+/// not loopback (see :class:`Client`).
 #[pyfunction]
-#[pyo3(signature = (webhook_url, name, r#type, **fields), text_signature = None)]
+#[pyo3(signature = (webhook_url, name, r#type, *, allow_http=None, **fields), text_signature = None)]
 pub(crate) fn send(
     py: Python<'_>,
     webhook_url: &Bound<'_, PyAny>,
     name: &Bound<'_, PyAny>,
     r#type: &Bound<'_, PyAny>,
+    allow_http: Option<&Bound<'_, PyAny>>,
     fields: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PyReceipt> {
     let moment = moment_from_call("send", name, r#type, fields)?;
     let webhook_url = &str_arg(webhook_url, "webhook_url", "a str")?;
+    let allow_http = allow_http_arg(allow_http)?;
     // SEND_CLIENTS is only locked with the GIL held, never across a release of it (fork
     // safety), and nothing that runs Python code (an allocation may run the GC) is done
     // while it is locked.
     let known = lock(&SEND_CLIENTS)
         .iter()
-        .find(|(url, _)| url == webhook_url)
-        .map(|(_, client)| client.clone_ref(py));
+        .find(|(url, http, _)| url == webhook_url && *http == allow_http)
+        .map(|(_, _, client)| client.clone_ref(py));
     let client = match known {
         Some(client) => client,
         None => {
@@ -536,12 +584,13 @@ pub(crate) fn send(
                 defaults::TIMEOUT,
                 defaults::MAX_RETRIES,
                 None,
+                allow_http,
             )?;
             let client = Py::new(py, PyClient::with_config(config))?;
             let evicted = {
                 let mut clients = lock(&SEND_CLIENTS);
                 let evicted = (clients.len() >= SEND_CLIENTS_MAX).then(|| clients.remove(0));
-                clients.push((webhook_url.to_owned(), client.clone_ref(py)));
+                clients.push((webhook_url.to_owned(), allow_http, client.clone_ref(py)));
                 evicted
             };
             drop(evicted); // released after the lock

@@ -141,7 +141,11 @@ fn build_client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyResult
     let kwargs = PyDict::new(py);
     kwargs.set_item("retryable", err.is_retryable())?;
     let name = match err {
-        Error::InvalidUrl(_) | Error::Config(_) => "ConfigError",
+        // The exception's class says it is a configuration error: the message is the rest.
+        Error::Config(message) => {
+            return exception(py, "ConfigError", url.redact(message), &kwargs);
+        }
+        Error::InvalidUrl(_) => "ConfigError",
         Error::Rejected { status, body } => {
             let (server_message, details) = rejection(body);
             kwargs.set_item("status_code", status)?;
@@ -152,7 +156,26 @@ fn build_client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyResult
         }
         Error::Webhook { status, .. } => {
             kwargs.set_item("status_code", status)?;
-            "WebhookError"
+            // "webhook unknown (HTTP 404): <advice>; Hotpot said: <body>".
+            let text = full_message(err, url);
+            let head = format!("(HTTP {status})");
+            let (problem, said) = match text.find(&head) {
+                Some(i) => text.split_at(i + head.len()),
+                None => (text.as_str(), ""),
+            };
+            let said = said.trim_start_matches(": ");
+            let said = if said.is_empty() {
+                String::new()
+            } else {
+                format!("; Hotpot said: {said}")
+            };
+            let advice = webhook_advice(*status, url);
+            return exception(
+                py,
+                "WebhookError",
+                format!("{problem}: {advice}{said}"),
+                &kwargs,
+            );
         }
         Error::RateLimited { retry_after, .. } => {
             kwargs.set_item("retry_after", retry_after.map(|d| d.as_secs_f64()))?;
@@ -177,6 +200,23 @@ fn build_client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyResult
         _ => "HotpotError",
     };
     exception(py, name, full_message(err, url), &kwargs)
+}
+
+/// What an unknown (401, 403, 404) or expired (410) webhook means and what to do, as the
+/// command line says it, in Python's words; the URL with its token redacted.
+fn webhook_advice(status: u16, url: &WebhookUrl) -> String {
+    if status == 410 {
+        format!(
+            "the webhook {url} has expired: rotate it: create a new webhook in Hotpot and give \
+             the client its URL (HOTPOT_WEBHOOK_URL for Client.from_env())"
+        )
+    } else {
+        format!(
+            "Hotpot does not know the webhook {url}: it was deleted or revoked, or the URL is \
+             mistyped; check the URL given to the client (HOTPOT_WEBHOOK_URL for \
+             Client.from_env())"
+        )
+    }
 }
 
 /// A `hotpot.testing.WaitTimeout` (also a builtin `TimeoutError`): a wait of the mock server

@@ -26,12 +26,17 @@ use crate::errors::validation_error;
 /// the keywords and their defaults are written here only; [`MomentArgs::from_call`] reads them.
 macro_rules! moment_text_signature {
     ($name:literal, $before:literal) => {
+        moment_text_signature!($name, $before, "")
+    };
+    ($name:literal, $before:literal, $after:literal) => {
         concat!(
             $name,
             "(",
             $before,
             "name, type, *, priority=None, source=None, source_url=None, description=None, \
-             occurred_at=None)\n--\n"
+             occurred_at=None",
+            $after,
+            ")\n--\n"
         )
     };
 }

@@ -59,6 +59,7 @@ def test_client_signatures() -> None:
         ("max_retries", KW, 2),
         ("api_key", KW, None),
         ("ca_cert", KW, None),
+        ("allow_http", KW, False),
     ]
     assert params(hotpot.Client.send) == [
         ("name", P.POSITIONAL_OR_KEYWORD, P.empty),
@@ -67,7 +68,7 @@ def test_client_signatures() -> None:
     ]
     assert params(hotpot.Client.send_moment) == required("moment")
     assert params(hotpot.Client.request_status) == required("request_id")
-    assert params(hotpot.Client.from_env) == []
+    assert params(hotpot.Client.from_env) == [("allow_http", KW, False)]
 
 
 def test_async_client_has_the_same_methods_as_coroutines() -> None:
@@ -76,7 +77,7 @@ def test_async_client_has_the_same_methods_as_coroutines() -> None:
         func = getattr(hotpot.AsyncClient, method)
         assert inspect.iscoroutinefunction(func), method
         assert params(func) == params(getattr(hotpot.Client, method)), method
-    assert params(hotpot.AsyncClient.from_env) == []
+    assert params(hotpot.AsyncClient.from_env) == [("allow_http", KW, False)]
 
 
 def test_a_star_import_shadows_no_builtin() -> None:
@@ -96,7 +97,9 @@ def test_a_star_import_shadows_no_builtin() -> None:
 
 
 def test_send_and_moment_signatures() -> None:
-    assert params(hotpot.send) == [*required("webhook_url", "name", "type"), *MOMENT_FIELDS]
+    assert params(hotpot.send) == [
+        *required("webhook_url", "name", "type"), *MOMENT_FIELDS, ("allow_http", KW, False),
+    ]
     assert params(hotpot.Moment) == [*required("name", "type"), *MOMENT_FIELDS]
     for method in ("to_dict", "to_json"):
         assert params(getattr(hotpot.Moment, method)) == []

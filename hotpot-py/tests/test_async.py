@@ -219,3 +219,32 @@ def test_the_public_class_adds_only_the_coroutines() -> None:
     added = {name for name in vars(hotpot.AsyncClient) if not name.startswith("__")}
     assert added == {"send", "send_moment", "request_status"}
     assert hotpot.AsyncClient.__mro__[1] is _hotpot.AsyncClient
+
+
+@pytest.mark.parametrize("method", ["flush_async", "shutdown_async"])
+def test_the_emitter_waits_without_blocking_the_event_loop(
+        hotpot_mock: MockServer, method: str) -> None:
+    import inspect
+
+    assert inspect.iscoroutinefunction(getattr(hotpot.Emitter, method))
+    hotpot_mock.fail_next(None, delay=0.5)  # the moment is answered while the wait goes on
+    emitter = hotpot.Emitter(hotpot.Client(hotpot_mock.webhook_url))
+    emitter.emit(hotpot.Moment("Awaited", "alert"))
+    order: list[str] = []
+
+    async def other_task() -> None:
+        order.append("other task ran")
+
+    async def main() -> hotpot.EmitterReport:
+        other = asyncio.create_task(other_task())
+        report: hotpot.EmitterReport = await getattr(emitter, method)(10.0)
+        order.append("wait returned")
+        await other
+        return report
+
+    report = asyncio.run(main())
+    # A wait that blocked the loop would have returned before the other task could run.
+    assert order == ["other task ran", "wait returned"]
+    assert (report["delivered"], report["timed_out"]) == (1, False), report
+    assert emitter.closed == (method == "shutdown_async")
+    emitter.shutdown(0)

@@ -162,3 +162,37 @@ def test_output_written_by_python_first_is_not_reordered(tmp_path: Path) -> None
                           capture_output=True, env=clean_env())
     assert done.returncode == 0, done.stderr
     assert done.stdout == b'before\n{"name":"x","type":"page"}\n'
+
+
+# --- closed standard streams: the console script behaves as the binary does -----------------
+
+#: `hotpot run` whose command leaves a mark, so a run that never started shows.
+MARK_RUN = 'run -- sh -c \'echo ran > "$0"\' "$MARK"'
+
+
+@pytest.mark.parametrize(
+    ("args", "redirect"),
+    [
+        (MARK_RUN, "2>&-"),
+        (MARK_RUN, ">&-"),
+        (MARK_RUN, ">&- 2>&-"),
+        ("--version", ">&-"),
+        ("--help", "2>&-"),
+        ("check -", ">&- <&-"),
+    ],
+    ids=["run, no stderr", "run, no stdout", "run, neither", "version, no stdout",
+         "help, no stderr", "check, no stdin nor stdout"],
+)
+def test_closed_standard_streams_behave_as_the_binary(
+        binary: str, args: str, redirect: str, tmp_path: Path) -> None:
+    results = []
+    for i, command in enumerate((console_script(), [binary])):
+        mark = tmp_path / f"mark{i}"
+        line = " ".join(f"'{part}'" for part in command) + f" {args} {redirect}"
+        done = subprocess.run(["sh", "-c", line], capture_output=True, timeout=60,
+                              env=clean_env(MARK=str(mark)))
+        assert b"Traceback" not in done.stderr and b"AttributeError" not in done.stderr, done
+        results.append((done.returncode, mark.exists()))
+    assert results[0] == results[1], f"console script, binary: {results}"
+    if args == MARK_RUN:
+        assert results[0] == (0, True), "hotpot run ran its command"

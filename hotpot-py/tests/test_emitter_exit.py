@@ -66,7 +66,8 @@ def test_exit_with_hotpot_down_takes_a_few_seconds_and_reports_each_moment() -> 
     seen = sorted(line.split()[2] for line in lines[1:])
     assert len(seen) == 10, result.stdout
     assert set(line.rsplit(" ", 1)[1] for line in lines[1:]) <= {"abandoned", "abandoned_in_flight"}
-    assert "hotpot: 10 moment(s) not delivered before exit" in result.stderr
+    assert "10 hotpot moment(s) not delivered before exit" in result.stderr
+    assert "hotpot: " not in result.stderr, "no prefix: the logger's name is hotpot"
     for crash in ("panicked", "Fatal Python error", "Traceback"):
         assert crash not in result.stderr, result.stderr
 

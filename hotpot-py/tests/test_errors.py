@@ -6,6 +6,7 @@ import builtins
 import pickle
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,45 @@ def test_exceptions_pickle_with_their_attributes() -> None:
     )
     t = pickle.loads(pickle.dumps(hotpot.TimeoutError("timed out", elapsed=1.5)))
     assert isinstance(t, builtins.TimeoutError) and t.elapsed == 1.5
+
+
+def test_a_404_says_what_it_means_and_what_to_check(hotpot_mock: MockServer) -> None:
+    client = hotpot.Client(f"{hotpot_mock.url}/moment/no-such-s3cret-token")
+    with pytest.raises(hotpot.WebhookError) as info:
+        client.send("x", "alert")
+    message = str(info.value)
+    assert "webhook unknown (HTTP 404)" in message
+    assert "Hotpot does not know the webhook" in message
+    assert "deleted or revoked" in message and "mistyped" in message
+    assert "HOTPOT_WEBHOOK_URL" in message
+    assert "no-such-s3cret-token" not in message
+
+
+def test_an_expired_webhook_says_to_rotate_it(hotpot_mock: MockServer) -> None:
+    hotpot_mock.set_clock("2026-01-01T00:00:00Z")
+    url = hotpot_mock.create_webhook("old", expires_at=datetime(2026, 1, 1, 1, 0))
+    hotpot_mock.advance_clock(2 * 3600)
+    with pytest.raises(hotpot.WebhookError) as info:
+        hotpot.Client(url).send("too late", "alert")
+    assert "rotate it" in str(info.value) and "HOTPOT_WEBHOOK_URL" in str(info.value)
+
+
+def test_a_spool_that_cannot_be_used_is_a_config_error_without_a_generic_prefix(
+        tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    client = hotpot.Client("https://example.com/moment/abc")
+    with pytest.raises(hotpot.ConfigError) as info:
+        hotpot.Emitter(client, spool=blocker / "spool")
+    assert "invalid client configuration" not in str(info.value)
+    assert str(info.value).startswith(f"cannot use {blocker / 'spool'} as the emitter's spool")
+
+
+def test_an_empty_spool_is_refused_naming_it_and_creates_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    client = hotpot.Client("https://example.com/moment/abc")
+    with pytest.raises(hotpot.ConfigError) as info:
+        hotpot.Emitter(client, spool="")
+    assert str(info.value).startswith("spool: expected a directory, found an empty path")
+    assert list(tmp_path.iterdir()) == []

@@ -453,3 +453,152 @@ def test_the_module_has_the_one_public_name() -> None:
     assert hotpot.logging.__all__ == ["MomentHandler"]
     assert issubclass(MomentHandler, logging.Handler)
     assert isinstance(MomentHandler.__doc__, str) and "dictConfig" in MomentHandler.__doc__
+
+
+# --- nothing silent: without on_error, the hotpot logger hears of every moment lost ----------
+
+
+def hotpot_warnings(caplog: pytest.LogCaptureFixture, *, at_least: int = 1) -> list[str]:
+    """The messages logged on the `hotpot` logger, once at least `at_least` have come (the
+    emitter's thread logs them; the wait is a safety net only)."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        found = [r.getMessage() for r in caplog.records if r.name == "hotpot"]
+        if len(found) >= at_least or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)
+
+
+def moments_counted(messages: list[str]) -> int:
+    """How many moments the warnings account for: one each, plus the ones each says were held
+    back."""
+    import re
+
+    total = 0
+    for message in messages:
+        more = re.search(r"(\d+) more moments? (?:failed|dropped) since the last warning", message)
+        if message.startswith(tuple("0123456789")):
+            total += int(more.group(1)) if more else 0  # a summary line only
+        else:
+            total += 1 + (int(more.group(1)) if more else 0)
+    return total
+
+
+def test_without_on_error_a_failed_moment_is_a_warning_on_the_hotpot_logger(
+        hotpot_mock: MockServer, log: logging.Logger, caplog: pytest.LogCaptureFixture) -> None:
+    emitter = hotpot.Emitter(hotpot.Client(f"{hotpot_mock.url}/moment/no-such-s3cret"))
+    add(log, MomentHandler(emitter, dedup_window=0))
+    with caplog.at_level(logging.WARNING, logger="hotpot"):
+        log.error("Payment failed")
+        [message] = hotpot_warnings(caplog)
+        assert emitter.stats()["failed"] == 1
+        emitter.shutdown(WAIT)
+    assert '"Payment failed"' in message and "404" in message, message
+    assert "on_error" in message, message
+    assert not message.startswith("hotpot:"), "the logger's name already says hotpot"
+    assert "no-such-s3cret" not in caplog.text
+
+
+def test_the_warnings_are_rate_limited_and_say_how_many(
+        hotpot_mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+    emitter = hotpot.Emitter(hotpot.Client(f"{hotpot_mock.url}/moment/no-such-s3cret"))
+    with caplog.at_level(logging.WARNING, logger="hotpot"):
+        for i in range(20):
+            emitter.emit(hotpot.Moment(f"lost {i}", "alert"))
+        emitter.flush(WAIT)
+        emitter.shutdown(WAIT)  # says how many were held back since the last warning
+        messages = hotpot_warnings(caplog)
+    assert emitter.stats()["failed"] == 20
+    assert len(messages) < 20, messages
+    assert moments_counted(messages) == 20, messages
+
+
+def test_a_garbage_collected_emitter_that_drops_says_so(
+        hotpot_mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+    import gc
+
+    hotpot_mock.fail_next(None, delay=30.0)  # the moment is being sent when the emitter goes
+    emitter = hotpot.Emitter(hotpot.Client(hotpot_mock.webhook_url))
+    with caplog.at_level(logging.WARNING, logger="hotpot"):
+        emitter.emit(hotpot.Moment("Going with the emitter", "alert"))
+        deadline = time.monotonic() + WAIT
+        while emitter.stats()["in_flight"] != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        del emitter
+        gc.collect()
+        messages = hotpot_warnings(caplog)
+    assert any('"Going with the emitter"' in m and "abandoned" in m for m in messages), messages
+
+
+#: A MomentHandler by class while HOTPOT_WEBHOOK_URL is unset: dictConfig refuses it, and the
+#: process ends with that error only (logging closes every handler it made at exit, and the
+#: traceback keeps the half-made handler alive until then).
+NO_URL_CONFIG = """
+import logging.config
+logging.config.dictConfig({
+    "version": 1,
+    "handlers": {"hotpot": {"class": "hotpot.logging.MomentHandler"}},
+    "root": {"handlers": ["hotpot"]},
+})
+"""
+
+
+def test_a_handler_without_a_webhook_url_fails_with_that_error_only() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "HOTPOT_WEBHOOK_URL"}
+    result = subprocess.run([sys.executable, "-c", NO_URL_CONFIG], capture_output=True,
+                            text=True, timeout=60, env=env)
+    assert result.returncode == 1, result.stderr
+    assert "hotpot.ConfigError" in result.stderr and "HOTPOT_WEBHOOK_URL" in result.stderr
+    assert "AttributeError" not in result.stderr and "Exception ignored" not in result.stderr, \
+        result.stderr
+
+
+# --- folding: distinct errors from one line stay distinct moments ---------------------------
+
+
+def flask_like(log: logging.Logger, errors: list[str]) -> None:
+    """Logs each error as Flask does an unhandled exception: one message from one line."""
+
+    def pay(error: str) -> None:
+        if error == "KeyError":
+            {}["card"]  # noqa: B018
+        elif error == "ZeroDivisionError":
+            _ = 1 / 0
+        else:
+            raise RuntimeError("provider down")
+
+    for error in errors:
+        try:
+            pay(error)
+        except Exception:
+            log.exception("Exception on /pay [GET]")
+
+
+def test_distinct_errors_logged_from_one_line_are_distinct_moments(
+        emitter: hotpot.Emitter, hotpot_mock: MockServer, log: logging.Logger) -> None:
+    add(log, MomentHandler(emitter, dedup_window=60.0))
+    flask_like(log, ["KeyError", "ZeroDivisionError", "RuntimeError", "KeyError", "KeyError"])
+    moments = delivered(emitter, hotpot_mock, 3)
+    errors = sorted(next(e for e in ("KeyError", "ZeroDivisionError", "RuntimeError")
+                         if e in m["description"]) for m in moments)
+    assert errors == ["KeyError", "RuntimeError", "ZeroDivisionError"]
+    assert {m["name"] for m in moments} == {"Exception on /pay [GET]"}
+    assert emitter.stats()["emitted"] == 3, "the repeated KeyError folds"
+
+
+def test_the_same_type_raised_from_another_line_is_another_moment(
+        emitter: hotpot.Emitter, hotpot_mock: MockServer, log: logging.Logger) -> None:
+    add(log, MomentHandler(emitter, dedup_window=60.0))
+
+    def fail(where: int) -> None:
+        if where == 1:
+            raise ValueError("first place")
+        raise ValueError("second place")
+
+    for where in (1, 2, 1):
+        try:
+            fail(where)
+        except ValueError:
+            log.exception("Request failed")
+    delivered(emitter, hotpot_mock, 2)
+    assert emitter.stats()["emitted"] == 2

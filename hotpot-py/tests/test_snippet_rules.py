@@ -307,3 +307,26 @@ def test_a_rule_changed_on_one_side_only_is_caught(cases: Cases, change: Any) ->
     snippet = load_snippet()
     change(snippet)
     assert next(disagreements(fields_of(snippet, cases), cases), None) is not None
+
+
+NEAR_SPELLINGS = [
+    "incdent", "Incidnet", "incidents", "pgae", "pag", "alrt", "aletr", "near-mis", "neer_miss",
+    "near_miss", "NEAR MISS", "outage", "critical", "x", "", "incidéntt", "İncident",
+]
+
+
+@pytest.mark.parametrize("typed", NEAR_SPELLINGS)
+def test_the_snippet_suggests_what_rust_suggests_for_a_type(typed: str) -> None:
+    snippet = load_snippet()
+    rust = dict(hotpot.check({"name": "n", "type": typed}))["type"]
+    [problem] = [p for p in snippet.check({"name": "n", "type": typed}) if p["field"] == "type"]
+    assert problem["message"] == rust
+
+
+@pytest.mark.parametrize("typed", ["hihg", "meduim", "lo", "urgent", "hi"])
+def test_the_snippet_suggests_what_rust_suggests_for_a_priority(typed: str) -> None:
+    snippet = load_snippet()
+    payload = {"name": "n", "type": "alert", "priority": typed}
+    rust = dict(hotpot.check(payload))["priority"]
+    [problem] = [p for p in snippet.check(payload) if p["field"] == "priority"]
+    assert problem["message"] == rust

@@ -297,4 +297,7 @@ def test_a_bad_ca_cert_is_refused_when_the_client_is_made(tmp_path: Path) -> Non
 def test_there_is_no_way_to_turn_verification_off() -> None:
     for make in (hotpot.Client, hotpot.AsyncClient):
         parameters = set(inspect.signature(make).parameters)
-        assert parameters == {"webhook_url", "timeout", "max_retries", "api_key", "ca_cert"}
+        # allow_http is about plain http to a trusted host; over https, TLS is always verified.
+        assert parameters == {
+            "webhook_url", "timeout", "max_retries", "api_key", "ca_cert", "allow_http",
+        }

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]
 WORKSPACE_VERSION = WORKSPACE["package"]["version"]
 PYPROJECT = tomllib.loads((ROOT / "hotpot-py/pyproject.toml").read_text())
+DISTRIBUTION = "hotpot-sdk"
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -61,7 +62,27 @@ def test_the_python_package_takes_its_version_from_cargo() -> None:
     assert "version" not in PYPROJECT["project"]
     assert "version" in PYPROJECT["project"]["dynamic"]
     assert hotpot.__version__ == WORKSPACE_VERSION
-    assert importlib.metadata.version("hotpot") == WORKSPACE_VERSION
+    assert importlib.metadata.version(DISTRIBUTION) == WORKSPACE_VERSION
+
+
+def test_the_distribution_has_a_name_of_its_own_on_pypi() -> None:
+    # `hotpot` on PyPI is someone else's project (a web framework that also imports as `hotpot`):
+    # the package is published as `hotpot-sdk`, and still gives `import hotpot` and the `hotpot` command.
+    assert PYPROJECT["project"]["name"] == DISTRIBUTION
+    assert PYPROJECT["project"]["scripts"]["hotpot"] == "hotpot._cli:main"
+    assert PYPROJECT["tool"]["maturin"]["module-name"] == "hotpot._hotpot"
+
+
+def test_the_docs_install_the_distribution_by_its_name() -> None:
+    pages = [ROOT / "README.md", ROOT / "RELEASING.md", ROOT / "hotpot-py/README.md",
+             ROOT / "hotpot-cli/README.md", *sorted((ROOT / "docs/src").rglob("*.md"))]
+    wrong = [
+        f"{page.relative_to(ROOT)}: {line.strip()}"
+        for page in pages
+        for line in page.read_text().splitlines()
+        if re.search(r"pip install (?:--\S+ )*hotpot(?![-\w])|dist/hotpot-", line)
+    ]
+    assert wrong == []
 
 
 @pytest.fixture

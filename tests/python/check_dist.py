@@ -32,6 +32,11 @@ TAG = "cp39-abi3-manylinux_2_17_x86_64"  # the platform tag may come with its al
 GLIBC_MAX = (2, 17)
 # The console script, once hotpot-py/pyproject.toml declares it.
 PYPROJECT = tomllib.loads((ROOT / "hotpot-py/pyproject.toml").read_text())
+# The distribution's name on PyPI (`hotpot` there is another project); it imports as `hotpot`.
+DIST = PYPROJECT["project"]["name"]
+assert DIST == "hotpot-sdk", DIST
+# Wheel and sdist file names spell it with an underscore (PEP 427, PEP 625).
+FILE_DIST = DIST.replace("-", "_")
 HAS_CLI = "hotpot" in PYPROJECT["project"].get("scripts", {})
 
 
@@ -84,9 +89,9 @@ def find_pythons() -> list[str]:
 def check_wheel_file(wheel: Path, version: str) -> None:
     # hotpot-VERSION-PYTHON-ABI-PLATFORM.whl, PLATFORM possibly several tags joined by dots.
     name, got_version, python_tag, abi_tag, platforms = wheel.name[: -len(".whl")].split("-")
-    if (name, got_version, python_tag, abi_tag) != ("hotpot", version, "cp39", "abi3") or \
+    if (name, got_version, python_tag, abi_tag) != (FILE_DIST, version, "cp39", "abi3") or \
             "manylinux_2_17_x86_64" not in platforms.split("."):
-        fail(f"{wheel.name}: expected hotpot-{version}-{TAG}")
+        fail(f"{wheel.name}: expected {FILE_DIST}-{version}-{TAG}")
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         libs = [n for n in names if n.endswith(".so") or ".so." in n]
@@ -145,7 +150,7 @@ assert shutil.which("cargo") is None and shutil.which("rustc") is None, "a Rust 
 import hotpot
 assert hotpot.__file__.startswith(sys.prefix), f"hotpot imported from {hotpot.__file__}, not the venv"
 assert hotpot.__version__ == expected, (hotpot.__version__, expected)
-assert importlib.metadata.version("hotpot") == expected, importlib.metadata.version("hotpot")
+assert importlib.metadata.version("hotpot-sdk") == expected, importlib.metadata.version("hotpot-sdk")
 
 # The User-Agent on the wire, recorded by a plain HTTP server.
 agents = []
@@ -224,8 +229,8 @@ def check_installed(venv_python: Path, version: str, env: dict[str, str]) -> Non
 
 
 def check_sdist(sdist: Path, version: str, python: str, work: Path) -> None:
-    if sdist.name != f"hotpot-{version}.tar.gz":
-        fail(f"{sdist.name}: expected hotpot-{version}.tar.gz")
+    if sdist.name != f"{FILE_DIST}-{version}.tar.gz":
+        fail(f"{sdist.name}: expected {FILE_DIST}-{version}.tar.gz")
     venv_python = make_venv(python, work / "sdist-venv")
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
@@ -259,8 +264,8 @@ def main() -> None:
 
     version = workspace_version()
     args.dist = args.dist.resolve()
-    wheels = sorted(args.dist.glob("hotpot-*.whl"))
-    sdists = sorted(args.dist.glob("hotpot-*.tar.gz"))
+    wheels = sorted(args.dist.glob(f"{FILE_DIST}-*.whl"))
+    sdists = sorted(args.dist.glob(f"{FILE_DIST}-*.tar.gz"))
     if len(wheels) != 1 or len(sdists) != 1:
         fail(f"{args.dist}: expected one wheel and one sdist, found {[p.name for p in wheels + sdists]}")
     if args.release:

@@ -71,7 +71,8 @@ type Filter = dyn Fn(&Metadata<'_>) -> bool + Send + Sync;
 ///   (outermost first, with their fields) and the level, target and location, as lists;
 /// - `occurred_at`: when the event was recorded.
 ///
-/// The same message from the same callsite within the [`dedup_window`](Self::dedup_window)
+/// The same message from the same callsite with the same errors (the type of the root of
+/// each `error` field's chain, or none) within the [`dedup_window`](Self::dedup_window)
 /// becomes one moment; the next one from there says how many were folded. Events from
 /// `hotpot*` targets and from the HTTP stack beneath the client (`reqwest`, `hyper`,
 /// `hyper_util`, `h2`, `rustls*`, `tokio_rustls`, `webpki`, `want`; records of the `log` crate,
@@ -164,8 +165,8 @@ impl MomentLayer {
         self
     }
 
-    /// How long the same message from the same callsite is folded into the moment sent for
-    /// it (default 60 s); `Duration::ZERO` sends every event.
+    /// How long the same message from the same callsite (with the same errors) is folded into
+    /// the moment sent for it (default 60 s); `Duration::ZERO` sends every event.
     ///
     /// ```
     /// # let emitter = hotpot_client::Emitter::new(hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?)?;
@@ -327,10 +328,18 @@ fn is_excluded(target: &str) -> bool {
     EXCLUDED_PREFIXES.iter().any(|p| target.starts_with(p)) || EXCLUDED_CRATES.contains(&krate)
 }
 
-/// The message and where it comes from (for `log` records, which share a few callsites).
+/// The message, where it comes from (for `log` records, which share a few callsites) and the
+/// root types of its errors (distinct errors logged from one line are distinct moments).
 fn hash(record: &LogRecord<'_>) -> u64 {
     let mut h = DefaultHasher::new();
-    (&record.message, &record.target, &record.file, record.line).hash(&mut h);
+    (
+        &record.message,
+        &record.target,
+        &record.file,
+        record.line,
+        &record.error_key,
+    )
+        .hash(&mut h);
     h.finish()
 }
 

@@ -39,6 +39,9 @@ pub(crate) struct LogRecord<'a> {
     pub hotpot_source_url: Option<String>,
     /// Error fields, by name, each as its chain of causes (one line per error).
     pub errors: Vec<(&'a str, String)>,
+    /// What tells the record's errors apart for folding: each error field's root cause's
+    /// type (see `visit::root_key`), one line each.
+    pub error_key: String,
     /// The other fields, by name, in the order they were recorded.
     pub fields: Vec<(&'a str, String)>,
     /// The spans the event happened in, outermost first: name and formatted fields.

@@ -34,13 +34,51 @@ impl LogRecord<'_> {
             TYPE_FIELD => self.hotpot_type = Some(value),
             PRIORITY_FIELD => self.hotpot_priority = Some(value),
             SOURCE_URL_FIELD => self.hotpot_source_url = Some(value),
-            ERROR_FIELD => self.errors.push((field.name(), value)),
+            ERROR_FIELD => {
+                // Recorded as text (`error = %e`, `error = ?e`): its first line stands for it.
+                self.add_error_key(value.lines().next().unwrap_or(""));
+                self.errors.push((field.name(), value));
+            }
             LOG_TARGET_FIELD if self.target == LOG_TARGET => self.target = Cow::Owned(value),
             LOG_FILE_FIELD if self.target_is_from_log() => self.file = Some(Cow::Owned(value)),
             LOG_LINE_FIELD if self.target_is_from_log() => self.line = value.parse().ok(),
             LOG_MODULE_FIELD if self.target_is_from_log() => {}
             name => self.fields.push((name, value)),
         }
+    }
+}
+
+impl LogRecord<'_> {
+    fn add_error_key(&mut self, key: &str) {
+        if !self.error_key.is_empty() {
+            self.error_key.push('\n');
+        }
+        self.error_key.push_str(key);
+    }
+}
+
+/// What tells an error apart from others for folding (spec §11): the type of the root of its
+/// chain (its deepest `source()`). Rust has no type name for a `dyn Error`, so it is read from
+/// the root's `Debug`, whose first word is the type's or variant's name for a derived one
+/// (`ParseIntError { kind: InvalidDigit }`); an `io::Error` is told apart by its kind; a root
+/// whose `Debug` does not start with a name (a string error) by its message's first line.
+pub(crate) fn root_key(error: &(dyn StdError + 'static)) -> String {
+    let mut root = error;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    if let Some(io) = root.downcast_ref::<std::io::Error>() {
+        return format!("io::Error({:?})", io.kind());
+    }
+    let debug = format!("{root:?}");
+    let name: String = debug
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    if name.is_empty() {
+        root.to_string().lines().next().unwrap_or("").to_owned()
+    } else {
+        name
     }
 }
 
@@ -61,7 +99,10 @@ impl Visit for LogRecord<'_> {
             MESSAGE_FIELD | TYPE_FIELD | PRIORITY_FIELD | SOURCE_URL_FIELD => {
                 self.put(field, value.to_string());
             }
-            name => self.errors.push((name, chain)),
+            name => {
+                self.add_error_key(&root_key(value));
+                self.errors.push((name, chain));
+            }
         }
     }
 

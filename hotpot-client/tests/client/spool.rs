@@ -383,6 +383,24 @@ fn a_directory_that_cannot_be_made_is_a_config_error_naming_it() {
     let _ = std::fs::remove_file(&dir.0);
 }
 
+#[test]
+fn an_empty_spool_path_is_refused_and_leaves_no_lock_in_the_working_directory() {
+    let err = Emitter::builder(client("http://127.0.0.1:9/moment/abcd1234"))
+        .spool("")
+        .build()
+        .unwrap_err();
+    assert!(err.is_config());
+    assert!(
+        err.to_string()
+            .contains("spool: expected a directory, found an empty path"),
+        "{err}"
+    );
+    assert!(
+        !Path::new("lock").exists(),
+        "a lock file was left in the working directory"
+    );
+}
+
 // --- recovery, counted ---------------------------------------------------------------------------
 
 #[test]

@@ -173,17 +173,61 @@ fn parse_word<T: Copy>(s: &str, all: &[T], wire: fn(T) -> &'static str) -> Resul
         return Ok(*found);
     }
     let allowed = all.iter().map(|v| wire(*v)).collect::<Vec<_>>().join(", ");
-    let squashed = squash(s);
-    let hint = all
-        .iter()
-        .map(|v| wire(*v))
-        .find(|w| squash(w) == squashed && !squashed.is_empty())
+    let hint = nearest(s, all.iter().map(|v| wire(*v)))
         .map(|w| format!(" (did you mean \"{w}\"?)"))
         .unwrap_or_default();
     Err(format!(
         "expected one of {allowed} (any case), found {}{hint}",
         quote(s)
     ))
+}
+
+/// The allowed word `s` is a near spelling of, if any: squashed (below), at most one edit
+/// away for a word of up to 5 letters and two for a longer one, an edit being a letter
+/// inserted, deleted, replaced, or two adjacent letters swapped (`incdent`, `Near_Miss`,
+/// `pgae`, `hihg`); the nearest wins, the first of equals. The paste-in snippet has the same
+/// rule.
+fn nearest<'a>(s: &str, allowed: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let squashed: Vec<char> = squash(s).chars().collect();
+    if squashed.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, &str)> = None;
+    for word in allowed {
+        let target: Vec<char> = squash(word).chars().collect();
+        let most = if target.len() <= 5 { 1 } else { 2 };
+        let d = edit_distance(&squashed, &target);
+        if d <= most && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, word));
+        }
+    }
+    best.map(|(_, w)| w)
+}
+
+/// The optimal string alignment distance: insertions, deletions, substitutions and swaps of
+/// adjacent characters, each 1.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
 }
 
 /// Lower case, letters and digits only: `Near_Miss ` and `near-miss` both give `nearmiss`.
@@ -256,5 +300,37 @@ mod tests {
                 .contains("did you mean")
         );
         assert!(!parse_moment_type("").unwrap_err().contains("did you mean"));
+    }
+
+    #[test]
+    fn suggestions_for_every_near_spelling_of_a_type_or_priority() {
+        for (typed, meant) in [
+            ("incdent", "incident"),
+            ("Incidnet", "incident"),
+            ("incidents", "incident"),
+            ("pgae", "page"),
+            ("pag", "page"),
+            ("alrt", "alert"),
+            ("aletr", "alert"),
+            ("near-mis", "near-miss"),
+            ("neer_miss", "near-miss"),
+        ] {
+            let e = parse_moment_type(typed).unwrap_err();
+            assert!(
+                e.contains(&format!("(did you mean \"{meant}\"?)")),
+                "{typed}: {e}"
+            );
+        }
+        for (typed, meant) in [("hihg", "high"), ("meduim", "medium"), ("lo", "low")] {
+            let e = parse_priority(typed).unwrap_err();
+            assert!(
+                e.contains(&format!("(did you mean \"{meant}\"?)")),
+                "{typed}: {e}"
+            );
+        }
+        for far in ["outage", "critical", "pager duty", "x", "warning"] {
+            let e = parse_moment_type(far).unwrap_err();
+            assert!(!e.contains("did you mean"), "{far}: {e}");
+        }
     }
 }

@@ -146,7 +146,19 @@ fn near_miss_misspellings_suggest_the_right_one() {
         let de = serde_json::from_str::<MomentType>(&format!("\"{wrong}\"")).unwrap_err();
         assert!(de.to_string().contains("did you mean \"near-miss\""));
     }
-    for wrong in ["", "outage", "pages", "near"] {
+    // Every near spelling gets its hint (one edit for a short word, two for a long one).
+    for (wrong, meant) in [
+        ("pages", "page"),
+        ("incdent", "incident"),
+        ("alret", "alert"),
+    ] {
+        let msg = wrong.parse::<MomentType>().unwrap_err().to_string();
+        assert!(
+            msg.contains(&format!("did you mean \"{meant}\"")),
+            "{wrong}: {msg}"
+        );
+    }
+    for wrong in ["", "outage", "near"] {
         let msg = wrong.parse::<MomentType>().unwrap_err().to_string();
         assert!(msg.contains("expected one of"), "{msg}");
         assert!(!msg.contains("did you mean"), "{wrong}: {msg}");

@@ -20,7 +20,7 @@ which delivers them in the background. For tests,
 """
 
 from . import _emitter  # noqa: F401 - registers the exit handler of the emitters
-from ._aio import AsyncClient
+from ._aio import AsyncClient, Emitter
 from ._errors import (
     ConfigError,
     DroppedError,
@@ -41,7 +41,6 @@ from ._errors import TimeoutError as TimeoutError  # public, but left out of __a
 from ._hotpot import (
     USER_AGENT,
     Client,
-    Emitter,
     Moment,
     Receipt,
     RequestStatus,

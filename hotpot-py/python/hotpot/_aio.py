@@ -1,4 +1,5 @@
-"""``AsyncClient``: the one class with Python in it, and only its three coroutine methods.
+"""``AsyncClient`` and ``Emitter``: the classes with Python in them, and only their coroutine
+methods.
 
 Everything else — the constructor and its checks, ``from_env``, the settings, the sends
 themselves and their cancellation — is the native class it extends. The methods are Python
@@ -10,16 +11,23 @@ coroutine ends early (cancelled, interrupted), the native side drops the request
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from ._hotpot import AsyncClient as _NativeAsyncClient
+from ._hotpot import Emitter as _NativeEmitter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from typing_extensions import Unpack
 
     from ._enums import MomentType
     from ._hotpot import Moment, MomentFields, Receipt, RequestStatus
+    from ._reports import EmitterReport
 
-__all__ = ["AsyncClient"]
+__all__ = ["AsyncClient", "Emitter"]
 
 
 class AsyncClient(_NativeAsyncClient):
@@ -56,3 +64,56 @@ class AsyncClient(_NativeAsyncClient):
     async def request_status(self, request_id: str) -> RequestStatus:
         """Looks up what became of a request; needs the client's ``api_key``."""
         return await self._request_status(request_id)
+
+
+class Emitter(_NativeEmitter):
+    # The native class's docstring (every setting and its default), and the coroutines'.
+    __doc__ = (_NativeEmitter.__doc__ or "") + (
+        "\n\n:meth:`flush_async` and :meth:`shutdown_async` are :meth:`flush` and :meth:`shutdown`"
+        "\nfor asyncio code: they wait on a thread of their own, so the event loop keeps running"
+        "\nthe other tasks meanwhile. Cancelling the awaiting task stops the wait, not the flush"
+        "\nor shutdown, which ends by its ``timeout``."
+        "\n\n>>> report = await emitter.shutdown_async(5.0)  # doctest: +SKIP\n"
+    )
+
+    __slots__ = ()
+    __module__ = "hotpot"
+
+    async def flush_async(self, timeout: float | None = None) -> EmitterReport:
+        """:meth:`flush`, awaited without blocking the event loop."""
+        return await _in_thread(self.flush, timeout)
+
+    async def shutdown_async(self, timeout: float | None = None) -> EmitterReport:
+        """:meth:`shutdown`, awaited without blocking the event loop."""
+        return await _in_thread(self.shutdown, timeout)
+
+
+async def _in_thread(
+    method: Callable[[float | None], EmitterReport], timeout: float | None
+) -> EmitterReport:
+    """Runs ``method(timeout)`` on a thread of its own (not the loop's default executor, which
+    other work may fill) and awaits its result on the running loop."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[EmitterReport] = loop.create_future()
+
+    def settle(result: EmitterReport | None, error: BaseException | None) -> None:
+        if future.done():  # the awaiting task was cancelled
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def run() -> None:
+        try:
+            result, error = method(timeout), None
+        except BaseException as e:  # handed to the awaiting task
+            result, error = None, e
+        # A closed loop (RuntimeError): nobody awaits the result any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="hotpot-emitter-wait", daemon=True).start()
+    return await future

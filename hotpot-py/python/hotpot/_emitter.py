@@ -56,7 +56,7 @@ def _at_exit() -> None:
         import logging
 
         logging.getLogger("hotpot").warning(
-            "hotpot: %d moment(s) not delivered before exit: the exit handler gives the "
+            "%d hotpot moment(s) not delivered before exit: the exit handler gives the "
             "emitters %.0f s; call Emitter.shutdown(timeout) before exiting to wait longer",
             unsent,
             _hotpot.DEFAULTS["exit_shutdown_timeout"],

@@ -130,9 +130,10 @@ class Client:
         max_retries: int = 2,
         api_key: str | None = None,
         ca_cert: str | os.PathLike[str] | bytes | None = None,
+        allow_http: bool = False,
     ) -> Self: ...
     @classmethod
-    def from_env(cls) -> Self: ...
+    def from_env(cls, *, allow_http: bool = False) -> Self: ...
     def send(
         self,
         name: str,
@@ -150,6 +151,8 @@ def send(
     webhook_url: str,
     name: str,
     type: MomentType | str,
+    *,
+    allow_http: bool = False,
     **fields: Unpack[MomentFields],
 ) -> Receipt: ...
 def check(payload: dict[str, Any] | str | bytes) -> list[tuple[str, str]]:
@@ -193,9 +196,10 @@ class AsyncClient:
         max_retries: int = 2,
         api_key: str | None = None,
         ca_cert: str | os.PathLike[str] | bytes | None = None,
+        allow_http: bool = False,
     ) -> Self: ...
     @classmethod
-    def from_env(cls) -> Self: ...
+    def from_env(cls, *, allow_http: bool = False) -> Self: ...
     def _send(
         self, name: str, type: MomentType | str, **fields: Unpack[MomentFields]
     ) -> Pending[Receipt]: ...

@@ -23,8 +23,9 @@ A record becomes a moment the same way as in Rust's ``MomentLayer``:
   as lists;
 - ``occurred_at``: when the record was made.
 
-The same message from the same place (logger, file and line) within ``dedup_window`` seconds
-becomes one moment; the next one from there says how many were folded. Records of the
+The same message from the same place (logger, file and line) with the same error (the
+exception's type and the innermost frame of its traceback, or none) within ``dedup_window``
+seconds becomes one moment; the next one from there says how many were folded. Records of the
 ``hotpot`` and ``urllib3`` loggers (and their children) never become moments. A record that
 makes no valid moment, or one the emitter refuses, goes to :meth:`logging.Handler.handleError`
 and never raises into the code that logged.
@@ -38,8 +39,9 @@ import time
 from datetime import datetime, timedelta
 
 from . import _hotpot
+from ._aio import Emitter
 from ._errors import EmitterClosedError
-from ._hotpot import Client, Emitter, Moment
+from ._hotpot import Client, Moment
 
 __all__ = ["MomentHandler"]
 
@@ -109,12 +111,15 @@ class MomentHandler(logging.Handler):
                 f"dedup_window: expected 0 or more seconds, found {dedup_window!r}"
             )
         super().__init__(level)
-        self._owns_emitter = emitter is None
+        # The emitter first: a handler whose emitter could not be made (no HOTPOT_WEBHOOK_URL)
+        # is still in logging's list, and its close() at exit must find nothing to shut down.
         self._emitter = Emitter(Client.from_env()) if emitter is None else emitter
+        self._owns_emitter = emitter is None
         self._source = source
         self._dedup_window = float(dedup_window)
-        #: (logger, file, line, message) -> [monotonic time of the last moment, records folded]
-        self._places: dict[tuple[str, str, int, str], list[float]] = {}
+        #: (logger, file, line, message, error) -> [monotonic time of the last moment, records
+        #: folded]
+        self._places: dict[_Place, list[float]] = {}
 
     @property
     def emitter(self) -> Emitter:
@@ -138,7 +143,9 @@ class MomentHandler(logging.Handler):
             if name in _EXCLUDED or name.startswith(_EXCLUDED_CHILDREN):
                 return
             message = record.getMessage()
-            folded = self._admit((name, record.pathname, record.lineno, message))
+            folded = self._admit(
+                (name, record.pathname, record.lineno, message, _error_key(record))
+            )
             if folded is None:
                 return
             moment = _to_moment(record, message, source=self._source, folded=folded)
@@ -162,7 +169,7 @@ class MomentHandler(logging.Handler):
         finally:
             super().close()
 
-    def _admit(self, place: tuple[str, str, int, str]) -> int | None:
+    def _admit(self, place: _Place) -> int | None:
         """The records folded since the last moment from ``place`` when this one should be a
         moment, ``None`` when it is folded. Runs under the handler's lock."""
         window = self._dedup_window
@@ -187,6 +194,27 @@ class MomentHandler(logging.Handler):
                 places.clear()
         places[place] = [now, 0]
         return 0
+
+
+#: What folds a record into the last moment: its logger, file, line and message, and its error.
+_Place = tuple[str, str, int, str, "tuple[str, str, int] | None"]
+
+
+def _error_key(record: logging.LogRecord) -> tuple[str, str, int] | None:
+    """The record's error as far as folding goes: the exception's type and the innermost frame
+    of its traceback (file and line), or ``None`` without one. Frameworks log every unhandled
+    exception with one message from one line (Flask's ``Exception on /pay [GET]``, Django's
+    ``Internal Server Error: /pay``): distinct errors must stay distinct moments."""
+    exc_info = record.exc_info
+    if not exc_info or exc_info[0] is None:
+        return None
+    exc_type, _, tb = exc_info
+    name = f"{exc_type.__module__}.{exc_type.__qualname__}"
+    if tb is None:
+        return (name, "", 0)
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return (name, tb.tb_frame.f_code.co_filename, tb.tb_lineno)
 
 
 # --- the mapping of §11, one record to one moment -------------------------------------------

@@ -84,7 +84,10 @@ use state::{State, enrol};
 ///   a drop (a :class:`DroppedError`, whose ``reason`` says why). It runs on the emitter's
 ///   thread (or on the thread calling :meth:`emit` or :meth:`shutdown`, for the drops they
 ///   cause): keep it short and never block in it. An exception it raises is reported
-///   through ``sys.unraisablehook``; the emitter carries on.
+///   through ``sys.unraisablehook``; the emitter carries on. Without ``on_error`` (None),
+///   each such moment is a warning on the ``hotpot`` logger instead: at most one a second
+///   for failures and one for drops, each saying how many more there were since the last
+///   one, so that nothing is lost without a trace.
 /// - ``spool``: a directory (``str`` or ``os.PathLike``, created if missing) where the queue
 ///   is also kept, so that moments survive a crash, ``kill -9`` or the OOM killer:
 ///   :meth:`emit` returns once the moment and its ``Idempotency-Key`` are written there,
@@ -234,6 +237,9 @@ impl PyEmitter {
         let runtime = &runtimes(py)?.blocking;
         let report = py.detach(|| block_on(runtime, emitter.shutdown_async(timeout)))?;
         state.finished.store(true, Ordering::SeqCst);
+        if let Some(callback) = &state.callback {
+            callback.log_held_back(py);
+        }
         report_dict(py, &report)
     }
 

@@ -37,10 +37,17 @@ pub(super) fn spool_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Pat
             "a str or os.PathLike directory, or None",
         ));
     }
-    value
+    let dir = value
         .extract::<PathBuf>()
-        .map(Some)
-        .map_err(|_| wrong_type(value, "spool", "a str or os.PathLike directory, or None"))
+        .map_err(|_| wrong_type(value, "spool", "a str or os.PathLike directory, or None"))?;
+    if dir.as_os_str().is_empty() {
+        return Err(config_error(
+            value.py(),
+            "spool: expected a directory, found an empty path (None for no spool; \".\" for the \
+             working directory)",
+        ));
+    }
+    Ok(Some(dir))
 }
 
 /// `sync`: "always", "batch" (the default) or "never".

@@ -8,7 +8,7 @@ use std::time::Duration;
 use hotpot_client::Emitter;
 use pyo3::prelude::*;
 
-use super::callback::Callback;
+use super::callback::{Callback, log_warning};
 use super::settings::Settings;
 use crate::client::Config;
 use crate::errors::client_error;
@@ -88,19 +88,13 @@ impl State {
 /// Says, through the `hotpot` logger, that a forked child's emitter keeps its queue in memory.
 fn warn_child_without_spool(py: Python<'_>, dir: &std::path::Path) {
     let message = format!(
-        "hotpot: this forked process (pid {}) inherited an Emitter whose spool {} belongs to \
+        "this forked process (pid {}) inherited an Emitter whose spool {} belongs to \
          its parent: the child's emitter keeps its queue in memory only; make an Emitter with \
          a spool of its own in the child for moments that must survive a crash",
         pid(),
         dir.display()
     );
-    let logged = py
-        .import("logging")
-        .and_then(|logging| logging.call_method1("getLogger", ("hotpot",)))
-        .and_then(|logger| logger.call_method1("warning", (message,)));
-    if let Err(e) = logged {
-        e.write_unraisable(py, None);
-    }
+    log_warning(py, &message);
 }
 
 impl Drop for State {
@@ -113,6 +107,11 @@ impl Drop for State {
         }
         // Dropping the last handle lets it send for about 100 ms, then gives up on the rest
         // (each one to on_error): without the GIL, so that the hooks can run.
-        Python::attach(|py| py.detach(move || drop(emitter)));
+        Python::attach(|py| {
+            py.detach(move || drop(emitter));
+            if let Some(callback) = &self.callback {
+                callback.log_held_back(py);
+            }
+        });
     }
 }
