@@ -64,7 +64,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         );
     }
 
-    // This one breaks two rules of the contract; the client refuses it and says why.
+    // This one breaks two rules of the specification; the client refuses it and says why.
     let refused = Moment::builder("x".repeat(71), MomentType::Incident)
         .source_url("deploys.example.com/runs/1234")
         .build();

@@ -58,7 +58,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands of contract §9.
+/// The subcommands of spec §9.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a moment and send it, retrying through server trouble
@@ -192,7 +192,7 @@ pub struct OnceArgs {
     pub idempotency_key: Option<String>,
 }
 
-/// The fields of one moment given as flags (contract §1).
+/// The fields of one moment given as flags (spec §1).
 #[derive(Clone, Debug, Default, Args)]
 pub struct MomentFlags {
     /// page, alert, near-miss or incident (any case)

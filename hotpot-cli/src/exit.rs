@@ -48,7 +48,7 @@ pub fn for_error(error: &Error) -> u8 {
         Error::InvalidUrl(_) | Error::Config(_) => CONFIG,
         Error::Webhook { .. } | Error::Unauthorized(_) => NOPERM,
         Error::UnknownRequest(_) => UNAVAILABLE,
-        // Retryable trouble, and answers the contract gives no meaning (a redirect from a
+        // Retryable trouble, and answers the specification gives no meaning (a redirect from a
         // proxy): another run later may succeed.
         _ => TEMPFAIL,
     }

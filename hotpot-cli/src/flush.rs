@@ -1,4 +1,4 @@
-//! `hotpot flush --spool DIR`: delivers what an emitter's spool holds (contract §9, §10), the
+//! `hotpot flush --spool DIR`: delivers what an emitter's spool holds (spec §9, §10), the
 //! spool of a service that died, say, with the moments' own `Idempotency-Key`s.
 
 use std::path::Path;

@@ -35,7 +35,7 @@ impl<'a> Source<'a> {
     }
 }
 
-/// The bytes of `source`, at most Hotpot's 1 MiB body limit (contract §3: a larger body is
+/// The bytes of `source`, at most Hotpot's 1 MiB body limit (spec §3: a larger body is
 /// answered 413, so it is refused before anything is sent).
 fn read(source: Source<'_>, what: &str) -> Result<Vec<u8>, Failure> {
     let limit = MAX_BODY_BYTES as u64;

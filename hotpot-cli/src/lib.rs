@@ -1,7 +1,7 @@
 //! # hotpot-cli
 //!
 //! `hotpot`, one command for shell scripts, deploy pipelines and CI jobs, in place of
-//! `curl -X POST --json '{...}' $WEBHOOK_URL` (contract §9). It checks the moment before
+//! `curl -X POST --json '{...}' $WEBHOOK_URL` (spec §9). It checks the moment before
 //! sending it (§1), retries through server trouble (§5), never prints the webhook token
 //! (§2), and its exit status tells "fix your call" (65, 66, 77, 78) from "try again later"
 //! (75): see [`exit`].
@@ -67,7 +67,7 @@ pub fn command() -> clap::Command {
 }
 
 /// Runs `hotpot` with these arguments (the first is the program's name, as in
-/// `std::env::args_os()`) and returns the exit status: contract §9's table for `send`,
+/// `std::env::args_os()`) and returns the exit status: spec §9's table for `send`,
 /// `check`, `status` and `flush`, the command's own for `run`, 2 for usage errors.
 ///
 /// Prints to this process's stdout and stderr.

@@ -1,7 +1,7 @@
 //! Everything the command prints goes through here: results on stdout (text or JSON, nothing
 //! with `--quiet`), problems on stderr as `field: message` (and as `{"errors": [...]}` on
 //! stdout with `--output json`), GitHub Actions annotations and `$GITHUB_OUTPUT`, and the
-//! redaction of every secret the command knows (contract §2) on the way out.
+//! redaction of every secret the command knows (spec §2) on the way out.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -150,7 +150,7 @@ pub(crate) fn escape_data(text: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// JSON in the contract's spelling: `{"status": 202, "request_id": "..."}`, with a space
+/// JSON in the specification's spelling: `{"status": 202, "request_id": "..."}`, with a space
 /// after each `:` and `,`, on one line.
 pub(crate) fn to_json_line<T: Serialize + ?Sized>(value: &T) -> String {
     let mut out = Vec::new();
@@ -416,7 +416,7 @@ mod tests {
     }
 
     #[test]
-    fn json_lines_are_spaced_as_the_contract_writes_them() {
+    fn json_lines_are_spaced_as_the_spec_writes_them() {
         let value = serde_json::json!({"status": 202, "errors": [1, 2]});
         assert_eq!(
             to_json_line(&value),

@@ -1,4 +1,4 @@
-//! `hotpot status REQUEST_ID`: what became of a request (contract §4), asked of the server
+//! `hotpot status REQUEST_ID`: what became of a request (spec §4), asked of the server
 //! whose base the webhook URL names, with the API key.
 
 use std::time::Instant;

@@ -30,7 +30,7 @@ use crate::send::{self, checked, deliver, fields_payload};
 const TAIL_LINES: usize = 50;
 /// Bytes kept of one line of it; the rest of a longer line is dropped.
 const LINE_BYTES: usize = 1024;
-/// The longest name a moment may have (contract §1), in characters.
+/// The longest name a moment may have (spec §1), in characters.
 const NAME_CHARS: usize = 70;
 
 /// How the command ended.

@@ -7,13 +7,13 @@
 //! use hotpot_client::defaults;
 //!
 //! assert_eq!(defaults::TIMEOUT, Duration::from_secs(15));
-//! assert_eq!(defaults::MAX_RETRIES, 2); // 3 attempts in all (contract §5)
+//! assert_eq!(defaults::MAX_RETRIES, 2); // 3 attempts in all (spec §5)
 //! assert_eq!(hotpot_client::RetryPolicy::default().max_retries(), defaults::MAX_RETRIES);
 //! ```
 
 use std::time::Duration;
 
-// --- one send (contract §5) ------------------------------------------------------------------
+// --- one send (spec §5) ------------------------------------------------------------------
 
 /// Time allowed for one attempt, connecting and reading the answer included: 15 s.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
@@ -70,7 +70,7 @@ pub const DROP_SHUTDOWN_TIMEOUT: Duration = Duration::from_millis(75);
 /// At the exit of a Python process, the time every emitter still running gets, in all: 2 s.
 pub const EXIT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
-// --- the emitter's spool (contract §10) ---------------------------------------------------------
+// --- the emitter's spool (spec §10) ---------------------------------------------------------
 
 /// With [`SpoolSync::Batch`](crate::SpoolSync::Batch), the longest a spooled moment waits
 /// for its `fsync`: 100 ms.
@@ -80,11 +80,11 @@ pub const SPOOL_SYNC_INTERVAL: Duration = Duration::from_millis(100);
 /// settled, only the segment being written is left.
 pub const SPOOL_SEGMENT_BYTES: u64 = 4 << 20;
 
-/// How long `hotpot flush --spool` may take in all (`--timeout-total`, contract §9); what is
+/// How long `hotpot flush --spool` may take in all (`--timeout-total`, spec §9); what is
 /// not delivered by then stays in the spool.
 pub const FLUSH_TIMEOUT_TOTAL: Duration = Duration::from_secs(60);
 
-// --- logs as moments (contract §11) ----------------------------------------------------------
+// --- logs as moments (spec §11) ----------------------------------------------------------
 
 /// How long the same record from the same place is folded into the moment already sent for
 /// it (the `tracing` layer's `dedup_window`, Python's `MomentHandler(dedup_window=)`): 60 s.

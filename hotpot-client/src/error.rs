@@ -125,7 +125,7 @@ pub enum Error {
     #[error("unknown request id {0:?}")]
     UnknownRequest(String),
 
-    /// An answer with a status the contract gives no meaning (a redirect, a 1xx), not retried.
+    /// An answer with a status the specification gives no meaning (a redirect, a 1xx), not retried.
     #[error("unexpected answer (HTTP {status}){}", colon(body))]
     UnexpectedStatus {
         /// The HTTP status.

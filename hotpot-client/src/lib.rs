@@ -8,7 +8,7 @@
 //! moment from your code to the wire:
 //!
 //! 1. [`Moment::builder`] collects the fields and [`MomentBuilder::build`] checks every rule
-//!    of the contract (name length in characters, an absolute `source_url`, an
+//!    of the specification (name length in characters, an absolute `source_url`, an
 //!    `occurred_at` that is not in the future, ...), reporting **all** problems at once in a
 //!    [`ValidationError`].
 //! 2. [`WebhookUrl`] parses the secret URL and prints it redacted (`…/moment/845b…`).

@@ -8,7 +8,7 @@ use crate::defaults;
 /// transport errors): a bounded number of retries, exponential backoff with full jitter, a
 /// cap on each wait, a cap on a server-requested wait, and an overall deadline.
 ///
-/// The defaults are the contract's ([`defaults`](crate::defaults)): 2 retries (3 attempts in
+/// The defaults are the specification's ([`defaults`](crate::defaults)): 2 retries (3 attempts in
 /// all), 100 ms base, 5 s cap; plus a 30 s deadline for the whole send and at most 30 s of
 /// `Retry-After`. A policy is a value: the `with_*` methods return a changed copy.
 ///

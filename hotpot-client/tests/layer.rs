@@ -1,4 +1,4 @@
-//! `MomentLayer` (contract §11) against the in-process mock server: every mapping rule seen
+//! `MomentLayer` (spec §11) against the in-process mock server: every mapping rule seen
 //! on the wire, deduplication, the excluded targets, the layer's own warnings, many threads,
 //! and no feedback loop while Hotpot is down.
 

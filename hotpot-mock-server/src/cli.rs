@@ -16,7 +16,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::{DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, MockServer};
 
-/// The flags of the standalone mock server (contract §7), each also read from a
+/// The flags of the standalone mock server (spec §7), each also read from a
 /// `HOTPOT_MOCK_*` variable.
 ///
 /// Flatten it into a clap command to run the server from another binary:

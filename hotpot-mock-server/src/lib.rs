@@ -1,6 +1,6 @@
 //! # hotpot-mock-server
 //!
-//! A faithful, stateful mock of Hotpot's moment webhooks (contract §3, §4, §6, §7), to test
+//! A faithful, stateful mock of Hotpot's moment webhooks (spec §3, §4, §6, §7), to test
 //! code that sends moments without touching the real service: in-process from Rust (and,
 //! through the Python package, from pytest), or as the standalone binary
 //! `hotpot-mock-server` for any other language.
@@ -78,7 +78,7 @@
 //!
 //! [`Moment`]: hotpot_protocol::Moment
 //!
-//! The webhook token is a secret (contract §2): logs, `Debug` output and error bodies show at
+//! The webhook token is a secret (spec §2): logs, `Debug` output and error bodies show at
 //! most its first 4 characters (`845b…`). Only [`MockServer::webhook_url`], the admin API's
 //! webhook records and the binary's start-up line hand out the full URL.
 

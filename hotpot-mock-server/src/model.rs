@@ -1,7 +1,7 @@
 //! The public records: [`Event`], [`RecordedMoment`], [`Webhook`] and the inputs that create
 //! or change a webhook ([`NewWebhook`], [`WebhookPatch`]).
 //!
-//! Each record serialises to exactly the JSON shape of contract §7, which is also what the
+//! Each record serialises to exactly the JSON shape of spec §7, which is also what the
 //! admin API answers, so the Python wrapper can hand the same data to its users as dicts.
 
 use std::fmt;
@@ -57,7 +57,7 @@ impl std::str::FromStr for EventStatus {
 
 use crate::{Error, Fault};
 
-/// One request to a live webhook, as the Events view shows it (contract §7).
+/// One request to a live webhook, as the Events view shows it (spec §7).
 ///
 /// ```
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -105,7 +105,7 @@ pub struct Event {
     pub moment_id: Option<String>,
 }
 
-/// A moment the server created (contract §7), with its defaults filled in: `priority` is
+/// A moment the server created (spec §7), with its defaults filled in: `priority` is
 /// `medium` and `occurred_at` the receipt time when the payload left them out.
 ///
 /// ```
@@ -152,7 +152,7 @@ pub struct RecordedMoment {
     pub integration: Option<String>,
 }
 
-/// A webhook the server accepts moments on (contract §6).
+/// A webhook the server accepts moments on (spec §6).
 ///
 /// Its `Debug` redacts the token and the URL; serialising it (the admin API's answer) does not,
 /// since handing the token to the test is its purpose.

@@ -11,7 +11,7 @@ any of priority, source, source_url, description, occurred_at. The step's output
 send(webhook_url, name, type, **fields) and check(payload).
 
 Version 0.1.0 of hotpot-py/snippet/hotpot_snippet.py, https://github.com/hotpot-works/hotpot
-(contract sections 1, 2, 5, 13); its rules are tested against the Rust client's.
+(spec sections 1, 2, 5, 13); its rules are tested against the Rust client's.
 """
 import datetime, email.utils, http.client, ipaddress, json, random, re, ssl, time, uuid  # noqa
 import urllib.error, urllib.parse, urllib.request  # noqa: E401

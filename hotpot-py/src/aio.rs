@@ -427,7 +427,7 @@ impl PyAsyncClient {
         self.send_native(py, moment.inner.clone())
     }
 
-    /// Starts looking a request up (contract §4) and returns what awaits its status.
+    /// Starts looking a request up (spec §4) and returns what awaits its status.
     fn _request_status(&self, py: Python<'_>, request_id: String) -> PyResult<Pending> {
         self.spawn(py, move |client| async move {
             Outcome::Status(client.request_status(&request_id).await)

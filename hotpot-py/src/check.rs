@@ -1,4 +1,4 @@
-//! `hotpot.check`: the contract §1 verdict on a raw payload, as the mock server gives it.
+//! `hotpot.check`: the spec §1 verdict on a raw payload, as the mock server gives it.
 //!
 //! The payload goes through [`parse_lenient`], the parser the mock server runs on every request,
 //! so this is the Rust side of the paste-in snippet's differential test and a way to check a

@@ -18,7 +18,7 @@ use crate::moment::{PyMoment, moment_from_call, moment_text_signature};
 use crate::process::{PerProcess, lock, runtimes};
 use crate::spin::Latency;
 
-/// `User-Agent` of the Python package (contract §5).
+/// `User-Agent` of the Python package (spec §5).
 pub(crate) const USER_AGENT: &str = concat!("hotpot-python/", env!("CARGO_PKG_VERSION"));
 
 /// How often a blocking send looks for a pending signal (Ctrl-C) while it waits.

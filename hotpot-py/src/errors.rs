@@ -2,7 +2,7 @@
 //! from the builtin exceptions is easy) from Rust errors.
 //!
 //! Every message of a client error goes through [`WebhookUrl::redact`] before it reaches
-//! Python (contract §2). (A URL that does not parse has no token to redact: the messages of
+//! Python (spec §2). (A URL that does not parse has no token to redact: the messages of
 //! [`hotpot_client::UrlError`] never contain one.)
 
 use std::error::Error as _;
@@ -102,7 +102,7 @@ fn rejection(body: &str) -> (Option<String>, Vec<Problem>) {
     (text("message").or_else(|| text("error")), details)
 }
 
-/// The Python exception for a client error (contract §5) of the client for `url`, its
+/// The Python exception for a client error (spec §5) of the client for `url`, its
 /// message redacted.
 pub(crate) fn client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyErr {
     if let Error::Validation(v) = err {

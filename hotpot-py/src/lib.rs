@@ -7,7 +7,7 @@
 //! (`_enums.py`), the shapes of the dicts (`_reports.py`), the exit handler (`_emitter.py`:
 //! `atexit`, `multiprocessing`) and the coroutine methods of `AsyncClient` (`_aio.py`: only
 //! an `async def` is a coroutine function). This crate binds `hotpot_client` and
-//! `hotpot_mock_server` and keeps no rule or default of its own: contract §1 lives in
+//! `hotpot_mock_server` and keeps no rule or default of its own: spec §1 lives in
 //! `hotpot_protocol::moment::rules`, the defaults in `hotpot_client::defaults`.
 //!
 //! | module | holds |
@@ -79,7 +79,7 @@ fn defaults_dict(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     )?;
     d.set_item("sync", hotpot_client::SpoolSync::default().as_str())?;
     d.set_item("spool_sync_interval", secs(&defaults::SPOOL_SYNC_INTERVAL))?;
-    // hotpot.logging.MomentHandler (contract §11)
+    // hotpot.logging.MomentHandler (spec §11)
     d.set_item("dedup_window", secs(&defaults::LOG_DEDUP_WINDOW))?;
     d.set_item("dedup_places", defaults::LOG_DEDUP_PLACES)?;
     Ok(d)

@@ -1,6 +1,6 @@
 //! `hotpot.Moment`, and turning Python arguments into a checked [`Moment`].
 //!
-//! No rule of contract §1 lives here: the values go through [`MomentType::from_str`],
+//! No rule of spec §1 lives here: the values go through [`MomentType::from_str`],
 //! [`Priority::from_str`], [`rules::parse_occurred_at`] and [`MomentBuilder::build`], and this
 //! module only adds what Rust's types already guarantee there — that each value has the right
 //! Python type. Every problem, of either kind, is reported at once.

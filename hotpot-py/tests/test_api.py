@@ -1,4 +1,4 @@
-"""Every public name of contract §8 exists, with the signature §8 gives it."""
+"""Every public name of spec §8 exists, with the signature §8 gives it."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def required(*names: str) -> list[tuple[str, object, object]]:
     return [(n, POS, P.empty) for n in names]
 
 
-def test_every_name_of_the_contract_is_exported() -> None:
+def test_every_name_of_the_spec_is_exported() -> None:
     for name in [
         "send", "Client", "AsyncClient", "Moment", "MomentType", "Priority", "Receipt",
         "HotpotError", "ValidationError", "RejectedError", "WebhookError",
@@ -132,7 +132,7 @@ def test_mock_server_signatures() -> None:
     assert inspect.isdatadescriptor(MockServer.webhook_url)
 
 
-def test_enums_are_str_enums_with_the_contract_members() -> None:
+def test_enums_are_str_enums_with_the_spec_members() -> None:
     import enum
 
     assert issubclass(hotpot.MomentType, str) and issubclass(hotpot.MomentType, enum.Enum)
@@ -167,7 +167,7 @@ def test_exception_hierarchy_and_builtin_bases() -> None:
     assert hotpot.ValidationError.__module__ == "hotpot"
 
 
-def test_receipt_has_the_contract_attributes() -> None:
+def test_receipt_has_the_spec_attributes() -> None:
     r = hotpot.Receipt(202, "f1e5ae0a", "Your request has been queued.")
     assert (r.status_code, r.request_id, r.message) == (202, "f1e5ae0a", "Your request has been queued.")
     assert r == hotpot.Receipt(202, "f1e5ae0a", "Your request has been queued.")

@@ -1,4 +1,4 @@
-"""hotpot.check: a raw payload's contract §1 problems, from the parser the mock server runs."""
+"""hotpot.check: a raw payload's spec §1 problems, from the parser the mock server runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Each exception class from a real answer of the in-process mock server (contract §5)."""
+"""Each exception class from a real answer of the in-process mock server (spec §5)."""
 
 from __future__ import annotations
 

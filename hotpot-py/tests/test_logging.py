@@ -1,4 +1,4 @@
-"""hotpot.logging.MomentHandler (contract §11): the mapping on its own, then every rule seen
+"""hotpot.logging.MomentHandler (spec §11): the mapping on its own, then every rule seen
 on the wire through the in-process mock, deduplication, the excluded loggers, errors that go
 to handleError, many threads, dictConfig by class in a process that exits right after
 logging, and no feedback loop while Hotpot is down."""

@@ -1,4 +1,4 @@
-"""Every rule of contract §1, through `hotpot.Moment` (the rules themselves live in Rust)."""
+"""Every rule of spec §1, through `hotpot.Moment` (the rules themselves live in Rust)."""
 
 from __future__ import annotations
 
@@ -286,7 +286,7 @@ def test_to_dict_and_to_json_give_the_canonical_payload() -> None:
         "occurred_at": "2023-04-01T12:31:26Z",
     }
     assert m.to_dict() == expected
-    assert list(m.to_dict()) == list(expected)  # the contract's field order
+    assert list(m.to_dict()) == list(expected)  # the specification's field order
     assert json.loads(m.to_json()) == expected
     assert m.to_json().startswith('{"name":"Failed deploy')
 

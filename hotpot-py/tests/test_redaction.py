@@ -1,4 +1,4 @@
-"""The webhook token never shows (contract §2): not in repr, str(exc) or a traceback."""
+"""The webhook token never shows (spec §2): not in repr, str(exc) or a traceback."""
 
 from __future__ import annotations
 

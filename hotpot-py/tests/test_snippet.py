@@ -1,4 +1,4 @@
-"""The paste-in snippet run as Code by Zapier runs it (contract §13).
+"""The paste-in snippet run as Code by Zapier runs it (spec §13).
 
 Each case executes the whole file's text with ``input_data`` defined and reads ``output``
 back, in a subprocess of the oldest pyenv CPython >= 3.7 with ``-I -S`` (no site-packages),

@@ -1,4 +1,4 @@
-"""The paste-in snippet's rules against the Rust ones (contract §13), payload by payload.
+"""The paste-in snippet's rules against the Rust ones (spec §13), payload by payload.
 
 Thousands of generated payloads (a fixed seed) go to the snippet's ``check`` and to
 ``hotpot.check`` (Rust: ``hotpot_client::parse_lenient``, the mock server's parser); each must

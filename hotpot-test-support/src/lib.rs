@@ -34,7 +34,7 @@ pub fn unbounded_retry(base: Duration, max: Duration, max_retry_after: Duration)
         .with_max_retry_after(max_retry_after)
 }
 
-/// The body Hotpot answers an accepted moment with (contract §3), as a local server sends it.
+/// The body Hotpot answers an accepted moment with (spec §3), as a local server sends it.
 pub const QUEUED_ENVELOPE: &str = r#"{"hotpot_request_id":"f1e5ae0a-f90c-4dac-affa-2eda897f5c3f","response":{"success":true,"message":"Your request has been queued."}}"#;
 
 /// A moment with every field set.

@@ -11,7 +11,7 @@ generation, so Schemathesis still validates what is actually sent:
   run rarely creates: a valid ``wait_ms`` is cut to at most 20 ms, and a ``min`` without one
   gets ``wait_ms=0``. Invalid values are left as they are, to be rejected.
 - The ingest routes answer a repeated ``Idempotency-Key`` with the first answer, whatever it
-  was (contract §3), and the generator repeats short keys (``"0"``) often: a valid key gets a
+  was (spec §3), and the generator repeats short keys (``"0"``) often: a valid key gets a
   unique suffix, so that each request is answered on its own merits. Invalid keys are left
   as they are, to be rejected.
 """

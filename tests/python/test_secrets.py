@@ -1,4 +1,4 @@
-"""The webhook token appears in no output (contract §2), across processes.
+"""The webhook token appears in no output (spec §2), across processes.
 
 Runs the Rust examples (``quickstart``, ``blocking``), the mock server binary, the Python
 examples, the ``hotpot`` command (binary and console script) and every error path reachable

@@ -1,4 +1,4 @@
-//! Every row of the exit-status table of contract §9.
+//! Every row of the exit-status table of spec §9.
 
 use std::time::Duration;
 

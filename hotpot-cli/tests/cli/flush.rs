@@ -1,4 +1,4 @@
-//! `hotpot flush --spool DIR` (contract §9, §10): a spool left by a process killed with
+//! `hotpot flush --spool DIR` (spec §9, §10): a spool left by a process killed with
 //! SIGKILL is delivered with its moments' own keys; with Hotpot down it is left intact (75).
 
 use std::io::{BufRead as _, BufReader};

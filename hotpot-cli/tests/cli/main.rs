@@ -1,5 +1,5 @@
 //! The `hotpot` binary as a script runs it: a real process against the in-process mock
-//! server, one module per concern. Every row of the exit-status table of contract §9 is
+//! server, one module per concern. Every row of the exit-status table of spec §9 is
 //! reached by at least one test (`exit_codes`).
 
 mod bad_input;

@@ -10,7 +10,7 @@ fn json(text: &str) -> Value {
 }
 
 #[test]
-fn send_prints_the_receipt_in_the_contracts_shape() {
+fn send_prints_the_receipt_in_the_spec_shape() {
     let mock = Mock::start();
     let output = hotpot_to(&mock.url())
         .args(["send", "x", "--type", "alert", "--output", "json"])
@@ -33,7 +33,7 @@ fn send_prints_the_receipt_in_the_contracts_shape() {
         receipt["request_id"],
         mock.events()[0].request_id.clone().unwrap()
     );
-    // Written as the contract writes it.
+    // Written as the specification writes it.
     assert!(
         out.starts_with("{\"status\": 202, \"request_id\": \""),
         "{out}"

@@ -1,4 +1,4 @@
-//! The token and the API key never appear in any output, at any `RUST_LOG` level (contract
+//! The token and the API key never appear in any output, at any `RUST_LOG` level (spec
 //! §2, §9), whatever path the command takes.
 
 use hotpot_mock_server::Fault;

@@ -1,4 +1,4 @@
-//! `hotpot status REQUEST_ID` (contract §4).
+//! `hotpot status REQUEST_ID` (spec §4).
 
 use crate::support::{API_KEY, Mock, RunExt, hotpot_to, texts};
 

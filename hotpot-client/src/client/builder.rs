@@ -9,7 +9,7 @@ use super::{Client, Inner};
 use crate::env::{ENV_API_KEY, env_var, webhook_url_from_env};
 use crate::{Error, RetryPolicy, WebhookUrl, defaults};
 
-/// `User-Agent` sent by default: `hotpot-client/<version>` (contract §5).
+/// `User-Agent` sent by default: `hotpot-client/<version>` (spec §5).
 pub const USER_AGENT: &str = concat!("hotpot-client/", env!("CARGO_PKG_VERSION"));
 
 /// Configures a [`Client`]. Every setter takes and returns the builder; problems (a bad URL,

@@ -217,7 +217,7 @@ impl Emitter {
         self.owner.state.enqueue(moment)
     }
 
-    /// Builds the moment — checking every rule of contract §1 — and emits it. An invalid
+    /// Builds the moment — checking every rule of spec §1 — and emits it. An invalid
     /// moment is refused with [`EmitError::Invalid`], listing every problem; it is not
     /// counted (it never was a moment).
     ///

@@ -22,7 +22,7 @@ use crate::{Error, Moment, ValidationError};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmitError {
-    /// The moment breaks a rule of contract §1 (from
+    /// The moment breaks a rule of spec §1 (from
     /// [`Emitter::emit_builder`](crate::Emitter::emit_builder)); nothing was queued.
     #[error(transparent)]
     Invalid(#[from] ValidationError),

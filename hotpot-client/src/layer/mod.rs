@@ -1,5 +1,5 @@
 //! [`MomentLayer`]: a `tracing_subscriber` layer that turns chosen events into moments
-//! (contract §11), through an [`Emitter`] so that the code that logs is never blocked.
+//! (spec §11), through an [`Emitter`] so that the code that logs is never blocked.
 //!
 //! | file | holds |
 //! |---|---|
@@ -57,7 +57,7 @@ const WARN_PERIOD: Duration = Duration::from_secs(60);
 type Filter = dyn Fn(&Metadata<'_>) -> bool + Send + Sync;
 
 /// A [`tracing_subscriber::Layer`] that turns events at or above a level into moments,
-/// handed to an [`Emitter`] (contract §11). Needs the cargo feature `tracing-layer`.
+/// handed to an [`Emitter`] (spec §11). Needs the cargo feature `tracing-layer`.
 ///
 /// An event becomes a moment like this:
 ///

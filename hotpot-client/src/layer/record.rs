@@ -1,4 +1,4 @@
-//! The mapping of contract §11, in one place: a log record, reduced to plain values, becomes
+//! The mapping of spec §11, in one place: a log record, reduced to plain values, becomes
 //! one moment. [`MomentLayer`](super::MomentLayer) only gathers the values from a `tracing`
 //! event; the Python `hotpot.logging` module follows the same rules for a `LogRecord`
 //! (`hotpot-py/python/hotpot/logging.py`: the same layout and wording, with `logger` for

@@ -19,7 +19,7 @@ const MARKER: [u8; 2] = [0xF5, b'R'];
 /// marker (2) + kind (1) + reserved (1) + payload length (4) + CRC-32 (4).
 pub(super) const RECORD_HEADER_LEN: usize = 12;
 
-/// The largest payload a record carries: Hotpot takes bodies up to 1 MiB (contract §3), so a
+/// The largest payload a record carries: Hotpot takes bodies up to 1 MiB (spec §3), so a
 /// moment this large could never be delivered anyway. It also bounds what recovery believes.
 pub(super) const MAX_PAYLOAD: usize = (1 << 20) + 4096;
 

@@ -1,4 +1,4 @@
-//! The emitter's spool (contract §10): a directory where the queue is kept, so that moments
+//! The emitter's spool (spec §10): a directory where the queue is kept, so that moments
 //! survive a crash, a `kill -9` or the OOM killer, and a restart delivers them.
 //!
 //! Turn it on with [`EmitterBuilder::spool`](crate::EmitterBuilder::spool); drain the spool of
@@ -19,10 +19,10 @@
 //! - Damage (a torn last write, a flipped byte, a file cut short or edited by hand) costs only
 //!   the damaged records: they are skipped, counted and logged once, and the emitter starts.
 //! - Once every moment has settled the spool takes one segment, at most about 4 MiB (the
-//!   contract allows 16), however much went through it; a shutdown with nothing pending leaves
+//!   specification allows 16), however much went through it; a shutdown with nothing pending leaves
 //!   it empty.
 //! - Not kept: a moment that a shutdown gives up (its timeout passed while Hotpot was down)
-//!   leaves the spool, as contract §10 says; only a process that dies keeps its queue.
+//!   leaves the spool, as spec §10 says; only a process that dies keeps its queue.
 //!   (The OpenTelemetry Collector's users report the same behaviour of its queue as a bug,
 //!   open-telemetry/opentelemetry-collector#15677.) [`flush_spool`] keeps what it gives up.
 //!
@@ -79,7 +79,7 @@
 //! | 1 | reserved, `0` |
 //! | 4 | payload length (at most 1 MiB + 4 KiB) |
 //! | 4 | CRC-32 (`crc32fast`) of the 8 bytes before and the payload |
-//! | n | payload: a moment is its id (8), its key's length (2), the key, and the moment's canonical JSON (contract §1); settled moments are a list of ids (8 each) |
+//! | n | payload: a moment is its id (8), its key's length (2), the key, and the moment's canonical JSON (spec §1); settled moments are a list of ids (8 each) |
 //!
 //! Records end where the bytes from a record's start on are all zero (space reserved ahead,
 //! never written). A moment is pending from its record until a settled record names its id.

@@ -1,4 +1,4 @@
-//! Contract §2: with a URL holding a known long token, every error kind the client can
+//! Spec §2: with a URL holding a known long token, every error kind the client can
 //! produce is triggered, and the token appears in none of `Display`, `Debug`, the `source()`
 //! chain, nor the tracing output — `log` records of reqwest and its stack included — captured
 //! at TRACE level.

@@ -1,4 +1,4 @@
-//! Contract §4 through `Client::request_status`: the API key, the typed answer, and the
+//! Spec §4 through `Client::request_status`: the API key, the typed answer, and the
 //! errors.
 
 use hotpot_client::{Client, Error, Problem, RequestState, RequestStatus};

@@ -1,4 +1,4 @@
-//! Contract §5 row by row: which answers are accepted, rejected, retried, and how often;
+//! Spec §5 row by row: which answers are accepted, rejected, retried, and how often;
 //! Retry-After, the overall deadline and the per-attempt timeout.
 
 use std::sync::{Arc, Mutex};

@@ -1,4 +1,4 @@
-//! The emitter's spool (contract §10) with real processes: a child emits into a spool and is
+//! The emitter's spool (spec §10) with real processes: a child emits into a spool and is
 //! killed with SIGKILL, and a restart delivers every moment whose `emit` had returned, each
 //! exactly once by its `Idempotency-Key` (the scripted server records a key once). Also:
 //! the lock across processes, a full disk (`RLIMIT_FSIZE`), recovery counted in the stats,
@@ -422,7 +422,7 @@ fn recovered_moments_are_sent_first_with_their_keys_and_counted() {
     // tests; this one checks the counts of a restart after a shutdown that gave up.
     let report = first.shutdown(Duration::ZERO);
     assert_eq!(report.emitted, 5);
-    // Given up by the shutdown: per the contract, they left the spool.
+    // Given up by the shutdown: per the specification, they left the spool.
     assert_eq!(segment_bytes(&dir.0), 0);
 
     // A spool left by a killed process holds them all.

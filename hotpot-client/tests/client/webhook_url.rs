@@ -1,4 +1,4 @@
-//! Contract §2: both URL forms, every refusal, and the token never printed whole.
+//! Spec §2: both URL forms, every refusal, and the token never printed whole.
 
 use hotpot_client::{Client, UrlError, WebhookUrl};
 use hotpot_protocol::{DEFAULT_BASE, redact_secret_in, redact_token};

@@ -1,4 +1,4 @@
-//! The admin API under `/_mock` (contract §7). Every handler is a thin layer over a
+//! The admin API under `/_mock` (spec §7). Every handler is a thin layer over a
 //! [`Shared`] method that the library's [`MockServer`](crate::MockServer) calls too.
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! `POST /moment/{token}` and `POST /moment/{token}/{integration}` (contract §3): the hot path,
+//! `POST /moment/{token}` and `POST /moment/{token}/{integration}` (spec §3): the hot path,
 //! and the one place every answer of §3 and every rejection an event records are worded.
 //!
 //! 1. [`Shared::begin`] takes a short look at the state (faults, token, expiry, idempotency,
@@ -309,7 +309,7 @@ fn bad_request(problem: &Problem) -> Bytes {
 }
 
 /// `/moment/{token}` or `/moment/{token}/{integration}` split into its parts; `None` (404) for
-/// an empty token or an integration that is not a slug (contract §2).
+/// an empty token or an integration that is not a slug (spec §2).
 fn webhook_path(path: &str) -> Option<(&str, Option<&str>)> {
     let rest = path.strip_prefix("/moment/")?;
     let (token, integration) = match rest.split_once('/') {

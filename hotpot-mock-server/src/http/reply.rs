@@ -1,4 +1,4 @@
-//! Answers: the static bodies of contract §3 rendered once, and helpers for the dynamic ones.
+//! Answers: the static bodies of spec §3 rendered once, and helpers for the dynamic ones.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -66,7 +66,7 @@ pub(crate) fn answer(answer: Answer) -> Response {
     }
 }
 
-/// A static answer of contract §3.
+/// A static answer of spec §3.
 pub(crate) fn fixed(status: StatusCode, body: &'static [u8]) -> Answer {
     Answer::Other {
         status,

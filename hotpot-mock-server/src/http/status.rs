@@ -1,4 +1,4 @@
-//! `GET /request/{request_id}/status` (contract §4), behind `Authorization: Bearer <api key>`.
+//! `GET /request/{request_id}/status` (spec §4), behind `Authorization: Bearer <api key>`.
 
 use std::sync::Arc;
 

@@ -21,8 +21,8 @@ impl MockServer {
         self.shared.webhooks()
     }
 
-    /// Creates a webhook (contract §6) and returns its URL, as Python's
-    /// `MockServer.create_webhook(...) -> str` does (contract §8). [`webhooks`](Self::webhooks)
+    /// Creates a webhook (spec §6) and returns its URL, as Python's
+    /// `MockServer.create_webhook(...) -> str` does (spec §8). [`webhooks`](Self::webhooks)
     /// has the whole record.
     ///
     /// The URL is a `String`, like [`webhook_url`](Self::webhook_url): the test hands it in

@@ -1,4 +1,4 @@
-//! Answers remembered per `(webhook, Idempotency-Key)` (contract §3).
+//! Answers remembered per `(webhook, Idempotency-Key)` (spec §3).
 //!
 //! An entry points at the event its first request made: that event gives the time of the
 //! first request (for the 24-hour window), and the entry goes when the event leaves the log.

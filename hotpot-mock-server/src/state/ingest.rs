@@ -1,4 +1,4 @@
-//! The ingest protocol (contract §3), in two short looks at the state with the body read and
+//! The ingest protocol (spec §3), in two short looks at the state with the body read and
 //! parsed in between, without the lock:
 //!
 //! 1. [`Shared::begin`]: a queued fault, the webhook and its expiry, the `Idempotency-Key`

@@ -13,7 +13,7 @@
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
 //! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
-//! | `webhooks` | webhooks (contract §6) |
+//! | `webhooks` | webhooks (spec §6) |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
 mod clock;

@@ -1,5 +1,5 @@
 //! Reads and waits: events and moments with their filters, counts, a request's status
-//! (contract §4), and the waits that wake on every change.
+//! (spec §4), and the waits that wake on every change.
 //!
 //! Reads copy what they need under the lock and build the public records after releasing it.
 
@@ -32,7 +32,7 @@ impl Filter {
     }
 }
 
-/// A request status (contract §4).
+/// A request status (spec §4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RequestView {
     pub request_id: Uuid,

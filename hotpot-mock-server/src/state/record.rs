@@ -66,7 +66,7 @@ pub(super) struct StoredMoment {
 }
 
 impl StoredEvent {
-    /// The public record (contract §7).
+    /// The public record (spec §7).
     pub(super) fn to_event(&self) -> Event {
         let (payload, raw_body) = match &self.body {
             StoredBody::None => (None, None),
@@ -92,7 +92,7 @@ impl StoredEvent {
 }
 
 impl StoredMoment {
-    /// The public record (contract §7), with the defaults filled in: `medium` priority, the
+    /// The public record (spec §7), with the defaults filled in: `medium` priority, the
     /// creation time for a missing `occurred_at`.
     pub(super) fn to_recorded(&self) -> RecordedMoment {
         let m = &self.moment;

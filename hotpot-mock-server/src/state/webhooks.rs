@@ -1,4 +1,4 @@
-//! Webhooks (contract §6): creating, listing, changing and deleting them, and the checks on
+//! Webhooks (spec §6): creating, listing, changing and deleting them, and the checks on
 //! their label, type and token (the token and slug rules are `hotpot_protocol`'s).
 
 use std::sync::Arc;
@@ -228,7 +228,7 @@ fn check_kind(kind: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks a token with the rule of contract §2 ([`hotpot_protocol::check_token`]); the message
+/// Checks a token with the rule of spec §2 ([`hotpot_protocol::check_token`]); the message
 /// shows at most the token's hint.
 pub(crate) fn check_token(token: &str) -> Result<(), Error> {
     hotpot_protocol::check_token(token).map_err(|e| {

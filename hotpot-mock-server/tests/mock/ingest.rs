@@ -1,4 +1,4 @@
-//! Contract §3 over real HTTP: every row of the status table, the events each request leaves,
+//! Spec §3 over real HTTP: every row of the status table, the events each request leaves,
 //! strict mode, idempotency, rate limits and the integration route.
 
 use std::time::Duration;

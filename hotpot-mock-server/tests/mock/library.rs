@@ -1,4 +1,4 @@
-//! The library API (contract §8): start, builder, isolation, waits, typed records, drop and
+//! The library API (spec §8): start, builder, isolation, waits, typed records, drop and
 //! graceful shutdown, and running on a runtime the caller owns.
 
 use std::time::{Duration, Instant};

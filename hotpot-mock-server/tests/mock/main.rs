@@ -1,5 +1,5 @@
 //! The mock server's integration tests, one binary (as ripgrep and cargo have it): each module
-//! covers one part of the contract over real HTTP, against the library or the binary.
+//! covers one part of the specification over real HTTP, against the library or the binary.
 
 mod admin;
 mod bad_input;

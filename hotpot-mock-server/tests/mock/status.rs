@@ -1,4 +1,4 @@
-//! Contract §4 over real HTTP: `GET /request/{id}/status` with the API key.
+//! Spec §4 over real HTTP: `GET /request/{id}/status` with the API key.
 
 use hotpot_mock_server::{DEFAULT_API_KEY, MockServer};
 use serde_json::json;

@@ -97,7 +97,7 @@ pub struct TimeParts {
 /// How a time names its zone.
 #[derive(Arbitrary, Debug, Clone, Copy)]
 pub enum Zone {
-    /// No zone: UTC by the contract.
+    /// No zone: UTC by the specification.
     None,
     Z,
     LowerZ,

@@ -74,7 +74,7 @@ fn round_trip(moment: &Moment, now: DateTime<Utc>) {
     assert_eq!(moment.to_builder().build_at(now).as_ref(), Ok(moment));
 }
 
-/// At least one problem; at most one per field, in the contract's field order; each saying
+/// At least one problem; at most one per field, in the specification's field order; each saying
 /// what was expected and what was found, in a bounded message.
 fn check_problems(err: &ValidationError, value: &Value) {
     let problems = err.problems();

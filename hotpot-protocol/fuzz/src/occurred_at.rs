@@ -71,7 +71,7 @@ fn expected(p: &TimeParts) -> Option<Option<DateTime<Utc>>> {
     if p.second == 60 {
         return None;
     }
-    // The zone-less forms are the contract's `YYYY-MM-DD HH:MM:SS` and `YYYY-MM-DDTHH:MM:SS`:
+    // The zone-less forms are the specification's `YYYY-MM-DD HH:MM:SS` and `YYYY-MM-DDTHH:MM:SS`:
     // RFC 3339 allows a lower-case `t`, but a time without a zone is not RFC 3339.
     if matches!(p.zone, Zone::None) && p.separator % 3 == 2 {
         return Some(None);

@@ -260,7 +260,7 @@ fn times_outside_the_years_rfc_3339_can_write_are_refused() {
 }
 
 /// `occurred_at` (a wrong expectation of the target, kept as a regression): the zone-less
-/// forms are the contract's `T` and space only. RFC 3339 allows a lower-case `t`, but a time
+/// forms are the specification's `T` and space only. RFC 3339 allows a lower-case `t`, but a time
 /// without a zone is not RFC 3339.
 #[test]
 fn a_zone_less_time_with_a_lower_case_t_is_refused() {

@@ -1,4 +1,4 @@
-//! Contract §1 through the typed builder: every rule, at its boundaries, and the canonical
+//! Spec §1 through the typed builder: every rule, at its boundaries, and the canonical
 //! serialisation.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};

@@ -143,7 +143,7 @@ fn invalid_url() -> impl Strategy<Value = String> {
     ]
 }
 
-/// The contract's earliest and latest instants (RFC 3339 years 0000 to 9999).
+/// The specification's earliest and latest instants (RFC 3339 years 0000 to 9999).
 fn year_zero() -> DateTime<Utc> {
     NaiveDate::from_ymd_opt(0, 1, 1)
         .unwrap()
@@ -544,7 +544,7 @@ proptest! {
     }
 
     /// Case never matters for `type` and `priority`, and the near-miss spellings the
-    /// contract names are refused with a suggestion — from both sides.
+    /// specification names are refused with a suggestion — from both sides.
     #[test]
     fn type_spellings(kind in select(&MomentType::ALL[..]), bits in any::<u16>()) {
         let word = spell(kind.as_str(), &Spelling::Mixed(bits));

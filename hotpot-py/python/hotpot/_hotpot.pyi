@@ -41,7 +41,7 @@ __all__ = [
 __version__: Final[str]
 USER_AGENT: Final[str]
 DEFAULTS: Final[dict[str, float]]
-#: The longest moment name, in characters (contract §1; ``hotpot_client::moment::rules``).
+#: The longest moment name, in characters (spec §1; ``hotpot_client::moment::rules``).
 NAME_MAX_CHARS: Final[int]
 
 @type_check_only
@@ -156,7 +156,7 @@ def send(
     **fields: Unpack[MomentFields],
 ) -> Receipt: ...
 def check(payload: dict[str, Any] | str | bytes) -> list[tuple[str, str]]:
-    """Every contract §1 problem of a raw payload, as Hotpot's server (and the mock) sees it.
+    """Every spec §1 problem of a raw payload, as Hotpot's server (and the mock) sees it.
 
     ``payload`` is a ``dict`` or JSON text (``str`` or ``bytes``). Returns ``(field, message)``
     pairs, the shape of :attr:`ValidationError.errors`, in field order; empty when the payload

@@ -1,4 +1,4 @@
-"""Log records as Hotpot moments: :class:`MomentHandler` (contract §11).
+"""Log records as Hotpot moments: :class:`MomentHandler` (spec §11).
 
 Services already say when something goes wrong: they log it. Add this handler and every
 record at ``ERROR`` or above becomes a moment, handed to an :class:`hotpot.Emitter`, which

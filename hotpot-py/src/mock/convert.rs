@@ -57,7 +57,7 @@ fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>
     })
 }
 
-/// A record as the mock's JSON API shows it (contract §7), as Python objects.
+/// A record as the mock's JSON API shows it (spec §7), as Python objects.
 pub(super) fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
     let json = serde_json::to_value(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     json_to_py(py, &json)

@@ -1,4 +1,4 @@
-//! The admin API of contract §7 over real HTTP: health, the OpenAPI description, unknown
+//! The admin API of spec §7 over real HTTP: health, the OpenAPI description, unknown
 //! routes and rejected input here; webhooks, events and moments, and the clock and reset in
 //! the submodules.
 

@@ -1,5 +1,5 @@
 //! Bad input over raw HTTP against the `hotpot-mock-server` binary: malformed bodies, lying
-//! framing, slow senders, hostile tokens. Each request gets the contract §3 status and body
+//! framing, slow senders, hostile tokens. Each request gets the spec §3 status and body
 //! it should, the server keeps serving (a normal moment is accepted afterwards), and the
 //! event log (`GET /_mock/events`) holds exactly what it should.
 //!
