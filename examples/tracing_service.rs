@@ -10,7 +10,7 @@
 //! and the layer ignores hotpot's own logs and the HTTP stack's.
 //!
 //! Runs against the embedded mock server unless `HOTPOT_WEBHOOK_URL` is set. The tests
-//! (`hotpot-client/tests/layer.rs`) run it too.
+//! (`hotpot-client/tests/layer/main.rs`) run it too.
 
 use std::error::Error;
 use std::fmt;

@@ -29,10 +29,11 @@ use pyo3::types::{PyDict, PyType};
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
-use crate::client::{Config, PyReceipt, PyRequestStatus, from_env};
+use crate::client::{Config, from_env};
 use crate::errors::client_error;
 use crate::moment::{PyMoment, moment_from_call, moment_text_signature};
 use crate::process::{PerProcess, PythonCall, lock, runtimes};
+use crate::receipt::{PyReceipt, PyRequestStatus};
 
 /// The most requests one `AsyncClient` has in flight at once; the others wait their turn
 /// inside the runtime. A `gather` of a thousand sends then runs over a few dozen pooled

@@ -16,7 +16,8 @@
 //! | `moment` | `Moment`: the one place the seven fields are read |
 //! | `check` | `check`: the §1 verdict on a raw payload, through `parse_lenient` |
 //! | `cli` | `_cli_main`: the `hotpot` console script, running crate `hotpot-cli` |
-//! | `client` | the blocking `Client`, `Receipt`, `RequestStatus`, `send`; the settings both clients share |
+//! | `client` | the blocking `Client` and `send`; the settings both clients share |
+//! | `receipt` | `Receipt` and `RequestStatus`, what the server answered |
 //! | `aio` | the native half of `AsyncClient`: tokio tasks resolving asyncio futures |
 //! | `emitter` | `Emitter`, background delivery on `hotpot_client::Emitter`, and its exit handler |
 //! | `mock` | `hotpot.testing.MockServer`, the Rust mock server in-process; `_mock_main`, the standalone one |
@@ -36,6 +37,7 @@ mod errors;
 mod mock;
 mod moment;
 mod process;
+mod receipt;
 mod spin;
 
 use std::time::Duration;
@@ -97,8 +99,8 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_class::<moment::PyMoment>()?;
     m.add_class::<client::PyClient>()?;
-    m.add_class::<client::PyReceipt>()?;
-    m.add_class::<client::PyRequestStatus>()?;
+    m.add_class::<receipt::PyReceipt>()?;
+    m.add_class::<receipt::PyRequestStatus>()?;
     m.add_class::<aio::PyAsyncClient>()?;
     m.add_class::<aio::Pending>()?;
     m.add_class::<emitter::PyEmitter>()?;

@@ -3,9 +3,13 @@ checks every report must pass."""
 
 from __future__ import annotations
 
+import re
 import threading
+import time
 from collections import Counter
 from typing import Any
+
+import pytest
 
 import hotpot
 from hotpot.testing import MockServer
@@ -88,3 +92,27 @@ def stall(mock: MockServer, emitter: hotpot.Emitter, senders: int, seconds: floa
     stats = emitter.stats()
     assert (stats["in_flight"], stats["queued"], mock.pending_faults()) == (senders, 0, 0), stats
     return stuck
+
+
+def hotpot_warnings(caplog: pytest.LogCaptureFixture, *, at_least: int = 1) -> list[str]:
+    """The messages logged on the `hotpot` logger, once at least `at_least` have come (the
+    emitter's thread logs them; the wait is a safety net only)."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        found = [r.getMessage() for r in caplog.records if r.name == "hotpot"]
+        if len(found) >= at_least or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)
+
+
+def moments_counted(messages: list[str]) -> int:
+    """How many moments the warnings account for: one each, plus the ones each says were held
+    back."""
+    total = 0
+    for message in messages:
+        more = re.search(r"(\d+) more moments? (?:failed|dropped) since the last warning", message)
+        if message.startswith(tuple("0123456789")):
+            total += int(more.group(1)) if more else 0  # a summary line only
+        else:
+            total += 1 + (int(more.group(1)) if more else 0)
+    return total

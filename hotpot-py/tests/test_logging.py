@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import TOKEN
+from emitter_helpers import hotpot_warnings
 
 import hotpot
 import hotpot.logging
 from hotpot import _hotpot
 from hotpot.logging import MomentHandler, _moment_name, _to_moment
 from hotpot.testing import MockServer
-
-from conftest import TOKEN
 
 MAX = _hotpot.NAME_MAX_CHARS
 WAIT = 10.0
@@ -456,32 +456,7 @@ def test_the_module_has_the_one_public_name() -> None:
 
 
 # --- nothing silent: without on_error, the hotpot logger hears of every moment lost ----------
-
-
-def hotpot_warnings(caplog: pytest.LogCaptureFixture, *, at_least: int = 1) -> list[str]:
-    """The messages logged on the `hotpot` logger, once at least `at_least` have come (the
-    emitter's thread logs them; the wait is a safety net only)."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        found = [r.getMessage() for r in caplog.records if r.name == "hotpot"]
-        if len(found) >= at_least or time.monotonic() > deadline:
-            return found
-        time.sleep(0.01)
-
-
-def moments_counted(messages: list[str]) -> int:
-    """How many moments the warnings account for: one each, plus the ones each says were held
-    back."""
-    import re
-
-    total = 0
-    for message in messages:
-        more = re.search(r"(\d+) more moments? (?:failed|dropped) since the last warning", message)
-        if message.startswith(tuple("0123456789")):
-            total += int(more.group(1)) if more else 0  # a summary line only
-        else:
-            total += 1 + (int(more.group(1)) if more else 0)
-    return total
+# (the emitter's own warnings: test_emitter_silent.py)
 
 
 def test_without_on_error_a_failed_moment_is_a_warning_on_the_hotpot_logger(
@@ -497,37 +472,6 @@ def test_without_on_error_a_failed_moment_is_a_warning_on_the_hotpot_logger(
     assert "on_error" in message, message
     assert not message.startswith("hotpot:"), "the logger's name already says hotpot"
     assert "no-such-s3cret" not in caplog.text
-
-
-def test_the_warnings_are_rate_limited_and_say_how_many(
-        hotpot_mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
-    emitter = hotpot.Emitter(hotpot.Client(f"{hotpot_mock.url}/moment/no-such-s3cret"))
-    with caplog.at_level(logging.WARNING, logger="hotpot"):
-        for i in range(20):
-            emitter.emit(hotpot.Moment(f"lost {i}", "alert"))
-        emitter.flush(WAIT)
-        emitter.shutdown(WAIT)  # says how many were held back since the last warning
-        messages = hotpot_warnings(caplog)
-    assert emitter.stats()["failed"] == 20
-    assert len(messages) < 20, messages
-    assert moments_counted(messages) == 20, messages
-
-
-def test_a_garbage_collected_emitter_that_drops_says_so(
-        hotpot_mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
-    import gc
-
-    hotpot_mock.fail_next(None, delay=30.0)  # the moment is being sent when the emitter goes
-    emitter = hotpot.Emitter(hotpot.Client(hotpot_mock.webhook_url))
-    with caplog.at_level(logging.WARNING, logger="hotpot"):
-        emitter.emit(hotpot.Moment("Going with the emitter", "alert"))
-        deadline = time.monotonic() + WAIT
-        while emitter.stats()["in_flight"] != 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        del emitter
-        gc.collect()
-        messages = hotpot_warnings(caplog)
-    assert any('"Going with the emitter"' in m and "abandoned" in m for m in messages), messages
 
 
 #: A MomentHandler by class while HOTPOT_WEBHOOK_URL is unset: dictConfig refuses it, and the
