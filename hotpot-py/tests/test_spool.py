@@ -269,3 +269,74 @@ def test_a_forked_child_that_lives_on_does_not_hold_the_spool(tmp_path: Path) ->
             os.waitpid(pid, 0)
             os.close(ready_r)
             os.close(ready_w)
+
+
+def test_a_shutdown_that_gives_up_keeps_its_moments_for_the_next_emitter(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        mock.fail_next(503, count=1_000_000)  # Hotpot down during a deploy
+        told: list[str] = []
+        client = hotpot.Client(mock.webhook_url)
+        first = hotpot.Emitter(
+            client, spool=tmp_path, concurrency=2, on_error=lambda m, e: told.append(m.name)
+        )
+        for i in range(5):
+            first.emit(hotpot.Moment(f"kept {i}", "alert"))
+        deadline = time.monotonic() + 10
+        while len({r["headers"]["idempotency_key"] for r in mock.requests()}) < 2:
+            assert time.monotonic() < deadline, "the first sends never reached the mock"
+            time.sleep(0.01)
+        report = first.shutdown(timeout=0.05)
+        assert report["kept"] == 5 and report["emitted"] == 5, report
+        assert report["still_queued"] == report["in_flight"] == report["dropped"] == 0, report
+        assert report["timed_out"]
+        assert first.stats()["kept"] == 5
+        assert told == [], "on_error was called for a kept moment"
+        sent_keys = {r["headers"]["idempotency_key"] for r in mock.requests()}
+        assert segments_size(tmp_path) > 0
+
+        mock.clear_faults()  # Hotpot is back
+        second = hotpot.Emitter(client, spool=tmp_path)
+        assert second.stats()["recovered"] == 5
+        report = second.flush(timeout=10)
+        assert not report["timed_out"] and report["delivered"] == 5, report
+        names = sorted(m["name"] for m in mock.moments())
+        assert names == [f"kept {i}" for i in range(5)], names
+        # The two sent before the shutdown came back with the keys they had then.
+        accepted = {
+            r["headers"]["idempotency_key"] for r in mock.requests() if (r["status"] or 0) // 100 == 2
+        }
+        assert sent_keys <= accepted, (sent_keys, accepted)
+        assert second.shutdown(timeout=1)["kept"] == 0
+        assert segments_size(tmp_path) == 0
+
+
+#: Emits N moments into a spool while Hotpot is down, and exits without a shutdown.
+EXIT_SCRIPT = textwrap.dedent(
+    """
+    import os
+    import hotpot
+    emitter = hotpot.Emitter(hotpot.Client(os.environ["URL"]), spool=os.environ["SPOOL"],
+                             on_error=lambda m, e: print("on_error", m.name, flush=True))
+    for i in range(int(os.environ["N"])):
+        emitter.emit(hotpot.Moment(f"exit {i}", "alert"))
+    print("emitted", flush=True)
+    """
+)
+
+
+def test_the_exit_handler_keeps_what_it_gives_up_on_in_the_spool(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        mock.fail_next(503, count=1_000_000)
+        result = subprocess.run(
+            [sys.executable, "-c", EXIT_SCRIPT],
+            env={**os.environ, "URL": mock.webhook_url, "SPOOL": str(tmp_path), "N": "4"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "emitted\n", "on_error was called for a kept moment"
+        assert "hotpot: 4 moment(s) not delivered before exit were kept in the spool" in result.stderr
+        assert "not delivered before exit: the exit handler" not in result.stderr
+        mock.clear_faults()
+        assert restart_and_check(mock, tmp_path, {f"exit {i}" for i in range(4)}) == 4

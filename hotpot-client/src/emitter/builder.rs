@@ -66,8 +66,6 @@ pub struct EmitterBuilder {
     on_error: Option<ErrorHook>,
     spool: Option<PathBuf>,
     spool_sync: SpoolSync,
-    /// Moments given up at shutdown stay in the spool (for `flush_spool`).
-    pub(crate) keep_abandoned: bool,
 }
 
 impl EmitterBuilder {
@@ -82,7 +80,6 @@ impl EmitterBuilder {
             on_error: None,
             spool: None,
             spool_sync: SpoolSync::default(),
-            keep_abandoned: false,
         }
     }
 
@@ -90,8 +87,9 @@ impl EmitterBuilder {
     /// the death of the process: `emit` returns once the moment and its `Idempotency-Key` are
     /// written to it, and an emitter built later on the same directory sends what it holds
     /// first, with the same keys (counted as [`Stats::recovered`](crate::Stats::recovered)).
-    /// A moment leaves the spool when it settles (delivered, failed, dropped), also when a
-    /// shutdown gives it up. See the [`spool`](crate::spool) module for what it promises.
+    /// A moment leaves the spool when it settles (delivered, failed, dropped); one that a
+    /// shutdown gives up on stays in it, counted as [`Report::kept`](crate::Report::kept),
+    /// for the next emitter on the directory. See the [`spool`](crate::spool) module for what it promises.
     ///
     /// One emitter at a time per spool: `build` fails with [`Error::Config`] naming the
     /// directory while another emitter (in this process or another) holds it. A full disk
@@ -276,11 +274,7 @@ impl EmitterBuilder {
         let spool = match &self.spool {
             Some(dir) => {
                 let (spool, recovered) = Spool::open(dir, self.spool_sync)?;
-                Some(SpoolSetup {
-                    spool,
-                    recovered,
-                    keep_abandoned: self.keep_abandoned,
-                })
+                Some(SpoolSetup { spool, recovered })
             }
             None => None,
         };

@@ -88,13 +88,12 @@ pub fn flush_spool(
     }
     let counts = Arc::new(Failures::default());
     let hook = Arc::clone(&counts);
-    let mut builder = Emitter::builder(client)
+    let emitter = Emitter::builder(client)
         .spool(dir)
         // Retried until the total time is up, then left in the spool, not failed.
         .delivery_deadline(timeout + Duration::from_secs(3600))
-        .on_error(move |_, why| hook.count(why));
-    builder.keep_abandoned = true;
-    let emitter = builder.build()?;
+        .on_error(move |_, why| hook.count(why))
+        .build()?;
     let damaged = emitter.spool_damaged();
     let remaining = timeout.saturating_sub(started.elapsed());
     emitter.flush(remaining);
@@ -130,7 +129,7 @@ struct Failures {
 impl Failures {
     fn count(&self, why: &Undelivered) {
         let Some(error) = why.error() else {
-            return; // a drop: abandoned at the end, so still in the spool
+            return; // a drop (not one given up at the end: those are kept, unreported)
         };
         let counter = if error.is_webhook() {
             &self.webhook

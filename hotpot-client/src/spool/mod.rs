@@ -21,10 +21,11 @@
 //! - Once every moment has settled the spool takes one segment, at most about 4 MiB (the
 //!   contract allows 16), however much went through it; a shutdown with nothing pending leaves
 //!   it empty.
-//! - Not kept: a moment that a shutdown gives up (its timeout passed while Hotpot was down)
-//!   leaves the spool, as contract §10 says; only a process that dies keeps its queue.
-//!   (The OpenTelemetry Collector's users report the same behaviour of its queue as a bug,
-//!   open-telemetry/opentelemetry-collector#15677.) [`flush_spool`] keeps what it gives up.
+//! - A shutdown keeps what it gives up on: the moments still queued or being sent when its
+//!   timeout passes (Hotpot down during a deploy) stay in the spool, counted as
+//!   [`Report::kept`](crate::Report::kept), and the next emitter on the directory sends them.
+//!   (The OpenTelemetry Collector's users report the opposite behaviour of its queue as a
+//!   bug, open-telemetry/opentelemetry-collector#15677.)
 //!
 //! # Why a log of our own
 //!

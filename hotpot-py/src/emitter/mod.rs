@@ -217,7 +217,9 @@ impl PyEmitter {
     /// pass (None: 10), then gives up on the rest (each passed to ``on_error`` as "abandoned"
     /// or "abandoned_in_flight") and stops the emitter's thread. Returns the report as a
     /// dict (:class:`EmitterReport`), within about ``timeout``; the moments given up are its
-    /// ``still_queued`` and ``in_flight``. A second call returns the same counts at once. The
+    /// ``still_queued`` and ``in_flight``. With a spool nothing is given up: they stay in the
+    /// spool, counted as ``kept`` (``on_error`` is not called for them), and the next emitter
+    /// on the directory sends them. A second call returns the same counts at once. The
     /// GIL is released while it waits, and Ctrl-C interrupts the wait (the emitter stays
     /// closed).
     #[pyo3(signature = (timeout=None))]
@@ -238,7 +240,7 @@ impl PyEmitter {
     }
 
     /// The counters as a dict (:class:`EmitterStats`): emitted, queued, in_flight, delivered,
-    /// failed, dropped, retried, recovered.
+    /// failed, dropped, kept, retried, recovered.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         stats_dict(py, &self.emitter(py)?.stats())
     }
