@@ -1,6 +1,6 @@
 """hotpot.Emitter(client, spool=path): moments survive a process killed with SIGKILL and are
 delivered by the next emitter on the spool, each exactly once by its Idempotency-Key (the
-mock server records a key once); the lock, a full disk, fork, the arguments."""
+mock server records a key once); slots, a full disk, fork, the arguments."""
 
 from __future__ import annotations
 
@@ -105,7 +105,11 @@ def restart_and_check(mock: MockServer, spool: Path, acknowledged: set[str]) -> 
 
 
 def segments_size(spool: Path) -> int:
-    return sum(p.stat().st_size for p in spool.glob("*.seg"))
+    return sum(p.stat().st_size for p in spool.rglob("*.seg"))
+
+
+def slots(spool: Path) -> list[str]:
+    return sorted(p.name for p in spool.glob("slot-*"))
 
 
 KILLS = int(os.environ.get("HOTPOT_PY_SPOOL_KILLS", "5"))
@@ -148,25 +152,26 @@ def test_recovered_moments_keep_their_keys_and_are_counted(tmp_path: Path) -> No
         assert report["recovered"] == 3 and report["delivered"] == 4
 
 
-def test_a_second_emitter_is_refused_in_this_process_and_from_another(tmp_path: Path) -> None:
+def test_emitters_here_and_in_another_process_share_one_spool(tmp_path: Path) -> None:
     with MockServer() as mock:
         client = hotpot.Client(mock.webhook_url)
-        first = hotpot.Emitter(client, spool=tmp_path / "here")
-        with pytest.raises(hotpot.ConfigError, match="in use by another emitter") as e:
-            hotpot.Emitter(client, spool=tmp_path / "here")
-        assert str(tmp_path / "here") in str(e.value)
-        first.shutdown(timeout=1)
-        hotpot.Emitter(client, spool=tmp_path / "here").shutdown(timeout=0)  # free again
-
         mock.fail_next(503, count=1_000_000)
-        child = Child(mock.webhook_url, tmp_path / "there", 1)
+        child = Child(mock.webhook_url, tmp_path, 1)
         assert child.line() == "emitted 0"
-        with pytest.raises(hotpot.ConfigError, match=f"process {child.proc.pid}"):
-            hotpot.Emitter(client, spool=tmp_path / "there")
+        # Neither refused: each emitter claims a slot of its own.
+        first = hotpot.Emitter(client, spool=tmp_path)
+        second = hotpot.Emitter(client, spool=tmp_path)
+        first.emit(hotpot.Moment("first", "alert"))
+        second.emit(hotpot.Moment("second", "alert"))
+        assert slots(tmp_path) == ["slot-0", "slot-1", "slot-2"]
         child.kill()
-        mock.reset()
-        # Freed by the kernel when the holder died.
-        assert restart_and_check(mock, tmp_path / "there", {"m0"}) == 1
+        mock.clear_faults()
+        assert not first.flush(timeout=10)["timed_out"]
+        assert not second.flush(timeout=10)["timed_out"]
+        first.shutdown(timeout=1)
+        second.shutdown(timeout=1)
+        # The killed child's slot is the lowest free one: the next emitter takes it and sends m0.
+        assert restart_and_check(mock, tmp_path, {"m0", "first", "second"}) == 1
 
 
 def test_a_full_disk_raises_spool_error_with_the_moment(tmp_path: Path) -> None:
@@ -191,30 +196,43 @@ def test_a_full_disk_raises_spool_error_with_the_moment(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_forked_child_never_writes_into_its_parents_spool(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_forked_child_claims_a_slot_of_its_own(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with MockServer() as mock:
         mock.fail_next(503, count=1_000_000)
         emitter = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
         emitter.emit(hotpot.Moment("parent", "alert"))
-        before = segments_size(tmp_path)
+        before = segments_size(tmp_path / "slot-0")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process
             pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                emitter.emit(hotpot.Moment("child", "alert"))  # works: in memory
+                emitter.emit(hotpot.Moment("child", "alert"))  # into the child's own slot
                 stats = emitter.stats()
-                if stats["emitted"] == 1 and stats["recovered"] == 0:
+                report = emitter.shutdown(timeout=0)  # kept in the child's slot
+                if stats["emitted"] == 1 and stats["recovered"] == 0 and report["kept"] == 1:
                     code = 0
-                emitter.shutdown(timeout=0)
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
-        assert segments_size(tmp_path) == before  # the child wrote nothing into it
+        assert segments_size(tmp_path / "slot-0") == before  # the child wrote nothing into it
+        assert slots(tmp_path) == ["slot-0", "slot-1"]
+        assert segments_size(tmp_path / "slot-1") > 0
+        assert "memory only" not in caplog.text
         assert emitter.stats()["emitted"] == 1
         emitter.shutdown(timeout=0)
+        mock.clear_faults()
+        # Both kept moments are sent by the next emitters on the directory, one per slot.
+        a = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
+        b = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
+        assert a.stats()["recovered"] + b.stats()["recovered"] == 2
+        a.flush(timeout=10)
+        b.flush(timeout=10)
+        a.shutdown(timeout=1)
+        b.shutdown(timeout=1)
+        assert sorted(m["name"] for m in mock.moments()) == ["child", "parent"]
 
 
 def test_the_arguments_are_checked() -> None:
@@ -261,8 +279,10 @@ def test_a_forked_child_that_lives_on_does_not_hold_the_spool(tmp_path: Path) ->
         try:
             assert os.read(ready_r, 1) == b"x"
             emitter.shutdown(timeout=1)
-            # The parent let go of the spool; the child, still alive, does not hold it.
+            # The parent let go of its slot; the child, still alive, does not hold it: the next
+            # emitter takes it again (the child holds slot-1 with its own emitter).
             again = hotpot.Emitter(client, spool=tmp_path)
+            assert slots(tmp_path) == ["slot-0", "slot-1"]
             again.shutdown(timeout=0)
         finally:
             os.kill(pid, signal.SIGKILL)

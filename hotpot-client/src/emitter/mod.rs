@@ -62,11 +62,11 @@
 //! queue moments nobody sends (and its queue's lock may have been held by one of the
 //! parent's threads at the fork). Build a new emitter in the child — for the Python
 //! `hotpot.Emitter`, its fork handler's job — and forget the old one
-//! ([`Emitter::forget_after_fork`], which also lets go of a spool's lock);
+//! ([`Emitter::forget_after_fork`], which also lets go of the child's copy of the spool
+//! slot's lock, never the parent's lock itself);
 //! dropping it in the child is safe too: it notices the fork and touches nothing the
-//! parent's threads owned.
-//! A child must not build an emitter on its parent's spool (the parent holds its lock): give it a
-//! spool of its own, or none.
+//! parent's threads owned. The child's new emitter may use the same spool directory: it claims
+//! a slot of its own, never its parent's.
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -62,8 +62,9 @@
 //!
 //! # Format (version 1)
 //!
-//! A spool directory holds `lock` (the OS lock, with the holder's process id) and segment
-//! files `NNNNNNNNNNNNNNNNNNNN.seg` (20 decimal digits, in the order written). Every segment
+//! A spool directory holds one directory per slot, `slot-N` (`N` from 0; see the `slots`
+//! module: each emitter claims the lowest slot no live emitter holds). A slot holds `lock`
+//! (the OS lock, with the holder's process id) and segment files `NNNNNNNNNNNNNNNNNNNN.seg` (20 decimal digits, in the order written). Every segment
 //! starts with a 24-byte header and holds records; integers are little-endian:
 //!
 //! | bytes | header |
@@ -93,6 +94,7 @@ mod format;
 mod lock;
 mod mapped;
 mod recover;
+mod slots;
 mod writer;
 
 use std::io;
@@ -105,6 +107,7 @@ pub use drain::{FlushReport, flush_spool};
 
 use crate::{Error, Moment, defaults};
 use lock::DirLock;
+pub(crate) use slots::Claimed;
 use writer::Writer;
 
 /// When the spool's writes are `fsync`ed to the disk. Every mode survives the death of the
@@ -190,12 +193,40 @@ fn config_error(dir: &Path, what: &str, e: &io::Error) -> Error {
 }
 
 impl Spool {
-    /// Opens (creating it if needed) and locks the spool `dir`, and reads back what it holds.
+    /// Opens (creating it if needed) and locks the directory `dir` as one slot, and reads
+    /// back what it holds.
+    #[cfg(test)]
     pub(crate) fn open(dir: &Path, sync: SpoolSync) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
         Self::open_with(dir, sync, defaults::SPOOL_SEGMENT_BYTES)
     }
 
+    /// Opens the spool `dir` (creating it if needed) for an emitter: claims a slot of its
+    /// own (see the `slots` module), and reads back what that slot holds.
+    pub(crate) fn claim(
+        dir: &Path,
+        sync: SpoolSync,
+    ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
+        let claimed = slots::claim(dir)?;
+        Self::open_claimed(claimed, sync)
+    }
+
+    /// Opens a slot already claimed (`flush_spool`'s).
+    pub(crate) fn open_claimed(
+        claimed: Claimed,
+        sync: SpoolSync,
+    ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
+        Self::open_locked(
+            &claimed.dir,
+            sync,
+            defaults::SPOOL_SEGMENT_BYTES,
+            claimed.lock,
+        )
+    }
+
     /// [`open`](Self::open) with another segment size (tests).
+    #[cfg(test)]
     pub(crate) fn open_with(
         dir: &Path,
         sync: SpoolSync,
@@ -204,6 +235,16 @@ impl Spool {
         std::fs::create_dir_all(dir)
             .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
         let dir_lock = DirLock::acquire(dir)?;
+        Self::open_locked(dir, sync, segment_bytes, dir_lock)
+    }
+
+    /// Reads back what the directory `dir`, whose lock is held, holds, and starts writing.
+    fn open_locked(
+        dir: &Path,
+        sync: SpoolSync,
+        segment_bytes: u64,
+        dir_lock: DirLock,
+    ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
         let mut recovery = recover::recover(dir)?;
         if recovery.damaged > 0 {
             tracing::warn!(
