@@ -170,8 +170,8 @@ def test_emitters_here_and_in_another_process_share_one_spool(tmp_path: Path) ->
         assert not second.flush(timeout=10)["timed_out"]
         first.shutdown(timeout=1)
         second.shutdown(timeout=1)
-        # The killed child's slot is the lowest free one: the next emitter takes it and sends m0.
-        assert restart_and_check(mock, tmp_path, {"m0", "first", "second"}) == 1
+        # The killed child's slot is sent once: adopted by a live emitter, or by the next one.
+        restart_and_check(mock, tmp_path, {"m0", "first", "second"})
 
 
 def test_a_full_disk_raises_spool_error_with_the_moment(tmp_path: Path) -> None:
@@ -201,7 +201,6 @@ def test_a_forked_child_claims_a_slot_of_its_own(tmp_path: Path, caplog: pytest.
         mock.fail_next(503, count=1_000_000)
         emitter = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
         emitter.emit(hotpot.Moment("parent", "alert"))
-        before = segments_size(tmp_path / "slot-0")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process
             pid = os.fork()
@@ -217,14 +216,13 @@ def test_a_forked_child_claims_a_slot_of_its_own(tmp_path: Path, caplog: pytest.
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
-        assert segments_size(tmp_path / "slot-0") == before  # the child wrote nothing into it
+        # The child's emitter claimed a slot of its own (the parent's stayed locked).
         assert slots(tmp_path) == ["slot-0", "slot-1"]
-        assert segments_size(tmp_path / "slot-1") > 0
         assert "memory only" not in caplog.text
         assert emitter.stats()["emitted"] == 1
         emitter.shutdown(timeout=0)
         mock.clear_faults()
-        # Both kept moments are sent by the next emitters on the directory, one per slot.
+        # Both kept moments are sent by the next emitters on the directory.
         a = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
         b = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
         assert a.stats()["recovered"] + b.stats()["recovered"] == 2

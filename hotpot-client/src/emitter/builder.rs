@@ -277,7 +277,12 @@ impl EmitterBuilder {
             .with_deadline(deadline);
         let opened = match (self.claimed, &self.spool) {
             (Some(claimed), _) => Some(Spool::open_claimed(claimed, self.spool_sync)?),
-            (None, Some(dir)) => Some(Spool::claim(dir, self.spool_sync)?),
+            (None, Some(dir)) => {
+                let (spool, mut recovered) = Spool::claim(dir, self.spool_sync)?;
+                // Orphaned slots are sent at start, after this slot's own moments.
+                recovered.extend(spool.adopt_orphans());
+                Some((spool, recovered))
+            }
             (None, None) => None,
         };
         let spool = opened.map(|(spool, recovered)| SpoolSetup { spool, recovered });

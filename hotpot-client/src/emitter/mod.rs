@@ -185,6 +185,9 @@ impl Emitter {
             runtime.spawn(tasks::send_moments(Arc::clone(&state)));
         }
         runtime.spawn(tasks::watch_queue(Arc::clone(&state)));
+        if state.spool.is_some() {
+            runtime.spawn(tasks::adopt_orphans(Arc::clone(&state)));
+        }
         Ok(Emitter {
             owner: Arc::new(Owner {
                 state,

@@ -173,6 +173,9 @@ pub(crate) struct Recovered {
 #[derive(Debug)]
 pub(crate) struct Spool {
     dir: PathBuf,
+    /// The spool's directory, whose other slots this one adopts when orphaned; `None` for a
+    /// slot opened on its own (`flush_spool`'s, tests).
+    root: Option<PathBuf>,
     writer: Mutex<Writer>,
     /// Wakes the sync thread: something to write or to `fsync`, or closing.
     wake: Condvar,
@@ -209,7 +212,13 @@ impl Spool {
         std::fs::create_dir_all(dir)
             .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
         let claimed = slots::claim(dir)?;
-        Self::open_claimed(claimed, sync)
+        Self::open_locked(
+            &claimed.dir,
+            Some(dir),
+            sync,
+            defaults::SPOOL_SEGMENT_BYTES,
+            claimed.lock,
+        )
     }
 
     /// Opens a slot already claimed (`flush_spool`'s).
@@ -219,6 +228,7 @@ impl Spool {
     ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
         Self::open_locked(
             &claimed.dir,
+            None,
             sync,
             defaults::SPOOL_SEGMENT_BYTES,
             claimed.lock,
@@ -235,12 +245,13 @@ impl Spool {
         std::fs::create_dir_all(dir)
             .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
         let dir_lock = DirLock::acquire(dir)?;
-        Self::open_locked(dir, sync, segment_bytes, dir_lock)
+        Self::open_locked(dir, None, sync, segment_bytes, dir_lock)
     }
 
     /// Reads back what the directory `dir`, whose lock is held, holds, and starts writing.
     fn open_locked(
         dir: &Path,
+        root: Option<&Path>,
         sync: SpoolSync,
         segment_bytes: u64,
         dir_lock: DirLock,
@@ -268,6 +279,7 @@ impl Spool {
             .collect();
         let spool = Arc::new(Spool {
             dir: dir.to_owned(),
+            root: root.map(Path::to_owned),
             writer: Mutex::new(writer),
             wake: Condvar::new(),
             thread: Mutex::new(None),
@@ -282,6 +294,85 @@ impl Spool {
             .map_err(|e| config_error(dir, "cannot start its thread", &e))?;
         *lock(&spool.thread) = Some(thread);
         Ok((spool, recovered))
+    }
+
+    /// Adopts the orphaned slots of the spool's directory: each slot no live emitter holds
+    /// (its lock is free) that still holds moments. Under that slot's lock, its moments are
+    /// copied into this slot with their original keys, made durable here, and only then are
+    /// its segments deleted; so a slot is adopted by one emitter only, and an adopter that
+    /// dies midway leaves the moments in one slot or the other (sent again, with the same
+    /// keys, at worst). Returns the moments taken in (their ids in this slot).
+    pub(crate) fn adopt_orphans(&self) -> Vec<Recovered> {
+        let Some(root) = &self.root else {
+            return Vec::new();
+        };
+        let Ok(slots) = slots::slots(root) else {
+            return Vec::new();
+        };
+        let mut adopted = Vec::new();
+        for slot in slots {
+            if slot == self.dir || !slots::has_segments(&slot) {
+                continue;
+            }
+            let Ok(Ok(slot_lock)) = DirLock::try_acquire(&slot) else {
+                continue; // a live emitter's
+            };
+            if let Err(e) = self.adopt(&slot, &mut adopted) {
+                tracing::warn!(
+                    spool = %root.display(),
+                    slot = %slot.display(),
+                    error = %e,
+                    "hotpot spool: cannot adopt an orphaned slot; it is left for another try"
+                );
+            }
+            drop(slot_lock);
+        }
+        adopted
+    }
+
+    /// Copies the moments of the orphaned `slot` (whose lock is held) into this slot, then
+    /// deletes its segments.
+    fn adopt(&self, slot: &Path, adopted: &mut Vec<Recovered>) -> Result<(), String> {
+        let recovery = recover::recover(slot).map_err(|e| e.to_string())?;
+        if recovery.damaged > 0 {
+            tracing::warn!(
+                slot = %slot.display(),
+                damaged = recovery.damaged,
+                "hotpot spool: skipped {} damaged record stretch(es) or file(s) of an orphaned \
+                 slot; the intact moments are adopted: {}",
+                recovery.damaged,
+                recovery.notes.join("; ")
+            );
+        }
+        let n = recovery.live.len();
+        let mut writer = lock(&self.writer);
+        for found in recovery.live.into_values() {
+            let (id, _) = writer
+                .append(found.key.as_bytes(), &found.moment)
+                .map_err(|e| format!("cannot copy its moments: {e}"))?;
+            adopted.push(Recovered {
+                id,
+                key: found.key,
+                moment: found.moment,
+            });
+        }
+        // Durable here before they leave there.
+        writer.dirty = true;
+        let work = writer.take_sync_work();
+        drop(writer);
+        work.run()
+            .map_err(|e| format!("cannot make the copies durable: {e}"))?;
+        for (segment, _) in &recovery.segments {
+            let _ = std::fs::remove_file(recover::segment_path(slot, *segment));
+        }
+        if n > 0 {
+            tracing::info!(
+                slot = %slot.display(),
+                moments = n,
+                "hotpot spool: adopted an orphaned slot"
+            );
+        }
+        Ok(())
     }
 
     /// Damaged stretches and files skipped when it was opened.

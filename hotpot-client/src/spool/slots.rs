@@ -58,6 +58,11 @@ pub(super) fn slots(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(found.into_iter().map(|(_, path)| path).collect())
 }
 
+/// Whether the directory `dir` holds a segment file.
+pub(super) fn has_segments(dir: &Path) -> bool {
+    single_owner_segments(dir).is_ok_and(|found| !found.is_empty())
+}
+
 /// The segments in the directory itself: a spool of the single-owner layout.
 fn single_owner_segments(dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(std::fs::read_dir(dir)?

@@ -241,6 +241,39 @@ impl EmitterState {
         Ok(())
     }
 
+    /// Queues moments adopted from an orphaned slot (already copied into this emitter's),
+    /// counted as emitted and recovered; taken in even beyond the capacity, like the ones
+    /// recovered at start. Once shutdown has given up they stay in the spool, counted as kept.
+    pub(super) fn take_in(&self, adopted: Vec<Recovered>) {
+        let n = adopted.len() as u64;
+        let now = Instant::now();
+        let mut ledger = self.lock();
+        ledger.emitted += n;
+        ledger.recovered += n;
+        if ledger.stopped {
+            ledger.kept += n;
+            return;
+        }
+        for r in adopted {
+            let seq = ledger.next_seq;
+            ledger.next_seq += 1;
+            ledger.queue.push_back(QueuedMoment {
+                seq,
+                moment: r.moment,
+                emitted_at: now,
+                spooled: Some(Spooled {
+                    id: r.id,
+                    key: Some(r.key),
+                }),
+            });
+        }
+        let ring = std::mem::take(&mut ledger.parked);
+        drop(ledger);
+        if ring {
+            self.doorbell.notify_one();
+        }
+    }
+
     /// A moment settled: its record leaves the spool.
     fn unspool(&self, queued: Option<&QueuedMoment>) {
         if let Some(id) = queued.and_then(|q| q.spooled.as_ref()).map(|s| s.id) {
