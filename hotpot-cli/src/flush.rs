@@ -48,7 +48,8 @@ pub(crate) fn flush(args: FlushArgs) -> u8 {
 }
 
 /// Why `dir` is not an emitter's spool, if it is not: no directory there, or a directory
-/// without any of a spool's files (its `lock` file, `NNNNNNNNNNNNNNNNNNNN.seg` segments),
+/// without any of a spool's files (its `slot-N` directories; in the single-owner layout of
+/// earlier versions its `lock` file and `NNNNNNNNNNNNNNNNNNNN.seg` segments),
 /// which a flush would otherwise turn into an empty spool, leaving a `lock` file behind.
 fn not_a_spool(dir: &Path) -> Option<String> {
     let shown = dir.display();
@@ -64,6 +65,9 @@ fn not_a_spool(dir: &Path) -> Option<String> {
     let is_spool_file = |name: &str| {
         name == "lock"
             || name
+                .strip_prefix("slot-")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            || name
                 .strip_suffix(".seg")
                 .is_some_and(|id| id.len() == 20 && id.bytes().all(|b| b.is_ascii_digit()))
     };
@@ -75,7 +79,8 @@ fn not_a_spool(dir: &Path) -> Option<String> {
     }
     Some(format!(
         "expected the directory of an emitter's spool, found no spool file in {shown} (an \
-         emitter's spool holds a lock file and NNNNNNNNNNNNNNNNNNNN.seg segments): is it the \
+         emitter's spool holds slot-N directories, or a lock file and \
+         NNNNNNNNNNNNNNNNNNNN.seg segments): is it the \
          directory the emitter was built with? Nothing was written to it"
     ))
 }

@@ -76,6 +76,11 @@ pub const EXIT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 /// for its `fsync`: 100 ms.
 pub const SPOOL_SYNC_INTERVAL: Duration = Duration::from_millis(100);
 
+/// How often a live emitter with a spool looks for orphaned slots to adopt (slots whose
+/// emitter is gone, holding moments): 10 s, so an orphan waits at most that long plus the
+/// time to drain the ones before it (the promise is 30 s).
+pub const SPOOL_ADOPT_INTERVAL: Duration = Duration::from_secs(10);
+
 /// The size at which the spool starts a new segment file: 4 MiB. Once every moment has
 /// settled, only the segment being written is left.
 pub const SPOOL_SEGMENT_BYTES: u64 = 4 << 20;

@@ -37,13 +37,13 @@ def test_emit_returns_at_once_and_flush_reports_the_delivery(client: hotpot.Clie
     emit_all(emitter, batch)
     report = emitter.flush(WAIT)
     assert report == {
-        "emitted": 20, "delivered": 20, "failed": 0, "dropped": 0,
+        "emitted": 20, "delivered": 20, "failed": 0, "dropped": 0, "kept": 0,
         "still_queued": 0, "in_flight": 0, "retried": 0, "recovered": 0, "timed_out": False,
     }
     assert recorded(hotpot_mock) == {name: 1 for name in batch}
     assert emitter.stats() == {
         "emitted": 20, "queued": 0, "in_flight": 0, "delivered": 20, "failed": 0,
-        "dropped": 0, "retried": 0, "recovered": 0,
+        "dropped": 0, "kept": 0, "retried": 0, "recovered": 0,
     }
     [first] = [m for m in hotpot_mock.moments() if m["name"] == "basic 0"]
     assert (first["type"], first["source"]) == ("incident", "hotpot-py tests")

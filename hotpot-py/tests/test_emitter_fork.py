@@ -19,7 +19,7 @@ from emitter_helpers import WAIT, emit_all, names, recorded, stall
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
-ZERO = {"emitted": 0, "queued": 0, "in_flight": 0, "delivered": 0, "failed": 0, "dropped": 0, "retried": 0, "recovered": 0}
+ZERO = {"emitted": 0, "queued": 0, "in_flight": 0, "delivered": 0, "failed": 0, "dropped": 0, "kept": 0, "retried": 0, "recovered": 0}
 
 #: Set in the parent before a fork; the children inherit it.
 _emitter: hotpot.Emitter | None = None

@@ -1,6 +1,6 @@
 """hotpot.Emitter(client, spool=path): moments survive a process killed with SIGKILL and are
 delivered by the next emitter on the spool, each exactly once by its Idempotency-Key (the
-mock server records a key once); the lock, a full disk, fork, the arguments."""
+mock server records a key once); slots, a full disk, fork, the arguments."""
 
 from __future__ import annotations
 
@@ -105,7 +105,11 @@ def restart_and_check(mock: MockServer, spool: Path, acknowledged: set[str]) -> 
 
 
 def segments_size(spool: Path) -> int:
-    return sum(p.stat().st_size for p in spool.glob("*.seg"))
+    return sum(p.stat().st_size for p in spool.rglob("*.seg"))
+
+
+def slots(spool: Path) -> list[str]:
+    return sorted(p.name for p in spool.glob("slot-*"))
 
 
 KILLS = int(os.environ.get("HOTPOT_PY_SPOOL_KILLS", "5"))
@@ -148,25 +152,26 @@ def test_recovered_moments_keep_their_keys_and_are_counted(tmp_path: Path) -> No
         assert report["recovered"] == 3 and report["delivered"] == 4
 
 
-def test_a_second_emitter_is_refused_in_this_process_and_from_another(tmp_path: Path) -> None:
+def test_emitters_here_and_in_another_process_share_one_spool(tmp_path: Path) -> None:
     with MockServer() as mock:
         client = hotpot.Client(mock.webhook_url)
-        first = hotpot.Emitter(client, spool=tmp_path / "here")
-        with pytest.raises(hotpot.ConfigError, match="in use by another emitter") as e:
-            hotpot.Emitter(client, spool=tmp_path / "here")
-        assert str(tmp_path / "here") in str(e.value)
-        first.shutdown(timeout=1)
-        hotpot.Emitter(client, spool=tmp_path / "here").shutdown(timeout=0)  # free again
-
         mock.fail_next(503, count=1_000_000)
-        child = Child(mock.webhook_url, tmp_path / "there", 1)
+        child = Child(mock.webhook_url, tmp_path, 1)
         assert child.line() == "emitted 0"
-        with pytest.raises(hotpot.ConfigError, match=f"process {child.proc.pid}"):
-            hotpot.Emitter(client, spool=tmp_path / "there")
+        # Neither refused: each emitter claims a slot of its own.
+        first = hotpot.Emitter(client, spool=tmp_path)
+        second = hotpot.Emitter(client, spool=tmp_path)
+        first.emit(hotpot.Moment("first", "alert"))
+        second.emit(hotpot.Moment("second", "alert"))
+        assert slots(tmp_path) == ["slot-0", "slot-1", "slot-2"]
         child.kill()
-        mock.reset()
-        # Freed by the kernel when the holder died.
-        assert restart_and_check(mock, tmp_path / "there", {"m0"}) == 1
+        mock.clear_faults()
+        assert not first.flush(timeout=10)["timed_out"]
+        assert not second.flush(timeout=10)["timed_out"]
+        first.shutdown(timeout=1)
+        second.shutdown(timeout=1)
+        # The killed child's slot is sent once: adopted by a live emitter, or by the next one.
+        restart_and_check(mock, tmp_path, {"m0", "first", "second"})
 
 
 def test_a_full_disk_raises_spool_error_with_the_moment(tmp_path: Path) -> None:
@@ -191,30 +196,41 @@ def test_a_full_disk_raises_spool_error_with_the_moment(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_forked_child_never_writes_into_its_parents_spool(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_forked_child_claims_a_slot_of_its_own(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with MockServer() as mock:
         mock.fail_next(503, count=1_000_000)
         emitter = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
         emitter.emit(hotpot.Moment("parent", "alert"))
-        before = segments_size(tmp_path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork of a threaded process
             pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                emitter.emit(hotpot.Moment("child", "alert"))  # works: in memory
+                emitter.emit(hotpot.Moment("child", "alert"))  # into the child's own slot
                 stats = emitter.stats()
-                if stats["emitted"] == 1 and stats["recovered"] == 0:
+                report = emitter.shutdown(timeout=0)  # kept in the child's slot
+                if stats["emitted"] == 1 and stats["recovered"] == 0 and report["kept"] == 1:
                     code = 0
-                emitter.shutdown(timeout=0)
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
-        assert segments_size(tmp_path) == before  # the child wrote nothing into it
+        # The child's emitter claimed a slot of its own (the parent's stayed locked).
+        assert slots(tmp_path) == ["slot-0", "slot-1"]
+        assert "memory only" not in caplog.text
         assert emitter.stats()["emitted"] == 1
         emitter.shutdown(timeout=0)
+        mock.clear_faults()
+        # Both kept moments are sent by the next emitters on the directory.
+        a = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
+        b = hotpot.Emitter(hotpot.Client(mock.webhook_url), spool=tmp_path)
+        assert a.stats()["recovered"] + b.stats()["recovered"] == 2
+        a.flush(timeout=10)
+        b.flush(timeout=10)
+        a.shutdown(timeout=1)
+        b.shutdown(timeout=1)
+        assert sorted(m["name"] for m in mock.moments()) == ["child", "parent"]
 
 
 def test_the_arguments_are_checked() -> None:
@@ -261,11 +277,84 @@ def test_a_forked_child_that_lives_on_does_not_hold_the_spool(tmp_path: Path) ->
         try:
             assert os.read(ready_r, 1) == b"x"
             emitter.shutdown(timeout=1)
-            # The parent let go of the spool; the child, still alive, does not hold it.
+            # The parent let go of its slot; the child, still alive, does not hold it: the next
+            # emitter takes it again (the child holds slot-1 with its own emitter).
             again = hotpot.Emitter(client, spool=tmp_path)
+            assert slots(tmp_path) == ["slot-0", "slot-1"]
             again.shutdown(timeout=0)
         finally:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             os.close(ready_r)
             os.close(ready_w)
+
+
+def test_a_shutdown_that_gives_up_keeps_its_moments_for_the_next_emitter(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        mock.fail_next(503, count=1_000_000)  # Hotpot down during a deploy
+        told: list[str] = []
+        client = hotpot.Client(mock.webhook_url)
+        first = hotpot.Emitter(
+            client, spool=tmp_path, concurrency=2, on_error=lambda m, e: told.append(m.name)
+        )
+        for i in range(5):
+            first.emit(hotpot.Moment(f"kept {i}", "alert"))
+        deadline = time.monotonic() + 10
+        while len({r["headers"]["idempotency_key"] for r in mock.requests()}) < 2:
+            assert time.monotonic() < deadline, "the first sends never reached the mock"
+            time.sleep(0.01)
+        report = first.shutdown(timeout=0.05)
+        assert report["kept"] == 5 and report["emitted"] == 5, report
+        assert report["still_queued"] == report["in_flight"] == report["dropped"] == 0, report
+        assert report["timed_out"]
+        assert first.stats()["kept"] == 5
+        assert told == [], "on_error was called for a kept moment"
+        sent_keys = {r["headers"]["idempotency_key"] for r in mock.requests()}
+        assert segments_size(tmp_path) > 0
+
+        mock.clear_faults()  # Hotpot is back
+        second = hotpot.Emitter(client, spool=tmp_path)
+        assert second.stats()["recovered"] == 5
+        report = second.flush(timeout=10)
+        assert not report["timed_out"] and report["delivered"] == 5, report
+        names = sorted(m["name"] for m in mock.moments())
+        assert names == [f"kept {i}" for i in range(5)], names
+        # The two sent before the shutdown came back with the keys they had then.
+        accepted = {
+            r["headers"]["idempotency_key"] for r in mock.requests() if (r["status"] or 0) // 100 == 2
+        }
+        assert sent_keys <= accepted, (sent_keys, accepted)
+        assert second.shutdown(timeout=1)["kept"] == 0
+        assert segments_size(tmp_path) == 0
+
+
+#: Emits N moments into a spool while Hotpot is down, and exits without a shutdown.
+EXIT_SCRIPT = textwrap.dedent(
+    """
+    import os
+    import hotpot
+    emitter = hotpot.Emitter(hotpot.Client(os.environ["URL"]), spool=os.environ["SPOOL"],
+                             on_error=lambda m, e: print("on_error", m.name, flush=True))
+    for i in range(int(os.environ["N"])):
+        emitter.emit(hotpot.Moment(f"exit {i}", "alert"))
+    print("emitted", flush=True)
+    """
+)
+
+
+def test_the_exit_handler_keeps_what_it_gives_up_on_in_the_spool(tmp_path: Path) -> None:
+    with MockServer() as mock:
+        mock.fail_next(503, count=1_000_000)
+        result = subprocess.run(
+            [sys.executable, "-c", EXIT_SCRIPT],
+            env={**os.environ, "URL": mock.webhook_url, "SPOOL": str(tmp_path), "N": "4"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "emitted\n", "on_error was called for a kept moment"
+        assert "hotpot: 4 moment(s) not delivered before exit were kept in the spool" in result.stderr
+        assert "not delivered before exit: the exit handler" not in result.stderr
+        mock.clear_faults()
+        assert restart_and_check(mock, tmp_path, {f"exit {i}" for i in range(4)}) == 4

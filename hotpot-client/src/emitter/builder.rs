@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Emitter;
 use super::state::{EmitterState, ErrorHook, SpoolSetup};
 use crate::defaults::{self, MAX_CONCURRENCY};
-use crate::spool::Spool;
+use crate::spool::{Claimed, Spool};
 use crate::{Client, Error, Moment, RetryPolicy, SpoolSync, Undelivered};
 
 /// What [`Emitter::emit`] does when the queue is full.
@@ -66,8 +66,8 @@ pub struct EmitterBuilder {
     on_error: Option<ErrorHook>,
     spool: Option<PathBuf>,
     spool_sync: SpoolSync,
-    /// Moments given up at shutdown stay in the spool (for `flush_spool`).
-    pub(crate) keep_abandoned: bool,
+    /// A slot claimed already, to open instead of claiming one (`flush_spool`'s).
+    pub(crate) claimed: Option<Claimed>,
 }
 
 impl EmitterBuilder {
@@ -82,19 +82,21 @@ impl EmitterBuilder {
             on_error: None,
             spool: None,
             spool_sync: SpoolSync::default(),
-            keep_abandoned: false,
+            claimed: None,
         }
     }
 
     /// Keeps the queue in the directory `dir` (created if missing), so that moments survive
     /// the death of the process: `emit` returns once the moment and its `Idempotency-Key` are
-    /// written to it, and an emitter built later on the same directory sends what it holds
+    /// written to it, and an emitter built later on the same directory sends what it left
     /// first, with the same keys (counted as [`Stats::recovered`](crate::Stats::recovered)).
-    /// A moment leaves the spool when it settles (delivered, failed, dropped), also when a
-    /// shutdown gives it up. See the [`spool`](crate::spool) module for what it promises.
+    /// A moment leaves the spool when it settles (delivered, failed, dropped); one that a
+    /// shutdown gives up on stays in it, counted as [`Report::kept`](crate::Report::kept),
+    /// for the next emitter on the directory. See the [`spool`](crate::spool) module for what it promises.
     ///
-    /// One emitter at a time per spool: `build` fails with [`Error::Config`] naming the
-    /// directory while another emitter (in this process or another) holds it. A full disk
+    /// Every emitter of a service, in this process or others, may use the same directory:
+    /// each claims a slot of its own in it (`slot-N`, the lowest one free), never waiting for
+    /// the others and never refused because they are there. A full disk
     /// makes `emit` refuse the moment with [`EmitError::Spool`](crate::EmitError::Spool),
     /// handing it back.
     ///
@@ -273,17 +275,17 @@ impl EmitterBuilder {
                     .with_max_retry_after(deadline)
             })
             .with_deadline(deadline);
-        let spool = match &self.spool {
-            Some(dir) => {
-                let (spool, recovered) = Spool::open(dir, self.spool_sync)?;
-                Some(SpoolSetup {
-                    spool,
-                    recovered,
-                    keep_abandoned: self.keep_abandoned,
-                })
+        let opened = match (self.claimed, &self.spool) {
+            (Some(claimed), _) => Some(Spool::open_claimed(claimed, self.spool_sync)?),
+            (None, Some(dir)) => {
+                let (spool, mut recovered) = Spool::claim(dir, self.spool_sync)?;
+                // Orphaned slots are sent at start, after this slot's own moments.
+                recovered.extend(spool.adopt_orphans());
+                Some((spool, recovered))
             }
-            None => None,
+            (None, None) => None,
         };
+        let spool = opened.map(|(spool, recovered)| SpoolSetup { spool, recovered });
         let state = EmitterState::new(
             self.client,
             policy,

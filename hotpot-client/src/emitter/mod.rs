@@ -50,7 +50,9 @@
 //! (a panic, SIGKILL, the OOM killer) loses the moments still queued. With
 //! [`spool`](EmitterBuilder::spool) the queue is also kept in a directory: `emit` returns only
 //! once the moment and its `Idempotency-Key` are written there, and the next emitter built on
-//! that directory sends them first, with the same keys, counted as [`Stats::recovered`]. See
+//! that directory sends them first, with the same keys, counted as [`Stats::recovered`]. A
+//! shutdown (or a drop) whose timeout passes keeps what it gives up on in the spool, counted
+//! as [`Report::kept`], for the next emitter. See
 //! the [`spool`](crate::spool) module for the details, and [`crate::spool::flush_spool`] to
 //! drain the spool of a service that will not come back.
 //!
@@ -60,11 +62,11 @@
 //! queue moments nobody sends (and its queue's lock may have been held by one of the
 //! parent's threads at the fork). Build a new emitter in the child — for the Python
 //! `hotpot.Emitter`, its fork handler's job — and forget the old one
-//! ([`Emitter::forget_after_fork`], which also lets go of a spool's lock);
+//! ([`Emitter::forget_after_fork`], which also lets go of the child's copy of the spool
+//! slot's lock, never the parent's lock itself);
 //! dropping it in the child is safe too: it notices the fork and touches nothing the
-//! parent's threads owned.
-//! A child must not build an emitter on its parent's spool (the parent holds its lock): give it a
-//! spool of its own, or none.
+//! parent's threads owned. The child's new emitter may use the same spool directory: it claims
+//! a slot of its own, never its parent's.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -183,6 +185,9 @@ impl Emitter {
             runtime.spawn(tasks::send_moments(Arc::clone(&state)));
         }
         runtime.spawn(tasks::watch_queue(Arc::clone(&state)));
+        if state.spool.is_some() {
+            runtime.spawn(tasks::adopt_orphans(Arc::clone(&state)));
+        }
         Ok(Emitter {
             owner: Arc::new(Owner {
                 state,
@@ -337,8 +342,12 @@ impl Emitter {
     /// sent; the server may have it) — and stops the emitter's thread. Returns within about
     /// `timeout` + 25 ms (plus the time the hooks take).
     ///
-    /// The report counts the abandoned moments as `still_queued` and `in_flight`; none is
-    /// counted as delivered unless the server answered 2xx. Calling it again returns the
+    /// With a [`spool`](EmitterBuilder::spool) nothing is given up: the moments still
+    /// queued or being sent stay in the spool, counted as [`Report::kept`] (the hook is not
+    /// called for them), and the next emitter on the directory sends them with their keys.
+    ///
+    /// The report counts the abandoned moments as `still_queued` and `in_flight` (with a
+    /// spool, as `kept`); none is counted as delivered unless the server answered 2xx. Calling it again returns the
     /// same counts at once. Blocks the calling thread: in async code use
     /// [`shutdown_async`](Self::shutdown_async). Above all in a `#[tokio::test]`: its runtime
     /// has one thread, so blocking it stops every task of it, the in-process mock server's
@@ -418,6 +427,14 @@ impl Owner {
         if let Some(spool) = &state.spool {
             // What is still pending stays for the next emitter on this spool.
             spool.close();
+        }
+        if report.kept > 0 {
+            tracing::warn!(
+                kept = report.kept,
+                "hotpot emitter shut down before delivering every moment: kept {} in its spool \
+                 for the next emitter on the directory ({report})",
+                report.kept,
+            );
         }
         if timed_out && report.unsent() > 0 {
             tracing::warn!(

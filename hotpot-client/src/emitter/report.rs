@@ -229,13 +229,13 @@ impl fmt::Display for DropReason {
 /// The emitter's counters, as one consistent snapshot ([`Emitter::stats`](crate::Emitter::stats)).
 ///
 /// Every valid moment handed to `emit` is in exactly one of `queued`, `in_flight`,
-/// `delivered`, `failed` and `dropped`, so at every moment
-/// `emitted == queued + in_flight + delivered + failed + dropped`.
+/// `delivered`, `failed`, `dropped` and `kept`, so at every moment
+/// `emitted == queued + in_flight + delivered + failed + dropped + kept`.
 ///
 /// ```
 /// # fn demo(emitter: &hotpot_client::Emitter) {
 /// let s = emitter.stats();
-/// assert_eq!(s.emitted, s.queued + s.in_flight + s.delivered + s.failed + s.dropped);
+/// assert_eq!(s.emitted, s.queued + s.in_flight + s.delivered + s.failed + s.dropped + s.kept);
 /// println!("{s}");
 /// # }
 /// ```
@@ -256,6 +256,11 @@ pub struct Stats {
     /// Given up without an answer (see [`DropReason`]); each was passed to the
     /// [`on_error`](crate::EmitterBuilder::on_error) hook.
     pub dropped: u64,
+    /// Given up on by `shutdown` (its timeout passed) with a spool: left in the spool, not
+    /// dropped, for the next emitter on the directory to send (which counts them as
+    /// [`recovered`](Self::recovered)); never passed to the `on_error` hook. Always 0
+    /// without a spool, where they count as dropped.
+    pub kept: u64,
     /// Retries made (attempts after a moment's first), delivered or not.
     pub retried: u64,
     /// Of `emitted`: moments found in the spool when the emitter was built, left by a
@@ -290,6 +295,7 @@ impl fmt::Display for Stats {
             self.dropped,
             self.retried
         )?;
+        kept_suffix(f, self.kept)?;
         recovered_suffix(f, self.recovered)
     }
 }
@@ -298,14 +304,18 @@ impl fmt::Display for Stats {
 /// [`Emitter::shutdown`](crate::Emitter::shutdown) found when they returned; counts since the
 /// emitter was built.
 ///
-/// The counts add up: `emitted == delivered + failed + dropped + still_queued + in_flight`.
+/// The counts add up:
+/// `emitted == delivered + failed + dropped + kept + still_queued + in_flight`.
 ///
 /// - After `flush`, `still_queued` and `in_flight` are moments not settled yet (when the
 ///   timeout passed, or emitted after the call began); they are still being delivered.
-/// - After `shutdown`, they are the moments it gave up when its deadline passed: each was
-///   passed to the `on_error` hook ([`DropReason::Abandoned`] or
+/// - After `shutdown` without a spool, they are the moments it gave up when its deadline
+///   passed: each was passed to the `on_error` hook ([`DropReason::Abandoned`] or
 ///   [`DropReason::AbandonedInFlight`]), and from then on [`Stats`] counts them as dropped.
 ///   `dropped` here holds the other drops only.
+/// - After `shutdown` with a spool, the moments it gave up on stay in the spool and are
+///   counted as `kept` only (its `still_queued` and `in_flight` are then 0); the hook is not
+///   called for them, and the next emitter on the directory sends them.
 ///
 /// ```
 /// # fn demo(emitter: &hotpot_client::Emitter) {
@@ -316,7 +326,12 @@ impl fmt::Display for Stats {
 /// }
 /// assert_eq!(
 ///     report.emitted,
-///     report.delivered + report.failed + report.dropped + report.still_queued + report.in_flight
+///     report.delivered
+///         + report.failed
+///         + report.dropped
+///         + report.kept
+///         + report.still_queued
+///         + report.in_flight
 /// );
 /// # }
 /// ```
@@ -331,6 +346,9 @@ pub struct Report {
     pub failed: u64,
     /// Given up without an answer, before this call's deadline (see [`DropReason`]).
     pub dropped: u64,
+    /// Given up on by `shutdown` with a spool, and left in it for the next emitter (see
+    /// [`Stats::kept`]); 0 after `flush`, and without a spool.
+    pub kept: u64,
     /// In the queue, never sent: pending after `flush`, abandoned by `shutdown`.
     pub still_queued: u64,
     /// Being sent: pending after `flush`, abandoned mid-send by `shutdown` (the server may
@@ -391,6 +409,7 @@ impl fmt::Display for Report {
             self.in_flight,
             self.retried,
         )?;
+        kept_suffix(f, self.kept)?;
         recovered_suffix(f, self.recovered)?;
         f.write_str(if self.timed_out { " (timed out)" } else { "" })?;
         f.write_str(if self.blocked_runtime {
@@ -406,6 +425,14 @@ impl fmt::Display for Report {
 fn recovered_suffix(f: &mut fmt::Formatter<'_>, recovered: u64) -> fmt::Result {
     if recovered > 0 {
         write!(f, ", recovered {recovered}")?;
+    }
+    Ok(())
+}
+
+/// `, kept N in the spool` when a shutdown left moments there (nothing otherwise).
+fn kept_suffix(f: &mut fmt::Formatter<'_>, kept: u64) -> fmt::Result {
+    if kept > 0 {
+        write!(f, ", kept {kept} in the spool")?;
     }
     Ok(())
 }

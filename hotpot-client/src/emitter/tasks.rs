@@ -58,6 +58,24 @@ pub(super) async fn watch_queue(state: Arc<EmitterState>) {
     }
 }
 
+/// While the emitter lives, adopts the orphaned slots of its spool's directory every
+/// [`SPOOL_ADOPT_INTERVAL`](crate::defaults::SPOOL_ADOPT_INTERVAL) and queues their moments.
+pub(super) async fn adopt_orphans(state: Arc<EmitterState>) {
+    loop {
+        tokio::time::sleep(crate::defaults::SPOOL_ADOPT_INTERVAL).await;
+        let Some(spool) = state.spool.clone() else {
+            return;
+        };
+        // File work: off the runtime's threads.
+        let Ok(adopted) = tokio::task::spawn_blocking(move || spool.adopt_orphans()).await else {
+            return;
+        };
+        if !adopted.is_empty() {
+            state.take_in(adopted);
+        }
+    }
+}
+
 /// Sends one moment until it settles.
 async fn deliver(
     state: &EmitterState,

@@ -29,7 +29,9 @@ pub struct FlushReport {
     pub left: u64,
     /// Damaged records or files skipped when the spool was read (logged once).
     pub damaged: u64,
-    /// The emitter's own report.
+    /// Slots held by live emitters, left alone: each delivers what it holds itself.
+    pub live_slots: u64,
+    /// The emitters' own reports (one per slot drained), added up.
     pub report: Report,
 }
 
@@ -49,17 +51,21 @@ impl fmt::Display for FlushReport {
         if self.damaged > 0 {
             write!(f, ", damaged records skipped {}", self.damaged)?;
         }
+        if self.live_slots > 0 {
+            write!(f, ", slots of live emitters left alone {}", self.live_slots)?;
+        }
         Ok(())
     }
 }
 
-/// Delivers every moment the spool `dir` holds, with their original `Idempotency-Key`s,
-/// through `client`, for at most `timeout` in all; what is not delivered by then stays in the
+/// Delivers every moment the spool `dir` holds in slots no live emitter holds (each live
+/// emitter delivers its own), with their original `Idempotency-Key`s, through `client`, for
+/// at most `timeout` in all; what is not delivered by then stays in the
 /// spool for a later run. A moment that fails for good (an unknown webhook, a refused
 /// payload) leaves the spool, counted by its kind.
 ///
 /// Fails with [`Error::Config`] when the directory does not exist (a typo is not an empty
-/// spool) or cannot be used, or another emitter holds it. An empty spool is not an error:
+/// spool) or cannot be used. An empty spool is not an error:
 /// nothing to deliver.
 ///
 /// ```no_run
@@ -86,17 +92,42 @@ pub fn flush_spool(
             dir.display()
         )));
     }
+    let mut total = FlushReport::default();
+    // A spool of the single-owner layout becomes a slot, free at once, drained below.
+    drop(super::slots::take_over_single_owner(dir)?);
+    let slots = super::slots::slots(dir)
+        .map_err(|e| super::config_error(dir, "cannot read the directory", &e))?;
+    for slot in slots {
+        let Ok(lock) = super::lock::DirLock::try_acquire(&slot)? else {
+            // A live emitter's: it delivers what it holds itself.
+            total.live_slots += 1;
+            continue;
+        };
+        let claimed = super::Claimed { dir: slot, lock };
+        let remaining = timeout.saturating_sub(started.elapsed());
+        let report = flush_slot(claimed, client.clone(), timeout, remaining)?;
+        total.add(&report);
+    }
+    Ok(total)
+}
+
+/// [`flush_spool`] of one slot, claimed: sends for `remaining`, retrying for up to
+/// `timeout` in all.
+fn flush_slot(
+    claimed: super::Claimed,
+    client: Client,
+    timeout: Duration,
+    remaining: Duration,
+) -> Result<FlushReport, Error> {
     let counts = Arc::new(Failures::default());
     let hook = Arc::clone(&counts);
     let mut builder = Emitter::builder(client)
-        .spool(dir)
         // Retried until the total time is up, then left in the spool, not failed.
         .delivery_deadline(timeout + Duration::from_secs(3600))
         .on_error(move |_, why| hook.count(why));
-    builder.keep_abandoned = true;
+    builder.claimed = Some(claimed);
     let emitter = builder.build()?;
     let damaged = emitter.spool_damaged();
-    let remaining = timeout.saturating_sub(started.elapsed());
     emitter.flush(remaining);
     let report = emitter.shutdown(Duration::ZERO);
     let failures = |c: &AtomicU64| c.load(Ordering::SeqCst);
@@ -115,8 +146,34 @@ pub fn flush_spool(
             .recovered
             .saturating_sub(report.delivered + webhook_gone + rejected + other_failed),
         damaged,
+        live_slots: 0,
         report,
     })
+}
+
+impl FlushReport {
+    /// Adds the counts of another slot's flush.
+    fn add(&mut self, other: &FlushReport) {
+        self.found += other.found;
+        self.delivered += other.delivered;
+        self.webhook_gone += other.webhook_gone;
+        self.rejected += other.rejected;
+        self.other_failed += other.other_failed;
+        self.left += other.left;
+        self.damaged += other.damaged;
+        self.live_slots += other.live_slots;
+        let (r, o) = (&mut self.report, &other.report);
+        r.emitted += o.emitted;
+        r.delivered += o.delivered;
+        r.failed += o.failed;
+        r.dropped += o.dropped;
+        r.kept += o.kept;
+        r.still_queued += o.still_queued;
+        r.in_flight += o.in_flight;
+        r.retried += o.retried;
+        r.recovered += o.recovered;
+        r.timed_out |= o.timed_out;
+    }
 }
 
 /// Failures by kind, counted by the `on_error` hook.
@@ -130,7 +187,7 @@ struct Failures {
 impl Failures {
     fn count(&self, why: &Undelivered) {
         let Some(error) = why.error() else {
-            return; // a drop: abandoned at the end, so still in the spool
+            return; // a drop (not one given up at the end: those are kept, unreported)
         };
         let counter = if error.is_webhook() {
             &self.webhook

@@ -21,10 +21,11 @@
 //! - Once every moment has settled the spool takes one segment, at most about 4 MiB (the
 //!   specification allows 16), however much went through it; a shutdown with nothing pending leaves
 //!   it empty.
-//! - Not kept: a moment that a shutdown gives up (its timeout passed while Hotpot was down)
-//!   leaves the spool, as spec §10 says; only a process that dies keeps its queue.
-//!   (The OpenTelemetry Collector's users report the same behaviour of its queue as a bug,
-//!   open-telemetry/opentelemetry-collector#15677.) [`flush_spool`] keeps what it gives up.
+//! - A shutdown keeps what it gives up on: the moments still queued or being sent when its
+//!   timeout passes (Hotpot down during a deploy) stay in the spool, counted as
+//!   [`Report::kept`](crate::Report::kept), and the next emitter on the directory sends them.
+//!   (The OpenTelemetry Collector's users report the opposite behaviour of its queue as a
+//!   bug, open-telemetry/opentelemetry-collector#15677.)
 //!
 //! # Why a log of our own
 //!
@@ -61,8 +62,9 @@
 //!
 //! # Format (version 1)
 //!
-//! A spool directory holds `lock` (the OS lock, with the holder's process id) and segment
-//! files `NNNNNNNNNNNNNNNNNNNN.seg` (20 decimal digits, in the order written). Every segment
+//! A spool directory holds one directory per slot, `slot-N` (`N` from 0; see the `slots`
+//! module: each emitter claims the lowest slot no live emitter holds). A slot holds `lock`
+//! (the OS lock, with the holder's process id) and segment files `NNNNNNNNNNNNNNNNNNNN.seg` (20 decimal digits, in the order written). Every segment
 //! starts with a 24-byte header and holds records; integers are little-endian:
 //!
 //! | bytes | header |
@@ -92,6 +94,7 @@ mod format;
 mod lock;
 mod mapped;
 mod recover;
+mod slots;
 mod writer;
 
 use std::io;
@@ -104,6 +107,7 @@ pub use drain::{FlushReport, flush_spool};
 
 use crate::{Error, Moment, defaults};
 use lock::DirLock;
+pub(crate) use slots::Claimed;
 use writer::Writer;
 
 /// When the spool's writes are `fsync`ed to the disk. Every mode survives the death of the
@@ -169,6 +173,9 @@ pub(crate) struct Recovered {
 #[derive(Debug)]
 pub(crate) struct Spool {
     dir: PathBuf,
+    /// The spool's directory, whose other slots this one adopts when orphaned; `None` for a
+    /// slot opened on its own (`flush_spool`'s, tests).
+    root: Option<PathBuf>,
     writer: Mutex<Writer>,
     /// Wakes the sync thread: something to write or to `fsync`, or closing.
     wake: Condvar,
@@ -189,12 +196,47 @@ fn config_error(dir: &Path, what: &str, e: &io::Error) -> Error {
 }
 
 impl Spool {
-    /// Opens (creating it if needed) and locks the spool `dir`, and reads back what it holds.
+    /// Opens (creating it if needed) and locks the directory `dir` as one slot, and reads
+    /// back what it holds.
+    #[cfg(test)]
     pub(crate) fn open(dir: &Path, sync: SpoolSync) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
         Self::open_with(dir, sync, defaults::SPOOL_SEGMENT_BYTES)
     }
 
+    /// Opens the spool `dir` (creating it if needed) for an emitter: claims a slot of its
+    /// own (see the `slots` module), and reads back what that slot holds.
+    pub(crate) fn claim(
+        dir: &Path,
+        sync: SpoolSync,
+    ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
+        let claimed = slots::claim(dir)?;
+        Self::open_locked(
+            &claimed.dir,
+            Some(dir),
+            sync,
+            defaults::SPOOL_SEGMENT_BYTES,
+            claimed.lock,
+        )
+    }
+
+    /// Opens a slot already claimed (`flush_spool`'s).
+    pub(crate) fn open_claimed(
+        claimed: Claimed,
+        sync: SpoolSync,
+    ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
+        Self::open_locked(
+            &claimed.dir,
+            None,
+            sync,
+            defaults::SPOOL_SEGMENT_BYTES,
+            claimed.lock,
+        )
+    }
+
     /// [`open`](Self::open) with another segment size (tests).
+    #[cfg(test)]
     pub(crate) fn open_with(
         dir: &Path,
         sync: SpoolSync,
@@ -209,6 +251,17 @@ impl Spool {
         std::fs::create_dir_all(dir)
             .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
         let dir_lock = DirLock::acquire(dir)?;
+        Self::open_locked(dir, None, sync, segment_bytes, dir_lock)
+    }
+
+    /// Reads back what the directory `dir`, whose lock is held, holds, and starts writing.
+    fn open_locked(
+        dir: &Path,
+        root: Option<&Path>,
+        sync: SpoolSync,
+        segment_bytes: u64,
+        dir_lock: DirLock,
+    ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
         let mut recovery = recover::recover(dir)?;
         if recovery.damaged > 0 {
             tracing::warn!(
@@ -232,6 +285,7 @@ impl Spool {
             .collect();
         let spool = Arc::new(Spool {
             dir: dir.to_owned(),
+            root: root.map(Path::to_owned),
             writer: Mutex::new(writer),
             wake: Condvar::new(),
             thread: Mutex::new(None),
@@ -246,6 +300,85 @@ impl Spool {
             .map_err(|e| config_error(dir, "cannot start its thread", &e))?;
         *lock(&spool.thread) = Some(thread);
         Ok((spool, recovered))
+    }
+
+    /// Adopts the orphaned slots of the spool's directory: each slot no live emitter holds
+    /// (its lock is free) that still holds moments. Under that slot's lock, its moments are
+    /// copied into this slot with their original keys, made durable here, and only then are
+    /// its segments deleted; so a slot is adopted by one emitter only, and an adopter that
+    /// dies midway leaves the moments in one slot or the other (sent again, with the same
+    /// keys, at worst). Returns the moments taken in (their ids in this slot).
+    pub(crate) fn adopt_orphans(&self) -> Vec<Recovered> {
+        let Some(root) = &self.root else {
+            return Vec::new();
+        };
+        let Ok(slots) = slots::slots(root) else {
+            return Vec::new();
+        };
+        let mut adopted = Vec::new();
+        for slot in slots {
+            if slot == self.dir || !slots::has_segments(&slot) {
+                continue;
+            }
+            let Ok(Ok(slot_lock)) = DirLock::try_acquire(&slot) else {
+                continue; // a live emitter's
+            };
+            if let Err(e) = self.adopt(&slot, &mut adopted) {
+                tracing::warn!(
+                    spool = %root.display(),
+                    slot = %slot.display(),
+                    error = %e,
+                    "hotpot spool: cannot adopt an orphaned slot; it is left for another try"
+                );
+            }
+            drop(slot_lock);
+        }
+        adopted
+    }
+
+    /// Copies the moments of the orphaned `slot` (whose lock is held) into this slot, then
+    /// deletes its segments.
+    fn adopt(&self, slot: &Path, adopted: &mut Vec<Recovered>) -> Result<(), String> {
+        let recovery = recover::recover(slot).map_err(|e| e.to_string())?;
+        if recovery.damaged > 0 {
+            tracing::warn!(
+                slot = %slot.display(),
+                damaged = recovery.damaged,
+                "hotpot spool: skipped {} damaged record stretch(es) or file(s) of an orphaned \
+                 slot; the intact moments are adopted: {}",
+                recovery.damaged,
+                recovery.notes.join("; ")
+            );
+        }
+        let n = recovery.live.len();
+        let mut writer = lock(&self.writer);
+        for found in recovery.live.into_values() {
+            let (id, _) = writer
+                .append(found.key.as_bytes(), &found.moment)
+                .map_err(|e| format!("cannot copy its moments: {e}"))?;
+            adopted.push(Recovered {
+                id,
+                key: found.key,
+                moment: found.moment,
+            });
+        }
+        // Durable here before they leave there.
+        writer.dirty = true;
+        let work = writer.take_sync_work();
+        drop(writer);
+        work.run()
+            .map_err(|e| format!("cannot make the copies durable: {e}"))?;
+        for (segment, _) in &recovery.segments {
+            let _ = std::fs::remove_file(recover::segment_path(slot, *segment));
+        }
+        if n > 0 {
+            tracing::info!(
+                slot = %slot.display(),
+                moments = n,
+                "hotpot spool: adopted an orphaned slot"
+            );
+        }
+        Ok(())
     }
 
     /// Damaged stretches and files skipped when it was opened.

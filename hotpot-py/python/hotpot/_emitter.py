@@ -45,16 +45,24 @@ def _after_fork_in_child() -> None:
 def _at_exit() -> None:
     """Shuts down every emitter of this process within the exit budget, and stops hotpot's
     threads from calling into Python; says (through ``logging``) how many moments were left
-    undelivered."""
+    undelivered or kept in a spool."""
     global _exited
     with _lock:
         if _exited:
             return
         _exited = True
-    unsent = _hotpot._shutdown_at_exit()
-    if unsent:
-        import logging
+    unsent, kept = _hotpot._shutdown_at_exit()
+    if not (unsent or kept):
+        return
+    import logging
 
+    if kept:
+        logging.getLogger("hotpot").warning(
+            "hotpot: %d moment(s) not delivered before exit were kept in the spool: the next "
+            "emitter on its directory sends them",
+            kept,
+        )
+    if unsent:
         logging.getLogger("hotpot").warning(
             "%d hotpot moment(s) not delivered before exit: the exit handler gives the "
             "emitters %.0f s; call Emitter.shutdown(timeout) before exiting to wait longer",

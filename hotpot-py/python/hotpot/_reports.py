@@ -14,11 +14,13 @@ __all__ = ["EmitterReport", "EmitterStats"]
 class EmitterReport(TypedDict):
     """What ``Emitter.flush()`` and ``Emitter.shutdown()`` return. The counts are since the
     emitter was built, and add up:
-    ``emitted == delivered + failed + dropped + still_queued + in_flight``.
+    ``emitted == delivered + failed + dropped + kept + still_queued + in_flight``.
 
     After ``flush``, ``still_queued`` and ``in_flight`` are moments not settled yet (still
     being delivered). After ``shutdown``, they are the moments it gave up at its timeout
-    (each passed to ``on_error``), and ``dropped`` counts the other drops only.
+    (each passed to ``on_error``), and ``dropped`` counts the other drops only; with a spool
+    those moments stay in it instead, counted as ``kept`` (``still_queued`` and ``in_flight``
+    are then 0, and ``on_error`` is not called for them).
     """
 
     emitted: int
@@ -29,6 +31,9 @@ class EmitterReport(TypedDict):
     """Given up after a non-retryable answer, or when their delivery deadline passed."""
     dropped: int
     """Given up without an answer: refused by ``emit``, displaced, abandoned."""
+    kept: int
+    """Given up on by ``shutdown`` with a spool and left in it, for the next emitter on the
+    directory to send (0 after ``flush``, and without a spool)."""
     still_queued: int
     """In the queue, never sent."""
     in_flight: int
@@ -43,7 +48,7 @@ class EmitterReport(TypedDict):
 
 class EmitterStats(TypedDict):
     """What ``Emitter.stats()`` returns, one consistent snapshot:
-    ``emitted == queued + in_flight + delivered + failed + dropped``."""
+    ``emitted == queued + in_flight + delivered + failed + dropped + kept``."""
 
     emitted: int
     """Moments handed to ``emit``, refused ones included."""
@@ -57,6 +62,8 @@ class EmitterStats(TypedDict):
     """Given up after a non-retryable answer, or when their delivery deadline passed."""
     dropped: int
     """Given up without an answer."""
+    kept: int
+    """Given up on by ``shutdown`` with a spool and left in it, for the next emitter."""
     retried: int
     """Retries made."""
     recovered: int

@@ -21,10 +21,11 @@ const CALLS_GRACE_AT_EXIT: Duration = Duration::from_secs(1);
 /// runs in this process and has not been shut down yet (an interrupted `shutdown` does not
 /// count), then stops calls into Python from hotpot's threads for good (waiting up to
 /// [`CALLS_GRACE_AT_EXIT`] for the ones under way: `on_error`, `AsyncClient` results).
-/// Returns how many moments were left undelivered. Called by the `atexit` handler of
+/// Returns how many moments were left undelivered, and how many of them a spool kept for the
+/// next emitter on its directory (not counted in the first). Called by the `atexit` handler of
 /// `hotpot._emitter`, before the interpreter finalizes.
 #[pyfunction]
-pub(crate) fn _shutdown_at_exit(py: Python<'_>) -> u64 {
+pub(crate) fn _shutdown_at_exit(py: Python<'_>) -> (u64, u64) {
     let live: Vec<Arc<State>> = lock(&LIVE).iter().filter_map(Weak::upgrade).collect();
     let mine: Vec<(Emitter, Option<Arc<Callback>>)> = live
         .iter()
@@ -42,7 +43,9 @@ pub(crate) fn _shutdown_at_exit(py: Python<'_>) -> u64 {
         let grace = Instant::now() + CALLS_GRACE_AT_EXIT;
         wait_for_callbacks(&mine, grace);
         close_python_calls(grace);
-        reports.iter().map(Report::unsent).sum()
+        let unsent = reports.iter().map(Report::unsent).sum();
+        let kept = reports.iter().map(|r| r.kept).sum();
+        (unsent, kept)
     })
 }
 

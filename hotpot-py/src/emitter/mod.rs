@@ -17,8 +17,8 @@
 //!   thread of ours attaches to an interpreter that is finalizing.
 //! - **`fork`.** The Rust emitter lives in a [`PerProcess`] cell: a forked child builds its own
 //!   on first use (a new thread, an empty queue, counters at zero) and leaks the parent's copy,
-//!   whose queue only the parent sends. With a spool, the child's emitter has none: the
-//!   spool is the parent's (and its lock with it), so the child keeps its queue in memory.
+//!   whose queue only the parent sends. With a spool, the child's emitter claims a slot of
+//!   its own in the same directory (the parent's slot stays locked by the parent).
 //!
 //! | module | holds |
 //! |---|---|
@@ -46,7 +46,7 @@ use pyo3::types::PyDict;
 use crate::args::wrong_type;
 use crate::client::block_on;
 use crate::moment::PyMoment;
-use crate::process::{PerProcess, pid, runtimes};
+use crate::process::{PerProcess, runtimes};
 
 use callback::{Callback, refuse_in_callback};
 pub(crate) use exit::_shutdown_at_exit;
@@ -92,11 +92,12 @@ use state::{State, enrol};
 ///   is also kept, so that moments survive a crash, ``kill -9`` or the OOM killer:
 ///   :meth:`emit` returns once the moment and its ``Idempotency-Key`` are written there,
 ///   and the next emitter made on that directory sends them first, with the same keys
-///   (counted as ``recovered`` in :meth:`stats`). One emitter at a time per spool: another
-///   one, in this process or another, gets :class:`ConfigError` naming the directory. A full
-///   disk makes :meth:`emit` raise :class:`SpoolError` with the moment. A moment leaves the
-///   spool when it settles (a shutdown that gives it up included). ``hotpot flush --spool
-///   DIR`` delivers the spool of a process that will not come back.
+///   (counted as ``recovered`` in :meth:`stats`). Every emitter of a service, in any process,
+///   can use the same directory: each claims a slot of its own in it (``slot-N``), never
+///   waiting for the others. A full disk makes :meth:`emit` raise :class:`SpoolError` with
+///   the moment. A moment leaves the spool when it settles; one a shutdown gives up on stays,
+///   counted as ``kept``. ``hotpot flush --spool DIR`` delivers the slots of processes that
+///   will not come back.
 /// - ``sync``: when the spool is ``fsync``ed — ``"batch"`` (default: within 100 ms of
 ///   :meth:`emit`, so a power loss costs at most that), ``"always"`` (before :meth:`emit`
 ///   returns) or ``"never"`` (left to the OS). The death of the process loses nothing in
@@ -106,10 +107,9 @@ use state::{State, enrol};
 /// :meth:`stats` counts each. Call :meth:`shutdown` before the process exits (or use the
 /// emitter as a context manager); otherwise the exit handler gives every emitter 2 seconds
 /// in all. After ``os.fork()`` the child's emitter starts afresh: its own thread, an empty
-/// queue, counters at zero; the parent's queue is sent by the parent only. A child never
-/// writes into its parent's spool: its emitter keeps its queue in memory (a warning on the
-/// ``hotpot`` logger says so); make an emitter with a spool of its own in the child if its
-/// moments must survive a crash.
+/// queue, counters at zero; the parent's queue is sent by the parent only. With a spool, the
+/// child's emitter claims a slot of its own in the same directory on first use: it never
+/// writes into its parent's.
 ///
 /// >>> emitter = Emitter(Client.from_env(), on_error=log_failure)  # doctest: +SKIP
 /// >>> emitter.emit(Moment("Disk 91% full on db-1", "alert"))  # doctest: +SKIP
@@ -170,7 +170,6 @@ impl PyEmitter {
             emitter: PerProcess::new(),
             closed: AtomicBool::new(false),
             finished: AtomicBool::new(false),
-            origin_pid: pid(),
         });
         state.emitter(py)?; // started now: a bad setting or a missing runtime shows here
         enrol(py, &state);
@@ -220,7 +219,9 @@ impl PyEmitter {
     /// pass (None: 10), then gives up on the rest (each passed to ``on_error`` as "abandoned"
     /// or "abandoned_in_flight") and stops the emitter's thread. Returns the report as a
     /// dict (:class:`EmitterReport`), within about ``timeout``; the moments given up are its
-    /// ``still_queued`` and ``in_flight``. A second call returns the same counts at once. The
+    /// ``still_queued`` and ``in_flight``. With a spool nothing is given up: they stay in the
+    /// spool, counted as ``kept`` (``on_error`` is not called for them), and the next emitter
+    /// on the directory sends them. A second call returns the same counts at once. The
     /// GIL is released while it waits, and Ctrl-C interrupts the wait (the emitter stays
     /// closed).
     #[pyo3(signature = (timeout=None))]
@@ -244,7 +245,7 @@ impl PyEmitter {
     }
 
     /// The counters as a dict (:class:`EmitterStats`): emitted, queued, in_flight, delivered,
-    /// failed, dropped, retried, recovered.
+    /// failed, dropped, kept, retried, recovered.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         stats_dict(py, &self.emitter(py)?.stats())
     }

@@ -21,12 +21,14 @@ macro_rules! fields_dict {
 /// The report of `flush` and `shutdown` (`hotpot.EmitterReport`).
 pub(super) fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>> {
     fields_dict!(py, r;
-        emitted, delivered, failed, dropped, still_queued, in_flight, retried, recovered, timed_out)
+        emitted, delivered, failed, dropped, kept, still_queued, in_flight, retried, recovered,
+        timed_out)
 }
 
 /// The counters of `stats` (`hotpot.EmitterStats`).
 pub(super) fn stats_dict<'py>(py: Python<'py>, s: &Stats) -> PyResult<Bound<'py, PyDict>> {
-    fields_dict!(py, s; emitted, queued, in_flight, delivered, failed, dropped, retried, recovered)
+    fields_dict!(py, s;
+        emitted, queued, in_flight, delivered, failed, dropped, kept, retried, recovered)
 }
 
 /// The exception `emit` raises for a refused moment (`moment`, the caller's object).

@@ -8,11 +8,11 @@ use std::time::Duration;
 use hotpot_client::Emitter;
 use pyo3::prelude::*;
 
-use super::callback::{Callback, log_warning};
+use super::callback::Callback;
 use super::settings::Settings;
 use crate::client::Config;
 use crate::errors::client_error;
-use crate::process::{PerProcess, lock, pid, runtimes};
+use crate::process::{PerProcess, lock, runtimes};
 
 /// What an emitter is made of; shared with [`LIVE`], so that the exit handler finds it.
 pub(super) struct State {
@@ -26,8 +26,6 @@ pub(super) struct State {
     pub(super) closed: AtomicBool,
     /// A `shutdown` ran to its end (it was not interrupted): nothing is left to do at exit.
     pub(super) finished: AtomicBool,
-    /// The process that made it: only that one writes into the spool.
-    pub(super) origin_pid: u32,
 }
 
 /// Every emitter made in this process (or in the one it was forked from), for the exit
@@ -64,12 +62,9 @@ impl State {
             .concurrency(s.concurrency)
             .delivery_deadline(s.deadline);
         if let Some(dir) = &s.spool {
-            if pid() == self.origin_pid {
-                builder = builder.spool(dir).spool_sync(s.sync);
-            } else {
-                // A forked child: the spool is its parent's (which holds its lock).
-                warn_child_without_spool(py, dir);
-            }
+            // In a forked child too: it claims a slot of its own (its parent's is locked by
+            // the parent), so the child never writes into its parent's.
+            builder = builder.spool(dir).spool_sync(s.sync);
         }
         if let Some(callback) = &self.callback {
             let callback = Arc::clone(callback);
@@ -83,18 +78,6 @@ impl State {
         }
         Ok(emitter)
     }
-}
-
-/// Says, through the `hotpot` logger, that a forked child's emitter keeps its queue in memory.
-fn warn_child_without_spool(py: Python<'_>, dir: &std::path::Path) {
-    let message = format!(
-        "this forked process (pid {}) inherited an Emitter whose spool {} belongs to \
-         its parent: the child's emitter keeps its queue in memory only; make an Emitter with \
-         a spool of its own in the child for moments that must survive a crash",
-        pid(),
-        dir.display()
-    );
-    log_warning(py, &message);
 }
 
 impl Drop for State {

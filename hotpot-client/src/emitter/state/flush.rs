@@ -86,20 +86,25 @@ impl EmitterState {
     }
 
     /// Shutdown's deadline passed: stops the sending tasks from taking moments, takes the
-    /// queue out (counted as abandoned; the caller reports each) and tells the moments
-    /// being sent to give up. Returns the queue and how many were in flight.
+    /// queue out (counted as abandoned, and the caller reports each; with a spool counted as
+    /// kept, left in it and not reported) and tells the moments being sent to give up.
+    /// Returns the queue and how many were in flight.
     pub(in crate::emitter) fn abandon(&self) -> (Vec<QueuedMoment>, usize) {
         let mut ledger = self.lock();
         ledger.closed = true;
         ledger.stopped = true;
-        let queued: Vec<QueuedMoment> = ledger.queue.drain(..).collect();
-        if !self.keep_abandoned {
+        let mut queued: Vec<QueuedMoment> = ledger.queue.drain(..).collect();
+        let n = queued.len() as u64;
+        if self.keep_abandoned {
+            ledger.kept += n;
+            queued.clear(); // in the spool: nothing to report
+        } else {
             for q in &queued {
                 self.unspool(Some(q));
             }
+            ledger.dropped += n;
+            ledger.abandoned_queued += n;
         }
-        ledger.dropped += queued.len() as u64;
-        ledger.abandoned_queued += queued.len() as u64;
         let in_flight = ledger.in_flight.len();
         self.room.notify_all();
         self.wake_waiters();
@@ -108,18 +113,22 @@ impl EmitterState {
         (queued, in_flight)
     }
 
-    /// Counts the moments still in flight after the grace period as abandoned; their
-    /// tasks report them to the hook when they stop. Returns how many there were.
+    /// Counts the moments still in flight after the grace period as abandoned (their tasks
+    /// report them to the hook when they stop), or as kept with a spool. Returns how many
+    /// there were.
     pub(in crate::emitter) fn write_off_in_flight(&self) -> u64 {
         let mut ledger = self.lock();
         let n = ledger.in_flight.len() as u64;
-        for (_, id) in ledger.in_flight.drain(..) {
-            if !self.keep_abandoned {
+        if self.keep_abandoned {
+            ledger.in_flight.clear();
+            ledger.kept += n;
+        } else {
+            for (_, id) in ledger.in_flight.drain(..) {
                 self.unspool_id(id);
             }
+            ledger.dropped += n;
+            ledger.abandoned_in_flight += n;
         }
-        ledger.dropped += n;
-        ledger.abandoned_in_flight += n;
         self.wake_waiters();
         n
     }
@@ -137,6 +146,7 @@ impl EmitterState {
             delivered: s.delivered,
             failed: s.failed,
             dropped: s.dropped,
+            kept: s.kept,
             still_queued: s.queued,
             in_flight: s.in_flight,
             retried: s.retried,
@@ -146,7 +156,8 @@ impl EmitterState {
         }
     }
 
-    /// The report of `shutdown`: the moments it abandoned, as still queued and in flight.
+    /// The report of `shutdown`: the moments it abandoned, as still queued and in flight, or
+    /// as kept with a spool.
     pub(in crate::emitter) fn shutdown_report(&self, timed_out: bool) -> Report {
         let retried = self.retried.load(Ordering::Relaxed);
         let ledger = self.lock();
@@ -155,6 +166,7 @@ impl EmitterState {
             delivered: ledger.delivered,
             failed: ledger.failed,
             dropped: ledger.dropped - ledger.abandoned_queued - ledger.abandoned_in_flight,
+            kept: ledger.kept,
             still_queued: ledger.abandoned_queued + ledger.queue.len() as u64,
             in_flight: ledger.abandoned_in_flight + ledger.in_flight.len() as u64,
             retried,

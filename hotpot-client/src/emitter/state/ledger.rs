@@ -31,6 +31,8 @@ pub(super) struct Ledger {
     pub(super) delivered: u64,
     pub(super) failed: u64,
     pub(super) dropped: u64,
+    /// Given up by shutdown with a spool: left in it for the next emitter (never dropped).
+    pub(super) kept: u64,
     /// Of `dropped`: given up by shutdown, from the queue and mid-send.
     pub(super) abandoned_queued: u64,
     pub(super) abandoned_in_flight: u64,
@@ -66,6 +68,7 @@ impl Ledger {
             delivered: self.delivered,
             failed: self.failed,
             dropped: self.dropped,
+            kept: self.kept,
             retried,
             recovered: self.recovered,
         }

@@ -59,8 +59,6 @@ pub(super) struct Spooled {
 pub(super) struct SpoolSetup {
     pub(super) spool: Arc<Spool>,
     pub(super) recovered: Vec<Recovered>,
-    /// Moments given up at shutdown stay in the spool (`flush_spool`: for a later run).
-    pub(super) keep_abandoned: bool,
 }
 
 /// How the sending of one moment ended.
@@ -81,6 +79,8 @@ pub(super) struct EmitterState {
     overflow: Overflow,
     on_error: Option<ErrorHook>,
     pub(super) spool: Option<Arc<Spool>>,
+    /// With a spool: the moments shutdown gives up on stay in it, counted as kept, not
+    /// dropped, and the hook is not told of them.
     keep_abandoned: bool,
     ledger: Mutex<Ledger>,
     /// Wakes an idle sending task: a moment is waiting.
@@ -113,10 +113,11 @@ impl EmitterState {
         on_error: Option<ErrorHook>,
         spool: Option<SpoolSetup>,
     ) -> EmitterState {
-        let (spool, recovered, keep_abandoned) = match spool {
-            Some(s) => (Some(s.spool), s.recovered, s.keep_abandoned),
-            None => (None, Vec::new(), false),
+        let (spool, recovered) = match spool {
+            Some(s) => (Some(s.spool), s.recovered),
+            None => (None, Vec::new()),
         };
+        let keep_abandoned = spool.is_some();
         // Recovered moments are sent first, with their keys and a fresh delivery deadline;
         // they are taken in even beyond the capacity (refusing them would lose them).
         let now = Instant::now();
@@ -240,6 +241,39 @@ impl EmitterState {
         Ok(())
     }
 
+    /// Queues moments adopted from an orphaned slot (already copied into this emitter's),
+    /// counted as emitted and recovered; taken in even beyond the capacity, like the ones
+    /// recovered at start. Once shutdown has given up they stay in the spool, counted as kept.
+    pub(super) fn take_in(&self, adopted: Vec<Recovered>) {
+        let n = adopted.len() as u64;
+        let now = Instant::now();
+        let mut ledger = self.lock();
+        ledger.emitted += n;
+        ledger.recovered += n;
+        if ledger.stopped {
+            ledger.kept += n;
+            return;
+        }
+        for r in adopted {
+            let seq = ledger.next_seq;
+            ledger.next_seq += 1;
+            ledger.queue.push_back(QueuedMoment {
+                seq,
+                moment: r.moment,
+                emitted_at: now,
+                spooled: Some(Spooled {
+                    id: r.id,
+                    key: Some(r.key),
+                }),
+            });
+        }
+        let ring = std::mem::take(&mut ledger.parked);
+        drop(ledger);
+        if ring {
+            self.doorbell.notify_one();
+        }
+    }
+
     /// A moment settled: its record leaves the spool.
     fn unspool(&self, queued: Option<&QueuedMoment>) {
         if let Some(id) = queued.and_then(|q| q.spooled.as_ref()).map(|s| s.id) {
@@ -337,9 +371,10 @@ impl EmitterState {
         ledger.parked
     }
 
-    /// Counts how a send ended, then traces it and calls the hook.
+    /// Counts how a send ended, then traces it and calls the hook (not for a kept moment:
+    /// given up by shutdown with a spool, it stays there for the next emitter).
     pub(super) fn settle(&self, entry: QueuedMoment, outcome: Settlement) {
-        let (counted, reporting) = {
+        let (counted, reporting, kept) = {
             let mut ledger = self.lock();
             let position = ledger.in_flight.iter().position(|&(s, _)| s == entry.seq);
             let abandoned = matches!(outcome, Settlement::Abandoned);
@@ -354,20 +389,31 @@ impl EmitterState {
                 match &outcome {
                     Settlement::Delivered => ledger.delivered += 1,
                     Settlement::Failed(_) => ledger.failed += 1,
+                    Settlement::Abandoned if self.keep_abandoned => ledger.kept += 1,
                     Settlement::Abandoned => {
                         ledger.dropped += 1;
                         ledger.abandoned_in_flight += 1;
                     }
                 }
             }
-            let reporting = position.is_none() || !matches!(outcome, Settlement::Delivered);
+            // A kept moment is not reported: it is not given up, the next emitter sends it.
+            let kept = self.keep_abandoned && (position.is_none() || abandoned);
+            let reporting =
+                !kept && (position.is_none() || !matches!(outcome, Settlement::Delivered));
             if reporting {
                 ledger.reporting += 1;
             } else {
                 self.wake_waiters();
             }
-            (position.is_some(), reporting)
+            (position.is_some(), reporting, kept)
         };
+        if kept {
+            tracing::trace!(
+                moment = entry.moment.name(),
+                "hotpot emitter kept a moment in its spool for the next emitter"
+            );
+            return;
+        }
         match outcome {
             // Shutdown already counted this moment as abandoned mid-send (it took longer
             // than the grace period to stop): whatever happened since, it stays a drop.
