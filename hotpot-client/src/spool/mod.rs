@@ -209,6 +209,12 @@ impl Spool {
         dir: &Path,
         sync: SpoolSync,
     ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
+        if dir.as_os_str().is_empty() {
+            // Not the working directory by accident: its `lock` would be left there.
+            return Err(Error::Config(
+                "spool: expected a directory, found an empty path".to_owned(),
+            ));
+        }
         std::fs::create_dir_all(dir)
             .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
         let claimed = slots::claim(dir)?;
@@ -242,12 +248,6 @@ impl Spool {
         sync: SpoolSync,
         segment_bytes: u64,
     ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
-        if dir.as_os_str().is_empty() {
-            // Not the working directory by accident: its `lock` would be left there.
-            return Err(Error::Config(
-                "spool: expected a directory, found an empty path".to_owned(),
-            ));
-        }
         std::fs::create_dir_all(dir)
             .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
         let dir_lock = DirLock::acquire(dir)?;
