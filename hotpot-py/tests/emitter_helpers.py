@@ -68,7 +68,7 @@ def recorded(mock: MockServer) -> Counter[str]:
 
 def assert_adds_up(report: dict[str, Any]) -> None:
     assert report["emitted"] == (
-        report["delivered"] + report["failed"] + report["dropped"]
+        report["delivered"] + report["failed"] + report["dropped"] + report["kept"]
         + report["still_queued"] + report["in_flight"]
     ), report
 
@@ -76,7 +76,7 @@ def assert_adds_up(report: dict[str, Any]) -> None:
 def assert_stats_add_up(stats: dict[str, int]) -> None:
     assert stats["emitted"] == (
         stats["queued"] + stats["in_flight"] + stats["delivered"] + stats["failed"]
-        + stats["dropped"]
+        + stats["dropped"] + stats["kept"]
     ), stats
 
 

@@ -30,10 +30,10 @@ def run(script: str, **env: str) -> subprocess.CompletedProcess[str]:
         ("async_example.py", ["5 moments queued: [202, 202, 202, 202, 202]"]),
         ("emitter_service.py", [
             "100 moments emitted by 4 workers",
-            "delivered 100 of 100 (retried 3, failed 0, dropped 0, unsent 0)",
+            "delivered 100 of 100 (retried 3, failed 0, dropped 0, abandoned at shutdown 0)",
             "recorded by the mock: 100",
             "burst: 20 emitted, ",
-            " unsent 0",
+            "(0 of them given up by the shutdown)",
         ]),
         ("logging_handler.py", [
             "moment: Cache unreachable, serving from the database (alert, medium)",

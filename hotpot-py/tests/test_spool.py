@@ -354,7 +354,7 @@ def test_the_exit_handler_keeps_what_it_gives_up_on_in_the_spool(tmp_path: Path)
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout == "emitted\n", "on_error was called for a kept moment"
-        assert "hotpot: 4 moment(s) not delivered before exit were kept in the spool" in result.stderr
+        assert "4 hotpot moment(s) not delivered before exit were kept in the spool" in result.stderr
         assert "not delivered before exit: the exit handler" not in result.stderr
         mock.clear_faults()
         assert restart_and_check(mock, tmp_path, {f"exit {i}" for i in range(4)}) == 4

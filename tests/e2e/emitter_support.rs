@@ -94,7 +94,12 @@ pub fn recorded_once(server: &MockServer) -> HashSet<String> {
 pub fn assert_adds_up(report: &Report) {
     assert_eq!(
         report.emitted,
-        report.delivered + report.failed + report.dropped + report.still_queued + report.in_flight,
+        report.delivered
+            + report.failed
+            + report.dropped
+            + report.kept
+            + report.still_queued
+            + report.in_flight,
         "the report's counts do not add up: {report}"
     );
 }

@@ -316,7 +316,7 @@ impl Emitter {
         let settled = state.wait_settled(state.mark(), deadline);
         Report {
             blocked_runtime,
-            ..state.flush_report(!settled)
+            ..state.report(!settled)
         }
     }
 
@@ -333,7 +333,7 @@ impl Emitter {
         let deadline = deadline_after(timeout);
         let state = &self.owner.state;
         let settled = self.owner.wait_async(state.mark(), deadline).await;
-        state.flush_report(!settled)
+        state.report(!settled)
     }
 
     /// Stops accepting moments, keeps sending until everything queued has settled or
@@ -413,7 +413,7 @@ impl Owner {
         for entry in &queued {
             state.report_drop(&entry.moment, DropReason::Abandoned);
         }
-        let report = state.shutdown_report(timed_out);
+        let report = state.report(timed_out);
         let runtime = self
             .runtime
             .lock()
@@ -436,14 +436,15 @@ impl Owner {
                 report.kept,
             );
         }
-        if timed_out && report.unsent() > 0 {
+        if timed_out && report.abandoned > 0 {
+            // Those not in the queue were being sent: cancelled in their grace, or written off.
+            let in_flight = report.abandoned - queued.len() as u64;
             tracing::warn!(
                 still_queued = queued.len(),
-                in_flight = report.in_flight,
+                in_flight,
                 "hotpot emitter shut down before delivering every moment: abandoned {} queued \
-                 and {} in-flight moments ({report})",
+                 and {in_flight} in-flight moments ({report})",
                 queued.len(),
-                report.in_flight,
             );
         }
         report

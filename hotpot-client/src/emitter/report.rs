@@ -309,10 +309,10 @@ impl fmt::Display for Stats {
 ///
 /// - After `flush`, `still_queued` and `in_flight` are moments not settled yet (when the
 ///   timeout passed, or emitted after the call began); they are still being delivered.
-/// - After `shutdown` without a spool, they are the moments it gave up when its deadline
-///   passed: each was passed to the `on_error` hook ([`DropReason::Abandoned`] or
-///   [`DropReason::AbandonedInFlight`]), and from then on [`Stats`] counts them as dropped.
-///   `dropped` here holds the other drops only.
+/// - After `shutdown` nothing is pending: without a spool, the moments it gave up when its
+///   deadline passed are `dropped` (as in [`Stats`]), each passed to the `on_error` hook
+///   ([`DropReason::Abandoned`] or [`DropReason::AbandonedInFlight`]) and counted again in
+///   `abandoned`, the part of `dropped` this shutdown gave up.
 /// - After `shutdown` with a spool, the moments it gave up on stay in the spool and are
 ///   counted as `kept` only (its `still_queued` and `in_flight` are then 0); the hook is not
 ///   called for them, and the next emitter on the directory sends them.
@@ -344,15 +344,18 @@ pub struct Report {
     pub delivered: u64,
     /// Given up after a non-retryable answer or at their delivery deadline.
     pub failed: u64,
-    /// Given up without an answer, before this call's deadline (see [`DropReason`]).
+    /// Given up without an answer (see [`DropReason`]), as [`Stats::dropped`] counts them.
     pub dropped: u64,
+    /// Of `dropped`: given up by `shutdown` when its deadline passed, queued or mid-send
+    /// (the server may have received those; none is counted as delivered); 0 after `flush`
+    /// and with a spool (which keeps them).
+    pub abandoned: u64,
     /// Given up on by `shutdown` with a spool, and left in it for the next emitter (see
     /// [`Stats::kept`]); 0 after `flush`, and without a spool.
     pub kept: u64,
-    /// In the queue, never sent: pending after `flush`, abandoned by `shutdown`.
+    /// In the queue, never sent, when `flush` returned (0 after `shutdown`).
     pub still_queued: u64,
-    /// Being sent: pending after `flush`, abandoned mid-send by `shutdown` (the server may
-    /// have received them; none is counted as delivered).
+    /// Being sent when `flush` returned (0 after `shutdown`).
     pub in_flight: u64,
     /// Retries made.
     pub retried: u64,
@@ -382,7 +385,8 @@ impl Report {
         !self.timed_out
     }
 
-    /// `still_queued + in_flight`.
+    /// The moments not delivered when the call returned: pending (`still_queued + in_flight`),
+    /// or given up by a shutdown (`abandoned`, or `kept` in the spool for the next emitter).
     ///
     /// ```
     /// # fn demo(emitter: &hotpot_client::Emitter) {
@@ -391,7 +395,7 @@ impl Report {
     /// # }
     /// ```
     pub fn unsent(&self) -> u64 {
-        self.still_queued + self.in_flight
+        self.still_queued + self.in_flight + self.abandoned + self.kept
     }
 }
 
@@ -399,12 +403,17 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "emitted {}, delivered {}, failed {}, dropped {}, still queued {}, in flight {}, \
+            "emitted {}, delivered {}, failed {}, dropped {}{}, still queued {}, in flight {}, \
              retried {}",
             self.emitted,
             self.delivered,
             self.failed,
             self.dropped,
+            if self.abandoned > 0 {
+                format!(" ({} given up by the shutdown)", self.abandoned)
+            } else {
+                String::new()
+            },
             self.still_queued,
             self.in_flight,
             self.retried,

@@ -58,7 +58,7 @@ def _at_exit() -> None:
 
     if kept:
         logging.getLogger("hotpot").warning(
-            "hotpot: %d moment(s) not delivered before exit were kept in the spool: the next "
+            "%d hotpot moment(s) not delivered before exit were kept in the spool: the next "
             "emitter on its directory sends them",
             kept,
         )

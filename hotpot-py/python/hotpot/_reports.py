@@ -17,10 +17,10 @@ class EmitterReport(TypedDict):
     ``emitted == delivered + failed + dropped + kept + still_queued + in_flight``.
 
     After ``flush``, ``still_queued`` and ``in_flight`` are moments not settled yet (still
-    being delivered). After ``shutdown``, they are the moments it gave up at its timeout
-    (each passed to ``on_error``), and ``dropped`` counts the other drops only; with a spool
-    those moments stay in it instead, counted as ``kept`` (``still_queued`` and ``in_flight``
-    are then 0, and ``on_error`` is not called for them).
+    being delivered). After ``shutdown`` nothing is pending: the moments it gave up at its
+    timeout are ``dropped``, as ``stats()`` counts them and ``on_error`` is told of each, and
+    counted again in ``abandoned``; with a spool they stay in it instead, counted as ``kept``
+    (``on_error`` is not called for them).
     """
 
     emitted: int
@@ -31,13 +31,16 @@ class EmitterReport(TypedDict):
     """Given up after a non-retryable answer, or when their delivery deadline passed."""
     dropped: int
     """Given up without an answer: refused by ``emit``, displaced, abandoned."""
+    abandoned: int
+    """Of ``dropped``: given up by ``shutdown`` at its timeout, queued or mid-send (Hotpot may
+    have those; none is counted as delivered); 0 after ``flush``, and with a spool."""
     kept: int
     """Given up on by ``shutdown`` with a spool and left in it, for the next emitter on the
     directory to send (0 after ``flush``, and without a spool)."""
     still_queued: int
-    """In the queue, never sent."""
+    """In the queue, never sent, when ``flush`` returned (0 after ``shutdown``)."""
     in_flight: int
-    """Being sent (Hotpot may have them; none is counted as delivered)."""
+    """Being sent when ``flush`` returned (0 after ``shutdown``)."""
     retried: int
     """Retries made (attempts after a moment's first)."""
     recovered: int

@@ -43,7 +43,7 @@ pub(crate) fn _shutdown_at_exit(py: Python<'_>) -> (u64, u64) {
         let grace = Instant::now() + CALLS_GRACE_AT_EXIT;
         wait_for_callbacks(&mine, grace);
         close_python_calls(grace);
-        let unsent = reports.iter().map(Report::unsent).sum();
+        let unsent = reports.iter().map(|r| r.unsent() - r.kept).sum();
         let kept = reports.iter().map(|r| r.kept).sum();
         (unsent, kept)
     })

@@ -21,8 +21,8 @@ macro_rules! fields_dict {
 /// The report of `flush` and `shutdown` (`hotpot.EmitterReport`).
 pub(super) fn report_dict<'py>(py: Python<'py>, r: &Report) -> PyResult<Bound<'py, PyDict>> {
     fields_dict!(py, r;
-        emitted, delivered, failed, dropped, kept, still_queued, in_flight, retried, recovered,
-        timed_out)
+        emitted, delivered, failed, dropped, abandoned, kept, still_queued, in_flight, retried,
+        recovered, timed_out)
 }
 
 /// The counters of `stats` (`hotpot.EmitterStats`).

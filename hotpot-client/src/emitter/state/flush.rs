@@ -103,7 +103,7 @@ impl EmitterState {
                 self.unspool(Some(q));
             }
             ledger.dropped += n;
-            ledger.abandoned_queued += n;
+            ledger.abandoned += n;
         }
         let in_flight = ledger.in_flight.len();
         self.room.notify_all();
@@ -127,7 +127,7 @@ impl EmitterState {
                 self.unspool_id(id);
             }
             ledger.dropped += n;
-            ledger.abandoned_in_flight += n;
+            ledger.abandoned += n;
         }
         self.wake_waiters();
         n
@@ -138,39 +138,23 @@ impl EmitterState {
         self.lock().stats(retried)
     }
 
-    /// The report of `flush`: pending moments as they are now.
-    pub(in crate::emitter) fn flush_report(&self, timed_out: bool) -> Report {
-        let s = self.stats();
+    /// The report of `flush` and `shutdown`: the counts as they are now (after a shutdown,
+    /// what it gave up is dropped, or kept with a spool, and nothing is pending).
+    pub(in crate::emitter) fn report(&self, timed_out: bool) -> Report {
+        let retried = self.retried.load(Ordering::Relaxed);
+        let ledger = self.lock();
+        let s = ledger.stats(retried);
         Report {
             emitted: s.emitted,
             delivered: s.delivered,
             failed: s.failed,
             dropped: s.dropped,
+            abandoned: ledger.abandoned,
             kept: s.kept,
             still_queued: s.queued,
             in_flight: s.in_flight,
             retried: s.retried,
             recovered: s.recovered,
-            timed_out,
-            blocked_runtime: false,
-        }
-    }
-
-    /// The report of `shutdown`: the moments it abandoned, as still queued and in flight, or
-    /// as kept with a spool.
-    pub(in crate::emitter) fn shutdown_report(&self, timed_out: bool) -> Report {
-        let retried = self.retried.load(Ordering::Relaxed);
-        let ledger = self.lock();
-        Report {
-            emitted: ledger.emitted,
-            delivered: ledger.delivered,
-            failed: ledger.failed,
-            dropped: ledger.dropped - ledger.abandoned_queued - ledger.abandoned_in_flight,
-            kept: ledger.kept,
-            still_queued: ledger.abandoned_queued + ledger.queue.len() as u64,
-            in_flight: ledger.abandoned_in_flight + ledger.in_flight.len() as u64,
-            retried,
-            recovered: ledger.recovered,
             timed_out,
             blocked_runtime: false,
         }

@@ -33,9 +33,8 @@ pub(super) struct Ledger {
     pub(super) dropped: u64,
     /// Given up by shutdown with a spool: left in it for the next emitter (never dropped).
     pub(super) kept: u64,
-    /// Of `dropped`: given up by shutdown, from the queue and mid-send.
-    pub(super) abandoned_queued: u64,
-    pub(super) abandoned_in_flight: u64,
+    /// Of `dropped`: given up by shutdown, from the queue and mid-send (without a spool).
+    pub(super) abandoned: u64,
 }
 
 impl Ledger {

@@ -392,7 +392,7 @@ impl EmitterState {
                     Settlement::Abandoned if self.keep_abandoned => ledger.kept += 1,
                     Settlement::Abandoned => {
                         ledger.dropped += 1;
-                        ledger.abandoned_in_flight += 1;
+                        ledger.abandoned += 1;
                     }
                 }
             }
