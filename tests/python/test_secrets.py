@@ -251,6 +251,8 @@ def python_with_debug_logs(script: Path) -> list[str]:
         "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr); "
         f"{quiet}"
         f"sys.argv = [{str(script)!r}]; "
+        # As `python script.py` does: the script's folder first on the path (its helpers).
+        f"sys.path.insert(0, {str(script.parent)!r}); "
         f"runpy.run_path({str(script)!r}, run_name='__main__')"
     )
     return [sys.executable, "-c", code]
