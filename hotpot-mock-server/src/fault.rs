@@ -193,8 +193,16 @@ impl Fault {
         Ok(())
     }
 
-    /// The fault as `GET /_mock/faults` lists it: the token as its hint only.
-    pub(crate) fn to_json(&self) -> serde_json::Value {
+    /// The fault as `GET /_mock/faults` lists it: `token_hint` (the token redacted, or null for
+    /// a fault on every webhook), `status`, `count` (what it has left to hit), `retry_after`
+    /// (whole seconds), `delay_ms`, `drop_connection`.
+    ///
+    /// ```
+    /// let json = hotpot_mock_server::Fault::status(503).times(2).to_json();
+    /// assert_eq!((json["status"].as_u64(), json["count"].as_u64()), (Some(503), Some(2)));
+    /// assert!(json["token_hint"].is_null());
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "token_hint": self.token.as_deref().map(redact_token),
             "status": self.status,

@@ -167,6 +167,7 @@ impl FlushReport {
         r.delivered += o.delivered;
         r.failed += o.failed;
         r.dropped += o.dropped;
+        r.abandoned += o.abandoned;
         r.kept += o.kept;
         r.still_queued += o.still_queued;
         r.in_flight += o.in_flight;

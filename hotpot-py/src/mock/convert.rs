@@ -4,9 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hotpot_mock_server::Fault;
 use hotpot_protocol::moment::rules;
-use hotpot_protocol::redact_token;
 use pyo3::exceptions::{PyLookupError, PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDateTime, PyDict, PyList, PyString};
@@ -61,20 +59,6 @@ fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>
 pub(super) fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
     let json = serde_json::to_value(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     json_to_py(py, &json)
-}
-
-/// A queued fault as `GET /_mock/faults` lists it: `token_hint` (the token redacted, or
-/// `None` for a fault on every webhook), `status`, `count` (what it has left to hit),
-/// `retry_after` (whole seconds), `delay_ms`, `drop_connection`.
-pub(super) fn fault_json(fault: &Fault) -> Value {
-    serde_json::json!({
-        "token_hint": fault.token.as_deref().map(redact_token),
-        "status": fault.status,
-        "count": fault.count,
-        "retry_after": fault.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
-        "delay_ms": fault.delay.map(|d| d.as_millis() as u64),
-        "drop_connection": fault.drop_connection,
-    })
 }
 
 /// A time given as a `datetime` (naive = UTC) or a §1 string.

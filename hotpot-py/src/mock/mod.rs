@@ -28,7 +28,7 @@ use tokio::runtime::Handle;
 use crate::args::{Arg, bool_arg, given, int_arg, str_arg};
 use crate::errors::config_error;
 use crate::process::{lock, runtimes};
-use convert::{duration_arg, fault_json, mock_error, time_arg, to_py};
+use convert::{duration_arg, mock_error, time_arg, to_py};
 
 /// How long `close()` lets requests in flight finish: short, since a test's teardown waits
 /// for it (the Rust server's own default is for a server that is shut down once).
@@ -452,7 +452,7 @@ impl PyMockServer {
             }
             None => server.faults(),
         };
-        let faults: Vec<_> = faults.iter().map(fault_json).collect();
+        let faults: Vec<_> = faults.iter().map(Fault::to_json).collect();
         to_py(py, &faults)
     }
 
