@@ -3,6 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use chrono::{DateTime, Utc};
+
 use crate::WebhookUrl;
 
 /// Which endpoint answered: 401, 403 and 404 mean different things on each.
@@ -116,6 +118,39 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// The `Sunset` response header (RFC 8594): when the webhook answering stops working (spec §6).
+pub const SUNSET: &str = "sunset";
+
+/// Parses a `Sunset` value (RFC 8594): an HTTP date (RFC 9110: the IMF-fixdate
+/// `Sun, 06 Nov 1994 08:49:37 GMT`, or the obsolete RFC 850 and asctime forms); `None` for
+/// anything else.
+///
+/// ```
+/// use hotpot_protocol::{format_sunset, parse_sunset};
+///
+/// let at = parse_sunset("Tue, 31 Mar 2026 12:00:00 GMT").unwrap();
+/// assert_eq!(at.to_rfc3339(), "2026-03-31T12:00:00+00:00");
+/// assert_eq!(format_sunset(at), "Tue, 31 Mar 2026 12:00:00 GMT");
+/// assert_eq!(parse_sunset("next week"), None);
+/// ```
+pub fn parse_sunset(value: &str) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    if let Ok(at) = httpdate::parse_http_date(value) {
+        return Some(DateTime::<Utc>::from(at));
+    }
+    // Dates before 1970, which `httpdate` does not represent, in the IMF-fixdate form.
+    DateTime::parse_from_rfc2822(value)
+        .ok()
+        .filter(|_| value.ends_with(" GMT"))
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// `at` as a `Sunset` value: an IMF-fixdate (RFC 9110), `Tue, 31 Mar 2026 12:00:00 GMT`, to
+/// the second (fractions are dropped). Any year from 0000 to 9999 is written with four digits.
+pub fn format_sunset(at: DateTime<Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +233,35 @@ mod tests {
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("1.5", now), None);
         assert_eq!(parse_retry_after("", now), None);
+    }
+
+    #[test]
+    fn sunset_dates_round_trip_in_every_http_date_form() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(1994, 11, 6, 8, 49, 37).unwrap();
+        assert_eq!(format_sunset(at), "Sun, 06 Nov 1994 08:49:37 GMT");
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            " Sun, 06 Nov 1994 08:49:37 GMT ",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(parse_sunset(form), Some(at), "{form:?}");
+        }
+        let early = Utc.with_ymd_and_hms(1, 2, 3, 4, 5, 6).unwrap();
+        assert_eq!(format_sunset(early), "Sat, 03 Feb 0001 04:05:06 GMT");
+        assert_eq!(parse_sunset(&format_sunset(early)), Some(early));
+        let late = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+        assert_eq!(parse_sunset(&format_sunset(late)), Some(late));
+        let fraction = at + chrono::Duration::milliseconds(250);
+        assert_eq!(format_sunset(fraction), format_sunset(at));
+        for bad in [
+            "",
+            "soon",
+            "2026-03-31T12:00:00Z",
+            "Sun, 06 Nov 1994 08:49:37 +0200",
+        ] {
+            assert_eq!(parse_sunset(bad), None, "{bad:?}");
+        }
     }
 }

@@ -16,7 +16,7 @@
 //! | [`moment::rules`] | every rule of the payload, in one place | §1 |
 //! | `webhook_url` | [`WebhookUrl`], the token and integration rules ([`check_token`], [`check_integration`]) and redaction ([`redact_token`], [`redact_secret_in`]) | §2 |
 //! | `idempotency` | the `Idempotency-Key` header: [`check_idempotency_key`], [`new_idempotency_key`] | §3 |
-//! | `answer` | what an answer means ([`classify`], [`Answer`], [`is_retryable_status`]), the error body a client keeps ([`error_body`]), [`parse_retry_after`] | §5 |
+//! | `answer` | what an answer means ([`classify`], [`Answer`], [`is_retryable_status`]), the error body a client keeps ([`error_body`]), [`parse_retry_after`], the `Sunset` header ([`parse_sunset`], [`format_sunset`]) | §5, §6 |
 //! | `limits` | sizes both sides agree on ([`MAX_BODY_BYTES`]) | §3 |
 //!
 //! Everything is re-exported at the crate root.
@@ -41,8 +41,8 @@ pub mod moment;
 mod webhook_url;
 
 pub use answer::{
-    Answer, ERROR_BODY_CHARS, Endpoint, classify, error_body, is_retryable_status,
-    parse_retry_after,
+    Answer, ERROR_BODY_CHARS, Endpoint, SUNSET, classify, error_body, format_sunset,
+    is_retryable_status, parse_retry_after, parse_sunset,
 };
 pub use idempotency::{
     IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_CHARS, check_idempotency_key, new_idempotency_key,

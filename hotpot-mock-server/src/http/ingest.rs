@@ -17,8 +17,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hotpot_protocol::moment::rules::format_time;
 use hotpot_protocol::{
-    IDEMPOTENCY_KEY, MAX_TOKEN_CHARS, Problem, check_idempotency_key, check_integration,
-    redact_token,
+    IDEMPOTENCY_KEY, MAX_TOKEN_CHARS, Problem, SUNSET, check_idempotency_key, check_integration,
+    format_sunset, redact_token,
 };
 
 use super::body::{
@@ -54,6 +54,7 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
         now,
         fault,
         hook,
+        sunset,
         admission,
     } = shared.begin(token, integration, key.as_ref().ok().copied().flatten());
     let target = match hook {
@@ -67,7 +68,7 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
         ),
     };
     let mut note = note(&parts.headers, now, target);
-    let response = match admission {
+    let mut response = match admission {
         Admission::Go(ticket) => {
             let (record, answer) = match key {
                 Ok(_) => process(&shared, &ticket, &parts.headers, body).await,
@@ -106,6 +107,9 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
             refused(refusal)
         }
     };
+    if let Some(at) = sunset {
+        sunset_header(&mut response, at);
+    }
     let delay = fault.as_ref().and_then(|f| f.delay);
     if response.extensions().get::<HangUp>().is_none() {
         note.status = response.status().as_u16();
@@ -118,6 +122,14 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
         tokio::time::sleep(delay).await;
     }
     response
+}
+
+/// `Sunset: <HTTP-date>` (RFC 8594) on every answer of a webhook that has an `expires_at`,
+/// the 410s after it included (spec §6).
+fn sunset_header(response: &mut Response, at: DateTime<Utc>) {
+    if let Ok(value) = HeaderValue::from_str(&format_sunset(at)) {
+        response.headers_mut().insert(SUNSET, value);
+    }
 }
 
 /// The answer [`Shared::finish`] gave, noting its event (and whether it was a replay).

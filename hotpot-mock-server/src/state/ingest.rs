@@ -35,6 +35,8 @@ pub(crate) struct Begun {
     pub fault: Option<Fault>,
     /// The webhook the token names, expired or not.
     pub hook: Option<Arc<Ident>>,
+    /// The webhook's `expires_at`, which every answer carries as `Sunset` (spec §6).
+    pub sunset: Option<DateTime<Utc>>,
     pub admission: Admission,
 }
 
@@ -114,10 +116,12 @@ impl Shared {
         let fault = state.take_fault(token);
         let hook = state.webhooks.get_mut(token);
         let ident = hook.as_ref().map(|h| Arc::clone(&h.ident));
+        let sunset = hook.as_ref().and_then(|h| h.expires_at);
         let begun = |fault, admission| Begun {
             now,
             fault,
             hook: ident.clone(),
+            sunset,
             admission,
         };
         if let Some(refusal) = fault.as_ref().and_then(fault_refusal) {

@@ -11,4 +11,5 @@ mod library;
 mod page;
 mod status;
 mod strict;
+mod sunset;
 mod support;
