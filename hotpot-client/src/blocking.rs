@@ -148,6 +148,12 @@ impl Client {
         self.block_on(self.inner.send_with_idempotency_key(moment, key))
     }
 
+    /// When the webhook expires, as the last answer with a `Sunset` header said (spec §6);
+    /// see [`crate::Client::sunset`].
+    pub fn sunset(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.inner.sunset()
+    }
+
     /// Looks a request up (§4); see [`crate::Client::request_status`].
     pub fn request_status(&self, request_id: &str) -> Result<RequestStatus, Error> {
         self.block_on(self.inner.request_status(request_id))

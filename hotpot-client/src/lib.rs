@@ -67,6 +67,7 @@
 //! | `error` | [`Error`] and its predicates |
 //! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
 //! | [`spool`] | the emitter's spool: the queue kept on disk so that moments survive a crash ([`SpoolSync`], [`flush_spool`]) |
+//! | [`sunset`] | the `Sunset` header: one warning per webhook per process, [`SunsetNotice`](sunset::SunsetNotice) |
 //! | [`env`] | the `HOTPOT_*` variables, read one way everywhere |
 //! | [`defaults`] | every default of the clients and the emitter |
 //! | `layer` | `MomentLayer`, `tracing` events as moments (cargo feature `tracing-layer`) |
@@ -94,6 +95,7 @@ mod error;
 mod layer;
 mod retry;
 pub mod spool;
+pub mod sunset;
 mod throttle;
 
 pub use client::{

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -35,14 +36,33 @@ pub struct Receipt {
     pub idempotency_key: String,
     /// How many attempts the send took (1 when nothing was retried).
     pub attempts: u32,
+    /// The answer's `Sunset` header: when the webhook expires (spec §6).
+    sunset: Option<DateTime<Utc>>,
 }
 
 impl Receipt {
+    /// When the webhook expires, if the answer said so with a `Sunset` header (RFC 8594;
+    /// spec §6): send to its replacement before then. `None` when the answer had no `Sunset`
+    /// (or one that is not an HTTP date).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: hotpot_client::Client, moment: hotpot_client::Moment) -> Result<(), hotpot_client::Error> {
+    /// let receipt = client.send(&moment).await?;
+    /// if let Some(at) = receipt.sunset() {
+    ///     eprintln!("this webhook expires at {at}; rotate it");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn sunset(&self) -> Option<DateTime<Utc>> {
+        self.sunset
+    }
+
     pub(crate) fn from_answer(
         status: u16,
         body: &[u8],
         idempotency_key: &str,
         attempts: u32,
+        sunset: Option<DateTime<Utc>>,
     ) -> Self {
         let (request_id, message) = match serde_json::from_slice::<Envelope<'_>>(body) {
             // The envelope as documented, or with fields missing: no tree built (the fast path).
@@ -69,6 +89,7 @@ impl Receipt {
             message,
             idempotency_key: idempotency_key.to_owned(),
             attempts,
+            sunset,
         }
     }
 }

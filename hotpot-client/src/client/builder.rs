@@ -261,6 +261,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 timeout: self.timeout,
                 api_key,
+                sunset: std::sync::Mutex::new(None),
             }),
         })
     }

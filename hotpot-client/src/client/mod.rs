@@ -4,10 +4,11 @@ mod answer;
 mod builder;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -16,7 +17,8 @@ pub use answer::{Receipt, RequestState, RequestStatus};
 pub use builder::{ClientBuilder, IntoWebhookUrl, USER_AGENT, WebhookUrlSource};
 
 use hotpot_protocol::{
-    IDEMPOTENCY_KEY, check_idempotency_key, error_body, new_idempotency_key, parse_retry_after,
+    IDEMPOTENCY_KEY, SUNSET, check_idempotency_key, error_body, new_idempotency_key,
+    parse_retry_after, parse_sunset,
 };
 
 use crate::env::ENV_API_KEY;
@@ -56,6 +58,15 @@ struct Inner {
     retry: RetryPolicy,
     timeout: Duration,
     api_key: Option<HeaderValue>,
+    /// The last `Sunset` an answer of the webhook carried.
+    sunset: Mutex<Option<DateTime<Utc>>>,
+}
+
+/// A 2xx answer: its status, its body and its `Sunset`.
+struct Accepted {
+    status: u16,
+    body: Bytes,
+    sunset: Option<DateTime<Utc>>,
 }
 
 /// A non-2xx answer or a failed attempt, with the wait the server asked for.
@@ -73,6 +84,22 @@ impl Client {
     /// The retry policy of [`send`](Self::send).
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// When the webhook expires, as the last answer that said so (a `Sunset` header, spec §6)
+    /// said, through this client or a clone of it (an emitter's sends included); `None` while
+    /// no answer has. A 410 (already expired) is an error of its own and does not count.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: hotpot_client::Client, moment: hotpot_client::Moment) -> Result<(), hotpot_client::Error> {
+    /// let _ = client.send(&moment).await;
+    /// if let Some(at) = client.sunset() {
+    ///     eprintln!("this webhook expires at {at}; rotate it");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn sunset(&self) -> Option<DateTime<Utc>> {
+        self.inner.sunset.lock().ok().and_then(|at| *at)
     }
 
     /// Sends one moment, retrying retryable answers as the retry policy says, and returns
@@ -131,7 +158,7 @@ impl Client {
         let body = Bytes::from(moment.to_json_vec());
         let inner = &*self.inner;
         let span = tracing::debug_span!("hotpot.send", webhook = %inner.url, idempotency_key = key);
-        let (status, answer, attempts) = self
+        let (answer, attempts) = self
             .with_retries(policy, Endpoint::Ingest, on_retry, || {
                 inner
                     .http
@@ -142,7 +169,13 @@ impl Client {
             })
             .instrument(span)
             .await?;
-        Ok(Receipt::from_answer(status, &answer, key, attempts))
+        Ok(Receipt::from_answer(
+            answer.status,
+            &answer.body,
+            key,
+            attempts,
+            answer.sunset,
+        ))
     }
 
     /// Looks up what became of a request (spec §4), with the API key the client was
@@ -166,7 +199,7 @@ impl Client {
         };
         let url = inner.url.status_url(request_id);
         let span = tracing::debug_span!("hotpot.request_status", request_id);
-        let (_, answer, _) = self
+        let (answer, _) = self
             .with_retries(
                 &inner.retry,
                 Endpoint::Status { request_id },
@@ -180,19 +213,19 @@ impl Client {
             )
             .instrument(span)
             .await?;
-        Ok(RequestStatus::from_answer(request_id, &answer))
+        Ok(RequestStatus::from_answer(request_id, &answer.body))
     }
 
     /// The retry loop of every request (spec §5): attempts until a 2xx answer, an answer
-    /// not worth retrying, the last attempt or the deadline; returns the 2xx status, its body
-    /// and the number of attempts. Calls `on_retry` before each retry's wait.
+    /// not worth retrying, the last attempt or the deadline; returns the 2xx answer and the
+    /// number of attempts. Calls `on_retry` before each retry's wait.
     async fn with_retries(
         &self,
         policy: &RetryPolicy,
         endpoint: Endpoint<'_>,
         on_retry: &(dyn Fn() + Sync),
         request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<(u16, Bytes, u32), Error> {
+    ) -> Result<(Accepted, u32), Error> {
         let started = Instant::now();
         let deadline = started + policy.deadline();
         let mut attempt = 0u32;
@@ -204,9 +237,9 @@ impl Client {
                 .attempt(request().timeout(timeout), endpoint, started)
                 .await
             {
-                Ok((status, body)) => {
-                    tracing::debug!(attempt, status, "accepted");
-                    return Ok((status, body, attempt));
+                Ok(accepted) => {
+                    tracing::debug!(attempt, status = accepted.status, "accepted");
+                    return Ok((accepted, attempt));
                 }
                 Err(failed) => failed,
             };
@@ -246,13 +279,13 @@ impl Client {
         }
     }
 
-    /// One request: the 2xx status and body, or the error with the wait the server asked for.
+    /// One request: the 2xx answer, or the error with the wait the server asked for.
     async fn attempt(
         &self,
         request: reqwest::RequestBuilder,
         endpoint: Endpoint<'_>,
         started: Instant,
-    ) -> Result<(u16, Bytes), FailedAttempt> {
+    ) -> Result<Accepted, FailedAttempt> {
         let from_reqwest = |e: reqwest::Error| {
             let error = if e.is_timeout() {
                 Error::Timeout {
@@ -269,13 +302,26 @@ impl Client {
         };
         let mut response = request.send().await.map_err(from_reqwest)?;
         let status = response.status().as_u16();
+        let sunset = response
+            .headers()
+            .get(SUNSET)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_sunset);
+        // A 410 says "expired" on its own; any other answer announces the expiry.
+        if let Some(at) = sunset.filter(|_| status != 410) {
+            self.heard_sunset(at);
+        }
         if response.status().is_success() {
             // The server accepted the moment; a body that cannot be read only costs the receipt
             // its details.
             let (body, _) = read_capped(&mut response, SUCCESS_BODY_LIMIT)
                 .await
                 .unwrap_or_default();
-            return Ok((status, body));
+            return Ok(Accepted {
+                status,
+                body,
+                sunset,
+            });
         }
         let retry_after = response
             .headers()
@@ -290,6 +336,17 @@ impl Client {
             error: classify(endpoint, status, body, retry_after),
             retry_after,
         })
+    }
+}
+
+impl Client {
+    /// An answer announced the webhook's expiry: kept for [`Client::sunset`], and warned
+    /// about once per webhook URL per process ([`crate::sunset`]).
+    fn heard_sunset(&self, at: DateTime<Utc>) {
+        if let Ok(mut last) = self.inner.sunset.lock() {
+            *last = Some(at);
+        }
+        crate::sunset::heard(&self.inner.url, at);
     }
 }
 

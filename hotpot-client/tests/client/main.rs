@@ -26,5 +26,6 @@ mod request_status;
 mod send_retries;
 mod send_wire;
 mod spool;
+mod sunset;
 mod tls;
 mod webhook_url;
