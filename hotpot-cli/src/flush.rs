@@ -12,7 +12,7 @@ use crate::args::FlushArgs;
 use crate::config;
 use crate::exit;
 use crate::output::Printer;
-use crate::send::fail;
+use crate::send::{fail, warn_sunset};
 
 /// Runs `hotpot flush`: prints the report (a line of counts, or a JSON object) and exits
 /// with [`exit::for_flush`]: 0 when everything was delivered, else 77, 65 or 75.
@@ -30,11 +30,13 @@ pub(crate) fn flush(args: FlushArgs) -> u8 {
         Ok(client) => client,
         Err(failure) => return fail(&printer, vec![failure]),
     };
-    match flush_spool(
+    let flushed = flush_spool(
         &args.spool,
-        client,
+        client.clone(),
         Duration::from_secs_f64(args.timeout_total),
-    ) {
+    );
+    warn_sunset(&printer, &client);
+    match flushed {
         Ok(report) => {
             print_report(&printer, &report);
             exit::for_flush(&report)

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use hotpot_client::{Client, Error, Moment, Problem, Receipt};
+use hotpot_protocol::moment::rules::format_time;
 use hotpot_protocol::parse_lenient;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -48,7 +49,7 @@ pub(crate) fn send(args: SendArgs) -> u8 {
         Ok(client) => client,
         Err(failure) => return fail_tried(&printer, vec![failure], &Tried::none(&key)),
     };
-    match deliver(&client, &moment, &key) {
+    match deliver(&client, &moment, &key, &printer) {
         Ok(receipt) => {
             print_receipt(&printer, &receipt, true);
             exit::OK
@@ -137,6 +138,7 @@ pub(crate) fn deliver(
     client: &Client,
     moment: &Moment,
     key: &str,
+    printer: &Printer,
 ) -> Result<Receipt, (Vec<Failure>, Tried)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -149,6 +151,7 @@ pub(crate) fn deliver(
     logging::reset_attempts();
     let started = Instant::now();
     let result = runtime.block_on(client.send_with_idempotency_key(moment, key));
+    warn_sunset(printer, client);
     result.map_err(|e| {
         let attempts = logging::attempts();
         let failures = explain(&e, attempts, started.elapsed(), client, Some(key));
@@ -158,6 +161,16 @@ pub(crate) fn deliver(
         };
         (failures, tried)
     })
+}
+
+/// When the webhook's answers announced its expiry (a `Sunset` header, spec §6): the warning
+/// `warning: webhook: this webhook expires at ...; rotate it` on stderr (and a `::warning::`
+/// in GitHub Actions). It changes no exit status.
+pub(crate) fn warn_sunset(printer: &Printer, client: &Client) {
+    if let Some(at) = client.sunset() {
+        let message = format!("this webhook expires at {}; rotate it", format_time(at));
+        printer.warnings(&[Problem::new("webhook", message)]);
+    }
 }
 
 /// The send's result on stdout: the request id alone (text, when `text`) or the receipt

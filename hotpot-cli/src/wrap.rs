@@ -125,7 +125,7 @@ pub(crate) fn run(args: RunArgs) -> u8 {
             let total = Duration::from_secs_f64(args.once.timeout_total);
             let client = config::client(url, &args.delivery, None, Some(total))
                 .map_err(|f| (vec![f], Tried::none(&key)))?;
-            deliver(&client, &moment, &key)
+            deliver(&client, &moment, &key, &printer)
         });
     match sent {
         Ok(receipt) => {

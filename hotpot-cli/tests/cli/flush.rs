@@ -39,7 +39,7 @@ fn flush_child() {
 
 /// A spool holding `n` moments, left by a child killed with SIGKILL after every `emit`
 /// returned.
-fn spool_left_by_a_killed_process(dir: &Path, n: usize) {
+pub(crate) fn spool_left_by_a_killed_process(dir: &Path, n: usize) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--ignored",

@@ -18,4 +18,5 @@ mod secrets;
 mod send;
 mod shell_example;
 mod status;
+mod sunset;
 mod support;
