@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use hotpot_protocol::moment::rules::format_time;
@@ -21,6 +22,10 @@ static WARNED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
 /// The notices not yet taken by [`take_notices`]: at most one per webhook URL.
 static NOTICES: Mutex<Vec<SunsetNotice>> = Mutex::new(Vec::new());
+
+/// Whether [`NOTICES`] may hold any: [`take_notices`] costs one atomic load when it does not
+/// (the Python package calls it on every `emit`).
+static PENDING: AtomicBool = AtomicBool::new(false);
 
 /// A webhook announced when it expires (its answers carry `Sunset`, spec §6): rotate it
 /// before then.
@@ -57,6 +62,9 @@ impl fmt::Display for SunsetNotice {
 /// }
 /// ```
 pub fn take_notices() -> Vec<SunsetNotice> {
+    if !PENDING.swap(false, Ordering::AcqRel) {
+        return Vec::new();
+    }
     NOTICES
         .lock()
         .map(|mut notices| std::mem::take(&mut *notices))
@@ -84,5 +92,6 @@ pub(crate) fn heard(url: &WebhookUrl, at: DateTime<Utc>) {
     );
     if let Ok(mut notices) = NOTICES.lock() {
         notices.push(notice);
+        PENDING.store(true, Ordering::Release);
     }
 }

@@ -75,6 +75,7 @@ enum Outcome {
 
 impl Outcome {
     fn into_py(self, py: Python<'_>, url: &WebhookUrl) -> PyResult<Py<PyAny>> {
+        crate::sunset::log_notices(py);
         match self {
             Outcome::Receipt(Ok(r)) => Ok(Py::new(py, PyReceipt::from(r))?.into_any()),
             Outcome::Status(Ok(s)) => Ok(Py::new(py, PyRequestStatus::from(s))?.into_any()),

@@ -328,8 +328,9 @@ impl PyClient {
             .get_or_try_init(py, || self.config.build(runtime.handle()))
             .map_err(|e| client_error(py, &e, &self.config.url))?;
         let future = self.latency.wait(work(client));
-        py.detach(|| block_on(runtime, future))?
-            .map_err(|e| client_error(py, &e, &self.config.url))
+        let result = py.detach(|| block_on(runtime, future))?;
+        crate::sunset::log_notices(py);
+        result.map_err(|e| client_error(py, &e, &self.config.url))
     }
 }
 

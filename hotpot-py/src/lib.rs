@@ -39,6 +39,7 @@ mod moment;
 mod process;
 mod receipt;
 mod spin;
+mod sunset;
 
 use std::time::Duration;
 

@@ -1,13 +1,15 @@
 //! What the server answered, as Python sees it: `hotpot.Receipt` for a send and
 //! `hotpot.RequestStatus` for `request_status` (spec §4).
 
+use chrono::{DateTime, Utc};
 use hotpot_client::RequestState;
 use pyo3::prelude::*;
 
 /// The server's answer to an accepted moment: ``status_code`` (202 from Hotpot),
 /// ``request_id`` (``hotpot_request_id``, for ``request_status``), ``message`` ("Your request
 /// has been queued."), the ``idempotency_key`` every attempt carried and the number of
-/// ``attempts`` (1 when nothing was retried).
+/// ``attempts`` (1 when nothing was retried), and ``sunset``: when the webhook expires, if
+/// the answer said so (its ``Sunset`` header; an aware ``datetime`` in UTC, else None).
 #[pyclass(module = "hotpot", name = "Receipt", frozen, get_all, eq)]
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct PyReceipt {
@@ -21,15 +23,19 @@ pub(crate) struct PyReceipt {
     attempts: u32,
     /// The `Idempotency-Key` sent with every attempt of this moment.
     idempotency_key: String,
+    /// When the webhook expires (the answer's `Sunset` header), or None.
+    sunset: Option<DateTime<Utc>>,
 }
 
 impl From<hotpot_client::Receipt> for PyReceipt {
     fn from(r: hotpot_client::Receipt) -> Self {
+        let sunset = r.sunset();
         PyReceipt {
             status_code: r.status,
             request_id: r.request_id,
             message: r.message,
             attempts: r.attempts,
+            sunset,
             idempotency_key: r.idempotency_key,
         }
     }
@@ -38,13 +44,14 @@ impl From<hotpot_client::Receipt> for PyReceipt {
 #[pymethods]
 impl PyReceipt {
     #[new]
-    #[pyo3(signature = (status_code, request_id=None, message=None, *, attempts=1, idempotency_key=None))]
+    #[pyo3(signature = (status_code, request_id=None, message=None, *, attempts=1, idempotency_key=None, sunset=None))]
     fn new(
         status_code: u16,
         request_id: Option<String>,
         message: Option<String>,
         attempts: u32,
         idempotency_key: Option<String>,
+        sunset: Option<DateTime<Utc>>,
     ) -> Self {
         PyReceipt {
             status_code,
@@ -52,18 +59,24 @@ impl PyReceipt {
             message,
             attempts,
             idempotency_key: idempotency_key.unwrap_or_default(),
+            sunset,
         }
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Receipt(status_code={}, request_id={}, message={}, attempts={}, idempotency_key={})",
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let sunset = match self.sunset {
+            Some(at) => at.into_pyobject(py)?.repr()?.to_string(),
+            None => "None".to_owned(),
+        };
+        Ok(format!(
+            "Receipt(status_code={}, request_id={}, message={}, attempts={}, idempotency_key={}, \
+             sunset={sunset})",
             self.status_code,
             py_repr(self.request_id.as_deref()),
             py_repr(self.message.as_deref()),
             self.attempts,
             py_repr(Some(&self.idempotency_key)),
-        )
+        ))
     }
 }
 

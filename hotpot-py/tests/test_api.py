@@ -173,7 +173,7 @@ def test_receipt_has_the_spec_attributes() -> None:
     assert r == hotpot.Receipt(202, "f1e5ae0a", "Your request has been queued.")
     assert repr(r) == (
         "Receipt(status_code=202, request_id='f1e5ae0a', message='Your request has been queued.', "
-        "attempts=1, idempotency_key='')"
+        "attempts=1, idempotency_key='', sunset=None)"
     )
     with pytest.raises(AttributeError):
         r.status_code = 200  # type: ignore[misc]

@@ -34,7 +34,7 @@ def test_a_503_then_success_is_retried_into_one_moment(hotpot_mock: MockServer, 
     assert repr(receipt) == (
         f"Receipt(status_code=202, request_id={receipt.request_id!r}, "
         f"message='Your request has been queued.', attempts=3, "
-        f"idempotency_key={receipt.idempotency_key!r})"
+        f"idempotency_key={receipt.idempotency_key!r}, sunset=None)"
     )
     assert len(receipt.idempotency_key) == 36  # the UUID every attempt carried
     assert [m["name"] for m in hotpot_mock.wait_for_moments(1)] == ["Retried"]

@@ -193,6 +193,7 @@ impl PyEmitter {
             Overflow::Block(_) => py.detach(|| emitter.emit(inner)),
             _ => emitter.emit(inner),
         };
+        crate::sunset::log_notices(py);
         result.map_err(|e| refused(py, e, moment))
     }
 
@@ -212,6 +213,7 @@ impl PyEmitter {
         let emitter = self.emitter(py)?;
         let runtime = &runtimes(py)?.blocking;
         let report = py.detach(|| block_on(runtime, emitter.flush_async(timeout)))?;
+        crate::sunset::log_notices(py);
         report_dict(py, &report)
     }
 
@@ -238,6 +240,7 @@ impl PyEmitter {
         let runtime = &runtimes(py)?.blocking;
         let report = py.detach(|| block_on(runtime, emitter.shutdown_async(timeout)))?;
         state.finished.store(true, Ordering::SeqCst);
+        crate::sunset::log_notices(py);
         if let Some(callback) = &state.callback {
             callback.log_held_back(py);
         }
