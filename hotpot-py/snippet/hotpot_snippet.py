@@ -7,11 +7,13 @@ no duplicates), always verifies TLS certificates, and shows at most 4 characters
 
 Zapier: map the Input Data fields webhook_url, name, type (page, alert, near-miss, incident) and
 any of priority, source, source_url, description, occurred_at. The step's output is {"status":
-202, "request_id": ...} or {"error": ..., "problems": [{"field", "message"}, ...]}. Elsewhere:
-send(webhook_url, name, type, **fields) and check(payload).
+202, "request_id": ..., "sunset": ...} or {"error": ..., "problems": [{"field", "message"},
+...]}. "sunset" is None, or when the webhook expires ("2026-11-30T12:00:00Z", from the answer's
+Sunset header): ask its owner for the new URL before then. Elsewhere: send(webhook_url, name,
+type, **fields) and check(payload).
 
 Version 0.1.0 of hotpot-py/snippet/hotpot_snippet.py, https://github.com/hotpot-works/hotpot
-(spec sections 1, 2, 5, 13); its rules are tested against the Rust client's.
+(spec sections 1, 2, 5, 6, 13); its rules are tested against the Rust client's.
 """
 import datetime, email.utils, http.client, ipaddress, json, random, re, ssl, time, uuid  # noqa
 import urllib.error, urllib.parse, urllib.request  # noqa: E401
@@ -227,6 +229,14 @@ def _retry_after(value):  # a Retry-After (seconds or an HTTP date) in seconds; 
     except (TypeError, ValueError, OverflowError):
         return None
 
+def _sunset(value):  # a Sunset header (an HTTP date) as "YYYY-MM-DDTHH:MM:SSZ"; None if unreadable
+    try:
+        t = email.utils.parsedate_to_datetime((value or "").strip())
+        t = t.astimezone(datetime.timezone.utc) if t.tzinfo else t  # no zone (asctime): UTC
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (t.year, t.month, t.day, t.hour, t.minute, t.second)
+
 _MEANING = dict.fromkeys((400, 413, 415, 422), "Hotpot refused the moment")
 _MEANING.update(dict.fromkeys((401, 403, 404), "the webhook is unknown or revoked"))
 _MEANING.update(dict.fromkeys(RETRIED, "server trouble"))
@@ -244,7 +254,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def send(webhook_url, name, type, **fields):
     """Checks the moment (see check) and POSTs it, retrying 408, 429, 5xx and network errors.
-    Returns {"status": 202, "request_id": ...}; raises HotpotError."""
+    Returns {"status": 202, "request_id": ..., "sunset": None or when the webhook expires};
+    raises HotpotError."""
     token = _webhook(webhook_url)
     payload = dict((k, v) for k, v in dict(fields, name=name, type=type).items() if v is not None)
     problems = check(payload)
@@ -271,7 +282,8 @@ def send(webhook_url, name, type, **fields):
                 request_id = json.loads(text).get("hotpot_request_id")
             except (ValueError, AttributeError):
                 request_id = None  # a 2xx is a success whatever its body
-            return {"status": answer.getcode(), "request_id": request_id}
+            return {"status": answer.getcode(), "request_id": request_id,
+                    "sunset": _sunset(answer.headers.get("Sunset"))}
         except urllib.error.HTTPError as e:
             status = e.code
             last = "Hotpot answered %d (%s): %s" % (

@@ -102,7 +102,7 @@ def test_a_valid_moment_is_sent_once_with_every_field(mock: MockServer, mode: st
                "type": "Near-Miss", "priority": "HIGH", "source": "Deploybot",
                "source_url": "https://ci.example.com/runs/42", "description": "**rolled back**",
                "occurred_at": "2023-04-01 12:31:26.250", "unmapped": "not sent"}, mode)
-    assert run.output == {"status": 202, "request_id": run.output["request_id"]}
+    assert run.output == {"status": 202, "request_id": run.output["request_id"], "sunset": None}
     assert UUID4.fullmatch(run.output["request_id"])
     [event] = mock.wait_for_events(1)
     assert event["status"] == "success" and event["warnings"] == []
@@ -223,12 +223,22 @@ def test_an_unknown_webhook_is_a_404_error(mock: MockServer) -> None:
     assert mock.events() == []
 
 
-def test_an_expired_webhook_is_a_410_error(mock: MockServer) -> None:
-    url = mock.create_webhook("rotated", expires_at=mock.now() + timedelta(hours=1))
+def test_an_expired_webhook_is_a_410_error_that_says_when(mock: MockServer) -> None:
+    expires = mock.now().replace(microsecond=0) + timedelta(hours=1)
+    url = mock.create_webhook("rotated", expires_at=expires)
     mock.advance_clock(2 * 3600)
     run = Run({"webhook_url": url, **moment()})
     assert "410 (the webhook has expired)" in run.error()
+    assert "expired at " + expires.strftime("%Y-%m-%dT%H:%M:%SZ") in run.error()
     assert mock.moments() == []
+
+
+def test_an_expiring_webhook_s_sunset_is_in_the_result(mock: MockServer) -> None:
+    """Spec §6: the answer's Sunset header, as an ISO 8601 string in UTC."""
+    url = mock.create_webhook("old-zap", expires_at="2099-01-02T03:04:05Z")
+    run = Run({"webhook_url": url, **moment()})
+    assert run.output["status"] == 202
+    assert run.output["sunset"] == "2099-01-02T03:04:05Z"
 
 
 def test_a_refused_connection_is_retried_then_reported() -> None:
@@ -298,10 +308,27 @@ def recorder(request: pytest.FixtureRequest) -> Iterator[Recorder]:
     server.close()
 
 
+@pytest.mark.parametrize(
+    ("recorder", "sunset"),
+    [
+        ([(202, {"Sunset": "Mon, 30 Nov 2026 12:00:00 GMT"})], "2026-11-30T12:00:00Z"),
+        ([(202, {"Sunset": "Monday, 30-Nov-26 12:00:00 GMT"})], "2026-11-30T12:00:00Z"),
+        ([(202, {"Sunset": "Mon Nov 30 12:00:00 2026"})], "2026-11-30T12:00:00Z"),
+        ([(503, {"Sunset": "Mon, 30 Nov 2026 12:00:00 GMT"}), (202, {})], None),
+        ([(202, {"Sunset": "next week"})], None),
+        ([(202, {"Sunset": ""})], None),
+    ],
+    indirect=["recorder"],
+)
+def test_the_sunset_of_the_accepting_answer_is_read(recorder: Recorder, sunset: str | None) -> None:
+    run = Run({"webhook_url": recorder.url, **moment()})
+    assert run.output == {"status": 202, "request_id": "r-1", "sunset": sunset}
+
+
 @pytest.mark.parametrize("recorder", [[(503, {}), (408, {})]], indirect=True)
 def test_every_attempt_carries_the_same_idempotency_key(recorder: Recorder) -> None:
     run = Run({"webhook_url": recorder.url, **moment(occurred_at="2023-04-01T14:31:26+02:00")})
-    assert run.output == {"status": 202, "request_id": "r-1"}
+    assert run.output == {"status": 202, "request_id": "r-1", "sunset": None}
     assert len(recorder.requests) == 3
     keys = {headers["Idempotency-Key"] for headers, _ in recorder.requests}
     assert len(keys) == 1 and UUID4.fullmatch(keys.pop())
