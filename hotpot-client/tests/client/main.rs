@@ -8,6 +8,7 @@
 //! | `send_wire`, `send_retries`, `request_status`, `tls`, `blocking` | the clients against a wiremock server (spec §3 to §5) |
 //! | `emitter_delivery`, `emitter_overflow`, `emitter_shutdown` | the emitter against a scripted server |
 //! | `error_chain` | every error with a cause says it once (message or `source()`, not both) |
+//! | `sunset` | spec §6: `Receipt::sunset`, `Client::sunset`, one warning per webhook URL per process |
 //! | `spool` | the emitter's spool (spec §10): children killed with SIGKILL, the lock, a full disk, `flush_spool` |
 //!
 //! Helpers: `common` (a known token, clients of a wiremock server, the log capture) and
