@@ -62,7 +62,8 @@ impl fmt::Display for SunsetNotice {
 /// }
 /// ```
 pub fn take_notices() -> Vec<SunsetNotice> {
-    if !PENDING.swap(false, Ordering::AcqRel) {
+    // A load first: the common case writes nothing to the shared flag.
+    if !PENDING.load(Ordering::Acquire) || !PENDING.swap(false, Ordering::AcqRel) {
         return Vec::new();
     }
     NOTICES
