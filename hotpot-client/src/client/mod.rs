@@ -302,9 +302,10 @@ impl Client {
         };
         let mut response = request.send().await.map_err(from_reqwest)?;
         let status = response.status().as_u16();
-        let sunset = response
-            .headers()
-            .get(SUNSET)
+        // The webhook's answers only (not the request-status API's).
+        let sunset = matches!(endpoint, Endpoint::Ingest)
+            .then(|| response.headers().get(SUNSET))
+            .flatten()
             .and_then(|v| v.to_str().ok())
             .and_then(parse_sunset);
         // A 410 says "expired" on its own; any other answer announces the expiry.
