@@ -110,6 +110,26 @@ def test_no_url_and_an_expired_webhook_the_same_way(binary: str) -> None:
             assert results[0][0] in (77, 78)
 
 
+@pytest.mark.parametrize("actions", ["", "true"])
+def test_an_expiring_webhook_is_the_same_warning_and_exit_status(
+    binary: str, actions: str
+) -> None:
+    """Spec §6: the rotation warning on stderr (and as ``::warning::`` in GitHub Actions), with
+    exit 0, from the console script as from the binary."""
+    with MockServer(token="cliPyT0kenSecret") as mock:
+        mock.update_webhook(mock.token, expires_at="2099-01-02T03:04:05Z")
+        env = clean_env(HOTPOT_WEBHOOK_URL=mock.webhook_url, GITHUB_ACTIONS=actions)
+        results = [run(command, ["send", "x", "--type", "alert"], env=env)
+                   for command in ([binary], console_script())]
+    assert results[0] == results[1], f"binary:\n{results[0]}\nconsole script:\n{results[1]}"
+    code, out, err = results[0]
+    assert code == 0 and out == "UUID\n", err
+    warning = "webhook: this webhook expires at 2099-01-02T03:04:05Z; rotate it"
+    assert f"warning: {warning}\n" in err
+    assert (f"::warning title=hotpot send::{warning}\n" in err) == (actions == "true"), err
+    assert "cliPyT0ken" not in out + err
+
+
 def test_the_console_script_is_installed_and_says_its_version() -> None:
     done = subprocess.run([*console_script(), "--version"], capture_output=True, check=True)
     assert re.fullmatch(rb"hotpot \d+\.\d+\.\d+\n", done.stdout)
