@@ -104,7 +104,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub use drain::{FlushReport, flush_spool};
+pub use drain::{FlushReport, LiveSlot, flush_spool};
 
 use crate::{Error, Moment, defaults};
 use lock::DirLock;
