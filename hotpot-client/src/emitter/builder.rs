@@ -98,9 +98,10 @@ impl EmitterBuilder {
     ///
     /// Every emitter of a service, in this process or others, may use the same directory:
     /// each claims a slot of its own in it (`slot-N`, the lowest one free), never waiting for
-    /// the others and never refused because they are there. A full disk
-    /// makes `emit` refuse the moment with [`EmitError::Spool`](crate::EmitError::Spool),
-    /// handing it back.
+    /// the others and never refused because they are there. A full disk, or a directory at
+    /// its [`spool_max_bytes`](Self::spool_max_bytes), makes `emit` refuse the moment with
+    /// [`EmitError::Spool`](crate::EmitError::Spool), handing it back.
+    /// [`Emitter::from_env`] takes the directory from `HOTPOT_SPOOL`.
     ///
     /// ```no_run
     /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
