@@ -49,7 +49,14 @@ pub fn run(webhook_url: Option<String>) -> Result<Summary, Box<dyn Error>> {
             .map(MockServer::webhook_url)
             .unwrap_or_default()
     });
-    let emitter = Emitter::new(Client::new(url)?)?;
+    // A service on HOTPOT_WEBHOOK_URL writes `Emitter::from_env()?`, which also keeps the queue
+    // in the spool HOTPOT_SPOOL names, where set (it survives a crash; spec §10); here the URL
+    // may be the mock's, so the spool is read on its own.
+    let mut builder = Emitter::builder(Client::new(url)?);
+    if let Some(dir) = hotpot_client::env::spool_from_env()? {
+        builder = builder.spool(dir);
+    }
+    let emitter = builder.build()?;
 
     // The one line a service adds. A service calls `.init()` once at start-up; `set_default`
     // keeps this example callable from the tests.

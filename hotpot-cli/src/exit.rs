@@ -54,13 +54,14 @@ pub fn for_error(error: &Error) -> u8 {
     }
 }
 
-/// The exit status of `hotpot flush` (spec §10): 0 when everything was delivered, else the
-/// first that applies of 77 (some met an unknown or expired webhook), 65 (some were refused),
-/// 75 (some are left in the spool for later, or failed otherwise).
+/// The exit status of `hotpot flush` (spec §10): 0 when every orphaned moment was delivered
+/// (live emitters' slots do not count), else the first that applies of 77 (some met an
+/// unknown or expired webhook), 65 (some were refused, or records were damaged), 75 (some are
+/// left in the spool for later, or failed otherwise).
 pub fn for_flush(report: &FlushReport) -> u8 {
     if report.webhook_gone > 0 {
         NOPERM
-    } else if report.rejected > 0 {
+    } else if report.rejected > 0 || report.damaged > 0 {
         DATAERR
     } else if report.left > 0 || report.other_failed > 0 {
         TEMPFAIL

@@ -11,11 +11,12 @@ use serde::Serialize;
 use crate::args::FlushArgs;
 use crate::config;
 use crate::exit;
-use crate::output::Printer;
+use crate::output::{self, Printer};
 use crate::send::{fail, warn_sunset};
 
-/// Runs `hotpot flush`: prints the report (a line of counts, or a JSON object) and exits
-/// with [`exit::for_flush`]: 0 when everything was delivered, else 77, 65 or 75.
+/// Runs `hotpot flush`: prints the report (a line of counts, or a JSON object with the live
+/// emitters' slots in `"live"`; in text the live slots go to standard error, one a line) and
+/// exits with [`exit::for_flush`]: 0 when every orphaned moment was delivered, else 77, 65 or 75.
 pub(crate) fn flush(args: FlushArgs) -> u8 {
     let printer = Printer::new("flush", &args.output);
     // A typo is not an empty spool: the directory must be there, and be a spool.
@@ -98,6 +99,13 @@ fn print_report(printer: &Printer, report: &FlushReport) {
         other_failed: u64,
         left: u64,
         damaged: u64,
+        live: Vec<Live>,
+    }
+    /// A live emitter's slot, left alone.
+    #[derive(Serialize)]
+    struct Live {
+        pid: Option<u32>,
+        moments: u64,
     }
     if printer.json() {
         printer.result_json(&Answer {
@@ -108,8 +116,35 @@ fn print_report(printer: &Printer, report: &FlushReport) {
             other_failed: report.other_failed,
             left: report.left,
             damaged: report.damaged,
+            live: report
+                .live
+                .iter()
+                .map(|slot| Live {
+                    pid: slot.pid,
+                    moments: slot.moments,
+                })
+                .collect(),
         });
     } else {
         printer.result(&format!("{report}\n"));
+        let mut live = String::new();
+        for slot in &report.live {
+            let pid = slot.pid.map_or("an unknown process".to_owned(), |pid| {
+                format!("process {pid}")
+            });
+            live.push_str(&format!(
+                "live slot left alone: {pid} holds {} moment(s) and delivers them itself\n",
+                slot.moments
+            ));
+        }
+        output::stderr(&live);
+    }
+    if report.damaged > 0 {
+        // The reason for exit 65 when nothing was refused.
+        output::stderr(&format!(
+            "--spool: skipped {} damaged record stretch(es) or file(s); the intact moments \
+             were delivered\n",
+            report.damaged
+        ));
     }
 }

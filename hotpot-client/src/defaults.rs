@@ -85,6 +85,11 @@ pub const SPOOL_ADOPT_INTERVAL: Duration = Duration::from_secs(10);
 /// settled, only the segment being written is left.
 pub const SPOOL_SEGMENT_BYTES: u64 = 4 << 20;
 
+/// The most bytes the spool files of a spool directory take in all, every slot counted
+/// (space reserved ahead included): 1 GiB. An `emit` that would pass it is refused as on a
+/// full disk ([`EmitterBuilder::spool_max_bytes`](crate::EmitterBuilder::spool_max_bytes)).
+pub const SPOOL_MAX_BYTES: u64 = 1 << 30;
+
 /// How long `hotpot flush --spool` may take in all (`--timeout-total`, spec §9); what is
 /// not delivered by then stays in the spool.
 pub const FLUSH_TIMEOUT_TOTAL: Duration = Duration::from_secs(60);

@@ -1,5 +1,8 @@
 //! The `HOTPOT_*` environment variables, read one way by every entry point: the Rust
-//! [`Client::from_env`](crate::Client::from_env), the Python package and the command line.
+//! [`Client::from_env`](crate::Client::from_env) and
+//! [`Emitter::from_env`](crate::Emitter::from_env), the Python package and the command line.
+
+use std::path::PathBuf;
 
 use crate::Error;
 
@@ -8,6 +11,11 @@ pub const ENV_WEBHOOK_URL: &str = "HOTPOT_WEBHOOK_URL";
 
 /// The environment variable that holds the API key for request status (spec §4), where set.
 pub const ENV_API_KEY: &str = "HOTPOT_API_KEY";
+
+/// The environment variable that names the emitter's spool directory (spec §10), for
+/// emitters that build themselves: [`Emitter::from_env`](crate::Emitter::from_env), Python's
+/// `hotpot.Emitter.from_env()` and `hotpot.logging.MomentHandler()` without an emitter.
+pub const ENV_SPOOL: &str = "HOTPOT_SPOOL";
 
 /// Reads a `HOTPOT_*` variable: its value without surrounding whitespace (a value pasted
 /// with a trailing newline still works), or `None` when it is unset or blank. A value that is
@@ -49,4 +57,19 @@ pub fn webhook_url_from_env() -> Result<String, Error> {
              (https://api.hotpot.works/moment/TOKEN)"
         ))
     })
+}
+
+/// The spool directory from [`ENV_SPOOL`], or `None` when it is unset or blank (the emitter
+/// keeps its queue in memory).
+///
+/// ```
+/// // SAFETY of the example: no other thread reads the environment meanwhile.
+/// unsafe { std::env::set_var("HOTPOT_SPOOL", "/var/lib/myservice/hotpot-spool") };
+/// let dir = hotpot_client::env::spool_from_env()?;
+/// assert_eq!(dir, Some("/var/lib/myservice/hotpot-spool".into()));
+/// # unsafe { std::env::remove_var("HOTPOT_SPOOL") };
+/// # Ok::<(), hotpot_client::Error>(())
+/// ```
+pub fn spool_from_env() -> Result<Option<PathBuf>, Error> {
+    Ok(env_var(ENV_SPOOL)?.map(PathBuf::from))
 }

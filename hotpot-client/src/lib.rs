@@ -114,4 +114,4 @@ pub use hotpot_protocol::{
 #[cfg(feature = "tracing-layer")]
 pub use layer::MomentLayer;
 pub use retry::RetryPolicy;
-pub use spool::{FlushReport, SpoolSync, flush_spool};
+pub use spool::{FlushReport, LiveSlot, SpoolSync, flush_spool};

@@ -82,6 +82,11 @@ fn defaults_dict(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     )?;
     d.set_item("sync", hotpot_client::SpoolSync::default().as_str())?;
     d.set_item("spool_sync_interval", secs(&defaults::SPOOL_SYNC_INTERVAL))?;
+    d.set_item(
+        "spool_adopt_interval",
+        secs(&defaults::SPOOL_ADOPT_INTERVAL),
+    )?;
+    d.set_item("spool_max_bytes", defaults::SPOOL_MAX_BYTES)?;
     // hotpot.logging.MomentHandler (spec §11)
     d.set_item("dedup_window", secs(&defaults::LOG_DEDUP_WINDOW))?;
     d.set_item("dedup_places", defaults::LOG_DEDUP_PLACES)?;

@@ -28,6 +28,7 @@ ARGUMENTS = [
     (hotpot.Emitter, "concurrency", "concurrency"),
     (hotpot.Emitter, "delivery_deadline", "delivery_deadline"),
     (hotpot.Emitter, "sync", "sync"),
+    (hotpot.Emitter, "spool_max_bytes", "spool_max_bytes"),
 ]
 
 
@@ -77,6 +78,7 @@ DOCSTRINGS = [
     (hotpot.Emitter.__doc__, r"sent at once \(default (\d+);", "concurrency"),
     (hotpot.Emitter.__doc__, r"sent at once \(default \d+; 1 to (\d+)\)", "max_concurrency"),
     (hotpot.Emitter.__doc__, r"delivered\n\s*\(default (\d+),", "delivery_deadline"),
+    (hotpot.Emitter.__doc__, r"slot counted \(default (\d+), 1 GiB\)", "spool_max_bytes"),
     (hotpot.Emitter.__doc__, r"gives every emitter ([\d.]+) seconds", "exit_shutdown_timeout"),
     (hotpot.Emitter.shutdown.__doc__, r"\(None: ([\d.]+)\)", "shutdown_timeout"),
     (hotpot.Emitter.__exit__.__doc__, r"at most ([\d.]+) seconds", "shutdown_timeout"),

@@ -1,5 +1,6 @@
 //! `hotpot flush --spool DIR` (spec §9, §10): a spool left by a process killed with
-//! SIGKILL is delivered with its moments' own keys; with Hotpot down it is left intact (75).
+//! SIGKILL is delivered with its moments' own keys; with Hotpot down it is left intact (75);
+//! a live emitter's slot is left alone and listed; damaged records give 65.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -40,6 +41,14 @@ fn flush_child() {
 /// A spool holding `n` moments, left by a child killed with SIGKILL after every `emit`
 /// returned.
 pub(crate) fn spool_left_by_a_killed_process(dir: &Path, n: usize) {
+    let mut child = emitter_holding(dir, n);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// A child whose emitter holds a slot of the spool `dir` with `n` moments in it (Hotpot is
+/// down for it), alive until killed.
+fn emitter_holding(dir: &Path, n: usize) -> std::process::Child {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--ignored",
@@ -59,8 +68,7 @@ pub(crate) fn spool_left_by_a_killed_process(dir: &Path, n: usize) {
         lines.map(Result::unwrap).any(|line| line == "done"),
         "the child ended before it had emitted"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child
 }
 
 #[test]
@@ -171,4 +179,97 @@ fn a_directory_that_is_not_a_spool_is_refused_and_left_as_it_was() {
         expected.sort();
         assert_eq!(left, expected, "nothing created, no lock file");
     }
+}
+
+#[test]
+fn a_live_emitters_slot_is_left_alone_and_listed_with_its_process_id_and_moments() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = emitter_holding(dir.path(), 3);
+    let pid = live.id();
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["flush", "--output", "json", "--spool"])
+        .arg(dir.path())
+        .run();
+    let json = output.out.clone();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let text = hotpot_to(&mock.url())
+        .args(["flush", "--spool"])
+        .arg(dir.path())
+        .run();
+    live.kill().unwrap();
+    live.wait().unwrap();
+    // Nothing orphaned, nothing sent: the live slot does not count against the exit status.
+    output.exits(0);
+    assert_eq!(report["found"], 0, "{json}");
+    assert_eq!(
+        report["live"],
+        serde_json::json!([{"pid": pid, "moments": 3}]),
+        "{json}"
+    );
+    let (stdout, stderr) = texts(&text);
+    assert_eq!(text.code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "live slot left alone: process {pid} holds 3 moment(s) and delivers them itself"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        mock.moments().is_empty(),
+        "a live emitter's moment was sent"
+    );
+
+    // Once its process is gone the slot is an orphan like any other: delivered.
+    let output = hotpot_to(&mock.url())
+        .args(["flush", "--output", "json", "--spool"])
+        .arg(dir.path())
+        .run();
+    output.exits(0);
+    let report: serde_json::Value = serde_json::from_str(&output.out).unwrap();
+    assert_eq!(
+        (report["found"].as_u64(), report["delivered"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(report["live"], serde_json::json!([]));
+}
+
+#[test]
+fn damaged_records_are_counted_the_intact_moments_delivered_and_the_status_is_65() {
+    let dir = tempfile::tempdir().unwrap();
+    spool_left_by_a_killed_process(dir.path(), 3);
+    // A flipped byte inside the first record's payload (after the 24-byte segment header and
+    // the record's 12-byte header): its checksum fails.
+    let segment = std::fs::read_dir(dir.path().join("slot-0"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "seg"))
+        .unwrap();
+    let mut bytes = std::fs::read(&segment).unwrap();
+    bytes[24 + 12 + 20] ^= 0xFF;
+    std::fs::write(&segment, bytes).unwrap();
+    let mock = Mock::start();
+    let output = hotpot_to(&mock.url())
+        .args(["flush", "--output", "json", "--spool"])
+        .arg(dir.path())
+        .run();
+    let (stdout, stderr) = texts(&output);
+    assert_eq!(output.code, Some(65), "{stdout}{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["damaged"], 1, "{stdout}");
+    assert_eq!(
+        (report["found"].as_u64(), report["delivered"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(
+        stderr.contains("--spool: skipped 1 damaged record stretch(es)"),
+        "{stderr}"
+    );
+    let mut names: Vec<_> = mock
+        .wait_moments(2)
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["spooled 1", "spooled 2"]);
 }

@@ -66,6 +66,7 @@ pub struct EmitterBuilder {
     on_error: Option<ErrorHook>,
     spool: Option<PathBuf>,
     spool_sync: SpoolSync,
+    spool_max_bytes: u64,
     /// A slot claimed already, to open instead of claiming one (`flush_spool`'s).
     pub(crate) claimed: Option<Claimed>,
 }
@@ -82,6 +83,7 @@ impl EmitterBuilder {
             on_error: None,
             spool: None,
             spool_sync: SpoolSync::default(),
+            spool_max_bytes: defaults::SPOOL_MAX_BYTES,
             claimed: None,
         }
     }
@@ -96,9 +98,10 @@ impl EmitterBuilder {
     ///
     /// Every emitter of a service, in this process or others, may use the same directory:
     /// each claims a slot of its own in it (`slot-N`, the lowest one free), never waiting for
-    /// the others and never refused because they are there. A full disk
-    /// makes `emit` refuse the moment with [`EmitError::Spool`](crate::EmitError::Spool),
-    /// handing it back.
+    /// the others and never refused because they are there. A full disk, or a directory at
+    /// its [`spool_max_bytes`](Self::spool_max_bytes), makes `emit` refuse the moment with
+    /// [`EmitError::Spool`](crate::EmitError::Spool), handing it back.
+    /// [`Emitter::from_env`] takes the directory from `HOTPOT_SPOOL`.
     ///
     /// ```no_run
     /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
@@ -129,6 +132,27 @@ impl EmitterBuilder {
     /// ```
     pub fn spool_sync(mut self, sync: SpoolSync) -> Self {
         self.spool_sync = sync;
+        self
+    }
+
+    /// The most bytes the spool directory's files may take in all, every emitter's slot
+    /// counted, space reserved ahead included (default [`defaults::SPOOL_MAX_BYTES`], 1 GiB;
+    /// at least 1). An `emit` that would take them past it is refused as on a full disk:
+    /// [`EmitError::Spool`](crate::EmitError::Spool) hands the moment back, its error of kind
+    /// [`std::io::ErrorKind::StorageFull`]. The directory is looked at only when the spool
+    /// needs more space (every 64 KiB), not at every `emit`. Each emitter enforces its own
+    /// setting; without [`spool`](Self::spool) it does nothing.
+    ///
+    /// ```no_run
+    /// # let client = hotpot_client::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f")?;
+    /// let emitter = hotpot_client::Emitter::builder(client)
+    ///     .spool("/var/lib/myservice/hotpot-spool")
+    ///     .spool_max_bytes(256 << 20) // 256 MiB
+    ///     .build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn spool_max_bytes(mut self, bytes: u64) -> Self {
+        self.spool_max_bytes = bytes;
         self
     }
 
@@ -243,7 +267,8 @@ impl EmitterBuilder {
 
     /// Starts the emitter: its own small runtime on a background thread, and the sending
     /// tasks. Fails with [`Error::Config`] for a capacity of 0, a concurrency outside 1 to
-    /// 4096, or a runtime that cannot start.
+    /// 4096, a `spool_max_bytes` of 0, a spool that cannot be used, or a runtime that cannot
+    /// start.
     ///
     /// ```
     /// use hotpot_client::{Client, Emitter};
@@ -264,6 +289,11 @@ impl EmitterBuilder {
                 self.concurrency
             )));
         }
+        if self.spool_max_bytes == 0 {
+            return Err(Error::Config(
+                "spool_max_bytes: expected at least 1 byte, found 0".to_owned(),
+            ));
+        }
         let deadline = self.delivery_deadline;
         let policy = self
             .retry
@@ -278,7 +308,8 @@ impl EmitterBuilder {
         let opened = match (self.claimed, &self.spool) {
             (Some(claimed), _) => Some(Spool::open_claimed(claimed, self.spool_sync)?),
             (None, Some(dir)) => {
-                let (spool, mut recovered) = Spool::claim(dir, self.spool_sync)?;
+                let (spool, mut recovered) =
+                    Spool::claim(dir, self.spool_sync, self.spool_max_bytes)?;
                 // Orphaned slots are sent at start, after this slot's own moments.
                 recovered.extend(spool.adopt_orphans());
                 Some((spool, recovered))
@@ -298,6 +329,39 @@ impl EmitterBuilder {
     }
 }
 
+impl Emitter {
+    /// An emitter on [`Client::from_env`] (`HOTPOT_WEBHOOK_URL`, and `HOTPOT_API_KEY` where
+    /// set) with its queue in the spool `HOTPOT_SPOOL` names (in memory when it is unset or
+    /// blank), every other setting at its default: for a program whose settings are its
+    /// environment, as a service's every process can share one spool directory (spec §10).
+    /// Fails with [`Error::Config`] when `HOTPOT_WEBHOOK_URL` is not set, or the spool cannot
+    /// be used. [`builder_from_env`](Self::builder_from_env) takes other settings too.
+    ///
+    /// ```no_run
+    /// // HOTPOT_WEBHOOK_URL=https://api.hotpot.works/moment/... HOTPOT_SPOOL=/var/lib/myservice/hotpot
+    /// let emitter = hotpot_client::Emitter::from_env()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Emitter, Error> {
+        Self::builder_from_env()?.build()
+    }
+
+    /// The builder of [`from_env`](Self::from_env): its client and spool read from the
+    /// environment, for more settings before [`build`](EmitterBuilder::build).
+    ///
+    /// ```no_run
+    /// let emitter = hotpot_client::Emitter::builder_from_env()?.capacity(50_000).build()?;
+    /// # Ok::<(), hotpot_client::Error>(())
+    /// ```
+    pub fn builder_from_env() -> Result<EmitterBuilder, Error> {
+        let builder = Emitter::builder(Client::from_env()?);
+        Ok(match crate::env::spool_from_env()? {
+            Some(dir) => builder.spool(dir),
+            None => builder,
+        })
+    }
+}
+
 impl fmt::Debug for EmitterBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmitterBuilder")
@@ -310,6 +374,7 @@ impl fmt::Debug for EmitterBuilder {
             .field("on_error", &self.on_error.is_some())
             .field("spool", &self.spool)
             .field("spool_sync", &self.spool_sync)
+            .field("spool_max_bytes", &self.spool_max_bytes)
             .finish()
     }
 }

@@ -88,11 +88,13 @@ type Filter = dyn Fn(&Metadata<'_>) -> bool + Send + Sync;
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use hotpot_client::{Client, Emitter, MomentLayer};
+/// use hotpot_client::{Emitter, MomentLayer};
 /// use tracing_subscriber::prelude::*;
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let emitter = Emitter::new(Client::from_env()?)?; // HOTPOT_WEBHOOK_URL
+/// // HOTPOT_WEBHOOK_URL, and HOTPOT_SPOOL where set: the queue in a spool that survives a
+/// // crash (every process of the service may name the same directory; spec §10).
+/// let emitter = Emitter::from_env()?;
 /// tracing_subscriber::registry()
 ///     .with(tracing_subscriber::fmt::layer())
 ///     .with(MomentLayer::new(emitter.clone()).source("checkout-service"))

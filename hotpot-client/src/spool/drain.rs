@@ -9,10 +9,23 @@ use std::time::{Duration, Instant};
 
 use crate::{Client, Emitter, Error, Report, Undelivered};
 
+/// A slot a live emitter holds, which [`flush_spool`] leaves alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct LiveSlot {
+    /// The holder's process id, as written in the slot's lock file (`None` when it cannot
+    /// be read).
+    pub pid: Option<u32>,
+    /// The moments it held when its files were read: what its emitter has not settled yet
+    /// (settled ones are written down in batches, so a moment just delivered may still
+    /// count).
+    pub moments: u64,
+}
+
 /// What [`flush_spool`] did with the moments it found.
 ///
 /// `found == delivered + webhook_gone + rejected + other_failed + left`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct FlushReport {
     /// Moments the spool held.
@@ -31,6 +44,8 @@ pub struct FlushReport {
     pub damaged: u64,
     /// Slots held by live emitters, left alone: each delivers what it holds itself.
     pub live_slots: u64,
+    /// Those slots, by number: their holders' process ids and the moments they held.
+    pub live: Vec<LiveSlot>,
     /// The emitters' own reports (one per slot drained), added up.
     pub report: Report,
 }
@@ -59,7 +74,8 @@ impl fmt::Display for FlushReport {
 }
 
 /// Delivers every moment the spool `dir` holds in slots no live emitter holds (each live
-/// emitter delivers its own), with their original `Idempotency-Key`s, through `client`, for
+/// emitter delivers its own; they are listed in [`FlushReport::live`], with their process
+/// ids and how many moments they hold), with their original `Idempotency-Key`s, through `client`, for
 /// at most `timeout` in all; what is not delivered by then stays in the
 /// spool for a later run. A moment that fails for good (an unknown webhook, a refused
 /// payload) leaves the spool, counted by its kind.
@@ -98,10 +114,17 @@ pub fn flush_spool(
     let slots = super::slots::slots(dir)
         .map_err(|e| super::config_error(dir, "cannot read the directory", &e))?;
     for slot in slots {
-        let Ok(lock) = super::lock::DirLock::try_acquire(&slot)? else {
-            // A live emitter's: it delivers what it holds itself.
-            total.live_slots += 1;
-            continue;
+        let lock = match super::lock::DirLock::try_acquire(&slot)? {
+            Ok(lock) => lock,
+            Err(pid) => {
+                // A live emitter's: it delivers what it holds itself. Its files are only
+                // read, to say how much it holds; a record being written as they are read
+                // is no damage of the spool's.
+                let moments = super::recover::recover(&slot).map_or(0, |r| r.live.len() as u64);
+                total.live_slots += 1;
+                total.live.push(LiveSlot { pid, moments });
+                continue;
+            }
         };
         let claimed = super::Claimed { dir: slot, lock };
         let remaining = timeout.saturating_sub(started.elapsed());
@@ -147,6 +170,7 @@ fn flush_slot(
             .saturating_sub(report.delivered + webhook_gone + rejected + other_failed),
         damaged,
         live_slots: 0,
+        live: Vec::new(),
         report,
     })
 }
@@ -162,6 +186,7 @@ impl FlushReport {
         self.left += other.left;
         self.damaged += other.damaged;
         self.live_slots += other.live_slots;
+        self.live.extend_from_slice(&other.live);
         let (r, o) = (&mut self.report, &other.report);
         r.emitted += o.emitted;
         r.delivered += o.delivered;

@@ -73,6 +73,11 @@ impl Mapped {
         Ok(())
     }
 
+    /// Bytes reserved in the file: a write ending past them reserves more.
+    pub(super) fn reserved(&self) -> u64 {
+        self.reserved
+    }
+
     /// Extends the file to `len` bytes of reserved, zeroed space.
     fn reserve(&mut self, len: u64) -> io::Result<()> {
         reserve(&self.file, self.reserved, len)?;

@@ -93,6 +93,7 @@ mod drain;
 mod format;
 mod lock;
 mod mapped;
+mod max_bytes;
 mod recover;
 mod slots;
 mod writer;
@@ -103,10 +104,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub use drain::{FlushReport, flush_spool};
+pub use drain::{FlushReport, LiveSlot, flush_spool};
 
 use crate::{Error, Moment, defaults};
 use lock::DirLock;
+use max_bytes::MaxBytes;
 pub(crate) use slots::Claimed;
 use writer::Writer;
 
@@ -183,6 +185,9 @@ pub(crate) struct Spool {
     /// Held until [`close`](Self::close).
     dir_lock: Mutex<Option<DirLock>>,
     damaged: u64,
+    /// The bound on the whole directory that `append` enforces (`spool_max_bytes`); none
+    /// for a slot opened on its own.
+    max_bytes: Option<MaxBytes>,
     /// Random, drawn when opened: the base of the keys (see [`key_for`](Self::key_for)).
     key_base: u128,
 }
@@ -204,10 +209,12 @@ impl Spool {
     }
 
     /// Opens the spool `dir` (creating it if needed) for an emitter: claims a slot of its
-    /// own (see the `slots` module), and reads back what that slot holds.
+    /// own (see the `slots` module), and reads back what that slot holds. Its `append`
+    /// refuses a moment that would take the directory's spool files past `max_bytes`.
     pub(crate) fn claim(
         dir: &Path,
         sync: SpoolSync,
+        max_bytes: u64,
     ) -> Result<(Arc<Spool>, Vec<Recovered>), Error> {
         if dir.as_os_str().is_empty() {
             // Not the working directory by accident: its `lock` would be left there.
@@ -218,9 +225,13 @@ impl Spool {
         std::fs::create_dir_all(dir)
             .map_err(|e| config_error(dir, "cannot create the directory", &e))?;
         let claimed = slots::claim(dir)?;
+        let max_bytes = MaxBytes {
+            root: dir.to_owned(),
+            max: max_bytes,
+        };
         Self::open_locked(
             &claimed.dir,
-            Some(dir),
+            Some(max_bytes),
             sync,
             defaults::SPOOL_SEGMENT_BYTES,
             claimed.lock,
@@ -257,7 +268,7 @@ impl Spool {
     /// Reads back what the directory `dir`, whose lock is held, holds, and starts writing.
     fn open_locked(
         dir: &Path,
-        root: Option<&Path>,
+        max_bytes: Option<MaxBytes>,
         sync: SpoolSync,
         segment_bytes: u64,
         dir_lock: DirLock,
@@ -285,12 +296,13 @@ impl Spool {
             .collect();
         let spool = Arc::new(Spool {
             dir: dir.to_owned(),
-            root: root.map(Path::to_owned),
+            root: max_bytes.as_ref().map(|m| m.root.clone()),
             writer: Mutex::new(writer),
             wake: Condvar::new(),
             thread: Mutex::new(None),
             dir_lock: Mutex::new(Some(dir_lock)),
             damaged: recovery.damaged,
+            max_bytes,
             key_base: uuid::Uuid::new_v4().as_u128(),
         });
         let background = Arc::clone(&spool);
@@ -354,7 +366,7 @@ impl Spool {
         let mut writer = lock(&self.writer);
         for found in recovery.live.into_values() {
             let (id, _) = writer
-                .append(found.key.as_bytes(), &found.moment)
+                .append(found.key.as_bytes(), &found.moment, None)
                 .map_err(|e| format!("cannot copy its moments: {e}"))?;
             adopted.push(Recovered {
                 id,
@@ -392,12 +404,14 @@ impl Spool {
     pub(crate) fn append(&self, moment: &Moment) -> io::Result<u64> {
         let mut writer = lock(&self.writer);
         let key = self.key_bytes(writer.next_id());
-        let (id, wake) = writer.append(&key, moment).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot write to the spool {}: {e}", self.dir.display()),
-            )
-        })?;
+        let (id, wake) = writer
+            .append(&key, moment, self.max_bytes.as_ref())
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot write to the spool {}: {e}", self.dir.display()),
+                )
+            })?;
         drop(writer);
         if wake {
             self.wake.notify_one();

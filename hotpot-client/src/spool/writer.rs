@@ -20,6 +20,7 @@ use std::sync::Arc;
 use super::SpoolSync;
 use super::format::{self, MAX_PAYLOAD, MAX_SETTLED_PER_RECORD, RECORD_HEADER_LEN};
 use super::mapped::{GROW_STEP, Mapped};
+use super::max_bytes::MaxBytes;
 use super::recover::{Loc, segment_path};
 use crate::Moment;
 
@@ -149,8 +150,14 @@ impl Writer {
     }
 
     /// Appends a moment under `key` (ASCII); returns its record id and whether the sync
-    /// thread must be woken.
-    pub(super) fn append(&mut self, key: &[u8], moment: &Moment) -> io::Result<(u64, bool)> {
+    /// thread must be woken. With `max_bytes`, a moment that needs more space on disk (a
+    /// new reservation or segment) is refused when that space would pass the bound.
+    pub(super) fn append(
+        &mut self,
+        key: &[u8],
+        moment: &Moment,
+        max_bytes: Option<&MaxBytes>,
+    ) -> io::Result<(u64, bool)> {
         if self.closed {
             return Err(io::Error::other("the spool is closed"));
         }
@@ -167,10 +174,9 @@ impl Writer {
                     buf.len() - RECORD_HEADER_LEN - 10 - key.len()
                 ),
             ))
-        } else if self.active.len >= self.segment_bytes {
-            self.roll().and_then(|()| self.write_active(&buf))
         } else {
-            self.write_active(&buf)
+            self.make_room(buf.len() as u64, max_bytes)
+                .and_then(|()| self.write_active(&buf))
         };
         self.buf = buf;
         let loc = written?;
@@ -187,6 +193,40 @@ impl Writer {
             return Err(e);
         }
         Ok((id, self.mark_dirty()))
+    }
+
+    /// Before a record of `len` bytes is written: rolls to a new segment when the active one
+    /// is full, and checks `max_bytes` when the files must grow. At the bound, a spool whose
+    /// every moment has settled rolls early: the new segment takes less than the old one
+    /// gives back, so a spool that filled up during an outage takes moments again once they
+    /// are delivered.
+    fn make_room(&mut self, len: u64, max_bytes: Option<&MaxBytes>) -> io::Result<()> {
+        let roll = self.active.len >= self.segment_bytes;
+        let new_segment = (format::HEADER_LEN as u64 + len).div_ceil(GROW_STEP) * GROW_STEP;
+        if let Some(max) = max_bytes {
+            let growth = if roll {
+                new_segment // the sealed one gives back its reserve
+            } else {
+                let end = self.active.len + len;
+                let reserved = self.map.reserved();
+                end.saturating_sub(reserved).div_ceil(GROW_STEP) * GROW_STEP
+            };
+            if growth > 0
+                && let Err(e) = max.check(growth)
+            {
+                // Only the active segment is left, with nothing pending: a roll deletes it.
+                let freed = if self.sealed.is_empty() && self.active.live == 0 {
+                    self.map.reserved()
+                } else {
+                    0
+                };
+                if freed == 0 || (new_segment > freed && max.check(new_segment - freed).is_err()) {
+                    return Err(e);
+                }
+                return self.roll();
+            }
+        }
+        if roll { self.roll() } else { Ok(()) }
     }
 
     /// The id the next moment gets.

@@ -7,6 +7,7 @@
 //! | `webhook_url`, `redaction` | spec §2: the URL forms, and the token never printed |
 //! | `send_wire`, `send_retries`, `request_status`, `tls`, `blocking` | the clients against a wiremock server (spec §3 to §5) |
 //! | `emitter_delivery`, `emitter_overflow`, `emitter_shutdown` | the emitter against a scripted server |
+//! | `emitter_from_env` | `Emitter::from_env()`: `HOTPOT_WEBHOOK_URL` and `HOTPOT_SPOOL`, in child processes |
 //! | `error_chain` | every error with a cause says it once (message or `source()`, not both) |
 //! | `sunset` | spec §6: `Receipt::sunset`, `Client::sunset`, one warning per webhook URL per process |
 //! | `spool` | the emitter's spool (spec §10): children killed with SIGKILL, the lock, a full disk, `flush_spool` |
@@ -19,6 +20,7 @@ mod emitter_support;
 
 mod blocking;
 mod emitter_delivery;
+mod emitter_from_env;
 mod emitter_overflow;
 mod emitter_shutdown;
 mod error_chain;

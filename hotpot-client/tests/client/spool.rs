@@ -1,7 +1,7 @@
 //! The emitter's spool (spec §10) with real processes: a child emits into a spool and is
 //! killed with SIGKILL, and a restart delivers every moment whose `emit` had returned, each
 //! exactly once by its `Idempotency-Key` (the scripted server records a key once). Also:
-//! slots across processes and within one, the single-owner layout taken over, a full disk (`RLIMIT_FSIZE`), recovery counted in the stats,
+//! slots across processes and within one, the single-owner layout taken over, a full disk (`RLIMIT_FSIZE`), `spool_max_bytes`, recovery counted in the stats,
 //! `flush_spool`, and space reclaimed over many moments.
 //!
 //! The child is this test binary itself, run with `--ignored --exact spool::spool_child` and
@@ -239,7 +239,8 @@ fn kills() -> usize {
         .unwrap_or(25)
 }
 
-/// Slots and adoption: every emitter of a service on one directory.
+/// Slots and adoption (every emitter of a service on one directory); `spool_max_bytes`.
+mod max_bytes;
 mod slots;
 
 // --- crash safety ------------------------------------------------------------------------------

@@ -55,6 +55,20 @@ class MomentFields(TypedDict, total=False):
     description: str | None
     occurred_at: datetime | str | None
 
+@type_check_only
+class EmitterSettings(TypedDict, total=False):
+    """The keywords of ``Emitter(client, ...)``, as ``Emitter.from_env(**settings)`` takes them."""
+
+    capacity: int
+    overflow: Literal["drop_newest", "drop_oldest", "block"]
+    block_timeout: float | None
+    concurrency: int
+    delivery_deadline: float
+    on_error: Callable[[Moment, HotpotError], object] | None
+    spool: str | os.PathLike[str] | None
+    sync: Literal["always", "batch", "never"]
+    spool_max_bytes: int
+
 @disjoint_base
 class Moment:
     def __new__(
@@ -228,6 +242,11 @@ class Emitter:
         on_error: Callable[[Moment, HotpotError], object] | None = None,
         spool: str | os.PathLike[str] | None = None,
         sync: Literal["always", "batch", "never"] = "batch",
+        spool_max_bytes: int = 1073741824,
+    ) -> Self: ...
+    @classmethod
+    def from_env(
+        cls, *, allow_http: bool = False, **settings: Unpack[EmitterSettings]
     ) -> Self: ...
     def emit(self, moment: Moment) -> None: ...
     def flush(self, timeout: float | None = None) -> EmitterReport: ...

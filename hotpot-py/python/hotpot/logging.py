@@ -7,7 +7,8 @@ delivers it in the background: the code that logs never waits on Hotpot::
     import logging
     import hotpot.logging
 
-    logging.getLogger().addHandler(hotpot.logging.MomentHandler())  # HOTPOT_WEBHOOK_URL
+    # HOTPOT_WEBHOOK_URL; HOTPOT_SPOOL, where set, keeps the queue in a crash-safe spool
+    logging.getLogger().addHandler(hotpot.logging.MomentHandler())
     log = logging.getLogger("checkout")
     log.error("Payment provider unreachable", extra={"hotpot_type": "incident", "order": 1234})
 
@@ -41,7 +42,7 @@ from datetime import datetime, timedelta
 from . import _hotpot
 from ._aio import Emitter
 from ._errors import EmitterClosedError
-from ._hotpot import Client, Moment
+from ._hotpot import Moment
 
 __all__ = ["MomentHandler"]
 
@@ -74,9 +75,11 @@ class MomentHandler(logging.Handler):
     """A :class:`logging.Handler` turning records at ``level`` or above into moments.
 
     ``emitter``: the :class:`hotpot.Emitter` to hand them to; without one the handler makes
-    its own on :meth:`hotpot.Client.from_env` (``HOTPOT_WEBHOOK_URL``), shut down at exit like
-    every emitter, so that ``logging.config.dictConfig`` (Django's ``LOGGING``) can name the
-    handler by class: ``{"class": "hotpot.logging.MomentHandler"}``. ``source``: the moments'
+    its own with :meth:`hotpot.Emitter.from_env` (``HOTPOT_WEBHOOK_URL``, and its queue in the
+    spool ``HOTPOT_SPOOL`` names, where set, so that it survives a crash), shut down at exit
+    like every emitter, so that ``logging.config.dictConfig`` (Django's ``LOGGING``) can name
+    the handler by class with literal settings only:
+    ``{"class": "hotpot.logging.MomentHandler"}``. ``source``: the moments'
     ``source`` (default: the logger's name). ``dedup_window``: seconds during which the same
     record from the same place is folded into the moment sent for it (default 60.0; 0 sends
     every record).
@@ -113,7 +116,7 @@ class MomentHandler(logging.Handler):
         super().__init__(level)
         # The emitter first: a handler whose emitter could not be made (no HOTPOT_WEBHOOK_URL)
         # is still in logging's list, and its close() at exit must find nothing to shut down.
-        self._emitter = Emitter(Client.from_env()) if emitter is None else emitter
+        self._emitter = Emitter.from_env() if emitter is None else emitter
         self._owns_emitter = emitter is None
         self._source = source
         self._dedup_window = float(dedup_window)

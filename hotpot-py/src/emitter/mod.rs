@@ -53,7 +53,7 @@ pub(crate) use exit::_shutdown_at_exit;
 use report::{refused, report_dict, stats_dict};
 use settings::{
     Settings, client_config, count_arg, deadline_arg, overflow_arg, overflow_name, spool_arg,
-    sync_arg, timeout_arg,
+    spool_max_bytes_arg, sync_arg, timeout_arg,
 };
 use state::{State, enrol};
 
@@ -98,6 +98,9 @@ use state::{State, enrol};
 ///   the moment. A moment leaves the spool when it settles; one a shutdown gives up on stays,
 ///   counted as ``kept``. ``hotpot flush --spool DIR`` delivers the slots of processes that
 ///   will not come back.
+/// - ``spool_max_bytes``: the most bytes the spool directory's files may take in all, every
+///   emitter's slot counted (default 1073741824, 1 GiB): an :meth:`emit` that would pass it
+///   raises :class:`SpoolError` with the moment, as a full disk does.
 /// - ``sync``: when the spool is ``fsync``ed — ``"batch"`` (default: within 100 ms of
 ///   :meth:`emit`, so a power loss costs at most that), ``"always"`` (before :meth:`emit`
 ///   returns) or ``"never"`` (left to the OS). The death of the process loses nothing in
@@ -132,8 +135,8 @@ impl PyEmitter {
     /// starts the emitter's thread.
     #[new]
     #[pyo3(
-        signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, delivery_deadline=None, on_error=None, spool=None, sync=None),
-        text_signature = "(client, *, capacity=10000, overflow='drop_newest', block_timeout=None, concurrency=32, delivery_deadline=600.0, on_error=None, spool=None, sync='batch')"
+        signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, delivery_deadline=None, on_error=None, spool=None, sync=None, spool_max_bytes=None),
+        text_signature = "(client, *, capacity=10000, overflow='drop_newest', block_timeout=None, concurrency=32, delivery_deadline=600.0, on_error=None, spool=None, sync='batch', spool_max_bytes=1073741824)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -147,6 +150,7 @@ impl PyEmitter {
         on_error: Option<&Bound<'_, PyAny>>,
         spool: Option<&Bound<'_, PyAny>>,
         sync: Option<&Bound<'_, PyAny>>,
+        spool_max_bytes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let config = client_config(client)?;
         let settings = Settings {
@@ -161,6 +165,7 @@ impl PyEmitter {
             deadline: deadline_arg(delivery_deadline)?,
             spool: spool_arg(spool)?,
             sync: sync_arg(py, sync)?,
+            spool_max_bytes: spool_max_bytes_arg(spool_max_bytes)?,
         };
         let callback = Callback::from_arg(on_error, &config.url)?;
         let state = Arc::new(State {
@@ -174,6 +179,36 @@ impl PyEmitter {
         state.emitter(py)?; // started now: a bad setting or a missing runtime shows here
         enrol(py, &state);
         Ok(PyEmitter { state })
+    }
+
+    /// An emitter on :meth:`Client.from_env` (``HOTPOT_WEBHOOK_URL``, and ``HOTPOT_API_KEY``
+    /// where set; ``allow_http`` as for :class:`Client`) with its queue in the spool
+    /// ``HOTPOT_SPOOL`` names (in memory when it is unset or blank); ``settings`` are the
+    /// constructor's keywords, and a ``spool`` given there wins over ``HOTPOT_SPOOL``. Raises
+    /// :class:`ConfigError` when ``HOTPOT_WEBHOOK_URL`` is not set.
+    #[classmethod]
+    #[pyo3(
+        signature = (*, allow_http=None, **settings),
+        text_signature = "($cls, *, allow_http=False, **settings)"
+    )]
+    fn from_env<'py>(
+        cls: &Bound<'py, pyo3::types::PyType>,
+        allow_http: Option<&Bound<'py, PyAny>>,
+        settings: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let client_class = py.get_type::<crate::client::PyClient>();
+        let client = crate::client::from_env(&client_class, allow_http)?;
+        let kwargs = match settings {
+            Some(settings) => settings.copy()?,
+            None => PyDict::new(py),
+        };
+        if !kwargs.contains("spool")? {
+            let spool = hotpot_client::env::spool_from_env()
+                .map_err(|e| crate::errors::config_error(py, e.to_string()))?;
+            kwargs.set_item("spool", spool)?;
+        }
+        cls.call((client,), Some(&kwargs))
     }
 
     /// Queues a :class:`Moment` and returns at once, never waiting on the network (with

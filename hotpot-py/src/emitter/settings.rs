@@ -23,6 +23,8 @@ pub(super) struct Settings {
     /// The spool's directory, and when it is `fsync`ed.
     pub(super) spool: Option<PathBuf>,
     pub(super) sync: SpoolSync,
+    /// The bound on the spool directory's files, in bytes.
+    pub(super) spool_max_bytes: u64,
 }
 
 /// `spool`: a `str` or an `os.PathLike`, or None.
@@ -48,6 +50,14 @@ pub(super) fn spool_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Pat
         ));
     }
     Ok(Some(dir))
+}
+
+/// `spool_max_bytes`: a positive int, or the default (1 GiB) for None.
+pub(super) fn spool_max_bytes_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
+    match given(value) {
+        Some(value) => int_arg(value, "spool_max_bytes", 1..=u64::MAX),
+        None => Ok(defaults::SPOOL_MAX_BYTES),
+    }
 }
 
 /// `sync`: "always", "batch" (the default) or "never".

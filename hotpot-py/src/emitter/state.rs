@@ -64,7 +64,10 @@ impl State {
         if let Some(dir) = &s.spool {
             // In a forked child too: it claims a slot of its own (its parent's is locked by
             // the parent), so the child never writes into its parent's.
-            builder = builder.spool(dir).spool_sync(s.sync);
+            builder = builder
+                .spool(dir)
+                .spool_sync(s.sync)
+                .spool_max_bytes(s.spool_max_bytes);
         }
         if let Some(callback) = &self.callback {
             let callback = Arc::clone(callback);
