@@ -139,7 +139,7 @@ def test_an_adopter_killed_mid_drain_leaves_the_rest_to_the_next(tmp_path: Path)
     with MockServer() as mock:
         orphaned = orphan_slots(mock, spool, 5, 40)
         # Hotpot answers, slowly: the adopter is killed with sends under way and most to go.
-        mock.fail_next(None, delay=0.3, count=1_000_000)
+        mock.fail_next(None, delay=0.5, count=1_000_000)
         adopter = Process(mock, spool)
         assert adopter.expect("recovered") == [str(len(orphaned))]
         wait_until(lambda: mock.moment_count() >= 10, "the adopter's first deliveries")
