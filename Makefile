@@ -157,6 +157,7 @@ fuzz-smoke:
 bench-py: py-dev
 	$(PY) hotpot-py/bench/bench_send.py
 	$(PY) hotpot-py/bench/bench_spool.py
+	$(PY) hotpot-py/bench/bench_spool_processes.py
 	$(PY) hotpot-py/bench/bench_logging.py
 
 ## Runs the quickstart example: a few moments to the embedded mock (or to HOTPOT_WEBHOOK_URL).
@@ -177,6 +178,7 @@ bench: bench-py bench-soak bench-cli
 	$(CARGO) bench -p hotpot-mock-server
 	$(CARGO) bench -p hotpot-e2e --bench emitter_into_mock
 	$(CARGO) bench -p hotpot-e2e --bench spool_into_mock
+	$(CARGO) bench -p hotpot-e2e --bench spool_processes
 
 ## Removes the virtualenv (the next target that needs it makes it again).
 clean-venv:
