@@ -14,6 +14,8 @@
 //! | `control` | faults, the clock, reset |
 //! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
 //! | `webhooks` | webhooks (spec §6) |
+//! | `senders`, `rejected` | who sent to each webhook; requests that reached no live webhook |
+//! | `stream` | what `GET /_mock/stream` tells, and its `Last-Event-ID` history |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
 mod clock;
@@ -25,6 +27,9 @@ mod log;
 mod rate;
 mod reads;
 mod record;
+mod rejected;
+mod senders;
+pub(crate) mod stream;
 mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
@@ -40,13 +45,17 @@ use clock::Clock;
 use idempotency::Idempotency;
 use journal::Journal;
 use log::Log;
+use rejected::Rejections;
+use senders::Senders;
+use stream::Stream;
 use webhooks::Hook;
 
 pub(crate) use idempotency::Answer;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
 pub(crate) use journal::{ContentType, RequestNote, Target, header_text};
 pub(crate) use reads::Filter;
-pub(crate) use record::StoredBody;
+pub(crate) use record::{Origin, StoredBody};
+pub(crate) use rejected::RejectedNote;
 pub(crate) use webhooks::{check_token, token_of};
 
 /// The server's fixed settings.
@@ -86,6 +95,9 @@ struct State {
     requests: HashMap<Uuid, u64>,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
+    senders: Senders,
+    rejections: Rejections,
+    stream: Stream,
 }
 
 /// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
@@ -110,6 +122,9 @@ impl Shared {
             requests: HashMap::new(),
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
+            senders: Senders::default(),
+            rejections: Rejections::default(),
+            stream: Stream::default(),
         };
         state.insert_default();
         let journal = Mutex::new(Journal::new(config.max_events));

@@ -10,5 +10,7 @@ mod journal;
 mod library;
 mod page;
 mod status;
+mod stream;
 mod strict;
 mod support;
+mod watch;
