@@ -92,6 +92,8 @@ mod fault;
 mod http;
 mod model;
 mod payload;
+#[cfg(feature = "cli")]
+mod print;
 mod serve;
 mod server;
 mod state;
@@ -109,8 +111,10 @@ pub use model::{
     WebhookPatch,
 };
 pub use server::{
-    DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,
+    DEFAULT_API_KEY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_EVENTS, DEFAULT_READ_TIMEOUT,
+    DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,
 };
+pub use state::DEFAULT_MAX_IDEMPOTENCY_KEYS;
 pub use watch::{Near, Rejected, Sender};
 
 /// The OpenAPI 3 description of the ingest, status and admin routes (also served at

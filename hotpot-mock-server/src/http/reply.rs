@@ -14,6 +14,7 @@ pub(crate) const METHOD_NOT_ALLOWED: &[u8] = br#"{"error":"Method Not Allowed"}"
 pub(crate) const PAYLOAD_TOO_LARGE: &[u8] = br#"{"error":"Payload Too Large"}"#;
 pub(crate) const UNSUPPORTED_MEDIA_TYPE: &[u8] = br#"{"error":"Unsupported Media Type"}"#;
 pub(crate) const TOO_MANY_REQUESTS: &[u8] = br#"{"error":"Too Many Requests"}"#;
+pub(crate) const REQUEST_TIMEOUT: &[u8] = br#"{"error":"Request Timeout","message":"the request's headers or body did not arrive within the read timeout"}"#;
 pub(crate) const UNAUTHORIZED: &[u8] = br#"{"error":"Unauthorized"}"#;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");

@@ -33,4 +33,26 @@ impl MockServer {
     pub fn rejected(&self) -> Vec<Rejected> {
         self.shared.rejected()
     }
+
+    /// How many `Idempotency-Key`s the bound pushed out before their 24 hours were over
+    /// ([`MockServerBuilder::max_idempotency_keys`](crate::MockServerBuilder::max_idempotency_keys)).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// let server = hotpot_mock_server::MockServer::start().await?;
+    /// assert_eq!(server.evicted_idempotency_keys(), 0);
+    /// # Ok(()) }
+    /// ```
+    pub fn evicted_idempotency_keys(&self) -> u64 {
+        self.shared.evicted_idempotency_keys()
+    }
+
+    /// Prints one line per received event on standard output until the server stops
+    /// (`--print`); the task ends once it has printed every event recorded before the stop.
+    #[cfg(feature = "cli")]
+    pub(crate) fn spawn_printer(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(crate::print::print_events(std::sync::Arc::clone(
+            &self.shared,
+        )))
+    }
 }

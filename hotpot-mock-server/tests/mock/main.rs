@@ -5,6 +5,7 @@ mod admin;
 mod bad_input;
 mod binary;
 mod faults;
+mod hardening;
 mod ingest;
 mod journal;
 mod library;
