@@ -88,6 +88,7 @@
 #[cfg(feature = "cli")]
 mod cli;
 mod error;
+mod expect;
 mod fault;
 mod http;
 mod model;
@@ -102,6 +103,7 @@ mod watch;
 #[cfg(feature = "cli")]
 pub use cli::{LogFormat, MockArgs};
 pub use error::{Error, WaitTimeout};
+pub use expect::{Difference, ExpectationFailed, MomentMatch, NearMiss};
 pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 pub use http::body::{MAX_BODY_BYTES, RAW_BODY_MAX_BYTES};

@@ -77,10 +77,18 @@ pub(crate) fn fixed(status: StatusCode, body: &'static [u8]) -> Answer {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        if let Error::ExpectationFailed(failed) = &self {
+            let body = serde_json::json!({
+                "error": "Conflict",
+                "message": failed.to_string(),
+                "near_misses": failed.near_misses,
+            });
+            return json(StatusCode::CONFLICT, &body);
+        }
         let (status, error) = match &self {
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "Bad Request"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "Not Found"),
-            Error::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
+            Error::Conflict(_) | Error::ExpectationFailed(_) => (StatusCode::CONFLICT, "Conflict"),
             Error::Bind(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
         };
         json_bytes(status, message_body(error, &self.to_string()))

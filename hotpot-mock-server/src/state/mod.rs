@@ -20,6 +20,7 @@
 
 mod clock;
 mod control;
+mod expect;
 mod idempotency;
 mod ingest;
 mod journal;

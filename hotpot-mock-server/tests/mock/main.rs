@@ -4,6 +4,7 @@
 mod admin;
 mod bad_input;
 mod binary;
+mod expect;
 mod faults;
 mod hardening;
 mod ingest;
