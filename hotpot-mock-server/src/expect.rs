@@ -159,8 +159,19 @@ impl MomentMatch {
         self
     }
 
-    /// A match from the admin API's `{"match": {field: value}}`.
-    pub(crate) fn field(self, field: &str, value: Value) -> Result<Self, Error> {
+    /// Any field of a moment (spec §7) by its JSON name, as `POST /_mock/expect` takes it: a
+    /// string, number, boolean or `null` to be equal to, or for `name` also
+    /// `{"contains": "..."}`. An unknown field or another value is [`Error::BadRequest`].
+    ///
+    /// ```
+    /// use hotpot_mock_server::MomentMatch;
+    /// use serde_json::json;
+    ///
+    /// let wanted = MomentMatch::new().field("source", json!("ci"))?;
+    /// assert!(MomentMatch::new().field("nmae", json!("x")).is_err());
+    /// # Ok::<(), hotpot_mock_server::Error>(())
+    /// ```
+    pub fn field(self, field: &str, value: Value) -> Result<Self, Error> {
         if !MATCH_FIELDS.contains(&field) {
             let shown: String = field.chars().take(40).collect();
             return Err(Error::bad(format!(
