@@ -4,6 +4,7 @@
 //! says how many went.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -25,8 +26,9 @@ pub(crate) enum Answer {
     Other { status: StatusCode, body: Bytes },
 }
 
-/// A key as the store and its event know it: the webhook's id and the header's value.
-pub(crate) type Key = (u64, Box<str>);
+/// A key as the store knows it: the webhook's id and the header's value (shared by the table
+/// and the order of arrival: one allocation per key).
+pub(crate) type Key = (u64, Arc<str>);
 
 /// A remembered key: the event it produced, its answer, when its first request arrived.
 #[derive(Debug)]

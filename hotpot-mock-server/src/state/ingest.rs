@@ -319,7 +319,8 @@ impl Shared {
 
 impl State {
     /// Appends an event (and its moment) to the log, and forgets the request id of the event
-    /// the cap pushes out (its `Idempotency-Key` is remembered on its own); returns that event, to be freed after the lock.
+    /// the cap pushes out (its `Idempotency-Key` is remembered on its own); returns that
+    /// event, to be freed after the lock.
     fn record(&mut self, event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
         let evicted = self.log.push(event, moment);
         if let Some((old, _)) = &evicted
