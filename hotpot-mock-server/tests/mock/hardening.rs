@@ -81,9 +81,16 @@ async fn a_trickled_body_is_answered_408_and_closed_and_nothing_is_recorded() {
 
 #[tokio::test]
 async fn idle_connections_are_closed_and_ingest_keeps_answering_meanwhile() {
-    let server = server(Duration::from_secs(1)).await;
+    // 2,000 idle connections, all served at once (the cap is above them).
+    let server = MockServer::builder()
+        .token(TOKEN)
+        .read_timeout(Duration::from_secs(1))
+        .max_connections(2_100)
+        .start()
+        .await
+        .unwrap();
     let mut idle = Vec::new();
-    for _ in 0..300 {
+    for _ in 0..2_000 {
         idle.push(TcpStream::connect(server.addr()).await.unwrap());
     }
     let http = http();
