@@ -10,7 +10,9 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
@@ -30,7 +32,7 @@ use crate::payload::Unreadable;
 use crate::payload::check;
 use crate::serve::Redacted;
 use crate::state::{
-    Admission, Answer, Begun, ContentType, Finished, Record, Refusal, RequestNote, Shared,
+    Admission, Answer, Begun, ContentType, Finished, Origin, Record, Refusal, RequestNote, Shared,
     StoredBody, Target, Ticket, header_text,
 };
 
@@ -47,9 +49,25 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
         let mut note = note(&parts.headers, shared.now(), target);
         note.status = response.status().as_u16();
         shared.note_request(note);
+        let token = parts
+            .uri
+            .path()
+            .strip_prefix("/moment/")
+            .and_then(|rest| rest.split('/').next());
+        let hint = Redacted(&parts.uri).to_string();
+        super::rejected::keep(
+            &shared,
+            &parts,
+            body,
+            token.filter(|t| !t.is_empty()),
+            hint,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
         return response;
     };
     let key = idempotency_key(&parts.headers);
+    let origin = origin(&parts);
     let Begun {
         now,
         fault,
@@ -69,18 +87,28 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
     };
     let mut note = note(&parts.headers, now, target);
     let mut response = match admission {
-        Admission::Go(ticket) => {
-            let (record, answer) = match key {
+        Admission::Go(mut ticket) => {
+            ticket.origin = origin;
+            let processed = match key {
                 Ok(_) => process(&shared, &ticket, &parts.headers, body).await,
-                Err(problem) => rejected(StatusCode::BAD_REQUEST, bad_request(&problem), problem),
+                Err(problem) => Ok(rejected(
+                    StatusCode::BAD_REQUEST,
+                    bad_request(&problem),
+                    problem,
+                )),
             };
-            finished(&mut note, shared.finish(ticket, record, answer))
+            match processed {
+                Ok((record, answer)) => finished(&mut note, shared.finish(ticket, record, answer)),
+                // Nothing recorded, nothing remembered for the key: the request never arrived.
+                Err(TimedOut) => timed_out(),
+            }
         }
         Admission::Limited {
-            ticket,
+            mut ticket,
             per_second,
             retry_after,
         } => {
+            ticket.origin = origin;
             let problem = Problem::new(
                 "request",
                 format!(
@@ -104,7 +132,14 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
                 note.replayed = true;
                 note.event = *event;
             }
-            refused(refusal)
+            let rejected = matches!(refusal, Refusal::Unknown | Refusal::Expired(_));
+            let response = refused(refusal);
+            if rejected {
+                let hint = path_hint(token, integration);
+                super::rejected::keep(&shared, &parts, body, Some(token), hint, response.status())
+                    .await;
+            }
+            response
         }
     };
     if let Some(at) = sunset {
@@ -163,6 +198,26 @@ fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Target) -> Requ
     }
 }
 
+/// What an event keeps of its request: three headers and the client's IP address.
+fn origin(parts: &axum::http::request::Parts) -> Origin {
+    let text = |v: Option<&HeaderValue>| v.map(|v| header_text(v.as_bytes()));
+    let headers = &parts.headers;
+    Origin {
+        user_agent: text(headers.get(header::USER_AGENT)),
+        idempotency_key: text(headers.get(IDEMPOTENCY_KEY)),
+        content_type: text(headers.get(header::CONTENT_TYPE)),
+        client: client_ip(parts),
+    }
+}
+
+/// The client's IP address, without the port, when the connection gave it.
+pub(crate) fn client_ip(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical())
+}
+
 /// `/moment/{hint}[/{integration}]`: the path with the token redacted (spec §2).
 fn path_hint(token: &str, integration: Option<&str>) -> String {
     let mut hint = format!("/moment/{}", redact_token(token));
@@ -216,13 +271,27 @@ fn refused(refusal: Refusal) -> Response {
     }
 }
 
-/// Reads, checks and parses the body; returns what to record and what to answer.
+/// The body did not arrive within the read timeout.
+struct TimedOut;
+
+/// 408, and the connection closed after it.
+fn timed_out() -> Response {
+    let mut response = json_bytes(StatusCode::REQUEST_TIMEOUT, reply::REQUEST_TIMEOUT);
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Reads, checks and parses the body; returns what to record and what to answer, or
+/// [`TimedOut`] when the body did not arrive within the read timeout.
 async fn process(
     shared: &Shared,
     ticket: &Ticket,
     headers: &HeaderMap,
     body: Body,
-) -> (Record, Answer) {
+) -> Result<(Record, Answer), TimedOut> {
+    let within = shared.config.read_timeout;
     let too_large = |size: String| {
         let problem = Problem::new(
             "payload",
@@ -238,17 +307,18 @@ async fn process(
         )
     };
     if let Some(length) = declared_length(headers).filter(|n| *n > MAX_BODY_BYTES as u64) {
-        drain(body).await;
-        return too_large(format!("{length} bytes"));
+        let _ = tokio::time::timeout(within, drain(body)).await;
+        return Ok(too_large(format!("{length} bytes")));
     }
     let media_type = content_type_problem(headers);
-    let bytes = match read_body(body).await {
+    let read = tokio::time::timeout(within, read_body(body)).await;
+    let bytes = match read.map_err(|_| TimedOut)? {
         Ok(bytes) => bytes,
-        Err(BodyError::TooLarge(read)) => return too_large(format!("more than {read} bytes")),
+        Err(BodyError::TooLarge(read)) => return Ok(too_large(format!("more than {read} bytes"))),
         Err(BodyError::Broken(e)) => {
             let problem = Problem::new("payload", format!("expected a complete body, found {e}"));
             let body = reply::message_body("Bad Request", &problem.message);
-            return rejected(StatusCode::BAD_REQUEST, body, problem);
+            return Ok(rejected(StatusCode::BAD_REQUEST, body, problem));
         }
     };
     if let Some(problem) = media_type {
@@ -257,7 +327,7 @@ async fn process(
             reply::UNSUPPORTED_MEDIA_TYPE,
         );
         let body = stored_body(bytes);
-        return (Record::Rejected { problem, body }, answer);
+        return Ok((Record::Rejected { problem, body }, answer));
     }
     let parsed = match check(&bytes, ticket.now) {
         Ok(parsed) => parsed,
@@ -272,13 +342,13 @@ async fn process(
                 status: StatusCode::BAD_REQUEST,
                 body: bad_request(&problem),
             };
-            return (
+            return Ok((
                 Record::Rejected {
                     problem,
                     body: kept,
                 },
                 answer,
-            );
+            ));
         }
     };
     let answer = match (&parsed.moment, shared.config.strict) {
@@ -299,7 +369,7 @@ async fn process(
         payload: bytes,
         parsed,
     };
-    (record, answer)
+    Ok((record, answer))
 }
 
 /// A rejection that keeps no body: answered `status` with `answer_body`.

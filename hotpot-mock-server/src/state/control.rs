@@ -72,7 +72,13 @@ impl Shared {
         self.lock().clock = Clock::default();
     }
 
-    /// Forgets events, moments, faults, remembered idempotent answers and rate-limit buckets;
+    /// How many `Idempotency-Key`s the bound pushed out.
+    pub(crate) fn evicted_idempotency_keys(&self) -> u64 {
+        self.lock().idempotency.evicted()
+    }
+
+    /// Forgets events, moments, faults, remembered idempotent answers, rate-limit buckets,
+    /// senders and rejected requests;
     /// with `webhooks`, also every webhook but the default one, which gets its first state back.
     pub(crate) fn reset(&self, webhooks: bool) {
         {
@@ -81,6 +87,8 @@ impl Shared {
             state.requests.clear();
             state.faults.clear();
             state.idempotency.clear();
+            state.senders.clear();
+            state.rejections.clear();
             for hook in state.webhooks.values_mut() {
                 hook.bucket = Bucket::default();
             }

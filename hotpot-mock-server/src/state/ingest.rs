@@ -17,9 +17,11 @@ use chrono::{DateTime, Utc};
 use hotpot_protocol::{LenientParse, Moment, Problem, ValidationError};
 use uuid::Uuid;
 
-use super::idempotency::{Answer, Idempotency, Key, WINDOW};
-use super::log::{Evicted, Log};
-use super::record::{StoredBody, StoredEvent, StoredMoment};
+use super::idempotency::{Answer, Idempotency, Key};
+use super::log::Evicted;
+use super::record::{Origin, StoredBody, StoredEvent, StoredMoment};
+use super::senders::Who;
+use super::stream::Item;
 use super::webhooks::Ident;
 use super::{Shared, State, fast_uuid};
 use crate::model::{Event, EventStatus};
@@ -92,6 +94,8 @@ pub(crate) struct Ticket {
     /// The server's clock when the request arrived.
     pub now: DateTime<Utc>,
     key: Option<Key>,
+    /// The request's headers and client address, set by the HTTP layer.
+    pub origin: Origin,
 }
 
 /// What the HTTP layer made of a request it read.
@@ -137,7 +141,7 @@ impl Shared {
         let key: Option<Key> = key.map(|k| (hook.ident.id, k.into()));
         if let Some((answer, seq)) = key
             .as_ref()
-            .and_then(|k| replay(&state.idempotency, &state.log, k, now))
+            .and_then(|k| replay(&state.idempotency, k, now))
         {
             return refused(Refusal::Replay(answer, seq));
         }
@@ -152,6 +156,7 @@ impl Shared {
             integration,
             now,
             key,
+            origin: Origin::default(),
         };
         let admission = match limited {
             Some((per_second, retry_after)) => {
@@ -178,6 +183,7 @@ impl Shared {
             integration,
             now,
             key,
+            origin,
         } = ticket;
         // The log's own copies, made before the lock.
         let record = match record {
@@ -194,7 +200,7 @@ impl Shared {
         let state = &mut *guard;
         if let Some((answer, event)) = key
             .as_ref()
-            .and_then(|k| replay(&state.idempotency, &state.log, k, now))
+            .and_then(|k| replay(&state.idempotency, k, now))
         {
             return Finished {
                 answer,
@@ -214,7 +220,7 @@ impl Shared {
             warnings: Vec::new(),
             body: StoredBody::None,
             moment_id: None,
-            key: key.clone(),
+            origin: Box::new(origin),
         };
         let (moment, answer) = match record {
             Record::Rejected { problem, body } => {
@@ -236,9 +242,25 @@ impl Shared {
                 (moment, answer)
             }
         };
+        // An event that made no moment: its payload's `source`, if it has one as a string.
+        let fallback = match (&moment, &event.body) {
+            (None, StoredBody::Json(payload)) => source_of(payload),
+            _ => None,
+        };
+        let source = moment
+            .as_ref()
+            .and_then(|m| m.moment.source())
+            .or(fallback.as_deref());
+        let who = Who {
+            source,
+            user_agent: event.origin.user_agent.as_deref(),
+            client: event.origin.client,
+        };
+        state.senders.note(event.hook.id, who, now);
         let evicted = state.record(event, moment);
+        state.publish(Item::Event(seq));
         if let Some(key) = key {
-            state.idempotency.put(key, seq, answer.clone());
+            state.idempotency.put(key, seq, answer.clone(), now);
         }
         drop(guard);
         drop(evicted);
@@ -291,6 +313,7 @@ impl Shared {
                     state.log.push_moment(moment);
                 }
             }
+            state.publish(Item::Event(seq));
             state.log.get(seq).ok_or_else(|| no_event(id))?.to_event()
         };
         self.changed.notify_waiters();
@@ -299,19 +322,30 @@ impl Shared {
 }
 
 impl State {
-    /// Appends an event (and its moment) to the log, and forgets the request id and the key
-    /// of the event the cap pushes out; returns that event, to be freed after the lock.
+    /// Appends an event (and its moment) to the log, and forgets the request id of the event
+    /// the cap pushes out (its `Idempotency-Key` is remembered on its own); returns that
+    /// event, to be freed after the lock.
     fn record(&mut self, event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
         let evicted = self.log.push(event, moment);
-        if let Some((old, _)) = &evicted {
-            if let Some(id) = old.request_id {
-                self.requests.remove(&id);
-            }
-            if let Some(key) = &old.key {
-                self.idempotency.remove(key, old.seq);
-            }
+        if let Some((old, _)) = &evicted
+            && let Some(id) = old.request_id
+        {
+            self.requests.remove(&id);
         }
         evicted
+    }
+}
+
+/// The `source` string of a JSON payload that did not make a moment.
+fn source_of(payload: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct SourceOnly {
+        source: Option<serde_json::Value>,
+    }
+    let only: SourceOnly = serde_json::from_slice(payload).ok()?;
+    match only.source? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
     }
 }
 
@@ -328,12 +362,11 @@ fn fault_refusal(fault: &Fault) -> Option<Refusal> {
     })
 }
 
-/// The remembered answer for `key` and its event, if that event is still kept and less than
-/// 24 hours old.
-fn replay(store: &Idempotency, log: &Log, key: &Key, now: DateTime<Utc>) -> Option<(Answer, u64)> {
-    let entry = store.get(key)?;
-    let event = log.get(entry.seq)?;
-    (now - event.received_at < WINDOW).then(|| (entry.answer.clone(), entry.seq))
+/// The remembered answer for `key` and its event, if its first request is less than 24 hours
+/// old (the event itself may have left the log).
+fn replay(store: &Idempotency, key: &Key, now: DateTime<Utc>) -> Option<(Answer, u64)> {
+    let entry = store.get(key, now)?;
+    Some((entry.answer.clone(), entry.seq))
 }
 
 /// Sets the outcome of §1 processing on `event`: `success` and a new moment (which lives as

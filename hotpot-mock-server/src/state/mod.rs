@@ -14,10 +14,13 @@
 //! | `control` | faults, the clock, reset |
 //! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
 //! | `webhooks` | webhooks (spec §6) |
+//! | `senders`, `rejected` | who sent to each webhook; requests that reached no live webhook |
+//! | `stream` | what `GET /_mock/stream` tells, and its `Last-Event-ID` history |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
 mod clock;
 mod control;
+mod expect;
 mod idempotency;
 mod ingest;
 mod journal;
@@ -25,6 +28,9 @@ mod log;
 mod rate;
 mod reads;
 mod record;
+mod rejected;
+mod senders;
+pub(crate) mod stream;
 mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
@@ -40,13 +46,18 @@ use clock::Clock;
 use idempotency::Idempotency;
 use journal::Journal;
 use log::Log;
+use rejected::Rejections;
+use senders::Senders;
+use stream::Stream;
 use webhooks::Hook;
 
 pub(crate) use idempotency::Answer;
+pub use idempotency::DEFAULT_MAX_IDEMPOTENCY_KEYS;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
 pub(crate) use journal::{ContentType, RequestNote, Target, header_text};
 pub(crate) use reads::Filter;
-pub(crate) use record::StoredBody;
+pub(crate) use record::{Origin, StoredBody};
+pub(crate) use rejected::RejectedNote;
 pub(crate) use webhooks::{check_token, token_of};
 
 /// The server's fixed settings.
@@ -56,6 +67,10 @@ pub(crate) struct Config {
     pub api_key: String,
     pub rate_limit: Option<u32>,
     pub max_events: usize,
+    /// How many `Idempotency-Key`s are remembered at most.
+    pub max_idempotency_keys: usize,
+    /// How long a request's headers or body may take to arrive.
+    pub read_timeout: std::time::Duration,
     /// `http://HOST:PORT`, without a trailing slash.
     pub base_url: String,
 }
@@ -86,6 +101,9 @@ struct State {
     requests: HashMap<Uuid, u64>,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
+    senders: Senders,
+    rejections: Rejections,
+    stream: Stream,
 }
 
 /// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
@@ -109,7 +127,10 @@ impl Shared {
             log: Log::new(config.max_events),
             requests: HashMap::new(),
             faults: VecDeque::new(),
-            idempotency: Idempotency::default(),
+            idempotency: Idempotency::new(config.max_idempotency_keys),
+            senders: Senders::default(),
+            rejections: Rejections::default(),
+            stream: Stream::default(),
         };
         state.insert_default();
         let journal = Mutex::new(Journal::new(config.max_events));

@@ -4,12 +4,16 @@
 mod admin;
 mod bad_input;
 mod binary;
+mod expect;
 mod faults;
+mod hardening;
 mod ingest;
 mod journal;
 mod library;
 mod page;
 mod status;
+mod stream;
 mod strict;
 mod sunset;
 mod support;
+mod watch;

@@ -89,6 +89,10 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/clock", "post"),
         ("/_mock/clock", "delete"),
         ("/_mock/reset", "post"),
+        ("/_mock/webhooks/{token}/senders", "get"),
+        ("/_mock/rejected", "get"),
+        ("/_mock/stream", "get"),
+        ("/_mock/expect", "post"),
     ];
     for (path, method) in routes {
         assert!(
