@@ -152,7 +152,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 pub(crate) struct Redacted<'a>(pub &'a Uri);
 
 /// The fixed words of the routes' paths.
-const ROUTE_WORDS: [&str; 14] = [
+const ROUTE_WORDS: [&str; 19] = [
     "moment",
     "request",
     "status",
@@ -167,6 +167,12 @@ const ROUTE_WORDS: [&str; 14] = [
     "faults",
     "clock",
     "reset",
+    // The console's (spec §15).
+    "integrations",
+    "expiry",
+    "delete",
+    "console.css",
+    "console.js",
 ];
 
 /// Query parameters whose values are never secret.

@@ -12,11 +12,13 @@
 //! | `log` | the bounded log: events and moments, the oldest out first |
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
+//! | `console` | the console's reads: a page of events without copying the log, per-webhook counts |
 //! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
 //! | `webhooks` | webhooks (spec §6) |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
 mod clock;
+mod console;
 mod control;
 mod idempotency;
 mod ingest;
@@ -42,6 +44,7 @@ use journal::Journal;
 use log::Log;
 use webhooks::Hook;
 
+pub(crate) use console::{ConsolePage, ConsoleQuery, HookStats};
 pub(crate) use idempotency::Answer;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
 pub(crate) use journal::{ContentType, RequestNote, Target, header_text};

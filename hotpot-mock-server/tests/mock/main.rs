@@ -4,11 +4,11 @@
 mod admin;
 mod bad_input;
 mod binary;
+mod console;
 mod faults;
 mod ingest;
 mod journal;
 mod library;
-mod page;
 mod status;
 mod strict;
 mod support;
