@@ -98,6 +98,7 @@ mod payload;
 mod serve;
 mod server;
 mod state;
+mod watch;
 
 #[cfg(feature = "cli")]
 pub use cli::{LogFormat, MockArgs};
@@ -113,6 +114,7 @@ pub use model::{
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,
 };
+pub use watch::{Near, Rejected, Sender};
 
 /// The OpenAPI 3 description of the ingest, status and admin routes (also served at
 /// `GET /_mock/openapi.json`).

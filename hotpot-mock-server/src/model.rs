@@ -103,6 +103,12 @@ pub struct Event {
     pub raw_body: Option<String>,
     /// The moment created from this event, on success.
     pub moment_id: Option<String>,
+    /// The request's `User-Agent`, `Idempotency-Key` and `Content-Type` (each cut at 1 KiB).
+    #[serde(default)]
+    pub headers: RequestHeaders,
+    /// The client's IP address, without the port (`null` when unknown).
+    #[serde(default)]
+    pub client_addr: Option<String>,
 }
 
 /// A moment the server created (spec §7), with its defaults filled in: `priority` is
@@ -379,8 +385,9 @@ pub struct RecordedRequest {
     pub event_id: Option<String>,
 }
 
-/// The headers of a [`RecordedRequest`], each as text (cut at 1 KiB) or `None` when absent.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// The headers of a [`RecordedRequest`] or an [`Event`], each as text (cut at 1 KiB) or `None`
+/// when absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RequestHeaders {
     /// `User-Agent`.

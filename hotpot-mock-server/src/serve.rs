@@ -6,12 +6,14 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, Response, Uri};
 use hotpot_protocol::redact_token;
 use hyper::body::Incoming;
@@ -37,8 +39,8 @@ pub(crate) async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    connections.spawn(connection(stream, router.clone(), for_connections.clone()));
+                Ok((stream, peer)) => {
+                    connections.spawn(connection(stream, peer, router.clone(), for_connections.clone()));
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: do not spin.
@@ -70,12 +72,18 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 }
 
 /// Serves one connection until the client closes it, a fault hangs up, or shutdown.
-async fn connection(stream: TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
     let hang_up = Arc::new(Notify::new());
     let service = ConnService {
         router,
         hang_up: Arc::clone(&hang_up),
+        peer,
     };
     // No timer: hyper would otherwise arm a header-read timeout for every request, a cost on
     // the hot path that a test double does not need.
@@ -100,6 +108,8 @@ async fn connection(stream: TcpStream, router: Router, mut shutdown: watch::Rece
 struct ConnService {
     router: Router,
     hang_up: Arc<Notify>,
+    /// The client's address, given to the handlers as [`ConnectInfo`].
+    peer: SocketAddr,
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
@@ -109,7 +119,8 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Error = Infallible;
     type Future = BoxFuture;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
+        request.extensions_mut().insert(ConnectInfo(self.peer));
         let log = tracing::enabled!(target: "hotpot_mock_server::request", tracing::Level::INFO);
         let started = log.then(|| {
             (
@@ -152,7 +163,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 pub(crate) struct Redacted<'a>(pub &'a Uri);
 
 /// The fixed words of the routes' paths.
-const ROUTE_WORDS: [&str; 19] = [
+const ROUTE_WORDS: [&str; 23] = [
     "moment",
     "request",
     "status",
@@ -167,6 +178,10 @@ const ROUTE_WORDS: [&str; 19] = [
     "faults",
     "clock",
     "reset",
+    "senders",
+    "rejected",
+    "stream",
+    "expect",
     // The console's (spec §15).
     "integrations",
     "expiry",

@@ -62,9 +62,12 @@ def test_moments_and_events_are_dicts_shaped_as_section_7(hotpot_mock: MockServe
     [event] = hotpot_mock.events()
     assert set(event) == {
         "id", "request_id", "webhook_label", "token_hint", "integration", "received_at",
-        "status", "errors", "warnings", "payload", "raw_body", "moment_id",
+        "status", "errors", "warnings", "payload", "raw_body", "moment_id", "headers",
+        "client_addr",
     }
     assert event["status"] == "success" and event["moment_id"] == moment["id"]
+    assert event["client_addr"] == "127.0.0.1"
+    assert set(event["headers"]) == {"user_agent", "idempotency_key", "content_type"}
     assert event["payload"]["type"] == "near-miss"
 
 

@@ -25,12 +25,12 @@ pub const MAX_WAIT_MS: u64 = 600_000;
 /// The long-poll wait when `min` is given without `wait_ms`: 30 seconds.
 pub const DEFAULT_WAIT_MS: u64 = 30_000;
 
-type Shared_ = State<Arc<Shared>>;
-type PathParam = Result<Path<String>, PathRejection>;
-type Body = Result<Bytes, BytesRejection>;
+pub(super) type Shared_ = State<Arc<Shared>>;
+pub(super) type PathParam = Result<Path<String>, PathRejection>;
+pub(super) type Body = Result<Bytes, BytesRejection>;
 
 /// A path parameter, or a JSON 400 that does not repeat it (it may be a token).
-fn param(path: PathParam) -> Result<String, Box<Response>> {
+pub(super) fn param(path: PathParam) -> Result<String, Box<Response>> {
     path.map(|Path(value)| value).map_err(|_| {
         Box::new(
             Error::bad("path: expected a percent-encoded UTF-8 path segment, found other bytes")
@@ -40,7 +40,7 @@ fn param(path: PathParam) -> Result<String, Box<Response>> {
 }
 
 /// The request body, or a JSON 413/400.
-fn body(body: Body) -> Result<Bytes, Box<Response>> {
+pub(super) fn body(body: Body) -> Result<Bytes, Box<Response>> {
     body.map_err(|rejection| {
         let status = rejection.status();
         let error = status.canonical_reason().unwrap_or("Bad Request");
@@ -53,7 +53,7 @@ fn body(body: Body) -> Result<Bytes, Box<Response>> {
 
 /// The query string's pairs, or a JSON 400 naming the first parameter not in `allowed`: every
 /// admin route refuses what it does not know, so that a test's typo is an error.
-fn query(
+pub(super) fn query(
     RawQuery(raw): RawQuery,
     allowed: &'static [&'static str],
 ) -> Result<Vec<(String, String)>, Box<Response>> {
@@ -69,7 +69,7 @@ fn no_body(body: Body) -> Result<(), Box<Response>> {
 }
 
 /// An error as the answer [`or_answer!`] returns.
-fn boxed(e: impl IntoResponse) -> Box<Response> {
+pub(super) fn boxed(e: impl IntoResponse) -> Box<Response> {
     Box::new(e.into_response())
 }
 
@@ -82,7 +82,7 @@ macro_rules! or_answer {
     };
 }
 
-fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Response {
+pub(super) fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Response {
     match result {
         Ok(value) => ok(value),
         Err(e) => e.into_response(),

@@ -10,7 +10,9 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
@@ -30,7 +32,7 @@ use crate::payload::Unreadable;
 use crate::payload::check;
 use crate::serve::Redacted;
 use crate::state::{
-    Admission, Answer, Begun, ContentType, Finished, Record, Refusal, RequestNote, Shared,
+    Admission, Answer, Begun, ContentType, Finished, Origin, Record, Refusal, RequestNote, Shared,
     StoredBody, Target, Ticket, header_text,
 };
 
@@ -47,9 +49,25 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
         let mut note = note(&parts.headers, shared.now(), target);
         note.status = response.status().as_u16();
         shared.note_request(note);
+        let token = parts
+            .uri
+            .path()
+            .strip_prefix("/moment/")
+            .and_then(|rest| rest.split('/').next());
+        let hint = Redacted(&parts.uri).to_string();
+        super::rejected::keep(
+            &shared,
+            &parts,
+            body,
+            token.filter(|t| !t.is_empty()),
+            hint,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
         return response;
     };
     let key = idempotency_key(&parts.headers);
+    let origin = origin(&parts);
     let Begun {
         now,
         fault,
@@ -68,7 +86,8 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
     };
     let mut note = note(&parts.headers, now, target);
     let response = match admission {
-        Admission::Go(ticket) => {
+        Admission::Go(mut ticket) => {
+            ticket.origin = origin;
             let (record, answer) = match key {
                 Ok(_) => process(&shared, &ticket, &parts.headers, body).await,
                 Err(problem) => rejected(StatusCode::BAD_REQUEST, bad_request(&problem), problem),
@@ -76,10 +95,11 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
             finished(&mut note, shared.finish(ticket, record, answer))
         }
         Admission::Limited {
-            ticket,
+            mut ticket,
             per_second,
             retry_after,
         } => {
+            ticket.origin = origin;
             let problem = Problem::new(
                 "request",
                 format!(
@@ -103,7 +123,14 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
                 note.replayed = true;
                 note.event = *event;
             }
-            refused(refusal)
+            let rejected = matches!(refusal, Refusal::Unknown | Refusal::Expired(_));
+            let response = refused(refusal);
+            if rejected {
+                let hint = path_hint(token, integration);
+                super::rejected::keep(&shared, &parts, body, Some(token), hint, response.status())
+                    .await;
+            }
+            response
         }
     };
     let delay = fault.as_ref().and_then(|f| f.delay);
@@ -149,6 +176,26 @@ fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Target) -> Requ
         replayed: false,
         event: 0,
     }
+}
+
+/// What an event keeps of its request: three headers and the client's IP address.
+fn origin(parts: &axum::http::request::Parts) -> Origin {
+    let text = |v: Option<&HeaderValue>| v.map(|v| header_text(v.as_bytes()));
+    let headers = &parts.headers;
+    Origin {
+        user_agent: text(headers.get(header::USER_AGENT)),
+        idempotency_key: text(headers.get(IDEMPOTENCY_KEY)),
+        content_type: text(headers.get(header::CONTENT_TYPE)),
+        client: client_ip(parts),
+    }
+}
+
+/// The client's IP address, without the port, when the connection gave it.
+pub(crate) fn client_ip(parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical())
 }
 
 /// `/moment/{hint}[/{integration}]`: the path with the token redacted (spec §2).

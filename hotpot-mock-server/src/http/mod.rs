@@ -4,8 +4,11 @@ pub(crate) mod admin;
 pub(crate) mod body;
 pub(crate) mod ingest;
 mod input;
+mod rejected;
 pub(crate) mod reply;
 mod status;
+pub(crate) mod stream;
+mod watch;
 
 use std::sync::Arc;
 
@@ -34,6 +37,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 .patch(admin::patch_webhook)
                 .delete(admin::delete_webhook),
         )
+        .route("/_mock/webhooks/{token}/senders", get(watch::senders))
+        .route("/_mock/rejected", get(watch::rejected))
+        .route("/_mock/stream", get(stream::stream))
         .route("/_mock/events", get(admin::list_events))
         .route("/_mock/events/{id}", get(admin::get_event))
         .route("/_mock/events/{id}/retry", post(admin::retry_event))
@@ -54,15 +60,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_mock/reset", post(admin::reset))
         .merge(crate::console::routes())
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
+        .fallback(rejected::not_found)
         .with_state(shared)
 }
 
 /// 405 with `{"error": "Method Not Allowed"}`; axum adds the `Allow` header.
 async fn method_not_allowed() -> Response {
     reply::json_bytes(StatusCode::METHOD_NOT_ALLOWED, reply::METHOD_NOT_ALLOWED)
-}
-
-async fn not_found() -> Response {
-    reply::json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND)
 }

@@ -4,6 +4,7 @@
 
 mod builder;
 mod control;
+mod watch;
 
 use std::fmt;
 use std::net::SocketAddr;

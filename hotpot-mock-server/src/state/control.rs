@@ -72,7 +72,8 @@ impl Shared {
         self.lock().clock = Clock::default();
     }
 
-    /// Forgets events, moments, faults, remembered idempotent answers and rate-limit buckets;
+    /// Forgets events, moments, faults, remembered idempotent answers, rate-limit buckets,
+    /// senders and rejected requests;
     /// with `webhooks`, also every webhook but the default one, which gets its first state back.
     pub(crate) fn reset(&self, webhooks: bool) {
         {
@@ -81,6 +82,8 @@ impl Shared {
             state.requests.clear();
             state.faults.clear();
             state.idempotency.clear();
+            state.senders.clear();
+            state.rejections.clear();
             for hook in state.webhooks.values_mut() {
                 hook.bucket = Bucket::default();
             }

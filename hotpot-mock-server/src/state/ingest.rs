@@ -19,7 +19,9 @@ use uuid::Uuid;
 
 use super::idempotency::{Answer, Idempotency, Key, WINDOW};
 use super::log::{Evicted, Log};
-use super::record::{StoredBody, StoredEvent, StoredMoment};
+use super::record::{Origin, StoredBody, StoredEvent, StoredMoment};
+use super::senders::Who;
+use super::stream::Item;
 use super::webhooks::Ident;
 use super::{Shared, State, fast_uuid};
 use crate::model::{Event, EventStatus};
@@ -90,6 +92,8 @@ pub(crate) struct Ticket {
     /// The server's clock when the request arrived.
     pub now: DateTime<Utc>,
     key: Option<Key>,
+    /// The request's headers and client address, set by the HTTP layer.
+    pub origin: Origin,
 }
 
 /// What the HTTP layer made of a request it read.
@@ -148,6 +152,7 @@ impl Shared {
             integration,
             now,
             key,
+            origin: Origin::default(),
         };
         let admission = match limited {
             Some((per_second, retry_after)) => {
@@ -174,6 +179,7 @@ impl Shared {
             integration,
             now,
             key,
+            origin,
         } = ticket;
         // The log's own copies, made before the lock.
         let record = match record {
@@ -211,6 +217,7 @@ impl Shared {
             body: StoredBody::None,
             moment_id: None,
             key: key.clone(),
+            origin: Box::new(origin),
         };
         let (moment, answer) = match record {
             Record::Rejected { problem, body } => {
@@ -232,7 +239,23 @@ impl Shared {
                 (moment, answer)
             }
         };
+        // An event that made no moment: its payload's `source`, if it has one as a string.
+        let fallback = match (&moment, &event.body) {
+            (None, StoredBody::Json(payload)) => source_of(payload),
+            _ => None,
+        };
+        let source = moment
+            .as_ref()
+            .and_then(|m| m.moment.source())
+            .or(fallback.as_deref());
+        let who = Who {
+            source,
+            user_agent: event.origin.user_agent.as_deref(),
+            client: event.origin.client,
+        };
+        state.senders.note(event.hook.id, who, now);
         let evicted = state.record(event, moment);
+        state.publish(Item::Event(seq));
         if let Some(key) = key {
             state.idempotency.put(key, seq, answer.clone());
         }
@@ -287,6 +310,7 @@ impl Shared {
                     state.log.push_moment(moment);
                 }
             }
+            state.publish(Item::Event(seq));
             state.log.get(seq).ok_or_else(|| no_event(id))?.to_event()
         };
         self.changed.notify_waiters();
@@ -308,6 +332,19 @@ impl State {
             }
         }
         evicted
+    }
+}
+
+/// The `source` string of a JSON payload that did not make a moment.
+fn source_of(payload: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct SourceOnly {
+        source: Option<serde_json::Value>,
+    }
+    let only: SourceOnly = serde_json::from_slice(payload).ok()?;
+    match only.source? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
     }
 }
 

@@ -15,6 +15,8 @@
 //! | `console` | the console's reads: a page of events without copying the log, per-webhook counts |
 //! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
 //! | `webhooks` | webhooks (spec §6) |
+//! | `senders`, `rejected` | who sent to each webhook; requests that reached no live webhook |
+//! | `stream` | what `GET /_mock/stream` tells, and its `Last-Event-ID` history |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
 mod clock;
@@ -27,6 +29,9 @@ mod log;
 mod rate;
 mod reads;
 mod record;
+mod rejected;
+mod senders;
+pub(crate) mod stream;
 mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
@@ -42,6 +47,9 @@ use clock::Clock;
 use idempotency::Idempotency;
 use journal::Journal;
 use log::Log;
+use rejected::Rejections;
+use senders::Senders;
+use stream::Stream;
 use webhooks::Hook;
 
 pub(crate) use console::{ConsolePage, ConsoleQuery, HookStats};
@@ -49,7 +57,8 @@ pub(crate) use idempotency::Answer;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
 pub(crate) use journal::{ContentType, RequestNote, Target, header_text};
 pub(crate) use reads::Filter;
-pub(crate) use record::StoredBody;
+pub(crate) use record::{Origin, StoredBody};
+pub(crate) use rejected::RejectedNote;
 pub(crate) use webhooks::{check_token, token_of};
 
 /// The server's fixed settings.
@@ -89,6 +98,9 @@ struct State {
     requests: HashMap<Uuid, u64>,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
+    senders: Senders,
+    rejections: Rejections,
+    stream: Stream,
 }
 
 /// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
@@ -113,6 +125,9 @@ impl Shared {
             requests: HashMap::new(),
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
+            senders: Senders::default(),
+            rejections: Rejections::default(),
+            stream: Stream::default(),
         };
         state.insert_default();
         let journal = Mutex::new(Journal::new(config.max_events));

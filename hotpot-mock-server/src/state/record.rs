@@ -5,6 +5,7 @@
 //! parsed once, never again. An event keeps its body as the bytes received (compact: one
 //! allocation), which [`StoredEvent::to_event`] decodes into the event's `payload` value.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -14,7 +15,28 @@ use uuid::Uuid;
 
 use super::idempotency::Key;
 use super::webhooks::Ident;
-use crate::model::{Event, EventStatus, RecordedMoment};
+use crate::model::{Event, EventStatus, RecordedMoment, RequestHeaders};
+
+/// What an event keeps of its request: three headers (cut at 1 KiB) and the client's address.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Origin {
+    pub user_agent: Option<Box<str>>,
+    pub idempotency_key: Option<Box<str>>,
+    pub content_type: Option<Box<str>>,
+    pub client: Option<IpAddr>,
+}
+
+impl Origin {
+    /// The headers as the public records show them.
+    pub(crate) fn headers(&self) -> RequestHeaders {
+        let text = |v: &Option<Box<str>>| v.as_deref().map(str::to_owned);
+        RequestHeaders {
+            user_agent: text(&self.user_agent),
+            idempotency_key: text(&self.idempotency_key),
+            content_type: text(&self.content_type),
+        }
+    }
+}
 
 /// The body as an event keeps it.
 #[derive(Clone, Debug)]
@@ -52,6 +74,8 @@ pub(super) struct StoredEvent {
     pub moment_id: Option<Uuid>,
     /// The `Idempotency-Key` the request had, as the store knows it.
     pub key: Option<Key>,
+    /// The request's headers and client address (boxed: most of the log's size is events).
+    pub origin: Box<Origin>,
 }
 
 /// A moment as it is kept: its ids, the parsed moment, where it came from.
@@ -87,6 +111,8 @@ impl StoredEvent {
             payload,
             raw_body,
             moment_id: self.moment_id.map(|id| id.to_string()),
+            headers: self.origin.headers(),
+            client_addr: self.origin.client.map(|ip| ip.to_string()),
         }
     }
 }

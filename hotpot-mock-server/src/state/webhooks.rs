@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use hotpot_protocol::{MAX_TOKEN_CHARS, UrlError, WebhookUrl, check_integration, redact_token};
 
 use super::rate::Bucket;
+use super::stream::Item;
 use super::{Shared, State, random_token};
 use crate::Error;
 use crate::model::{NewWebhook, Webhook, WebhookPatch};
@@ -54,7 +55,9 @@ impl Shared {
         }
         let now = state.clock.now();
         let hook = state.insert_hook(&token, &new.label, &kind, now, new.expires_at);
-        Ok(self.view_hook(hook))
+        let view = self.view_hook(hook);
+        state.publish_hook(&view, "created");
+        Ok(view)
     }
 
     /// The token of a webhook that exists, given as its token or its URL ([`token_of`]);
@@ -109,17 +112,23 @@ impl Shared {
         if let Some(expires_at) = patch.expires_at {
             hook.expires_at = expires_at;
         }
-        Ok(self.view_hook(hook))
+        let view = self.view_hook(hook);
+        state.publish_hook(&view, "updated");
+        Ok(view)
     }
 
     pub(crate) fn delete_webhook(&self, token: &str) -> Result<(), Error> {
         let token = token_of(token)?;
         let token = token.as_str();
-        self.lock()
+        let mut state = self.lock();
+        let hook = state
             .webhooks
             .remove(token)
-            .map(drop)
-            .ok_or_else(|| no_webhook(token))
+            .ok_or_else(|| no_webhook(token))?;
+        state.senders.forget(hook.ident.id);
+        let view = self.view_hook(&hook);
+        state.publish_hook(&view, "deleted");
+        Ok(())
     }
 
     fn view_hook(&self, hook: &Hook) -> Webhook {
@@ -135,6 +144,15 @@ impl Shared {
 }
 
 impl State {
+    /// Tells the stream's readers about a webhook change.
+    fn publish_hook(&mut self, view: &Webhook, change: &str) {
+        let data = serde_json::json!({"change": change, "webhook": view});
+        self.publish(Item::Webhook(
+            Arc::from(view.token.as_str()),
+            Arc::new(data),
+        ));
+    }
+
     /// Puts the default webhook back in its first state (or creates it).
     pub(super) fn insert_default(&mut self) {
         let now = self.clock.now();

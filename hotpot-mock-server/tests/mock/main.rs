@@ -10,5 +10,7 @@ mod ingest;
 mod journal;
 mod library;
 mod status;
+mod stream;
 mod strict;
 mod support;
+mod watch;

@@ -31,7 +31,9 @@ async fn events_and_moments_with_filters() {
     assert_eq!(
         keys,
         [
+            "client_addr",
             "errors",
+            "headers",
             "id",
             "integration",
             "moment_id",

@@ -89,6 +89,9 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/clock", "post"),
         ("/_mock/clock", "delete"),
         ("/_mock/reset", "post"),
+        ("/_mock/webhooks/{token}/senders", "get"),
+        ("/_mock/rejected", "get"),
+        ("/_mock/stream", "get"),
     ];
     for (path, method) in routes {
         assert!(

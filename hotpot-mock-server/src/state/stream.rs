@@ -1,0 +1,136 @@
+//! What `GET /_mock/stream` tells (spec §7): every recorded event, rejected request and
+//! webhook change gets the next stream id and goes to a broadcast channel, and into a short
+//! history that a reader reconnecting with `Last-Event-ID` is replayed from.
+//!
+//! An item only names what it is about (an event's number, a rejected request's number):
+//! publishing costs no serialisation on the ingest path; a reader renders what it sends, and
+//! an item whose record has left the log is skipped. A slow reader never holds a sender up:
+//! the channel overwrites what it has not read, and it hears how much it skipped.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+
+use super::{Shared, State};
+
+/// How many items the channel holds for a reader that has not read them yet.
+pub(crate) const STREAM_CAPACITY: usize = 1024;
+
+/// How many of the latest items are kept for `Last-Event-ID` replay.
+pub(crate) const STREAM_HISTORY: usize = 1024;
+
+/// One thing the stream tells.
+#[derive(Clone, Debug)]
+pub(crate) enum Item {
+    /// An event was recorded or changed (retried): its number.
+    Event(u64),
+    /// A request was rejected: its number.
+    Rejected(u64),
+    /// A webhook was created, changed or deleted: the token (for `?token=`), and the data.
+    Webhook(Arc<str>, Arc<serde_json::Value>),
+    /// A page changed (spec §14): the data.
+    Page(Arc<serde_json::Value>),
+}
+
+/// The channel and the history.
+pub(super) struct Stream {
+    sender: broadcast::Sender<(u64, Item)>,
+    history: VecDeque<(u64, Item)>,
+    next_id: u64,
+}
+
+impl Default for Stream {
+    fn default() -> Self {
+        Stream {
+            sender: broadcast::Sender::new(STREAM_CAPACITY),
+            history: VecDeque::new(),
+            next_id: 1,
+        }
+    }
+}
+
+/// A new reader: what it missed that is still kept, then the live channel.
+pub(crate) struct Subscription {
+    pub missed: VecDeque<(u64, Item)>,
+    pub live: broadcast::Receiver<(u64, Item)>,
+}
+
+impl State {
+    /// Gives `item` the next stream id and sends it.
+    pub(super) fn publish(&mut self, item: Item) {
+        let stream = &mut self.stream;
+        let id = stream.next_id;
+        stream.next_id += 1;
+        if stream.history.len() >= STREAM_HISTORY {
+            stream.history.pop_front();
+        }
+        stream.history.push_back((id, item.clone()));
+        // No reader: nothing to do.
+        let _ = stream.sender.send((id, item));
+    }
+}
+
+impl Shared {
+    /// Subscribes a reader that has seen everything up to `last_seen` (0: nothing, and then
+    /// it is not replayed anything: a new reader starts from now).
+    pub(crate) fn subscribe(&self, last_seen: Option<u64>) -> Subscription {
+        let state = self.lock();
+        let live = state.stream.sender.subscribe();
+        let missed = match last_seen {
+            Some(last) => state
+                .stream
+                .history
+                .iter()
+                .filter(|(id, _)| *id > last)
+                .cloned()
+                .collect(),
+            None => VecDeque::new(),
+        };
+        Subscription { missed, live }
+    }
+
+    /// Tells the stream's readers about a changed page (spec §14).
+    #[allow(dead_code, reason = "the page routes publish here once they are built")]
+    pub(crate) fn publish_page(&self, page: serde_json::Value) {
+        self.lock().publish(Item::Page(Arc::new(page)));
+    }
+
+    /// The data of an item for a reader (with `token`, only items about that webhook); `None`
+    /// for an item it does not get or whose record has gone.
+    pub(crate) fn render(
+        &self,
+        item: &Item,
+        token: Option<&str>,
+    ) -> Option<(&'static str, String)> {
+        let for_token = |t: &str| token.is_none_or(|want| want == t);
+        match item {
+            Item::Event(seq) => {
+                let event = {
+                    let state = self.lock();
+                    let event = state.log.get(*seq)?;
+                    if !for_token(&event.hook.token) {
+                        return None;
+                    }
+                    event.to_event()
+                };
+                Some(("event", serde_json::to_string(&event).ok()?))
+            }
+            Item::Rejected(id) => {
+                let rejected = {
+                    let state = self.lock();
+                    let items = &state.rejections.items;
+                    let at = items.binary_search_by_key(id, |r| r.id).ok()?;
+                    let kept = &items[at];
+                    if token.is_some_and(|t| !kept.is_for(t)) {
+                        return None;
+                    }
+                    kept.to_public()
+                };
+                Some(("rejected", serde_json::to_string(&rejected).ok()?))
+            }
+            Item::Webhook(t, data) => for_token(t).then(|| ("webhook", data.to_string())),
+            Item::Page(data) => token.is_none().then(|| ("page", data.to_string())),
+        }
+    }
+}

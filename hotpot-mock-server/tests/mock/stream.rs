@@ -1,0 +1,162 @@
+//! `GET /_mock/stream` (spec §7): Server-Sent Events with ids, `Last-Event-ID` replay,
+//! `?token=`, and a stalled reader that neither slows ingest nor misses being told it lagged.
+
+use std::time::Duration;
+
+use hotpot_mock_server::{MockServer, NewWebhook};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{get, http, post_json};
+
+/// Reads an SSE response until `pieces` all appeared (or 10 s passed); returns what was read.
+async fn read_until(response: &mut reqwest::Response, pieces: &[&str]) -> String {
+    let mut text = String::new();
+    let read = async {
+        while !pieces.iter().all(|p| text.contains(p)) {
+            match response.chunk().await.unwrap() {
+                Some(chunk) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                None => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(10), read).await;
+    text
+}
+
+/// The `(id, event name, data)` of each message in `text`.
+fn messages(text: &str) -> Vec<(String, String, Value)> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(str::to_owned))
+            };
+            let data = field("data: ")?;
+            Some((
+                field("id: ").unwrap_or_default(),
+                field("event: ")?,
+                serde_json::from_str(&data).ok()?,
+            ))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn events_webhooks_and_rejections_are_streamed_with_ids_and_replayed_from_last_event_id() {
+    let server = MockServer::start().await.unwrap();
+    let http = http();
+    let url = format!("{}/_mock/stream", server.url());
+    let mut stream = http.get(&url).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    post_json(&http, &server.webhook_url(), &json!({"name": "One"})).await;
+    post_json(&http, &format!("{}/moment/nope", server.url()), &json!({})).await;
+    server.create_webhook(NewWebhook::new("ci")).unwrap();
+    let text = read_until(
+        &mut stream,
+        &["event: event", "event: rejected", "event: webhook"],
+    )
+    .await;
+    let got = messages(&text);
+    assert_eq!(got.len(), 3, "{text}");
+    assert_eq!(got[0].1, "event");
+    assert_eq!(got[0].2["payload"]["name"], "One");
+    assert_eq!(got[1].1, "rejected");
+    assert_eq!(got[1].2["path_hint"], "/moment/no…");
+    assert_eq!(got[2].1, "webhook");
+    assert_eq!(got[2].2["change"], "created");
+    assert_eq!(got[2].2["webhook"]["label"], "ci");
+    let first_id: u64 = got[0].0.parse().unwrap();
+    drop(stream);
+
+    // Reconnecting after the first message: the two that followed it, then what comes next.
+    post_json(&http, &server.webhook_url(), &json!({"name": "Two"})).await;
+    let mut again = http
+        .get(&url)
+        .header("last-event-id", first_id.to_string())
+        .send()
+        .await
+        .unwrap();
+    let text = read_until(&mut again, &["\"Two\""]).await;
+    let names: Vec<String> = messages(&text).into_iter().map(|m| m.1).collect();
+    assert_eq!(names, ["rejected", "webhook", "event"], "{text}");
+}
+
+#[tokio::test]
+async fn a_token_filter_keeps_one_webhooks_messages() {
+    let server = MockServer::start().await.unwrap();
+    let http = http();
+    let other = server.create_webhook(NewWebhook::new("other")).unwrap();
+    let url = format!("{}/_mock/stream?token={}", server.url(), server.token());
+    let mut stream = http.get(&url).send().await.unwrap();
+    post_json(
+        &http,
+        &format!("{}/moment/{other}", server.url()),
+        &json!({"name": "Other"}),
+    )
+    .await;
+    post_json(&http, &server.webhook_url(), &json!({"name": "Mine"})).await;
+    let text = read_until(&mut stream, &["\"Mine\""]).await;
+    assert!(!text.contains("Other"), "{text}");
+    let missing = get(&http, &format!("{}/_mock/stream?token=nope", server.url())).await;
+    assert_eq!(missing.status, 404);
+    let typo = get(&http, &format!("{}/_mock/stream?tokn=x", server.url())).await;
+    assert_eq!(typo.status, 400);
+}
+
+/// A reader that stops reading: ingest goes on answering, and when the reader reads again it
+/// is told how many messages its stream skipped.
+#[tokio::test]
+async fn a_stalled_reader_does_not_slow_ingest_and_is_told_it_lagged() {
+    let server = MockServer::builder().max_events(50).start().await.unwrap();
+    let http = http();
+    let mut stalled = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    stalled
+        .write_all(b"GET /_mock/stream HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // Wait until the stream is open (its headers arrived), then stop reading.
+    let mut head = [0u8; 256];
+    let n = stalled.read(&mut head).await.unwrap();
+    assert!(String::from_utf8_lossy(&head[..n]).contains("200 OK"));
+
+    // Enough large events to fill the socket buffers and the channel many times over.
+    let description = "x".repeat(20_000);
+    let moment = json!({"name": "Big", "description": description});
+    for _ in 0..3_000 {
+        let answer = post_json(&http, &server.webhook_url(), &moment).await;
+        assert_eq!(answer.status, 202);
+    }
+    let mut seen = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    let read = async {
+        loop {
+            let n = stalled.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the stream ended");
+            seen.extend_from_slice(&chunk[..n]);
+            if seen.windows(13).any(|w| w == b"event: lagged") {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("an `event: lagged` message");
+    let text = String::from_utf8_lossy(&seen);
+    let at = text.find("event: lagged").unwrap();
+    let data = text[at..]
+        .lines()
+        .nth(1)
+        .unwrap()
+        .strip_prefix("data: ")
+        .unwrap();
+    let skipped: Value = serde_json::from_str(data).unwrap();
+    assert!(skipped["skipped"].as_u64().unwrap() > 0, "{data}");
+}
