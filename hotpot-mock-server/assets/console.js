@@ -53,6 +53,7 @@
     var retry = null;
 
     function matches(event) {
+      if (data.kind === "rejected") { return true; }
       if (data.status && event.status !== data.status) { return false; }
       if (data.integration && event.integration !== data.integration) { return false; }
       if (data.webhook && event.webhook_label !== data.webhook &&
@@ -68,7 +69,8 @@
       if (!status) { return; }
       status.textContent = "";
       if (fresh === 0 && !skipped) { return; }
-      var words = (skipped ? "More than " : "") + fresh + " new event" + (fresh === 1 ? "" : "s") + " \u2014 ";
+      var noun = data.kind === "rejected" ? " new rejected request" : " new event";
+      var words = (skipped ? "More than " : "") + fresh + noun + (fresh === 1 ? "" : "s") + " \u2014 ";
       status.appendChild(document.createTextNode(words));
       var link = document.createElement("a");
       link.href = data.show || "?";
@@ -88,7 +90,7 @@
     function connect() {
       retry = null;
       source = new EventSource(data.stream);
-      source.addEventListener("event", onEvent);
+      source.addEventListener(data.kind || "event", onEvent);
       source.addEventListener("lagged", function () { skipped = true; announce(); });
       source.onerror = function () {
         // The browser reconnects by itself (with Last-Event-ID) unless the stream was refused.

@@ -10,6 +10,7 @@ pub(crate) enum Section {
     Events,
     Integrations,
     Webhooks,
+    Rejected,
     /// A page outside the navigation (an error).
     None,
 }
@@ -60,6 +61,7 @@ pub(crate) fn page(title: &str, section: Section, root: Root, body: Markup) -> M
                             (item("Events", "", Section::Events))
                             (item("Integrations", "integrations", Section::Integrations))
                             (item("Webhooks", "webhooks", Section::Webhooks))
+                            (item("Rejected", "rejected", Section::Rejected))
                         }
                     }
                 }

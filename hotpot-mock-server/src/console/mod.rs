@@ -12,12 +12,14 @@
 //! | `events` | Events (`/`) and Integrations (`/integrations`, `/integrations/{name}`), Retry |
 //! | `moment` | one event as the Events view shows it |
 //! | `markdown` | a description rendered from Markdown, made safe |
-//! | `webhooks` | Webhooks (`/webhooks`): create, copy, expiry, delete |
+//! | `webhooks` | Webhooks (`/webhooks`): create, copy, expiry, delete, senders |
+//! | `rejected` | Rejected (`/rejected`): requests that reached no live webhook, with near misses |
 
 mod events;
 mod layout;
 mod markdown;
 mod moment;
+mod rejected;
 mod webhooks;
 
 use std::sync::Arc;
@@ -53,6 +55,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/webhooks", get(webhooks::view).post(webhooks::create))
         .route("/webhooks/expiry", post(webhooks::expiry))
         .route("/webhooks/delete", post(webhooks::delete))
+        .route("/rejected", get(rejected::view))
         .route("/_mock/console.css", get(css))
         .route("/_mock/console.js", get(js))
 }

@@ -1,7 +1,8 @@
 //! One event as the Events view shows it: a line that says what arrived (status, the moment's
 //! name, its type badge and priority, when, through which webhook), expanding to the moment as
 //! Hotpot would show it (source linked, the description from Markdown), the problems, the
-//! warnings, the headers and the payload; an errored event also gets a Retry button.
+//! warnings, the request's headers and client address, and the payload; an errored event also
+//! gets a Retry button.
 
 use hotpot_protocol::moment::rules::format_time;
 use maud::{Markup, html};
@@ -115,8 +116,20 @@ fn facts(event: &Event, root: Root) -> Markup {
             }
             @if let Some(id) = &event.request_id { dt { "Request id" } dd { code { (id) } } }
             @if let Some(id) = &event.moment_id { dt { "Moment id" } dd { code { (id) } } }
+            @if let Some(addr) = &event.client_addr { dt { "Client address" } dd { (addr) } }
+        }
+        h3 { "Headers" }
+        dl.facts {
+            dt { "User-Agent" } dd { (shown(event.headers.user_agent.as_deref())) }
+            dt { "Content-Type" } dd { (shown(event.headers.content_type.as_deref())) }
+            dt { "Idempotency-Key" } dd { (shown(event.headers.idempotency_key.as_deref())) }
         }
     }
+}
+
+/// A header's value, or that it was not sent.
+fn shown(value: Option<&str>) -> &str {
+    value.unwrap_or("(none)")
 }
 
 fn problems(title: &str, list: &[Problem]) -> Markup {

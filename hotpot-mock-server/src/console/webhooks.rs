@@ -1,6 +1,6 @@
 //! Webhooks (`/webhooks`, after Hotpot's Settings > Webhooks): create one, copy its URL, set
-//! or clear its expiry (rotation, spec §6), delete it; each with its event count and last
-//! event. This page may hold each webhook's full URL (for its copy button): it is the owner's
+//! or clear its expiry (rotation, spec §6), delete it; each with its event count, last event
+//! and senders (spec §7), so that before an old URL expires one can see who still uses it. This page may hold each webhook's full URL (for its copy button): it is the owner's
 //! settings screen, served on loopback. The forms post and come back here with `303`.
 
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use super::moment::path_segment;
 use super::{html_page, see_other, status_of};
 use crate::model::{NewWebhook, Webhook, WebhookPatch};
 use crate::state::{HookStats, Shared};
+use crate::watch::Sender;
 
 /// The types the create form offers (Hotpot's integrations; the API takes any slug).
 pub(crate) const TYPES: [&str; 8] = [
@@ -46,13 +47,21 @@ pub(crate) async fn view(
 ) -> Response {
     let hooks = shared.webhooks();
     let stats = shared.hook_stats();
+    let senders: Vec<Vec<Sender>> = hooks
+        .iter()
+        .map(|h| shared.senders(&h.token).unwrap_or_default())
+        .collect();
     let now = shared.now();
-    html_page(StatusCode::OK, render(&hooks, &stats, now, &notice))
+    html_page(
+        StatusCode::OK,
+        render(&hooks, &senders, &stats, now, &notice),
+    )
 }
 
 /// The Webhooks view.
 pub(crate) fn render(
     hooks: &[Webhook],
+    senders: &[Vec<Sender>],
     stats: &std::collections::HashMap<String, HookStats>,
     now: DateTime<Utc>,
     notice: &Notice,
@@ -89,7 +98,7 @@ pub(crate) fn render(
             }
             ul.hooks {
                 @for (i, hook) in hooks.iter().enumerate() {
-                    (hook_item(i, hook, stats.get(&hook.token), now))
+                    (hook_item(i, hook, senders.get(i).map_or(&[], Vec::as_slice), stats.get(&hook.token), now))
                 }
             }
         }
@@ -97,7 +106,13 @@ pub(crate) fn render(
     layout::page("Webhooks", Section::Webhooks, Root::TOP, body)
 }
 
-fn hook_item(i: usize, hook: &Webhook, stats: Option<&HookStats>, now: DateTime<Utc>) -> Markup {
+fn hook_item(
+    i: usize,
+    hook: &Webhook,
+    senders: &[Sender],
+    stats: Option<&HookStats>,
+    now: DateTime<Utc>,
+) -> Markup {
     let hint = hotpot_protocol::redact_token(&hook.token);
     let expired = hook.expires_at.is_some_and(|at| at <= now);
     let heading = format!("hook-{i}");
@@ -150,6 +165,36 @@ fn hook_item(i: usize, hook: &Webhook, stats: Option<&HookStats>, now: DateTime<
                 button type="submit" name="action" value="set" { "Set expiry" }
                 @if hook.expires_at.is_some() {
                     " " button type="submit" name="action" value="clear" { "Clear expiry" }
+                }
+            }
+            h4 { "Senders" }
+            @if senders.is_empty() {
+                p { "Nobody has sent to it yet." }
+            } @else {
+                table.senders {
+                    caption { "Who sent to webhook " (hook.label) ", most recent first" }
+                    thead {
+                        tr {
+                            th scope="col" { "Source" }
+                            th scope="col" { "User-Agent" }
+                            th scope="col" { "Client address" }
+                            th scope="col" { "First seen" }
+                            th scope="col" { "Last seen" }
+                            th scope="col" { "Requests" }
+                        }
+                    }
+                    tbody {
+                        @for s in senders {
+                            tr {
+                                td { (s.source.as_deref().unwrap_or("(none)")) }
+                                td { (s.user_agent.as_deref().unwrap_or("(none)")) }
+                                td { (s.client_addr.as_deref().unwrap_or("(unknown)")) }
+                                td { (format_time(s.first_seen)) }
+                                td { (format_time(s.last_seen)) }
+                                td { (s.count) }
+                            }
+                        }
+                    }
                 }
             }
             form.delete method="post" action="webhooks/delete" {

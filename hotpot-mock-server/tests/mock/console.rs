@@ -421,3 +421,60 @@ async fn webhooks_are_created_rotated_and_deleted_with_forms() {
         "the token stays secret in errors"
     );
 }
+
+#[tokio::test]
+async fn events_show_headers_webhooks_their_senders_and_rejected_requests_their_near_miss() {
+    let server = support::server_with_token("ci-token-abcdef").await;
+    let http = http();
+    let sent = http
+        .post(server.webhook_url())
+        .header("user-agent", "deploy-bot/<2>")
+        .header("idempotency-key", "key-1")
+        .json(&json!({"name": "Deployed", "type": "page", "source": "deploy <job>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    let events = get(&http, server.url()).await.text;
+    support::assert_contains_all(
+        &events,
+        &[
+            "<h3>Headers</h3>",
+            "<dt>User-Agent</dt><dd>deploy-bot/&lt;2&gt;</dd>",
+            "<dt>Idempotency-Key</dt><dd>key-1</dd>",
+            "<dt>Client address</dt><dd>127.0.0.1</dd>",
+        ],
+    );
+    let hooks = get(&http, &format!("{}/webhooks", server.url())).await.text;
+    support::assert_contains_all(
+        &hooks,
+        &[
+            "<h4>Senders</h4>",
+            "<caption>Who sent to webhook default, most recent first</caption>",
+            "<td>deploy &lt;job&gt;</td><td>deploy-bot/&lt;2&gt;</td><td>127.0.0.1</td>",
+        ],
+    );
+    // One character off the live token.
+    let miss = post_json(
+        &http,
+        &format!("{}/moment/ci-token-abcdeg", server.url()),
+        &json!({"name": "lost", "type": "alert"}),
+    )
+    .await;
+    assert_eq!(miss.status, 404);
+    let rejected = get(&http, &format!("{}/rejected", server.url())).await.text;
+    support::assert_contains_all(
+        &rejected,
+        &[
+            "<h1>Rejected</h1>",
+            "<span class=\"flag\">404</span>",
+            "Near miss: webhook <strong>default</strong> (ci-t…)",
+            "&quot;lost&quot;",
+        ],
+    );
+    assert!(
+        !rejected.contains("ci-token-abcdeg"),
+        "paths show the hint only"
+    );
+    assert!(!rejected.contains("ci-token-abcdef"));
+}
