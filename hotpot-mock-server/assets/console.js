@@ -85,15 +85,19 @@
       if (!(id > newest)) { return; }
       newest = id;
       if (matches(event)) { fresh += 1; announce(); }
+      live.dataset.newest = String(newest);
     }
 
     function connect() {
       retry = null;
       source = new EventSource(data.stream);
+      live.dataset.state = "connecting";
+      source.onopen = function () { live.dataset.state = "live"; };
       source.addEventListener(data.kind || "event", onEvent);
       source.addEventListener("lagged", function () { skipped = true; announce(); });
       source.onerror = function () {
         // The browser reconnects by itself (with Last-Event-ID) unless the stream was refused.
+        live.dataset.state = "reconnecting";
         if (source && source.readyState === EventSource.CLOSED && !retry) {
           source = null;
           retry = window.setTimeout(connect, 3000);
@@ -102,6 +106,7 @@
     }
 
     function stop() {
+      live.dataset.state = "paused";
       if (source) { source.close(); source = null; }
       if (retry) { window.clearTimeout(retry); retry = null; }
     }

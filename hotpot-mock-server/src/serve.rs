@@ -163,7 +163,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 pub(crate) struct Redacted<'a>(pub &'a Uri);
 
 /// The fixed words of the routes' paths.
-const ROUTE_WORDS: [&str; 23] = [
+const ROUTE_WORDS: [&str; 24] = [
     "moment",
     "request",
     "status",
@@ -188,6 +188,7 @@ const ROUTE_WORDS: [&str; 23] = [
     "delete",
     "console.css",
     "console.js",
+    "console.svg",
 ];
 
 /// Query parameters whose values are never secret.

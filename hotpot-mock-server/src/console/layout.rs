@@ -49,6 +49,7 @@ pub(crate) fn page(title: &str, section: Section, root: Root, body: Markup) -> M
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light dark";
                 title { (title) " · Hotpot mock" }
+                link rel="icon" href=(root.to("_mock/console.svg")) type="image/svg+xml";
                 link rel="stylesheet" href=(root.to("_mock/console.css"));
                 script src=(root.to("_mock/console.js")) defer {}
             }

@@ -40,6 +40,9 @@ const CSS: &str = include_str!("../../assets/console.css");
 /// The console's script, served at `/_mock/console.js`.
 const JS: &str = include_str!("../../assets/console.js");
 
+/// The console's icon, served at `/_mock/console.svg` (so browsers ask for no `/favicon.ico`).
+const ICON: &str = include_str!("../../assets/console.svg");
+
 /// What the console's pages may load: their own stylesheet and script, and connect to their
 /// own stream; no inline script or style, no frames, forms posted only to the mock.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
@@ -58,6 +61,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/rejected", get(rejected::view))
         .route("/_mock/console.css", get(css))
         .route("/_mock/console.js", get(js))
+        .route("/_mock/console.svg", get(icon))
 }
 
 /// A page with the console's headers.
@@ -119,6 +123,10 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 async fn css() -> Response {
     asset("text/css; charset=utf-8", CSS)
+}
+
+async fn icon() -> Response {
+    asset("image/svg+xml", ICON)
 }
 
 async fn js() -> Response {
