@@ -9,7 +9,7 @@ CARGO ?= cargo
 .PHONY: test fmt-check clippy rust-test py-dev py-test snippet-check schemathesis bench bench-py venv quickstart fmt clean-venv
 
 ## Everything CI runs: formatting, lints, every Rust and Python test, the wheel as users get it.
-test: fmt-check clippy msrv-check tls-ring machete rust-test py-test snippet-check schemathesis wheel-test package-check docs-check
+test: fmt-check clippy msrv-check tls-ring machete rust-test py-test console-test snippet-check schemathesis wheel-test package-check docs-check
 
 ## The developer's loop, a few minutes on a warm tree: formatting, clippy, the Rust tests and the
 ## Python tests on a dev-profile build of the extension (unoptimised: seconds to build, not the
@@ -116,10 +116,26 @@ py-dev: venv
 ## ruff and mypy --strict on the package and the examples, and the stubs checked against
 ## the built module.
 py-test: py-dev
-	$(PY) -m pytest -q hotpot-py/tests examples/python tests/python
+	$(PY) -m pytest -q hotpot-py/tests examples/python tests/python --ignore=tests/python/console
 	$(VENV)/bin/ruff check --config hotpot-py/pyproject.toml hotpot-py/python/hotpot
 	$(PY) -m mypy --strict hotpot-py/python/hotpot examples/python
 	$(PY) -m mypy.stubtest hotpot
+
+## The mock's console in a real browser (tests/python/console): Playwright (requirements-dev.txt)
+## drives Debian's chromium, which `make chromium` installs; with CI set they fail rather than skip
+## when either is missing. A failing test leaves screenshots in target/console-screenshots/.
+.PHONY: console-test chromium
+console-test: py-dev chromium
+	HOTPOT_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q tests/python/console
+
+## Debian's chromium (Playwright cannot download its own browser here), installed with apt where
+## $(CHROMIUM) is missing: as root (CI's fresh Debian 12 machines), or else through sudo.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 ## The paste-in snippet needs nothing newer than Python 3.7 (Code by Zapier's): vermin fails on
 ## any violation. (Its tests, in py-test, run it under the oldest pyenv CPython >= 3.7.)

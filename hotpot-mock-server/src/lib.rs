@@ -48,7 +48,8 @@
 //! - **The admin API** under `/_mock` (§7): webhooks, events and moments with filters and a
 //!   long-poll, the request journal, retry, faults, the clock, reset — the same operations as
 //!   [`MockServer`]'s methods. Its OpenAPI description is [`OPENAPI_JSON`], served at `/_mock/openapi.json`.
-//! - **An HTML Events view** at `/`.
+//! - **The console** (spec §15): Events at `/`, Integrations, Webhooks — server-rendered HTML
+//!   that works without JavaScript, with live updates and copy buttons from one small script.
 //!
 //! ## Layout: from the route to the record
 //!
@@ -58,7 +59,8 @@
 //! | module | holds |
 //! |---|---|
 //! | `serve` | the accept loop and connections (hyper HTTP/1.1), request logs, bounded graceful shutdown |
-//! | `http` | the axum routes; `http::ingest` is the hot path and words every §3 answer and every rejection an event records; `body` reads the body (1 MiB, `Content-Type`); `status` (§4), `admin` (§7, with `input` for its checks), `page` (HTML), `reply` (the answers' bytes) |
+//! | `http` | the axum routes; `http::ingest` is the hot path and words every §3 answer and every rejection an event records; `body` reads the body (1 MiB, `Content-Type`); `status` (§4), `admin` (§7, with `input` for its checks), `reply` (the answers' bytes) |
+//! | `console` | the console's views (§15), rendered with `maud`; its stylesheet and script are in `assets/` |
 //! | `payload` | the one parse step, for ingest and retry: JSON (warning of repeated keys), then §1 with [`hotpot_protocol::parse_lenient`] |
 //! | `state` | `Shared`, one `std::sync::Mutex` never held across an `.await`: `state::ingest` (admit, then record), `state::record` (how an event and its moment are kept, and made public), `state::log` (the bounded log), `state::reads` (reads and waits), `state::control` (faults, clock, reset), `state::webhooks`, `state::journal` (the request journal, under its own lock) |
 //! | `model` | the public records: [`Event`], [`RecordedMoment`], [`RecordedRequest`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
@@ -87,6 +89,7 @@
 
 #[cfg(feature = "cli")]
 mod cli;
+mod console;
 mod error;
 mod expect;
 mod fault;
@@ -102,12 +105,12 @@ mod watch;
 
 #[cfg(feature = "cli")]
 pub use cli::{LogFormat, MockArgs};
+pub use console::PAGE_EVENTS;
 pub use error::{Error, WaitTimeout};
 pub use expect::{Difference, ExpectationFailed, MomentMatch, NearMiss};
 pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 pub use http::body::{MAX_BODY_BYTES, RAW_BODY_MAX_BYTES};
-pub use http::page::PAGE_EVENTS;
 pub use model::{
     Event, EventStatus, NewWebhook, RecordedMoment, RecordedRequest, RequestHeaders, Webhook,
     WebhookPatch,

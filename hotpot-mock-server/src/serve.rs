@@ -224,7 +224,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 pub(crate) struct Redacted<'a>(pub &'a Uri);
 
 /// The fixed words of the routes' paths.
-const ROUTE_WORDS: [&str; 18] = [
+const ROUTE_WORDS: [&str; 24] = [
     "moment",
     "request",
     "status",
@@ -243,6 +243,13 @@ const ROUTE_WORDS: [&str; 18] = [
     "rejected",
     "stream",
     "expect",
+    // The console's (spec §15).
+    "integrations",
+    "expiry",
+    "delete",
+    "console.css",
+    "console.js",
+    "console.svg",
 ];
 
 /// Query parameters whose values are never secret.

@@ -1,10 +1,9 @@
-//! The routes: ingest (§3), request status (§4), the admin API (§7) and the HTML page.
+//! The routes: ingest (§3), request status (§4), the admin API (§7); the console (§15) adds its own.
 
 pub(crate) mod admin;
 pub(crate) mod body;
 pub(crate) mod ingest;
 mod input;
-pub(crate) mod page;
 mod rejected;
 pub(crate) mod reply;
 mod status;
@@ -26,7 +25,6 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/moment/{token}", post(ingest::ingest))
         .route("/moment/{token}/{integration}", post(ingest::ingest))
         .route("/request/{request_id}/status", get(status::request_status))
-        .route("/", get(page::page))
         .route("/_mock/health", get(admin::health))
         .route("/_mock/openapi.json", get(admin::openapi))
         .route(
@@ -61,6 +59,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 .delete(admin::reset_clock),
         )
         .route("/_mock/reset", post(admin::reset))
+        .merge(crate::console::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(rejected::not_found)
         .with_state(shared)

@@ -12,6 +12,7 @@
 //! | `log` | the bounded log: events and moments, the oldest out first |
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
+//! | `console` | the console's reads: a page of events without copying the log, per-webhook counts |
 //! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
 //! | `webhooks` | webhooks (spec §6) |
 //! | `senders`, `rejected` | who sent to each webhook; requests that reached no live webhook |
@@ -19,6 +20,7 @@
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
 mod clock;
+mod console;
 mod control;
 mod expect;
 mod idempotency;
@@ -51,6 +53,7 @@ use senders::Senders;
 use stream::Stream;
 use webhooks::Hook;
 
+pub(crate) use console::{ConsolePage, ConsoleQuery, HookStats};
 pub(crate) use idempotency::Answer;
 pub use idempotency::DEFAULT_MAX_IDEMPOTENCY_KEYS;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};

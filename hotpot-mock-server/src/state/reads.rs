@@ -71,15 +71,6 @@ impl Shared {
         (events.iter().map(StoredEvent::to_event).collect(), dropped)
     }
 
-    /// The `n` newest events, newest first, and how many events there are in all.
-    pub(crate) fn newest_events(&self, n: usize) -> (Vec<Event>, usize) {
-        let state = self.lock();
-        let events: Vec<StoredEvent> = state.log.events().iter().rev().take(n).cloned().collect();
-        let total = state.log.events().len();
-        drop(state);
-        (events.iter().map(StoredEvent::to_event).collect(), total)
-    }
-
     /// Matching moments, oldest first, and how many moments the cap has dropped so far.
     pub(crate) fn moments(&self, filter: &Filter) -> (Vec<RecordedMoment>, u64) {
         let state = self.lock();
