@@ -20,7 +20,7 @@
 //! | `limits` | sizes both sides agree on ([`MAX_BODY_BYTES`]) | §3 |
 //! | [`page`] | [`Page`], [`PageBuilder`], [`Urgency`], [`Recipient`], [`PageRequest`], [`parse_page_lenient`], [`Acknowledgement`] | §14 |
 //! | [`page::rules`] | every field rule of a page, in one place | §14 |
-//! | `api_key` | [`ApiKey`] (redacted when printed), [`redact_api_key`] | §14 |
+//! | `api_key`, `api_base` | [`ApiKey`] (redacted when printed), [`redact_api_key`], [`ApiBase`] (the API's checked base URL) | §14 |
 //!
 //! Everything is re-exported at the crate root.
 //!
@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod answer;
+mod api_base;
 mod api_key;
 mod idempotency;
 mod limits;
@@ -46,9 +47,10 @@ pub mod page;
 mod webhook_url;
 
 pub use answer::{
-    Answer, ERROR_BODY_CHARS, Endpoint, classify, error_body, is_retryable_status,
-    parse_retry_after,
+    Answer, ERROR_BODY_CHARS, Endpoint, classify, error_body, error_body_redacting,
+    is_retryable_status, parse_retry_after,
 };
+pub use api_base::ApiBase;
 pub use api_key::{ApiKey, ApiKeyError, redact_api_key};
 pub use idempotency::{
     IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_CHARS, check_idempotency_key, new_idempotency_key,

@@ -143,6 +143,7 @@ pub struct RequestStatus {
 }
 
 impl RequestStatus {
+    /// Reads a §4 status body leniently (`request_id` where the body has none).
     pub(crate) fn from_answer(request_id: &str, body: &[u8]) -> Self {
         let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let r = json.get("response").unwrap_or(&json);
@@ -173,7 +174,11 @@ impl RequestStatus {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Endpoint<'a> {
     Ingest,
-    Status { request_id: &'a str },
+    Status {
+        request_id: &'a str,
+    },
+    /// `POST /page/person` or `/page/team` (spec §14).
+    Page,
 }
 
 /// The error for a non-2xx answer, by the meaning spec §5 gives its status
@@ -187,6 +192,7 @@ pub(crate) fn classify(
     let answer = match endpoint {
         Endpoint::Ingest => protocol::classify(protocol::Endpoint::Ingest, status),
         Endpoint::Status { .. } => protocol::classify(protocol::Endpoint::Status, status),
+        Endpoint::Page => protocol::classify(protocol::Endpoint::Page, status),
     };
     match (answer, endpoint) {
         (Answer::RateLimited, _) => Error::RateLimited { retry_after, body },
