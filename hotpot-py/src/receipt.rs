@@ -119,7 +119,7 @@ impl PyRequestStatus {
 }
 
 /// A Python-looking repr of an optional string (good enough for ids and messages).
-fn py_repr(value: Option<&str>) -> String {
+pub(crate) fn py_repr(value: Option<&str>) -> String {
     match value {
         None => "None".to_owned(),
         Some(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),

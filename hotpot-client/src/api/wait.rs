@@ -39,6 +39,18 @@ impl ApiClient {
         request_id: &str,
         timeout: Duration,
     ) -> Result<Acknowledgement, Error> {
+        self.wait_for_acknowledgement_every(request_id, timeout, self.poll_interval())
+            .await
+    }
+
+    /// [`wait_for_acknowledgement`](Self::wait_for_acknowledgement), polling every
+    /// `poll_interval` (±20 %) instead of the client's interval.
+    pub async fn wait_for_acknowledgement_every(
+        &self,
+        request_id: &str,
+        timeout: Duration,
+        poll_interval: Duration,
+    ) -> Result<Acknowledgement, Error> {
         let started = Instant::now();
         let deadline = started + timeout;
         let mut delivered = false;
@@ -57,7 +69,7 @@ impl ApiClient {
                     source: None,
                 });
             }
-            let wait = jittered(self.poll_interval()).min(deadline - now);
+            let wait = jittered(poll_interval).min(deadline - now);
             tokio::time::sleep(wait).await;
         }
     }
