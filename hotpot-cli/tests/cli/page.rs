@@ -378,3 +378,54 @@ fn the_key_is_in_no_output_at_trace() {
         assert_no_secret(&run.err, &[API_KEY]);
     }
 }
+
+#[test]
+fn github_actions_get_annotations_and_the_request_id() {
+    let api = Api::start();
+    api.queued("/page/team");
+    let dir = tempfile::tempdir().unwrap();
+    let github_output = dir.path().join("output");
+    let run = hotpot()
+        .env("HOTPOT_API_URL", api.server.uri())
+        .env("HOTPOT_API_KEY", API_KEY)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &github_output)
+        .arg("page")
+        .args(TEAM)
+        .run();
+    run.exits(0);
+    assert_eq!(
+        std::fs::read_to_string(&github_output).unwrap(),
+        "request_id=req-1\n"
+    );
+
+    let run = hotpot()
+        .env("HOTPOT_API_URL", api.server.uri())
+        .env("HOTPOT_API_KEY", API_KEY)
+        .env("GITHUB_ACTIONS", "true")
+        .args(["page", "--team", "a b", "--title", "t", "--text", "x"])
+        .run();
+    let err = run.exits(65);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("::error title=hotpot page::recipient: expected a team slug")),
+        "{err}"
+    );
+
+    let down = Api::start();
+    down.on("POST", "/page/team", ResponseTemplate::new(503));
+    let run = hotpot()
+        .env("HOTPOT_API_URL", down.server.uri())
+        .env("HOTPOT_API_KEY", API_KEY)
+        .env("GITHUB_ACTIONS", "true")
+        .args(["page", "--retries", "0"])
+        .args(TEAM)
+        .run();
+    let err = run.exits(75);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("::warning title=hotpot page::")),
+        "{err}"
+    );
+    assert!(!err.contains("::error"), "{err}");
+}
