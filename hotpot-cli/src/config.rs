@@ -45,11 +45,7 @@ pub(crate) fn webhook_url(args: &DeliveryArgs) -> Result<WebhookUrl, Failure> {
             webhook_url_from_env().map_err(|e| config(ENV_WEBHOOK_URL, config_message(&e)))?,
         ),
     };
-    // The token is a secret whatever the rest of the text turns out to be.
-    if let Some((_, rest)) = text.split_once("/moment/") {
-        add_secret(rest.split(['/', '?', '#']).next().unwrap_or(rest));
-    }
-    add_secret(&text);
+    register_webhook_secret(&text);
     let allow_http = allow_http(args)?;
     let parsed = if allow_http {
         WebhookUrl::parse_allowing_http(&text)
@@ -68,6 +64,15 @@ pub(crate) fn webhook_url(args: &DeliveryArgs) -> Result<WebhookUrl, Failure> {
         };
         config(field, format!("invalid webhook URL: {message}"))
     })
+}
+
+/// Registers a webhook URL's token (and the URL) as secrets to redact, whatever the rest of
+/// the text turns out to be.
+fn register_webhook_secret(text: &str) {
+    if let Some((_, rest)) = text.split_once("/moment/") {
+        add_secret(rest.split(['/', '?', '#']).next().unwrap_or(rest));
+    }
+    add_secret(text);
 }
 
 /// The environment variable that allows plain `http` to a host that is not loopback.
@@ -194,6 +199,10 @@ pub(crate) fn api_base(args: &DeliveryArgs) -> Result<ApiBase, Failure> {
             message
         }
     };
+    // The webhook URL may only give the base here, but its token stays a secret.
+    if let Ok(Some(text)) = env_var(ENV_WEBHOOK_URL) {
+        register_webhook_secret(&text);
+    }
     if env_var(ENV_API_URL).ok().flatten().is_none() && args.url_file.is_some() {
         let url = webhook_url(args)?;
         return ApiBase::parse(url.base().as_str(), allow_http)
