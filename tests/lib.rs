@@ -26,6 +26,7 @@ doctests! {
     ProtocolReadme = "../hotpot-protocol/README.md";
     GuideRustService = "../docs/src/guides/rust-service.md";
     GuideTestingWithTheMock = "../docs/src/guides/testing-with-the-mock.md";
+    GuidePaging = "../docs/src/guides/paging.md";
     GuideOperatingTheSpool = "../docs/src/guides/operating-the-spool.md";
     ReferenceErrors = "../docs/src/reference/errors.md";
 }

@@ -70,7 +70,10 @@ pub enum Command {
     /// Check a JSON payload without sending it; print it canonical
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
-    /// Look up what became of a request: accepted, success or error
+    /// Page a person or a team's on-call; optionally wait until someone handles it
+    #[command(after_help = PAGE_EXAMPLES, after_long_help = format!("{PAGE_EXAMPLES}\n\n{PAGE_EXIT}"))]
+    Page(PageArgs),
+    /// Look up what became of a request (and who handled a page)
     #[command(after_help = STATUS_EXAMPLES)]
     Status(StatusArgs),
     /// Deliver what an emitter's spool holds (a dead service's, say)
@@ -106,6 +109,25 @@ const CHECK_EXAMPLES: &str = "\
 Examples:
   hotpot check payload.json
   echo '{\"name\": \"Paged\", \"type\": \"Page\"}' | hotpot check";
+
+const PAGE_EXAMPLES: &str = "\
+Examples:
+  export HOTPOT_API_KEY=...
+  hotpot page --team payments --title 'Rollback failed' --text 'api 1.4.2' \\
+      --urgency high --source-url \"$CI_JOB_URL\"
+  hotpot page --person ana@example.com --title 'Backup missing' \\
+      --text-file report.md --wait 5m";
+
+const PAGE_EXIT: &str = "\
+Exit status:
+  0   queued (without --wait); handled (with --wait)
+  2   usage: not exactly one of --team/--person and of --text/--text-file
+  65  a field problem, a refused page, or the page failed (an unknown recipient)
+  66  the --text-file cannot be read
+  75  Hotpot or the network had trouble on every attempt, or --wait ran out
+      with nobody handling the page (try again later)
+  77  the API key was refused
+  78  no API key, or a bad API base URL";
 
 const STATUS_EXAMPLES: &str = "\
 Examples:
@@ -323,6 +345,78 @@ pub struct StatusArgs {
     /// Output.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `hotpot page` (spec §14).
+#[derive(Clone, Debug, Args)]
+#[command(group(clap::ArgGroup::new("recipient").required(true).args(["team", "person"])))]
+#[command(group(clap::ArgGroup::new("body").required(true).args(["text", "text_file"])))]
+#[command(
+    override_usage = "hotpot page (--team SLUG | --person EMAIL) --title TITLE
+       (--text TEXT | --text-file PATH) [OPTIONS]"
+)]
+pub struct PageArgs {
+    /// Page the people on call for this team (its slug)
+    #[arg(long, value_name = "SLUG")]
+    pub team: Option<String>,
+    /// Page this person directly (an e-mail address)
+    #[arg(long, value_name = "EMAIL")]
+    pub person: Option<String>,
+    /// A short summary (at most 200 characters)
+    #[arg(long, value_name = "TITLE")]
+    pub title: String,
+    /// The full text of the page (at most 10,000 characters)
+    #[arg(long, value_name = "TEXT")]
+    pub text: Option<String>,
+    /// Read the text from a file (- for stdin)
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub text_file: Option<PathBuf>,
+    /// low, medium or high (any case) [Hotpot's default: medium]
+    #[arg(long, value_name = "U")]
+    pub urgency: Option<String>,
+    /// An absolute http(s) URL to link from the page
+    #[arg(long, value_name = "U")]
+    pub source_url: Option<String>,
+    /// Then wait until someone handles the page: 30s, 5m, 1h (default 10m)
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, default_missing_value = "10m",
+          value_parser = parse_duration)]
+    pub wait: Option<std::time::Duration>,
+    /// Read the API key from the first line of this file
+    /// [default: $HOTPOT_API_KEY]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub api_key_file: Option<PathBuf>,
+    /// The send's deadline and Idempotency-Key.
+    #[command(flatten)]
+    pub once: OnceArgs,
+    /// Delivery.
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
+    /// Output.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--wait`: `30s`, `5m`, `1h` or plain seconds, above zero and at most a day.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => f64::NAN,
+    };
+    match number.parse::<f64>() {
+        Ok(n) if (n * scale).is_finite() && n > 0.0 && n * scale <= 86_400.0 => {
+            Ok(std::time::Duration::from_secs_f64(n * scale))
+        }
+        _ => Err(format!(
+            "expected a duration such as 30s, 5m or 1h (at most 24h), found {text:?}"
+        )),
+    }
 }
 
 /// `hotpot flush`.

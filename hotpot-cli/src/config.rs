@@ -5,8 +5,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use hotpot_client::env::{ENV_API_KEY, ENV_WEBHOOK_URL, env_var, webhook_url_from_env};
-use hotpot_client::{Client, Problem, RetryPolicy, UrlError, WebhookUrl, defaults};
+use hotpot_client::env::{
+    ENV_API_KEY, ENV_API_URL, ENV_WEBHOOK_URL, api_base_from_env, env_var, webhook_url_from_env,
+};
+use hotpot_client::{
+    ApiBase, ApiClient, Client, Problem, RetryPolicy, UrlError, WebhookUrl, defaults,
+};
 
 use crate::args::{DeliveryArgs, OnceArgs};
 use crate::exit;
@@ -41,11 +45,7 @@ pub(crate) fn webhook_url(args: &DeliveryArgs) -> Result<WebhookUrl, Failure> {
             webhook_url_from_env().map_err(|e| config(ENV_WEBHOOK_URL, config_message(&e)))?,
         ),
     };
-    // The token is a secret whatever the rest of the text turns out to be.
-    if let Some((_, rest)) = text.split_once("/moment/") {
-        add_secret(rest.split(['/', '?', '#']).next().unwrap_or(rest));
-    }
-    add_secret(&text);
+    register_webhook_secret(&text);
     let allow_http = allow_http(args)?;
     let parsed = if allow_http {
         WebhookUrl::parse_allowing_http(&text)
@@ -64,6 +64,15 @@ pub(crate) fn webhook_url(args: &DeliveryArgs) -> Result<WebhookUrl, Failure> {
         };
         config(field, format!("invalid webhook URL: {message}"))
     })
+}
+
+/// Registers a webhook URL's token (and the URL) as secrets to redact, whatever the rest of
+/// the text turns out to be.
+fn register_webhook_secret(text: &str) {
+    if let Some((_, rest)) = text.split_once("/moment/") {
+        add_secret(rest.split(['/', '?', '#']).next().unwrap_or(rest));
+    }
+    add_secret(text);
 }
 
 /// The environment variable that allows plain `http` to a host that is not loopback.
@@ -127,7 +136,7 @@ pub(crate) fn idempotency_key(args: &OnceArgs) -> Result<String, Failure> {
         .map_err(|problem| (exit::DATAERR, Problem::new(field, problem.message)))
 }
 
-/// The API key for `status`: from `--api-key-file`'s first line, else `HOTPOT_API_KEY`.
+/// The API key for `status` and `page`: from `--api-key-file`'s first line, else `HOTPOT_API_KEY`.
 pub(crate) fn api_key(file: Option<&Path>) -> Result<String, Failure> {
     let config = |field: &str, message: String| (exit::CONFIG, Problem::new(field, message));
     let key = match file {
@@ -177,6 +186,68 @@ pub(crate) fn client(
         .map_err(|e| (exit::for_error(&e), Problem::new("client", e.to_string())))
 }
 
+/// The API's base for `page` and `status` (spec §14): `HOTPOT_API_URL`, else the base of the
+/// webhook URL (`--url-file`, else `HOTPOT_WEBHOOK_URL`) where one is given, else
+/// `https://api.hotpot.works`. Plain http to a host that is not loopback needs `--allow-http`.
+pub(crate) fn api_base(args: &DeliveryArgs) -> Result<ApiBase, Failure> {
+    let allow_http = allow_http(args)?;
+    let config = |field: &str, message: String| (exit::CONFIG, Problem::new(field, message));
+    let with_flag = |message: String| {
+        if message.contains("refusing plain http") {
+            format!("{message}; with the command: --allow-http (or {ENV_ALLOW_HTTP}=1)")
+        } else {
+            message
+        }
+    };
+    // The webhook URL may only give the base here, but its token stays a secret.
+    if let Ok(Some(text)) = env_var(ENV_WEBHOOK_URL) {
+        register_webhook_secret(&text);
+    }
+    if env_var(ENV_API_URL).ok().flatten().is_none() && args.url_file.is_some() {
+        let url = webhook_url(args)?;
+        return ApiBase::parse(url.base().as_str(), allow_http)
+            .map_err(|m| config("--url-file", format!("the API's base: {}", with_flag(m))));
+    }
+    api_base_from_env(allow_http).map_err(|e| {
+        let field = if env_var(ENV_API_URL).ok().flatten().is_some() {
+            ENV_API_URL
+        } else {
+            ENV_WEBHOOK_URL
+        };
+        config(field, with_flag(config_message(&e)))
+    })
+}
+
+/// The API client for `page` and `status`: the base of [`api_base`], the key, `--timeout`
+/// and `--retries`, each request within `deadline`.
+pub(crate) fn api_client(
+    base: &ApiBase,
+    key: String,
+    args: &DeliveryArgs,
+    deadline: Duration,
+) -> Result<ApiClient, Failure> {
+    let timeout = Duration::from_secs_f64(args.timeout);
+    ApiClient::builder(key)
+        .base_url(base.as_url().as_str())
+        .allow_http(true) // checked by api_base, with the command's opt-in
+        .timeout(timeout)
+        .connect_timeout(defaults::CONNECT_TIMEOUT.min(timeout))
+        .retry(
+            RetryPolicy::default()
+                .with_max_retries(args.retries)
+                .with_deadline(deadline),
+        )
+        .build()
+        .map_err(|e| {
+            let field = if matches!(&e, hotpot_client::Error::Config(m) if m.contains("API key")) {
+                ENV_API_KEY
+            } else {
+                "client"
+            };
+            (exit::for_error(&e), Problem::new(field, config_message(&e)))
+        })
+}
+
 /// The first line of a file, trimmed; a problem that says what is wrong with it otherwise.
 fn first_line(path: &Path) -> Result<String, String> {
     let shown = path.display();
@@ -203,8 +274,13 @@ fn config_message(error: &hotpot_client::Error) -> String {
         hotpot_client::Error::Config(message) => message.clone(),
         other => other.to_string(),
     };
+    let text = text
+        .strip_prefix("invalid API key: ")
+        .map(str::to_owned)
+        .unwrap_or(text);
     text.strip_prefix(ENV_WEBHOOK_URL)
         .or_else(|| text.strip_prefix(ENV_API_KEY))
-        .map(|rest| rest.trim_start().to_owned())
+        .or_else(|| text.strip_prefix(ENV_API_URL))
+        .map(|rest| rest.trim_start_matches(':').trim_start().to_owned())
         .unwrap_or(text)
 }

@@ -14,7 +14,8 @@ use hotpot_client::FlushReport;
 pub const OK: u8 = 0;
 /// Usage: an unknown flag, a missing argument (clap's own), a URL given as a flag.
 pub const USAGE: u8 = 2;
-/// `EX_DATAERR`: the moment breaks a §1 rule, the payload is empty, not UTF-8, not JSON or
+/// `EX_DATAERR`: the moment breaks a §1 rule (a page a §14 rule), a page failed after it
+/// was queued (an unknown recipient), the payload is empty, not UTF-8, not JSON or
 /// not an object, the `Idempotency-Key` breaks the §3 rule, or Hotpot refused the payload
 /// (400, 413, 415, 422).
 pub const DATAERR: u8 = 65;
@@ -26,13 +27,15 @@ pub const UNAVAILABLE: u8 = 69;
 /// `/dev/full`, a closed descriptor); what was done (a moment sent, say) was done.
 pub const IOERR: u8 = 74;
 /// `EX_TEMPFAIL`: retryable trouble that outlasted the retries (429, 408, 5xx, timeout,
-/// transport); running again later may succeed.
+/// transport), or `page --wait` ran out with nobody handling the page; running again later
+/// may succeed.
 pub const TEMPFAIL: u8 = 75;
 /// `EX_NOPERM`: the webhook is unknown, revoked or expired (401, 403, 404, 410), or
-/// `status`'s API key is refused.
+/// the API key of `status` or `page` is refused (401, 403).
 pub const NOPERM: u8 = 77;
 /// `EX_CONFIG`: no webhook URL, an invalid one (a trailing slash, plain `http` to another
-/// host without `--allow-http`), an unreadable `--url-file`; `status` with no API key at all.
+/// host without `--allow-http`), an unreadable `--url-file`; `status` or `page` with no API key
+/// at all, or a bad API base URL.
 pub const CONFIG: u8 = 78;
 
 /// The exit status for an error of [`hotpot_client`].
@@ -44,7 +47,7 @@ pub const CONFIG: u8 = 78;
 /// ```
 pub fn for_error(error: &Error) -> u8 {
     match error {
-        Error::Validation(_) | Error::Rejected { .. } => DATAERR,
+        Error::Validation(_) | Error::Rejected { .. } | Error::PageFailed { .. } => DATAERR,
         Error::InvalidUrl(_) | Error::Config(_) => CONFIG,
         Error::Webhook { .. } | Error::Unauthorized(_) => NOPERM,
         Error::UnknownRequest(_) => UNAVAILABLE,

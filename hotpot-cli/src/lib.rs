@@ -21,11 +21,11 @@
 //! |---|---|
 //! | `args` | the clap declarations: every subcommand, flag and help text |
 //! | [`exit`] | the exit statuses, and the one for each client error |
-//! | `config` | the webhook URL (`HOTPOT_WEBHOOK_URL`, `--url-file`), the API key, the client |
+//! | `config` | the webhook URL (`HOTPOT_WEBHOOK_URL`, `--url-file`), the API key and base, the clients |
 //! | `input` | reading payloads and descriptions: size, UTF-8 and JSON problems |
 //! | `output` | stdout and stderr: text or JSON, `--quiet`, GitHub Actions, redaction |
 //! | `logging` | `RUST_LOG` logs on stderr, and the count of attempts a send made |
-//! | `send`, `check`, `status`, `wrap`, `flush` | `hotpot send`, `check`, `status`, `run` and `flush` |
+//! | `send`, `check`, `status`, `wrap`, `flush`, `page` | `hotpot send`, `check`, `status`, `run`, `flush` and `page` |
 //!
 //! `hotpot mock` is [`hotpot_mock_server::MockArgs`], the flags of the `hotpot-mock-server`
 //! binary, and `hotpot completions` is `clap_complete`.
@@ -42,6 +42,7 @@ mod flush;
 mod input;
 mod logging;
 mod output;
+mod page;
 mod send;
 mod status;
 mod wrap;
@@ -132,6 +133,7 @@ where
         Command::Check(args) => check::check(args),
         Command::Send(args) => logged(send::send, args),
         Command::Run(args) => return (logged(wrap::run, args), true),
+        Command::Page(args) => logged(page::page, args),
         Command::Status(args) => logged(status::status, args),
         Command::Flush(args) => logged(flush::flush, args),
     };

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use hotpot_client::{Client, Error, Moment, Problem, Receipt};
+use hotpot_client::{Client, Error, Moment, Problem, Receipt, WebhookUrl};
 use hotpot_protocol::moment::rules::format_time;
 use hotpot_protocol::parse_lenient;
 use serde::Serialize;
@@ -154,7 +154,14 @@ pub(crate) fn deliver(
     warn_sunset(printer, client);
     result.map_err(|e| {
         let attempts = logging::attempts();
-        let failures = explain(&e, attempts, started.elapsed(), client, Some(key));
+        let failures = explain(
+            &e,
+            attempts,
+            started.elapsed(),
+            Some(client.webhook_url()),
+            Some(key),
+            Sent::Moment,
+        );
         let tried = Tried {
             attempts,
             idempotency_key: Some(key.to_owned()),
@@ -196,14 +203,30 @@ pub(crate) fn print_receipt(printer: &Printer, receipt: &Receipt, text: bool) {
     printer.github_output(receipt.request_id.as_deref());
 }
 
+/// What was sent: the words of [`explain`]'s messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sent {
+    /// A moment (`send`, `run`) or a request status (`status`).
+    Moment,
+    /// A page (`page`): a lost answer may have paged someone.
+    Page,
+}
+
 /// What went wrong, in words a person can act on, with the exit status it calls for.
+/// `webhook` names the webhook in the messages of a refused one.
 pub(crate) fn explain(
     error: &Error,
     attempts: u32,
     elapsed: Duration,
-    client: &Client,
+    webhook: Option<&WebhookUrl>,
     key: Option<&str>,
+    sent: Sent,
 ) -> Vec<Failure> {
+    let webhook = webhook.map(ToString::to_string).unwrap_or_default();
+    let (thing, recorded) = match sent {
+        Sent::Moment => ("moment", "recorded"),
+        Sent::Page => ("page", "sent"),
+    };
     let code = exit::for_error(error);
     let tried = || {
         let times = if attempts == 1 {
@@ -217,15 +240,15 @@ pub(crate) fn explain(
     let later = match key {
         Some(key) => format!(
             "try again later (exit 75) with --idempotency-key {key}, so that it cannot be \
-             recorded twice"
+             {recorded} twice"
         ),
         None => "try again later (exit 75)".to_owned(),
     };
     // No answer: the server may have recorded it before the answer was lost.
     let unknown = match key {
         Some(key) => format!(
-            "the moment may have been recorded all the same; try again later (exit 75) with \
-             --idempotency-key {key}, so that it cannot be recorded twice"
+            "the {thing} may have been {recorded} all the same; try again later (exit 75) \
+             with --idempotency-key {key}, so that it cannot be {recorded} twice"
         ),
         None => "try again later (exit 75)".to_owned(),
     };
@@ -237,9 +260,13 @@ pub(crate) fn explain(
     match error {
         Error::Validation(v) => v.problems().iter().map(|p| (code, p.clone())).collect(),
         Error::Rejected { status, body: text } => {
+            let (field, what) = match sent {
+                Sent::Moment => ("payload", "the payload"),
+                Sent::Page => ("page", "the page"),
+            };
             let mut out = one(
-                "payload",
-                format!("Hotpot refused the payload (HTTP {status}){}", body(error)),
+                field,
+                format!("Hotpot refused {what} (HTTP {status}){}", body(error)),
             );
             // A strict 422 lists the §1 problems: one line each.
             if let Ok(answer) = serde_json::from_str::<Value>(text)
@@ -256,17 +283,16 @@ pub(crate) fn explain(
         Error::Webhook { status: 410, .. } => one(
             "webhook",
             format!(
-                "the webhook {} has expired (HTTP 410): rotate it: create a new webhook in \
-                 Hotpot and put its URL in HOTPOT_WEBHOOK_URL (or the --url-file)",
-                client.webhook_url()
+                "the webhook {webhook} has expired (HTTP 410): rotate it: create a new \
+                 webhook in Hotpot and put its URL in HOTPOT_WEBHOOK_URL (or the --url-file)"
             ),
         ),
         Error::Webhook { status, .. } => one(
             "webhook",
             format!(
-                "Hotpot does not know the webhook {} (HTTP {status}): it was deleted or \
-                 revoked, or the URL is mistyped; check HOTPOT_WEBHOOK_URL (or the --url-file)",
-                client.webhook_url()
+                "Hotpot does not know the webhook {webhook} (HTTP {status}): it was deleted \
+                 or revoked, or the URL is mistyped; check HOTPOT_WEBHOOK_URL (or the \
+                 --url-file)"
             ),
         ),
         Error::RateLimited { retry_after, .. } => one(

@@ -1,4 +1,4 @@
-//! A blocking [`Client`] for code that is not async: scripts, CLIs, threads.
+//! A blocking [`Client`] and [`ApiClient`] for code that is not async: scripts, CLIs, threads.
 //!
 //! It wraps the async [`crate::Client`] and a small tokio runtime of its own, whose one
 //! worker thread also tends the connection pool between calls. It works on any thread that may
@@ -23,7 +23,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Error, Moment, Receipt, RequestStatus, RetryPolicy, WebhookUrl};
+use crate::{
+    Acknowledgement, Error, Moment, Page, PageRequest, Receipt, RequestStatus, RetryPolicy,
+    WebhookUrl,
+};
 
 pub use crate::client::IntoWebhookUrl;
 
@@ -89,24 +92,8 @@ forward! {
 impl ClientBuilder {
     /// Builds the client and its runtime.
     pub fn build(self) -> Result<Client, Error> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("hotpot-blocking")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start the client's runtime: {e}")))?;
-        // Wrapped at once, so that an error below drops it without blocking: a plain tokio
-        // runtime dropped inside async code panics.
-        let runtime = BackgroundRuntime(Some(runtime));
-        let inner = {
-            // reqwest needs a runtime context while the client is built.
-            let _guard = runtime.0.as_ref().map(tokio::runtime::Runtime::enter);
-            self.0.build()?
-        };
-        Ok(Client {
-            inner,
-            runtime: Arc::new(runtime),
-        })
+        let (inner, runtime) = BackgroundRuntime::start(|| self.0.build())?;
+        Ok(Client { inner, runtime })
     }
 }
 
@@ -160,17 +147,7 @@ impl Client {
     }
 
     fn block_on<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-        if crate::async_context::in_async_code() {
-            return Err(Error::BlockingInAsync);
-        }
-        self.runtime.0.as_ref().map_or_else(
-            || {
-                Err(Error::Config(
-                    "the client's runtime has shut down".to_owned(),
-                ))
-            },
-            |rt| rt.block_on(future),
-        )
+        self.runtime.block_on(future)
     }
 }
 
@@ -182,9 +159,187 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The blocking API client: the same methods as [`crate::ApiClient`], without `async`.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use hotpot_client::{blocking::ApiClient, Page};
+///
+/// let api = ApiClient::from_env()?;
+/// let page = Page::builder("Backup missing", "No backup of db-1 since 02:00").build()?;
+/// let receipt = api.page_person("ana@example.com", &page)?;
+/// let ack = api.wait_for_acknowledgement(receipt.request_id.as_deref().unwrap_or_default(), Duration::from_secs(600))?;
+/// println!("handled by {}", ack.email);
+/// # Ok::<(), hotpot_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ApiClient {
+    inner: crate::ApiClient,
+    runtime: Arc<BackgroundRuntime>,
+}
+
+/// Configures a blocking [`ApiClient`]; the same settings as [`crate::ApiClientBuilder`].
+#[must_use = "a builder does nothing until build() is called"]
+pub struct ApiClientBuilder(crate::ApiClientBuilder);
+
+macro_rules! forward_api {
+    ($($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*);)*) => {
+        impl ApiClientBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $name(self, $($arg: $ty),*) -> Self {
+                    ApiClientBuilder(self.0.$name($($arg),*))
+                }
+            )*
+        }
+    };
+}
+
+forward_api! {
+    /// See [`crate::ApiClientBuilder::base_url`].
+    fn base_url(base: impl Into<String>);
+    /// See [`crate::ApiClientBuilder::allow_http`].
+    fn allow_http(allow: bool);
+    /// See [`crate::ApiClientBuilder::timeout`].
+    fn timeout(timeout: Duration);
+    /// See [`crate::ApiClientBuilder::connect_timeout`].
+    fn connect_timeout(timeout: Duration);
+    /// See [`crate::ApiClientBuilder::retry`].
+    fn retry(policy: RetryPolicy);
+    /// See [`crate::ApiClientBuilder::poll_interval`].
+    fn poll_interval(interval: Duration);
+    /// See [`crate::ApiClientBuilder::user_agent`].
+    fn user_agent(user_agent: impl Into<String>);
+    /// See [`crate::ApiClientBuilder::proxy`].
+    fn proxy(proxy_url: impl Into<String>);
+    /// See [`crate::ApiClientBuilder::no_proxy`].
+    fn no_proxy();
+    /// See [`crate::ApiClientBuilder::add_root_certificate_pem`].
+    fn add_root_certificate_pem(pem: impl Into<Vec<u8>>);
+}
+
+impl ApiClientBuilder {
+    /// Builds the client and its runtime.
+    pub fn build(self) -> Result<ApiClient, Error> {
+        let (inner, runtime) = BackgroundRuntime::start(|| self.0.build())?;
+        Ok(ApiClient { inner, runtime })
+    }
+}
+
+impl ApiClient {
+    /// A blocking API client with the default settings.
+    pub fn new(api_key: impl Into<String>) -> Result<ApiClient, Error> {
+        Self::builder(api_key).build()
+    }
+
+    /// A builder for the base, timeouts, retries and the poll interval.
+    pub fn builder(api_key: impl Into<String>) -> ApiClientBuilder {
+        ApiClientBuilder(crate::ApiClient::builder(api_key))
+    }
+
+    /// A blocking API client from the environment; see [`crate::ApiClient::builder_from_env`].
+    pub fn from_env() -> Result<ApiClient, Error> {
+        ApiClientBuilder(crate::ApiClient::builder_from_env()?).build()
+    }
+
+    /// The async client inside (use it only through the blocking methods).
+    pub fn as_async(&self) -> &crate::ApiClient {
+        &self.inner
+    }
+
+    /// See [`crate::ApiClient::page_person`].
+    pub fn page_person(&self, email: &str, page: &Page) -> Result<Receipt, Error> {
+        self.runtime.block_on(self.inner.page_person(email, page))
+    }
+
+    /// See [`crate::ApiClient::page_team`].
+    pub fn page_team(&self, slug: &str, page: &Page) -> Result<Receipt, Error> {
+        self.runtime.block_on(self.inner.page_team(slug, page))
+    }
+
+    /// See [`crate::ApiClient::send_page`].
+    pub fn send_page(&self, request: &PageRequest) -> Result<Receipt, Error> {
+        self.runtime.block_on(self.inner.send_page(request))
+    }
+
+    /// See [`crate::ApiClient::send_page_with_idempotency_key`].
+    pub fn send_page_with_idempotency_key(
+        &self,
+        request: &PageRequest,
+        key: &str,
+    ) -> Result<Receipt, Error> {
+        self.runtime
+            .block_on(self.inner.send_page_with_idempotency_key(request, key))
+    }
+
+    /// See [`crate::ApiClient::request_status`].
+    pub fn request_status(&self, request_id: &str) -> Result<RequestStatus, Error> {
+        self.runtime.block_on(self.inner.request_status(request_id))
+    }
+
+    /// See [`crate::ApiClient::acknowledgements`].
+    pub fn acknowledgements(&self, request_id: &str) -> Result<Vec<Acknowledgement>, Error> {
+        self.runtime
+            .block_on(self.inner.acknowledgements(request_id))
+    }
+
+    /// See [`crate::ApiClient::wait_for_acknowledgement`].
+    pub fn wait_for_acknowledgement(
+        &self,
+        request_id: &str,
+        timeout: Duration,
+    ) -> Result<Acknowledgement, Error> {
+        self.runtime
+            .block_on(self.inner.wait_for_acknowledgement(request_id, timeout))
+    }
+}
+
+impl fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("blocking::ApiClient")
+            .field(&self.inner)
+            .finish()
+    }
+}
+
 /// A multi-thread runtime with one worker, shut down without blocking when dropped (so that
 /// dropping a client inside async code cannot panic).
 struct BackgroundRuntime(Option<tokio::runtime::Runtime>);
+
+impl BackgroundRuntime {
+    /// Starts a runtime and builds a client inside its context (reqwest needs one).
+    fn start<T>(build: impl FnOnce() -> Result<T, Error>) -> Result<(T, Arc<Self>), Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("hotpot-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start the client's runtime: {e}")))?;
+        // Wrapped at once, so that an error below drops it without blocking: a plain tokio
+        // runtime dropped inside async code panics.
+        let runtime = BackgroundRuntime(Some(runtime));
+        let built = {
+            let _guard = runtime.0.as_ref().map(tokio::runtime::Runtime::enter);
+            build()?
+        };
+        Ok((built, Arc::new(runtime)))
+    }
+
+    /// Runs `future` to completion on this runtime, unless called from async code.
+    fn block_on<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        if crate::async_context::in_async_code() {
+            return Err(Error::BlockingInAsync);
+        }
+        self.0.as_ref().map_or_else(
+            || {
+                Err(Error::Config(
+                    "the client's runtime has shut down".to_owned(),
+                ))
+            },
+            |rt| rt.block_on(future),
+        )
+    }
+}
 
 impl Drop for BackgroundRuntime {
     fn drop(&mut self) {

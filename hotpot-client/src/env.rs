@@ -73,3 +73,37 @@ pub fn webhook_url_from_env() -> Result<String, Error> {
 pub fn spool_from_env() -> Result<Option<PathBuf>, Error> {
     Ok(env_var(ENV_SPOOL)?.map(PathBuf::from))
 }
+
+/// The environment variable that holds the base of Hotpot's API (spec §14).
+pub const ENV_API_URL: &str = "HOTPOT_API_URL";
+
+/// The base of Hotpot's API by the one rule of spec §14: [`ENV_API_URL`], else the base of
+/// [`ENV_WEBHOOK_URL`] where that is set, else `https://api.hotpot.works`. A base that is not
+/// an absolute http(s) URL, or plain http to a host that is not loopback (unless
+/// `allow_http`), is an [`Error::Config`] naming the variable it came from.
+///
+/// ```no_run
+/// let base = hotpot_client::env::api_base_from_env(false)?;
+/// println!("paging through {base}");
+/// # Ok::<(), hotpot_client::Error>(())
+/// ```
+pub fn api_base_from_env(allow_http: bool) -> Result<hotpot_protocol::ApiBase, Error> {
+    use hotpot_protocol::{ApiBase, WebhookUrl};
+    if let Some(base) = env_var(ENV_API_URL)? {
+        return ApiBase::parse(&base, allow_http)
+            .map_err(|e| Error::Config(format!("{ENV_API_URL}: {e}")));
+    }
+    if let Some(url) = env_var(ENV_WEBHOOK_URL)? {
+        let url = WebhookUrl::parse_allowing_http(&url).map_err(|e| {
+            Error::Config(format!(
+                "{ENV_WEBHOOK_URL} (the API's base comes from it when {ENV_API_URL} is unset): {e}"
+            ))
+        })?;
+        return ApiBase::parse(url.base().as_str(), allow_http).map_err(|e| {
+            Error::Config(format!(
+                "the API's base taken from {ENV_WEBHOOK_URL} ({ENV_API_URL} is unset): {e}"
+            ))
+        });
+    }
+    Ok(ApiBase::production())
+}

@@ -117,9 +117,20 @@ pub enum Error {
     )]
     BlockingInAsync,
 
-    /// The request-status endpoint (§4) refused the API key (401/403), or none is configured.
+    /// The API refused the API key (401/403: the request-status endpoint of §4, the page and
+    /// acknowledgement routes of §14), or none is configured.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+
+    /// A page was accepted, then its status became `error` (spec §14: a field problem, or a
+    /// recipient Hotpot does not know), so nobody will acknowledge it.
+    #[error("page {request_id} failed{}", problems(errors))]
+    PageFailed {
+        /// The page's request id.
+        request_id: String,
+        /// The problems the status lists.
+        errors: Vec<hotpot_protocol::Problem>,
+    },
 
     /// The request-status endpoint (§4) does not know this request id.
     #[error("unknown request id {0:?}")]
@@ -203,6 +214,16 @@ impl Error {
     /// Whether a blocking client was called from async code ([`Error::BlockingInAsync`]).
     pub fn is_blocking_in_async(&self) -> bool {
         matches!(self, Error::BlockingInAsync)
+    }
+
+    /// Whether the API key was refused (401, 403) or none is configured.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Error::Unauthorized(_))
+    }
+
+    /// Whether a page's status became `error` ([`Error::PageFailed`]).
+    pub fn is_page_failed(&self) -> bool {
+        matches!(self, Error::PageFailed { .. })
     }
 
     /// Whether the URL or the client's configuration is unusable.
@@ -306,6 +327,15 @@ fn colon(body: &str) -> String {
     } else {
         format!(": {body}")
     }
+}
+
+fn problems(errors: &[hotpot_protocol::Problem]) -> String {
+    let mut text = String::new();
+    for (i, p) in errors.iter().enumerate() {
+        text.push_str(if i == 0 { ": " } else { "; " });
+        text.push_str(&p.to_string());
+    }
+    text
 }
 
 fn webhook_problem(status: u16) -> &'static str {

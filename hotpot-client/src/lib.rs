@@ -62,7 +62,8 @@
 //! | module | holds |
 //! |---|---|
 //! | `client` | the async [`Client`], its [`ClientBuilder`], [`Receipt`] and [`RequestStatus`]; one retry loop over one attempt |
-//! | [`blocking`] | the same client without `async` |
+//! | `api` | [`ApiClient`] and its [`ApiClientBuilder`]: pages to a person or a team, request status, acknowledgements and the wait for one (spec §14) |
+//! | [`blocking`] | the same clients without `async` |
 //! | `retry` | [`RetryPolicy`] |
 //! | `error` | [`Error`] and its predicates |
 //! | [`emitter`] | [`Emitter`]: background delivery that never blocks the caller, its [`EmitterBuilder`], [`Overflow`], [`EmitError`], [`Undelivered`], [`DropReason`], [`Stats`] and [`Report`] |
@@ -84,6 +85,7 @@ compile_error!(
     "hotpot-client needs a TLS backend: enable its feature `aws-lc` (the default) or `ring`"
 );
 
+mod api;
 mod async_context;
 pub mod blocking;
 mod client;
@@ -98,6 +100,7 @@ pub mod spool;
 pub mod sunset;
 mod throttle;
 
+pub use api::{ApiClient, ApiClientBuilder, DEFAULT_POLL_INTERVAL};
 pub use client::{
     Client, ClientBuilder, IntoWebhookUrl, Receipt, RequestState, RequestStatus, USER_AGENT,
     WebhookUrlSource,
@@ -105,10 +108,11 @@ pub use client::{
 pub use emitter::{
     DropReason, EmitError, Emitter, EmitterBuilder, Overflow, Report, Stats, Undelivered,
 };
-pub use env::{ENV_API_KEY, ENV_WEBHOOK_URL};
+pub use env::{ENV_API_KEY, ENV_API_URL, ENV_WEBHOOK_URL};
 pub use error::{Error, TransportError};
 pub use hotpot_protocol::{
-    Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem, UrlError,
+    Acknowledgement, ApiBase, ApiKey, Moment, MomentBuilder, MomentType, Page, PageBuilder,
+    PageRequest, ParseKindError, Priority, Problem, Recipient, RecipientKind, Urgency, UrlError,
     ValidationError, WebhookUrl,
 };
 #[cfg(feature = "tracing-layer")]

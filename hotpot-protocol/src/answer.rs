@@ -13,8 +13,11 @@ use crate::WebhookUrl;
 pub enum Endpoint {
     /// `POST` to a webhook URL (spec §3).
     Ingest,
-    /// `GET /request/{id}/status` (spec §4).
+    /// `GET /request/{id}/status` (spec §4) and `GET /request/{id}/acknowledgements` (§14).
     Status,
+    /// `POST /page/person` or `POST /page/team` (spec §14): 401 and 403 mean the API key was
+    /// refused; any other 4xx that is not 408 or 429 means the page was refused.
+    Page,
 }
 
 /// The meaning of an answer's status code (spec §5).
@@ -63,7 +66,7 @@ pub fn classify(endpoint: Endpoint, status: u16) -> Answer {
         (429, _) => Answer::RateLimited,
         (408 | 500..=599, _) => Answer::Server,
         (401 | 403 | 404 | 410, Endpoint::Ingest) => Answer::Webhook,
-        (401 | 403, Endpoint::Status) => Answer::Unauthorized,
+        (401 | 403, Endpoint::Status | Endpoint::Page) => Answer::Unauthorized,
         (404, Endpoint::Status) => Answer::UnknownRequest,
         (400..=499, _) => Answer::Rejected,
         _ => Answer::Unexpected,
@@ -85,7 +88,28 @@ pub fn error_body(bytes: &[u8], truncated: bool, url: &WebhookUrl) -> String {
         let keep = text.chars().count().saturating_sub(url.secret_len());
         text = text.chars().take(keep).collect();
     }
-    let text = url.redact(&text);
+    cut(&url.redact(&text), truncated)
+}
+
+/// [`error_body`] for any secret (the API key of spec §14): every occurrence of `secret` is
+/// redacted before the body is cut.
+///
+/// ```
+/// let body = br#"{"error": "Unauthorized", "key": "hp_live_0123456789"}"#;
+/// let kept = hotpot_protocol::error_body_redacting(body, false, "hp_live_0123456789");
+/// assert_eq!(kept, r#"{"error": "Unauthorized", "key": "hp_l…"}"#);
+/// ```
+pub fn error_body_redacting(bytes: &[u8], truncated: bool, secret: &str) -> String {
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    if truncated {
+        let keep = text.chars().count().saturating_sub(secret.chars().count());
+        text = text.chars().take(keep).collect();
+    }
+    cut(&crate::redact_secret_in(&text, secret), truncated)
+}
+
+/// A redacted body trimmed and cut to [`ERROR_BODY_CHARS`], with `…` where cut.
+fn cut(text: &str, truncated: bool) -> String {
     let text = text.trim();
     match text.char_indices().nth(ERROR_BODY_CHARS) {
         Some((at, _)) => format!("{}…", &text[..at]),

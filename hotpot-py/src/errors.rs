@@ -7,7 +7,7 @@
 
 use std::error::Error as _;
 
-use hotpot_client::{DropReason, Error, Problem, WebhookUrl};
+use hotpot_client::{ApiKey, DropReason, Error, Problem, WebhookUrl};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
@@ -46,12 +46,17 @@ pub(crate) fn problem_list<'py>(
     PyList::new(py, items)
 }
 
-/// A `hotpot.ValidationError` listing every problem.
+/// A `hotpot.ValidationError` listing every problem of a moment.
 pub(crate) fn validation_error(py: Python<'_>, problems: &[Problem]) -> PyErr {
+    validation_error_of(py, "moment", problems)
+}
+
+/// A `hotpot.ValidationError` listing every problem of a `subject` (`moment`, `page`).
+pub(crate) fn validation_error_of(py: Python<'_>, subject: &str, problems: &[Problem]) -> PyErr {
     let message = match problems {
-        [one] => format!("invalid moment: {one}"),
+        [one] => format!("invalid {subject}: {one}"),
         many => {
-            let mut text = format!("invalid moment: {} problems:", many.len());
+            let mut text = format!("invalid {subject}: {} problems:", many.len());
             for p in many {
                 text.push_str("\n  - ");
                 text.push_str(&p.to_string());
@@ -72,9 +77,27 @@ pub(crate) fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr 
     exception(py, "ConfigError", message.into(), &PyDict::new(py)).unwrap_or_else(|e| e)
 }
 
+/// The secret a client holds, redacted from every message it raises.
+#[derive(Clone, Copy)]
+pub(crate) enum Secret<'a> {
+    /// A webhook client's URL (its token).
+    Url(&'a WebhookUrl),
+    /// An API client's key.
+    Key(&'a ApiKey),
+}
+
+impl Secret<'_> {
+    fn redact(&self, text: &str) -> String {
+        match self {
+            Secret::Url(url) => url.redact(text),
+            Secret::Key(key) => key.redact_in(text),
+        }
+    }
+}
+
 /// The message of `err` and of its sources (reqwest's own message alone says little: "error
-/// sending request"), the token redacted.
-fn full_message(err: &Error, url: &WebhookUrl) -> String {
+/// sending request"), the secret redacted.
+fn full_message(err: &Error, url: Secret<'_>) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
@@ -108,7 +131,31 @@ pub(crate) fn client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyE
     if let Error::Validation(v) = err {
         return validation_error(py, v.problems());
     }
-    build_client_error(py, err, url).unwrap_or_else(|e| e)
+    build_client_error(py, err, Secret::Url(url)).unwrap_or_else(|e| e)
+}
+
+/// The Python exception for an error of the API client (spec §14) holding `key`, its message
+/// redacted: `ValidationError` for a page, `PageFailedError` for a page whose status became
+/// `error`, else as for [`client_error`].
+pub(crate) fn api_error(py: Python<'_>, err: &Error, key: &ApiKey) -> PyErr {
+    match err {
+        Error::Validation(v) => validation_error_of(py, v.subject(), v.problems()),
+        Error::PageFailed { request_id, errors } => {
+            let build = || {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("errors", problem_list(py, errors)?)?;
+                kwargs.set_item("request_id", request_id)?;
+                exception(
+                    py,
+                    "PageFailedError",
+                    key.redact_in(&err.to_string()),
+                    &kwargs,
+                )
+            };
+            build().unwrap_or_else(|e| e)
+        }
+        _ => build_client_error(py, err, Secret::Key(key)).unwrap_or_else(|e| e),
+    }
 }
 
 /// A `hotpot.DroppedError` for a moment the emitter gave up without an answer from Hotpot —
@@ -137,7 +184,7 @@ pub(crate) fn dropped_error(
     build().unwrap_or_else(|e| e)
 }
 
-fn build_client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyResult<PyErr> {
+fn build_client_error(py: Python<'_>, err: &Error, url: Secret<'_>) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("retryable", err.is_retryable())?;
     let name = match err {
@@ -169,7 +216,10 @@ fn build_client_error(py: Python<'_>, err: &Error, url: &WebhookUrl) -> PyResult
             } else {
                 format!("; Hotpot said: {said}")
             };
-            let advice = webhook_advice(*status, url);
+            let advice = match url {
+                Secret::Url(url) => webhook_advice(*status, url),
+                Secret::Key(_) => String::new(),
+            };
             return exception(
                 py,
                 "WebhookError",

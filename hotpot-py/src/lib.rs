@@ -18,6 +18,7 @@
 //! | `cli` | `_cli_main`: the `hotpot` console script, running crate `hotpot-cli` |
 //! | `client` | the blocking `Client` and `send`; the settings both clients share |
 //! | `receipt` | `Receipt` and `RequestStatus`, what the server answered |
+//! | `page`, `api` | `Page`, `Acknowledgement` and the blocking `ApiClient` (spec §14) |
 //! | `aio` | the native half of `AsyncClient`: tokio tasks resolving asyncio futures |
 //! | `emitter` | `Emitter`, background delivery on `hotpot_client::Emitter`, and its exit handler |
 //! | `mock` | `hotpot.testing.MockServer`, the Rust mock server in-process; `_mock_main`, the standalone one |
@@ -28,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod aio;
+mod api;
 mod args;
 mod check;
 mod cli;
@@ -36,6 +38,7 @@ mod emitter;
 mod errors;
 mod mock;
 mod moment;
+mod page;
 mod process;
 mod receipt;
 mod spin;
@@ -107,6 +110,9 @@ fn _hotpot(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyClient>()?;
     m.add_class::<receipt::PyReceipt>()?;
     m.add_class::<receipt::PyRequestStatus>()?;
+    m.add_class::<page::PyPage>()?;
+    m.add_class::<page::PyAcknowledgement>()?;
+    m.add_class::<api::PyApiClient>()?;
     m.add_class::<aio::PyAsyncClient>()?;
     m.add_class::<aio::Pending>()?;
     m.add_class::<emitter::PyEmitter>()?;

@@ -321,6 +321,18 @@ right = hotpot.Client(webhook, api_key=api_key)
 print(repr(right))
 show("unknown request", lambda: right.request_status("00000000-0000-4000-8000-000000000000"))
 show("status", lambda: right.request_status(receipt.request_id))
+# The API client of pages (spec §14): its key is a secret too.
+api = hotpot.ApiClient("wrong-" + api_key[::-1], base_url=base, max_retries=0)
+print(repr(api))
+show("api page", lambda: api.page_team("ops", "Secrets check", "x"))
+show("api wrong key", lambda: api.request_status(receipt.request_id))
+right_api = hotpot.ApiClient(api_key, base_url=base, max_retries=0)
+print(repr(right_api), repr(hotpot.AsyncApiClient(api_key, base_url=base)))
+show("api status", lambda: right_api.request_status(receipt.request_id))
+show("api acks", lambda: right_api.acknowledgements(receipt.request_id))
+show("api wait", lambda: right_api.wait_for_acknowledgement(receipt.request_id, 0.1, 0.05))
+show("api bad key", lambda: hotpot.ApiClient(api_key + " x"))
+show("api bad page", lambda: right_api.page_person("nobody", "", "x"))
 # Hosts that cannot reach the internet, even if a URL were (wrongly) accepted.
 for bad in [f"http://hotpot.invalid/moment/{token}", f"https://127.0.0.1:9/moment/{token}/Bad_Slug",
             f"https://127.0.0.1:9/moments/{token}", f"ftp://127.0.0.1:9/moment/{token}",
@@ -347,6 +359,7 @@ def test_python_error_paths(mock: Server) -> None:
     for expected in ["WebhookError", "ServerError", "RateLimitedError", "TransportError",
                      "RejectedError", "TimeoutError", "UnauthorizedError", "UnknownRequestError",
                      "ConfigError", "ValidationError", "status: RequestStatus(",
+                     "api status: RequestStatus(", "api bad key: ConfigError",
                      "emitter on_error: ", "emitter report: "]:
         assert expected in text, f"{expected} not reached:\n{text[-4000:]}"
 

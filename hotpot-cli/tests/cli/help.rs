@@ -2,7 +2,15 @@
 
 use crate::support::{RunExt, hotpot, texts};
 
-const SUBCOMMANDS: [&str; 6] = ["send", "run", "check", "status", "mock", "completions"];
+const SUBCOMMANDS: [&str; 7] = [
+    "send",
+    "run",
+    "check",
+    "page",
+    "status",
+    "mock",
+    "completions",
+];
 
 #[test]
 fn every_help_has_an_example_and_fits_80_columns() {

@@ -11,6 +11,7 @@ mod flush;
 mod help;
 mod mock;
 mod output;
+mod page;
 mod plain_http;
 mod retrying;
 mod run;

@@ -158,11 +158,13 @@ pub struct RequestStatus {
     pub status_message: Option<String>,
     /// `errors`: the §1 problems, when the state is [`RequestState::Error`].
     pub errors: Vec<Problem>,
-    /// `message_id`: the created moment's id, on success.
-    pub moment_id: Option<String>,
+    /// `message_id`: on success, the created moment's id (a moment's request) or the page's
+    /// id (a page's request).
+    pub message_id: Option<String>,
 }
 
 impl RequestStatus {
+    /// Reads a §4 status body leniently (`request_id` where the body has none).
     pub(crate) fn from_answer(request_id: &str, body: &[u8]) -> Self {
         let json: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let r = json.get("response").unwrap_or(&json);
@@ -184,7 +186,7 @@ impl RequestStatus {
             state: RequestState::parse(&text("status").unwrap_or_default()),
             status_message: text("status_message"),
             errors,
-            moment_id: text("message_id"),
+            message_id: text("message_id"),
         }
     }
 }
@@ -193,7 +195,11 @@ impl RequestStatus {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Endpoint<'a> {
     Ingest,
-    Status { request_id: &'a str },
+    Status {
+        request_id: &'a str,
+    },
+    /// `POST /page/person` or `/page/team` (spec §14).
+    Page,
 }
 
 /// The error for a non-2xx answer, by the meaning spec §5 gives its status
@@ -207,6 +213,7 @@ pub(crate) fn classify(
     let answer = match endpoint {
         Endpoint::Ingest => protocol::classify(protocol::Endpoint::Ingest, status),
         Endpoint::Status { .. } => protocol::classify(protocol::Endpoint::Status, status),
+        Endpoint::Page => protocol::classify(protocol::Endpoint::Page, status),
     };
     match (answer, endpoint) {
         (Answer::RateLimited, _) => Error::RateLimited { retry_after, body },

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 
-use super::{Client, Inner};
+use super::{Client, HttpSettings, Inner};
 use crate::env::{ENV_API_KEY, env_var, webhook_url_from_env};
-use crate::{Error, RetryPolicy, WebhookUrl, defaults};
+use crate::{Error, RetryPolicy, WebhookUrl};
 
 /// `User-Agent` sent by default: `hotpot-client/<version>` (spec §5).
 pub const USER_AGENT: &str = concat!("hotpot-client/", env!("CARGO_PKG_VERSION"));
@@ -32,16 +32,9 @@ pub const USER_AGENT: &str = concat!("hotpot-client/", env!("CARGO_PKG_VERSION")
 pub struct ClientBuilder {
     url: UrlSource,
     allow_http: bool,
-    timeout: Duration,
-    connect_timeout: Duration,
+    http: HttpSettings,
     retry: RetryPolicy,
     api_key: Option<String>,
-    user_agent: String,
-    proxy: Option<String>,
-    no_proxy: bool,
-    root_certs: Vec<Vec<u8>>,
-    only_given_roots: bool,
-    pool_idle_timeout: Option<Duration>,
 }
 
 /// What the builder was given: a checked URL, or text to parse at `build()` (when the
@@ -102,29 +95,22 @@ impl ClientBuilder {
         ClientBuilder {
             url: url.into_source().0,
             allow_http: false,
-            timeout: defaults::TIMEOUT,
-            connect_timeout: defaults::CONNECT_TIMEOUT,
+            http: HttpSettings::new(USER_AGENT),
             retry: RetryPolicy::default(),
             api_key: None,
-            user_agent: USER_AGENT.to_owned(),
-            proxy: None,
-            no_proxy: false,
-            root_certs: Vec::new(),
-            only_given_roots: false,
-            pool_idle_timeout: None,
         }
     }
 
     /// The time allowed for one attempt, connecting and reading the answer included
     /// (default 15 s). The retry policy's deadline bounds the whole send.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.http.timeout = timeout;
         self
     }
 
     /// The time allowed to connect (default 5 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.http.connect_timeout = timeout;
         self
     }
 
@@ -143,7 +129,7 @@ impl ClientBuilder {
 
     /// Replaces the `User-Agent` (default `hotpot-client/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
+        self.http.user_agent = user_agent.into();
         self
     }
 
@@ -157,33 +143,33 @@ impl ClientBuilder {
     /// Sends through this proxy (`http://`, `https://` or `socks5://` URL) instead of the
     /// one the environment names.
     pub fn proxy(mut self, proxy_url: impl Into<String>) -> Self {
-        self.proxy = Some(proxy_url.into());
+        self.http.proxy = Some(proxy_url.into());
         self
     }
 
     /// Ignores proxies named by the environment (`HTTPS_PROXY`, ...).
     pub fn no_proxy(mut self) -> Self {
-        self.no_proxy = true;
+        self.http.no_proxy = true;
         self
     }
 
     /// Trusts this PEM certificate authority in addition to the system's (for a corporate
     /// proxy or a private deployment). Certificates are always verified.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.root_certs.push(pem.into());
+        self.http.root_certs.push(pem.into());
         self
     }
 
     /// Trusts only the certificate authorities given with
     /// [`add_root_certificate_pem`](Self::add_root_certificate_pem), not the system's.
     pub fn only_given_root_certificates(mut self, only: bool) -> Self {
-        self.only_given_roots = only;
+        self.http.only_given_roots = only;
         self
     }
 
     /// How long an idle keep-alive connection is kept (reqwest's default: 90 s).
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.pool_idle_timeout = Some(timeout);
+        self.http.pool_idle_timeout = Some(timeout);
         self
     }
 
@@ -212,54 +198,13 @@ impl ClientBuilder {
             }
             None => None,
         };
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
-        let mut http = reqwest::Client::builder()
-            .user_agent(&self.user_agent)
-            .default_headers(headers)
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true);
-        if let Some(idle) = self.pool_idle_timeout {
-            http = http.pool_idle_timeout(idle);
-        }
-        if self.no_proxy {
-            http = http.no_proxy();
-        }
-        if let Some(proxy) = &self.proxy {
-            // reqwest's proxy errors do not repeat the proxy URL, which may hold credentials.
-            let proxy = reqwest::Proxy::all(proxy.as_str())
-                .map_err(|e| Error::Config(format!("invalid proxy URL: {}", e.without_url())))?;
-            http = http.proxy(proxy);
-        }
-        let mut certs = Vec::with_capacity(self.root_certs.len());
-        for pem in &self.root_certs {
-            certs.extend(reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                Error::Config(format!("invalid PEM root certificate: {}", e.without_url()))
-            })?);
-        }
-        if self.only_given_roots {
-            http = http.tls_certs_only(certs);
-        } else if !certs.is_empty() {
-            http = http.tls_certs_merge(certs);
-        }
-        #[cfg(feature = "ring")]
-        install_ring_provider();
-        let http = http.build().map_err(|e| {
-            // reqwest says only "builder error"; the cause (a certificate that does not parse,
-            // ...) is in its source.
-            let cause = crate::error::with_root_cause(&crate::TransportError::new(e));
-            Error::Config(format!("cannot build the HTTP client: {cause}"))
-        })?;
+        let http = self.http.build_client()?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 url,
                 retry: self.retry,
-                timeout: self.timeout,
+                timeout: self.http.timeout,
                 api_key,
                 sunset: std::sync::Mutex::new(None),
             }),
@@ -310,30 +255,5 @@ impl Client {
     /// ```
     pub fn from_env() -> Result<Client, Error> {
         Self::builder_from_env()?.build()
-    }
-}
-
-/// With the `ring` feature, reqwest takes the process's default rustls provider: ring's, which
-/// this installs unless the program installed one already (then that one is used).
-#[cfg(feature = "ring")]
-fn install_ring_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // An error means another thread installed a provider meanwhile: that one is used.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-}
-
-#[cfg(all(test, feature = "ring"))]
-mod ring_tests {
-    #[test]
-    fn with_the_ring_feature_the_client_uses_ring() {
-        let client = crate::Client::new("https://api.hotpot.works/moment/845b1e3c9d0f");
-        assert!(client.is_ok(), "{client:?}");
-        let provider = rustls::crypto::CryptoProvider::get_default().expect("a provider");
-        let ring = rustls::crypto::ring::default_provider();
-        assert_eq!(
-            format!("{:?}", provider.key_provider),
-            format!("{:?}", ring.key_provider)
-        );
     }
 }

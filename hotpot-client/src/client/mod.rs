@@ -2,33 +2,28 @@
 
 mod answer;
 mod builder;
+mod http;
+mod retrying;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
-use tokio::time::Instant;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use tracing::Instrument;
 
 pub use answer::{Receipt, RequestState, RequestStatus};
 pub use builder::{ClientBuilder, IntoWebhookUrl, USER_AGENT, WebhookUrlSource};
 
-use hotpot_protocol::{
-    IDEMPOTENCY_KEY, SUNSET, check_idempotency_key, error_body, new_idempotency_key,
-    parse_retry_after, parse_sunset,
-};
+use hotpot_protocol::{IDEMPOTENCY_KEY, check_idempotency_key, new_idempotency_key};
 
 use crate::env::ENV_API_KEY;
-use crate::error::TransportError;
 use crate::{Error, Moment, RetryPolicy, WebhookUrl};
-use answer::{Endpoint, classify};
-
-/// Bytes of a 2xx body read for the receipt; bytes of an error body read before cutting.
-const SUCCESS_BODY_LIMIT: usize = 64 * 1024;
-const ERROR_BODY_LIMIT: usize = 8 * 1024;
+pub(crate) use answer::Endpoint;
+pub(crate) use http::HttpSettings;
+pub(crate) use retrying::Caller;
 
 /// An asynchronous Hotpot client: one webhook, one connection pool, one retry policy.
 ///
@@ -62,20 +57,20 @@ struct Inner {
     sunset: Mutex<Option<DateTime<Utc>>>,
 }
 
-/// A 2xx answer: its status, its body and its `Sunset`.
-struct Accepted {
-    status: u16,
-    body: Bytes,
-    sunset: Option<DateTime<Utc>>,
-}
-
-/// A non-2xx answer or a failed attempt, with the wait the server asked for.
-struct FailedAttempt {
-    error: Error,
-    retry_after: Option<Duration>,
-}
-
 impl Client {
+    /// The retry loop's view of this client: its timeout, its secret, and where an answer's
+    /// `Sunset` goes (the webhook's answers only).
+    fn caller<'a>(
+        &'a self,
+        on_sunset: Option<&'a (dyn Fn(DateTime<Utc>) + Sync)>,
+    ) -> Caller<'a> {
+        Caller {
+            timeout: self.inner.timeout,
+            redactor: &self.inner.url,
+            on_sunset,
+        }
+    }
+
     /// The webhook this client sends to (prints redacted).
     pub fn webhook_url(&self) -> &WebhookUrl {
         &self.inner.url
@@ -158,7 +153,9 @@ impl Client {
         let body = Bytes::from(moment.to_json_vec());
         let inner = &*self.inner;
         let span = tracing::debug_span!("hotpot.send", webhook = %inner.url, idempotency_key = key);
+        let heard = |at| self.heard_sunset(at);
         let (answer, attempts) = self
+            .caller(Some(&heard))
             .with_retries(policy, Endpoint::Ingest, on_retry, || {
                 inner
                     .http
@@ -186,7 +183,7 @@ impl Client {
     /// let receipt = client.send(&moment).await?;
     /// if let Some(id) = receipt.request_id {
     ///     let status = client.request_status(&id).await?;
-    ///     println!("{:?} {:?}", status.state, status.moment_id);
+    ///     println!("{:?} {:?}", status.state, status.message_id);
     /// }
     /// # Ok(()) }
     /// ```
@@ -200,6 +197,7 @@ impl Client {
         let url = inner.url.status_url(request_id);
         let span = tracing::debug_span!("hotpot.request_status", request_id);
         let (answer, _) = self
+            .caller(None)
             .with_retries(
                 &inner.retry,
                 Endpoint::Status { request_id },
@@ -215,129 +213,6 @@ impl Client {
             .await?;
         Ok(RequestStatus::from_answer(request_id, &answer.body))
     }
-
-    /// The retry loop of every request (spec §5): attempts until a 2xx answer, an answer
-    /// not worth retrying, the last attempt or the deadline; returns the 2xx answer and the
-    /// number of attempts. Calls `on_retry` before each retry's wait.
-    async fn with_retries(
-        &self,
-        policy: &RetryPolicy,
-        endpoint: Endpoint<'_>,
-        on_retry: &(dyn Fn() + Sync),
-        request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<(Accepted, u32), Error> {
-        let started = Instant::now();
-        let deadline = started + policy.deadline();
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let timeout = self.inner.timeout.min(remaining);
-            let FailedAttempt { error, retry_after } = match self
-                .attempt(request().timeout(timeout), endpoint, started)
-                .await
-            {
-                Ok(accepted) => {
-                    tracing::debug!(attempt, status = accepted.status, "accepted");
-                    return Ok((accepted, attempt));
-                }
-                Err(failed) => failed,
-            };
-            tracing::debug!(attempt, status = error.status(), error = %error, "attempt failed");
-            if !error.is_retryable() || attempt >= policy.max_attempts() {
-                return Err(error);
-            }
-            let delay = match retry_after {
-                Some(wait) if wait > policy.max_retry_after() => {
-                    tracing::debug!(
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        "Retry-After beyond the maximum"
-                    );
-                    return Err(error);
-                }
-                Some(wait) => wait,
-                None => policy.backoff(attempt),
-            };
-            if Instant::now() + delay >= deadline {
-                tracing::debug!(
-                    attempt,
-                    delay_ms = delay.as_millis() as u64,
-                    "deadline reached"
-                );
-                return Err(match error {
-                    Error::Timeout { source, .. } => Error::Timeout {
-                        elapsed: started.elapsed(),
-                        source,
-                    },
-                    other => other,
-                });
-            }
-            tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-            on_retry();
-            tokio::time::sleep(delay).await;
-        }
-    }
-
-    /// One request: the 2xx answer, or the error with the wait the server asked for.
-    async fn attempt(
-        &self,
-        request: reqwest::RequestBuilder,
-        endpoint: Endpoint<'_>,
-        started: Instant,
-    ) -> Result<Accepted, FailedAttempt> {
-        let from_reqwest = |e: reqwest::Error| {
-            let error = if e.is_timeout() {
-                Error::Timeout {
-                    elapsed: started.elapsed(),
-                    source: Some(TransportError::new(e)),
-                }
-            } else {
-                Error::Transport(TransportError::new(e))
-            };
-            FailedAttempt {
-                error,
-                retry_after: None,
-            }
-        };
-        let mut response = request.send().await.map_err(from_reqwest)?;
-        let status = response.status().as_u16();
-        // The webhook's answers only (not the request-status API's).
-        let sunset = matches!(endpoint, Endpoint::Ingest)
-            .then(|| response.headers().get(SUNSET))
-            .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_sunset);
-        // A 410 says "expired" on its own; any other answer announces the expiry.
-        if let Some(at) = sunset.filter(|_| status != 410) {
-            self.heard_sunset(at);
-        }
-        if response.status().is_success() {
-            // The server accepted the moment; a body that cannot be read only costs the receipt
-            // its details.
-            let (body, _) = read_capped(&mut response, SUCCESS_BODY_LIMIT)
-                .await
-                .unwrap_or_default();
-            return Ok(Accepted {
-                status,
-                body,
-                sunset,
-            });
-        }
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let (body, truncated) = read_capped(&mut response, ERROR_BODY_LIMIT)
-            .await
-            .unwrap_or_default();
-        let body = error_body(&body, truncated, &self.inner.url);
-        Err(FailedAttempt {
-            error: classify(endpoint, status, body, retry_after),
-            retry_after,
-        })
-    }
 }
 
 impl Client {
@@ -349,22 +224,6 @@ impl Client {
         }
         crate::sunset::heard(&self.inner.url, at);
     }
-}
-
-/// Reads at most `limit` bytes of the body; `true` when it stopped at the limit.
-async fn read_capped(
-    response: &mut reqwest::Response,
-    limit: usize,
-) -> Result<(Bytes, bool), reqwest::Error> {
-    let mut out = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit - out.len();
-        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if out.len() >= limit {
-            return Ok((Bytes::from(out), true));
-        }
-    }
-    Ok((Bytes::from(out), false))
 }
 
 impl fmt::Debug for Client {

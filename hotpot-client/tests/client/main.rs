@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `webhook_url`, `redaction` | spec §2: the URL forms, and the token never printed |
 //! | `send_wire`, `send_retries`, `request_status`, `tls`, `blocking` | the clients against a wiremock server (spec §3 to §5) |
+//! | `pages` | spec §14: `ApiClient` and `blocking::ApiClient` against a wiremock server |
 //! | `emitter_delivery`, `emitter_overflow`, `emitter_shutdown` | the emitter against a scripted server |
 //! | `emitter_from_env` | `Emitter::from_env()`: `HOTPOT_WEBHOOK_URL` and `HOTPOT_SPOOL`, in child processes |
 //! | `error_chain` | every error with a cause says it once (message or `source()`, not both) |
@@ -24,6 +25,7 @@ mod emitter_from_env;
 mod emitter_overflow;
 mod emitter_shutdown;
 mod error_chain;
+mod pages;
 mod redaction;
 mod request_status;
 mod send_retries;

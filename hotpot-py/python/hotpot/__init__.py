@@ -26,6 +26,7 @@ from ._errors import (
     DroppedError,
     EmitterClosedError,
     HotpotError,
+    PageFailedError,
     QueueFullError,
     RateLimitedError,
     RejectedError,
@@ -40,8 +41,11 @@ from ._errors import (
 from ._errors import TimeoutError as TimeoutError  # public, but left out of __all__ (below)
 from ._hotpot import (
     USER_AGENT,
+    Acknowledgement,
+    ApiClient,
     Client,
     Moment,
+    Page,
     Receipt,
     RequestStatus,
     __version__,
@@ -51,13 +55,18 @@ from ._hotpot import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._enums import MomentType, Priority
+    from ._enums import MomentType, Priority, Urgency
+    from ._pages import AsyncApiClient, page_person, page_team
     from ._reports import EmitterReport, EmitterStats
 else:
     # Imported on first use: `enum` and `typing` cost more than the rest of hotpot.
     _LAZY = {
         "MomentType": "_enums",
         "Priority": "_enums",
+        "Urgency": "_enums",
+        "AsyncApiClient": "_pages",
+        "page_team": "_pages",
+        "page_person": "_pages",
         "EmitterReport": "_reports",
         "EmitterStats": "_reports",
     }
@@ -84,6 +93,13 @@ __all__ = [
     "Receipt",
     "RequestStatus",
     "Emitter",
+    "ApiClient",
+    "AsyncApiClient",
+    "Page",
+    "Urgency",
+    "Acknowledgement",
+    "page_team",
+    "page_person",
     "EmitterReport",
     "EmitterStats",
     "HotpotError",
@@ -98,6 +114,7 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UnknownRequestError",
+    "PageFailedError",
     "DroppedError",
     "QueueFullError",
     "EmitterClosedError",

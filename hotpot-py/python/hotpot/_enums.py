@@ -1,4 +1,4 @@
-"""``MomentType`` and ``Priority``: ``str`` enums, so a member equals its wire value
+"""``MomentType``, ``Priority`` and ``Urgency``: ``str`` enums, so a member equals its wire value
 (``MomentType.NEAR_MISS == "near-miss"``) and goes wherever a string does.
 
 Imported on first use, not by ``import hotpot``: the ``enum`` module alone costs more than
@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["MomentType", "Priority"]
+__all__ = ["MomentType", "Priority", "Urgency"]
 
 
 class _WireEnum(str, enum.Enum):
@@ -58,3 +58,14 @@ class Priority(_WireEnum):
     """The server's default."""
     LOW = "low"
     """Can wait."""
+
+
+class Urgency(_WireEnum):
+    """How urgent a page is; Hotpot uses ``MEDIUM`` when none is given."""
+
+    LOW = "low"
+    """Can wait."""
+    MEDIUM = "medium"
+    """Hotpot's default."""
+    HIGH = "high"
+    """Wake somebody up."""

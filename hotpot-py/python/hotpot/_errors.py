@@ -158,7 +158,32 @@ class TransportError(HotpotError, builtins.ConnectionError):
 
 
 class UnauthorizedError(HotpotError):
-    """``request_status`` was refused: the API key is missing, wrong or revoked."""
+    """The API refused the key (401, 403): ``request_status`` or a page
+    (:class:`ApiClient`); the key is missing, wrong or revoked."""
+
+
+class PageFailedError(HotpotError):
+    """A page was queued, then its status became ``error`` (a field problem, or a recipient
+    Hotpot does not know), so nobody will handle it: raised by ``wait_for_acknowledgement``.
+    ``errors`` lists the problems as ``(field, message)`` pairs; ``request_id`` names the
+    page's request."""
+
+    errors: list[tuple[str, str]]
+    request_id: str | None
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        errors: list[tuple[str, str]] | None = None,
+        request_id: str | None = None,
+        status_code: int | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(text, status_code=status_code, retryable=retryable)
+        self.errors = list(errors or [])
+        self.request_id = request_id
 
 
 class UnknownRequestError(HotpotError, LookupError):

@@ -13,7 +13,7 @@ from typing import Any, Final, Generic, Literal, TypedDict, TypeVar, final, type
 
 from typing_extensions import Self, Unpack, disjoint_base
 
-from ._enums import MomentType, Priority
+from ._enums import MomentType, Priority, Urgency
 from ._errors import HotpotError
 from ._reports import EmitterReport, EmitterStats
 
@@ -26,6 +26,9 @@ __all__ = [
     "Client",
     "Receipt",
     "RequestStatus",
+    "Page",
+    "Acknowledgement",
+    "ApiClient",
     "AsyncClient",
     "Pending",
     "Emitter",
@@ -134,8 +137,81 @@ class RequestStatus:
     @property
     def errors(self) -> list[tuple[str, str]]: ...
     @property
-    def moment_id(self) -> str | None: ...
+    def message_id(self) -> str | None: ...
     def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Page:
+    def __new__(
+        cls,
+        title: str,
+        text: str,
+        *,
+        urgency: Urgency | str | None = None,
+        source_url: str | None = None,
+    ) -> Self: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def urgency(self) -> Literal["low", "medium", "high"] | None: ...
+    @property
+    def source_url(self) -> str | None: ...
+    def to_dict(self) -> dict[str, str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Acknowledgement:
+    @property
+    def acknowledged_at(self) -> datetime: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@disjoint_base
+class ApiClient:
+    def __new__(
+        cls,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float = 15.0,
+        max_retries: int = 2,
+    ) -> Self: ...
+    def page_person(
+        self,
+        email: str,
+        title: str | Page,
+        text: str | None = None,
+        *,
+        urgency: Urgency | str | None = None,
+        source_url: str | None = None,
+    ) -> Receipt: ...
+    def page_team(
+        self,
+        slug: str,
+        title: str | Page,
+        text: str | None = None,
+        *,
+        urgency: Urgency | str | None = None,
+        source_url: str | None = None,
+    ) -> Receipt: ...
+    def request_status(self, request_id: str) -> RequestStatus: ...
+    def acknowledgements(self, request_id: str) -> list[Acknowledgement]: ...
+    def wait_for_acknowledgement(
+        self, request_id: str, timeout: float, poll_interval: float = 2.0
+    ) -> Acknowledgement: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_retries(self) -> int: ...
 
 @disjoint_base
 class Client:

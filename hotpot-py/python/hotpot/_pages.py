@@ -1,0 +1,156 @@
+"""Paging people (spec §14): :class:`AsyncApiClient`, and the one-liners :func:`page_team` and
+:func:`page_person` on ``HOTPOT_API_KEY``. :class:`ApiClient` itself is native."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from ._hotpot import Acknowledgement, ApiClient, Page, Receipt, RequestStatus
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    from ._enums import Urgency
+
+    _T = TypeVar("_T")
+
+__all__ = ["AsyncApiClient", "page_person", "page_team"]
+
+
+class AsyncApiClient:
+    """:class:`ApiClient` with coroutine methods: the same arguments, awaited. Each call runs
+    the blocking client in the event loop's default executor (the native client releases the
+    GIL while it waits), so the loop is never blocked.
+
+    >>> api = AsyncApiClient()  # doctest: +SKIP
+    >>> receipt = await api.page_team("payments", "Rollback failed", "api 1.4.2")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float = 15.0,
+        max_retries: int = 2,
+    ) -> None:
+        self._client = ApiClient(
+            api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._client.base_url
+
+    @property
+    def timeout(self) -> float:
+        """Seconds allowed for one attempt."""
+        return self._client.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt."""
+        return self._client.max_retries
+
+    async def _run(self, call: Callable[[], _T]) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(None, call)
+
+    async def page_person(
+        self,
+        email: str,
+        title: str | Page,
+        text: str | None = None,
+        *,
+        urgency: Urgency | str | None = None,
+        source_url: str | None = None,
+    ) -> Receipt:
+        """See :meth:`ApiClient.page_person`."""
+        return await self._run(
+            functools.partial(
+                self._client.page_person,
+                email,
+                title,
+                text,
+                urgency=urgency,
+                source_url=source_url,
+            )
+        )
+
+    async def page_team(
+        self,
+        slug: str,
+        title: str | Page,
+        text: str | None = None,
+        *,
+        urgency: Urgency | str | None = None,
+        source_url: str | None = None,
+    ) -> Receipt:
+        """See :meth:`ApiClient.page_team`."""
+        return await self._run(
+            functools.partial(
+                self._client.page_team,
+                slug,
+                title,
+                text,
+                urgency=urgency,
+                source_url=source_url,
+            )
+        )
+
+    async def request_status(self, request_id: str) -> RequestStatus:
+        """See :meth:`ApiClient.request_status`."""
+        return await self._run(functools.partial(self._client.request_status, request_id))
+
+    async def acknowledgements(self, request_id: str) -> list[Acknowledgement]:
+        """See :meth:`ApiClient.acknowledgements`."""
+        return await self._run(functools.partial(self._client.acknowledgements, request_id))
+
+    async def wait_for_acknowledgement(
+        self, request_id: str, timeout: float, poll_interval: float = 2.0
+    ) -> Acknowledgement:
+        """See :meth:`ApiClient.wait_for_acknowledgement`."""
+        return await self._run(
+            functools.partial(
+                self._client.wait_for_acknowledgement, request_id, timeout, poll_interval
+            )
+        )
+
+    def __repr__(self) -> str:
+        return "Async" + repr(self._client)
+
+
+def page_team(
+    slug: str,
+    title: str,
+    text: str,
+    *,
+    urgency: Urgency | str | None = None,
+    source_url: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+) -> Receipt:
+    """Pages the people on call for the team ``slug`` and returns the :class:`Receipt`: an
+    :class:`ApiClient` on ``api_key`` (default ``HOTPOT_API_KEY``) and ``base_url`` (default
+    as for :class:`ApiClient`), used once."""
+    client = ApiClient(api_key, base_url=base_url)
+    return client.page_team(slug, title, text, urgency=urgency, source_url=source_url)
+
+
+def page_person(
+    email: str,
+    title: str,
+    text: str,
+    *,
+    urgency: Urgency | str | None = None,
+    source_url: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+) -> Receipt:
+    """Pages the person ``email`` directly and returns the :class:`Receipt`; see
+    :func:`page_team`."""
+    client = ApiClient(api_key, base_url=base_url)
+    return client.page_person(email, title, text, urgency=urgency, source_url=source_url)
