@@ -77,6 +77,12 @@ pub struct MockArgs {
     /// holds a pipe to it, the mock goes when the harness goes, even killed.
     #[arg(long, env = "HOTPOT_MOCK_EXIT_WITH_PARENT", value_parser = clap::builder::BoolishValueParser::new())]
     pub exit_with_parent: bool,
+    /// The on-call directory pages reach: a JSON file {"users": [{"email", "name"?}, ...],
+    /// "teams": [{"slug", "stages": [[email, ...], ...], "name"?, "backstop"?,
+    /// "escalate_after_s"?, "copy"?}, ...]}. Without it: the user oncall@example.com and the
+    /// team default.
+    #[arg(long, env = "HOTPOT_MOCK_ONCALL", value_name = "FILE")]
+    pub oncall: Option<std::path::PathBuf>,
     /// The logs' format on standard error: text lines, or one JSON object per line.
     #[arg(long, env = "HOTPOT_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -172,6 +178,15 @@ async fn serve(args: MockArgs) -> ExitCode {
     }
     if let Some(per_second) = args.rate_limit {
         builder = builder.rate_limit(per_second);
+    }
+    if let Some(path) = &args.oncall {
+        match crate::OncallDirectory::from_file(path) {
+            Ok(directory) => builder = builder.oncall(directory),
+            Err(e) => {
+                eprintln!("error: cannot start the mock server: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let signals = Signals::listen();
     // Read from the start: a harness that closes the pipe at once must still be seen.

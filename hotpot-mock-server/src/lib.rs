@@ -91,6 +91,7 @@ mod error;
 mod fault;
 mod http;
 mod model;
+mod oncall;
 mod payload;
 mod serve;
 mod server;
@@ -106,6 +107,10 @@ pub use http::page::PAGE_EVENTS;
 pub use model::{
     Event, EventStatus, NewWebhook, RecordedMoment, RecordedRequest, RequestHeaders, Webhook,
     WebhookPatch,
+};
+pub use oncall::{
+    DEFAULT_ESCALATE_AFTER_S, DEFAULT_ONCALL_EMAIL, DEFAULT_TEAM_SLUG, MAX_ESCALATE_AFTER_S,
+    NewTeam, NewUser, OncallDirectory, Team, User,
 };
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,

@@ -25,12 +25,12 @@ pub const MAX_WAIT_MS: u64 = 600_000;
 /// The long-poll wait when `min` is given without `wait_ms`: 30 seconds.
 pub const DEFAULT_WAIT_MS: u64 = 30_000;
 
-type Shared_ = State<Arc<Shared>>;
-type PathParam = Result<Path<String>, PathRejection>;
-type Body = Result<Bytes, BytesRejection>;
+pub(super) type Shared_ = State<Arc<Shared>>;
+pub(super) type PathParam = Result<Path<String>, PathRejection>;
+pub(super) type Body = Result<Bytes, BytesRejection>;
 
 /// A path parameter, or a JSON 400 that does not repeat it (it may be a token).
-fn param(path: PathParam) -> Result<String, Box<Response>> {
+pub(super) fn param(path: PathParam) -> Result<String, Box<Response>> {
     path.map(|Path(value)| value).map_err(|_| {
         Box::new(
             Error::bad("path: expected a percent-encoded UTF-8 path segment, found other bytes")
@@ -40,7 +40,7 @@ fn param(path: PathParam) -> Result<String, Box<Response>> {
 }
 
 /// The request body, or a JSON 413/400.
-fn body(body: Body) -> Result<Bytes, Box<Response>> {
+pub(super) fn body(body: Body) -> Result<Bytes, Box<Response>> {
     body.map_err(|rejection| {
         let status = rejection.status();
         let error = status.canonical_reason().unwrap_or("Bad Request");
@@ -53,7 +53,7 @@ fn body(body: Body) -> Result<Bytes, Box<Response>> {
 
 /// The query string's pairs, or a JSON 400 naming the first parameter not in `allowed`: every
 /// admin route refuses what it does not know, so that a test's typo is an error.
-fn query(
+pub(super) fn query(
     RawQuery(raw): RawQuery,
     allowed: &'static [&'static str],
 ) -> Result<Vec<(String, String)>, Box<Response>> {
@@ -61,7 +61,7 @@ fn query(
 }
 
 /// For routes that take no body: nothing, whitespace or `{}`; a field is a JSON 400.
-fn no_body(body: Body) -> Result<(), Box<Response>> {
+pub(super) fn no_body(body: Body) -> Result<(), Box<Response>> {
     let body = self::body(body)?;
     Input::parse(&body, &[])
         .and_then(Input::finish)
@@ -69,7 +69,7 @@ fn no_body(body: Body) -> Result<(), Box<Response>> {
 }
 
 /// An error as the answer [`or_answer!`] returns.
-fn boxed(e: impl IntoResponse) -> Box<Response> {
+pub(super) fn boxed(e: impl IntoResponse) -> Box<Response> {
     Box::new(e.into_response())
 }
 
@@ -81,8 +81,9 @@ macro_rules! or_answer {
         }
     };
 }
+pub(super) use or_answer;
 
-fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Response {
+pub(super) fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Response {
     match result {
         Ok(value) => ok(value),
         Err(e) => e.into_response(),
@@ -427,10 +428,14 @@ pub(crate) async fn reset(State(shared): Shared_, raw: RawQuery, body: Body) -> 
     or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     let result = (|| {
-        let mut input = Input::parse(&body, &["webhooks"])?;
+        let mut input = Input::parse(&body, &["webhooks", "oncall"])?;
         let webhooks = input.boolean("webhooks")?.unwrap_or(false);
+        let oncall = input.boolean("oncall")?.unwrap_or(false);
         input.finish()?;
         shared.reset(webhooks);
+        if oncall {
+            shared.reset_directory();
+        }
         Ok(())
     })();
     respond(result, |()| StatusCode::NO_CONTENT.into_response())

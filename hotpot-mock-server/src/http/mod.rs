@@ -3,7 +3,8 @@
 pub(crate) mod admin;
 pub(crate) mod body;
 pub(crate) mod ingest;
-mod input;
+pub(crate) mod input;
+mod oncall;
 pub(crate) mod page;
 pub(crate) mod reply;
 mod status;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::Shared;
 
@@ -54,6 +55,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 .delete(admin::reset_clock),
         )
         .route("/_mock/reset", post(admin::reset))
+        .route(
+            "/_mock/users",
+            get(oncall::list_users).post(oncall::create_user),
+        )
+        .route("/_mock/users/{email}", delete(oncall::delete_user))
+        .route(
+            "/_mock/teams",
+            get(oncall::list_teams).post(oncall::create_team),
+        )
+        .route("/_mock/teams/{slug}", delete(oncall::delete_team))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(shared)

@@ -11,6 +11,7 @@ use tokio::runtime::Handle;
 
 use super::MockServer;
 use crate::Error;
+use crate::oncall::{NewTeam, NewUser, OncallDirectory};
 use crate::state::{Config, Shared, check_token, random_token};
 
 /// The API key the server accepts on `GET /request/{id}/status` unless told otherwise.
@@ -51,6 +52,7 @@ pub struct MockServerBuilder {
     port: u16,
     shutdown_timeout: Duration,
     public_url: Option<String>,
+    oncall: Option<OncallDirectory>,
 }
 
 impl Default for MockServerBuilder {
@@ -65,6 +67,7 @@ impl Default for MockServerBuilder {
             port: 0,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             public_url: None,
+            oncall: None,
         }
     }
 }
@@ -81,6 +84,7 @@ impl fmt::Debug for MockServerBuilder {
             .field("port", &self.port)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("public_url", &self.public_url)
+            .field("oncall", &self.oncall)
             .finish()
     }
 }
@@ -202,6 +206,61 @@ impl MockServerBuilder {
         self
     }
 
+    /// The on-call directory the server starts with, instead of its default user
+    /// `oncall@example.com` and team `default` (spec §14); `--oncall FILE` for the binary.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{MockServer, NewTeam, NewUser, OncallDirectory};
+    /// let directory = OncallDirectory::default()
+    ///     .user(NewUser::new("ada@example.com"))
+    ///     .team(NewTeam::new("ops", [["ada@example.com"]]));
+    /// let server = MockServer::builder().oncall(directory).start().await?;
+    /// assert_eq!(server.teams()[0].slug, "ops");
+    /// assert_eq!(server.users().len(), 1); // no default user
+    /// # Ok(()) }
+    /// ```
+    pub fn oncall(mut self, directory: OncallDirectory) -> Self {
+        self.oncall = Some(directory);
+        self
+    }
+
+    /// Adds a user to the directory the server starts with (then it has no default user or
+    /// team).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{MockServer, NewUser};
+    /// let server = MockServer::builder().user(NewUser::new("ada@example.com")).start().await?;
+    /// assert!(server.teams().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn user(mut self, user: NewUser) -> Self {
+        let directory = self.oncall.take().unwrap_or_default();
+        self.oncall = Some(directory.user(user));
+        self
+    }
+
+    /// Adds a team to the directory the server starts with (after its users, whatever the
+    /// order of the calls).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{MockServer, NewTeam, NewUser};
+    /// let server = MockServer::builder()
+    ///     .team(NewTeam::new("ops", [["ada@example.com"]]))
+    ///     .user(NewUser::new("ada@example.com"))
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(server.teams()[0].stages[0], ["ada@example.com"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn team(mut self, team: NewTeam) -> Self {
+        let directory = self.oncall.take().unwrap_or_default();
+        self.oncall = Some(directory.team(team));
+        self
+    }
+
     /// Binds and starts the server on the current tokio runtime.
     ///
     /// ```
@@ -269,6 +328,9 @@ impl MockServerBuilder {
             base_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
         };
         let shared = Arc::new(Shared::new(config, &token));
+        if let Some(directory) = self.oncall {
+            shared.install_directory(directory)?;
+        }
         let router = crate::http::router(Arc::clone(&shared));
         let task = handle.spawn(crate::serve::serve(
             listener,

@@ -4,6 +4,7 @@
 
 mod builder;
 mod control;
+mod oncall;
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -72,7 +72,7 @@ impl Shared {
         self.lock().clock = Clock::default();
     }
 
-    /// Forgets events, moments, faults, remembered idempotent answers and rate-limit buckets;
+    /// Forgets events, moments, pages, faults, remembered idempotent answers and rate-limit buckets;
     /// with `webhooks`, also every webhook but the default one, which gets its first state back.
     pub(crate) fn reset(&self, webhooks: bool) {
         {
@@ -81,6 +81,7 @@ impl Shared {
             state.requests.clear();
             state.faults.clear();
             state.idempotency.clear();
+            state.reset_paging(false);
             for hook in state.webhooks.values_mut() {
                 hook.bucket = Bucket::default();
             }

@@ -14,6 +14,7 @@
 //! | `control` | faults, the clock, reset |
 //! | `journal` | the request journal (`GET /_mock/requests`), under its own lock |
 //! | `webhooks` | webhooks (spec §6) |
+//! | `oncall`, `paging` | the on-call directory, and pages (spec §14) |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
 mod clock;
@@ -22,6 +23,8 @@ mod idempotency;
 mod ingest;
 mod journal;
 mod log;
+mod oncall;
+mod paging;
 mod rate;
 mod reads;
 mod record;
@@ -86,6 +89,8 @@ struct State {
     requests: HashMap<Uuid, u64>,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
+    /// Pages and the on-call directory (spec §14).
+    paging: paging::Paging,
 }
 
 /// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
@@ -110,6 +115,7 @@ impl Shared {
             requests: HashMap::new(),
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
+            paging: paging::Paging::new(),
         };
         state.insert_default();
         let journal = Mutex::new(Journal::new(config.max_events));

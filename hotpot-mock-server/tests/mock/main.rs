@@ -8,6 +8,7 @@ mod faults;
 mod ingest;
 mod journal;
 mod library;
+mod oncall;
 mod page;
 mod status;
 mod strict;

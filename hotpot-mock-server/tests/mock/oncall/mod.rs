@@ -1,0 +1,4 @@
+//! Spec §14, the mock's on-call directory: users and teams over the admin API, the library
+//! and the binary's `--oncall FILE`.
+
+mod directory;
