@@ -85,7 +85,7 @@ fn print_status(printer: &Printer, status: &RequestStatus) {
             status: state,
             status_message: status.status_message.as_deref(),
             errors: &status.errors,
-            message_id: status.moment_id.as_deref(),
+            message_id: status.message_id.as_deref(),
         });
         return;
     }

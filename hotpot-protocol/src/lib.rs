@@ -18,6 +18,9 @@
 //! | `idempotency` | the `Idempotency-Key` header: [`check_idempotency_key`], [`new_idempotency_key`] | §3 |
 //! | `answer` | what an answer means ([`classify`], [`Answer`], [`is_retryable_status`]), the error body a client keeps ([`error_body`]), [`parse_retry_after`] | §5 |
 //! | `limits` | sizes both sides agree on ([`MAX_BODY_BYTES`]) | §3 |
+//! | [`page`] | [`Page`], [`PageBuilder`], [`Urgency`], [`Recipient`], [`PageRequest`], [`parse_page_lenient`], [`Acknowledgement`] | §14 |
+//! | [`page::rules`] | every field rule of a page, in one place | §14 |
+//! | `api_key` | [`ApiKey`] (redacted when printed), [`redact_api_key`] | §14 |
 //!
 //! Everything is re-exported at the crate root.
 //!
@@ -35,15 +38,18 @@
 #![forbid(unsafe_code)]
 
 mod answer;
+mod api_key;
 mod idempotency;
 mod limits;
 pub mod moment;
+pub mod page;
 mod webhook_url;
 
 pub use answer::{
     Answer, ERROR_BODY_CHARS, Endpoint, classify, error_body, is_retryable_status,
     parse_retry_after,
 };
+pub use api_key::{ApiKey, ApiKeyError, redact_api_key};
 pub use idempotency::{
     IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY_CHARS, check_idempotency_key, new_idempotency_key,
 };
@@ -51,6 +57,10 @@ pub use limits::MAX_BODY_BYTES;
 pub use moment::{
     LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,
     ValidationError, parse_lenient,
+};
+pub use page::{
+    ACK_HANDLED, Acknowledgement, LenientPage, Page, PageBuilder, PageRequest, Recipient,
+    RecipientKind, Urgency, parse_acknowledgements, parse_page_lenient,
 };
 pub use webhook_url::{
     DEFAULT_BASE, MAX_TOKEN_CHARS, UrlError, WebhookUrl, check_integration, check_token,

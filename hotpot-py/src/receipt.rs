@@ -81,8 +81,8 @@ pub(crate) struct PyRequestStatus {
     status_message: Option<String>,
     /// The §1 problems of an "error", as `(field, message)` pairs.
     errors: Vec<(String, String)>,
-    /// The created moment's id, on "success".
-    moment_id: Option<String>,
+    /// On "success", the created moment's id (a moment's request) or the page's id.
+    message_id: Option<String>,
 }
 
 impl From<hotpot_client::RequestStatus> for PyRequestStatus {
@@ -99,7 +99,7 @@ impl From<hotpot_client::RequestStatus> for PyRequestStatus {
             status,
             status_message: s.status_message,
             errors: s.errors.into_iter().map(|p| (p.field, p.message)).collect(),
-            moment_id: s.moment_id,
+            message_id: s.message_id,
         }
     }
 }
@@ -108,12 +108,12 @@ impl From<hotpot_client::RequestStatus> for PyRequestStatus {
 impl PyRequestStatus {
     fn __repr__(&self) -> String {
         format!(
-            "RequestStatus(request_id={}, status={}, status_message={}, errors={:?}, moment_id={})",
+            "RequestStatus(request_id={}, status={}, status_message={}, errors={:?}, message_id={})",
             py_repr(Some(&self.request_id)),
             py_repr(Some(&self.status)),
             py_repr(self.status_message.as_deref()),
             self.errors,
-            py_repr(self.moment_id.as_deref()),
+            py_repr(self.message_id.as_deref()),
         )
     }
 }

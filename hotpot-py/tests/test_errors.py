@@ -228,7 +228,7 @@ def test_request_status(hotpot_mock: MockServer) -> None:
     assert receipt.request_id is not None
     status = client.request_status(receipt.request_id)
     assert status.status == "success" and status.errors == []
-    assert status.moment_id == hotpot_mock.moments()[0]["id"]
+    assert status.message_id == hotpot_mock.moments()[0]["id"]
     with pytest.raises(hotpot.UnknownRequestError):
         client.request_status("00000000-0000-4000-8000-000000000000")
     with pytest.raises(hotpot.UnauthorizedError):

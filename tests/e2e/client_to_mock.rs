@@ -94,7 +94,7 @@ async fn request_status_follows_a_sent_moment() {
     let status = client.request_status(&request_id).await.unwrap();
     assert_eq!(status.state, RequestState::Success);
     assert_eq!(status.request_id, request_id);
-    assert_eq!(status.moment_id, Some(server.moments()[0].id.clone()));
+    assert_eq!(status.message_id, Some(server.moments()[0].id.clone()));
     assert!(status.errors.is_empty());
 
     let wrong_key = Client::builder(server.webhook_url())

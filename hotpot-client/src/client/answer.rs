@@ -137,8 +137,9 @@ pub struct RequestStatus {
     pub status_message: Option<String>,
     /// `errors`: the §1 problems, when the state is [`RequestState::Error`].
     pub errors: Vec<Problem>,
-    /// `message_id`: the created moment's id, on success.
-    pub moment_id: Option<String>,
+    /// `message_id`: on success, the created moment's id (a moment's request) or the page's
+    /// id (a page's request).
+    pub message_id: Option<String>,
 }
 
 impl RequestStatus {
@@ -163,7 +164,7 @@ impl RequestStatus {
             state: RequestState::parse(&text("status").unwrap_or_default()),
             status_message: text("status_message"),
             errors,
-            moment_id: text("message_id"),
+            message_id: text("message_id"),
         }
     }
 }

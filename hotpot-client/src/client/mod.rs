@@ -153,7 +153,7 @@ impl Client {
     /// let receipt = client.send(&moment).await?;
     /// if let Some(id) = receipt.request_id {
     ///     let status = client.request_status(&id).await?;
-    ///     println!("{:?} {:?}", status.state, status.moment_id);
+    ///     println!("{:?} {:?}", status.state, status.message_id);
     /// }
     /// # Ok(()) }
     /// ```

@@ -66,7 +66,7 @@ async fn success_is_parsed_and_the_api_key_sent_as_bearer() {
     assert_eq!(status.state, RequestState::Success);
     assert_eq!(status.status_message.as_deref(), Some("Moment created"));
     assert_eq!(status.errors, []);
-    assert_eq!(status.moment_id.as_deref(), Some("mom-9"));
+    assert_eq!(status.message_id.as_deref(), Some("mom-9"));
 
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1);
@@ -106,11 +106,11 @@ async fn accepted_and_error_states() {
 
     let queued = client.request_status("req-queued").await.unwrap();
     assert_eq!(queued.state, RequestState::Accepted);
-    assert_eq!(queued.moment_id, None);
+    assert_eq!(queued.message_id, None);
 
     let bad = client.request_status("req-bad").await.unwrap();
     assert_eq!(bad.state, RequestState::Error);
-    assert_eq!(bad.moment_id, None);
+    assert_eq!(bad.message_id, None);
     assert_eq!(
         bad.errors,
         [

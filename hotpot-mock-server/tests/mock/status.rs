@@ -88,7 +88,7 @@ async fn the_client_reads_it() {
         .unwrap();
     assert_eq!(status.state, hotpot_client::RequestState::Success);
     assert_eq!(
-        status.moment_id.as_deref(),
+        status.message_id.as_deref(),
         Some(server.moments()[0].id.as_str())
     );
 }

@@ -105,6 +105,7 @@ pub struct ParseKindError {
 }
 
 impl ParseKindError {
+    /// Wraps a message (what was expected, what was found).
     pub(crate) fn new(message: String) -> Self {
         ParseKindError { message }
     }
@@ -145,6 +146,8 @@ macro_rules! wire_enum {
         }
     };
 }
+
+pub(crate) use wire_enum;
 
 wire_enum!(MomentType, rules::parse_moment_type);
 wire_enum!(Priority, rules::parse_priority);

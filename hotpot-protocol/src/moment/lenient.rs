@@ -79,7 +79,7 @@ pub fn parse_lenient(payload: &Value, now: DateTime<Utc>) -> LenientParse {
         rules::check_occurred_at(t, now).map(|()| t)
     });
 
-    let warnings = unknown_field_warnings(object);
+    let warnings = unknown_field_warnings(object, &FIELDS);
     let moment = match (name, moment_type) {
         (Some(name), Some(moment_type)) if fields.problems.is_empty() => Ok(Moment {
             name,
@@ -95,15 +95,15 @@ pub fn parse_lenient(payload: &Value, now: DateTime<Utc>) -> LenientParse {
     LenientParse { moment, warnings }
 }
 
-/// The object being parsed and the problems found so far.
-struct Fields<'a> {
-    object: &'a Map<String, Value>,
-    problems: Vec<Problem>,
+/// The object being parsed and the problems found so far (the page parser uses it too).
+pub(crate) struct Fields<'a> {
+    pub(crate) object: &'a Map<String, Value>,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl Fields<'_> {
     /// A string field that must be present; `expected` describes it for the "missing" message.
-    fn required<T>(
+    pub(crate) fn required<T>(
         &mut self,
         field: &str,
         expected: &str,
@@ -127,7 +127,7 @@ impl Fields<'_> {
     }
 
     /// A string field that may be absent or `null`.
-    fn optional<T>(
+    pub(crate) fn optional<T>(
         &mut self,
         field: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
@@ -154,19 +154,21 @@ impl Fields<'_> {
     }
 }
 
-fn unknown_field_warnings(object: &Map<String, Value>) -> Vec<Problem> {
+/// One warning per key of `object` that is not one of `known`, with the nearest known
+/// spelling where there is one.
+pub(crate) fn unknown_field_warnings(object: &Map<String, Value>, known: &[&str]) -> Vec<Problem> {
     object
         .keys()
-        .filter(|key| !FIELDS.contains(&key.as_str()))
+        .filter(|key| !known.contains(&key.as_str()))
         .map(|key| {
-            let close = FIELDS.iter().find(|known| {
-                known.eq_ignore_ascii_case(key) || strsim::damerau_levenshtein(known, key) <= 2
-            });
+            let close = known
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(key) || strsim::damerau_levenshtein(k, key) <= 2);
             let message = match close {
-                Some(known) => format!("unknown field, ignored; did you mean `{known}`?"),
+                Some(k) => format!("unknown field, ignored; did you mean `{k}`?"),
                 None => format!(
                     "unknown field, ignored (the fields are {})",
-                    FIELDS.join(", ")
+                    known.join(", ")
                 ),
             };
             Problem::new(key.as_str(), message)
@@ -175,7 +177,7 @@ fn unknown_field_warnings(object: &Map<String, Value>) -> Vec<Problem> {
 }
 
 /// A JSON value named for a message: `a number (42)`, `an array`, ...
-fn describe(value: &Value) -> String {
+pub(crate) fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => format!("a boolean ({b})"),

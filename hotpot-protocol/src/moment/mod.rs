@@ -4,8 +4,8 @@
 //! The rules themselves are in [`rules`]; this module and [`lenient`](parse_lenient) only
 //! call them.
 
-mod kinds;
-mod lenient;
+pub(crate) mod kinds;
+pub(crate) mod lenient;
 mod problem;
 pub mod rules;
 

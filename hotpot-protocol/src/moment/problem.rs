@@ -65,6 +65,8 @@ impl fmt::Display for Problem {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ValidationError {
     problems: Vec<Problem>,
+    /// What was invalid, for the message: `moment` or `page`.
+    subject: &'static str,
 }
 
 impl ValidationError {
@@ -77,7 +79,30 @@ impl ValidationError {
     /// ```
     pub fn new(problems: Vec<Problem>) -> Self {
         debug_assert!(!problems.is_empty(), "a ValidationError needs a problem");
-        ValidationError { problems }
+        ValidationError {
+            problems,
+            subject: "moment",
+        }
+    }
+
+    /// Wraps a non-empty list of problems of a page (spec §14); its message starts with
+    /// `invalid page`.
+    ///
+    /// ```
+    /// use hotpot_protocol::{Problem, ValidationError};
+    /// let err = ValidationError::for_page(vec![Problem::new("title", "expected a non-blank string, found an empty string")]);
+    /// assert!(err.to_string().starts_with("invalid page: title: "));
+    /// ```
+    pub fn for_page(problems: Vec<Problem>) -> Self {
+        ValidationError {
+            subject: "page",
+            ..ValidationError::new(problems)
+        }
+    }
+
+    /// What was invalid: `"moment"` or `"page"`.
+    pub fn subject(&self) -> &'static str {
+        self.subject
     }
 
     /// Every problem, in field order.
@@ -94,9 +119,9 @@ impl ValidationError {
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.problems.as_slice() {
-            [one] => write!(f, "invalid moment: {one}"),
+            [one] => write!(f, "invalid {}: {one}", self.subject),
             many => {
-                write!(f, "invalid moment: {} problems: ", many.len())?;
+                write!(f, "invalid {}: {} problems: ", self.subject, many.len())?;
                 for (i, p) in many.iter().enumerate() {
                     if i > 0 {
                         f.write_str("; ")?;

@@ -168,7 +168,11 @@ pub(crate) fn quote(s: &str) -> String {
     format!("{}…\"", &quoted[..quoted.len() - 1])
 }
 
-fn parse_word<T: Copy>(s: &str, all: &[T], wire: fn(T) -> &'static str) -> Result<T, String> {
+pub(crate) fn parse_word<T: Copy>(
+    s: &str,
+    all: &[T],
+    wire: fn(T) -> &'static str,
+) -> Result<T, String> {
     if let Some(found) = all.iter().find(|v| wire(**v).eq_ignore_ascii_case(s)) {
         return Ok(*found);
     }

@@ -4,6 +4,7 @@
 //! | module | tests |
 //! |---|---|
 //! | `moment_rules`, `lenient`, `properties` | spec §1: the builder, the server-side parser, and properties over generated moments |
+//! | `pages`, `page_properties` | spec §14: the page model, recipients, the server-side parse, acknowledgements, the API key |
 //! | `fuzz_regressions` | the fuzz targets' properties (`fuzz/src`), replayed from committed inputs and random ones |
 //!
 //! The webhook URL's rules (spec §2) are tested where a client uses them, in hotpot-client's
@@ -12,4 +13,6 @@
 mod fuzz_regressions;
 mod lenient;
 mod moment_rules;
+mod page_properties;
+mod pages;
 mod properties;
