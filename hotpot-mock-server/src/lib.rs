@@ -92,6 +92,7 @@ mod fault;
 mod http;
 mod model;
 mod oncall;
+mod pages;
 mod payload;
 mod serve;
 mod server;
@@ -100,7 +101,8 @@ mod state;
 #[cfg(feature = "cli")]
 pub use cli::{LogFormat, MockArgs};
 pub use error::{Error, WaitTimeout};
-pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
+pub use fault::{Fault, FaultRoute, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
+pub use hotpot_protocol::Acknowledgement;
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 pub use http::body::{MAX_BODY_BYTES, RAW_BODY_MAX_BYTES};
 pub use http::page::PAGE_EVENTS;
@@ -112,6 +114,7 @@ pub use oncall::{
     DEFAULT_ESCALATE_AFTER_S, DEFAULT_ONCALL_EMAIL, DEFAULT_TEAM_SLUG, MAX_ESCALATE_AFTER_S,
     NewTeam, NewUser, OncallDirectory, Team, User,
 };
+pub use pages::{Notification, NotificationRole, PageKind, PageStatus, RecordedPage};
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,
 };

@@ -315,6 +315,7 @@ pub(crate) async fn add_fault(State(shared): Shared_, raw: RawQuery, body: Body)
                 "retry_after",
                 "delay_ms",
                 "drop_connection",
+                "route",
             ],
         )?;
         let fault = Fault {
@@ -334,6 +335,10 @@ pub(crate) async fn add_fault(State(shared): Shared_, raw: RawQuery, body: Body)
                 )?
                 .map(|ms| Duration::from_millis(ms as u64)),
             drop_connection: input.boolean("drop_connection")?.unwrap_or(false),
+            route: input
+                .opt_string("route")?
+                .map(|r| r.parse::<crate::fault::FaultRoute>())
+                .transpose()?,
         };
         input.finish()?;
         shared.push_fault(fault)

@@ -304,7 +304,7 @@ fn rejected(status: StatusCode, answer_body: Bytes, problem: Problem) -> (Record
 }
 
 /// `{"error": "Bad Request", "message": "<field>: <message>"}`.
-fn bad_request(problem: &Problem) -> Bytes {
+pub(crate) fn bad_request(problem: &Problem) -> Bytes {
     reply::message_body("Bad Request", &problem.to_string())
 }
 
@@ -323,7 +323,7 @@ fn webhook_path(path: &str) -> Option<(&str, Option<&str>)> {
 }
 
 /// The `Idempotency-Key`, if any, or the problem with it ([`check_idempotency_key`]).
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };

@@ -6,6 +6,8 @@ pub(crate) mod ingest;
 pub(crate) mod input;
 mod oncall;
 pub(crate) mod page;
+mod page_admin;
+pub(crate) mod pages;
 pub(crate) mod reply;
 mod status;
 
@@ -24,6 +26,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/moment/{token}", post(ingest::ingest))
         .route("/moment/{token}/{integration}", post(ingest::ingest))
         .route("/request/{request_id}/status", get(status::request_status))
+        .route("/page/person", post(pages::page_person))
+        .route("/page/team", post(pages::page_team))
+        .route(
+            "/request/{request_id}/acknowledgements",
+            get(pages::acknowledgements),
+        )
         .route("/", get(page::page))
         .route("/_mock/health", get(admin::health))
         .route("/_mock/openapi.json", get(admin::openapi))
@@ -65,6 +73,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(oncall::list_teams).post(oncall::create_team),
         )
         .route("/_mock/teams/{slug}", delete(oncall::delete_team))
+        .route("/_mock/pages", get(page_admin::list_pages))
+        .route("/_mock/pages/{request_id}", get(page_admin::get_page))
+        .route("/_mock/pages/{request_id}/ack", post(page_admin::ack_page))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(shared)

@@ -5,6 +5,7 @@
 mod builder;
 mod control;
 mod oncall;
+mod pages;
 
 use std::fmt;
 use std::net::SocketAddr;

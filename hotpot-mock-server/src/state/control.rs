@@ -102,10 +102,10 @@ impl State {
         if self.faults.is_empty() {
             return None;
         }
-        let index = self
-            .faults
-            .iter()
-            .position(|f| f.token.as_deref().is_none_or(|t| t == token))?;
+        let index = self.faults.iter().position(|f| {
+            f.route != Some(crate::fault::FaultRoute::Pages)
+                && f.token.as_deref().is_none_or(|t| t == token)
+        })?;
         let fault = &mut self.faults[index];
         if fault.count > 1 {
             fault.count -= 1;

@@ -24,6 +24,7 @@ mod ingest;
 mod journal;
 mod log;
 mod oncall;
+mod page_ingest;
 mod paging;
 mod rate;
 mod reads;
@@ -48,6 +49,7 @@ use webhooks::Hook;
 pub(crate) use idempotency::Answer;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
 pub(crate) use journal::{ContentType, RequestNote, Target, header_text};
+pub(crate) use page_ingest::{PageAdmission, PageOutcome};
 pub(crate) use reads::Filter;
 pub(crate) use record::StoredBody;
 pub(crate) use webhooks::{check_token, token_of};
@@ -115,7 +117,7 @@ impl Shared {
             requests: HashMap::new(),
             faults: VecDeque::new(),
             idempotency: Idempotency::default(),
-            paging: paging::Paging::new(),
+            paging: paging::Paging::new(config.max_events),
         };
         state.insert_default();
         let journal = Mutex::new(Journal::new(config.max_events));
