@@ -48,6 +48,12 @@
 //! - **The admin API** under `/_mock` (§7): webhooks, events and moments with filters and a
 //!   long-poll, the request journal, retry, faults, the clock, reset — the same operations as
 //!   [`MockServer`]'s methods. Its OpenAPI description is [`OPENAPI_JSON`], served at `/_mock/openapi.json`.
+//! - **Pages** (`POST /page/person`, `POST /page/team`, spec §14) behind the API key, with
+//!   every answer of §14, checked only by [`hotpot_protocol::parse_page_lenient`]; an on-call
+//!   directory of [`User`]s and [`Team`]s (`--oncall FILE`, [`OncallDirectory`], the default
+//!   user `oncall@example.com` and team `default`); escalation stage by stage on the mock's
+//!   clock ([`RecordedPage::notified`]); acknowledgements ([`MockServer::acknowledge`],
+//!   `GET /request/{id}/acknowledgements`).
 //! - **An HTML Events view** at `/`.
 //!
 //! ## Layout: from the route to the record
@@ -61,6 +67,7 @@
 //! | `http` | the axum routes; `http::ingest` is the hot path and words every §3 answer and every rejection an event records; `body` reads the body (1 MiB, `Content-Type`); `status` (§4), `admin` (§7, with `input` for its checks), `page` (HTML), `reply` (the answers' bytes) |
 //! | `payload` | the one parse step, for ingest and retry: JSON (warning of repeated keys), then §1 with [`hotpot_protocol::parse_lenient`] |
 //! | `state` | `Shared`, one `std::sync::Mutex` never held across an `.await`: `state::ingest` (admit, then record), `state::record` (how an event and its moment are kept, and made public), `state::log` (the bounded log), `state::reads` (reads and waits), `state::control` (faults, clock, reset), `state::webhooks`, `state::journal` (the request journal, under its own lock) |
+//! | `oncall`, `pages` | the on-call directory's records and inputs ([`User`], [`Team`], [`NewUser`], [`NewTeam`], [`OncallDirectory`]) and the page records ([`RecordedPage`], [`Notification`]); `http::pages` and `http::page_admin` the page routes, `state::page_ingest` and `state::paging` their state |
 //! | `model` | the public records: [`Event`], [`RecordedMoment`], [`RecordedRequest`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
 //! | `fault` | [`Fault`] |
 //! | `server` | [`MockServer`]: the running server, the library API that reads its state, stopping; `server::control` changes the state (webhooks, faults, the clock, reset); `server::builder` holds [`MockServerBuilder`]: the settings, their checks, binding and spawning |
