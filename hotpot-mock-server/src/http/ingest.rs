@@ -134,7 +134,7 @@ fn finished(note: &mut RequestNote, finished: Finished) -> Response {
 }
 
 /// A journal note with the request's headers; the answer is filled in later.
-fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Target) -> RequestNote {
+pub(crate) fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Target) -> RequestNote {
     let text = |value: Option<&HeaderValue>| value.map(|v| header_text(v.as_bytes()));
     RequestNote {
         received_at,

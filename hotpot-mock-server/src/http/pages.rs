@@ -18,12 +18,12 @@ use serde_json::{Value, json};
 use super::body::{
     BodyError, MAX_BODY_BYTES, content_type_problem, declared_length, drain, read_body,
 };
-use super::ingest::{HangUp, bad_request, idempotency_key};
+use super::ingest::{HangUp, bad_request, idempotency_key, note};
 use super::reply::{self, fixed, json as json_answer, json_bytes};
 use super::status::{authorized, unauthorized};
 use crate::Fault;
 use crate::pages::PageKind;
-use crate::state::{Answer, PageAdmission, PageOutcome, Shared};
+use crate::state::{Answer, PageAdmission, PageOutcome, Shared, Target};
 
 pub(crate) async fn page_person(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     ingest(&shared, PageKind::Person, request).await
@@ -33,14 +33,23 @@ pub(crate) async fn page_team(State(shared): State<Arc<Shared>>, request: Reques
     ingest(&shared, PageKind::Team, request).await
 }
 
-/// Handles a page request; a queued fault answers instead, or holds the answer back.
+/// Handles a page request, and notes it in the request journal; a queued fault answers
+/// instead, or holds the answer back.
 async fn ingest(shared: &Shared, kind: PageKind, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    let path = format!("/page/{}", kind.as_str());
+    let mut note = note(&parts.headers, shared.now(), Target::other(None, path));
     let fault = shared.take_page_fault();
     let response = match fault.as_ref().and_then(fault_answer) {
         Some(response) => response,
         None => handle(shared, kind, &parts.headers, body).await,
     };
+    if response.extensions().get::<HangUp>().is_none() {
+        note.status = response.status().as_u16();
+    }
+    note.replayed = response.headers().contains_key("idempotent-replayed");
+    note.fault = fault.clone().map(Box::new);
+    shared.note_request(note);
     // As for moments: the page is processed (and recorded) first, the answer leaves later.
     if let Some(delay) = fault.and_then(|f| f.delay) {
         tokio::time::sleep(delay).await;

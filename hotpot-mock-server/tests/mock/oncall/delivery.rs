@@ -188,3 +188,40 @@ async fn the_rate_limit_counts_per_api_key_after_authentication() {
     server.advance_clock(std::time::Duration::from_secs(1));
     request_id(&page(&server, "team", &body("default"), &[]).await);
 }
+
+#[tokio::test]
+async fn page_requests_are_in_the_request_journal() {
+    let server = MockServer::start().await.unwrap();
+    server
+        .fail_next(Fault::status(503).on_route(FaultRoute::Pages))
+        .unwrap();
+    let key = [("idempotency-key", "journal-1")];
+    assert_eq!(
+        page(&server, "team", &body("default"), &key).await.status,
+        503
+    );
+    request_id(&page(&server, "team", &body("default"), &key).await);
+    page(&server, "team", &body("default"), &key).await;
+    let requests = server.requests();
+    let statuses: Vec<Option<u16>> = requests.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(503), Some(202), Some(202)]);
+    let json = serde_json::to_value(&requests).unwrap();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["path_hint"] == "/page/team")
+    );
+    assert_eq!(json[0]["fault"]["status"], 503);
+    assert_eq!(json[2]["replayed"], true);
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["headers"]["idempotency_key"] == "journal-1")
+    );
+    assert!(
+        server.requests_for(server.token()).unwrap().is_empty(),
+        "no webhook's"
+    );
+}
