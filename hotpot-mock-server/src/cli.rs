@@ -49,13 +49,15 @@ pub struct MockArgs {
     /// The default webhook's token ([A-Za-z0-9_-]); random when absent.
     #[arg(long, env = "HOTPOT_MOCK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// API key accepted by GET /request/{id}/status as `Authorization: Bearer KEY`.
+    /// API key accepted as `Authorization: Bearer KEY` by GET /request/{id}/status and
+    /// /acknowledgements, and by the page routes (POST /page/person, /page/team).
     #[arg(long, env = "HOTPOT_MOCK_API_KEY", default_value = DEFAULT_API_KEY, hide_env_values = true)]
     pub api_key: String,
     /// Answer payloads that break the moment rules with 422 instead of 202.
     #[arg(long, env = "HOTPOT_MOCK_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
     pub strict: bool,
-    /// At most this many requests per second to each webhook (429 with Retry-After beyond).
+    /// At most this many requests per second to each webhook, and for the API key's pages
+    /// (429 with Retry-After beyond).
     #[arg(long, env = "HOTPOT_MOCK_RATE_LIMIT", value_name = "PER_SECOND",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,

@@ -113,8 +113,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// The API key `GET /request/{id}/status` accepts as `Authorization: Bearer <key>`;
-    /// [`DEFAULT_API_KEY`] otherwise.
+    /// The API key `GET /request/{id}/status`, `/acknowledgements` and the page routes accept
+    /// as `Authorization: Bearer <key>`; [`DEFAULT_API_KEY`] otherwise.
     ///
     /// ```
     /// let builder = hotpot_mock_server::MockServer::builder().api_key("k3y");
@@ -125,8 +125,9 @@ impl MockServerBuilder {
         self
     }
 
-    /// At most `per_second` requests a second to each webhook (bursts of `per_second`); more
-    /// are answered 429 with `Retry-After`. The bucket follows the server's clock.
+    /// At most `per_second` requests a second to each webhook, and to the page routes with
+    /// the API key (bursts of `per_second`); more are answered 429 with `Retry-After`. The
+    /// buckets follow the server's clock.
     ///
     /// ```
     /// let builder = hotpot_mock_server::MockServer::builder().rate_limit(5);

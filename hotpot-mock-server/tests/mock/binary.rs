@@ -331,6 +331,7 @@ fn help_lists_flags_and_environment_variables() {
         "--shutdown-grace",
         "--exit-with-parent",
         "--log-format",
+        "--oncall",
         "HOTPOT_MOCK_HOST",
         "HOTPOT_MOCK_PORT",
         "HOTPOT_MOCK_TOKEN",
@@ -342,6 +343,7 @@ fn help_lists_flags_and_environment_variables() {
         "HOTPOT_MOCK_SHUTDOWN_GRACE",
         "HOTPOT_MOCK_EXIT_WITH_PARENT",
         "HOTPOT_MOCK_LOG_FORMAT",
+        "HOTPOT_MOCK_ONCALL",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help:\n{help}");
     }

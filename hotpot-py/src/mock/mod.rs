@@ -42,10 +42,10 @@ const FAULT_STATUS: u16 = 503;
 ///
 /// ``strict=True`` answers payloads that break a rule with 422 instead of 202 (Hotpot
 /// itself queues them and records an error event). ``token`` fixes the default webhook's
-/// token (random otherwise); ``api_key`` is the key ``GET /request/{id}/status`` accepts
-/// (``hotpot-mock-api-key`` otherwise). ``host`` and ``port`` choose the address (127.0.0.1
-/// and a free port by default), ``rate_limit`` answers 429 beyond that many requests per
-/// second per webhook, ``max_events`` bounds the event log and the request journal (100,000
+/// token (random otherwise); ``api_key`` is the key ``GET /request/{id}/status`` and the
+/// page routes accept (``hotpot-mock-api-key`` otherwise). ``host`` and ``port`` choose the
+/// address (127.0.0.1 and a free port by default), ``rate_limit`` answers 429 beyond that
+/// many requests per second per webhook (and for the API key's pages), ``max_events`` bounds the event log and the request journal (100,000
 /// by default; the oldest go first, counted by :meth:`dropped_events`). ``public_url``
 /// (``http://hotpot-mock:8080``) replaces ``http://HOST:PORT`` in every URL the server
 /// returns, for a server its clients reach by another name. ``oncall`` (a dict
