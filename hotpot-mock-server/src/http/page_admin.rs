@@ -54,7 +54,7 @@ pub(crate) async fn list_pages(State(shared): Shared_, RawQuery(raw): RawQuery) 
     let timed_out = min.is_some_and(|min| (pages.len() as u64) < min);
     let mut response = json_answer(
         StatusCode::OK,
-        &json!({"pages": pages, "timed_out": timed_out}),
+        &json!({"pages": pages, "dropped": shared.dropped_pages(), "timed_out": timed_out}),
     );
     if timed_out {
         response

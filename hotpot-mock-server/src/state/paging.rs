@@ -249,6 +249,11 @@ impl Shared {
         self.lock().paging.get(request_id).cloned()
     }
 
+    /// How many pages the cap (`max_events`) has pushed out since the last reset.
+    pub(crate) fn dropped_pages(&self) -> u64 {
+        self.lock().paging.first
+    }
+
     fn count_pages(&self, recipient: Option<&str>) -> usize {
         let state = self.lock();
         match recipient {

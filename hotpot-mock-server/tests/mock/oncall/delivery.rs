@@ -225,3 +225,18 @@ async fn page_requests_are_in_the_request_journal() {
         "no webhook's"
     );
 }
+
+#[tokio::test]
+async fn pages_are_capped_like_events() {
+    let server = MockServer::builder().max_events(2).start().await.unwrap();
+    let first = request_id(&page(&server, "team", &body("default"), &[]).await);
+    for _ in 0..2 {
+        request_id(&page(&server, "team", &body("default"), &[]).await);
+    }
+    assert_eq!(server.pages().len(), 2, "the oldest went");
+    assert!(server.page(&first).is_err());
+    let listed = crate::support::get(&http(), &format!("{}/_mock/pages", server.url())).await;
+    assert_eq!(listed.json["dropped"], 1);
+    let status = super::support::get_authorized(&server, &format!("/request/{first}/status")).await;
+    assert_eq!(status.status, 404, "its status went with it");
+}

@@ -235,6 +235,7 @@ async fn the_pages_list_filters_and_long_polls() {
     assert_eq!(typo.status, 400);
     let ran_out = get(&http, &format!("{base}/_mock/pages?min=3&wait_ms=10")).await;
     assert_eq!(ran_out.json["timed_out"], true);
+    assert_eq!(ran_out.json["dropped"], 0);
     assert_eq!(ran_out.headers["hotpot-mock-wait"], "timed-out");
     let waiting = tokio::spawn({
         let http = http.clone();
