@@ -224,44 +224,39 @@ fn process(
 /// backstop once more; each person once.
 fn team_plan(team: &Team, received_at: DateTime<Utc>) -> Vec<Notification> {
     let step = TimeDelta::seconds(team.escalate_after_s as i64);
+    // Stage n (from 0) is due n steps after the page came; the backstop one step after the last.
+    let due = |n: usize| received_at + step * n as i32;
     let mut plan: Vec<Notification> = Vec::new();
     let mut add = |email: &str, at, role, stage| {
-        if !plan
-            .iter()
-            .any(|n| n.email.to_lowercase() == email.to_lowercase())
-        {
+        if !plan.iter().any(|n| n.email.eq_ignore_ascii_case(email)) {
+            let email = email.to_owned();
             plan.push(Notification {
-                email: email.to_owned(),
+                email,
                 at,
                 role,
                 stage,
             });
         }
     };
-    let mut at = received_at;
-    for (i, stage) in team.stages.iter().enumerate() {
-        if i > 0 {
-            at += step;
-        }
-        for email in stage {
-            add(email, at, NotificationRole::Stage, Some(i as u32 + 1));
-        }
-        if i == 0 {
-            for email in &team.copy {
-                add(email, received_at, NotificationRole::Copy, None);
-            }
-        }
+    let stage = |i: usize| Some(i as u32 + 1);
+    for email in team.stages.first().into_iter().flatten() {
+        add(email, due(0), NotificationRole::Stage, stage(0));
     }
-    if team.stages.is_empty() {
-        for email in &team.copy {
-            add(email, received_at, NotificationRole::Copy, None);
+    for email in &team.copy {
+        add(email, due(0), NotificationRole::Copy, None);
+    }
+    for (i, members) in team.stages.iter().enumerate().skip(1) {
+        for email in members {
+            add(email, due(i), NotificationRole::Stage, stage(i));
         }
-    } else {
-        at += step;
     }
     if let Some(backstop) = &team.backstop {
-        add(backstop, at, NotificationRole::Backstop, None);
+        add(
+            backstop,
+            due(team.stages.len()),
+            NotificationRole::Backstop,
+            None,
+        );
     }
-    plan.sort_by_key(|n| n.at);
     plan
 }
