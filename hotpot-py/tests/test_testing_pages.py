@@ -4,6 +4,8 @@ escalation on the server's clock, acknowledging, faults by route, reset."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -145,3 +147,21 @@ def test_faults_by_route_and_reset(hotpot_mock: MockServer) -> None:
     with pytest.raises(WaitTimeout) as waited:
         hotpot_mock.wait_for_pages(1, timeout=0.05)
     assert waited.value.got == []
+
+
+def test_the_standalone_server_reads_its_directory_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "oncall.json"
+    path.write_text(json.dumps({"users": [{"email": "ana@example.com"}],
+                                "teams": [{"slug": "ops", "stages": [["ana@example.com"]]}]}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotpot.testing", "--port", "0", "--oncall", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        base = proc.stdout.readline().strip().removeprefix("listening on ")
+        with urllib.request.urlopen(f"{base}/_mock/teams", timeout=10) as answer:
+            assert [t["slug"] for t in json.load(answer)["teams"]] == ["ops"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
