@@ -52,13 +52,15 @@ pub struct MockArgs {
     /// The default webhook's token ([A-Za-z0-9_-]); random when absent.
     #[arg(long, env = "HOTPOT_MOCK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// API key accepted by GET /request/{id}/status as `Authorization: Bearer KEY`.
+    /// API key accepted as `Authorization: Bearer KEY` by GET /request/{id}/status and
+    /// /acknowledgements, and by the page routes (POST /page/person, /page/team).
     #[arg(long, env = "HOTPOT_MOCK_API_KEY", default_value = DEFAULT_API_KEY, hide_env_values = true)]
     pub api_key: String,
     /// Answer payloads that break the moment rules with 422 instead of 202.
     #[arg(long, env = "HOTPOT_MOCK_STRICT", value_parser = clap::builder::BoolishValueParser::new())]
     pub strict: bool,
-    /// At most this many requests per second to each webhook (429 with Retry-After beyond).
+    /// At most this many requests per second to each webhook, and for the API key's pages
+    /// (429 with Retry-After beyond).
     #[arg(long, env = "HOTPOT_MOCK_RATE_LIMIT", value_name = "PER_SECOND",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
@@ -98,6 +100,12 @@ pub struct MockArgs {
     /// error, type, name, webhook, problems).
     #[arg(long, env = "HOTPOT_MOCK_PRINT", value_parser = clap::builder::BoolishValueParser::new())]
     pub print: bool,
+    /// The on-call directory pages reach: a JSON file {"users": [{"email", "name"?}, ...],
+    /// "teams": [{"slug", "stages": [[email, ...], ...], "name"?, "backstop"?,
+    /// "escalate_after_s"?, "copy"?}, ...]}. Without it: the user oncall@example.com and the
+    /// team default.
+    #[arg(long, env = "HOTPOT_MOCK_ONCALL", value_name = "FILE")]
+    pub oncall: Option<std::path::PathBuf>,
     /// The logs' format on standard error: text lines, or one JSON object per line.
     #[arg(long, env = "HOTPOT_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -207,6 +215,15 @@ async fn serve(args: MockArgs) -> ExitCode {
     }
     if let Some(per_second) = args.rate_limit {
         builder = builder.rate_limit(per_second);
+    }
+    if let Some(path) = &args.oncall {
+        match crate::OncallDirectory::from_file(path) {
+            Ok(directory) => builder = builder.oncall(directory),
+            Err(e) => {
+                eprintln!("error: cannot start the mock server: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let signals = Signals::listen();
     // Read from the start: a harness that closes the pipe at once must still be seen.

@@ -50,6 +50,56 @@ pub struct Fault {
     pub delay: Option<Duration>,
     /// Close the TCP connection without answering.
     pub drop_connection: bool,
+    /// Only requests of this kind are hit (moments or pages); both when `None`. A fault for
+    /// pages takes no `token`.
+    pub route: Option<FaultRoute>,
+}
+
+/// Which ingest requests a [`Fault`] hits (spec §14): `"route": "moments"` or `"pages"`.
+///
+/// ```
+/// use hotpot_mock_server::{Fault, FaultRoute};
+/// let f = Fault::status(503).on_route(FaultRoute::Pages);
+/// assert_eq!(f.to_json()["route"], "pages");
+/// assert_eq!("moments".parse::<FaultRoute>().unwrap(), FaultRoute::Moments);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FaultRoute {
+    /// `POST /moment/{token}` (and its integration form).
+    Moments,
+    /// `POST /page/person` and `POST /page/team`.
+    Pages,
+}
+
+impl FaultRoute {
+    /// `moments` or `pages`.
+    ///
+    /// ```
+    /// assert_eq!(hotpot_mock_server::FaultRoute::Pages.as_str(), "pages");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FaultRoute::Moments => "moments",
+            FaultRoute::Pages => "pages",
+        }
+    }
+}
+
+impl std::str::FromStr for FaultRoute {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "moments" => Ok(FaultRoute::Moments),
+            "pages" => Ok(FaultRoute::Pages),
+            other => {
+                let shown: String = other.chars().take(40).collect();
+                Err(Error::bad(format!(
+                    "route: expected moments or pages, found {shown:?}"
+                )))
+            }
+        }
+    }
 }
 
 impl Default for Fault {
@@ -61,6 +111,7 @@ impl Default for Fault {
             retry_after: None,
             delay: None,
             drop_connection: false,
+            route: None,
         }
     }
 }
@@ -125,6 +176,18 @@ impl Fault {
         self
     }
 
+    /// Hits only moment requests, or only page requests (a fault for pages takes no token).
+    ///
+    /// ```
+    /// use hotpot_mock_server::{Fault, FaultRoute};
+    /// let f = Fault::status(503).on_route(FaultRoute::Moments);
+    /// assert_eq!(f.route, Some(FaultRoute::Moments));
+    /// ```
+    pub fn on_route(mut self, route: FaultRoute) -> Self {
+        self.route = Some(route);
+        self
+    }
+
     /// Sends `Retry-After` (whole seconds, rounded up) with the status.
     ///
     /// ```
@@ -185,6 +248,11 @@ impl Fault {
                 delay.as_millis()
             )));
         }
+        if self.token.is_some() && self.route == Some(FaultRoute::Pages) {
+            return Err(Error::bad(
+                "token: expected no token for a fault on route pages (a page names no webhook), found one",
+            ));
+        }
         if self.token.as_deref() == Some("") {
             return Err(Error::bad(
                 "token: expected a webhook token, found an empty string",
@@ -195,7 +263,7 @@ impl Fault {
 
     /// The fault as `GET /_mock/faults` lists it: `token_hint` (the token redacted, or null for
     /// a fault on every webhook), `status`, `count` (what it has left to hit), `retry_after`
-    /// (whole seconds), `delay_ms`, `drop_connection`.
+    /// (whole seconds), `delay_ms`, `drop_connection`, `route` (`moments`, `pages` or null).
     ///
     /// ```
     /// let json = hotpot_mock_server::Fault::status(503).times(2).to_json();
@@ -210,6 +278,7 @@ impl Fault {
             "retry_after": self.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
             "delay_ms": self.delay.map(|d| d.as_millis() as u64),
             "drop_connection": self.drop_connection,
+            "route": self.route.map(FaultRoute::as_str),
         })
     }
 
@@ -238,6 +307,7 @@ impl fmt::Debug for Fault {
             .field("retry_after", &self.retry_after)
             .field("delay", &self.delay)
             .field("drop_connection", &self.drop_connection)
+            .field("route", &self.route)
             .finish()
     }
 }

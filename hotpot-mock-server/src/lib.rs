@@ -50,6 +50,12 @@
 //!   [`MockServer`]'s methods. Its OpenAPI description is [`OPENAPI_JSON`], served at `/_mock/openapi.json`.
 //! - **The console** (spec §15): Events at `/`, Integrations, Webhooks — server-rendered HTML
 //!   that works without JavaScript, with live updates and copy buttons from one small script.
+//! - **Pages** (`POST /page/person`, `POST /page/team`, spec §14) behind the API key, with
+//!   every answer of §14, checked only by [`hotpot_protocol::parse_page_lenient`]; an on-call
+//!   directory of [`User`]s and [`Team`]s (`--oncall FILE`, [`OncallDirectory`], the default
+//!   user `oncall@example.com` and team `default`); escalation stage by stage on the mock's
+//!   clock ([`RecordedPage::notified`]); acknowledgements ([`MockServer::acknowledge`],
+//!   `GET /request/{id}/acknowledgements`).
 //!
 //! ## Layout: from the route to the record
 //!
@@ -63,6 +69,7 @@
 //! | `console` | the console's views (§15), rendered with `maud`; its stylesheet and script are in `assets/` |
 //! | `payload` | the one parse step, for ingest and retry: JSON (warning of repeated keys), then §1 with [`hotpot_protocol::parse_lenient`] |
 //! | `state` | `Shared`, one `std::sync::Mutex` never held across an `.await`: `state::ingest` (admit, then record), `state::record` (how an event and its moment are kept, and made public), `state::log` (the bounded log), `state::reads` (reads and waits), `state::control` (faults, clock, reset), `state::webhooks`, `state::journal` (the request journal, under its own lock) |
+//! | `oncall`, `pages` | the on-call directory's records and inputs ([`User`], [`Team`], [`NewUser`], [`NewTeam`], [`OncallDirectory`]) and the page records ([`RecordedPage`], [`Notification`]); `http::pages` and `http::page_admin` the page routes, `state::page_ingest` and `state::paging` their state |
 //! | `model` | the public records: [`Event`], [`RecordedMoment`], [`RecordedRequest`], [`Webhook`], [`NewWebhook`], [`WebhookPatch`] |
 //! | `fault` | [`Fault`] |
 //! | `server` | [`MockServer`]: the running server, the library API that reads its state, stopping; `server::control` changes the state (webhooks, faults, the clock, reset); `server::builder` holds [`MockServerBuilder`]: the settings, their checks, binding and spawning |
@@ -95,6 +102,8 @@ mod expect;
 mod fault;
 mod http;
 mod model;
+mod oncall;
+mod pages;
 mod payload;
 #[cfg(feature = "cli")]
 mod print;
@@ -108,13 +117,19 @@ pub use cli::{LogFormat, MockArgs};
 pub use console::PAGE_EVENTS;
 pub use error::{Error, WaitTimeout};
 pub use expect::{Difference, ExpectationFailed, MomentMatch, NearMiss};
-pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
+pub use fault::{Fault, FaultRoute, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
+pub use hotpot_protocol::Acknowledgement;
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 pub use http::body::{MAX_BODY_BYTES, RAW_BODY_MAX_BYTES};
 pub use model::{
     Event, EventStatus, NewWebhook, RecordedMoment, RecordedRequest, RequestHeaders, Webhook,
     WebhookPatch,
 };
+pub use oncall::{
+    DEFAULT_ESCALATE_AFTER_S, DEFAULT_ONCALL_EMAIL, DEFAULT_TEAM_SLUG, MAX_ESCALATE_AFTER_S,
+    NewTeam, NewUser, OncallDirectory, Team, User,
+};
+pub use pages::{Notification, NotificationRole, PageKind, PageStatus, RecordedPage};
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_EVENTS, DEFAULT_READ_TIMEOUT,
     DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,

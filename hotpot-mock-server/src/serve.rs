@@ -224,7 +224,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 pub(crate) struct Redacted<'a>(pub &'a Uri);
 
 /// The fixed words of the routes' paths.
-const ROUTE_WORDS: [&str; 24] = [
+const ROUTE_WORDS: [&str; 32] = [
     "moment",
     "request",
     "status",
@@ -250,6 +250,15 @@ const ROUTE_WORDS: [&str; 24] = [
     "console.css",
     "console.js",
     "console.svg",
+    // Pages (spec §14).
+    "page",
+    "person",
+    "team",
+    "acknowledgements",
+    "users",
+    "teams",
+    "pages",
+    "ack",
 ];
 
 /// Query parameters whose values are never secret.
@@ -314,6 +323,15 @@ mod tests {
             "/_mock/events?status=error&token=845b…&min=1&wait_ms=50"
         );
         assert_eq!(shown("/_mock/events/12/retry"), "/_mock/events/12/retry");
+        assert_eq!(shown("/page/team"), "/page/team");
+        assert_eq!(
+            shown("/request/f1e5ae0a-f90c-4dac-affa-2eda897f5c3f/acknowledgements"),
+            "/request/f1e5…/acknowledgements"
+        );
+        assert_eq!(
+            shown("/_mock/pages/f1e5ae0a-f90c/ack"),
+            "/_mock/pages/f1e5…/ack"
+        );
         assert_eq!(
             shown("/request/f1e5ae0a-f90c-4dac-affa-2eda897f5c3f/status"),
             "/request/f1e5…/status"

@@ -124,8 +124,18 @@ def test_mock_server_signatures() -> None:
         ("delay", KW, None),
         ("drop_connection", KW, False),
         ("token", KW, None),
+        ("route", KW, None),
     ]
-    for method in ("moments", "events", "reset", "close"):
+    assert params(MockServer.add_team) == [
+        ("slug", POS, P.empty),
+        ("stages", POS, P.empty),
+        ("name", KW, None),
+        ("backstop", KW, None),
+        ("escalate_after_s", KW, 300),
+        ("copy", KW, None),
+    ]
+    assert params(MockServer.reset) == [("webhooks", KW, False), ("oncall", KW, False)]
+    for method in ("moments", "events", "reset", "close", "pages", "acknowledge", "add_user"):
         assert callable(getattr(MockServer, method))
     # Read-only attributes (native getters, as properties are in Python), not methods.
     assert inspect.isdatadescriptor(MockServer.url)

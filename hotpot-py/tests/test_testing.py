@@ -384,11 +384,11 @@ def test_faults_are_listed_and_cleared_per_token_as_the_admin_api(hotpot_mock: M
     hotpot_mock.fail_next(500, retry_after=1.5, delay=0.25)
     for_other = {
         "token_hint": other.rsplit("/", 1)[1][:4] + "…", "status": 503, "count": 2,
-        "retry_after": None, "delay_ms": None, "drop_connection": False,
+        "retry_after": None, "delay_ms": None, "drop_connection": False, "route": None,
     }
     for_any = {
         "token_hint": None, "status": 500, "count": 1,
-        "retry_after": 2, "delay_ms": 250, "drop_connection": False,
+        "retry_after": 2, "delay_ms": 250, "drop_connection": False, "route": None,
     }
     assert hotpot_mock.faults() == [for_other, for_any]
     assert hotpot_mock.faults() == admin_get(hotpot_mock, "/_mock/faults")["faults"]

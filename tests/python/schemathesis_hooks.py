@@ -4,7 +4,7 @@ One rule of the mock's admin API cannot be written in OpenAPI 3.0, and one would
 run slow rather than wrong; this hook applies both to every request of every phase, after
 generation, so Schemathesis still validates what is actually sent:
 
-- ``GET /_mock/events``, ``/_mock/moments`` and ``/_mock/requests`` take ``wait_ms`` only with
+- ``GET /_mock/events``, ``/_mock/moments``, ``/_mock/requests`` and ``/_mock/pages`` take ``wait_ms`` only with
   ``min`` (alone it is answered 400, as the description says): a lone ``wait_ms`` gets
   ``min=0``.
 - Those long-polls wait up to ``wait_ms`` (default 30 s) for ``min`` items that a generated
@@ -12,8 +12,8 @@ generation, so Schemathesis still validates what is actually sent:
   gets ``wait_ms=0``. Invalid values are left as they are, to be rejected.
 - ``POST /_mock/expect`` waits up to ``within_ms`` for moments: a valid ``within_ms`` is cut to
   at most 20 ms, for the same reason.
-- The ingest routes answer a repeated ``Idempotency-Key`` with the first answer, whatever it
-  was (spec §3), and the generator repeats short keys (``"0"``) often: a valid key gets a
+- The ingest routes (moments and pages) answer a repeated ``Idempotency-Key`` with the first
+  answer, whatever it was (spec §3, §14), and the generator repeats short keys (``"0"``) often: a valid key gets a
   unique suffix, so that each request is answered on its own merits. Invalid keys are left
   as they are, to be rejected.
 """
@@ -27,10 +27,10 @@ from typing import Any
 
 import schemathesis
 
-LONG_POLLS = {"/_mock/events", "/_mock/moments", "/_mock/requests"}
+LONG_POLLS = {"/_mock/events", "/_mock/moments", "/_mock/requests", "/_mock/pages"}
 MAX_WAIT_MS = 600_000
 BOUNDED_WAIT_MS = 20
-INGEST = {"/moment/{token}", "/moment/{token}/{integration}"}
+INGEST = {"/moment/{token}", "/moment/{token}/{integration}", "/page/person", "/page/team"}
 # The OpenAPI's pattern for the header: visible ASCII, spaces and tabs only inside.
 VALID_KEY = re.compile(r"[!-~]([\t -~]*[!-~])?")
 MAX_KEY_CHARS = 255

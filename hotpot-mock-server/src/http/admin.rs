@@ -61,7 +61,7 @@ pub(super) fn query(
 }
 
 /// For routes that take no body: nothing, whitespace or `{}`; a field is a JSON 400.
-fn no_body(body: Body) -> Result<(), Box<Response>> {
+pub(super) fn no_body(body: Body) -> Result<(), Box<Response>> {
     let body = self::body(body)?;
     Input::parse(&body, &[])
         .and_then(Input::finish)
@@ -81,6 +81,7 @@ macro_rules! or_answer {
         }
     };
 }
+pub(super) use or_answer;
 
 pub(super) fn respond<T>(result: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Response {
     match result {
@@ -314,6 +315,7 @@ pub(crate) async fn add_fault(State(shared): Shared_, raw: RawQuery, body: Body)
                 "retry_after",
                 "delay_ms",
                 "drop_connection",
+                "route",
             ],
         )?;
         let fault = Fault {
@@ -333,6 +335,10 @@ pub(crate) async fn add_fault(State(shared): Shared_, raw: RawQuery, body: Body)
                 )?
                 .map(|ms| Duration::from_millis(ms as u64)),
             drop_connection: input.boolean("drop_connection")?.unwrap_or(false),
+            route: input
+                .opt_string("route")?
+                .map(|r| r.parse::<crate::fault::FaultRoute>())
+                .transpose()?,
         };
         input.finish()?;
         shared.push_fault(fault)
@@ -427,10 +433,14 @@ pub(crate) async fn reset(State(shared): Shared_, raw: RawQuery, body: Body) -> 
     or_answer!(query(raw, &[]));
     let body = or_answer!(self::body(body));
     let result = (|| {
-        let mut input = Input::parse(&body, &["webhooks"])?;
+        let mut input = Input::parse(&body, &["webhooks", "oncall"])?;
         let webhooks = input.boolean("webhooks")?.unwrap_or(false);
+        let oncall = input.boolean("oncall")?.unwrap_or(false);
         input.finish()?;
         shared.reset(webhooks);
+        if oncall {
+            shared.reset_directory();
+        }
         Ok(())
     })();
     respond(result, |()| StatusCode::NO_CONTENT.into_response())

@@ -181,7 +181,7 @@ fn finished(note: &mut RequestNote, finished: Finished) -> Response {
 }
 
 /// A journal note with the request's headers; the answer is filled in later.
-fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Target) -> RequestNote {
+pub(crate) fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Target) -> RequestNote {
     let text = |value: Option<&HeaderValue>| value.map(|v| header_text(v.as_bytes()));
     RequestNote {
         received_at,
@@ -386,7 +386,7 @@ fn rejected(status: StatusCode, answer_body: Bytes, problem: Problem) -> (Record
 }
 
 /// `{"error": "Bad Request", "message": "<field>: <message>"}`.
-fn bad_request(problem: &Problem) -> Bytes {
+pub(crate) fn bad_request(problem: &Problem) -> Bytes {
     reply::message_body("Bad Request", &problem.to_string())
 }
 
@@ -405,7 +405,7 @@ fn webhook_path(path: &str) -> Option<(&str, Option<&str>)> {
 }
 
 /// The `Idempotency-Key`, if any, or the problem with it ([`check_idempotency_key`]).
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, Problem> {
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };

@@ -45,6 +45,22 @@ impl Input {
         self.take(key).into_option()
     }
 
+    /// A JSON value that must be an object, read field by field.
+    pub(crate) fn object(value: Value, allowed: &'static [&'static str]) -> Result<Self, Error> {
+        match value {
+            Value::Object(map) => Ok(Input { map, allowed }),
+            other => Err(Error::bad(format!(
+                "expected a JSON object, found {}",
+                kind(&other)
+            ))),
+        }
+    }
+
+    /// A field as it is, for the caller to read.
+    pub(crate) fn raw(&mut self, key: &str) -> Field<Value> {
+        self.take(key)
+    }
+
     fn take(&mut self, key: &str) -> Field<Value> {
         match self.map.remove(key) {
             None => Field::Absent,
@@ -145,6 +161,7 @@ fn expected(key: &str, what: &str, found: &Value) -> Error {
     Error::bad(format!("{key}: expected {what}, found {}", kind(found)))
 }
 
+/// What a JSON value is, for a message: `a string ("x")`, `an array`, ...
 pub(crate) fn kind(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),

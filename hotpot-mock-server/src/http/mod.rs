@@ -3,7 +3,10 @@
 pub(crate) mod admin;
 pub(crate) mod body;
 pub(crate) mod ingest;
-mod input;
+pub(crate) mod input;
+mod oncall;
+mod page_admin;
+pub(crate) mod pages;
 mod rejected;
 pub(crate) mod reply;
 mod status;
@@ -15,7 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::Shared;
 
@@ -25,6 +28,12 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/moment/{token}", post(ingest::ingest))
         .route("/moment/{token}/{integration}", post(ingest::ingest))
         .route("/request/{request_id}/status", get(status::request_status))
+        .route("/page/person", post(pages::page_person))
+        .route("/page/team", post(pages::page_team))
+        .route(
+            "/request/{request_id}/acknowledgements",
+            get(pages::acknowledgements),
+        )
         .route("/_mock/health", get(admin::health))
         .route("/_mock/openapi.json", get(admin::openapi))
         .route(
@@ -60,6 +69,19 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/_mock/reset", post(admin::reset))
         .merge(crate::console::routes())
+        .route(
+            "/_mock/users",
+            get(oncall::list_users).post(oncall::create_user),
+        )
+        .route("/_mock/users/{email}", delete(oncall::delete_user))
+        .route(
+            "/_mock/teams",
+            get(oncall::list_teams).post(oncall::create_team),
+        )
+        .route("/_mock/teams/{slug}", delete(oncall::delete_team))
+        .route("/_mock/pages", get(page_admin::list_pages))
+        .route("/_mock/pages/{request_id}", get(page_admin::get_page))
+        .route("/_mock/pages/{request_id}/ack", post(page_admin::ack_page))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(rejected::not_found)
         .with_state(shared)

@@ -17,18 +17,14 @@ pub(crate) async fn request_status(
     headers: HeaderMap,
 ) -> Response {
     if !authorized(&headers, &shared.config.api_key) {
-        let mut response = json_bytes(StatusCode::UNAUTHORIZED, reply::UNAUTHORIZED);
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"hotpot-mock\""),
-        );
-        return response;
+        return unauthorized();
     }
     let Ok(Path(request_id)) = request_id else {
         return json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
     };
     let Some(view) = shared.request_status(&request_id) else {
-        return json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
+        // Not a moment's request: a page's, or nothing.
+        return super::pages::page_status(&shared, &request_id);
     };
     let (status_message, errors) = match view.status {
         EventStatus::Success => ("Moment created".to_owned(), Vec::new()),
@@ -53,8 +49,18 @@ pub(crate) async fn request_status(
     )
 }
 
+/// 401 `{"error": "Unauthorized"}` with `WWW-Authenticate: Bearer`.
+pub(crate) fn unauthorized() -> Response {
+    let mut response = json_bytes(StatusCode::UNAUTHORIZED, reply::UNAUTHORIZED);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"hotpot-mock\""),
+    );
+    response
+}
+
 /// `Authorization: Bearer <key>` with exactly the server's key (the scheme in any case).
-fn authorized(headers: &HeaderMap, api_key: &str) -> bool {
+pub(crate) fn authorized(headers: &HeaderMap, api_key: &str) -> bool {
     let Some(value) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -11,6 +11,7 @@ use tokio::runtime::Handle;
 
 use super::MockServer;
 use crate::Error;
+use crate::oncall::{NewTeam, NewUser, OncallDirectory};
 use crate::state::{Config, DEFAULT_MAX_IDEMPOTENCY_KEYS, Shared, check_token, random_token};
 
 /// The API key the server accepts on `GET /request/{id}/status` unless told otherwise.
@@ -61,6 +62,7 @@ pub struct MockServerBuilder {
     read_timeout: Duration,
     max_connections: usize,
     max_idempotency_keys: usize,
+    oncall: Option<OncallDirectory>,
 }
 
 impl Default for MockServerBuilder {
@@ -78,6 +80,7 @@ impl Default for MockServerBuilder {
             read_timeout: DEFAULT_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_idempotency_keys: DEFAULT_MAX_IDEMPOTENCY_KEYS,
+            oncall: None,
         }
     }
 }
@@ -97,6 +100,7 @@ impl fmt::Debug for MockServerBuilder {
             .field("read_timeout", &self.read_timeout)
             .field("max_connections", &self.max_connections)
             .field("max_idempotency_keys", &self.max_idempotency_keys)
+            .field("oncall", &self.oncall)
             .finish()
     }
 }
@@ -125,8 +129,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// The API key `GET /request/{id}/status` accepts as `Authorization: Bearer <key>`;
-    /// [`DEFAULT_API_KEY`] otherwise.
+    /// The API key `GET /request/{id}/status`, `/acknowledgements` and the page routes accept
+    /// as `Authorization: Bearer <key>`; [`DEFAULT_API_KEY`] otherwise.
     ///
     /// ```
     /// let builder = hotpot_mock_server::MockServer::builder().api_key("k3y");
@@ -137,8 +141,9 @@ impl MockServerBuilder {
         self
     }
 
-    /// At most `per_second` requests a second to each webhook (bursts of `per_second`); more
-    /// are answered 429 with `Retry-After`. The bucket follows the server's clock.
+    /// At most `per_second` requests a second to each webhook, and to the page routes with
+    /// the API key (bursts of `per_second`); more are answered 429 with `Retry-After`. The
+    /// buckets follow the server's clock.
     ///
     /// ```
     /// let builder = hotpot_mock_server::MockServer::builder().rate_limit(5);
@@ -257,6 +262,61 @@ impl MockServerBuilder {
         self
     }
 
+    /// The on-call directory the server starts with, instead of its default user
+    /// `oncall@example.com` and team `default` (spec §14); `--oncall FILE` for the binary.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{MockServer, NewTeam, NewUser, OncallDirectory};
+    /// let directory = OncallDirectory::default()
+    ///     .user(NewUser::new("ada@example.com"))
+    ///     .team(NewTeam::new("ops", [["ada@example.com"]]));
+    /// let server = MockServer::builder().oncall(directory).start().await?;
+    /// assert_eq!(server.teams()[0].slug, "ops");
+    /// assert_eq!(server.users().len(), 1); // no default user
+    /// # Ok(()) }
+    /// ```
+    pub fn oncall(mut self, directory: OncallDirectory) -> Self {
+        self.oncall = Some(directory);
+        self
+    }
+
+    /// Adds a user to the directory the server starts with (then it has no default user or
+    /// team).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{MockServer, NewUser};
+    /// let server = MockServer::builder().user(NewUser::new("ada@example.com")).start().await?;
+    /// assert!(server.teams().is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn user(mut self, user: NewUser) -> Self {
+        let directory = self.oncall.take().unwrap_or_default();
+        self.oncall = Some(directory.user(user));
+        self
+    }
+
+    /// Adds a team to the directory the server starts with (after its users, whatever the
+    /// order of the calls).
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), hotpot_mock_server::Error> {
+    /// use hotpot_mock_server::{MockServer, NewTeam, NewUser};
+    /// let server = MockServer::builder()
+    ///     .team(NewTeam::new("ops", [["ada@example.com"]]))
+    ///     .user(NewUser::new("ada@example.com"))
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(server.teams()[0].stages[0], ["ada@example.com"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn team(mut self, team: NewTeam) -> Self {
+        let directory = self.oncall.take().unwrap_or_default();
+        self.oncall = Some(directory.team(team));
+        self
+    }
+
     /// Binds and starts the server on the current tokio runtime.
     ///
     /// ```
@@ -339,6 +399,9 @@ impl MockServerBuilder {
             base_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
         };
         let shared = Arc::new(Shared::new(config, &token));
+        if let Some(directory) = self.oncall {
+            shared.install_directory(directory)?;
+        }
         let router = crate::http::router(Arc::clone(&shared));
         let task = handle.spawn(crate::serve::serve(
             listener,

@@ -5,6 +5,8 @@
 mod builder;
 mod control;
 mod watch;
+mod oncall;
+mod pages;
 
 use std::fmt;
 use std::net::SocketAddr;

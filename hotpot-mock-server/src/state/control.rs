@@ -77,7 +77,7 @@ impl Shared {
         self.lock().idempotency.evicted()
     }
 
-    /// Forgets events, moments, faults, remembered idempotent answers, rate-limit buckets,
+    /// Forgets events, moments, pages, faults, remembered idempotent answers, rate-limit buckets,
     /// senders and rejected requests;
     /// with `webhooks`, also every webhook but the default one, which gets its first state back.
     pub(crate) fn reset(&self, webhooks: bool) {
@@ -89,6 +89,7 @@ impl Shared {
             state.idempotency.clear();
             state.senders.clear();
             state.rejections.clear();
+            state.reset_paging(false);
             for hook in state.webhooks.values_mut() {
                 hook.bucket = Bucket::default();
             }
@@ -109,10 +110,10 @@ impl State {
         if self.faults.is_empty() {
             return None;
         }
-        let index = self
-            .faults
-            .iter()
-            .position(|f| f.token.as_deref().is_none_or(|t| t == token))?;
+        let index = self.faults.iter().position(|f| {
+            f.route != Some(crate::fault::FaultRoute::Pages)
+                && f.token.as_deref().is_none_or(|t| t == token)
+        })?;
         let fault = &mut self.faults[index];
         if fault.count > 1 {
             fault.count -= 1;

@@ -17,6 +17,7 @@
 //! | `webhooks` | webhooks (spec §6) |
 //! | `senders`, `rejected` | who sent to each webhook; requests that reached no live webhook |
 //! | `stream` | what `GET /_mock/stream` tells, and its `Last-Event-ID` history |
+//! | `oncall`, `paging` | the on-call directory, and pages (spec §14) |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
 
 mod clock;
@@ -27,6 +28,9 @@ mod idempotency;
 mod ingest;
 mod journal;
 mod log;
+mod oncall;
+mod page_ingest;
+mod paging;
 mod rate;
 mod reads;
 mod record;
@@ -58,6 +62,7 @@ pub(crate) use idempotency::Answer;
 pub use idempotency::DEFAULT_MAX_IDEMPOTENCY_KEYS;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
 pub(crate) use journal::{ContentType, RequestNote, Target, header_text};
+pub(crate) use page_ingest::{PageAdmission, PageOutcome};
 pub(crate) use reads::Filter;
 pub(crate) use record::{Origin, StoredBody};
 pub(crate) use rejected::RejectedNote;
@@ -107,6 +112,8 @@ struct State {
     senders: Senders,
     rejections: Rejections,
     stream: Stream,
+    /// Pages and the on-call directory (spec §14).
+    paging: paging::Paging,
 }
 
 /// A UUID v4 from a fast thread-local generator (request and moment ids: unique, not secret).
@@ -134,6 +141,7 @@ impl Shared {
             senders: Senders::default(),
             rejections: Rejections::default(),
             stream: Stream::default(),
+            paging: paging::Paging::new(config.max_events),
         };
         state.insert_default();
         let journal = Mutex::new(Journal::new(config.max_events));

@@ -337,6 +337,7 @@ fn help_lists_flags_and_environment_variables() {
         "--print",
         "HOTPOT_MOCK_READ_TIMEOUT",
         "HOTPOT_MOCK_PRINT",
+        "--oncall",
         "HOTPOT_MOCK_HOST",
         "HOTPOT_MOCK_PORT",
         "HOTPOT_MOCK_TOKEN",
@@ -348,6 +349,7 @@ fn help_lists_flags_and_environment_variables() {
         "HOTPOT_MOCK_SHUTDOWN_GRACE",
         "HOTPOT_MOCK_EXIT_WITH_PARENT",
         "HOTPOT_MOCK_LOG_FORMAT",
+        "HOTPOT_MOCK_ONCALL",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help:\n{help}");
     }

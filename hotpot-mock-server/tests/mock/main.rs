@@ -11,6 +11,7 @@ mod hardening;
 mod ingest;
 mod journal;
 mod library;
+mod oncall;
 mod status;
 mod stream;
 mod strict;

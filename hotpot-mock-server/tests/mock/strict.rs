@@ -121,11 +121,11 @@ async fn faults_are_listed_and_cleared_per_webhook() {
         listed.json,
         json!({"faults": [
             {"token_hint": "defa…", "status": 503, "count": 2, "retry_after": null,
-             "delay_ms": null, "drop_connection": false},
+             "delay_ms": null, "drop_connection": false, "route": null},
             {"token_hint": "othe…", "status": 429, "count": 1, "retry_after": 3,
-             "delay_ms": null, "drop_connection": false},
+             "delay_ms": null, "drop_connection": false, "route": null},
             {"token_hint": null, "status": null, "count": 1, "retry_after": null,
-             "delay_ms": 10, "drop_connection": false},
+             "delay_ms": 10, "drop_connection": false, "route": null},
         ]})
     );
     assert!(!listed.text.contains("default-token-123"));

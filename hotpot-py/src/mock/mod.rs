@@ -9,26 +9,25 @@
 //! | `watch` | `expect_moment` and its near misses |
 
 mod access;
+mod build;
 mod convert;
+mod faults;
 mod main;
+mod oncall;
 mod watch;
 
 pub(crate) use main::_mock_main;
 
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use hotpot_mock_server::{
-    EventStatus, Fault, MAX_FAULT_COUNT, MockServer, NewWebhook, WebhookPatch,
-};
+use hotpot_mock_server::{MockServer, NewWebhook, WebhookPatch};
 use hotpot_protocol::redact_token;
 use pyo3::prelude::*;
 use tokio::runtime::Handle;
 
-use crate::args::{Arg, bool_arg, given, int_arg, str_arg};
-use crate::errors::config_error;
+use crate::args::{Arg, bool_arg, given, str_arg};
 use crate::process::{lock, runtimes};
 use convert::{duration_arg, mock_error, time_arg, to_py};
 
@@ -45,13 +44,15 @@ const FAULT_STATUS: u16 = 503;
 ///
 /// ``strict=True`` answers payloads that break a rule with 422 instead of 202 (Hotpot
 /// itself queues them and records an error event). ``token`` fixes the default webhook's
-/// token (random otherwise); ``api_key`` is the key ``GET /request/{id}/status`` accepts
-/// (``hotpot-mock-api-key`` otherwise). ``host`` and ``port`` choose the address (127.0.0.1
-/// and a free port by default), ``rate_limit`` answers 429 beyond that many requests per
-/// second per webhook, ``max_events`` bounds the event log and the request journal (100,000
+/// token (random otherwise); ``api_key`` is the key ``GET /request/{id}/status`` and the
+/// page routes accept (``hotpot-mock-api-key`` otherwise). ``host`` and ``port`` choose the
+/// address (127.0.0.1 and a free port by default), ``rate_limit`` answers 429 beyond that
+/// many requests per second per webhook (and for the API key's pages), ``max_events`` bounds the event log and the request journal (100,000
 /// by default; the oldest go first, counted by :meth:`dropped_events`). ``public_url``
 /// (``http://hotpot-mock:8080``) replaces ``http://HOST:PORT`` in every URL the server
-/// returns, for a server its clients reach by another name.
+/// returns, for a server its clients reach by another name. ``oncall`` (a dict
+/// ``{"users": [...], "teams": [...]}`` or the path of such a JSON file) is the on-call
+/// directory pages reach, instead of the user ``oncall@example.com`` and the team ``default``.
 ///
 /// Events, moments and webhooks come back as lists of dicts, oldest first, shaped as the
 /// mock's own JSON API (``/_mock/events``, ``/_mock/moments``, ``/_mock/webhooks``). Where a
@@ -100,8 +101,8 @@ impl PyMockServer {
     /// Starts the server (``OSError`` when the port is taken).
     #[new]
     #[pyo3(
-        signature = (*, strict=None, token=None, api_key=None, host=None, port=None, rate_limit=None, max_events=None, public_url=None),
-        text_signature = "(*, strict=False, token=None, api_key=None, host='127.0.0.1', port=0, rate_limit=None, max_events=None, public_url=None)"
+        signature = (*, strict=None, token=None, api_key=None, host=None, port=None, rate_limit=None, max_events=None, public_url=None, oncall=None),
+        text_signature = "(*, strict=False, token=None, api_key=None, host='127.0.0.1', port=0, rate_limit=None, max_events=None, public_url=None, oncall=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -114,37 +115,11 @@ impl PyMockServer {
         rate_limit: Option<&Bound<'_, PyAny>>,
         max_events: Option<&Bound<'_, PyAny>>,
         public_url: Option<&Bound<'_, PyAny>>,
+        oncall: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut builder = MockServer::builder().shutdown_timeout(CLOSE_TIMEOUT);
-        if let Some(strict) = given(strict) {
-            builder = builder.strict(bool_arg(strict, "strict")?);
-        }
-        if let Some(token) = given(token) {
-            builder = builder.token(str_arg(token, "token", "a str or None")?);
-        }
-        if let Some(key) = given(api_key) {
-            builder = builder.api_key(str_arg(key, "api_key", "a str or None")?);
-        }
-        if let Some(value) = given(host) {
-            let host = str_arg(value, "host", "an IP address (a str)")?;
-            let ip = host.parse().map_err(|_| {
-                config_error(py, format!("host: expected an IP address, found {host:?}"))
-            })?;
-            builder = builder.host(ip);
-        }
-        if let Some(port) = given(port) {
-            builder = builder.port(int_arg(port, "port", 0..=u16::MAX.into())? as u16);
-        }
-        if let Some(per_second) = given(rate_limit) {
-            let per_second = int_arg(per_second, "rate_limit", 1..=u32::MAX.into())?;
-            builder = builder.rate_limit(per_second as u32);
-        }
-        if let Some(n) = given(max_events) {
-            builder = builder.max_events(int_arg(n, "max_events", 1..=usize::MAX as u64)? as usize);
-        }
-        if let Some(url) = given(public_url) {
-            builder = builder.public_url(str_arg(url, "public_url", "a URL (a str) or None")?);
-        }
+        let builder = build::builder(
+            py, strict, token, api_key, host, port, rate_limit, max_events, public_url, oncall,
+        )?;
         let handle = runtimes(py)?.background()?;
         let server = builder.start_on(&handle).map_err(|e| mock_error(py, e))?;
         Ok(PyMockServer {
@@ -193,22 +168,7 @@ impl PyMockServer {
         token: Option<&Bound<'py, PyAny>>,
         status: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let status = given(status)
-            .map(|s| {
-                let text = str_arg(s, "status", "'success', 'error' or None")?;
-                EventStatus::from_str(&text).map_err(|e| mock_error(py, e))
-            })
-            .transpose()?;
-        let server = self.server()?;
-        let mut events = match (given(token), status) {
-            (Some(token), _) => server.events_for(&self.known_token(token)?),
-            (None, Some(status)) => server.events_with(status),
-            (None, None) => server.events(),
-        };
-        if let Some(status) = status {
-            events.retain(|e| e.status == status);
-        }
-        to_py(py, &events)
+        self.events_impl(py, token, status)
     }
 
     /// The request journal (of the webhook ``token`` only, if given), oldest first: every
@@ -414,9 +374,11 @@ impl PyMockServer {
     /// ``delay`` seconds late, or with the connection closed unanswered
     /// (``drop_connection=True``, which ignores ``status``). ``status=None`` with a ``delay``
     /// only slows the answer down. A ``token`` that names no webhook raises ``LookupError``.
+    /// ``route="moments"`` or ``"pages"`` hits only that kind of request (both by default; a
+    /// fault for pages takes no ``token``).
     #[pyo3(
-        signature = (status=Arg::Missing, *, count=None, retry_after=None, delay=None, drop_connection=None, token=None),
-        text_signature = "(self, status=503, *, count=1, retry_after=None, delay=None, drop_connection=False, token=None)"
+        signature = (status=Arg::Missing, *, count=None, retry_after=None, delay=None, drop_connection=None, token=None, route=None),
+        text_signature = "(self, status=503, *, count=1, retry_after=None, delay=None, drop_connection=False, token=None, route=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn fail_next(
@@ -428,36 +390,17 @@ impl PyMockServer {
         delay: Option<&Bound<'_, PyAny>>,
         drop_connection: Option<&Bound<'_, PyAny>>,
         token: Option<&Bound<'_, PyAny>>,
+        route: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let status = match status {
-            Arg::Missing => Some(FAULT_STATUS),
-            Arg::Given(value) => given(Some(&value))
-                .map(|s| int_arg(s, "status", 0..=u16::MAX.into()).map(|s| s as u16))
-                .transpose()?,
-        };
-        let drop_connection = given(drop_connection)
-            .map(|v| bool_arg(v, "drop_connection"))
-            .transpose()?
-            .unwrap_or(false);
-        let delay = given(delay).map(|v| duration_arg(v, "delay")).transpose()?;
-        let mut fault = match (drop_connection, status, delay) {
-            (true, _, _) => Fault::drop_connection(),
-            (false, Some(status), _) => Fault::status(status),
-            (false, None, Some(delay)) => Fault::delay(delay),
-            (false, None, None) => Fault::default(), // refused by fail_next, naming what is missing
-        };
-        if let Some(delay) = delay {
-            fault = fault.after(delay);
-        }
-        if let Some(after) = given(retry_after) {
-            fault = fault.retry_after(duration_arg(after, "retry_after")?);
-        }
-        if let Some(count) = given(count) {
-            fault = fault.times(int_arg(count, "count", 1..=MAX_FAULT_COUNT.into())? as u32);
-        }
-        if let Some(token) = given(token) {
-            fault = fault.for_token(self.known_token(token)?);
-        }
+        let fault = self.fault(
+            status,
+            count,
+            retry_after,
+            delay,
+            drop_connection,
+            token,
+            route,
+        )?;
         self.server()?
             .fail_next(fault)
             .map_err(|e| mock_error(py, e))
@@ -479,53 +422,144 @@ impl PyMockServer {
         py: Python<'py>,
         token: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let server = self.server()?;
-        let faults = match given(token) {
-            Some(token) => {
-                let token = self.known_token(token)?;
-                server.faults_for(&token).map_err(|e| mock_error(py, e))?
-            }
-            None => server.faults(),
-        };
-        let faults: Vec<_> = faults.iter().map(Fault::to_json).collect();
-        to_py(py, &faults)
+        self.faults_impl(py, token)
     }
 
     /// Drops the faults not used up yet; with ``token``, only those :meth:`fail_next` queued
     /// for that webhook.
     #[pyo3(signature = (*, token=None))]
     fn clear_faults(&self, py: Python<'_>, token: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let server = self.server()?;
-        match given(token) {
-            Some(token) => {
-                let token = self.known_token(token)?;
-                server
-                    .clear_faults_for(&token)
-                    .map(drop)
-                    .map_err(|e| mock_error(py, e))
-            }
-            None => {
-                server.clear_faults();
-                Ok(())
-            }
-        }
+        self.clear_faults_impl(py, token)
     }
 
-    /// Forgets events, moments, faults and the request journal; with ``webhooks=True`` also
-    /// every webhook but the default one.
-    #[pyo3(signature = (*, webhooks=None), text_signature = "(self, *, webhooks=False)")]
-    fn reset(&self, webhooks: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let webhooks = given(webhooks)
-            .map(|v| bool_arg(v, "webhooks"))
-            .transpose()?
-            .unwrap_or(false);
+    /// Forgets events, moments, pages, faults and the request journal; with ``webhooks=True``
+    /// also every webhook but the default one; with ``oncall=True`` it puts the users and
+    /// teams back as the server started.
+    #[pyo3(
+        signature = (*, webhooks=None, oncall=None),
+        text_signature = "(self, *, webhooks=False, oncall=False)"
+    )]
+    fn reset(
+        &self,
+        webhooks: Option<&Bound<'_, PyAny>>,
+        oncall: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let flag =
+            |v: Option<&Bound<'_, PyAny>>, name| given(v).map(|v| bool_arg(v, name)).transpose();
+        let (webhooks, oncall) = (flag(webhooks, "webhooks")?, flag(oncall, "oncall")?);
         let server = self.server()?;
-        if webhooks {
+        if webhooks == Some(true) {
             server.reset_webhooks();
         } else {
             server.reset();
         }
+        if oncall == Some(true) {
+            server.reset_oncall();
+        }
         Ok(())
+    }
+
+    /// The pages recorded so far (to ``recipient`` only, if given: an e-mail address in any
+    /// case, or a team's slug exactly), oldest first, as ``GET /_mock/pages`` lists them:
+    /// ``id``, ``request_id``, ``kind``, ``recipient``, ``title``, ``text``, ``urgency``,
+    /// ``source_url``, ``received_at``, ``status``, ``status_message``, ``errors``,
+    /// ``notified`` (``email``, ``at``, ``role``, ``stage``: everyone due by the server's
+    /// clock, so :meth:`advance_clock` drives escalation), ``acknowledgements``, ``warnings``.
+    #[pyo3(signature = (*, recipient=None))]
+    fn pages<'py>(
+        &self,
+        py: Python<'py>,
+        recipient: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.pages_impl(py, recipient)
+    }
+
+    /// Waits until at least ``n`` pages are recorded and returns them all; after ``timeout``
+    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
+    fn wait_for_pages<'py>(
+        &self,
+        py: Python<'py>,
+        n: &Bound<'py, PyAny>,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.wait(py, n, timeout, "pages", |server, n, timeout| async move {
+            server.wait_for_pages(n, timeout).await
+        })
+    }
+
+    /// Records that the user ``email`` handled the page with this request id (stopping its
+    /// escalation) and returns the acknowledgement (``acknowledged_at``,
+    /// ``acknowledged_by_email``, ``acknowledged_by``, ``status``); the existing one when that
+    /// user already handled it. ``LookupError`` for an unknown request id,
+    /// :class:`hotpot.ConfigError` for an unknown user or a page whose status is ``error``.
+    fn acknowledge<'py>(
+        &self,
+        py: Python<'py>,
+        request_id: &Bound<'py, PyAny>,
+        email: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.acknowledge_impl(py, request_id, email)
+    }
+
+    /// Adds a user pages can reach (``name``: the part before ``@`` by default) and returns
+    /// it: ``id``, ``email``, ``name``. :class:`hotpot.ConfigError` for a known e-mail.
+    #[pyo3(signature = (email, *, name=None))]
+    fn add_user<'py>(
+        &self,
+        py: Python<'py>,
+        email: &Bound<'py, PyAny>,
+        name: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.add_user_impl(py, email, name)
+    }
+
+    /// Adds a team and returns it: ``stages`` is a list of lists of known users' e-mails (the
+    /// first paged at once, each next one ``escalate_after_s`` seconds later, default 300),
+    /// then the ``backstop``; ``copy`` is notified at once.
+    #[pyo3(
+        signature = (slug, stages, *, name=None, backstop=None, escalate_after_s=None, copy=None),
+        text_signature = "(self, slug, stages, *, name=None, backstop=None, escalate_after_s=300, copy=None)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    fn add_team<'py>(
+        &self,
+        py: Python<'py>,
+        slug: &Bound<'py, PyAny>,
+        stages: &Bound<'py, PyAny>,
+        name: Option<&Bound<'py, PyAny>>,
+        backstop: Option<&Bound<'py, PyAny>>,
+        escalate_after_s: Option<&Bound<'py, PyAny>>,
+        copy: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.add_team_impl(py, slug, stages, name, backstop, escalate_after_s, copy)
+    }
+
+    /// The users, in the order they were added.
+    fn users<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.server()?.users())
+    }
+
+    /// The teams, in the order they were added.
+    fn teams<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.server()?.teams())
+    }
+
+    /// Removes a user (``LookupError`` for none; :class:`hotpot.ConfigError` while a team
+    /// names it).
+    fn delete_user(&self, py: Python<'_>, email: &Bound<'_, PyAny>) -> PyResult<()> {
+        let email = str_arg(email, "email", "an e-mail address (a str)")?;
+        self.server()?
+            .delete_user(&email)
+            .map_err(|e| mock_error(py, e))
+    }
+
+    /// Removes a team (``LookupError`` for none).
+    fn delete_team(&self, py: Python<'_>, slug: &Bound<'_, PyAny>) -> PyResult<()> {
+        let slug = str_arg(slug, "slug", "a team slug (a str)")?;
+        self.server()?
+            .delete_team(&slug)
+            .map_err(|e| mock_error(py, e))
     }
 
     /// The server's clock (it decides what "in the future" means, and webhook expiry).

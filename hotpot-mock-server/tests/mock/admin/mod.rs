@@ -93,6 +93,19 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/rejected", "get"),
         ("/_mock/stream", "get"),
         ("/_mock/expect", "post"),
+        // Pages (spec §14): tests/mock/oncall/shapes.rs checks their records.
+        ("/page/person", "post"),
+        ("/page/team", "post"),
+        ("/request/{request_id}/acknowledgements", "get"),
+        ("/_mock/users", "get"),
+        ("/_mock/users", "post"),
+        ("/_mock/users/{email}", "delete"),
+        ("/_mock/teams", "get"),
+        ("/_mock/teams", "post"),
+        ("/_mock/teams/{slug}", "delete"),
+        ("/_mock/pages", "get"),
+        ("/_mock/pages/{request_id}", "get"),
+        ("/_mock/pages/{request_id}/ack", "post"),
     ];
     for (path, method) in routes {
         assert!(

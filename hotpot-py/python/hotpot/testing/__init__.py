@@ -11,6 +11,10 @@
         [moment] = mock.wait_for_moments(1)
         assert moment["type"] == "near-miss"
 
+It also takes pages and simulates on-call: users and teams (``add_user``, ``add_team``, or
+``MockServer(oncall=...)``), escalation stage by stage on its clock (``advance_clock``), and
+``acknowledge``; ``pages()`` and ``wait_for_pages(n)`` show what was paged and whom it reached.
+
 A wait that ends before enough records arrived raises :class:`WaitTimeout` (a builtin
 ``TimeoutError``). With pytest, the fixture ``hotpot_mock`` (registered when hotpot is
 installed) gives each test a fresh server. ``python -m hotpot.testing --port 8080`` runs one
