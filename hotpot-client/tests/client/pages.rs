@@ -232,6 +232,14 @@ async fn status_and_acknowledgements_are_read() {
         acks[0].acknowledged_at.to_rfc3339(),
         "2026-12-06T03:00:00+00:00"
     );
+    // An unknown id (answered here, so that wiremock does not log the unexpected request).
+    answer(
+        &server,
+        "GET",
+        "/request/nope/acknowledgements",
+        ResponseTemplate::new(404),
+    )
+    .await;
     let err = api.acknowledgements("nope").await.unwrap_err();
     assert!(
         matches!(err, Error::UnknownRequest(ref id) if id == "nope"),
@@ -446,21 +454,28 @@ fn configuration_errors_are_caught_when_built() {
 
 #[tokio::test]
 async fn the_key_is_in_no_output_at_trace_level() {
+    // A key of its own: the log capture is process-wide, and other tests' servers may log
+    // the requests they did not expect, headers included.
+    const TRACED_KEY: &str = "hp_live_TRACEDKEY_0123456789";
     let logs = LogBuffer::global();
     let server = MockServer::start().await;
     answer(
         &server,
         "POST",
         "/page/team",
-        ResponseTemplate::new(401).set_body_string(KEY),
+        ResponseTemplate::new(401).set_body_string(TRACED_KEY),
     )
     .await;
-    let api = api(&server);
+    let api = ApiClient::builder(TRACED_KEY)
+        .base_url(server.uri())
+        .retry(fast_policy())
+        .build()
+        .unwrap();
     let err = api.page_team("ops", &page()).await.unwrap_err();
     let debug = format!("{api:?} {err:?} {err} {:?}", api.api_key());
     assert!(debug.contains("hp_l…"), "{debug}");
-    assert!(!debug.contains("SECRETKEY"), "{debug}");
+    assert!(!debug.contains("TRACEDKEY"), "{debug}");
     let text = logs.text();
     assert!(text.contains("hotpot.page"), "the page was traced");
-    assert!(!text.contains("SECRETKEY"), "the key leaked into the logs");
+    assert!(!text.contains("TRACEDKEY"), "the key leaked into the logs");
 }
