@@ -14,7 +14,10 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::{DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, MockServer};
+use crate::{
+    DEFAULT_API_KEY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_EVENTS, DEFAULT_MAX_IDEMPOTENCY_KEYS,
+    MockServer,
+};
 
 /// The flags of the standalone mock server (spec §7), each also read from a
 /// `HOTPOT_MOCK_*` variable.
@@ -77,6 +80,24 @@ pub struct MockArgs {
     /// holds a pipe to it, the mock goes when the harness goes, even killed.
     #[arg(long, env = "HOTPOT_MOCK_EXIT_WITH_PARENT", value_parser = clap::builder::BoolishValueParser::new())]
     pub exit_with_parent: bool,
+    /// How long a request's headers, or its body, may take to arrive: a slower one is answered
+    /// 408 and its connection closed; an idle connection is closed after as long.
+    #[arg(long, env = "HOTPOT_MOCK_READ_TIMEOUT", value_name = "SECONDS", default_value = "10",
+          value_parser = parse_positive_seconds)]
+    pub read_timeout: Duration,
+    /// How many connections are served at once; more wait in the backlog.
+    #[arg(long, env = "HOTPOT_MOCK_MAX_CONNECTIONS", value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
+    /// How many Idempotency-Keys are remembered (each for 24 hours), independently of
+    /// --max-events; past that the oldest go first.
+    #[arg(long, env = "HOTPOT_MOCK_MAX_IDEMPOTENCY_KEYS", value_name = "N", default_value_t = DEFAULT_MAX_IDEMPOTENCY_KEYS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_idempotency_keys: usize,
+    /// Print one line per received event on standard output as it arrives (time, ok or
+    /// error, type, name, webhook, problems).
+    #[arg(long, env = "HOTPOT_MOCK_PRINT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub print: bool,
     /// The logs' format on standard error: text lines, or one JSON object per line.
     #[arg(long, env = "HOTPOT_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -103,6 +124,17 @@ fn parse_host(given: &str) -> Result<IpAddr, String> {
         let shown: String = given.chars().take(60).collect();
         format!("expected an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost, found {shown:?}")
     })
+}
+
+/// `--read-timeout`: seconds, whole or not, more than 0 and at most a day.
+fn parse_positive_seconds(given: &str) -> Result<Duration, String> {
+    parse_seconds(given)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            let shown: String = given.chars().take(40).collect();
+            format!("expected a number of seconds more than 0 and at most 86400, found {shown:?}")
+        })
 }
 
 /// `--shutdown-grace`: seconds, whole or not, from 0 to a day.
@@ -163,6 +195,9 @@ async fn serve(args: MockArgs) -> ExitCode {
         .api_key(args.api_key)
         .strict(args.strict)
         .max_events(args.max_events)
+        .max_idempotency_keys(args.max_idempotency_keys)
+        .read_timeout(args.read_timeout)
+        .max_connections(args.max_connections)
         .shutdown_timeout(args.shutdown_grace);
     if let Some(url) = args.public_url {
         builder = builder.public_url(url);
@@ -190,6 +225,7 @@ async fn serve(args: MockArgs) -> ExitCode {
         let _ = writeln!(out, "webhook url: {}", server.webhook_url());
         let _ = out.flush();
     }
+    let printer = args.print.then(|| server.spawn_printer());
     tracing::info!(
         address = %server.addr(),
         strict = args.strict,
@@ -207,6 +243,9 @@ async fn serve(args: MockArgs) -> ExitCode {
     };
     tracing::info!(reason, "stopping");
     server.shutdown().await;
+    if let Some(printer) = printer {
+        let _ = printer.await;
+    }
     ExitCode::SUCCESS
 }
 

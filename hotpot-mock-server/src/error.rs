@@ -34,6 +34,11 @@ pub enum Error {
     /// The request clashes with the current state (a token already in use, an event that cannot be retried).
     #[error("{0}")]
     Conflict(String),
+    /// Fewer moments matched an expectation than it wanted
+    /// ([`MockServer::expect_moment`](crate::MockServer::expect_moment)); the admin API
+    /// answers 409 with the near misses.
+    #[error("{0}")]
+    ExpectationFailed(Box<crate::ExpectationFailed>),
 }
 
 impl Error {

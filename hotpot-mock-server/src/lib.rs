@@ -91,10 +91,13 @@
 mod cli;
 mod console;
 mod error;
+mod expect;
 mod fault;
 mod http;
 mod model;
 mod payload;
+#[cfg(feature = "cli")]
+mod print;
 mod serve;
 mod server;
 mod state;
@@ -104,6 +107,7 @@ mod watch;
 pub use cli::{LogFormat, MockArgs};
 pub use console::PAGE_EVENTS;
 pub use error::{Error, WaitTimeout};
+pub use expect::{Difference, ExpectationFailed, MomentMatch, NearMiss};
 pub use fault::{Fault, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 pub use http::body::{MAX_BODY_BYTES, RAW_BODY_MAX_BYTES};
@@ -112,8 +116,10 @@ pub use model::{
     WebhookPatch,
 };
 pub use server::{
-    DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,
+    DEFAULT_API_KEY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_EVENTS, DEFAULT_READ_TIMEOUT,
+    DEFAULT_SHUTDOWN_TIMEOUT, MockServer, MockServerBuilder,
 };
+pub use state::DEFAULT_MAX_IDEMPOTENCY_KEYS;
 pub use watch::{Near, Rejected, Sender};
 
 /// The OpenAPI 3 description of the ingest, status and admin routes (also served at

@@ -19,28 +19,53 @@ use hotpot_protocol::redact_token;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
+use hyper_util::rt::TokioTimer;
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tower_service::Service;
 
 use crate::http::ingest::HangUp;
 
-/// Accepts connections until `shutdown` turns true, then lets the open ones finish for at most
-/// `grace` before cutting them.
+/// The bounds on connections: the shutdown grace, the read timeout, how many at once.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub grace: Duration,
+    pub read_timeout: Duration,
+    pub max_connections: usize,
+}
+
+/// Accepts connections until `shutdown` turns true, at most `limits.max_connections` at once
+/// (more wait in the listen backlog), then lets the open ones finish for at most the grace
+/// period before cutting them.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     mut shutdown: watch::Receiver<bool>,
-    grace: Duration,
+    limits: Limits,
 ) {
     let mut connections = JoinSet::new();
     let for_connections = shutdown.clone();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
     loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = stopped(&mut shutdown) => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    connections.spawn(connection(stream, peer, router.clone(), for_connections.clone()));
+                    let shutdown = for_connections.clone();
+                    let served = connection(stream, peer, router.clone(), shutdown, limits.read_timeout);
+                    connections.spawn(async move {
+                        served.await;
+                        drop(slot);
+                    });
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: do not spin.
@@ -49,11 +74,12 @@ pub(crate) async fn serve(
                 }
             },
             () = stopped(&mut shutdown) => break,
+            // A slot came free on the way: take the next one in the loop.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
     drop(listener);
-    let drained = tokio::time::timeout(grace, async {
+    let drained = tokio::time::timeout(limits.grace, async {
         while connections.join_next().await.is_some() {}
     })
     .await;
@@ -71,12 +97,15 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-/// Serves one connection until the client closes it, a fault hangs up, or shutdown.
+/// Serves one connection until the client closes it, a fault hangs up, shutdown, or the read
+/// timeout: a request whose headers do not arrive in time is answered 408 and closed; an idle
+/// connection is closed.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     router: Router,
     mut shutdown: watch::Receiver<bool>,
+    read_timeout: Duration,
 ) {
     let _ = stream.set_nodelay(true);
     let hang_up = Arc::new(Notify::new());
@@ -85,22 +114,54 @@ async fn connection(
         hang_up: Arc::clone(&hang_up),
         peer,
     };
-    // No timer: hyper would otherwise arm a header-read timeout for every request, a cost on
-    // the hot path that a test double does not need.
-    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
+    // hyper's header-read timer runs from the moment it waits for a request's head: it
+    // covers a trickled head and an idle keep-alive connection alike.
+    let mut conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(read_timeout)
+        .serve_connection(TokioIo::new(stream), service);
     let mut draining = false;
     loop {
         tokio::select! {
-            _ = conn.as_mut() => return,
+            served = &mut conn => {
+                if let Err(e) = served
+                    && e.is_timeout()
+                {
+                    request_timeout(conn).await;
+                }
+                return;
+            }
             () = hang_up.notified() => return, // dropping `conn` closes the socket unanswered
             () = stopped(&mut shutdown), if !draining => {
                 // Finishes the request in flight, if any, then closes; idle ones close now.
-                conn.as_mut().graceful_shutdown();
+                Pin::new(&mut conn).graceful_shutdown();
                 draining = true;
             }
         }
     }
+}
+
+/// The header-read timeout fired: a connection that had begun a request is answered 408
+/// before it is closed; an idle one is just closed.
+async fn request_timeout(conn: http1::Connection<TokioIo<TcpStream>, ConnService>) {
+    let parts = conn.into_parts();
+    if parts.read_buf.is_empty() {
+        return;
+    }
+    let mut stream = parts.io.into_inner();
+    let body = crate::http::reply::REQUEST_TIMEOUT;
+    let head = format!(
+        "HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let write = async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body).await?;
+        stream.shutdown().await
+    };
+    // A client that does not read its answer does not hold the connection either.
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
 }
 
 /// The router, wrapped to log each request and to hang up on a [`HangUp`] answer.

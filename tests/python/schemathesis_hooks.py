@@ -10,6 +10,8 @@ generation, so Schemathesis still validates what is actually sent:
 - Those long-polls wait up to ``wait_ms`` (default 30 s) for ``min`` items that a generated
   run rarely creates: a valid ``wait_ms`` is cut to at most 20 ms, and a ``min`` without one
   gets ``wait_ms=0``. Invalid values are left as they are, to be rejected.
+- ``POST /_mock/expect`` waits up to ``within_ms`` for moments: a valid ``within_ms`` is cut to
+  at most 20 ms, for the same reason.
 - The ingest routes answer a repeated ``Idempotency-Key`` with the first answer, whatever it
   was (spec §3), and the generator repeats short keys (``"0"``) often: a valid key gets a
   unique suffix, so that each request is answered on its own merits. Invalid keys are left
@@ -49,6 +51,8 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         _unique_idempotency_key(case)
     elif operation.method.upper() == "GET" and operation.path in LONG_POLLS:
         _bounded_long_poll(case)
+    elif operation.method.upper() == "POST" and operation.path == "/_mock/expect":
+        _bounded_expectation(case)
 
 
 def _unique_idempotency_key(case: Any) -> None:
@@ -61,6 +65,15 @@ def _unique_idempotency_key(case: Any) -> None:
                 suffix = "~" + uuid.uuid4().hex[:16]
                 headers[name] = value[: MAX_KEY_CHARS - len(suffix)].rstrip() + suffix
             return
+
+
+def _bounded_expectation(case: Any) -> None:
+    body = case.body
+    if not isinstance(body, MutableMapping):
+        return
+    wait = body.get("within_ms")
+    if isinstance(wait, int) and not isinstance(wait, bool) and 0 <= wait <= MAX_WAIT_MS:
+        body["within_ms"] = min(wait, BOUNDED_WAIT_MS)
 
 
 def _bounded_long_poll(case: Any) -> None:

@@ -452,6 +452,8 @@ mod tests {
                 api_key: "k".into(),
                 rate_limit: None,
                 max_events: 10,
+                max_idempotency_keys: 10,
+                read_timeout: Duration::from_secs(10),
                 base_url: "http://127.0.0.1:1".into(),
             },
             "abc",

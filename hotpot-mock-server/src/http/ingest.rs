@@ -88,11 +88,19 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
     let response = match admission {
         Admission::Go(mut ticket) => {
             ticket.origin = origin;
-            let (record, answer) = match key {
+            let processed = match key {
                 Ok(_) => process(&shared, &ticket, &parts.headers, body).await,
-                Err(problem) => rejected(StatusCode::BAD_REQUEST, bad_request(&problem), problem),
+                Err(problem) => Ok(rejected(
+                    StatusCode::BAD_REQUEST,
+                    bad_request(&problem),
+                    problem,
+                )),
             };
-            finished(&mut note, shared.finish(ticket, record, answer))
+            match processed {
+                Ok((record, answer)) => finished(&mut note, shared.finish(ticket, record, answer)),
+                // Nothing recorded, nothing remembered for the key: the request never arrived.
+                Err(TimedOut) => timed_out(),
+            }
         }
         Admission::Limited {
             mut ticket,
@@ -251,13 +259,27 @@ fn refused(refusal: Refusal) -> Response {
     }
 }
 
-/// Reads, checks and parses the body; returns what to record and what to answer.
+/// The body did not arrive within the read timeout.
+struct TimedOut;
+
+/// 408, and the connection closed after it.
+fn timed_out() -> Response {
+    let mut response = json_bytes(StatusCode::REQUEST_TIMEOUT, reply::REQUEST_TIMEOUT);
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Reads, checks and parses the body; returns what to record and what to answer, or
+/// [`TimedOut`] when the body did not arrive within the read timeout.
 async fn process(
     shared: &Shared,
     ticket: &Ticket,
     headers: &HeaderMap,
     body: Body,
-) -> (Record, Answer) {
+) -> Result<(Record, Answer), TimedOut> {
+    let within = shared.config.read_timeout;
     let too_large = |size: String| {
         let problem = Problem::new(
             "payload",
@@ -273,17 +295,18 @@ async fn process(
         )
     };
     if let Some(length) = declared_length(headers).filter(|n| *n > MAX_BODY_BYTES as u64) {
-        drain(body).await;
-        return too_large(format!("{length} bytes"));
+        let _ = tokio::time::timeout(within, drain(body)).await;
+        return Ok(too_large(format!("{length} bytes")));
     }
     let media_type = content_type_problem(headers);
-    let bytes = match read_body(body).await {
+    let read = tokio::time::timeout(within, read_body(body)).await;
+    let bytes = match read.map_err(|_| TimedOut)? {
         Ok(bytes) => bytes,
-        Err(BodyError::TooLarge(read)) => return too_large(format!("more than {read} bytes")),
+        Err(BodyError::TooLarge(read)) => return Ok(too_large(format!("more than {read} bytes"))),
         Err(BodyError::Broken(e)) => {
             let problem = Problem::new("payload", format!("expected a complete body, found {e}"));
             let body = reply::message_body("Bad Request", &problem.message);
-            return rejected(StatusCode::BAD_REQUEST, body, problem);
+            return Ok(rejected(StatusCode::BAD_REQUEST, body, problem));
         }
     };
     if let Some(problem) = media_type {
@@ -292,7 +315,7 @@ async fn process(
             reply::UNSUPPORTED_MEDIA_TYPE,
         );
         let body = stored_body(bytes);
-        return (Record::Rejected { problem, body }, answer);
+        return Ok((Record::Rejected { problem, body }, answer));
     }
     let parsed = match check(&bytes, ticket.now) {
         Ok(parsed) => parsed,
@@ -307,13 +330,13 @@ async fn process(
                 status: StatusCode::BAD_REQUEST,
                 body: bad_request(&problem),
             };
-            return (
+            return Ok((
                 Record::Rejected {
                     problem,
                     body: kept,
                 },
                 answer,
-            );
+            ));
         }
     };
     let answer = match (&parsed.moment, shared.config.strict) {
@@ -334,7 +357,7 @@ async fn process(
         payload: bytes,
         parsed,
     };
-    (record, answer)
+    Ok((record, answer))
 }
 
 /// A rejection that keeps no body: answered `status` with `answer_body`.

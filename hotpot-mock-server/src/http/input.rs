@@ -40,6 +40,11 @@ impl Input {
         }
     }
 
+    /// A field's JSON value as it is; `None` when absent or `null`.
+    pub(crate) fn value(&mut self, key: &str) -> Option<Value> {
+        self.take(key).into_option()
+    }
+
     fn take(&mut self, key: &str) -> Field<Value> {
         match self.map.remove(key) {
             None => Field::Absent,
@@ -140,7 +145,7 @@ fn expected(key: &str, what: &str, found: &Value) -> Error {
     Error::bad(format!("{key}: expected {what}, found {}", kind(found)))
 }
 
-fn kind(value: &Value) -> String {
+pub(crate) fn kind(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => format!("a boolean ({b})"),

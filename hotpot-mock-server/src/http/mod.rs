@@ -40,6 +40,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_mock/webhooks/{token}/senders", get(watch::senders))
         .route("/_mock/rejected", get(watch::rejected))
         .route("/_mock/stream", get(stream::stream))
+        .route("/_mock/expect", post(watch::expect))
         .route("/_mock/events", get(admin::list_events))
         .route("/_mock/events/{id}", get(admin::get_event))
         .route("/_mock/events/{id}/retry", post(admin::retry_event))

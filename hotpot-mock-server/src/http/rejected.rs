@@ -25,8 +25,9 @@ pub(crate) async fn keep(
     path_hint: String,
     status: StatusCode,
 ) {
-    let payload = match read_body(body).await {
-        Ok(bytes) if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() => {
+    let read = tokio::time::timeout(shared.config.read_timeout, read_body(body)).await;
+    let payload = match read {
+        Ok(Ok(bytes)) if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() => {
             Some(bytes::Bytes::copy_from_slice(&bytes))
         }
         _ => None,

@@ -14,6 +14,7 @@ pub(crate) const METHOD_NOT_ALLOWED: &[u8] = br#"{"error":"Method Not Allowed"}"
 pub(crate) const PAYLOAD_TOO_LARGE: &[u8] = br#"{"error":"Payload Too Large"}"#;
 pub(crate) const UNSUPPORTED_MEDIA_TYPE: &[u8] = br#"{"error":"Unsupported Media Type"}"#;
 pub(crate) const TOO_MANY_REQUESTS: &[u8] = br#"{"error":"Too Many Requests"}"#;
+pub(crate) const REQUEST_TIMEOUT: &[u8] = br#"{"error":"Request Timeout","message":"the request's headers or body did not arrive within the read timeout"}"#;
 pub(crate) const UNAUTHORIZED: &[u8] = br#"{"error":"Unauthorized"}"#;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -76,10 +77,18 @@ pub(crate) fn fixed(status: StatusCode, body: &'static [u8]) -> Answer {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        if let Error::ExpectationFailed(failed) = &self {
+            let body = serde_json::json!({
+                "error": "Conflict",
+                "message": failed.to_string(),
+                "near_misses": failed.near_misses,
+            });
+            return json(StatusCode::CONFLICT, &body);
+        }
         let (status, error) = match &self {
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "Bad Request"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "Not Found"),
-            Error::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
+            Error::Conflict(_) | Error::ExpectationFailed(_) => (StatusCode::CONFLICT, "Conflict"),
             Error::Bind(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
         };
         json_bytes(status, message_body(error, &self.to_string()))

@@ -11,7 +11,7 @@ use tokio::runtime::Handle;
 
 use super::MockServer;
 use crate::Error;
-use crate::state::{Config, Shared, check_token, random_token};
+use crate::state::{Config, DEFAULT_MAX_IDEMPOTENCY_KEYS, Shared, check_token, random_token};
 
 /// The API key the server accepts on `GET /request/{id}/status` unless told otherwise.
 pub const DEFAULT_API_KEY: &str = "hotpot-mock-api-key";
@@ -21,6 +21,13 @@ pub const DEFAULT_MAX_EVENTS: usize = 100_000;
 
 /// How long [`MockServer::shutdown`] lets busy connections finish unless told otherwise.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a request's headers, or its body, may take to arrive unless told otherwise; an
+/// idle connection is closed after as long.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many connections are served at once unless told otherwise; more wait in the backlog.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// Settings for a [`MockServer`]; [`start`](MockServerBuilder::start) binds and runs it.
 ///
@@ -51,6 +58,9 @@ pub struct MockServerBuilder {
     port: u16,
     shutdown_timeout: Duration,
     public_url: Option<String>,
+    read_timeout: Duration,
+    max_connections: usize,
+    max_idempotency_keys: usize,
 }
 
 impl Default for MockServerBuilder {
@@ -65,6 +75,9 @@ impl Default for MockServerBuilder {
             port: 0,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             public_url: None,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_idempotency_keys: DEFAULT_MAX_IDEMPOTENCY_KEYS,
         }
     }
 }
@@ -81,6 +94,9 @@ impl fmt::Debug for MockServerBuilder {
             .field("port", &self.port)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("public_url", &self.public_url)
+            .field("read_timeout", &self.read_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("max_idempotency_keys", &self.max_idempotency_keys)
             .finish()
     }
 }
@@ -202,6 +218,45 @@ impl MockServerBuilder {
         self
     }
 
+    /// How long a request's headers, or its body, may take to arrive
+    /// ([`DEFAULT_READ_TIMEOUT`] otherwise): a slower one is answered 408 and its connection
+    /// closed, and an idle connection is closed after as long.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let builder = hotpot_mock_server::MockServer::builder().read_timeout(Duration::from_secs(2));
+    /// # let _ = builder;
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once ([`DEFAULT_MAX_CONNECTIONS`] otherwise); more
+    /// wait in the listen backlog until one closes.
+    ///
+    /// ```
+    /// let builder = hotpot_mock_server::MockServer::builder().max_connections(64);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// How many `Idempotency-Key`s are remembered at most
+    /// ([`DEFAULT_MAX_IDEMPOTENCY_KEYS`] otherwise), independently of the event log: past
+    /// that the oldest go first ([`MockServer::evicted_idempotency_keys`] counts them).
+    ///
+    /// ```
+    /// let builder = hotpot_mock_server::MockServer::builder().max_idempotency_keys(1000);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_idempotency_keys(mut self, max: usize) -> Self {
+        self.max_idempotency_keys = max;
+        self
+    }
+
     /// Binds and starts the server on the current tokio runtime.
     ///
     /// ```
@@ -243,6 +298,19 @@ impl MockServerBuilder {
         if self.max_events == 0 {
             return Err(Error::bad("max_events: expected at least 1, found 0"));
         }
+        for (name, value) in [
+            ("max_connections", self.max_connections),
+            ("max_idempotency_keys", self.max_idempotency_keys),
+        ] {
+            if value == 0 {
+                return Err(Error::bad(format!("{name}: expected at least 1, found 0")));
+            }
+        }
+        if self.read_timeout.is_zero() {
+            return Err(Error::bad(
+                "read_timeout: expected a positive duration, found 0",
+            ));
+        }
         if self.rate_limit == Some(0) {
             return Err(Error::bad(
                 "rate_limit: expected at least 1 request per second, found 0",
@@ -266,6 +334,8 @@ impl MockServerBuilder {
             api_key: self.api_key,
             rate_limit: self.rate_limit,
             max_events: self.max_events,
+            max_idempotency_keys: self.max_idempotency_keys,
+            read_timeout: self.read_timeout,
             base_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
         };
         let shared = Arc::new(Shared::new(config, &token));
@@ -274,7 +344,11 @@ impl MockServerBuilder {
             listener,
             router,
             shared.shutdown.subscribe(),
-            self.shutdown_timeout,
+            crate::serve::Limits {
+                grace: self.shutdown_timeout,
+                read_timeout: self.read_timeout,
+                max_connections: self.max_connections,
+            },
         ));
         Ok(MockServer {
             shared,

@@ -15,7 +15,8 @@ use hotpot_protocol::redact_token;
 use tokio::task::JoinHandle;
 
 pub use builder::{
-    DEFAULT_API_KEY, DEFAULT_MAX_EVENTS, DEFAULT_SHUTDOWN_TIMEOUT, MockServerBuilder,
+    DEFAULT_API_KEY, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_EVENTS, DEFAULT_READ_TIMEOUT,
+    DEFAULT_SHUTDOWN_TIMEOUT, MockServerBuilder,
 };
 
 use crate::model::{Event, EventStatus, RecordedMoment, RecordedRequest};

@@ -72,6 +72,11 @@ impl Shared {
         self.lock().clock = Clock::default();
     }
 
+    /// How many `Idempotency-Key`s the bound pushed out.
+    pub(crate) fn evicted_idempotency_keys(&self) -> u64 {
+        self.lock().idempotency.evicted()
+    }
+
     /// Forgets events, moments, faults, remembered idempotent answers, rate-limit buckets,
     /// senders and rejected requests;
     /// with `webhooks`, also every webhook but the default one, which gets its first state back.

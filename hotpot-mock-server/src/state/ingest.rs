@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use hotpot_protocol::{LenientParse, Moment, Problem, ValidationError};
 use uuid::Uuid;
 
-use super::idempotency::{Answer, Idempotency, Key, WINDOW};
-use super::log::{Evicted, Log};
+use super::idempotency::{Answer, Idempotency, Key};
+use super::log::Evicted;
 use super::record::{Origin, StoredBody, StoredEvent, StoredMoment};
 use super::senders::Who;
 use super::stream::Item;
@@ -137,7 +137,7 @@ impl Shared {
         let key: Option<Key> = key.map(|k| (hook.ident.id, k.into()));
         if let Some((answer, seq)) = key
             .as_ref()
-            .and_then(|k| replay(&state.idempotency, &state.log, k, now))
+            .and_then(|k| replay(&state.idempotency, k, now))
         {
             return refused(Refusal::Replay(answer, seq));
         }
@@ -196,7 +196,7 @@ impl Shared {
         let state = &mut *guard;
         if let Some((answer, event)) = key
             .as_ref()
-            .and_then(|k| replay(&state.idempotency, &state.log, k, now))
+            .and_then(|k| replay(&state.idempotency, k, now))
         {
             return Finished {
                 answer,
@@ -216,7 +216,6 @@ impl Shared {
             warnings: Vec::new(),
             body: StoredBody::None,
             moment_id: None,
-            key: key.clone(),
             origin: Box::new(origin),
         };
         let (moment, answer) = match record {
@@ -257,7 +256,7 @@ impl Shared {
         let evicted = state.record(event, moment);
         state.publish(Item::Event(seq));
         if let Some(key) = key {
-            state.idempotency.put(key, seq, answer.clone());
+            state.idempotency.put(key, seq, answer.clone(), now);
         }
         drop(guard);
         drop(evicted);
@@ -319,17 +318,15 @@ impl Shared {
 }
 
 impl State {
-    /// Appends an event (and its moment) to the log, and forgets the request id and the key
-    /// of the event the cap pushes out; returns that event, to be freed after the lock.
+    /// Appends an event (and its moment) to the log, and forgets the request id of the event
+    /// the cap pushes out (its `Idempotency-Key` is remembered on its own); returns that
+    /// event, to be freed after the lock.
     fn record(&mut self, event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
         let evicted = self.log.push(event, moment);
-        if let Some((old, _)) = &evicted {
-            if let Some(id) = old.request_id {
-                self.requests.remove(&id);
-            }
-            if let Some(key) = &old.key {
-                self.idempotency.remove(key, old.seq);
-            }
+        if let Some((old, _)) = &evicted
+            && let Some(id) = old.request_id
+        {
+            self.requests.remove(&id);
         }
         evicted
     }
@@ -361,12 +358,11 @@ fn fault_refusal(fault: &Fault) -> Option<Refusal> {
     })
 }
 
-/// The remembered answer for `key` and its event, if that event is still kept and less than
-/// 24 hours old.
-fn replay(store: &Idempotency, log: &Log, key: &Key, now: DateTime<Utc>) -> Option<(Answer, u64)> {
-    let entry = store.get(key)?;
-    let event = log.get(entry.seq)?;
-    (now - event.received_at < WINDOW).then(|| (entry.answer.clone(), entry.seq))
+/// The remembered answer for `key` and its event, if its first request is less than 24 hours
+/// old (the event itself may have left the log).
+fn replay(store: &Idempotency, key: &Key, now: DateTime<Utc>) -> Option<(Answer, u64)> {
+    let entry = store.get(key, now)?;
+    Some((entry.answer.clone(), entry.seq))
 }
 
 /// Sets the outcome of §1 processing on `event`: `success` and a new moment (which lives as

@@ -22,6 +22,7 @@
 mod clock;
 mod console;
 mod control;
+mod expect;
 mod idempotency;
 mod ingest;
 mod journal;
@@ -54,6 +55,7 @@ use webhooks::Hook;
 
 pub(crate) use console::{ConsolePage, ConsoleQuery, HookStats};
 pub(crate) use idempotency::Answer;
+pub use idempotency::DEFAULT_MAX_IDEMPOTENCY_KEYS;
 pub(crate) use ingest::{Admission, Begun, Finished, Record, Refusal, Ticket};
 pub(crate) use journal::{ContentType, RequestNote, Target, header_text};
 pub(crate) use reads::Filter;
@@ -68,6 +70,10 @@ pub(crate) struct Config {
     pub api_key: String,
     pub rate_limit: Option<u32>,
     pub max_events: usize,
+    /// How many `Idempotency-Key`s are remembered at most.
+    pub max_idempotency_keys: usize,
+    /// How long a request's headers or body may take to arrive.
+    pub read_timeout: std::time::Duration,
     /// `http://HOST:PORT`, without a trailing slash.
     pub base_url: String,
 }
@@ -124,7 +130,7 @@ impl Shared {
             log: Log::new(config.max_events),
             requests: HashMap::new(),
             faults: VecDeque::new(),
-            idempotency: Idempotency::default(),
+            idempotency: Idempotency::new(config.max_idempotency_keys),
             senders: Senders::default(),
             rejections: Rejections::default(),
             stream: Stream::default(),

@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use hotpot_protocol::{Moment, Priority, Problem};
 use uuid::Uuid;
 
-use super::idempotency::Key;
 use super::webhooks::Ident;
 use crate::model::{Event, EventStatus, RecordedMoment, RequestHeaders};
 
@@ -72,8 +71,6 @@ pub(super) struct StoredEvent {
     pub warnings: Vec<Problem>,
     pub body: StoredBody,
     pub moment_id: Option<Uuid>,
-    /// The `Idempotency-Key` the request had, as the store knows it.
-    pub key: Option<Key>,
     /// The request's headers and client address (boxed: most of the log's size is events).
     pub origin: Box<Origin>,
 }

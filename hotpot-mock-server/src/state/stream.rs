@@ -96,6 +96,12 @@ impl Shared {
         self.lock().publish(Item::Page(Arc::new(page)));
     }
 
+    /// The event numbered `seq`, if it is still kept.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub(crate) fn event_by_seq(&self, seq: u64) -> Option<crate::Event> {
+        self.lock().log.get(seq).map(|e| e.to_event())
+    }
+
     /// The data of an item for a reader (with `token`, only items about that webhook); `None`
     /// for an item it does not get or whose record has gone.
     pub(crate) fn render(

@@ -331,6 +331,12 @@ fn help_lists_flags_and_environment_variables() {
         "--shutdown-grace",
         "--exit-with-parent",
         "--log-format",
+        "--read-timeout",
+        "--max-connections",
+        "--max-idempotency-keys",
+        "--print",
+        "HOTPOT_MOCK_READ_TIMEOUT",
+        "HOTPOT_MOCK_PRINT",
         "HOTPOT_MOCK_HOST",
         "HOTPOT_MOCK_PORT",
         "HOTPOT_MOCK_TOKEN",
@@ -469,6 +475,8 @@ fn bad_new_flags_fail_with_a_message() {
         (&["--host", "example.com"][..], "expected an IP address"),
         (&["--shutdown-grace=-1"][..], "expected a number of seconds"),
         (&["--log-format", "xml"][..], "--log-format"),
+        (&["--read-timeout", "0"][..], "more than 0"),
+        (&["--max-connections", "0"][..], "--max-connections"),
         (
             &["--public-url", "ftp://mock"][..],
             "public_url: expected an absolute http",
@@ -484,4 +492,37 @@ fn bad_new_flags_fail_with_a_message() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
+}
+
+/// `--print`: one line per received event on standard output, as it arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn print_shows_each_event_as_it_arrives() {
+    let bin = Binary::spawn(
+        &[
+            "--port",
+            "0",
+            "--token",
+            TOKEN,
+            "--print",
+            "--read-timeout",
+            "2.5",
+        ],
+        &[],
+    );
+    let http = http();
+    let ok = json!({"name": "Disk full on db-1", "type": "alert"});
+    assert_eq!(post_json(&http, &bin.webhook_url, &ok).await.status, 202);
+    let bad = json!({"name": "No type"});
+    assert_eq!(post_json(&http, &bin.webhook_url, &bad).await.status, 202);
+    // Every event answered before the stop is printed before the binary exits.
+    let (clean, _, stdout, _) = bin.stop("TERM");
+    assert!(clean);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    support::assert_contains_all(
+        lines[0],
+        &["ok", "alert", "Disk full on db-1", "(webhook default)"],
+    );
+    support::assert_contains_all(lines[1], &["error", "No type", "type: required"]);
+    assert!(!stdout.contains(TOKEN));
 }

@@ -160,3 +160,24 @@ async fn a_stalled_reader_does_not_slow_ingest_and_is_told_it_lagged() {
     let skipped: Value = serde_json::from_str(data).unwrap();
     assert!(skipped["skipped"].as_u64().unwrap() > 0, "{data}");
 }
+
+/// A stream outlives the read timeout: the timeout is for a request's head and body, not for
+/// an answer that is still being sent.
+#[tokio::test]
+async fn a_stream_is_not_cut_by_the_read_timeout() {
+    let server = MockServer::builder()
+        .read_timeout(Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let http = http();
+    let mut stream = http
+        .get(format!("{}/_mock/stream", server.url()))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    post_json(&http, &server.webhook_url(), &json!({"name": "Still here"})).await;
+    let text = read_until(&mut stream, &["Still here"]).await;
+    assert!(text.contains("Still here"), "{text:?}");
+}

@@ -6,10 +6,12 @@
 //! | `convert` | the server's records and errors as Python objects; times and durations from Python |
 //! | `access` | what every method does around its call: reaching the server, reading a token, waiting |
 //! | `main` | `_mock_main`: `python -m hotpot.testing`, the binary's code and flags |
+//! | `watch` | `expect_moment` and its near misses |
 
 mod access;
 mod convert;
 mod main;
+mod watch;
 
 pub(crate) use main::_mock_main;
 
@@ -231,6 +233,39 @@ impl PyMockServer {
             }
             None => to_py(py, &server.requests()),
         }
+    }
+
+    /// Who sent to the webhook ``token`` (or its URL), most recent first: one dict per
+    /// (``source``, ``user_agent``, ``client_addr``), with ``first_seen``, ``last_seen``, ``count``.
+    fn senders<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        watch::senders(self, py, token)
+    }
+
+    /// The requests that reached no live webhook (unknown, expired, malformed path), newest
+    /// first, at most 1,000, each with ``near``: the webhook it most likely meant, or ``None``.
+    fn rejected<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.server()?.rejected())
+    }
+
+    /// Waits up to ``within`` seconds until at least ``count`` moments have the given fields
+    /// (``name``, ``type``, ``priority``, ``source``, ``source_url``, ``description``,
+    /// ``webhook_label``, ``integration``, ...; ``name={"contains": "..."}`` for a part of it)
+    /// and returns every matching moment; otherwise raises ``AssertionError`` listing the
+    /// received moments closest to the match, field by field. The GIL is released meanwhile.
+    #[pyo3(signature = (*, count=None, within=None, token=None, **fields), text_signature = "(self, *, count=1, within=0.0, token=None, **fields)")]
+    fn expect_moment<'py>(
+        &self,
+        py: Python<'py>,
+        count: Option<&Bound<'py, PyAny>>,
+        within: Option<&Bound<'py, PyAny>>,
+        token: Option<&Bound<'py, PyAny>>,
+        fields: Option<&Bound<'py, pyo3::types::PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        watch::expect_moment(self, py, [count, within, token], fields)
     }
 
     /// One event by id (``LookupError`` for an unknown one).

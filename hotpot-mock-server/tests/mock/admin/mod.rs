@@ -92,6 +92,7 @@ async fn openapi_describes_every_route_and_the_record_shapes() {
         ("/_mock/webhooks/{token}/senders", "get"),
         ("/_mock/rejected", "get"),
         ("/_mock/stream", "get"),
+        ("/_mock/expect", "post"),
     ];
     for (path, method) in routes {
         assert!(
