@@ -60,10 +60,7 @@ struct Inner {
 impl Client {
     /// The retry loop's view of this client: its timeout, its secret, and where an answer's
     /// `Sunset` goes (the webhook's answers only).
-    fn caller<'a>(
-        &'a self,
-        on_sunset: Option<&'a (dyn Fn(DateTime<Utc>) + Sync)>,
-    ) -> Caller<'a> {
+    fn caller<'a>(&'a self, on_sunset: Option<&'a (dyn Fn(DateTime<Utc>) + Sync)>) -> Caller<'a> {
         Caller {
             timeout: self.inner.timeout,
             redactor: &self.inner.url,

@@ -4,9 +4,9 @@
 
 mod builder;
 mod control;
-mod watch;
 mod oncall;
 mod pages;
+mod watch;
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -82,10 +82,12 @@ impl ConsoleQuery {
 
 /// Whether `needle` occurs in `hay`, ASCII letters compared without case.
 fn contains_ignoring_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty()
-        || hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+    let Some(first) = needle.first().map(u8::to_ascii_lowercase) else {
+        return true;
+    };
+    // Most windows fail on their first byte: test it alone before the whole window.
+    hay.windows(needle.len())
+        .any(|w| w[0].to_ascii_lowercase() == first && w.eq_ignore_ascii_case(needle))
 }
 
 impl Shared {
@@ -95,7 +97,14 @@ impl Shared {
         let log = state.log.events();
         let mut found: Vec<StoredEvent> = Vec::with_capacity(size);
         let mut older = None;
-        for e in log.iter().rev().filter(|e| query.matches(e)) {
+        // Ids are consecutive in the log: a page far back starts at its place, not at the end.
+        let end = match (query.before, log.front()) {
+            (Some(before), Some(first)) => usize::try_from(before.saturating_sub(first.seq))
+                .unwrap_or(usize::MAX)
+                .min(log.len()),
+            _ => log.len(),
+        };
+        for e in log.range(..end).rev().filter(|e| query.matches(e)) {
             if found.len() == size {
                 older = found.last().map(|last| last.seq);
                 break;

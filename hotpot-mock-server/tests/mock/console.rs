@@ -478,3 +478,36 @@ async fn events_show_headers_webhooks_their_senders_and_rejected_requests_their_
     );
     assert!(!rejected.contains("ci-token-abcdef"));
 }
+
+#[tokio::test]
+async fn older_pages_find_their_place_after_the_cap_dropped_events() {
+    let server = MockServer::builder().max_events(60).start().await.unwrap();
+    let http = http();
+    for i in 1..=100 {
+        post_moment(
+            &http,
+            &server,
+            &json!({"name": format!("n{i}"), "type": "alert"}),
+        )
+        .await;
+    }
+    let page = |query: &'static str| {
+        let http = http.clone();
+        let url = format!("{}/{query}", server.url());
+        async move { listed(&get(&http, &url).await.text) }
+    };
+    assert_eq!(
+        page("?before=45").await,
+        [44, 43, 42, 41],
+        "41 is the oldest kept"
+    );
+    assert_eq!(page("?before=10").await, Vec::<u64>::new());
+    assert_eq!(page("?before=1000").await.first(), Some(&100));
+    assert_eq!(
+        page("?before=92&q=n9").await,
+        [91, 90],
+        "n9 itself was dropped"
+    );
+    let html = get(&http, server.url()).await.text;
+    assert!(html.contains("60 events kept, 40 dropped by the cap."));
+}

@@ -4,8 +4,8 @@
 mod admin;
 mod bad_input;
 mod binary;
-mod expect;
 mod console;
+mod expect;
 mod faults;
 mod hardening;
 mod ingest;

@@ -4,14 +4,19 @@ Every view loads with its own script under its Content-Security-Policy; live upd
 announced without moving the list; filters narrow the list and survive a reload; Retry works
 with and without JavaScript; a webhook is created, its URL copied and its expiry set; a
 rejected request shows its near miss; the keyboard alone reaches every control; axe-core finds
-no serious or critical violation on any view, light or dark. A failing test leaves a screenshot
+no serious or critical violation on any view, light or dark; behind a proxy under a path prefix
+every link, form and redirect stays under it. A failing test leaves a screenshot
 of each page it opened in target/console-screenshots/.
 """
 
 from __future__ import annotations
 
+import http.client
+import http.server
 import os
 import re
+import threading
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -287,3 +292,86 @@ def test_axe_finds_no_serious_violation_on_any_view(mock: Any, pages: Any, dark:
         assert serious == [], f"/{path} ({'dark' if dark else 'light'}): " + "; ".join(
             f"{v['id']} ({v['impact']}): {[n['html'] for n in v['nodes']][:3]}" for v in serious
         )
+
+
+class PrefixProxy:
+    """A reverse proxy serving the mock under /hotpot/ on its own port (as nginx would), which
+    passes redirects on as they are; the stream is not proxied (404), so the console's script
+    keeps retrying it, as it would behind a proxy that does not pass it."""
+
+    PREFIX = "/hotpot/"
+
+    def __init__(self, upstream: str) -> None:
+        target = urllib.parse.urlsplit(upstream)
+        proxy = self
+        self.seen: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self.forward()
+
+            def do_POST(self) -> None:
+                self.forward()
+
+            def forward(self) -> None:
+                proxy.seen.append(self.path)
+                rest = self.path[len(PrefixProxy.PREFIX) :]
+                if not self.path.startswith(PrefixProxy.PREFIX) or rest.startswith("_mock/stream"):
+                    self.send_error(404)
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                conn = http.client.HTTPConnection(target.hostname or "", target.port, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, "/" + rest, body=body, headers=headers)
+                answer = conn.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for k, v in answer.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{self.PREFIX}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_console_works_under_a_path_prefix(mock: Any, pages: Any) -> None:
+    """Behind a proxy at /hotpot/: every link, form and redirect stays under the prefix."""
+    seed(mock)
+    proxy = PrefixProxy(mock.url)
+    try:
+        page = pages.open(proxy.url)
+
+        def nav(name: str) -> Any:
+            return page.get_by_role("navigation", name="Console").get_by_role("link", name=name)
+
+        expect(page.locator("h1")).to_have_text("Events")
+        nav("Integrations").click()
+        page.get_by_role("link", name="ci", exact=True).click()
+        expect(page.locator("h1")).to_have_text("Integration ci")
+        nav("Webhooks").click()
+        page.get_by_label("Label").fill("behind-proxy")
+        page.get_by_role("button", name="Create webhook").click()
+        expect(page.locator(".notice")).to_have_text("Created webhook behind-proxy.")
+        assert page.url == proxy.url + "webhooks?created=behind-proxy"
+        nav("Events").click()
+        page.get_by_role("button", name="Retry event 2").click()
+        expect(page).to_have_url(proxy.url + "#event-2")
+        nav("Rejected").click()
+        expect(page.locator("li.rejected")).to_have_count(1)
+        outside = [p for p in proxy.seen if not p.startswith(PrefixProxy.PREFIX)]
+        assert outside == [], f"requests outside the prefix: {outside}"
+    finally:
+        proxy.close()
