@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::Emitter;
@@ -307,15 +308,10 @@ impl EmitterBuilder {
             .with_deadline(deadline);
         let opened = match (self.claimed, &self.spool) {
             (Some(claimed), _) => Some(Spool::open_claimed(claimed, self.spool_sync)?),
-            (None, Some(dir)) => {
-                let (spool, mut recovered) =
-                    Spool::claim(dir, self.spool_sync, self.spool_max_bytes)?;
-                // Orphaned slots are sent at start, after this slot's own moments.
-                recovered.extend(spool.adopt_orphans());
-                Some((spool, recovered))
-            }
+            (None, Some(dir)) => Some(Spool::claim(dir, self.spool_sync, self.spool_max_bytes)?),
             (None, None) => None,
         };
+        let adopter = opened.as_ref().map(|(spool, _)| Arc::clone(spool));
         let spool = opened.map(|(spool, recovered)| SpoolSetup { spool, recovered });
         let state = EmitterState::new(
             self.client,
@@ -325,7 +321,15 @@ impl EmitterBuilder {
             self.on_error,
             spool,
         );
-        Emitter::start(state, self.concurrency)
+        let emitter = Emitter::start(state, self.concurrency)?;
+        if let Some(spool) = adopter {
+            // Orphaned slots are adopted at start, after this slot's own moments, which are
+            // being sent meanwhile; each slot's moments are sent as soon as it is copied. (A
+            // slot opened for `flush_spool` adopts nothing.)
+            let state = &emitter.owner.state;
+            spool.adopt_orphans(|adopted| state.take_in(adopted));
+        }
+        Ok(emitter)
     }
 }
 

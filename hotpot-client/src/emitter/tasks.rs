@@ -67,11 +67,10 @@ pub(super) async fn adopt_orphans(state: Arc<EmitterState>) {
             return;
         };
         // File work: off the runtime's threads.
-        let Ok(adopted) = tokio::task::spawn_blocking(move || spool.adopt_orphans()).await else {
+        let taker = Arc::clone(&state);
+        let adopting = move || spool.adopt_orphans(|adopted| taker.take_in(adopted));
+        if tokio::task::spawn_blocking(adopting).await.is_err() {
             return;
-        };
-        if !adopted.is_empty() {
-            state.take_in(adopted);
         }
     }
 }

@@ -319,15 +319,15 @@ impl Spool {
     /// copied into this slot with their original keys, made durable here, and only then are
     /// its segments deleted; so a slot is adopted by one emitter only, and an adopter that
     /// dies midway leaves the moments in one slot or the other (sent again, with the same
-    /// keys, at worst). Returns the moments taken in (their ids in this slot).
-    pub(crate) fn adopt_orphans(&self) -> Vec<Recovered> {
+    /// keys, at worst). Hands the moments taken in (their ids in this slot) to `each`, slot by
+    /// slot, so that the first slot's are sent while the next is copied.
+    pub(crate) fn adopt_orphans(&self, mut each: impl FnMut(Vec<Recovered>)) {
         let Some(root) = &self.root else {
-            return Vec::new();
+            return;
         };
         let Ok(slots) = slots::slots(root) else {
-            return Vec::new();
+            return;
         };
-        let mut adopted = Vec::new();
         for slot in slots {
             if slot == self.dir || !slots::has_segments(&slot) {
                 continue;
@@ -335,6 +335,7 @@ impl Spool {
             let Ok(Ok(slot_lock)) = DirLock::try_acquire(&slot) else {
                 continue; // a live emitter's
             };
+            let mut adopted = Vec::new();
             if let Err(e) = self.adopt(&slot, &mut adopted) {
                 tracing::warn!(
                     spool = %root.display(),
@@ -344,8 +345,10 @@ impl Spool {
                 );
             }
             drop(slot_lock);
+            if !adopted.is_empty() {
+                each(adopted);
+            }
         }
-        adopted
     }
 
     /// Copies the moments of the orphaned `slot` (whose lock is held) into this slot, then
