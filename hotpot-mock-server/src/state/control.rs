@@ -60,16 +60,24 @@ impl Shared {
     }
 
     pub(crate) fn set_clock(&self, now: DateTime<Utc>) {
-        self.lock().clock = Clock::Frozen(now);
+        self.move_clock(|clock| *clock = Clock::Frozen(now));
         self.changed.notify_waiters();
     }
 
     pub(crate) fn advance_clock(&self, by: TimeDelta) {
-        self.lock().clock.advance(by);
+        self.move_clock(|clock| clock.advance(by));
     }
 
     pub(crate) fn reset_clock(&self) {
-        self.lock().clock = Clock::default();
+        self.move_clock(|clock| *clock = Clock::default());
+    }
+
+    /// Moves the clock, and tells the stream about pages whose next notification came due.
+    fn move_clock(&self, change: impl FnOnce(&mut Clock)) {
+        let mut state = self.lock();
+        let before = state.clock.now();
+        change(&mut state.clock);
+        state.publish_due_pages(before);
     }
 
     /// How many `Idempotency-Key`s the bound pushed out.

@@ -6,6 +6,8 @@
 //! 2. [`Shared::record_page`]: records the page, works out whom it notifies (the directory as
 //!    it is at that moment), and remembers the answer for the key.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -15,6 +17,7 @@ use serde_json::{Map, Value};
 use super::idempotency::Answer;
 use super::oncall::Directory;
 use super::paging::StoredPage;
+use super::stream::Item;
 use super::{Shared, State, fast_uuid};
 use crate::Fault;
 use crate::fault::FaultRoute;
@@ -113,7 +116,9 @@ impl Shared {
                     (Some(problems), true) => unprocessable(problems),
                     _ => Answer::Queued(page.stored.request_id),
                 };
+                let told = page.stored.to_json(received_at);
                 state.paging.push(page.stored);
+                state.publish(Item::Page(Arc::new(told)));
                 answer
             }
         };

@@ -3,6 +3,7 @@
 //! notifications due by the mock's clock are worked out when a page is read).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -13,6 +14,7 @@ use uuid::Uuid;
 use super::idempotency::Answer;
 use super::oncall::Directory;
 use super::rate::Bucket;
+use super::stream::Item;
 use super::{Shared, State};
 use crate::Error;
 use crate::oncall::OncallDirectory;
@@ -111,6 +113,11 @@ impl StoredPage {
         }
     }
 
+    /// The page as `GET /_mock/pages` shows it at `now`, as JSON (the stream's `event: page`).
+    pub(crate) fn to_json(&self, now: DateTime<Utc>) -> serde_json::Value {
+        serde_json::to_value(self.to_recorded(now)).unwrap_or_default()
+    }
+
     /// Whether `?recipient=` names this page's recipient: e-mails without regard to case,
     /// slugs exactly.
     fn is_for(&self, recipient: &str) -> bool {
@@ -184,6 +191,22 @@ impl Paging {
 }
 
 impl State {
+    /// Tells the stream about every page that notifies someone more at `now` than it did at
+    /// `before` (the mock's clock moved past an escalation).
+    pub(super) fn publish_due_pages(&mut self, before: DateTime<Utc>) {
+        let now = self.clock.now();
+        let due: Vec<serde_json::Value> = self
+            .paging
+            .pages
+            .iter()
+            .filter(|p| p.notified(before).len() != p.notified(now).len())
+            .map(|p| p.to_json(now))
+            .collect();
+        for page in due {
+            self.publish(Item::Page(Arc::new(page)));
+        }
+    }
+
     /// Forgets pages, their keys and the API key's bucket; with `oncall`, also puts the
     /// directory back as the server started.
     pub(super) fn reset_paging(&mut self, oncall: bool) {
@@ -308,6 +331,8 @@ impl Shared {
         }
         let ack = Acknowledgement::new(now, user.email, user.id);
         page.acknowledgements.push(ack.clone());
+        let told = page.to_json(now);
+        state.publish(Item::Page(Arc::new(told)));
         drop(guard);
         self.changed.notify_waiters();
         Ok((ack, true))

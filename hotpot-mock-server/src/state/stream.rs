@@ -90,12 +90,6 @@ impl Shared {
         Subscription { missed, live }
     }
 
-    /// Tells the stream's readers about a changed page (spec §14).
-    #[allow(dead_code, reason = "the page routes publish here once they are built")]
-    pub(crate) fn publish_page(&self, page: serde_json::Value) {
-        self.lock().publish(Item::Page(Arc::new(page)));
-    }
-
     /// The event numbered `seq`, if it is still kept.
     #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     pub(crate) fn event_by_seq(&self, seq: u64) -> Option<crate::Event> {

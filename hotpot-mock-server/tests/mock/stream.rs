@@ -181,3 +181,86 @@ async fn a_stream_is_not_cut_by_the_read_timeout() {
     let text = read_until(&mut stream, &["Still here"]).await;
     assert!(text.contains("Still here"), "{text:?}");
 }
+
+#[tokio::test]
+async fn page_changes_are_streamed_with_the_page_and_replayed() {
+    use hotpot_mock_server::{NewTeam, NewUser};
+    let team = NewTeam::new("ops", [vec!["a@example.com"], vec!["b@example.com"]])
+        .escalate_after(Duration::from_secs(60));
+    let server = MockServer::builder()
+        .user(NewUser::new("a@example.com"))
+        .user(NewUser::new("b@example.com"))
+        .team(team)
+        .start()
+        .await
+        .unwrap();
+    server.set_clock("2026-12-06T03:00:00Z".parse().unwrap());
+    let http = http();
+    let url = format!("{}/_mock/stream", server.url());
+    let mut stream = http.get(&url).send().await.unwrap();
+    let sent = http
+        .post(format!("{}/page/team", server.url()))
+        .bearer_auth(server.api_key())
+        .json(&json!({"title": "Disk <full>", "text": "db-1", "recipient": "ops"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    let id = sent.json::<Value>().await.unwrap()["hotpot_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Not yet due: the clock moving without an escalation tells nothing.
+    server.advance_clock(Duration::from_secs(59));
+    server.advance_clock(Duration::from_secs(1));
+    server.acknowledge(&id, "b@example.com").unwrap();
+    // A repeat by the same person changes nothing, and tells nothing.
+    server.acknowledge(&id, "b@example.com").unwrap();
+    // An event after the page changes marks the end of what is sent.
+    post_json(&http, &server.webhook_url(), &json!({"name": "End"})).await;
+    let text = read_until(&mut stream, &["\"End\""]).await;
+    let got = messages(&text);
+    let names: Vec<&str> = got.iter().map(|m| m.1.as_str()).collect();
+    assert_eq!(names, ["page", "page", "page", "event"], "{text}");
+    // Recorded: delivered to the first stage, nobody has handled it.
+    assert_eq!(got[0].2["request_id"], id.as_str());
+    assert_eq!(got[0].2["title"], "Disk <full>");
+    assert_eq!(got[0].2["status"], "success");
+    assert_eq!(got[0].2["notified"].as_array().unwrap().len(), 1);
+    // The second stage came due on the mock's clock.
+    assert_eq!(got[1].2["notified"][1]["email"], "b@example.com");
+    assert_eq!(got[1].2["notified"][1]["stage"], 2);
+    assert_eq!(got[1].2["acknowledgements"], json!([]));
+    // Handled.
+    assert_eq!(
+        got[2].2["acknowledgements"][0]["acknowledged_by_email"],
+        "b@example.com"
+    );
+    let ids: Vec<u64> = got.iter().map(|m| m.0.parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    drop(stream);
+
+    // Reconnecting after the first page message replays the other two, in order.
+    let mut again = http
+        .get(&url)
+        .header("last-event-id", ids[0].to_string())
+        .send()
+        .await
+        .unwrap();
+    let text = read_until(&mut again, &["\"End\""]).await;
+    let names: Vec<String> = messages(&text).into_iter().map(|m| m.1).collect();
+    assert_eq!(names, ["page", "page", "event"], "{text}");
+
+    // `?token=` is about one webhook: pages are not for it.
+    post_json(&http, &server.webhook_url(), &json!({"name": "Last"})).await;
+    let token = server.webhook_url().rsplit('/').next().unwrap().to_owned();
+    let mut filtered = http
+        .get(format!("{url}?token={token}"))
+        .header("last-event-id", ids[0].to_string())
+        .send()
+        .await
+        .unwrap();
+    let text = read_until(&mut filtered, &["\"Last\""]).await;
+    let names: Vec<String> = messages(&text).into_iter().map(|m| m.1).collect();
+    assert_eq!(names, ["event", "event"], "{text}");
+}
