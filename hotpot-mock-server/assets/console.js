@@ -53,7 +53,7 @@
     var retry = null;
 
     function matches(event) {
-      if (data.kind === "rejected") { return true; }
+      if (data.kind === "rejected" || data.kind === "page") { return true; }
       if (data.status && event.status !== data.status) { return false; }
       if (data.integration && event.integration !== data.integration) { return false; }
       if (data.webhook && event.webhook_label !== data.webhook &&
@@ -69,7 +69,8 @@
       if (!status) { return; }
       status.textContent = "";
       if (fresh === 0 && !skipped) { return; }
-      var noun = data.kind === "rejected" ? " new rejected request" : " new event";
+      var noun = data.kind === "rejected" ? " new rejected request" :
+        data.kind === "page" ? " page change" : " new event";
       var words = (skipped ? "More than " : "") + fresh + noun + (fresh === 1 ? "" : "s") + " \u2014 ";
       status.appendChild(document.createTextNode(words));
       var link = document.createElement("a");
@@ -81,7 +82,8 @@
     function onEvent(message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
-      var id = Number(event.id);
+      // A page's own id is not a number: its place is the stream's id (each change is new).
+      var id = data.kind === "page" ? Number(message.lastEventId) : Number(event.id);
       if (!(id > newest)) { return; }
       newest = id;
       if (matches(event)) { fresh += 1; announce(); }

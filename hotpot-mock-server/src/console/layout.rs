@@ -11,6 +11,8 @@ pub(crate) enum Section {
     Integrations,
     Webhooks,
     Rejected,
+    Pages,
+    Teams,
     /// A page outside the navigation (an error).
     None,
 }
@@ -63,6 +65,8 @@ pub(crate) fn page(title: &str, section: Section, root: Root, body: Markup) -> M
                             (item("Integrations", "integrations", Section::Integrations))
                             (item("Webhooks", "webhooks", Section::Webhooks))
                             (item("Rejected", "rejected", Section::Rejected))
+                            (item("Pages", "pages", Section::Pages))
+                            (item("Teams", "teams", Section::Teams))
                         }
                     }
                 }
@@ -76,6 +80,8 @@ pub(crate) fn page(title: &str, section: Section, root: Root, body: Markup) -> M
                         a href=(root.to("_mock/events")) { "events" } ", "
                         a href=(root.to("_mock/moments")) { "moments" } ", "
                         a href=(root.to("_mock/webhooks")) { "webhooks" } ", "
+                        a href=(root.to("_mock/pages")) { "pages" } ", "
+                        a href=(root.to("_mock/teams")) { "teams" } ", "
                         a href=(root.to("_mock/openapi.json")) { "the API's description" } "."
                     }
                 }

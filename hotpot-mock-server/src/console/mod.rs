@@ -14,12 +14,16 @@
 //! | `markdown` | a description rendered from Markdown, made safe |
 //! | `webhooks` | Webhooks (`/webhooks`): create, copy, expiry, delete, senders |
 //! | `rejected` | Rejected (`/rejected`): requests that reached no live webhook, with near misses |
+//! | `pages` | Pages (`/pages`): recorded pages, who was notified, Mark handled |
+//! | `teams` | Teams (`/teams`): who is on call now, stages, backstop, copy; the users |
 
 mod events;
 mod layout;
 mod markdown;
 mod moment;
+mod pages;
 mod rejected;
+mod teams;
 mod webhooks;
 
 use std::sync::Arc;
@@ -59,6 +63,9 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/webhooks/expiry", post(webhooks::expiry))
         .route("/webhooks/delete", post(webhooks::delete))
         .route("/rejected", get(rejected::view))
+        .route("/pages", get(pages::view))
+        .route("/pages/ack", post(pages::ack))
+        .route("/teams", get(teams::view))
         .route("/_mock/console.css", get(css))
         .route("/_mock/console.js", get(js))
         .route("/_mock/console.svg", get(icon))

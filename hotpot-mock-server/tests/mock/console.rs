@@ -17,7 +17,7 @@ fn no_redirects() -> reqwest::Client {
         .expect("a reqwest client")
 }
 
-async fn post_form(url: &str, form: &[(&str, &str)]) -> Answer {
+pub(crate) async fn post_form(url: &str, form: &[(&str, &str)]) -> Answer {
     answer(
         no_redirects()
             .post(url)

@@ -5,6 +5,7 @@ mod admin;
 mod bad_input;
 mod binary;
 mod console;
+mod console_pages;
 mod expect;
 mod faults;
 mod hardening;
