@@ -4,9 +4,10 @@ Every view loads with its own script under its Content-Security-Policy; live upd
 announced without moving the list; filters narrow the list and survive a reload; Retry works
 with and without JavaScript; a webhook is created, its URL copied and its expiry set; a
 rejected request shows its near miss; the keyboard alone reaches every control; axe-core finds
-no serious or critical violation on any view, light or dark; behind a proxy under a path prefix
-every link, form and redirect stays under it. A failing test leaves a screenshot
-of each page it opened in target/console-screenshots/.
+no serious or critical violation on any view (Pages and Teams included), light or dark; behind
+a proxy under a path prefix every link, form and redirect stays under it. A failing test
+leaves a screenshot of each page it opened in target/console-screenshots/. (Pages and Teams
+in detail: test_pages.py.)
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ VIEWS = [
     ("integrations/ci", "Integration ci"),
     ("webhooks", "Webhooks"),
     ("rejected", "Rejected"),
+    ("pages", "Pages"),
+    ("teams", "Teams"),
 ]
 
 
@@ -44,8 +47,21 @@ def post(url: str, body: Any, **headers: str) -> requests.Response:
     return requests.post(url, json=body, headers=headers, timeout=10)
 
 
+def page_team(mock: Any, slug: str, title: str, **fields: str) -> str:
+    """Pages the team `slug` through the mock's API; the request id."""
+    answer = post(
+        f"{mock.url}/page/team",
+        {"title": title, "text": "details", "recipient": slug, **fields},
+        Authorization=f"Bearer {mock.api_key}",
+    )
+    assert answer.status_code == 202, answer.text
+    request_id: str = answer.json()["hotpot_request_id"]
+    return request_id
+
+
 def seed(mock: Any) -> None:
-    """Something on every view: a moment with Markdown, an error, two webhooks, a rejection."""
+    """Something on every view: a moment with Markdown, an error, two webhooks, a rejection,
+    pages (handled, waiting, not delivered)."""
     description = (
         "Disk **full** on `node-7`. <script>window.pwned = 1</script> "
         "[runbook](https://runbooks.example/disk) [evil](javascript:window.pwned=2)"
@@ -67,6 +83,10 @@ def seed(mock: Any) -> None:
     mock.create_webhook("old-ci", "github")
     wrong = mock.token[:-1] + ("0" if mock.token[-1] != "0" else "1")
     assert post(f"{mock.url}/moment/{wrong}", {"name": "lost", "type": "alert"}).status_code == 404
+    handled = page_team(mock, "default", "Rollback failed", source_url="https://ci.example/1")
+    mock.acknowledge(handled, "oncall@example.com")
+    page_team(mock, "default", "Disk <b>full</b>", urgency="high")
+    page_team(mock, "nobody-here", "Lost page")
 
 
 def test_every_view_loads_with_its_own_script_and_style(mock: Any, pages: Any) -> None:
@@ -225,6 +245,10 @@ def test_a_rejected_request_shows_its_near_miss(mock: Any, pages: Any) -> None:
     expect(page.locator("#live")).to_have_attribute("data-state", "live")
     wrong = mock.token[:-1] + ("0" if mock.token[-1] != "0" else "1")
     assert post(f"{mock.url}/moment/{wrong}", {"name": "lost", "type": "alert"}).status_code == 404
+    handled = page_team(mock, "default", "Rollback failed", source_url="https://ci.example/1")
+    mock.acknowledge(handled, "oncall@example.com")
+    page_team(mock, "default", "Disk <b>full</b>", urgency="high")
+    page_team(mock, "nobody-here", "Lost page")
     status = page.get_by_role("status")
     expect(status).to_have_text("1 new rejected request \u2014 show")
     status.get_by_role("link", name="show").click()
@@ -371,6 +395,13 @@ def test_the_console_works_under_a_path_prefix(mock: Any, pages: Any) -> None:
         expect(page).to_have_url(proxy.url + "#event-2")
         nav("Rejected").click()
         expect(page.locator("li.rejected")).to_have_count(1)
+        nav("Pages").click()
+        waiting = page.locator("li.page", has_text="Disk <b>full</b>")
+        waiting.get_by_role("button", name="Mark handled").click()
+        expect(page).to_have_url(re.compile(re.escape(proxy.url) + r"pages#page-[0-9a-f-]+$"))
+        expect(waiting).to_contain_text("Handled by oncall@example.com at ")
+        nav("Teams").click()
+        expect(page.locator("h1")).to_have_text("Teams")
         outside = [p for p in proxy.seen if not p.startswith(PrefixProxy.PREFIX)]
         assert outside == [], f"requests outside the prefix: {outside}"
     finally:
