@@ -80,17 +80,28 @@ impl StoredPage {
         }
     }
 
-    /// The notifications due at `now`: escalation stops at the first acknowledgement.
-    fn notified(&self, now: DateTime<Utc>) -> Vec<Notification> {
-        let until = self
-            .acknowledgements
+    /// The last instant whose notifications count at `now`: escalation stops at the first
+    /// acknowledgement.
+    fn notified_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.acknowledgements
             .first()
-            .map_or(now, |ack| ack.acknowledged_at.min(now));
+            .map_or(now, |ack| ack.acknowledged_at.min(now))
+    }
+
+    /// The notifications due at `now`.
+    fn notified(&self, now: DateTime<Utc>) -> Vec<Notification> {
+        let until = self.notified_until(now);
         self.plan
             .iter()
             .filter(|n| n.at <= until)
             .cloned()
             .collect()
+    }
+
+    /// How many notifications are due at `now` (without copying them).
+    fn notified_count(&self, now: DateTime<Utc>) -> usize {
+        let until = self.notified_until(now);
+        self.plan.iter().filter(|n| n.at <= until).count()
     }
 
     fn to_recorded(&self, now: DateTime<Utc>) -> RecordedPage {
@@ -199,7 +210,7 @@ impl State {
             .paging
             .pages
             .iter()
-            .filter(|p| p.notified(before).len() != p.notified(now).len())
+            .filter(|p| p.notified_count(before) != p.notified_count(now))
             .map(|p| p.to_json(now))
             .collect();
         for page in due {
