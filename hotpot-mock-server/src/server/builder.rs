@@ -403,7 +403,7 @@ impl MockServerBuilder {
             shared.install_directory(directory)?;
         }
         let router = crate::http::router(Arc::clone(&shared));
-        let task = handle.spawn(crate::serve::serve(
+        let served = crate::serve::serve(
             listener,
             router,
             shared.shutdown.subscribe(),
@@ -412,7 +412,12 @@ impl MockServerBuilder {
                 read_timeout: self.read_timeout,
                 max_connections: self.max_connections,
             },
-        ));
+        );
+        // Both end on shutdown: the task is done when the connections are.
+        let escalations = Arc::clone(&shared).announce_escalations();
+        let task = handle.spawn(async move {
+            tokio::join!(served, escalations);
+        });
         Ok(MockServer {
             shared,
             addr,

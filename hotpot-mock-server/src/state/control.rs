@@ -75,9 +75,8 @@ impl Shared {
     /// Moves the clock, and tells the stream about pages whose next notification came due.
     fn move_clock(&self, change: impl FnOnce(&mut Clock)) {
         let mut state = self.lock();
-        let before = state.clock.now();
         change(&mut state.clock);
-        state.publish_due_pages(before);
+        state.publish_due_pages(true);
     }
 
     /// How many `Idempotency-Key`s the bound pushed out.

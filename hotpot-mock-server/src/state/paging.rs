@@ -20,6 +20,9 @@ use crate::Error;
 use crate::oncall::OncallDirectory;
 use crate::pages::{Notification, PageKind, PageStatus, RecordedPage};
 
+/// How often the stream is checked for notifications come due on a running clock.
+const ESCALATION_CHECK: Duration = Duration::from_secs(1);
+
 /// Most `Idempotency-Key`s remembered for pages; past that the oldest go first.
 const MAX_PAGE_KEYS: usize = 1_000_000;
 
@@ -41,6 +44,10 @@ pub(crate) struct Paging {
     /// The API key's rate-limit bucket.
     pub bucket: Bucket,
     max_pages: usize,
+    /// The clock's instant up to which the stream was told of notifications come due.
+    announced: DateTime<Utc>,
+    /// The earliest notification not yet due of a page nobody has handled, if any.
+    next_due: Option<DateTime<Utc>>,
 }
 
 /// A recorded page as the state keeps it: every notification it will make, due or not.
@@ -104,6 +111,14 @@ impl StoredPage {
         self.plan.iter().filter(|n| n.at <= until).count()
     }
 
+    /// When its next notification comes due after `now`, unless someone handled it.
+    fn next_due(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if !self.acknowledgements.is_empty() {
+            return None;
+        }
+        self.plan.iter().map(|n| n.at).find(|at| *at > now)
+    }
+
     fn to_recorded(&self, now: DateTime<Utc>) -> RecordedPage {
         RecordedPage {
             id: self.id.map(|id| id.to_string()),
@@ -154,6 +169,9 @@ impl Paging {
 
     /// Appends a page, pushing the oldest out past the cap.
     pub(crate) fn push(&mut self, page: StoredPage) {
+        if let Some(at) = page.next_due(page.received_at) {
+            self.next_due = Some(self.next_due.map_or(at, |due| due.min(at)));
+        }
         if self.pages.len() >= self.max_pages
             && let Some(old) = self.pages.pop_front()
         {
@@ -202,17 +220,30 @@ impl Paging {
 }
 
 impl State {
-    /// Tells the stream about every page that notifies someone more at `now` than it did at
-    /// `before` (the mock's clock moved past an escalation).
-    pub(super) fn publish_due_pages(&mut self, before: DateTime<Utc>) {
+    /// Tells the stream about every page that notifies someone more (or fewer) people now
+    /// than when it was last told, the mock's clock having moved on (or back). Unless `force`
+    /// (the clock was moved), it looks at the pages only once the earliest pending
+    /// notification is due.
+    pub(super) fn publish_due_pages(&mut self, force: bool) {
         let now = self.clock.now();
-        let due: Vec<serde_json::Value> = self
-            .paging
-            .pages
-            .iter()
-            .filter(|p| p.notified_count(before) != p.notified_count(now))
-            .map(|p| p.to_json(now))
-            .collect();
+        let paging = &mut self.paging;
+        if !force && paging.next_due.is_none_or(|due| now < due) {
+            return;
+        }
+        let since = paging.announced;
+        let mut due = Vec::new();
+        let mut next: Option<DateTime<Utc>> = None;
+        for page in &paging.pages {
+            let before = since.max(page.received_at);
+            if page.notified_count(before) != page.notified_count(now) {
+                due.push(page.to_json(now));
+            }
+            if let Some(at) = page.next_due(now) {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
+        paging.announced = now;
+        paging.next_due = next;
         for page in due {
             self.publish(Item::Page(Arc::new(page)));
         }
@@ -228,6 +259,7 @@ impl State {
         paging.keys.clear();
         paging.key_order.clear();
         paging.bucket = Bucket::default();
+        paging.next_due = None;
         if oncall {
             paging.directory = paging.initial.clone();
         }
@@ -235,6 +267,20 @@ impl State {
 }
 
 impl Shared {
+    /// Until the server shuts down: once a second, tells the stream about pages whose next
+    /// notification came due as a running clock went on (moving the clock tells at once).
+    pub(crate) async fn announce_escalations(self: Arc<Self>) {
+        let mut shutdown = self.shutdown.subscribe();
+        let mut tick = tokio::time::interval(ESCALATION_CHECK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => self.lock().publish_due_pages(false),
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            }
+        }
+    }
+
     /// Puts the users and teams back as the server started (`POST /_mock/reset
     /// {"oncall": true}`).
     pub(crate) fn reset_directory(&self) {

@@ -264,3 +264,37 @@ async fn page_changes_are_streamed_with_the_page_and_replayed() {
     let names: Vec<String> = messages(&text).into_iter().map(|m| m.1).collect();
     assert_eq!(names, ["event", "event"], "{text}");
 }
+
+#[tokio::test]
+async fn a_notification_due_as_a_running_clock_goes_on_is_streamed_by_itself() {
+    use hotpot_mock_server::{NewTeam, NewUser};
+    let team = NewTeam::new("ops", [vec!["a@example.com"], vec!["b@example.com"]])
+        .escalate_after(Duration::from_secs(1));
+    let server = MockServer::builder()
+        .user(NewUser::new("a@example.com"))
+        .user(NewUser::new("b@example.com"))
+        .team(team)
+        .start()
+        .await
+        .unwrap();
+    let http = http();
+    let mut stream = http
+        .get(format!("{}/_mock/stream", server.url()))
+        .send()
+        .await
+        .unwrap();
+    let sent = http
+        .post(format!("{}/page/team", server.url()))
+        .bearer_auth(server.api_key())
+        .json(&json!({"title": "T", "text": "t", "recipient": "ops"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    // Nobody moves the clock: the second stage comes due a second later, and is told.
+    let text = read_until(&mut stream, &["\"stage\":2"]).await;
+    let got = messages(&text);
+    let names: Vec<&str> = got.iter().map(|m| m.1.as_str()).collect();
+    assert_eq!(names, ["page", "page"], "{text}");
+    assert_eq!(got[1].2["notified"][1]["email"], "b@example.com");
+}
