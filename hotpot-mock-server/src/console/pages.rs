@@ -24,16 +24,19 @@ pub(crate) const SHOWN: usize = 100;
 
 /// `GET /pages`.
 pub(crate) async fn view(State(shared): State<Arc<Shared>>) -> Response {
-    let mut pages = shared.pages(None);
-    pages.reverse();
+    let (pages, kept) = shared.newest_pages(SHOWN);
     let users = shared.users();
-    html_page(StatusCode::OK, render(&pages, &users, shared.now()))
+    html_page(StatusCode::OK, render(&pages, kept, &users, shared.now()))
 }
 
-/// The Pages view of `pages` (newest first), with `users` to choose from when marking one
-/// handled, at `now` on the mock's clock.
-pub(crate) fn render(pages: &[RecordedPage], users: &[User], now: DateTime<Utc>) -> Markup {
-    let shown = pages.len().min(SHOWN);
+/// The Pages view of `pages` (the newest, newest first) of `kept`, with `users` to choose from
+/// when marking one handled, at `now` on the mock's clock.
+pub(crate) fn render(
+    pages: &[RecordedPage],
+    kept: usize,
+    users: &[User],
+    now: DateTime<Utc>,
+) -> Markup {
     let body = html! {
         p {
             "Pages sent to " code { "POST /page/person" } " and " code { "POST /page/team" }
@@ -46,7 +49,7 @@ pub(crate) fn render(pages: &[RecordedPage], users: &[User], now: DateTime<Utc>)
         }
         h2 { "Newest pages" }
         p.meta {
-            (shown) " shown of " (pages.len()) " kept, newest first. All of them as JSON: "
+            (pages.len()) " shown of " (kept) " kept, newest first. All of them as JSON: "
             a href="./_mock/pages" { "_mock/pages" } ". The people they reach: "
             a href="./teams" { "Teams" } "."
         }
@@ -54,7 +57,7 @@ pub(crate) fn render(pages: &[RecordedPage], users: &[User], now: DateTime<Utc>)
             p { "No pages yet." }
         }
         ul.pages {
-            @for page in &pages[..shown] { (item(page, users)) }
+            @for page in pages { (item(page, users)) }
         }
     };
     layout::page("Pages", Section::Pages, Root::TOP, body)

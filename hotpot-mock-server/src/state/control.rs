@@ -76,7 +76,7 @@ impl Shared {
     fn move_clock(&self, change: impl FnOnce(&mut Clock)) {
         let mut state = self.lock();
         change(&mut state.clock);
-        state.publish_due_pages(true);
+        state.publish_due_pages();
     }
 
     /// How many `Idempotency-Key`s the bound pushed out.

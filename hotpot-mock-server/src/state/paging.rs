@@ -221,13 +221,13 @@ impl Paging {
 
 impl State {
     /// Tells the stream about every page that notifies someone more (or fewer) people now
-    /// than when it was last told, the mock's clock having moved on (or back). Unless `force`
-    /// (the clock was moved), it looks at the pages only once the earliest pending
-    /// notification is due.
-    pub(super) fn publish_due_pages(&mut self, force: bool) {
+    /// than when it was last told, the mock's clock having moved on (or back). Going forward
+    /// it looks at the pages only once the earliest pending notification is due.
+    pub(super) fn publish_due_pages(&mut self) {
         let now = self.clock.now();
         let paging = &mut self.paging;
-        if !force && paging.next_due.is_none_or(|due| now < due) {
+        if now >= paging.announced && paging.next_due.is_none_or(|due| now < due) {
+            paging.announced = now;
             return;
         }
         let since = paging.announced;
@@ -275,7 +275,7 @@ impl Shared {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {
-                _ = tick.tick() => self.lock().publish_due_pages(false),
+                _ = tick.tick() => self.lock().publish_due_pages(),
                 _ = shutdown.wait_for(|stop| *stop) => return,
             }
         }
@@ -311,6 +311,16 @@ impl Shared {
             .filter(|p| recipient.is_none_or(|r| p.is_for(r)))
             .map(|p| p.to_recorded(now))
             .collect()
+    }
+
+    /// The newest `n` recorded pages, newest first, and how many are kept (the console's
+    /// Pages view: only what it shows is copied).
+    pub(crate) fn newest_pages(&self, n: usize) -> (Vec<RecordedPage>, usize) {
+        let state = self.lock();
+        let now = state.clock.now();
+        let pages = &state.paging.pages;
+        let newest = pages.iter().rev().take(n).map(|p| p.to_recorded(now));
+        (newest.collect(), pages.len())
     }
 
     /// One recorded page by its request id.
