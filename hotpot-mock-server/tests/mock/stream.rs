@@ -213,6 +213,9 @@ async fn page_changes_are_streamed_with_the_page_and_replayed() {
     // Not yet due: the clock moving without an escalation tells nothing.
     server.advance_clock(Duration::from_secs(59));
     server.advance_clock(Duration::from_secs(1));
+    // Back before the second stage and forward again: each move changes who was notified.
+    server.set_clock("2026-12-06T03:00:30Z".parse().unwrap());
+    server.advance_clock(Duration::from_secs(30));
     server.acknowledge(&id, "b@example.com").unwrap();
     // A repeat by the same person changes nothing, and tells nothing.
     server.acknowledge(&id, "b@example.com").unwrap();
@@ -221,7 +224,11 @@ async fn page_changes_are_streamed_with_the_page_and_replayed() {
     let text = read_until(&mut stream, &["\"End\""]).await;
     let got = messages(&text);
     let names: Vec<&str> = got.iter().map(|m| m.1.as_str()).collect();
-    assert_eq!(names, ["page", "page", "page", "event"], "{text}");
+    assert_eq!(
+        names,
+        ["page", "page", "page", "page", "page", "event"],
+        "{text}"
+    );
     // Recorded: delivered to the first stage, nobody has handled it.
     assert_eq!(got[0].2["request_id"], id.as_str());
     assert_eq!(got[0].2["title"], "Disk <full>");
@@ -231,19 +238,22 @@ async fn page_changes_are_streamed_with_the_page_and_replayed() {
     assert_eq!(got[1].2["notified"][1]["email"], "b@example.com");
     assert_eq!(got[1].2["notified"][1]["stage"], 2);
     assert_eq!(got[1].2["acknowledgements"], json!([]));
+    // Back: one notified again; forward: two.
+    assert_eq!(got[2].2["notified"].as_array().unwrap().len(), 1);
+    assert_eq!(got[3].2["notified"].as_array().unwrap().len(), 2);
     // Handled.
     assert_eq!(
-        got[2].2["acknowledgements"][0]["acknowledged_by_email"],
+        got[4].2["acknowledgements"][0]["acknowledged_by_email"],
         "b@example.com"
     );
     let ids: Vec<u64> = got.iter().map(|m| m.0.parse().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     drop(stream);
 
-    // Reconnecting after the first page message replays the other two, in order.
+    // Reconnecting after the third page message replays the other two, in order.
     let mut again = http
         .get(&url)
-        .header("last-event-id", ids[0].to_string())
+        .header("last-event-id", ids[2].to_string())
         .send()
         .await
         .unwrap();
