@@ -409,19 +409,20 @@ def page_person(api_key, email, title, text, *, urgency=None, source_url=None, b
     return _page("person", api_key, email, title, text, urgency, source_url, base_url)
 
 def _zap(data):
-    """A Code by Zapier step: a page when data names team or person, else a moment."""
-    given = dict((k, v) for k, v in data.items() if v not in (None, ""))  # Zapier sends ""
+    """A Code by Zapier step: a page when data names team or person, a moment when it names
+    webhook_url. Zapier sends "" for an unmapped field: absent, but for the required ones."""
+    given = dict((k, v) for k, v in data.items() if v not in (None, ""))
     kinds = [k for k in ("team", "person", "webhook_url") if k in given]
     if len(kinds) != 1:
         raise HotpotError("expected exactly one of team (to page a team), person (to page a "
                           "person) or webhook_url (to send a moment), found %s" % (
                               " and ".join(kinds) or "none"))
     if kinds == ["webhook_url"]:
-        return send(given["webhook_url"], given.get("name"), given.get("type"),
+        return send(given["webhook_url"], data.get("name"), data.get("type"),
                     **dict((k, v) for k, v in given.items() if k in FIELDS[2:]))
     fields = dict((k, given.get(k)) for k in ("urgency", "source_url"))
-    return _page(kinds[0], given.get("api_key"), given[kinds[0]], given.get("title"),
-                 given.get("text"), base_url=given.get("base_url", API_URL), **fields)
+    return _page(kinds[0], given.get("api_key"), given[kinds[0]], data.get("title"),
+                 data.get("text"), base_url=given.get("base_url", API_URL), **fields)
 
 # Code by Zapier defines input_data (a global, or a local of the step's function) and reads
 # `output` back.

@@ -146,6 +146,16 @@ def test_every_field_problem_is_reported_at_once_and_nothing_is_sent(mock: MockS
     assert mock.pages() == []
 
 
+def test_an_empty_title_or_text_is_a_problem_not_an_absent_field(mock: MockServer) -> None:
+    """Only optional inputs are dropped when empty: a required one is reported as given."""
+    output = run(page_input(mock, team="default", title="", text=""))
+    assert [(p["field"], p["message"]) for p in output["problems"]] == [
+        ("title", "expected a non-blank string of at most 200 characters, found an empty string"),
+        ("text", "expected a non-blank string of at most 10000 characters, found an empty string"),
+    ]
+    assert mock.pages() == []
+
+
 def test_a_person_that_is_not_an_e_mail_address_is_a_problem(mock: MockServer) -> None:
     output = run(page_input(mock, person="oncall@localhost"))
     [problem] = output["problems"]
