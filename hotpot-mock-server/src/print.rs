@@ -41,7 +41,7 @@ pub(crate) async fn print_events(shared: Arc<Shared>) {
             }
         };
         let line = match received {
-            Ok((_, Item::Event(seq))) => match shared.event_by_seq(seq) {
+            Ok((_, Item::Event(seq, _))) => match shared.event_by_seq(seq) {
                 Some(event) => line(&event),
                 None => continue,
             },

@@ -1,21 +1,28 @@
-"""hotpot_snippet 0.1.0: send a Hotpot moment from a code step where nothing can be installed.
+"""hotpot_snippet 0.1.0: send a Hotpot moment, or page people, from a code step where nothing
+can be installed.
 
 Safe to paste whole into a "Code by Zapier" Python step, or to run on any Python 3.7+: standard
-library only, no dependencies, no network request but the POST to your webhook URL. It checks
-the moment against Hotpot's rules, retries what is worth retrying under one Idempotency-Key (so
-no duplicates), always verifies TLS certificates, and shows at most 4 characters of the token.
+library only, no dependencies, no network request but the POST to Hotpot. It checks the moment
+or page against Hotpot's rules, retries what is worth retrying under one Idempotency-Key (so no
+duplicates), always verifies TLS certificates, and shows at most 4 characters of a token or key.
 
-Zapier: map the Input Data fields webhook_url, name, type (page, alert, near-miss, incident) and
-any of priority, source, source_url, description, occurred_at. The step's output is {"status":
-202, "request_id": ..., "sunset": ...} or {"error": ..., "problems": [{"field", "message"},
-...]}. "sunset" is None, or when the webhook expires ("2026-11-30T12:00:00Z", from the answer's
-Sunset header): ask its owner for the new URL before then. Elsewhere: send(webhook_url, name,
-type, **fields) and check(payload).
+Zapier, a moment: map the Input Data fields webhook_url, name, type (page, alert, near-miss,
+incident) and any of priority, source, source_url, description, occurred_at. The step's output
+is {"status": 202, "request_id": ..., "sunset": ...} or {"error": ..., "problems": [{"field",
+"message"}, ...]}. "sunset" is None, or when the webhook expires ("2026-11-30T12:00:00Z", from
+the answer's Sunset header): ask its owner for the new URL before then.
+
+Zapier, a page: map team (a team's slug) or person (an e-mail address) instead of webhook_url,
+with api_key, title, text and any of urgency (low, medium, high), source_url, base_url. The
+output is {"status": 202, "request_id": ...} or the same error. Elsewhere: send(webhook_url,
+name, type, **fields), page_team(api_key, slug, title, text, ...), page_person(api_key, email,
+title, text, ...), check(payload) and check_page(payload, kind).
 
 Version 0.1.0 of hotpot-py/snippet/hotpot_snippet.py, https://github.com/hotpot-works/hotpot
-(spec sections 1, 2, 5, 6, 13); its rules are tested against the Rust client's.
+(spec sections 1, 2, 5, 6, 13, 14); its rules are tested against the Rust client's.
 """
 import datetime, email.utils, http.client, ipaddress, json, random, re, ssl, time, uuid  # noqa
+import unicodedata
 import urllib.error, urllib.parse, urllib.request  # noqa: E401
 
 VERSION = "0.1.0"
@@ -176,39 +183,92 @@ _RULES = {"name": _name, "type": lambda s: _word(s, TYPES), "source_url": _url,
 _REQUIRED = {"name": "a string of 1 to %d characters" % NAME_MAX,
              "type": "one of " + ", ".join(TYPES)}
 
-def check(payload):
-    """Every problem of a moment payload (a dict) as [{"field", "message"}]; [] when it is valid.
-    None means absent; unknown fields are no problem (Hotpot ignores them)."""
+def _problems(payload, fields, rules, required):
     if not isinstance(payload, dict):
         return [{"field": "payload", "message": "expected a JSON object, found " + _found(payload)}]
     problems = []
-    for field in FIELDS:
+    for field in fields:
         value, message = payload.get(field), None
-        if value is None and field in _REQUIRED:
+        if value is None and field in required:
             message = "required: expected %s, found %s" % (
-                _REQUIRED[field], "null" if field in payload else "nothing (the field is missing)")
+                required[field], "null" if field in payload else "nothing (the field is missing)")
         elif value is not None:
-            message = _RULES.get(field, lambda s: None)(value) if isinstance(value, str) \
+            message = rules.get(field, lambda s: None)(value) if isinstance(value, str) \
                 else "expected a string, found " + _found(value)
         if message:
             problems.append({"field": field, "message": message})
     return problems
 
-def _webhook(url):
-    """The token of a webhook URL: https (plain http only to this machine), .../moment/TOKEN."""
+def check(payload):
+    """Every problem of a moment payload (a dict) as [{"field", "message"}]; [] when it is valid.
+    None means absent; unknown fields are no problem (Hotpot ignores them)."""
+    return _problems(payload, FIELDS, _RULES, _REQUIRED)
+
+# Pages (spec section 14): POST /page/team or /page/person with an API key.
+PAGE_FIELDS = ("title", "text", "recipient", "urgency", "source_url")
+URGENCIES, TITLE_MAX, TEXT_MAX = ("low", "medium", "high"), 200, 10000
+_EMAIL = "expected an e-mail address (one `@`, a non-empty local part and a domain with a dot)"
+_SLUG = "expected a team slug of letters, digits, `-` and `_`"
+_ESCAPE = {"\0": "\\0", "\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\", "'": "\\'"}
+
+def _non_blank(s, most):
+    expected = "expected a non-blank string of at most %d characters, found " % most
+    if not s or len(s) > most:
+        return expected + ("%d characters (%s)" % (len(s), _quote(s)) if s else "an empty string")
+    if all(c in _SPACE for c in s):
+        return expected + "only whitespace (%s)" % _quote(s)
+
+def _email(s):
+    local, _, domain = s.partition("@")
+    n = s.count("@")
+    found = "no `@`" if not n else "%d `@`" % n if n > 1 else "nothing before the `@`" \
+        if not local else "a domain without a dot" if "." not in domain else None
+    return found and "%s, found %s" % (_EMAIL, "%s (%s)" % (found, _quote(s)) if s else
+                                       "an empty string")
+
+def _char(c):  # a character as Rust's {:?} writes it (printable ones as themselves)
+    shown = c.isprintable() and unicodedata.category(c) not in ("Mn", "Me")
+    return "'%s'" % _ESCAPE.get(c, c if shown else "\\u{%x}" % ord(c))
+
+def _slug(s):
+    bad = [(i, c) for i, c in enumerate(s) if not (c.isascii() and (c.isalnum() or c in "-_"))]
+    if not s or bad:
+        return "%s, found %s" % (_SLUG, "%s at character %d (%s)" % (
+            _char(bad[0][1]), bad[0][0] + 1, _quote(s)) if s else "an empty string")
+
+_PAGE_RULES = {"title": lambda s: _non_blank(s, TITLE_MAX), "source_url": _url,
+               "text": lambda s: _non_blank(s, TEXT_MAX), "urgency": lambda s: _word(s, URGENCIES)}
+_PAGE_REQUIRED = {f: "a non-blank string of at most %d characters" % n
+                  for f, n in (("title", TITLE_MAX), ("text", TEXT_MAX))}
+
+def check_page(payload, kind):
+    """Every problem of a page body (a dict with title, text, recipient and optionally urgency
+    and source_url) sent to kind "team" (recipient: a slug) or "person" (an e-mail address)."""
+    team = kind == "team"
+    return _problems(payload, PAGE_FIELDS, dict(_PAGE_RULES, recipient=_slug if team else _email),
+                     dict(_PAGE_REQUIRED, recipient="a team slug" if team else "an e-mail address"))
+
+def _secure_url(url, what, field):
+    """url split: printable ASCII, https (plain http only to this machine), a host, no user."""
     url = url.strip() if isinstance(url, str) else ""
     if not url or re.search(r"[^\x21-\x7e]", url):
-        raise HotpotError("expected a webhook URL of printable ASCII, without spaces, found "
-                          + ("one with other characters" if url else "none (map webhook_url)"))
+        raise HotpotError("expected %s of printable ASCII, without spaces, found %s" % (
+            what, "one with other characters" if url else "none (map %s)" % field))
     try:
         parts = urllib.parse.urlsplit(url)
         host, _ = parts.hostname or "", parts.port  # a bad port raises ValueError
     except ValueError:
         parts = host = None
     if not host or parts.scheme not in ("https", "http"):
-        raise HotpotError("expected an https webhook URL with a host")
+        raise HotpotError("expected an https %s with a host" % what[2:])
     if parts.scheme == "http" and not re.fullmatch(r"localhost|127(\.[0-9]{1,3}){3}|::1", host):
-        raise HotpotError("refusing plain http to %s: the URL carries a secret, use https" % host)
+        raise HotpotError("refusing plain http to %s: the %s carries a secret, use https" % (
+            host, "URL" if field == "webhook_url" else "request"))
+    return url, parts
+
+def _webhook(url):
+    """The token of a webhook URL: https (plain http only to this machine), .../moment/TOKEN."""
+    url, parts = _secure_url(url, "a webhook URL", "webhook_url")
     m = re.search(r"/moment/([A-Za-z0-9_-]+)(/[a-z0-9-]+)?/?$", parts.path)
     if parts.username is not None or parts.query or parts.fragment or not m:
         raise HotpotError("expected a webhook URL such as https://api.hotpot.works/moment/TOKEN"
@@ -241,6 +301,9 @@ _MEANING = dict.fromkeys((400, 413, 415, 422), "Hotpot refused the moment")
 _MEANING.update(dict.fromkeys((401, 403, 404), "the webhook is unknown or revoked"))
 _MEANING.update(dict.fromkeys(RETRIED, "server trouble"))
 _MEANING.update({410: "the webhook has expired", 429: "rate limited"})
+_PAGE_MEANING = dict((k, v.replace("moment", "page")) for k, v in _MEANING.items() if k != 410)
+_PAGE_MEANING.update(dict.fromkeys((401, 403), "the API key was refused"))
+_PAGE_MEANING[404] = "no such route or request (check base_url)"
 
 def _body(answer):
     try:
@@ -252,44 +315,32 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args):  # following would turn the POST into a GET: an error
         return None
 
-def send(webhook_url, name, type, **fields):
-    """Checks the moment (see check) and POSTs it, retrying 408, 429, 5xx and network errors.
-    Returns {"status": 202, "request_id": ..., "sunset": None or when the webhook expires};
-    raises HotpotError."""
-    token = _webhook(webhook_url)
-    payload = dict((k, v) for k, v in dict(fields, name=name, type=type).items() if v is not None)
-    problems = check(payload)
-    if problems:
-        lines = "".join("\n  - %s: %s" % (p["field"], p["message"]) for p in problems)
-        raise _error(token, "invalid moment, %d problem(s):%s" % (len(problems), lines), problems)
-    for k, canonical in (("type", str.lower), ("priority", str.lower),
-                         ("occurred_at", lambda s: _time(s)[1])):  # lower case; times in UTC
-        if k in payload:
-            payload[k] = canonical(payload[k])
+def _post(url, payload, secret, meaning, headers):
+    """POSTs payload as JSON, retrying 408, 429, 5xx and network errors with one Idempotency-Key;
+    returns the 2xx answer's (status, JSON body or {}, headers). Raises HotpotError."""
     body = json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               "Idempotency-Key": str(uuid.uuid4())}  # the same for every attempt
+    headers = dict(headers, **{"Content-Type": "application/json", "User-Agent": USER_AGENT,
+                               "Idempotency-Key": str(uuid.uuid4())})  # the same for every attempt
     opener = urllib.request.build_opener(
         urllib.request.HTTPSHandler(context=ssl.create_default_context()), _NoRedirect)
     deadline, status = time.monotonic() + DEADLINE, None
     for attempt in range(1, ATTEMPTS + 1):
         wait, left = None, deadline - time.monotonic()
         try:
-            request = urllib.request.Request(webhook_url.strip(), body, headers, method="POST")
+            request = urllib.request.Request(url, body, headers, method="POST")
             with opener.open(request, timeout=max(0.1, min(TIMEOUT, left))) as answer:
                 text = _body(answer)
             try:
-                request_id = json.loads(text).get("hotpot_request_id")
-            except (ValueError, AttributeError):
-                request_id = None  # a 2xx is a success whatever its body
-            return {"status": answer.getcode(), "request_id": request_id,
-                    "sunset": _sunset(answer.headers.get("Sunset"))}
+                found = json.loads(text)
+            except ValueError:
+                found = None  # a 2xx is a success whatever its body
+            return answer.getcode(), found if isinstance(found, dict) else {}, answer.headers
         except urllib.error.HTTPError as e:
             status = e.code
             last = "Hotpot answered %d (%s): %s" % (
-                status, _MEANING.get(status, "unexpected"), _body(e)[:512])
+                status, meaning.get(status, "unexpected"), _body(e)[:512])
             if status not in RETRIED:
-                raise _error(token, last, status=status)
+                raise _error(secret, last, status=status)
             wait = _retry_after(e.headers.get("Retry-After")) if status == 429 else None
         except (OSError, http.client.HTTPException) as e:  # refused, reset, DNS, TLS, timeout
             status, last = None, "could not reach Hotpot: %s" % (getattr(e, "reason", None) or e)
@@ -298,17 +349,85 @@ def send(webhook_url, name, type, **fields):
         if wait is None:
             wait = random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1)))
         if time.monotonic() + wait > deadline:
-            raise _error(token, "%s (giving up: the next attempt would wait %.1f s, past the %g s"
-                                " deadline)" % (last, wait, DEADLINE), status=status)
+            raise _error(secret, "%s (giving up: the next attempt would wait %.1f s, past the %g s"
+                                 " deadline)" % (last, wait, DEADLINE), status=status)
         time.sleep(wait)
-    raise _error(token, "%s (after %d attempts)" % (last, ATTEMPTS), status=status)
+    raise _error(secret, "%s (after %d attempts)" % (last, ATTEMPTS), status=status)
+
+def _invalid(what, secret, problems):
+    lines = "".join("\n  - %s: %s" % (p["field"], p["message"]) for p in problems)
+    return _error(secret, "invalid %s, %d problem(s):%s" % (what, len(problems), lines), problems)
+
+def send(webhook_url, name, type, **fields):
+    """Checks the moment (see check) and POSTs it, retrying 408, 429, 5xx and network errors.
+    Returns {"status": 202, "request_id": ..., "sunset": None or when the webhook expires};
+    raises HotpotError."""
+    token = _webhook(webhook_url)
+    payload = dict((k, v) for k, v in dict(fields, name=name, type=type).items() if v is not None)
+    problems = check(payload)
+    if problems:
+        raise _invalid("moment", token, problems)
+    for k, canonical in (("type", str.lower), ("priority", str.lower),
+                         ("occurred_at", lambda s: _time(s)[1])):  # lower case; times in UTC
+        if k in payload:
+            payload[k] = canonical(payload[k])
+    status, found, headers = _post(webhook_url.strip(), payload, token, _MEANING, {})
+    return {"status": status, "request_id": found.get("hotpot_request_id"),
+            "sunset": _sunset(headers.get("Sunset"))}
+
+API_URL = "https://api.hotpot.works"
+
+def _page(kind, api_key, recipient, title, text, urgency, source_url, base_url):
+    key = api_key.strip() if isinstance(api_key, str) else ""
+    if not key or re.search(r"[^\x21-\x7e]", key):
+        raise HotpotError("expected an API key of printable ASCII, found " + (
+            "one with other characters" if key else "none (map api_key)"))
+    base, parts = _secure_url(base_url, "a base URL", "base_url")
+    if parts.username is not None or parts.query or parts.fragment:
+        raise HotpotError("expected a base URL such as %s (no user name, query or fragment)"
+                          % API_URL)
+    payload = {"title": title, "text": text, "recipient": recipient, "urgency": urgency,
+               "source_url": source_url}
+    payload = dict((k, v) for k, v in payload.items() if v is not None)
+    problems = check_page(payload, kind)
+    if problems:
+        raise _invalid("page", key, problems)
+    if "urgency" in payload:
+        payload["urgency"] = payload["urgency"].lower()
+    url = base.rstrip("/") + "/page/" + kind
+    status, found, _ = _post(url, payload, key, _PAGE_MEANING, {"Authorization": "Bearer " + key})
+    return {"status": status, "request_id": found.get("hotpot_request_id")}
+
+def page_team(api_key, slug, title, text, *, urgency=None, source_url=None, base_url=API_URL):
+    """Pages the people on call for the team `slug` (POST /page/team), after checking every
+    field (see check_page); retries as send does. Returns {"status": 202, "request_id": ...};
+    raises HotpotError, whose message shows at most 4 characters of the API key."""
+    return _page("team", api_key, slug, title, text, urgency, source_url, base_url)
+
+def page_person(api_key, email, title, text, *, urgency=None, source_url=None, base_url=API_URL):
+    """Pages one person by e-mail address (POST /page/person), as page_team does a team."""
+    return _page("person", api_key, email, title, text, urgency, source_url, base_url)
+
+def _zap(data):
+    """A Code by Zapier step: a page when data names team or person, a moment when it names
+    webhook_url. Zapier sends "" for an unmapped field: absent, but for the required ones."""
+    given = dict((k, v) for k, v in data.items() if v not in (None, ""))
+    kinds = [k for k in ("team", "person", "webhook_url") if k in given]
+    if len(kinds) != 1:
+        raise HotpotError("expected exactly one of team (to page a team), person (to page a "
+                          "person) or webhook_url (to send a moment), found %s" % (
+                              " and ".join(kinds) or "none"))
+    if kinds == ["webhook_url"]:
+        return send(given["webhook_url"], data.get("name"), data.get("type"),
+                    **dict((k, v) for k, v in given.items() if k in FIELDS[2:]))
+    fields = dict((k, given.get(k)) for k in ("urgency", "source_url"))
+    return _page(kinds[0], given.get("api_key"), given[kinds[0]], data.get("title"),
+                 data.get("text"), base_url=given.get("base_url", API_URL), **fields)
 
 # Code by Zapier defines input_data (a global, or a local of the step's function) and reads
 # `output` back.
 if "input_data" in dir():
     try:
-        output = send(input_data.get("webhook_url"), input_data.get("name"),  # noqa: F821
-                      input_data.get("type"), **dict((k, v) for k, v in input_data.items()  # noqa
-                                                     if k in FIELDS[2:] and v not in (None, "")))
+        output = _zap(input_data)  # noqa: F821
     except HotpotError as e:
         output = {"error": str(e), "problems": e.problems}

@@ -169,7 +169,7 @@ def test_near_miss_spelt_with_an_underscore_suggests_the_hyphen(mock: MockServer
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        (None, "found none (map webhook_url)"),
+        (None, "webhook_url (to send a moment), found none"),
         ("http://hotpot.example.com/moment/" + TOKEN, "refusing plain http"),
         ("ftp://hotpot.example.com/moment/" + TOKEN, "expected an https webhook URL"),
         ("https://hotpot.example.com/hooks/" + TOKEN, "/moment/TOKEN"),

@@ -205,7 +205,9 @@ fn origin(parts: &axum::http::request::Parts) -> Origin {
     Origin {
         user_agent: text(headers.get(header::USER_AGENT)),
         idempotency_key: text(headers.get(IDEMPOTENCY_KEY)),
-        content_type: text(headers.get(header::CONTENT_TYPE)),
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| ContentType::of(v.as_bytes())),
         client: client_ip(parts),
     }
 }

@@ -258,7 +258,7 @@ impl Shared {
         };
         state.senders.note(event.hook.id, who, now);
         let evicted = state.record(event, moment);
-        state.publish(Item::Event(seq));
+        state.publish(Item::event(seq));
         if let Some(key) = key {
             state.idempotency.put(key, seq, answer.clone(), now);
         }
@@ -313,7 +313,7 @@ impl Shared {
                     state.log.push_moment(moment);
                 }
             }
-            state.publish(Item::Event(seq));
+            state.publish(Item::event(seq));
             state.log.get(seq).ok_or_else(|| no_event(id))?.to_event()
         };
         self.changed.notify_waiters();

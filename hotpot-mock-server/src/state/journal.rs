@@ -86,7 +86,7 @@ impl Target {
 }
 
 /// A `Content-Type`, without an allocation for the usual one.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum ContentType {
     Json,
     Other(Box<str>),
@@ -101,7 +101,7 @@ impl ContentType {
         }
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             ContentType::Json => "application/json",
             ContentType::Other(text) => text,

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use hotpot_protocol::{Moment, Priority, Problem};
 use uuid::Uuid;
 
+use super::journal::ContentType;
 use super::webhooks::Ident;
 use crate::model::{Event, EventStatus, RecordedMoment, RequestHeaders};
 
@@ -21,7 +22,8 @@ use crate::model::{Event, EventStatus, RecordedMoment, RequestHeaders};
 pub(crate) struct Origin {
     pub user_agent: Option<Box<str>>,
     pub idempotency_key: Option<Box<str>>,
-    pub content_type: Option<Box<str>>,
+    /// `application/json` without an allocation.
+    pub content_type: Option<ContentType>,
     pub client: Option<IpAddr>,
 }
 
@@ -32,7 +34,7 @@ impl Origin {
         RequestHeaders {
             user_agent: text(&self.user_agent),
             idempotency_key: text(&self.idempotency_key),
-            content_type: text(&self.content_type),
+            content_type: self.content_type.as_ref().map(|c| c.as_str().to_owned()),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! the channel overwrites what it has not read, and it hears how much it skipped.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::broadcast;
 
@@ -23,8 +23,9 @@ pub(crate) const STREAM_HISTORY: usize = 1024;
 /// One thing the stream tells.
 #[derive(Clone, Debug)]
 pub(crate) enum Item {
-    /// An event was recorded or changed (retried): its number.
-    Event(u64),
+    /// An event was recorded or changed (retried): its number, and its JSON once a reader has
+    /// rendered it (every other reader sends the same text).
+    Event(u64, Rendered),
     /// A request was rejected: its number.
     Rejected(u64),
     /// A webhook was created, changed or deleted: the token (for `?token=`), and the data.
@@ -32,6 +33,10 @@ pub(crate) enum Item {
     /// A page changed (spec §14): the data.
     Page(Arc<serde_json::Value>),
 }
+
+/// An event's webhook token and JSON, rendered by the first reader that needs it (`None`
+/// inside once the event has left the log).
+pub(crate) type Rendered = Arc<OnceLock<Option<(Box<str>, String)>>>;
 
 /// The channel and the history.
 pub(super) struct Stream {
@@ -54,6 +59,13 @@ impl Default for Stream {
 pub(crate) struct Subscription {
     pub missed: VecDeque<(u64, Item)>,
     pub live: broadcast::Receiver<(u64, Item)>,
+}
+
+impl Item {
+    /// An event recorded or changed, not rendered yet.
+    pub(crate) fn event(seq: u64) -> Item {
+        Item::Event(seq, Arc::default())
+    }
 }
 
 impl State {
@@ -105,16 +117,18 @@ impl Shared {
     ) -> Option<(&'static str, String)> {
         let for_token = |t: &str| token.is_none_or(|want| want == t);
         match item {
-            Item::Event(seq) => {
-                let event = {
-                    let state = self.lock();
-                    let event = state.log.get(*seq)?;
-                    if !for_token(&event.hook.token) {
-                        return None;
-                    }
-                    event.to_event()
-                };
-                Some(("event", serde_json::to_string(&event).ok()?))
+            Item::Event(seq, rendered) => {
+                let rendered = rendered.get_or_init(|| {
+                    let event = self
+                        .lock()
+                        .log
+                        .get(*seq)
+                        .map(|e| (e.hook.token.clone(), e.to_event()))?;
+                    let (hook_token, event) = event;
+                    Some((hook_token, serde_json::to_string(&event).ok()?))
+                });
+                let (hook_token, json) = rendered.as_ref()?;
+                for_token(hook_token).then(|| ("event", json.clone()))
             }
             Item::Rejected(id) => {
                 let rejected = {
