@@ -303,3 +303,27 @@ fn the_blocking_client_pages_and_waits_too() {
         assert_eq!(ack.email, "oncall@example.com");
     });
 }
+
+#[tokio::test]
+async fn the_same_idempotency_key_again_pages_nobody_twice() {
+    // A re-run of a CI job with `hotpot page --idempotency-key` (the paging guide's advice).
+    let server = MockServer::start().await.unwrap();
+    let api = api(&server);
+    let request = hotpot_client::PageRequest::new(
+        hotpot_protocol::Recipient::team("default").unwrap(),
+        page("Rollback failed"),
+    );
+    let key = "ci-run-4711-rollback";
+    let first = api
+        .send_page_with_idempotency_key(&request, key)
+        .await
+        .unwrap();
+    let again = api
+        .send_page_with_idempotency_key(&request, key)
+        .await
+        .unwrap();
+    assert_eq!(first.request_id, again.request_id, "the original answer");
+    assert_eq!(server.pages().len(), 1);
+    let replayed: Vec<bool> = server.requests().iter().map(|r| r.replayed).collect();
+    assert_eq!(replayed, [false, true]);
+}
