@@ -41,7 +41,7 @@ body = {"title": "Rollback failed", "text": "api 1.4.2 could not be rolled back"
 response = requests.post(f"{base}/page/team", json=body,
                          headers={"Authorization": f"Bearer {os.environ['HOTPOT_API_KEY']}"})
 response.raise_for_status()
-print(response.json()["request_id"])
+print(response.json()["hotpot_request_id"])
 """
 
 
