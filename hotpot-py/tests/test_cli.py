@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import hotpot
 from hotpot.testing import MockServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -298,3 +299,17 @@ def test_page_wait_returns_when_someone_handles_it(binary: str, output: str) -> 
         else:
             (acks,) = [json.loads(out)["acknowledgements"]]
             assert [a["acknowledged_by_email"] for a in acks] == ["oncall@example.com"], out
+
+
+def test_status_lists_a_handled_pages_acknowledgements_the_same_way(binary: str) -> None:
+    with MockServer(api_key="cliPyApiKeySecret0123") as mock:
+        mock.set_clock("2026-12-06T03:00:00Z")
+        receipt = hotpot.ApiClient(mock.api_key, base_url=mock.url).page_team("default", "t", "x")
+        assert receipt.request_id
+        mock.acknowledge(receipt.request_id, "oncall@example.com")
+        results = [run(command, ["status", receipt.request_id], env=page_env(mock, "right"))
+                   for command in ([binary], console_script())]
+    assert results[0] == results[1], f"binary:\n{results[0]}\nconsole script:\n{results[1]}"
+    code, out, err = results[0]
+    assert code == 0, err
+    assert "handled by oncall@example.com at 2026-12-06T03:00:00Z" in out, out
