@@ -175,6 +175,7 @@ bench-py: py-dev
 	$(PY) hotpot-py/bench/bench_spool.py
 	$(PY) hotpot-py/bench/bench_spool_processes.py
 	$(PY) hotpot-py/bench/bench_logging.py
+	$(PY) hotpot-py/bench/bench_page_wait.py
 
 ## Runs the quickstart example: a few moments to the embedded mock (or to HOTPOT_WEBHOOK_URL).
 quickstart:
@@ -188,7 +189,7 @@ bench-soak:
 
 ## Every benchmark; each prints its numbers beside the baseline measured in the same run
 ## (BENCHMARKS.md records them).
-bench: bench-py bench-soak bench-cli
+bench: bench-py bench-soak bench-cli bench-page
 	$(CARGO) bench -p hotpot-protocol
 	$(CARGO) bench -p hotpot-client --features tracing-layer
 	$(CARGO) bench -p hotpot-mock-server
@@ -246,7 +247,7 @@ package-check:
 release-check: package wheel
 	SDIST_PROFILE= $(PY) tests/python/check_dist.py --release $(DIST)
 ## The man pages of `hotpot` and of each subcommand (clap_mangen), into target/man.
-.PHONY: man bench-cli
+.PHONY: man bench-cli bench-page
 man:
 	$(CARGO) run --quiet -p hotpot-cli --example man -- target/man
 
@@ -255,3 +256,9 @@ man:
 bench-cli: py-dev
 	$(CARGO) build --quiet --release -p hotpot-cli --bin hotpot -p hotpot-mock-server --bin hotpot-mock-server
 	$(PY) hotpot-cli/bench/bench_cli.py
+
+## One `hotpot page` to the local mock as a whole process (the Rust binary, the console script)
+## beside curl and a requests script doing the same POST /page/team, interleaved; prints the ratios.
+bench-page: py-dev
+	$(CARGO) build --quiet --release -p hotpot-cli --bin hotpot -p hotpot-mock-server --bin hotpot-mock-server
+	$(PY) hotpot-cli/bench/bench_page.py

@@ -4,16 +4,19 @@ exit status for the same call; and the console script's own concerns, Ctrl-C and
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+import hotpot
 from hotpot.testing import MockServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,3 +219,97 @@ def test_closed_standard_streams_behave_as_the_binary(
     assert results[0] == results[1], f"console script, binary: {results}"
     if args == MARK_RUN:
         assert results[0] == (0, True), "hotpot run ran its command"
+
+
+# ----- hotpot page (spec §14) against the mock's on-call: every exit row the mock can reach -----
+
+PAGE = ["page", "--team", "default", "--title", "Rollback failed", "--text", "api 1.4.2"]
+#: name: (arguments, the API key to use: "right", "wrong" or None, faults on pages, exit status)
+PAGE_CALLS: dict[str, tuple[list[str], str | None, int, int]] = {
+    "page queued": (PAGE, "right", 0, 0),
+    "page queued, json": ([*PAGE, "--output", "json", "--urgency", "HIGH"], "right", 0, 0),
+    "page a person": (["page", "--person", "oncall@example.com", "--title", "t", "--text", "x"],
+                      "right", 0, 0),
+    "page usage, two recipients": ([*PAGE, "--person", "oncall@example.com"], "right", 0, 2),
+    "page usage, bad wait": ([*PAGE, "--wait", "soon"], "right", 0, 2),
+    "page field problems": (["page", "--team", "a b", "--title", "", "--text", " ",
+                             "--urgency", "urgent", "--source-url", "x"], "right", 0, 65),
+    "page 503 outlasting the retries": ([*PAGE, "--retries", "1"], "right", 2, 75),
+    "page 503 then queued": ([*PAGE, "--retries", "2", "--output", "json"], "right", 2, 0),
+    "page wrong key": (PAGE, "wrong", 0, 77),
+    "page no key": (PAGE, None, 0, 78),
+    "page wait, unknown team": (["page", "--team", "nobody", "--title", "t", "--text", "x",
+                                 "--wait", "30s"], "right", 0, 65),
+    "page wait, unknown person, json": (["page", "--person", "nobody@example.com", "--title", "t",
+                                         "--text", "x", "--wait", "--output", "json"],
+                                        "right", 0, 65),
+    "page wait runs out": ([*PAGE, "--wait", "1s"], "right", 0, 75),
+}
+
+
+def page_env(mock: MockServer, key: str | None) -> dict[str, str]:
+    keys = {"right": mock.api_key, "wrong": "hp_wrong_cliPyKeySecret"}
+    extra = {"HOTPOT_API_URL": mock.url}
+    if key is not None:
+        extra["HOTPOT_API_KEY"] = keys[key]
+    return clean_env(**extra)
+
+
+@pytest.mark.parametrize("call", list(PAGE_CALLS))
+def test_page_prints_the_same_from_the_console_script_and_the_binary(binary: str,
+                                                                      call: str) -> None:
+    args, key, faults, expected = PAGE_CALLS[call]
+    with MockServer(api_key="cliPyApiKeySecret0123") as mock:
+        mock.set_clock("2026-12-06T03:00:00Z")
+        results = []
+        for command in ([binary], console_script()):
+            if faults:
+                mock.fail_next(503, count=faults, route="pages")
+            results.append(run(command, args, env=page_env(mock, key)))
+        assert results[0] == results[1], f"binary:\n{results[0]}\nconsole script:\n{results[1]}"
+        code, out, err = results[0]
+        assert code == expected, err
+        assert "cliPyApiKey" not in out + err and "cliPyKeySecret" not in out + err
+        # Queued pages are recorded (also those waited on); refused ones are not.
+        queued = expected == 0 or call.startswith("page wait")
+        assert len(mock.pages()) == (2 if queued else 0), mock.pages()
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_page_wait_returns_when_someone_handles_it(binary: str, output: str) -> None:
+    """Someone handles each page from another thread while the command waits: exit 0 and the
+    same bytes from both (the mock's clock is frozen, so the time printed is too)."""
+    with MockServer(api_key="cliPyApiKeySecret0123") as mock:
+        mock.set_clock("2026-12-06T03:00:00Z")
+        results = []
+        for n, command in enumerate(([binary], console_script()), start=1):
+            def handle(n: int = n) -> None:
+                page = mock.wait_for_pages(n, timeout=30)[-1]
+                mock.acknowledge(page["request_id"], "oncall@example.com")
+            helper = threading.Thread(target=handle)
+            helper.start()
+            results.append(run(command, [*PAGE, "--wait", "60s", "--output", output],
+                               env=page_env(mock, "right")))
+            helper.join()
+        assert results[0] == results[1], f"binary:\n{results[0]}\nconsole script:\n{results[1]}"
+        code, out, err = results[0]
+        assert code == 0, err
+        if output == "text":
+            assert out == "UUID\nhandled by oncall@example.com at 2026-12-06T03:00:00Z\n", out
+        else:
+            (acks,) = [json.loads(out)["acknowledgements"]]
+            assert [a["acknowledged_by_email"] for a in acks] == ["oncall@example.com"], out
+
+
+def test_status_lists_a_handled_pages_acknowledgements_the_same_way(binary: str) -> None:
+    with MockServer(api_key="cliPyApiKeySecret0123") as mock:
+        mock.set_clock("2026-12-06T03:00:00Z")
+        receipt = hotpot.ApiClient(mock.api_key, base_url=mock.url).page_team("default", "t", "x")
+        assert receipt.request_id
+        mock.acknowledge(receipt.request_id, "oncall@example.com")
+        results = [run(command, ["status", receipt.request_id], env=page_env(mock, "right"))
+                   for command in ([binary], console_script())]
+    assert results[0] == results[1], f"binary:\n{results[0]}\nconsole script:\n{results[1]}"
+    code, out, err = results[0]
+    assert code == 0, err
+    assert "handled by oncall@example.com at 2026-12-06T03:00:00Z" in out, out

@@ -6,6 +6,7 @@
 //! | `rules_seen_by_the_mock` | §1 from both sides: a payload the client refuses, sent raw, gets the same problems from the mock |
 //! | `rotation` | webhook rotation (§6): the old token works until it expires, then answers 410 |
 //! | `faults_retried` | the client retries through the mock's faults, each moment recorded once |
+//! | `pages` | spec §14: paging through the mock's on-call (retries, escalation on its clock, acknowledgements, the wait) |
 //! | `emitter_chaos`, `emitter_shutdown_overflow` | the emitter under faults, overload and shutdown |
 //!
 //! Helpers: `support` (raw requests) and `emitter_support` (the emitter suites' hooks and checks).
@@ -17,5 +18,6 @@ mod client_to_mock;
 mod emitter_chaos;
 mod emitter_shutdown_overflow;
 mod faults_retried;
+mod pages;
 mod rotation;
 mod rules_seen_by_the_mock;

@@ -333,6 +333,17 @@ show("api acks", lambda: right_api.acknowledgements(receipt.request_id))
 show("api wait", lambda: right_api.wait_for_acknowledgement(receipt.request_id, 0.1, 0.05))
 show("api bad key", lambda: hotpot.ApiClient(api_key + " x"))
 show("api bad page", lambda: right_api.page_person("nobody", "", "x"))
+paged = right_api.page_team("default", "Secrets check", "x")
+print(paged)
+show("api page status", lambda: right_api.request_status(paged.request_id))
+show("api page wait", lambda: right_api.wait_for_acknowledgement(paged.request_id, 0.1, 0.05))
+lost = right_api.page_person("nobody@example.com", "Secrets check", "x")
+show("api page failed", lambda: right_api.wait_for_acknowledgement(lost.request_id, 5, 0.05))
+urllib.request.urlopen(urllib.request.Request(
+    f"{base}/_mock/faults", data=json.dumps({"route": "pages", "status": 503, "count": 2}).encode(),
+    headers={"Content-Type": "application/json"}, method="POST"), timeout=5).read()
+show("api page 503", lambda: hotpot.ApiClient(api_key, base_url=base, max_retries=2).page_team(
+    "default", "Secrets check", "x"))
 # Hosts that cannot reach the internet, even if a URL were (wrongly) accepted.
 for bad in [f"http://hotpot.invalid/moment/{token}", f"https://127.0.0.1:9/moment/{token}/Bad_Slug",
             f"https://127.0.0.1:9/moments/{token}", f"ftp://127.0.0.1:9/moment/{token}",
@@ -360,6 +371,8 @@ def test_python_error_paths(mock: Server) -> None:
                      "RejectedError", "TimeoutError", "UnauthorizedError", "UnknownRequestError",
                      "ConfigError", "ValidationError", "status: RequestStatus(",
                      "api status: RequestStatus(", "api bad key: ConfigError",
+                     "api page status: RequestStatus(", "api page wait: TimeoutError",
+                     "api page failed: PageFailedError", "api page 503: Receipt(",
                      "emitter on_error: ", "emitter report: "]:
         assert expected in text, f"{expected} not reached:\n{text[-4000:]}"
 
@@ -377,6 +390,7 @@ def cli() -> dict[str, list[str]]:
 
 
 CLI_SEND = ["send", "Secrets check", "--type", "alert"]
+CLI_PAGE = ["page", "--team", "default", "--title", "Secrets check", "--text", "x"]
 CLI_CASES: dict[str, tuple[Callable[[Server], str], list[dict[str, Any]],
                            Callable[[Server], list[str]], int]] = {
     # name: (HOTPOT_WEBHOOK_URL, faults to queue first, arguments, exit status)
@@ -404,6 +418,9 @@ CLI_CASES: dict[str, tuple[Callable[[Server], str], list[dict[str, Any]],
     "run, failing": (lambda s: s.webhook_url, [], lambda s: ["run", "--", "sh", "-c", "exit 3"], 3),
     "status, wrong API key": (lambda s: s.webhook_url, [],
                               lambda s: ["status", "00000000-0000-4000-8000-000000000000"], 77),
+    "page, wrong API key": (lambda s: s.webhook_url, [], lambda s: CLI_PAGE, 77),
+    "page, wrong API key, json": (lambda s: s.webhook_url, [],
+                                  lambda s: [*CLI_PAGE, "--output", "json"], 77),
 }
 
 
@@ -434,6 +451,17 @@ def test_cli_status_with_the_api_key(cli: dict[str, list[str]], mock: Server) ->
                                 capture_output=True, timeout=60)
         assert status.returncode == 0, status.stderr
         assert_clean("hotpot status", (status.stdout + status.stderr).decode(errors="replace"))
+        # Pages with the right key: queued, then a wait that runs out (75), then one that fails
+        # (an unknown person, 65), text and JSON; the key in none of it.
+        for args, expected in [(CLI_PAGE, 0), ([*CLI_PAGE, "--wait", "1s"], 75),
+                               ([*CLI_PAGE, "--wait", "1s", "--output", "json"], 75),
+                               (["page", "--person", "nobody@example.com", "--title", "t",
+                                 "--text", "x", "--wait", "30s"], 65)]:
+            paged = subprocess.run([*command, *args], env=env, capture_output=True, timeout=60,
+                                   check=False)
+            assert paged.returncode == expected, (args, paged.stderr[-3000:])
+            assert_clean(f"hotpot {' '.join(args)}",
+                         (paged.stdout + paged.stderr).decode(errors="replace"))
 
 
 # ----- the mock servers themselves -----
