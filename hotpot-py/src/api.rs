@@ -244,7 +244,7 @@ impl PyApiClient {
     }
 
     /// Waits until someone handles the page and returns the first :class:`Acknowledgement`.
-    /// Polls every ``poll_interval`` seconds (±20 %). Raises :class:`PageFailedError` at once
+    /// Polls every ``poll_interval`` seconds plus up to 20 % jitter (never faster). Raises :class:`PageFailedError` at once
     /// when the page's status becomes ``error`` (an unknown recipient), and
     /// :class:`TimeoutError` (also the builtin one) when ``timeout`` seconds pass first.
     #[pyo3(

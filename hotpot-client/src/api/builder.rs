@@ -12,7 +12,7 @@ use crate::env::{ENV_API_KEY, api_base_from_env, env_var};
 use crate::{Error, RetryPolicy, USER_AGENT};
 
 /// How often [`ApiClient::wait_for_acknowledgement`] polls by default (spec §14), before its
-/// ±20 % jitter.
+/// jitter (which adds up to 20 %, never less than the interval).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Configures an [`ApiClient`]. Problems (an empty key, a bad base URL) are kept until
@@ -87,8 +87,8 @@ impl ApiClientBuilder {
         self
     }
 
-    /// How often [`ApiClient::wait_for_acknowledgement`] polls (default 2 s), with ±20 %
-    /// jitter.
+    /// How often [`ApiClient::wait_for_acknowledgement`] polls (default 2 s), plus up to 20 %
+    /// jitter: never faster than this.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
         self

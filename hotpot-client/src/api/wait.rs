@@ -17,7 +17,7 @@ impl ApiClient {
     /// acknowledgement (spec §14).
     ///
     /// Polls the acknowledgements every [`poll_interval`](Self::poll_interval) (default 2 s,
-    /// each wait drawn within ±20 % of it) and, until the page is delivered, its status. Fails at
+    /// each wait drawn from 1.0 to 1.2 times it) and, until the page is delivered, its status. Fails at
     /// once with [`Error::PageFailed`] when the status becomes `error` (an unknown recipient:
     /// nobody will ever acknowledge), with [`Error::Timeout`] when `timeout` passes first, and
     /// with the error of a request that is not worth retrying (a refused key). Retryable
@@ -44,7 +44,7 @@ impl ApiClient {
     }
 
     /// [`wait_for_acknowledgement`](Self::wait_for_acknowledgement), polling every
-    /// `poll_interval` (±20 %) instead of the client's interval.
+    /// `poll_interval` (plus up to 20 %) instead of the client's interval.
     pub async fn wait_for_acknowledgement_every(
         &self,
         request_id: &str,
@@ -119,9 +119,10 @@ impl ApiClient {
     }
 }
 
-/// `interval` scaled by a random factor in [0.8, 1.2]: pollers started together spread out.
+/// `interval` scaled by a random factor in [1.0, 1.2]: pollers started together spread out,
+/// and none polls faster than its interval (spec §14).
 fn jittered(interval: Duration) -> Duration {
-    interval.mul_f64(0.8 + 0.4 * fastrand::f64())
+    interval.mul_f64(1.0 + 0.2 * fastrand::f64())
 }
 
 #[cfg(test)]
@@ -129,12 +130,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jitter_stays_within_twenty_percent() {
+    fn jitter_never_shortens_the_interval_and_adds_at_most_twenty_percent() {
         let interval = Duration::from_secs(2);
         let waits: Vec<Duration> = (0..2000).map(|_| jittered(interval)).collect();
-        assert!(waits.iter().all(|w| *w >= Duration::from_millis(1600)));
+        assert!(waits.iter().all(|w| *w >= interval));
         assert!(waits.iter().all(|w| *w <= Duration::from_millis(2400)));
-        assert!(waits.iter().any(|w| *w < Duration::from_millis(1700)));
+        assert!(waits.iter().any(|w| *w < Duration::from_millis(2100)));
         assert!(waits.iter().any(|w| *w > Duration::from_millis(2300)));
     }
 }
