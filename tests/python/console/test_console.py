@@ -2,7 +2,8 @@
 
 Every view loads with its own script under its Content-Security-Policy; live updates are
 announced without moving the list; filters narrow the list and survive a reload; Retry works
-with and without JavaScript; a webhook is created, its URL copied and its expiry set; a
+with and without JavaScript; a webhook is created, its URL copied and its expiry set (then
+heard as a `Sunset` header); a
 rejected request shows its near miss; the keyboard alone reaches every control; axe-core finds
 no serious or critical violation on any view (Pages and Teams included), light or dark; behind
 a proxy under a path prefix every link, form and redirect stays under it. A failing test
@@ -226,6 +227,8 @@ def test_a_webhook_is_created_its_url_copied_and_its_expiry_set(mock: Any, pages
         **{"User-Agent": "ci-runner/7"},
     )
     assert sent.status_code == 202
+    # The expiry set from the console is what the senders now hear (spec §6).
+    assert sent.headers["Sunset"] == "Wed, 02 Jan 2030 03:04:05 GMT"
     page.reload()
     card = page.locator("li.hook", has=page.get_by_role("heading", name="ci", exact=True))
     expect(card.locator("table.senders tbody tr")).to_have_text(
