@@ -42,6 +42,18 @@ async fn answer(server: &MockServer, verb: &str, route: &str, template: Response
         .await;
 }
 
+/// `GET /request/req-1/acknowledgements` answers 200 with these `(email, user id)` pairs.
+async fn answer_acks(server: &MockServer, acks: &[(&str, &str)]) {
+    let template = ResponseTemplate::new(200).set_body_json(acks_body(acks));
+    answer(server, "GET", "/request/req-1/acknowledgements", template).await;
+}
+
+/// `GET /request/req-1/status` answers 200 with this body (see [`status_body`]).
+async fn answer_status(server: &MockServer, body: Value) {
+    let template = ResponseTemplate::new(200).set_body_json(body);
+    answer(server, "GET", "/request/req-1/status", template).await;
+}
+
 fn acks_body(acks: &[(&str, &str)]) -> Value {
     let list: Vec<Value> = acks
         .iter()
@@ -201,21 +213,10 @@ async fn status_and_acknowledgements_are_read() {
     let server = MockServer::start().await;
     let mut body = status_body("success", json!([]));
     body["response"]["message_id"] = json!("page-7");
-    answer(
+    answer_status(&server, body).await;
+    answer_acks(
         &server,
-        "GET",
-        "/request/req-1/status",
-        ResponseTemplate::new(200).set_body_json(body),
-    )
-    .await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/acknowledgements",
-        ResponseTemplate::new(200).set_body_json(acks_body(&[
-            ("ana@example.com", "u-1"),
-            ("bo@example.com", "u-2"),
-        ])),
+        &[("ana@example.com", "u-1"), ("bo@example.com", "u-2")],
     )
     .await;
     let api = api(&server);
@@ -270,20 +271,8 @@ async fn wait_returns_the_first_acknowledgement_once_there_is_one() {
         .up_to_n_times(3)
         .mount(&server)
         .await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/acknowledgements",
-        ResponseTemplate::new(200).set_body_json(acks_body(&[("ana@example.com", "u-1")])),
-    )
-    .await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/status",
-        ResponseTemplate::new(200).set_body_json(status_body("success", json!([]))),
-    )
-    .await;
+    answer_acks(&server, &[("ana@example.com", "u-1")]).await;
+    answer_status(&server, status_body("success", json!([]))).await;
     let ack = api(&server)
         .wait_for_acknowledgement("req-1", Duration::from_secs(60))
         .await
@@ -303,21 +292,9 @@ async fn wait_returns_the_first_acknowledgement_once_there_is_one() {
 #[tokio::test]
 async fn wait_fails_at_once_when_the_page_errors() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/acknowledgements",
-        ResponseTemplate::new(200).set_body_json(acks_body(&[])),
-    )
-    .await;
+    answer_acks(&server, &[]).await;
     let errors = json!([{"field": "recipient", "message": "no user ghost@example.com"}]);
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/status",
-        ResponseTemplate::new(200).set_body_json(status_body("error", errors)),
-    )
-    .await;
+    answer_status(&server, status_body("error", errors)).await;
     let err = api(&server)
         .wait_for_acknowledgement("req-1", Duration::from_secs(600))
         .await
@@ -343,20 +320,8 @@ async fn wait_fails_at_once_when_the_page_errors() {
 #[tokio::test]
 async fn wait_times_out_when_nobody_handles_the_page() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/acknowledgements",
-        ResponseTemplate::new(200).set_body_json(acks_body(&[])),
-    )
-    .await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/status",
-        ResponseTemplate::new(200).set_body_json(status_body("accepted", json!([]))),
-    )
-    .await;
+    answer_acks(&server, &[]).await;
+    answer_status(&server, status_body("accepted", json!([]))).await;
     let err = api(&server)
         .wait_for_acknowledgement("req-1", Duration::from_millis(150))
         .await
@@ -394,13 +359,7 @@ fn blocking_api_client_pages_and_waits() {
             ResponseTemplate::new(202).set_body_json(envelope("req-1")),
         )
         .await;
-        answer(
-            &server,
-            "GET",
-            "/request/req-1/acknowledgements",
-            ResponseTemplate::new(200).set_body_json(acks_body(&[("ana@example.com", "u-1")])),
-        )
-        .await;
+        answer_acks(&server, &[("ana@example.com", "u-1")]).await;
         server
     });
     let api = hotpot_client::blocking::ApiClient::builder(KEY)
