@@ -129,21 +129,19 @@ impl ApiClient {
             kind = request.recipient().kind().as_str(),
             idempotency_key = key
         );
-        let (answer, attempts) = self
-            .caller()
-            .with_retries(&inner.retry, Endpoint::Page, &|| {}, || {
+        // The API's answers are not read for `Sunset` (the caller has no `on_sunset`).
+        post.send(
+            self.caller(),
+            &inner.retry,
+            Endpoint::Page,
+            &|| {},
+            span,
+            |post| {
                 post.request(&inner.http, url.clone())
                     .header(AUTHORIZATION, inner.auth.clone())
-            })
-            .instrument(span)
-            .await?;
-        Ok(Receipt::from_answer(
-            answer.status,
-            &answer.body,
-            key,
-            attempts,
-            None,
-        ))
+            },
+        )
+        .await
     }
 
     /// What became of a request (`GET /request/{id}/status`, spec §4): for a page,

@@ -8,7 +8,10 @@ use bytes::Bytes;
 use hotpot_protocol::{IDEMPOTENCY_KEY, check_idempotency_key};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
-use crate::{Error, defaults};
+use tracing::Instrument;
+
+use super::{Caller, Endpoint};
+use crate::{Error, Receipt, RetryPolicy, defaults};
 
 /// The `Authorization: Bearer …` header for an API key, marked sensitive (never printed).
 pub(crate) fn bearer_header(key: &str) -> Result<HeaderValue, Error> {
@@ -81,20 +84,46 @@ pub(crate) use http_setters;
 /// A JSON body POSTed with an `Idempotency-Key` that every attempt of one send carries: a
 /// moment sent by [`Client`](crate::Client), a page by [`ApiClient`](crate::ApiClient).
 pub(crate) struct JsonPost {
+    key_text: String,
     key: HeaderValue,
     body: Bytes,
 }
 
 impl JsonPost {
     /// Checks the key (1 to 255 printable ASCII characters) and keeps it with the body.
-    pub(crate) fn new(key: &str, body: Vec<u8>) -> Result<Self, Error> {
-        check_idempotency_key(key).map_err(|p| Error::Config(p.to_string()))?;
-        let key = HeaderValue::from_str(key)
+    pub(crate) fn new(key_text: &str, body: Vec<u8>) -> Result<Self, Error> {
+        check_idempotency_key(key_text).map_err(|p| Error::Config(p.to_string()))?;
+        let key = HeaderValue::from_str(key_text)
             .map_err(|_| Error::Config("Idempotency-Key: not a header value".to_owned()))?;
         Ok(JsonPost {
+            key_text: key_text.to_owned(),
             key,
             body: Bytes::from(body),
         })
+    }
+
+    /// Sends it through `caller`'s retry loop within `span` (each attempt's request built by
+    /// `request`, which starts from [`request`](Self::request)) and reads the receipt.
+    pub(crate) async fn send(
+        &self,
+        caller: Caller<'_>,
+        policy: &RetryPolicy,
+        endpoint: Endpoint<'_>,
+        on_retry: &(dyn Fn() + Sync),
+        span: tracing::Span,
+        request: impl Fn(&Self) -> reqwest::RequestBuilder,
+    ) -> Result<Receipt, Error> {
+        let (answer, attempts) = caller
+            .with_retries(policy, endpoint, on_retry, || request(self))
+            .instrument(span)
+            .await?;
+        Ok(Receipt::from_answer(
+            answer.status,
+            &answer.body,
+            &self.key_text,
+            attempts,
+            answer.sunset,
+        ))
     }
 
     /// One attempt's request to `url`.

@@ -148,20 +148,11 @@ impl Client {
         let inner = &*self.inner;
         let span = tracing::debug_span!("hotpot.send", webhook = %inner.url, idempotency_key = key);
         let heard = |at| self.heard_sunset(at);
-        let (answer, attempts) = self
-            .caller(Some(&heard))
-            .with_retries(policy, Endpoint::Ingest, on_retry, || {
-                post.request(&inner.http, inner.url.expose_url().clone())
-            })
-            .instrument(span)
-            .await?;
-        Ok(Receipt::from_answer(
-            answer.status,
-            &answer.body,
-            key,
-            attempts,
-            answer.sunset,
-        ))
+        let caller = self.caller(Some(&heard));
+        post.send(caller, policy, Endpoint::Ingest, on_retry, span, |post| {
+            post.request(&inner.http, inner.url.expose_url().clone())
+        })
+        .await
     }
 
     /// Looks up what became of a request (spec §4), with the API key the client was
