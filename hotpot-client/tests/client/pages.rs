@@ -42,6 +42,12 @@ async fn answer(server: &MockServer, verb: &str, route: &str, template: Response
         .await;
 }
 
+/// `POST route` answers 202, queued with this request id.
+async fn answer_queued(server: &MockServer, route: &str, request_id: &str) {
+    let template = ResponseTemplate::new(202).set_body_json(envelope(request_id));
+    answer(server, "POST", route, template).await;
+}
+
 /// `GET /request/req-1/acknowledgements` answers 200 with these `(email, user id)` pairs.
 async fn answer_acks(server: &MockServer, acks: &[(&str, &str)]) {
     let template = ResponseTemplate::new(200).set_body_json(acks_body(acks));
@@ -103,13 +109,7 @@ async fn page_team_sends_the_canonical_body_with_key_and_idempotency_key() {
 #[tokio::test]
 async fn page_person_goes_to_the_person_route() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        "POST",
-        "/page/person",
-        ResponseTemplate::new(202).set_body_json(envelope("r")),
-    )
-    .await;
+    answer_queued(&server, "/page/person", "r").await;
     api(&server)
         .page_person("ana@example.com", &page())
         .await
@@ -148,13 +148,7 @@ async fn a_503_is_retried_with_the_same_idempotency_key() {
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    answer(
-        &server,
-        "POST",
-        "/page/team",
-        ResponseTemplate::new(202).set_body_json(envelope("r")),
-    )
-    .await;
+    answer_queued(&server, "/page/team", "r").await;
     let receipt = api(&server).page_team("ops", &page()).await.unwrap();
     assert_eq!(receipt.attempts, 3);
     let keys: Vec<String> = requests(&server)
@@ -352,13 +346,7 @@ fn blocking_api_client_pages_and_waits() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(async {
         let server = MockServer::start().await;
-        answer(
-            &server,
-            "POST",
-            "/page/team",
-            ResponseTemplate::new(202).set_body_json(envelope("req-1")),
-        )
-        .await;
+        answer_queued(&server, "/page/team", "req-1").await;
         answer_acks(&server, &[("ana@example.com", "u-1")]).await;
         server
     });
