@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import http.server
+import inspect
 import json
 import threading
 from collections.abc import Iterator
@@ -223,3 +224,24 @@ def test_one_liners_and_the_async_client(api: Api, monkeypatch: pytest.MonkeyPat
         return receipt.request_id
 
     assert asyncio.run(main()) == "req-1"
+
+
+def test_the_async_client_passes_its_keywords_to_the_native_one(api: Api) -> None:
+    api.on("/page/person", QUEUED)
+    client = hotpot.AsyncApiClient(KEY, base_url=api.url, timeout=3.0, max_retries=1)
+    assert (client.base_url.rstrip("/"), client.timeout, client.max_retries) == (
+        api.url.rstrip("/"),
+        3.0,
+        1,
+    )
+    receipt = asyncio.run(
+        client.page_person("a@b.co", "t", "x", urgency="high", source_url="https://ci.example/1")
+    )
+    assert receipt.status_code == 202
+    assert api.received[0][3]["urgency"] == "high"
+    assert api.received[0][3]["source_url"] == "https://ci.example/1"
+    # help() shows the page's keywords, not **page.
+    params = inspect.signature(hotpot.AsyncApiClient.page_person).parameters
+    assert list(params)[-2:] == ["urgency", "source_url"]
+    with pytest.raises(TypeError):
+        hotpot.AsyncApiClient(KEY, base_url=api.url, retries=1)  # type: ignore[call-arg]

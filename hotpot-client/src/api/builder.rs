@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hotpot_protocol::{ApiBase, ApiKey};
-use reqwest::header::HeaderValue;
 
 use super::{ApiClient, Inner};
-use crate::client::HttpSettings;
+use crate::client::{HttpSettings, bearer_header, http_setters};
 use crate::env::{ENV_API_KEY, api_base_from_env, env_var};
 use crate::{Error, RetryPolicy, USER_AGENT};
 
@@ -54,6 +53,8 @@ impl ApiClientBuilder {
         }
     }
 
+    http_setters!();
+
     /// The API's base (default `https://api.hotpot.works`); checked by `build()`: an absolute
     /// http(s) URL, plain http only to a loopback host unless [`allow_http`](Self::allow_http).
     pub fn base_url(mut self, base: impl Into<String>) -> Self {
@@ -68,18 +69,6 @@ impl ApiClientBuilder {
         self
     }
 
-    /// The time allowed for one attempt (default 15 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// The time allowed to connect (default 5 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = timeout;
-        self
-    }
-
     /// How retryable answers are retried (default: [`RetryPolicy::default`]); every attempt
     /// of one page carries the same `Idempotency-Key`.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
@@ -91,30 +80,6 @@ impl ApiClientBuilder {
     /// jitter: never faster than this.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
         self.poll_interval = interval;
-        self
-    }
-
-    /// Replaces the `User-Agent` (default `hotpot-client/<version>`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.http.user_agent = user_agent.into();
-        self
-    }
-
-    /// Sends through this proxy instead of the one the environment names.
-    pub fn proxy(mut self, proxy_url: impl Into<String>) -> Self {
-        self.http.proxy = Some(proxy_url.into());
-        self
-    }
-
-    /// Ignores proxies named by the environment (`HTTPS_PROXY`, ...).
-    pub fn no_proxy(mut self) -> Self {
-        self.http.no_proxy = true;
-        self
-    }
-
-    /// Trusts this PEM certificate authority in addition to the system's.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_certs.push(pem.into());
         self
     }
 
@@ -134,10 +99,7 @@ impl ApiClientBuilder {
                 .map_err(|e| Error::Config(format!("invalid API base URL: {e}")))?,
             None => ApiBase::production(),
         };
-        let mut auth = HeaderValue::try_from(format!("Bearer {}", key.expose())).map_err(|_| {
-            Error::Config("the API key contains characters not allowed in a header".into())
-        })?;
-        auth.set_sensitive(true);
+        let auth = bearer_header(key.expose())?;
         let http = self.http.build_client()?;
         Ok(ApiClient {
             inner: Arc::new(Inner {

@@ -10,15 +10,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hotpot_protocol::{
-    Acknowledgement, ApiBase, ApiKey, IDEMPOTENCY_KEY, Page, PageRequest, Recipient,
-    check_idempotency_key, new_idempotency_key, parse_acknowledgements,
+    Acknowledgement, ApiBase, ApiKey, Page, PageRequest, Recipient, new_idempotency_key,
+    parse_acknowledgements,
 };
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::Instrument;
 
 pub use builder::{ApiClientBuilder, DEFAULT_POLL_INTERVAL};
 
-use crate::client::{Caller, Endpoint};
+use crate::client::{Caller, Endpoint, JsonPost};
 use crate::{Error, Receipt, RequestStatus, RetryPolicy};
 
 /// An asynchronous client of Hotpot's API: pages (spec §14) and request status (§4).
@@ -118,40 +118,30 @@ impl ApiClient {
         request: &PageRequest,
         key: &str,
     ) -> Result<Receipt, Error> {
-        check_idempotency_key(key).map_err(|p| Error::Config(p.to_string()))?;
-        let key_header = HeaderValue::from_str(key)
-            .map_err(|_| Error::Config("Idempotency-Key: not a header value".to_owned()))?;
+        let post = JsonPost::new(key, request.to_json_vec())?;
         let inner = &*self.inner;
         let url = inner
             .base
             .join(&["page", request.recipient().kind().as_str()]);
-        let body = Bytes::from(request.to_json_vec());
         let span = tracing::debug_span!(
             "hotpot.page",
             base = %inner.base,
             kind = request.recipient().kind().as_str(),
             idempotency_key = key
         );
-        let (answer, attempts) = self
-            .caller()
-            .with_retries(&inner.retry, Endpoint::Page, &|| {}, || {
-                inner
-                    .http
-                    .post(url.clone())
+        // The API's answers are not read for `Sunset` (the caller has no `on_sunset`).
+        post.send(
+            self.caller(),
+            &inner.retry,
+            Endpoint::Page,
+            &|| {},
+            span,
+            |post| {
+                post.request(&inner.http, url.clone())
                     .header(AUTHORIZATION, inner.auth.clone())
-                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                    .header(IDEMPOTENCY_KEY, key_header.clone())
-                    .body(body.clone())
-            })
-            .instrument(span)
-            .await?;
-        Ok(Receipt::from_answer(
-            answer.status,
-            &answer.body,
-            key,
-            attempts,
-            None,
-        ))
+            },
+        )
+        .await
     }
 
     /// What became of a request (`GET /request/{id}/status`, spec §4): for a page,

@@ -1,11 +1,9 @@
 //! [`ClientBuilder`]: timeouts, retries, API key, user agent, proxy and TLS roots.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use reqwest::header::HeaderValue;
-
-use super::{Client, HttpSettings, Inner};
+use super::http::{HttpSettings, bearer_header, http_setters};
+use super::{Client, Inner};
 use crate::env::{ENV_API_KEY, env_var, webhook_url_from_env};
 use crate::{Error, RetryPolicy, WebhookUrl};
 
@@ -101,18 +99,7 @@ impl ClientBuilder {
         }
     }
 
-    /// The time allowed for one attempt, connecting and reading the answer included
-    /// (default 15 s). The retry policy's deadline bounds the whole send.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// The time allowed to connect (default 5 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = timeout;
-        self
-    }
+    http_setters!();
 
     /// How retryable answers are retried (default: [`RetryPolicy::default`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
@@ -127,49 +114,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Replaces the `User-Agent` (default `hotpot-client/<version>`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.http.user_agent = user_agent.into();
-        self
-    }
-
     /// Accepts a plain `http://` webhook URL to a host that is not loopback. The token then
     /// crosses the network in clear text: only for trusted networks.
     pub fn allow_http(mut self, allow: bool) -> Self {
         self.allow_http = allow;
-        self
-    }
-
-    /// Sends through this proxy (`http://`, `https://` or `socks5://` URL) instead of the
-    /// one the environment names.
-    pub fn proxy(mut self, proxy_url: impl Into<String>) -> Self {
-        self.http.proxy = Some(proxy_url.into());
-        self
-    }
-
-    /// Ignores proxies named by the environment (`HTTPS_PROXY`, ...).
-    pub fn no_proxy(mut self) -> Self {
-        self.http.no_proxy = true;
-        self
-    }
-
-    /// Trusts this PEM certificate authority in addition to the system's (for a corporate
-    /// proxy or a private deployment). Certificates are always verified.
-    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.http.root_certs.push(pem.into());
-        self
-    }
-
-    /// Trusts only the certificate authorities given with
-    /// [`add_root_certificate_pem`](Self::add_root_certificate_pem), not the system's.
-    pub fn only_given_root_certificates(mut self, only: bool) -> Self {
-        self.http.only_given_roots = only;
-        self
-    }
-
-    /// How long an idle keep-alive connection is kept (reqwest's default: 90 s).
-    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.http.pool_idle_timeout = Some(timeout);
         self
     }
 
@@ -188,16 +136,7 @@ impl ClientBuilder {
             UrlSource::Text(text) if self.allow_http => WebhookUrl::parse_allowing_http(&text)?,
             UrlSource::Text(text) => WebhookUrl::parse(&text)?,
         };
-        let api_key = match self.api_key {
-            Some(key) => {
-                let mut value = HeaderValue::try_from(format!("Bearer {key}")).map_err(|_| {
-                    Error::Config("the API key contains characters not allowed in a header".into())
-                })?;
-                value.set_sensitive(true);
-                Some(value)
-            }
-            None => None,
-        };
+        let api_key = self.api_key.as_deref().map(bearer_header).transpose()?;
         let http = self.http.build_client()?;
         Ok(Client {
             inner: Arc::new(Inner {

@@ -9,20 +9,19 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::Instrument;
 
 pub use answer::{Receipt, RequestState, RequestStatus};
 pub use builder::{ClientBuilder, IntoWebhookUrl, USER_AGENT, WebhookUrlSource};
 
-use hotpot_protocol::{IDEMPOTENCY_KEY, check_idempotency_key, new_idempotency_key};
+use hotpot_protocol::new_idempotency_key;
 
 use crate::env::ENV_API_KEY;
 use crate::{Error, Moment, RetryPolicy, WebhookUrl};
 pub(crate) use answer::Endpoint;
-pub(crate) use http::HttpSettings;
+pub(crate) use http::{HttpSettings, JsonPost, bearer_header, http_setters};
 pub(crate) use retrying::Caller;
 
 /// An asynchronous Hotpot client: one webhook, one connection pool, one retry policy.
@@ -115,7 +114,8 @@ impl Client {
     }
 
     /// Like [`send`](Self::send), with the `Idempotency-Key` chosen by the caller (1 to
-    /// 255 printable ASCII characters, see [`check_idempotency_key`]): sending the same
+    /// 255 printable ASCII characters, see
+    /// [`check_idempotency_key`](hotpot_protocol::check_idempotency_key)): sending the same
     /// moment again with the same key cannot create a duplicate where the server honours the
     /// header.
     ///
@@ -144,32 +144,15 @@ impl Client {
         policy: &RetryPolicy,
         on_retry: &(dyn Fn() + Sync),
     ) -> Result<Receipt, Error> {
-        check_idempotency_key(key).map_err(|p| Error::Config(p.to_string()))?;
-        let key_header = HeaderValue::from_str(key)
-            .map_err(|_| Error::Config("Idempotency-Key: not a header value".to_owned()))?;
-        let body = Bytes::from(moment.to_json_vec());
+        let post = JsonPost::new(key, moment.to_json_vec())?;
         let inner = &*self.inner;
         let span = tracing::debug_span!("hotpot.send", webhook = %inner.url, idempotency_key = key);
         let heard = |at| self.heard_sunset(at);
-        let (answer, attempts) = self
-            .caller(Some(&heard))
-            .with_retries(policy, Endpoint::Ingest, on_retry, || {
-                inner
-                    .http
-                    .post(inner.url.expose_url().clone())
-                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                    .header(IDEMPOTENCY_KEY, key_header.clone())
-                    .body(body.clone())
-            })
-            .instrument(span)
-            .await?;
-        Ok(Receipt::from_answer(
-            answer.status,
-            &answer.body,
-            key,
-            attempts,
-            answer.sunset,
-        ))
+        let caller = self.caller(Some(&heard));
+        post.send(caller, policy, Endpoint::Ingest, on_retry, span, |post| {
+            post.request(&inner.http, inner.url.expose_url().clone())
+        })
+        .await
     }
 
     /// Looks up what became of a request (spec §4), with the API key the client was

@@ -399,6 +399,34 @@ impl Report {
     }
 }
 
+impl std::ops::AddAssign<&Report> for Report {
+    /// Adds up two reports (one per emitter, say): every count is summed, and `timed_out` and
+    /// `blocked_runtime` hold if they held in either.
+    ///
+    /// ```
+    /// # fn demo(a: &hotpot_client::Emitter, b: &hotpot_client::Emitter) {
+    /// let timeout = std::time::Duration::from_secs(1);
+    /// let mut total = a.flush(timeout);
+    /// total += &b.flush(timeout);
+    /// println!("{total}");
+    /// # }
+    /// ```
+    fn add_assign(&mut self, other: &Report) {
+        self.emitted += other.emitted;
+        self.delivered += other.delivered;
+        self.failed += other.failed;
+        self.dropped += other.dropped;
+        self.abandoned += other.abandoned;
+        self.kept += other.kept;
+        self.still_queued += other.still_queued;
+        self.in_flight += other.in_flight;
+        self.retried += other.retried;
+        self.recovered += other.recovered;
+        self.timed_out |= other.timed_out;
+        self.blocked_runtime |= other.blocked_runtime;
+    }
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -187,18 +187,7 @@ impl FlushReport {
         self.damaged += other.damaged;
         self.live_slots += other.live_slots;
         self.live.extend_from_slice(&other.live);
-        let (r, o) = (&mut self.report, &other.report);
-        r.emitted += o.emitted;
-        r.delivered += o.delivered;
-        r.failed += o.failed;
-        r.dropped += o.dropped;
-        r.abandoned += o.abandoned;
-        r.kept += o.kept;
-        r.still_queued += o.still_queued;
-        r.in_flight += o.in_flight;
-        r.retried += o.retried;
-        r.recovered += o.recovered;
-        r.timed_out |= o.timed_out;
+        self.report += &other.report;
     }
 }
 

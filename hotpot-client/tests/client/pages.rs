@@ -42,6 +42,24 @@ async fn answer(server: &MockServer, verb: &str, route: &str, template: Response
         .await;
 }
 
+/// `POST route` answers 202, queued with this request id.
+async fn answer_queued(server: &MockServer, route: &str, request_id: &str) {
+    let template = ResponseTemplate::new(202).set_body_json(envelope(request_id));
+    answer(server, "POST", route, template).await;
+}
+
+/// `GET /request/req-1/acknowledgements` answers 200 with these `(email, user id)` pairs.
+async fn answer_acks(server: &MockServer, acks: &[(&str, &str)]) {
+    let template = ResponseTemplate::new(200).set_body_json(acks_body(acks));
+    answer(server, "GET", "/request/req-1/acknowledgements", template).await;
+}
+
+/// `GET /request/req-1/status` answers 200 with this body (see [`status_body`]).
+async fn answer_status(server: &MockServer, body: Value) {
+    let template = ResponseTemplate::new(200).set_body_json(body);
+    answer(server, "GET", "/request/req-1/status", template).await;
+}
+
 fn acks_body(acks: &[(&str, &str)]) -> Value {
     let list: Vec<Value> = acks
         .iter()
@@ -91,13 +109,7 @@ async fn page_team_sends_the_canonical_body_with_key_and_idempotency_key() {
 #[tokio::test]
 async fn page_person_goes_to_the_person_route() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        "POST",
-        "/page/person",
-        ResponseTemplate::new(202).set_body_json(envelope("r")),
-    )
-    .await;
+    answer_queued(&server, "/page/person", "r").await;
     api(&server)
         .page_person("ana@example.com", &page())
         .await
@@ -136,13 +148,7 @@ async fn a_503_is_retried_with_the_same_idempotency_key() {
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    answer(
-        &server,
-        "POST",
-        "/page/team",
-        ResponseTemplate::new(202).set_body_json(envelope("r")),
-    )
-    .await;
+    answer_queued(&server, "/page/team", "r").await;
     let receipt = api(&server).page_team("ops", &page()).await.unwrap();
     assert_eq!(receipt.attempts, 3);
     let keys: Vec<String> = requests(&server)
@@ -201,21 +207,10 @@ async fn status_and_acknowledgements_are_read() {
     let server = MockServer::start().await;
     let mut body = status_body("success", json!([]));
     body["response"]["message_id"] = json!("page-7");
-    answer(
+    answer_status(&server, body).await;
+    answer_acks(
         &server,
-        "GET",
-        "/request/req-1/status",
-        ResponseTemplate::new(200).set_body_json(body),
-    )
-    .await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/acknowledgements",
-        ResponseTemplate::new(200).set_body_json(acks_body(&[
-            ("ana@example.com", "u-1"),
-            ("bo@example.com", "u-2"),
-        ])),
+        &[("ana@example.com", "u-1"), ("bo@example.com", "u-2")],
     )
     .await;
     let api = api(&server);
@@ -270,20 +265,8 @@ async fn wait_returns_the_first_acknowledgement_once_there_is_one() {
         .up_to_n_times(3)
         .mount(&server)
         .await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/acknowledgements",
-        ResponseTemplate::new(200).set_body_json(acks_body(&[("ana@example.com", "u-1")])),
-    )
-    .await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/status",
-        ResponseTemplate::new(200).set_body_json(status_body("success", json!([]))),
-    )
-    .await;
+    answer_acks(&server, &[("ana@example.com", "u-1")]).await;
+    answer_status(&server, status_body("success", json!([]))).await;
     let ack = api(&server)
         .wait_for_acknowledgement("req-1", Duration::from_secs(60))
         .await
@@ -303,21 +286,9 @@ async fn wait_returns_the_first_acknowledgement_once_there_is_one() {
 #[tokio::test]
 async fn wait_fails_at_once_when_the_page_errors() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/acknowledgements",
-        ResponseTemplate::new(200).set_body_json(acks_body(&[])),
-    )
-    .await;
+    answer_acks(&server, &[]).await;
     let errors = json!([{"field": "recipient", "message": "no user ghost@example.com"}]);
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/status",
-        ResponseTemplate::new(200).set_body_json(status_body("error", errors)),
-    )
-    .await;
+    answer_status(&server, status_body("error", errors)).await;
     let err = api(&server)
         .wait_for_acknowledgement("req-1", Duration::from_secs(600))
         .await
@@ -343,20 +314,8 @@ async fn wait_fails_at_once_when_the_page_errors() {
 #[tokio::test]
 async fn wait_times_out_when_nobody_handles_the_page() {
     let server = MockServer::start().await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/acknowledgements",
-        ResponseTemplate::new(200).set_body_json(acks_body(&[])),
-    )
-    .await;
-    answer(
-        &server,
-        "GET",
-        "/request/req-1/status",
-        ResponseTemplate::new(200).set_body_json(status_body("accepted", json!([]))),
-    )
-    .await;
+    answer_acks(&server, &[]).await;
+    answer_status(&server, status_body("accepted", json!([]))).await;
     let err = api(&server)
         .wait_for_acknowledgement("req-1", Duration::from_millis(150))
         .await
@@ -387,20 +346,8 @@ fn blocking_api_client_pages_and_waits() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let server = rt.block_on(async {
         let server = MockServer::start().await;
-        answer(
-            &server,
-            "POST",
-            "/page/team",
-            ResponseTemplate::new(202).set_body_json(envelope("req-1")),
-        )
-        .await;
-        answer(
-            &server,
-            "GET",
-            "/request/req-1/acknowledgements",
-            ResponseTemplate::new(200).set_body_json(acks_body(&[("ana@example.com", "u-1")])),
-        )
-        .await;
+        answer_queued(&server, "/page/team", "req-1").await;
+        answer_acks(&server, &[("ana@example.com", "u-1")]).await;
         server
     });
     let api = hotpot_client::blocking::ApiClient::builder(KEY)

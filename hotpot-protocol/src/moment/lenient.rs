@@ -44,58 +44,72 @@ pub struct LenientParse {
 /// assert_eq!(err.problems().len(), 2); // name has the wrong type, type is missing
 /// ```
 pub fn parse_lenient(payload: &Value, now: DateTime<Utc>) -> LenientParse {
-    let Some(object) = payload.as_object() else {
-        return LenientParse {
-            moment: Err(ValidationError::new(vec![Problem::new(
-                "payload",
-                format!("expected a JSON object, found {}", describe(payload)),
-            )])),
-            warnings: Vec::new(),
-        };
-    };
-    let mut fields = Fields {
-        object,
-        problems: Vec::new(),
-    };
-
-    let name = fields.required(
-        "name",
-        &format!("a string of 1 to {NAME_MAX_CHARS} characters"),
-        |s| rules::check_name(s).map(|()| s.to_owned()),
-    );
-    let moment_type = fields.required(
-        "type",
-        "one of page, alert, near-miss, incident",
-        rules::parse_moment_type,
-    );
-    let priority: Option<Priority> = fields.optional("priority", rules::parse_priority);
-    let source = fields.optional("source", |s| Ok(s.to_owned()));
-    let source_url = fields.optional("source_url", |s| {
-        rules::check_source_url(s).map(|()| s.to_owned())
-    });
-    let description = fields.optional("description", |s| Ok(s.to_owned()));
-    let occurred_at = fields.optional("occurred_at", |s| {
-        let t = rules::parse_occurred_at(s)?;
-        rules::check_occurred_at(t, now).map(|()| t)
-    });
-
-    let warnings = unknown_field_warnings(object, &FIELDS);
-    let moment = match (name, moment_type) {
-        (Some(name), Some(moment_type)) if fields.problems.is_empty() => Ok(Moment {
-            name,
-            moment_type,
+    let (moment, warnings) = parse_fields(payload, &FIELDS, |fields| {
+        let name = fields.required(
+            "name",
+            &format!("a string of 1 to {NAME_MAX_CHARS} characters"),
+            |s| rules::check_name(s).map(|()| s.to_owned()),
+        );
+        let moment_type = fields.required(
+            "type",
+            "one of page, alert, near-miss, incident",
+            rules::parse_moment_type,
+        );
+        let priority: Option<Priority> = fields.optional("priority", rules::parse_priority);
+        let source = fields.optional("source", |s| Ok(s.to_owned()));
+        let source_url = fields.optional("source_url", |s| {
+            rules::check_source_url(s).map(|()| s.to_owned())
+        });
+        let description = fields.optional("description", |s| Ok(s.to_owned()));
+        let occurred_at = fields.optional("occurred_at", |s| {
+            let t = rules::parse_occurred_at(s)?;
+            rules::check_occurred_at(t, now).map(|()| t)
+        });
+        Some(Moment {
+            name: name?,
+            moment_type: moment_type?,
             priority,
             source,
             source_url,
             description,
             occurred_at,
-        }),
-        _ => Err(ValidationError::new(fields.problems)),
-    };
-    LenientParse { moment, warnings }
+        })
+    });
+    LenientParse {
+        moment: moment.map_err(ValidationError::new),
+        warnings,
+    }
 }
 
-/// The object being parsed and the problems found so far (the page parser uses it too).
+/// Runs `build` over the fields of `payload` (which must be a JSON object) the way both
+/// lenient parsers (moments and pages) do: what `build` made when no field had a problem,
+/// else every problem; and one warning per field that is not one of `known`.
+pub(crate) fn parse_fields<T>(
+    payload: &Value,
+    known: &[&str],
+    build: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+) -> (Result<T, Vec<Problem>>, Vec<Problem>) {
+    let Some(object) = payload.as_object() else {
+        let problem = Problem::new(
+            "payload",
+            format!("expected a JSON object, found {}", describe(payload)),
+        );
+        return (Err(vec![problem]), Vec::new());
+    };
+    let mut fields = Fields {
+        object,
+        problems: Vec::new(),
+    };
+    let built = build(&mut fields);
+    let warnings = unknown_field_warnings(object, known);
+    let result = match built {
+        Some(built) if fields.problems.is_empty() => Ok(built),
+        _ => Err(fields.problems),
+    };
+    (result, warnings)
+}
+
+/// The object being parsed and the problems found so far (see [`parse_fields`]).
 pub(crate) struct Fields<'a> {
     pub(crate) object: &'a Map<String, Value>,
     pub(crate) problems: Vec<Problem>,

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::moment::lenient::{Fields, describe, unknown_field_warnings};
+use crate::moment::lenient::parse_fields;
 use crate::moment::{Problem, ValidationError};
 
 use super::rules::{self, FIELDS, TEXT_MAX_CHARS, TITLE_MAX_CHARS};
@@ -44,56 +44,40 @@ pub struct LenientPage {
 /// assert_eq!(fields, ["title", "text", "recipient", "urgency"]);
 /// ```
 pub fn parse_page_lenient(payload: &Value, kind: RecipientKind) -> LenientPage {
-    let Some(object) = payload.as_object() else {
-        return LenientPage {
-            request: Err(ValidationError::for_page(vec![Problem::new(
-                "payload",
-                format!("expected a JSON object, found {}", describe(payload)),
-            )])),
-            warnings: Vec::new(),
-        };
-    };
-    let mut fields = Fields {
-        object,
-        problems: Vec::new(),
-    };
     let owned =
         |check: fn(&str) -> Result<(), String>| move |s: &str| check(s).map(|()| s.to_owned());
-
-    let title = fields.required(
-        "title",
-        &format!("a non-blank string of at most {TITLE_MAX_CHARS} characters"),
-        owned(rules::check_title),
-    );
-    let text = fields.required(
-        "text",
-        &format!("a non-blank string of at most {TEXT_MAX_CHARS} characters"),
-        owned(rules::check_text),
-    );
-    let recipient_expected = match kind {
-        RecipientKind::Person => "an e-mail address",
-        RecipientKind::Team => "a team slug",
-    };
-    let recipient = fields.required("recipient", recipient_expected, |s| {
-        kind.check(s).map(|()| s.to_owned())
+    let (request, warnings) = parse_fields(payload, &FIELDS, |fields| {
+        let title = fields.required(
+            "title",
+            &format!("a non-blank string of at most {TITLE_MAX_CHARS} characters"),
+            owned(rules::check_title),
+        );
+        let text = fields.required(
+            "text",
+            &format!("a non-blank string of at most {TEXT_MAX_CHARS} characters"),
+            owned(rules::check_text),
+        );
+        let recipient_expected = match kind {
+            RecipientKind::Person => "an e-mail address",
+            RecipientKind::Team => "a team slug",
+        };
+        let recipient = fields.required("recipient", recipient_expected, |s| {
+            kind.check(s).map(|()| s.to_owned())
+        });
+        let urgency = fields.optional("urgency", rules::parse_urgency);
+        let source_url = fields.optional("source_url", owned(rules::check_source_url));
+        Some(PageRequest::new(
+            Recipient::unchecked(kind, recipient?),
+            Page {
+                title: title?,
+                text: text?,
+                urgency,
+                source_url,
+            },
+        ))
     });
-    let urgency = fields.optional("urgency", rules::parse_urgency);
-    let source_url = fields.optional("source_url", owned(rules::check_source_url));
-
-    let warnings = unknown_field_warnings(object, &FIELDS);
-    let request = match (title, text, recipient) {
-        (Some(title), Some(text), Some(recipient)) if fields.problems.is_empty() => {
-            Ok(PageRequest::new(
-                Recipient::unchecked(kind, recipient),
-                Page {
-                    title,
-                    text,
-                    urgency,
-                    source_url,
-                },
-            ))
-        }
-        _ => Err(ValidationError::for_page(fields.problems)),
-    };
-    LenientPage { request, warnings }
+    LenientPage {
+        request: request.map_err(ValidationError::for_page),
+        warnings,
+    }
 }

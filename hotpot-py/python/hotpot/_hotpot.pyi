@@ -59,6 +59,22 @@ class MomentFields(TypedDict, total=False):
     occurred_at: datetime | str | None
 
 @type_check_only
+class PageFields(TypedDict, total=False):
+    """The keywords of a page after its title and text, as ``ApiClient.page_person`` and
+    ``page_team`` take them (each may be left out or None)."""
+
+    urgency: Urgency | str | None
+    source_url: str | None
+
+@type_check_only
+class ApiClientSettings(TypedDict, total=False):
+    """The keywords of ``ApiClient(api_key, ...)``, as ``AsyncApiClient`` takes them."""
+
+    base_url: str | None
+    timeout: float
+    max_retries: int
+
+@type_check_only
 class EmitterSettings(TypedDict, total=False):
     """The keywords of ``Emitter(client, ...)``, as ``Emitter.from_env(**settings)`` takes them."""
 

@@ -13,8 +13,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TypeVar
 
-    from ._enums import Urgency
+    from typing_extensions import ParamSpec, Unpack
 
+    from ._enums import Urgency
+    from ._hotpot import ApiClientSettings, PageFields
+
+    _P = ParamSpec("_P")
     _T = TypeVar("_T")
 
 __all__ = ["AsyncApiClient", "page_person", "page_team"]
@@ -29,17 +33,8 @@ class AsyncApiClient:
     >>> receipt = await api.page_team("payments", "Rollback failed", "api 1.4.2")  # doctest: +SKIP
     """
 
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float = 15.0,
-        max_retries: int = 2,
-    ) -> None:
-        self._client = ApiClient(
-            api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
-        )
+    def __init__(self, api_key: str | None = None, **settings: Unpack[ApiClientSettings]) -> None:
+        self._client = ApiClient(api_key, **settings)
 
     @property
     def base_url(self) -> str:
@@ -56,68 +51,43 @@ class AsyncApiClient:
         """Retries after the first attempt."""
         return self._client.max_retries
 
-    async def _run(self, call: Callable[[], _T]) -> _T:
-        return await asyncio.get_running_loop().run_in_executor(None, call)
+    async def _run(self, call: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """``call(*args, **kwargs)`` in the event loop's default executor, awaited."""
+        call_it = functools.partial(call, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(None, call_it)
 
     async def page_person(
-        self,
-        email: str,
-        title: str | Page,
-        text: str | None = None,
-        *,
-        urgency: Urgency | str | None = None,
-        source_url: str | None = None,
+        self, email: str, title: str | Page, text: str | None = None, **page: Unpack[PageFields]
     ) -> Receipt:
         """See :meth:`ApiClient.page_person`."""
-        return await self._run(
-            functools.partial(
-                self._client.page_person,
-                email,
-                title,
-                text,
-                urgency=urgency,
-                source_url=source_url,
-            )
-        )
+        return await self._run(self._client.page_person, email, title, text, **page)
 
     async def page_team(
-        self,
-        slug: str,
-        title: str | Page,
-        text: str | None = None,
-        *,
-        urgency: Urgency | str | None = None,
-        source_url: str | None = None,
+        self, slug: str, title: str | Page, text: str | None = None, **page: Unpack[PageFields]
     ) -> Receipt:
         """See :meth:`ApiClient.page_team`."""
-        return await self._run(
-            functools.partial(
-                self._client.page_team,
-                slug,
-                title,
-                text,
-                urgency=urgency,
-                source_url=source_url,
-            )
-        )
+        return await self._run(self._client.page_team, slug, title, text, **page)
 
     async def request_status(self, request_id: str) -> RequestStatus:
         """See :meth:`ApiClient.request_status`."""
-        return await self._run(functools.partial(self._client.request_status, request_id))
+        return await self._run(self._client.request_status, request_id)
 
     async def acknowledgements(self, request_id: str) -> list[Acknowledgement]:
         """See :meth:`ApiClient.acknowledgements`."""
-        return await self._run(functools.partial(self._client.acknowledgements, request_id))
+        return await self._run(self._client.acknowledgements, request_id)
 
     async def wait_for_acknowledgement(
         self, request_id: str, timeout: float, poll_interval: float = 2.0
     ) -> Acknowledgement:
         """See :meth:`ApiClient.wait_for_acknowledgement`."""
         return await self._run(
-            functools.partial(
-                self._client.wait_for_acknowledgement, request_id, timeout, poll_interval
-            )
+            self._client.wait_for_acknowledgement, request_id, timeout, poll_interval
         )
+
+    # The native methods these hand their arguments to, whose signatures (the page's keywords,
+    # written once, in Rust) `inspect.signature` and `help()` show for these.
+    page_person.__wrapped__ = ApiClient.page_person  # type: ignore[attr-defined]
+    page_team.__wrapped__ = ApiClient.page_team  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return "Async" + repr(self._client)
