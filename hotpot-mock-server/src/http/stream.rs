@@ -29,8 +29,8 @@ use crate::state::stream::Item;
 /// How often a comment line keeps an idle stream open through proxies.
 pub const STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// A chunk stops taking what a reader has waiting once it is this large.
-const CHUNK_BYTES: usize = 64 * 1024;
+/// A chunk stops taking what a reader has waiting once it holds this many messages.
+const CHUNK_MESSAGES: usize = 256;
 
 /// How long a reader woken by a message lets more gather before it writes them as one chunk:
 /// under a burst of ingest, a reader wakes once per window rather than once per event.
@@ -104,14 +104,14 @@ enum Next {
 }
 
 impl Reader {
-    /// The next chunk to send: every message waiting (up to [`CHUNK_BYTES`]), or a keep-alive
-    /// comment; `None` once the server shuts down.
+    /// The next chunk to send: every message waiting (up to [`CHUNK_MESSAGES`]), or a
+    /// keep-alive comment; `None` once the server shuts down.
     async fn next_chunk(&mut self) -> Option<Bytes> {
-        let mut out = String::new();
+        let mut batch: Vec<Next> = Vec::new();
         loop {
             let next = if let Some((id, item)) = self.missed.pop_front() {
                 Next::Item(id, item)
-            } else if !out.is_empty() {
+            } else if !batch.is_empty() {
                 match self.live.try_recv() {
                     Ok((id, item)) => Next::Item(id, item),
                     Err(broadcast::error::TryRecvError::Lagged(skipped)) => Next::Lagged(skipped),
@@ -126,24 +126,39 @@ impl Reader {
                         Err(broadcast::error::RecvError::Closed) => Next::Closed,
                     },
                     _ = self.shutdown.wait_for(|stop| *stop) => Next::Closed,
-                    () = self.idle.as_mut() => {
-                        out.push_str(":\n\n");
-                        Next::Idle
-                    }
+                    () = self.idle.as_mut() => Next::Idle,
                 }
             };
-            if out.is_empty() && matches!(next, Next::Item(..)) {
-                // Not waiting on the channel meanwhile: a send wakes nobody.
-                tokio::time::sleep(GATHER).await;
-            }
-            let waiting = !matches!(next, Next::Idle | Next::Closed);
             match next {
-                Next::Item(id, item) => {
-                    if id <= self.last_sent {
-                        continue;
+                Next::Item(id, _) if id <= self.last_sent => continue,
+                Next::Item(id, _) => {
+                    if batch.is_empty() {
+                        // Not waiting on the channel meanwhile: a send wakes nobody.
+                        tokio::time::sleep(GATHER).await;
                     }
                     self.last_sent = id;
-                    if let Some((name, data)) = self.shared.render(&item, self.token.as_deref()) {
+                    batch.push(next);
+                }
+                Next::Lagged(_) => batch.push(next),
+                Next::Idle => break,
+                Next::Closed if batch.is_empty() => return None,
+                Next::Closed => break,
+            }
+            if batch.len() >= CHUNK_MESSAGES {
+                break;
+            }
+        }
+        // The events no reader has rendered yet, under one lock for the whole chunk.
+        self.shared
+            .prerender(batch.iter().filter_map(|next| match next {
+                Next::Item(_, item) => Some(item),
+                _ => None,
+            }));
+        let mut out = String::new();
+        for next in &batch {
+            match next {
+                Next::Item(id, item) => {
+                    if let Some((name, data)) = self.shared.render(item, self.token.as_deref()) {
                         let _ = write!(out, "id: {id}\nevent: {name}\n");
                         push_data(&mut out, &data);
                     }
@@ -152,16 +167,15 @@ impl Reader {
                     out.push_str("event: lagged\n");
                     push_data(&mut out, &format!("{{\"skipped\":{skipped}}}"));
                 }
-                Next::Idle => {}
-                Next::Closed if out.is_empty() => return None,
-                Next::Closed => {}
-            }
-            let done = !waiting || out.len() >= CHUNK_BYTES;
-            if done && !out.is_empty() {
-                self.idle.as_mut().reset(Instant::now() + STREAM_KEEP_ALIVE);
-                return Some(Bytes::from(out));
+                Next::Idle | Next::Closed => {}
             }
         }
+        if out.is_empty() {
+            // Nothing for this reader (an idle spell, or messages about other webhooks).
+            out.push_str(":\n\n");
+        }
+        self.idle.as_mut().reset(Instant::now() + STREAM_KEEP_ALIVE);
+        Some(Bytes::from(out))
     }
 }
 

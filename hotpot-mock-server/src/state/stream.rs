@@ -115,6 +115,37 @@ impl Shared {
         self.lock().log.get(seq).map(|e| e.to_event())
     }
 
+    /// Renders, under one lock, the events among `items` that no reader has rendered yet
+    /// (their JSON is written after the lock is let go).
+    pub(crate) fn prerender<'a>(&self, items: impl Iterator<Item = &'a Item>) {
+        let pending: Vec<(u64, &Rendered)> = items
+            .filter_map(|item| match item {
+                Item::Event(seq, rendered) if rendered.get().is_none() => Some((*seq, rendered)),
+                _ => None,
+            })
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        let events: Vec<_> = {
+            let state = self.lock();
+            pending
+                .iter()
+                .map(|(seq, _)| {
+                    state
+                        .log
+                        .get(*seq)
+                        .map(|e| (e.hook.token.clone(), e.to_event()))
+                })
+                .collect()
+        };
+        for ((_, rendered), event) in pending.into_iter().zip(events) {
+            let _ = rendered.set(event.and_then(|(hook_token, event)| {
+                Some((hook_token, serde_json::to_string(&event).ok()?))
+            }));
+        }
+    }
+
     /// The data of an item for a reader (with `token`, only items about that webhook); `None`
     /// for an item it does not get or whose record has gone. An event's JSON is rendered once
     /// and borrowed by every reader.
