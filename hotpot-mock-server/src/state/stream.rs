@@ -7,6 +7,7 @@
 //! an item whose record has left the log is skipped. A slow reader never holds a sender up:
 //! the channel overwrites what it has not read, and it hears how much it skipped.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 
@@ -108,13 +109,45 @@ impl Shared {
         self.lock().log.get(seq).map(|e| e.to_event())
     }
 
+    /// Renders, under one lock, the events among `items` that no reader has rendered yet
+    /// (their JSON is written after the lock is let go).
+    pub(crate) fn prerender<'a>(&self, items: impl Iterator<Item = &'a Item>) {
+        let pending: Vec<(u64, &Rendered)> = items
+            .filter_map(|item| match item {
+                Item::Event(seq, rendered) if rendered.get().is_none() => Some((*seq, rendered)),
+                _ => None,
+            })
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        let events: Vec<_> = {
+            let state = self.lock();
+            pending
+                .iter()
+                .map(|(seq, _)| {
+                    state
+                        .log
+                        .get(*seq)
+                        .map(|e| (e.hook.token.clone(), e.to_event()))
+                })
+                .collect()
+        };
+        for ((_, rendered), event) in pending.into_iter().zip(events) {
+            let _ = rendered.set(event.and_then(|(hook_token, event)| {
+                Some((hook_token, serde_json::to_string(&event).ok()?))
+            }));
+        }
+    }
+
     /// The data of an item for a reader (with `token`, only items about that webhook); `None`
-    /// for an item it does not get or whose record has gone.
-    pub(crate) fn render(
+    /// for an item it does not get or whose record has gone. An event's JSON is rendered once
+    /// and borrowed by every reader.
+    pub(crate) fn render<'a>(
         &self,
-        item: &Item,
+        item: &'a Item,
         token: Option<&str>,
-    ) -> Option<(&'static str, String)> {
+    ) -> Option<(&'static str, Cow<'a, str>)> {
         let for_token = |t: &str| token.is_none_or(|want| want == t);
         match item {
             Item::Event(seq, rendered) => {
@@ -128,7 +161,7 @@ impl Shared {
                     Some((hook_token, serde_json::to_string(&event).ok()?))
                 });
                 let (hook_token, json) = rendered.as_ref()?;
-                for_token(hook_token).then(|| ("event", json.clone()))
+                for_token(hook_token).then_some(("event", Cow::Borrowed(json.as_str())))
             }
             Item::Rejected(id) => {
                 let rejected = {
@@ -141,10 +174,10 @@ impl Shared {
                     }
                     kept.to_public()
                 };
-                Some(("rejected", serde_json::to_string(&rejected).ok()?))
+                Some(("rejected", serde_json::to_string(&rejected).ok()?.into()))
             }
-            Item::Webhook(t, data) => for_token(t).then(|| ("webhook", data.to_string())),
-            Item::Page(data) => token.is_none().then(|| ("page", data.to_string())),
+            Item::Webhook(t, data) => for_token(t).then(|| ("webhook", data.to_string().into())),
+            Item::Page(data) => token.is_none().then(|| ("page", data.to_string().into())),
         }
     }
 }

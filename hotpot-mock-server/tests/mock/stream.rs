@@ -308,3 +308,40 @@ async fn a_notification_due_as_a_running_clock_goes_on_is_streamed_by_itself() {
     assert_eq!(names, ["page", "page"], "{text}");
     assert_eq!(got[1].2["notified"][1]["email"], "b@example.com");
 }
+
+/// A burst of events reaches a reader whole and in order: the messages a reader had waiting
+/// and wrote as one chunk are each a complete message with its own id.
+#[tokio::test]
+async fn a_burst_of_events_arrives_whole_in_order_with_consecutive_ids() {
+    let server = MockServer::start().await.unwrap();
+    let http = http();
+    let url = format!("{}/_mock/stream", server.url());
+    let mut stream = http.get(&url).send().await.unwrap();
+    let posts = (0..300).map(|i| {
+        let (http, url) = (http.clone(), server.webhook_url());
+        async move { post_json(&http, &url, &json!({"name": format!("n{i}")})).await }
+    });
+    for answer in futures_util::future::join_all(posts).await {
+        assert_eq!(answer.status, 202);
+    }
+    let mut text = String::new();
+    while messages(&text).len() < 300 {
+        let more = tokio::time::timeout(Duration::from_secs(10), stream.chunk())
+            .await
+            .expect("the rest of the burst")
+            .unwrap()
+            .expect("the stream stays open");
+        text.push_str(&String::from_utf8_lossy(&more));
+    }
+    let got = messages(&text);
+    assert_eq!(got.len(), 300, "{text}");
+    let ids: Vec<u64> = got.iter().map(|m| m.0.parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
+    let mut names: Vec<String> = got
+        .iter()
+        .map(|m| m.2["payload"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 300);
+}
