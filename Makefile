@@ -235,11 +235,14 @@ PUBLISHED = $(shell $(CARGO) metadata --no-deps --format-version 1 | \
 	python3 -c 'import json, sys; print(*(p["name"] for p in json.load(sys.stdin)["packages"] if p["publish"] != []))')
 ## Tests and benches stay out of the packages (cargo says "ignoring test ..." for each).
 PACKAGE = $(CARGO) package --locked $(addprefix -p ,$(PUBLISHED))
-## cargo verifies each crate against the others' packages through a local registry, and reuses
-## what it unpacked from them last time while the version stays 0.1.0: a second run would build
-## against the previous run's sources. The unpacked copies (cargo's registry/src/-HASH/, the local
-## registries' folders) are dropped first; nothing else of cargo's home is touched.
-CLEAR_UNPACKED = rm -rf $${CARGO_HOME:-$$HOME/.cargo}/registry/src/-*/hotpot-*
+## cargo verifies each crate against the others' packages through a local registry, and takes a
+## registry crate as unchanged while its version is (0.1.0 until a release): a second run would
+## build against what the first unpacked and compiled. So the unpacked copies (cargo's
+## registry/src/-HASH/, the local registries' folders; nothing else of cargo's home) and our
+## crates' fingerprints in target/debug are dropped first.
+CLEAR_UNPACKED = rm -rf $${CARGO_HOME:-$$HOME/.cargo}/registry/src/-*/hotpot-* \
+	target/debug/.fingerprint/hotpot-protocol-* target/debug/.fingerprint/hotpot-client-* \
+	target/debug/.fingerprint/hotpot-mock-server-*
 package:
 	$(CLEAR_UNPACKED)
 	$(PACKAGE)
