@@ -38,8 +38,9 @@ print(response.text)
 """
 
 
-def start_mock(binary: Path) -> tuple[subprocess.Popen[bytes], str]:
-    process = subprocess.Popen([str(binary), "--port", "0"], stdout=subprocess.PIPE,
+def start_mock(binary: Path, *flags: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Starts the mock binary on a free port; returns it and its default webhook's URL."""
+    process = subprocess.Popen([str(binary), "--port", "0", *flags], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"})
     assert process.stdout is not None
     process.stdout.readline()
@@ -49,40 +50,49 @@ def start_mock(binary: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 def timed(command: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          check=False)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr.decode()}")
     return elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(doc: str | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=5)
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def binaries(make_target: str) -> tuple[Path, Path, Path]:
+    """The release `hotpot` and `hotpot-mock-server`, and the console script; exits when one
+    is missing (`make_target` builds them) or curl is."""
     hotpot = TARGET / "release" / "hotpot"
     mock = TARGET / "release" / "hotpot-mock-server"
     script = Path(sys.executable).parent / "hotpot"
     for path in (hotpot, mock, script):
         if not path.exists():
-            raise SystemExit(f"{path} is missing: run `make bench-cli`")
+            raise SystemExit(f"{path} is missing: run `make {make_target}`")
     if shutil.which("curl") is None:
         raise SystemExit("curl is needed as the baseline")
+    return hotpot, mock, script
 
-    server, url = start_mock(mock)
-    env = {**os.environ, "HOTPOT_WEBHOOK_URL": url}
-    env.pop("RUST_LOG", None)
+
+def compare(
+    server: subprocess.Popen[bytes],
+    commands: dict[str, list[str]],
+    env: dict[str, str],
+    requests_script: str,
+    args: argparse.Namespace,
+    ratios: tuple[tuple[str, str], tuple[str, str]],
+) -> None:
+    """Runs `commands` interleaved (the requests script under the name "requests script"),
+    stops the server, prints the medians and the two ratios (Rust against curl, the console
+    script against the requests script)."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(REQUESTS_SCRIPT)
-    commands = {
-        "curl -X POST --json": ["curl", "-s", "-o", "/dev/null", "-f", "-X", "POST",
-                                "--json", PAYLOAD, url],
-        "hotpot send (Rust binary)": [str(hotpot), "send", "--json", PAYLOAD, "--quiet"],
-        "hotpot send (console script)": [str(script), "send", "--json", PAYLOAD, "--quiet"],
-        "requests.post script": [sys.executable, f.name],
-    }
+        f.write(requests_script)
+    commands = {**commands, "requests script": [sys.executable, f.name]}
     times: dict[str, list[float]] = {name: [] for name in commands}
     try:
         for round_ in range(args.warmup + args.runs):
@@ -99,10 +109,29 @@ def main() -> None:
     print(f"{args.runs} interleaved runs each (after {args.warmup} warm-up rounds), medians:")
     for name, median in medians.items():
         print(f"  {name:30} {median * 1000:8.2f} ms")
-    rust = medians["hotpot send (Rust binary)"] / medians["curl -X POST --json"]
-    python = medians["hotpot send (console script)"] / medians["requests.post script"]
-    print(f"Rust binary / curl:                 {rust:.2f}x (target <= 1.5x)")
-    print(f"console script / requests script:   {python:.2f}x (target <= 0.3x)")
+    (rust, curl), (script, requests) = ratios
+    print(f"Rust binary / curl:                 {medians[rust] / medians[curl]:.2f}x "
+          "(target <= 1.5x)")
+    print(f"console script / requests script:   {medians[script] / medians[requests]:.2f}x "
+          "(target <= 0.3x)")
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    hotpot, mock, script = binaries("bench-cli")
+    server, url = start_mock(mock)
+    env = {**os.environ, "HOTPOT_WEBHOOK_URL": url}
+    env.pop("RUST_LOG", None)
+    commands = {
+        "curl -X POST --json": ["curl", "-s", "-o", "/dev/null", "-f", "-X", "POST",
+                                "--json", PAYLOAD, url],
+        "hotpot send (Rust binary)": [str(hotpot), "send", "--json", PAYLOAD, "--quiet"],
+        "hotpot send (console script)": [str(script), "send", "--json", PAYLOAD, "--quiet"],
+    }
+    compare(server, commands, env, REQUESTS_SCRIPT, args, (
+        ("hotpot send (Rust binary)", "curl -X POST --json"),
+        ("hotpot send (console script)", "requests script"),
+    ))
 
 
 if __name__ == "__main__":
