@@ -163,10 +163,12 @@ fuzz:
 	done
 
 ## The fuzz targets' properties without nightly or cargo-fuzz: committed inputs replayed and
-## FUZZ_SMOKE_CASES random ones per target, plus the proptest properties (also part of
-## rust-test, so of `make test`).
+## FUZZ_SMOKE_CASES random ones per target, plus the proptest properties, from fresh random
+## seeds (printed). `make test` runs the same tests from fixed seeds, to give one verdict.
 fuzz-smoke:
-	$(CARGO) test -p hotpot-protocol --test protocol -- fuzz_regressions:: properties::
+	seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo "PROPTEST_RNG_SEED=$$seed"; \
+	HOTPOT_FUZZ_SEED=random PROPTEST_RNG_SEED=$$seed \
+		$(CARGO) test -p hotpot-protocol --test protocol -- --nocapture fuzz_regressions:: properties::
 
 ## hotpot.Client against requests, import time, asyncio.gather; MomentHandler against a
 ## NullHandler; prints the ratios.

@@ -3,7 +3,7 @@
 //! verdict, with the same problems, from the typed side (builder and recipient) and the lenient
 //! parser.
 //!
-//! `PROPTEST_CASES` sets the cases per property (default 1,500).
+//! `PROPTEST_CASES` and `PROPTEST_RNG_SEED` as in `properties`.
 
 use hotpot_protocol::{
     Page, PageRequest, Problem, Recipient, RecipientKind, Urgency, parse_page_lenient,
@@ -12,13 +12,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value};
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_500);
-    ProptestConfig::with_cases(cases)
-}
+use crate::properties::config;
 
 /// Text near the limits: empty, blank, short, and lengths around 200 and 10,000 characters.
 fn text() -> impl Strategy<Value = String> {

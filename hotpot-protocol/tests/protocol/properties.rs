@@ -9,7 +9,8 @@
 //!   spellings) get the same verdict from the lenient parser and the builder, with the same
 //!   problems, and a problem for exactly the fields that were broken.
 //!
-//! `PROPTEST_CASES` sets the cases per property (default 1,500).
+//! `PROPTEST_CASES` sets the cases per property (default 1,500), `PROPTEST_RNG_SEED` the seed
+//! (fixed by default).
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
 use hotpot_protocol::moment::rules::{self, FIELDS, NAME_MAX_CHARS};
@@ -22,12 +23,18 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap()
 }
 
-fn config() -> ProptestConfig {
+/// 1,500 cases (`PROPTEST_CASES`) from a fixed seed, so that `make test` gives the same
+/// verdict every time; `PROPTEST_RNG_SEED` picks another (`make fuzz-smoke` a random one).
+pub(crate) fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_500);
-    ProptestConfig::with_cases(cases)
+    let mut config = ProptestConfig::with_cases(cases);
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        config.rng_seed = proptest::test_runner::RngSeed::Fixed(20_261_207);
+    }
+    config
 }
 
 // ----- Values -----
