@@ -238,18 +238,11 @@ const PEM_CERTIFICATE: &[u8] = b"-----BEGIN CERTIFICATE-----";
 /// Runs `future` on the current-thread runtime from this thread, returning early with
 /// `KeyboardInterrupt` (or whatever a signal handler raises) when a signal arrives.
 ///
-/// Nobody drives the runtime between two calls, so the news of its sockets waits in the
-/// kernel meanwhile: most importantly a server closing an idle keep-alive connection (load
-/// balancers do after a minute or so). So the runtime first catches up with it, before
-/// `future` runs, or a send would take the closed connection from the pool and fail (or
-/// spend a retry) on it.
+/// Nobody drives the runtime between two calls, so a send may take from the pool a
+/// keep-alive connection that the server closed meanwhile: the client resends such a request
+/// at once, without counting an attempt (spec §5), so nothing here has to catch up first.
 pub(crate) fn block_on<T>(runtime: &Runtime, future: impl Future<Output = T>) -> PyResult<T> {
     runtime.block_on(async {
-        // Yielding lets the runtime poll its sockets without blocking, which wakes the task
-        // of each connection with news; yielding again lets those tasks run (a connection
-        // that reads the end of its stream closes and leaves the pool).
-        tokio::task::yield_now().await;
-        tokio::task::yield_now().await;
         tokio::pin!(future);
         loop {
             tokio::select! {

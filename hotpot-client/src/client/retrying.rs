@@ -60,6 +60,8 @@ pub(crate) struct Accepted {
 struct FailedAttempt {
     error: Error,
     retry_after: Option<Duration>,
+    /// The connection closed before any answer arrived: see [`closed_unanswered`].
+    closed_unanswered: bool,
 }
 
 impl Caller<'_> {
@@ -80,10 +82,26 @@ impl Caller<'_> {
             attempt += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let timeout = self.timeout.min(remaining);
-            let FailedAttempt { error, retry_after } = match self
+            let mut outcome = self
                 .attempt(request().timeout(timeout), endpoint, started)
-                .await
+                .await;
+            if let Err(failed) = &outcome
+                && failed.closed_unanswered
             {
+                // Most likely a keep-alive connection the server closed while it sat idle in
+                // the pool (spec §5); whether the server read the request or not, the
+                // Idempotency-Key makes sending it again safe. Once per attempt, not counted as one, so that
+                // a server that drops every request still fails in the usual attempts.
+                tracing::debug!(attempt, error = %failed.error, "connection closed before an answer; resending at once");
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                let timeout = self.timeout.min(remaining);
+                outcome = self
+                    .attempt(request().timeout(timeout), endpoint, started)
+                    .await;
+            }
+            let FailedAttempt {
+                error, retry_after, ..
+            } = match outcome {
                 Ok(accepted) => {
                     tracing::debug!(attempt, status = accepted.status, "accepted");
                     return Ok((accepted, attempt));
@@ -134,6 +152,7 @@ impl Caller<'_> {
         started: Instant,
     ) -> Result<Accepted, FailedAttempt> {
         let from_reqwest = |e: reqwest::Error| {
+            let closed_unanswered = closed_unanswered(&e);
             let error = if e.is_timeout() {
                 Error::Timeout {
                     elapsed: started.elapsed(),
@@ -143,6 +162,7 @@ impl Caller<'_> {
                 Error::Transport(TransportError::new(e))
             };
             FailedAttempt {
+                closed_unanswered,
                 error,
                 retry_after: None,
             }
@@ -183,8 +203,39 @@ impl Caller<'_> {
         Err(FailedAttempt {
             error: classify(endpoint, status, body, retry_after),
             retry_after,
+            closed_unanswered: false,
         })
     }
+}
+
+/// Whether `send` failed because an established connection was closed before any answer
+/// arrived: hyper's "connection closed before message completed" (the server closed it as
+/// the request went out), a request canceled because its connection closed, or a reset or
+/// broken pipe. That is what sending on a keep-alive connection that the server closed while
+/// it sat idle in the pool looks like. Not a timeout, nor a failure to connect.
+fn closed_unanswered(error: &reqwest::Error) -> bool {
+    if error.is_timeout() || error.is_connect() {
+        return false;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>()
+            && (hyper.is_incomplete_message() || hyper.is_canceled())
+        {
+            return true;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::{
+                BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof,
+            };
+            return matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            );
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Reads at most `limit` bytes of the body; `true` when it stopped at the limit.

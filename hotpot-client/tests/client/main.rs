@@ -9,6 +9,7 @@
 //! | `pages` | spec §14: `ApiClient` and `blocking::ApiClient` against a wiremock server |
 //! | `emitter_delivery`, `emitter_overflow`, `emitter_shutdown` | the emitter against a scripted server |
 //! | `emitter_from_env` | `Emitter::from_env()`: `HOTPOT_WEBHOOK_URL` and `HOTPOT_SPOOL`, in child processes |
+//! | `idle_connections` | spec §5: a request a closed keep-alive connection dropped is resent, not counted as an attempt |
 //! | `error_chain` | every error with a cause says it once (message or `source()`, not both) |
 //! | `sunset` | spec §6: `Receipt::sunset`, `Client::sunset`, one warning per webhook URL per process |
 //! | `spool` | the emitter's spool (spec §10): children killed with SIGKILL, the lock, a full disk, `flush_spool` |
@@ -25,6 +26,7 @@ mod emitter_from_env;
 mod emitter_overflow;
 mod emitter_shutdown;
 mod error_chain;
+mod idle_connections;
 mod pages;
 mod redaction;
 mod request_status;
