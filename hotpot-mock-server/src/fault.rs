@@ -143,7 +143,8 @@ impl Fault {
         }
     }
 
-    /// Closes the next request's connection without answering.
+    /// Closes the next request's connection without answering. Hotpot's clients resend such a
+    /// request once at once without counting an attempt (spec §5): `.times(2)` fails one attempt.
     ///
     /// ```
     /// assert!(hotpot_mock_server::Fault::drop_connection().drop_connection);

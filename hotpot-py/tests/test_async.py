@@ -51,7 +51,7 @@ def test_errors_are_raised_at_the_await(hotpot_mock: MockServer) -> None:
         with pytest.raises(hotpot.ServerError) as info:
             await client.send("x", "alert")
         assert info.value.status_code == 503
-        hotpot_mock.fail_next(drop_connection=True)
+        hotpot_mock.fail_next(drop_connection=True, count=2)  # and its resend (spec §5)
         with pytest.raises(ConnectionError):
             await client.send("x", "alert")
 

@@ -66,7 +66,8 @@ def test_429_without_retry_after(hotpot_mock: MockServer) -> None:
 
 
 def test_a_dropped_connection_is_a_transport_error(hotpot_mock: MockServer) -> None:
-    hotpot_mock.fail_next(drop_connection=True)
+    # Two: a request whose connection closed unanswered is resent once at once (spec §5).
+    hotpot_mock.fail_next(drop_connection=True, count=2)
     client = hotpot.Client(hotpot_mock.webhook_url, max_retries=0)
     with pytest.raises(ConnectionError) as info:
         client.send("x", "alert")
@@ -169,7 +170,7 @@ def caught_by(send: Callable[[], object]) -> str:
 def test_builtin_excepts_catch_the_right_classes(hotpot_mock: MockServer) -> None:
     client = hotpot.Client(hotpot_mock.webhook_url, timeout=0.2, max_retries=0)
     caught = []
-    for fault in ({"status": None, "delay": 1.0}, {"drop_connection": True}, {"status": 404}):
+    for fault in ({"status": None, "delay": 1.0}, {"drop_connection": True, "count": 2}, {"status": 404}):
         hotpot_mock.fail_next(**fault)  # type: ignore[arg-type]
         caught.append(caught_by(lambda: client.send("x", "alert")))
     caught.append(caught_by(lambda: client.send("", "alert")))

@@ -26,7 +26,7 @@ def errors_for(mock: MockServer) -> list[BaseException]:
         {"status": 404},
         {"status": 410},
         {"status": None, "delay": 1.0},
-        {"drop_connection": True},
+        {"drop_connection": True, "count": 2},  # the at-once resend too (spec §5)
     ]
     for fault in faults:
         mock.fail_next(**fault)  # type: ignore[arg-type]
@@ -66,7 +66,7 @@ def test_no_exception_shows_the_token(secret_mock: MockServer) -> None:
 
 def test_a_traceback_of_a_failed_send_shows_no_token(secret_mock: MockServer) -> None:
     client = hotpot.Client(secret_mock.webhook_url, max_retries=0)
-    secret_mock.fail_next(drop_connection=True)
+    secret_mock.fail_next(drop_connection=True, count=2)
     text = ""
     try:
         client.send("x", "alert")
@@ -94,7 +94,7 @@ def test_async_errors_are_redacted_too(secret_mock: MockServer) -> None:
     client = hotpot.AsyncClient(secret_mock.webhook_url, max_retries=0)
 
     async def main() -> BaseException:
-        secret_mock.fail_next(drop_connection=True)
+        secret_mock.fail_next(drop_connection=True, count=2)
         try:
             await client.send("x", "alert")
         except hotpot.TransportError as e:

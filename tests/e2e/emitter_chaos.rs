@@ -199,11 +199,12 @@ async fn ten_thousand_moments_through_thirty_percent_faults_land_exactly_once() 
     assert_eq!(report.delivered, MOMENTS as u64, "{report}");
     assert_eq!((report.failed, report.dropped), (0, 0), "{report}");
     assert_eq!((report.still_queued, report.in_flight), (0, 0), "{report}");
-    // Each failed request costs its moment one retry, and nothing else should: a few
-    // spare for a transport hiccup on a loaded machine.
+    // Each failed request costs its moment one retry, and nothing else does; but a hang-up
+    // costs none when the request's at-once resend (spec §5) is answered.
     let retried = usize::try_from(report.retried).unwrap();
+    let hang_ups = by_kind.get(&Kind::HangUp).copied().unwrap_or(0);
     assert!(
-        (failing..=failing + 10).contains(&retried),
+        (failing - hang_ups..=failing).contains(&retried),
         "{failing} requests failed, so about as many retries: {report}"
     );
     assert!(hooks.drops.items().is_empty(), "{:?}", hooks.drops.items());
@@ -365,7 +366,9 @@ async fn answers_lost_after_the_mock_recorded_are_retried_without_duplicates() {
         (MOMENTS as u64, 0),
         "{report}"
     );
-    assert!(report.retried >= LOSE as u64, "{report}");
+    // Each lost answer was sent again: at once, with no retry counted, when its connection
+    // closed before the answer started (spec §5); as a retry when the resend was lost too.
+    assert!(report.retried <= LOSE as u64 / 2, "{report}");
     assert_eq!(
         recorded_once(&server),
         all.iter().cloned().collect::<HashSet<_>>(),

@@ -122,16 +122,25 @@ async fn a_retry_after_beyond_the_maximum_gives_up_at_once() {
 }
 
 #[tokio::test]
-async fn a_dropped_connection_is_retried() {
+async fn a_dropped_connection_is_resent_then_retried() {
     let server = MockServer::start().await.unwrap();
-    server.fail_next(Fault::drop_connection()).unwrap();
     let client = retrying_client(&server);
+    // Once: resent at once, no attempt spent (spec §5).
+    server.fail_next(Fault::drop_connection()).unwrap();
     let receipt = client
         .send(&moment("Connection dropped once"))
         .await
         .unwrap();
+    assert_eq!(receipt.attempts, 1);
+    // Twice: the resend dropped too, the attempt failed and is retried.
+    server.fail_next(Fault::drop_connection().times(2)).unwrap();
+    let receipt = client
+        .send(&moment("Connection dropped twice"))
+        .await
+        .unwrap();
     assert_eq!(receipt.attempts, 2);
-    assert_eq!(server.wait_for_moments(1, WAIT).await.unwrap().len(), 1);
+    assert_eq!(server.pending_faults(), 0);
+    assert_eq!(server.wait_for_moments(2, WAIT).await.unwrap().len(), 2);
 }
 
 #[tokio::test]

@@ -65,7 +65,8 @@ fn after_a_timeout_the_moment_may_have_been_recorded_and_the_same_key_retries_sa
 fn a_dropped_connection_is_not_called_nothing_recorded_either() {
     let mock = Mock::start();
     mock.server
-        .fail_next(Fault::drop_connection().times(2))
+        // Two attempts, each resent once at once (spec §5).
+        .fail_next(Fault::drop_connection().times(4))
         .unwrap();
     let output = hotpot_to(&mock.url())
         .args(["send", "Deploy failed", "--type", "alert", "--retries", "1"])

@@ -32,7 +32,7 @@ fn no_output_of_any_path_holds_a_secret_even_at_trace() {
     add(&expired, &send, None);
     add(&url, &send, Some(Fault::status(503).times(2)));
     add(&url, &send, Some(Fault::status(429).times(2)));
-    add(&url, &send, Some(Fault::drop_connection().times(2)));
+    add(&url, &send, Some(Fault::drop_connection().times(4)));
     add(&url, &send, Some(Fault::status(400)));
     add(
         &format!("http://hotpot.invalid/moment/{TOKEN}"),
