@@ -121,6 +121,7 @@ pub use fault::{Fault, FaultRoute, MAX_FAULT_COUNT, MAX_FAULT_DELAY};
 pub use hotpot_protocol::Acknowledgement;
 pub use http::admin::{DEFAULT_WAIT_MS, MAX_WAIT_MS};
 pub use http::body::{MAX_BODY_BYTES, RAW_BODY_MAX_BYTES};
+pub use http::stream::STREAM_KEEP_ALIVE as DEFAULT_STREAM_KEEP_ALIVE;
 pub use model::{
     Event, EventStatus, NewWebhook, RecordedMoment, RecordedRequest, RequestHeaders, Webhook,
     WebhookPatch,

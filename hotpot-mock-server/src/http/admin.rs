@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -27,7 +27,23 @@ pub const DEFAULT_WAIT_MS: u64 = 30_000;
 
 pub(super) type Shared_ = State<Arc<Shared>>;
 pub(super) type PathParam = Result<Path<String>, PathRejection>;
-pub(super) type Body = Result<Bytes, BytesRejection>;
+
+/// An admin request's body, read within the read timeout (spec §7: a request whose headers or
+/// body do not arrive in time is answered 408 and closed), as ingest's is; or why it could not
+/// be read (too large, broken).
+pub(crate) struct Body(Result<Bytes, BytesRejection>);
+
+impl FromRequest<Arc<Shared>> for Body {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let within = shared.config.read_timeout;
+        match tokio::time::timeout(within, Bytes::from_request(request, shared)).await {
+            Ok(read) => Ok(Body(read)),
+            Err(_) => Err(super::ingest::timed_out()),
+        }
+    }
+}
 
 /// A path parameter, or a JSON 400 that does not repeat it (it may be a token).
 pub(super) fn param(path: PathParam) -> Result<String, Box<Response>> {
@@ -40,7 +56,7 @@ pub(super) fn param(path: PathParam) -> Result<String, Box<Response>> {
 }
 
 /// The request body, or a JSON 413/400.
-pub(super) fn body(body: Body) -> Result<Bytes, Box<Response>> {
+pub(super) fn body(Body(body): Body) -> Result<Bytes, Box<Response>> {
     body.map_err(|rejection| {
         let status = rejection.status();
         let error = status.canonical_reason().unwrap_or("Bad Request");
@@ -464,6 +480,7 @@ mod tests {
                 max_events: 10,
                 max_idempotency_keys: 10,
                 read_timeout: Duration::from_secs(10),
+                stream_keep_alive: Duration::from_secs(15),
                 base_url: "http://127.0.0.1:1".into(),
             },
             "abc",

@@ -161,7 +161,7 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
 
 /// `Sunset: <HTTP-date>` (RFC 8594) on every answer of a webhook that has an `expires_at`,
 /// the 410s after it included (spec §6).
-fn sunset_header(response: &mut Response, at: DateTime<Utc>) {
+pub(crate) fn sunset_header(response: &mut Response, at: DateTime<Utc>) {
     if let Ok(value) = HeaderValue::from_str(&format_sunset(at)) {
         response.headers_mut().insert(SUNSET, value);
     }
@@ -277,7 +277,7 @@ fn refused(refusal: Refusal) -> Response {
 struct TimedOut;
 
 /// 408, and the connection closed after it.
-fn timed_out() -> Response {
+pub(crate) fn timed_out() -> Response {
     let mut response = json_bytes(StatusCode::REQUEST_TIMEOUT, reply::REQUEST_TIMEOUT);
     response
         .headers_mut()
@@ -394,7 +394,7 @@ pub(crate) fn bad_request(problem: &Problem) -> Bytes {
 
 /// `/moment/{token}` or `/moment/{token}/{integration}` split into its parts; `None` (404) for
 /// an empty token or an integration that is not a slug (spec §2).
-fn webhook_path(path: &str) -> Option<(&str, Option<&str>)> {
+pub(crate) fn webhook_path(path: &str) -> Option<(&str, Option<&str>)> {
     let rest = path.strip_prefix("/moment/")?;
     let (token, integration) = match rest.split_once('/') {
         Some((token, integration)) => (token, Some(integration)),

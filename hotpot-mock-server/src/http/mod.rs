@@ -16,7 +16,8 @@ mod watch;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 
@@ -87,7 +88,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// 405 with `{"error": "Method Not Allowed"}`; axum adds the `Allow` header.
-async fn method_not_allowed() -> Response {
-    reply::json_bytes(StatusCode::METHOD_NOT_ALLOWED, reply::METHOD_NOT_ALLOWED)
+/// 405 with `{"error": "Method Not Allowed"}`; axum adds the `Allow` header. On a webhook's
+/// path, with its `Sunset` when it has an `expires_at` (spec §6: every answer of its routes).
+async fn method_not_allowed(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    let mut response = reply::json_bytes(StatusCode::METHOD_NOT_ALLOWED, reply::METHOD_NOT_ALLOWED);
+    if let Some((token, _)) = ingest::webhook_path(uri.path())
+        && let Ok(hook) = shared.webhook(token)
+        && let Some(at) = hook.expires_at
+    {
+        ingest::sunset_header(&mut response, at);
+    }
+    response
 }

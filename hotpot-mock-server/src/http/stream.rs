@@ -55,6 +55,7 @@ pub(crate) async fn stream(State(shared): Shared_, headers: HeaderMap, raw: RawQ
             .unwrap_or(0)
     });
     let subscription = shared.subscribe(last_seen);
+    let keep_alive = shared.config.stream_keep_alive;
     let reader = Reader {
         shutdown: shared.shutdown.subscribe(),
         shared,
@@ -62,7 +63,7 @@ pub(crate) async fn stream(State(shared): Shared_, headers: HeaderMap, raw: RawQ
         missed: subscription.missed,
         live: subscription.live,
         last_sent: 0,
-        idle: Box::pin(tokio::time::sleep(STREAM_KEEP_ALIVE)),
+        idle: Box::pin(tokio::time::sleep(keep_alive)),
     };
     let body = Body::from_stream(stream::unfold(reader, |mut reader| async move {
         let chunk = reader.next_chunk().await?;
@@ -174,7 +175,8 @@ impl Reader {
             // Nothing for this reader (an idle spell, or messages about other webhooks).
             out.push_str(":\n\n");
         }
-        self.idle.as_mut().reset(Instant::now() + STREAM_KEEP_ALIVE);
+        let keep_alive = self.shared.config.stream_keep_alive;
+        self.idle.as_mut().reset(Instant::now() + keep_alive);
         Some(Bytes::from(out))
     }
 }

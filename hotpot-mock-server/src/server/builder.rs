@@ -60,6 +60,7 @@ pub struct MockServerBuilder {
     shutdown_timeout: Duration,
     public_url: Option<String>,
     read_timeout: Duration,
+    stream_keep_alive: Duration,
     max_connections: usize,
     max_idempotency_keys: usize,
     oncall: Option<OncallDirectory>,
@@ -78,6 +79,7 @@ impl Default for MockServerBuilder {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             public_url: None,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            stream_keep_alive: crate::http::stream::STREAM_KEEP_ALIVE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_idempotency_keys: DEFAULT_MAX_IDEMPOTENCY_KEYS,
             oncall: None,
@@ -98,6 +100,7 @@ impl fmt::Debug for MockServerBuilder {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("public_url", &self.public_url)
             .field("read_timeout", &self.read_timeout)
+            .field("stream_keep_alive", &self.stream_keep_alive)
             .field("max_connections", &self.max_connections)
             .field("max_idempotency_keys", &self.max_idempotency_keys)
             .field("oncall", &self.oncall)
@@ -237,6 +240,20 @@ impl MockServerBuilder {
         self
     }
 
+    /// How long `GET /_mock/stream` stays silent before it sends a keep-alive comment line
+    /// ([`DEFAULT_STREAM_KEEP_ALIVE`](crate::DEFAULT_STREAM_KEEP_ALIVE), 15 s, otherwise).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let builder =
+    ///     hotpot_mock_server::MockServer::builder().stream_keep_alive(Duration::from_secs(1));
+    /// # let _ = builder;
+    /// ```
+    pub fn stream_keep_alive(mut self, interval: Duration) -> Self {
+        self.stream_keep_alive = interval;
+        self
+    }
+
     /// How many connections are served at once ([`DEFAULT_MAX_CONNECTIONS`] otherwise); more
     /// wait in the listen backlog until one closes.
     ///
@@ -371,6 +388,11 @@ impl MockServerBuilder {
                 "read_timeout: expected a positive duration, found 0",
             ));
         }
+        if self.stream_keep_alive.is_zero() {
+            return Err(Error::bad(
+                "stream_keep_alive: expected a positive duration, found 0",
+            ));
+        }
         if self.rate_limit == Some(0) {
             return Err(Error::bad(
                 "rate_limit: expected at least 1 request per second, found 0",
@@ -396,6 +418,7 @@ impl MockServerBuilder {
             max_events: self.max_events,
             max_idempotency_keys: self.max_idempotency_keys,
             read_timeout: self.read_timeout,
+            stream_keep_alive: self.stream_keep_alive,
             base_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
         };
         let shared = Arc::new(Shared::new(config, &token));

@@ -79,6 +79,8 @@ pub(crate) struct Config {
     pub max_idempotency_keys: usize,
     /// How long a request's headers or body may take to arrive.
     pub read_timeout: std::time::Duration,
+    /// How long `/_mock/stream` stays silent before a keep-alive comment.
+    pub stream_keep_alive: std::time::Duration,
     /// `http://HOST:PORT`, without a trailing slash.
     pub base_url: String,
 }

@@ -1,5 +1,5 @@
 //! No client can hold the server (spec §7): the read timeout (408 for a request whose head or
-//! body trickles in, idle connections closed), the connection cap, and an `Idempotency-Key`
+//! body trickles in, an admin request's included; idle connections closed), the connection cap, and an `Idempotency-Key`
 //! memory that outlives the event log's cap.
 
 use std::time::Duration;
@@ -77,6 +77,25 @@ async fn a_trickled_body_is_answered_408_and_closed_and_nothing_is_recorded() {
         "{answer:?}"
     );
     assert_eq!(server.event_count(), 0);
+}
+
+/// Spaces (JSON whitespace) that take a minute to trickle, longer than the test waits.
+static A_MINUTE_OF_SPACES: [u8; 600] = [b' '; 600];
+
+#[tokio::test]
+async fn a_trickled_admin_body_is_answered_408_and_closed_and_nothing_is_done() {
+    let server = server(Duration::from_secs(1)).await;
+    // The body keeps coming, a byte every 100 ms, and never completes: only a deadline for
+    // the whole body (not one per byte, nor none) answers within the test's 30 s.
+    let head = "POST /_mock/faults HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+                content-length: 10000\r\n\r\n{\"status\": 503,";
+    let answer = trickle(&server, head.as_bytes(), &A_MINUTE_OF_SPACES).await;
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer:?}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer:?}"
+    );
+    assert_eq!(server.pending_faults(), 0, "no fault was queued");
 }
 
 #[tokio::test]

@@ -345,3 +345,51 @@ async fn a_burst_of_events_arrives_whole_in_order_with_consecutive_ids() {
     names.dedup();
     assert_eq!(names.len(), 300);
 }
+
+#[tokio::test]
+async fn an_idle_stream_sends_a_keep_alive_comment_every_interval() {
+    let server = MockServer::builder()
+        .stream_keep_alive(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let mut stream = http()
+        .get(format!("{}/_mock/stream", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    // Nothing happens on the server: what arrives is comment lines (`:`), one per interval.
+    let mut text = String::new();
+    let read = async {
+        while text.matches(":\n\n").count() < 3 {
+            match stream.chunk().await.unwrap() {
+                Some(chunk) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                None => break,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("three keep-alive comments");
+    assert!(
+        text.split("\n\n")
+            .filter(|block| !block.is_empty())
+            .all(|block| block == ":"),
+        "only comments: {text:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_zero_keep_alive_interval_is_refused() {
+    let err = MockServer::builder()
+        .stream_keep_alive(Duration::ZERO)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("stream_keep_alive: expected a positive duration, found 0"),
+        "{err}"
+    );
+}

@@ -55,6 +55,15 @@ async fn every_answer_of_an_expiring_webhook_carries_its_sunset() {
     let fault = post_moment(&http, &server, &json!({"name": "x", "type": "alert"})).await;
     assert_eq!(fault.status, 503);
     assert_eq!(fault.headers["sunset"], want);
+    // A wrong method: the router's 405, on both webhook routes.
+    for url in [
+        server.webhook_url(),
+        format!("{}/datadog", server.webhook_url()),
+    ] {
+        let wrong = support::get(&http, &url).await;
+        assert_eq!(wrong.status, 405, "{url}");
+        assert_eq!(wrong.headers["sunset"], want, "{url}");
+    }
 
     // Other webhooks are not affected.
     let other = post_raw(
@@ -65,6 +74,9 @@ async fn every_answer_of_an_expiring_webhook_carries_its_sunset() {
     )
     .await;
     assert_eq!(other.status, 404);
+    assert!(other.headers.get("sunset").is_none());
+    let other = support::get(&http, &format!("{}/moment/not-a-known-token", server.url())).await;
+    assert_eq!(other.status, 405);
     assert!(other.headers.get("sunset").is_none());
 
     // Cleared: no more Sunset.
