@@ -90,7 +90,8 @@ def test_a_slow_answer_is_a_timeout(hotpot_mock: MockServer) -> None:
         client.send("x", "alert")
     e = info.value
     assert isinstance(e, hotpot.TimeoutError) and isinstance(e, hotpot.HotpotError)
-    assert e.retryable and e.elapsed is not None and 0.15 < e.elapsed < 2.0
+    # No upper bound: a send the timeout did not cut would have had its 202 after 2 s.
+    assert e.retryable and e.elapsed is not None and 0.15 < e.elapsed
     assert str(e).startswith("timed out after")
 
 

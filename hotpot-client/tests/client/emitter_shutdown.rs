@@ -196,7 +196,8 @@ async fn dropping_inside_a_current_thread_runtime_is_bounded_and_says_what_it_ab
     let started = Instant::now();
     let logs = warnings_of(|| drop(emitter));
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(1), "drop is bounded: {took:?}");
+    // A drop that waited for the stalled server would wait for ever.
+    assert!(took < Duration::from_secs(30), "drop is bounded: {took:?}");
     assert!(
         logs.contains("WARN") && logs.contains("abandoned 8 queued and 2 in-flight moments"),
         "{logs}"
@@ -215,7 +216,8 @@ async fn dropping_inside_a_multi_thread_runtime_neither_panics_nor_hangs() {
     }
     let started = Instant::now();
     tokio::spawn(async move { drop(emitter) }).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // A drop that kept retrying would go on for the moments' 10-minute delivery deadline.
+    assert!(started.elapsed() < Duration::from_secs(30));
 }
 
 #[test]
