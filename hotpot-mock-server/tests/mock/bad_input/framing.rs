@@ -207,7 +207,9 @@ async fn oversized_cut_off_and_lying_bodies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slowly_dribbled_chunked_body_is_read_whole() {
-    let bin = Binary::spawn(&[]);
+    // The read timeout is ten minutes, so that however slowly a loaded machine dribbles,
+    // only a server that answered before the body ended would fail this.
+    let bin = Binary::spawn(&["--read-timeout", "600"]);
     let body = r#"{"name": "Dribbled in small chunks", "type": "near-miss", "priority": "low"}"#;
     let mut conn = Conn::open(bin.addr).await;
     let head = format!(
@@ -215,7 +217,6 @@ async fn a_slowly_dribbled_chunked_body_is_read_whole() {
          transfer-encoding: chunked\r\n\r\n"
     );
     conn.write(head.as_bytes()).await.unwrap();
-    let started = Instant::now();
     // Chunks of 1 to 4 bytes, each written in two pieces with pauses: ~2 s in all.
     for (i, piece) in body.as_bytes().chunks(3).enumerate() {
         let chunk = format!(
@@ -237,7 +238,6 @@ async fn a_slowly_dribbled_chunked_body_is_read_whole() {
     let reply = conn.reply(Duration::from_secs(5)).await.expect("an answer");
     assert_eq!(reply.status, 202, "{}", reply.text());
     assert!(reply.json()["hotpot_request_id"].is_string());
-    assert!(started.elapsed() < Duration::from_secs(10));
 
     let moments = bin.moments().await;
     assert_eq!(moments.len(), 1);
