@@ -282,7 +282,8 @@ def test_shutdown_while_the_mock_is_down_returns_in_about_a_second(
     started = time.monotonic()
     report = emitter.shutdown(1.0)
     took = time.monotonic() - started
-    assert 1.0 <= took < 5.0, took  # about a second; five times that on a loaded machine
+    # About a second; one that kept going would go on for the 10-minute delivery deadline.
+    assert 1.0 <= took < 60.0, took
     assert_adds_up(report)
     assert report["timed_out"] is True
     assert report["delivered"] == 20, "delivered is only what the mock recorded"

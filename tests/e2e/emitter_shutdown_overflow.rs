@@ -15,9 +15,10 @@ use crate::emitter_support::{
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Loose: `shutdown(1 s)` must return "within about a second"; five times that, so that a
-/// loaded machine's slow scheduling is not mistaken for a shutdown that kept going.
-const SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
+/// Loose: `shutdown(1 s)` must return "within about a second"; a shutdown that kept going
+/// would go on for the moments' 10-minute delivery deadline, so a minute tells them apart
+/// however loaded the machine.
+const SHUTDOWN_BOUND: Duration = Duration::from_secs(60);
 
 fn set(names: &[String]) -> HashSet<String> {
     names.iter().cloned().collect()

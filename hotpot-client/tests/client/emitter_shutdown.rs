@@ -46,10 +46,10 @@ fn shutdown_while_the_server_is_down_returns_in_time_and_reports_what_is_left() 
         took >= Duration::from_secs(1),
         "kept trying until the deadline"
     );
-    // Returned about then: a bound five times the deadline, so that a loaded machine's
-    // slow scheduling is not mistaken for a shutdown that kept going.
+    // Returned about then: a shutdown that kept going would go on for the moments'
+    // 10-minute delivery deadline; a minute tells them apart however loaded the machine.
     assert!(
-        took < Duration::from_secs(5),
+        took < Duration::from_secs(60),
         "returned about then: {took:?}"
     );
 
