@@ -114,7 +114,8 @@ async fn a_retry_after_beyond_the_maximum_gives_up_at_once() {
         .unwrap();
     let started = Instant::now();
     let err = client.send(&moment("Rate limited long")).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // One that waited would take the 120 s it was told.
+    assert!(started.elapsed() < Duration::from_secs(30));
     assert!(
         matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(120))
     );
