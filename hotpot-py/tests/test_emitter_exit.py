@@ -36,7 +36,7 @@ def run(url: str, n: int, **env: str) -> tuple[subprocess.CompletedProcess[str],
     environ = {**os.environ, "URL": url, "N": str(n), **env}
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60, env=environ
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=180, env=environ
     )
     return result, time.monotonic() - started
 
@@ -57,9 +57,9 @@ def test_exit_with_hotpot_down_takes_a_few_seconds_and_reports_each_moment() -> 
     with MockServer() as down:
         url = down.webhook_url
     result, took = run(url, 10)
-    # The 2 s exit shutdown and an interpreter's start: a few seconds, five times that at most
-    # on a loaded machine, never the delivery deadline's minutes.
-    assert took < 12, f"the exit took {took:.1f}s"
+    # The 2 s exit shutdown and an interpreter's start: a few seconds, never the delivery
+    # deadline's ten minutes; a minute tells them apart however loaded the machine.
+    assert took < 60, f"the exit took {took:.1f}s"
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "emitted"
@@ -76,7 +76,7 @@ def test_a_callback_raising_at_exit_is_reported_and_the_exit_is_clean() -> None:
     with MockServer() as down:
         url = down.webhook_url
     result, took = run(url, 3, RAISE="1")
-    assert took < 12
+    assert took < 60
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("on_error") == 3
     assert result.stderr.count("RuntimeError: a callback that raises at exit") == 3
