@@ -290,8 +290,10 @@ impl PyMockServer {
     /// Makes the next ``count`` requests (to the webhook ``token`` only, if given) fail:
     /// answered with ``status`` (with a ``Retry-After`` of ``retry_after`` seconds), answered
     /// ``delay`` seconds late, or with the connection closed unanswered
-    /// (``drop_connection=True``, which ignores ``status``). ``status=None`` with a ``delay``
-    /// only slows the answer down. A ``token`` that names no webhook raises ``LookupError``.
+    /// (``drop_connection=True``, which ignores ``status``; the clients resend such a request
+    /// once at once without counting an attempt, so ``count=2`` fails one attempt).
+    /// ``status=None`` with a ``delay`` only slows the answer down. A ``token`` that names no
+    /// webhook raises ``LookupError``.
     /// ``route="moments"`` or ``"pages"`` hits only that kind of request (both by default; a
     /// fault for pages takes no ``token``).
     #[pyo3(
