@@ -67,6 +67,14 @@ class PageFields(TypedDict, total=False):
     source_url: str | None
 
 @type_check_only
+class OneOffPageFields(PageFields, total=False):
+    """The keywords of ``hotpot.page_team`` and ``page_person``: the page's, and the
+    ``ApiClient`` they use once."""
+
+    api_key: str | None
+    base_url: str | None
+
+@type_check_only
 class ApiClientSettings(TypedDict, total=False):
     """The keywords of ``ApiClient(api_key, ...)``, as ``AsyncApiClient`` takes them."""
 
