@@ -7,16 +7,14 @@ use std::time::Duration;
 use hotpot_client::env::{ENV_API_KEY, api_base_from_env, env_var};
 use hotpot_client::{ApiBase, ApiKey, Error, Page, RetryPolicy, defaults};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use crate::args::{Seconds, given, int_arg, number_arg, str_arg};
+use crate::args::{attempt_args, given, keywords, positive_seconds_arg, str_arg};
 use crate::client::{USER_AGENT, block_on};
 use crate::errors::{api_error, config_error};
 use crate::page::{PyAcknowledgement, PyPage, page_from_args};
 use crate::process::{PerProcess, runtimes};
 use crate::receipt::{PyReceipt, PyRequestStatus};
-
-/// The most retries a client takes (as for `hotpot.Client`).
-const MOST_RETRIES: u64 = 100;
 
 /// A client of Hotpot's API for paging people (spec §14); safe to share between threads.
 ///
@@ -127,16 +125,20 @@ impl PyApiClient {
     /// Checks the key and settings (ConfigError otherwise); connects on the first call.
     #[new]
     #[pyo3(
-        signature = (api_key=None, *, base_url=None, timeout=None, max_retries=None),
+        signature = (api_key=None, **settings),
         text_signature = "(api_key=None, *, base_url=None, timeout=15.0, max_retries=2)"
     )]
     fn new(
         py: Python<'_>,
         api_key: Option<&Bound<'_, PyAny>>,
-        base_url: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<&Bound<'_, PyAny>>,
+        settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        let settings = keywords(
+            "ApiClient.__new__",
+            settings,
+            ["base_url", "timeout", "max_retries"],
+        )?;
+        let [base_url, timeout, max_retries] = settings.each_ref().map(Option::as_ref);
         let key = match given(api_key) {
             Some(v) => str_arg(v, "api_key", "a str or None")?,
             None => env_var(ENV_API_KEY)
@@ -157,22 +159,7 @@ impl PyApiClient {
             }
             None => api_base_from_env(false).map_err(|e| config_error(py, e.to_string()))?,
         };
-        let timeout = match given(timeout) {
-            Some(v) => {
-                let seconds = number_arg(v, "timeout", "a number of seconds")?;
-                Seconds::Positive.duration(seconds).ok_or_else(|| {
-                    config_error(
-                        py,
-                        format!("timeout: expected a positive number of seconds, found {v}"),
-                    )
-                })?
-            }
-            None => defaults::TIMEOUT,
-        };
-        let max_retries = match given(max_retries) {
-            Some(v) => int_arg(v, "max_retries", 0..=MOST_RETRIES)? as u32,
-            None => defaults::MAX_RETRIES,
-        };
+        let (timeout, max_retries) = attempt_args(timeout, max_retries)?;
         Ok(PyApiClient {
             key,
             base,
@@ -258,18 +245,9 @@ impl PyApiClient {
         timeout: &Bound<'_, PyAny>,
         poll_interval: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAcknowledgement> {
-        let seconds = |v: &Bound<'_, PyAny>, name: &str| -> PyResult<Duration> {
-            let s = number_arg(v, name, "a number of seconds")?;
-            Seconds::Positive.duration(s).ok_or_else(|| {
-                config_error(
-                    py,
-                    format!("{name}: expected a positive number of seconds, found {v}"),
-                )
-            })
-        };
-        let timeout = seconds(timeout, "timeout")?;
+        let timeout = positive_seconds_arg(timeout, "timeout")?;
         let every = match given(poll_interval) {
-            Some(v) => seconds(v, "poll_interval")?,
+            Some(v) => positive_seconds_arg(v, "poll_interval")?,
             None => hotpot_client::DEFAULT_POLL_INTERVAL,
         };
         self.run(py, |client| async move {
