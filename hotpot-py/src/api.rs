@@ -120,6 +120,52 @@ fn page_arg(
     page_from_args(title, text, urgency, source_url)
 }
 
+/// `ApiClient.page_person` and `page_team`, a `#[pymethods]` block each: `$method` takes the
+/// recipient as `$recipient` (its text signature `$signature`), then a :class:`Page` or its
+/// title, text and keywords, and pages through `PyApiClient::page` (to a team if `$team`).
+macro_rules! page_method {
+    ($(#[doc = $doc:literal])* $method:ident($recipient:ident), $signature:literal, team: $team:literal) => {
+        #[pymethods]
+        impl PyApiClient {
+            $(#[doc = $doc])*
+            #[pyo3(
+                signature = ($recipient, title, text=None, *, urgency=None, source_url=None),
+                text_signature = $signature
+            )]
+            fn $method(
+                &self,
+                py: Python<'_>,
+                $recipient: &Bound<'_, PyAny>,
+                title: &Bound<'_, PyAny>,
+                text: Option<&Bound<'_, PyAny>>,
+                urgency: Option<&Bound<'_, PyAny>>,
+                source_url: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<PyReceipt> {
+                let page = page_arg(title, text, urgency, source_url)?;
+                self.page(py, $team, $recipient, page)
+            }
+        }
+    };
+}
+
+page_method!(
+    /// Pages a person directly (``POST /page/person``), whatever the on-call rotations say:
+    /// ``page_person(email, title, text, *, urgency=None, source_url=None)``, or
+    /// ``page_person(email, page)`` with a :class:`Page`. Returns the :class:`Receipt`.
+    page_person(email),
+    "($self, email, title, text=None, *, urgency=None, source_url=None)",
+    team: false
+);
+
+page_method!(
+    /// Pages the people on call for a team (``POST /page/team``), escalating until someone
+    /// handles it: ``page_team(slug, title, text, *, urgency=None, source_url=None)``, or
+    /// ``page_team(slug, page)``. Returns the :class:`Receipt`.
+    page_team(slug),
+    "($self, slug, title, text=None, *, urgency=None, source_url=None)",
+    team: true
+);
+
 #[pymethods]
 impl PyApiClient {
     /// Checks the key and settings (ConfigError otherwise); connects on the first call.
@@ -167,46 +213,6 @@ impl PyApiClient {
             max_retries,
             client: PerProcess::new(),
         })
-    }
-
-    /// Pages a person directly (``POST /page/person``), whatever the on-call rotations say:
-    /// ``page_person(email, title, text, *, urgency=None, source_url=None)``, or
-    /// ``page_person(email, page)`` with a :class:`Page`. Returns the :class:`Receipt`.
-    #[pyo3(
-        signature = (email, title, text=None, *, urgency=None, source_url=None),
-        text_signature = "($self, email, title, text=None, *, urgency=None, source_url=None)"
-    )]
-    fn page_person(
-        &self,
-        py: Python<'_>,
-        email: &Bound<'_, PyAny>,
-        title: &Bound<'_, PyAny>,
-        text: Option<&Bound<'_, PyAny>>,
-        urgency: Option<&Bound<'_, PyAny>>,
-        source_url: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyReceipt> {
-        let page = page_arg(title, text, urgency, source_url)?;
-        self.page(py, false, email, page)
-    }
-
-    /// Pages the people on call for a team (``POST /page/team``), escalating until someone
-    /// handles it: ``page_team(slug, title, text, *, urgency=None, source_url=None)``, or
-    /// ``page_team(slug, page)``. Returns the :class:`Receipt`.
-    #[pyo3(
-        signature = (slug, title, text=None, *, urgency=None, source_url=None),
-        text_signature = "($self, slug, title, text=None, *, urgency=None, source_url=None)"
-    )]
-    fn page_team(
-        &self,
-        py: Python<'_>,
-        slug: &Bound<'_, PyAny>,
-        title: &Bound<'_, PyAny>,
-        text: Option<&Bound<'_, PyAny>>,
-        urgency: Option<&Bound<'_, PyAny>>,
-        source_url: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyReceipt> {
-        let page = page_arg(title, text, urgency, source_url)?;
-        self.page(py, true, slug, page)
     }
 
     /// What became of a request (``GET /request/{id}/status``): a :class:`RequestStatus`.

@@ -309,22 +309,6 @@ impl PyEmitter {
         overflow_name(self.state.settings.overflow)
     }
 
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    /// Shuts the emitter down (``shutdown()``, at most 10 seconds).
-    fn __exit__(
-        &self,
-        py: Python<'_>,
-        exc_type: &Bound<'_, PyAny>,
-        exc: &Bound<'_, PyAny>,
-        tb: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let _ = (exc_type, exc, tb);
-        self.shutdown(py, None).map(drop)
-    }
-
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
         let this = slf.get();
@@ -353,3 +337,9 @@ impl PyEmitter {
         ))
     }
 }
+
+closed_on_exit!(
+    PyEmitter,
+    "Shuts the emitter down (``shutdown()``, at most 10 seconds).",
+    |emitter: &PyEmitter, py| emitter.shutdown(py, None).map(drop)
+);

@@ -15,6 +15,48 @@ use super::convert::{duration_arg, mock_error, time_arg, to_py};
 use crate::args::{Arg, bool_arg, given, str_arg};
 use crate::process::lock;
 
+/// A `#[pymethods]` block with `$method(n, timeout=5.0)`: waits (without the GIL) until the
+/// Rust server's `$method` has at least `n` records (`$what`) and returns them all; after
+/// ``timeout`` seconds raises `WaitTimeout` with what there was (see `PyMockServer::wait`).
+macro_rules! wait_method {
+    ($(#[doc = $doc:literal])* $method:ident, $what:literal) => {
+        #[pymethods]
+        impl PyMockServer {
+            $(#[doc = $doc])*
+            #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
+            fn $method<'py>(
+                &self,
+                py: Python<'py>,
+                n: &Bound<'py, PyAny>,
+                timeout: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                self.wait(py, n, timeout, $what, |server, n, timeout| async move {
+                    server.$method(n, timeout).await
+                })
+            }
+        }
+    };
+}
+
+wait_method!(
+    /// Waits until at least ``n`` events are recorded and returns them all; after
+    /// ``timeout`` seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    /// Wakes on each event: no polling. The GIL is released while it waits.
+    wait_for_events, "events"
+);
+
+wait_method!(
+    /// Waits until at least ``n`` moments exist and returns them all; after ``timeout``
+    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    wait_for_moments, "moments"
+);
+
+wait_method!(
+    /// Waits until at least ``n`` pages are recorded and returns them all; after ``timeout``
+    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    wait_for_pages, "pages"
+);
+
 #[pymethods]
 impl PyMockServer {
     /// Whether :meth:`close` has run.
@@ -100,35 +142,6 @@ impl PyMockServer {
     /// ``created_at``.
     fn webhooks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.server()?.webhooks())
-    }
-
-    /// Waits until at least ``n`` events are recorded and returns them all; after
-    /// ``timeout`` seconds (default 5) raises :class:`WaitTimeout` with what there was.
-    /// Wakes on each event: no polling. The GIL is released while it waits.
-    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
-    fn wait_for_events<'py>(
-        &self,
-        py: Python<'py>,
-        n: &Bound<'py, PyAny>,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.wait(py, n, timeout, "events", |server, n, timeout| async move {
-            server.wait_for_events(n, timeout).await
-        })
-    }
-
-    /// Waits until at least ``n`` moments exist and returns them all; after ``timeout``
-    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
-    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
-    fn wait_for_moments<'py>(
-        &self,
-        py: Python<'py>,
-        n: &Bound<'py, PyAny>,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.wait(py, n, timeout, "moments", |server, n, timeout| async move {
-            server.wait_for_moments(n, timeout).await
-        })
     }
 
     /// Processes an ``error`` event's payload again with the server's clock (the Events
@@ -244,20 +257,6 @@ impl PyMockServer {
         Ok(())
     }
 
-    /// Waits until at least ``n`` pages are recorded and returns them all; after ``timeout``
-    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
-    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
-    fn wait_for_pages<'py>(
-        &self,
-        py: Python<'py>,
-        n: &Bound<'py, PyAny>,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.wait(py, n, timeout, "pages", |server, n, timeout| async move {
-            server.wait_for_pages(n, timeout).await
-        })
-    }
-
     /// The users, in the order they were added.
     fn users<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.server()?.users())
@@ -330,22 +329,6 @@ impl PyMockServer {
         }
     }
 
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    /// Closes the server.
-    fn __exit__(
-        &self,
-        py: Python<'_>,
-        exc_type: &Bound<'_, PyAny>,
-        exc: &Bound<'_, PyAny>,
-        tb: &Bound<'_, PyAny>,
-    ) {
-        let _ = (exc_type, exc, tb);
-        self.close(py);
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "MockServer(url='{}', token='{}')",
@@ -354,3 +337,12 @@ impl PyMockServer {
         )
     }
 }
+
+closed_on_exit!(
+    PyMockServer,
+    "Closes the server.",
+    |server: &PyMockServer, py| {
+        server.close(py);
+        Ok(())
+    }
+);
