@@ -2,11 +2,8 @@
 Python console script) beside ``curl`` doing the same ``POST /page/team`` and a ``requests``
 script doing it, all to the same local mock server (``hotpot-mock-server``), in the same run.
 
-Runs are interleaved (one of each in turn, RUNS rounds after WARMUP), so that the machine's
-drift hits every command alike; medians and ratios are printed:
-
-- the Rust binary against curl (target: at most 1.5x),
-- the console script against the requests script (target: at most 0.3x).
+Measured with bench_cli.py's harness (interleaved runs, medians), against the same targets:
+the Rust binary at most 1.5x curl, the console script at most 0.3x the requests script.
 
     make bench-page           # builds what it needs, then runs this
     python hotpot-cli/bench/bench_page.py [--runs N]

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use hotpot_protocol::moment::rules;
 use hotpot_protocol::{MomentType, Priority};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -12,21 +13,14 @@ use serde_json::{Value, json};
 use crate::Error;
 use crate::model::RecordedMoment;
 
-/// The fields of a moment (spec §7) a match may name.
-pub(crate) const MATCH_FIELDS: [&str; 12] = [
-    "id",
-    "request_id",
-    "name",
-    "type",
-    "priority",
-    "source",
-    "source_url",
-    "description",
-    "occurred_at",
-    "created_at",
-    "webhook_label",
-    "integration",
-];
+/// The fields of a moment (spec §7) a match may name: its ids, the payload's fields
+/// ([`rules::FIELDS`]), and what the mock records with it.
+fn match_fields() -> impl Iterator<Item = &'static str> {
+    ["id", "request_id"]
+        .into_iter()
+        .chain(rules::FIELDS)
+        .chain(["created_at", "webhook_label", "integration"])
+}
 
 /// Most near misses listed.
 pub(crate) const MAX_NEAR_MISSES: usize = 5;
@@ -172,11 +166,11 @@ impl MomentMatch {
     /// # Ok::<(), hotpot_mock_server::Error>(())
     /// ```
     pub fn field(self, field: &str, value: Value) -> Result<Self, Error> {
-        if !MATCH_FIELDS.contains(&field) {
+        if !match_fields().any(|known| known == field) {
             let shown: String = field.chars().take(40).collect();
             return Err(Error::bad(format!(
                 "match.{shown}: unknown field; expected one of {}",
-                MATCH_FIELDS.join(", ")
+                match_fields().collect::<Vec<_>>().join(", ")
             )));
         }
         let want = match value {

@@ -22,6 +22,18 @@ from hotpot.testing import MockServer
 TARGET = 3.0
 
 
+def print_table(what: str, results: dict[str, list[float]], base: float) -> None:
+    """One Markdown row per entry of `results` (microseconds per emit): median, p99, and the
+    median's ratio to `base`."""
+    print(f"| {what} | median us | p99 us | median / without |")
+    print("|---|---|---|---|")
+    for name, samples in results.items():
+        samples.sort()
+        med = statistics.median(samples)
+        p99 = samples[len(samples) * 99 // 100]
+        print(f"| {name} | {med:.2f} | {p99:.2f} | {med / base:.2f} |")
+
+
 def timed_emits(emitter: hotpot.Emitter, n: int) -> list[float]:
     """Microseconds per ``emit``, paced 200 us apart."""
     moments = [hotpot.Moment(f"bench {i}", "alert") for i in range(n)]
@@ -67,13 +79,7 @@ def main() -> None:
             mock.reset()
     base = statistics.median(results["without a spool"])
     print(f"Emitter.emit, paced 200 us, {rounds} rounds of {n}\n")
-    print("| emitter | median us | p99 us | median / without |")
-    print("|---|---|---|---|")
-    for name, samples in results.items():
-        samples.sort()
-        med = statistics.median(samples)
-        p99 = samples[len(samples) * 99 // 100]
-        print(f"| {name} | {med:.2f} | {p99:.2f} | {med / base:.2f} |")
+    print_table("emitter", results, base)
     ratio = statistics.median(results["spool, sync=batch"]) / base
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"\nspool (batch) / without: {ratio:.2f}x — target <= {TARGET:.0f}x {verdict}")

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_spool import print_table
+
 import hotpot
 from hotpot.testing import MockServer
 
@@ -96,13 +98,7 @@ def main() -> None:
         mock.reset()
     without, with_ = (statistics.median(s) for s in results.values())
     print(f"Emitter.emit, {PROCESSES} processes at once, each {n} paced {PACE * 1e6:.0f} us\n")
-    print("| emitters | median us | p99 us | median / without |")
-    print("|---|---|---|---|")
-    for name, samples in results.items():
-        samples.sort()
-        med = statistics.median(samples)
-        p99 = samples[len(samples) * 99 // 100]
-        print(f"| {name} | {med:.2f} | {p99:.2f} | {med / without:.2f} |")
+    print_table("emitters", results, without)
     ratio = with_ / without
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"\n{slots} slots; spool / without: {ratio:.2f}x — target <= {TARGET:.0f}x {verdict}")

@@ -25,11 +25,11 @@ use pyo3::exceptions::PyStopIteration;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::PyDict;
 use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
-use crate::client::{Config, from_env};
+use crate::client::{Config, webhook_client_methods};
 use crate::errors::client_error;
 use crate::moment::{PyMoment, moment_from_call, moment_text_signature};
 use crate::process::{PerProcess, PythonCall, lock, runtimes};
@@ -353,6 +353,16 @@ impl PyAsyncClient {
     }
 }
 
+impl PyAsyncClient {
+    fn with_config(config: Config) -> Self {
+        PyAsyncClient {
+            config,
+            client: PerProcess::new(),
+            bridge: Mutex::new(None),
+        }
+    }
+}
+
 impl Drop for PyAsyncClient {
     fn drop(&mut self) {
         let slot = self
@@ -367,48 +377,6 @@ impl Drop for PyAsyncClient {
 
 #[pymethods]
 impl PyAsyncClient {
-    /// Checks the URL and settings (ConfigError otherwise); connects on the first send.
-    #[new]
-    #[pyo3(
-        signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None, allow_http=None),
-        text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None, allow_http=False)"
-    )]
-    fn new(
-        py: Python<'_>,
-        webhook_url: &Bound<'_, PyAny>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<&Bound<'_, PyAny>>,
-        api_key: Option<&Bound<'_, PyAny>>,
-        ca_cert: Option<&Bound<'_, PyAny>>,
-        allow_http: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let config = Config::from_args(
-            py,
-            webhook_url,
-            timeout,
-            max_retries,
-            api_key,
-            ca_cert,
-            allow_http,
-        )?;
-        Ok(PyAsyncClient {
-            config,
-            client: PerProcess::new(),
-            bridge: Mutex::new(None),
-        })
-    }
-
-    /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set
-    /// (``allow_http``: as for the constructor).
-    #[classmethod]
-    #[pyo3(signature = (*, allow_http=None), text_signature = "($cls, *, allow_http=False)")]
-    fn from_env<'py>(
-        cls: &Bound<'py, PyType>,
-        allow_http: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        from_env(cls, allow_http)
-    }
-
     #[doc = moment_text_signature!("_send", "$self, ")]
     /// Checks the moment (as `Moment(...)` does) and starts sending it on the running loop;
     /// returns what awaits the receipt. `AsyncClient.send` takes its arguments.
@@ -435,21 +403,6 @@ impl PyAsyncClient {
             Outcome::Status(client.request_status(&request_id).await)
         })
     }
-
-    /// Seconds allowed for one attempt.
-    #[getter]
-    fn timeout(&self) -> f64 {
-        self.config.timeout()
-    }
-
-    /// Retries after the first attempt.
-    #[getter]
-    fn max_retries(&self) -> u32 {
-        self.config.max_retries()
-    }
-
-    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let class = slf.get_type().name()?.to_string();
-        Ok(slf.get().config.repr(&class))
-    }
 }
+
+webhook_client_methods!(PyAsyncClient, "AsyncClient");

@@ -7,16 +7,14 @@ use std::time::Duration;
 use hotpot_client::env::{ENV_API_KEY, api_base_from_env, env_var};
 use hotpot_client::{ApiBase, ApiKey, Error, Page, RetryPolicy, defaults};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use crate::args::{Seconds, given, int_arg, number_arg, str_arg};
+use crate::args::{attempt_args, given, keywords, positive_seconds_arg, str_arg};
 use crate::client::{USER_AGENT, block_on};
 use crate::errors::{api_error, config_error};
 use crate::page::{PyAcknowledgement, PyPage, page_from_args};
 use crate::process::{PerProcess, runtimes};
 use crate::receipt::{PyReceipt, PyRequestStatus};
-
-/// The most retries a client takes (as for `hotpot.Client`).
-const MOST_RETRIES: u64 = 100;
 
 /// A client of Hotpot's API for paging people (spec §14); safe to share between threads.
 ///
@@ -122,21 +120,71 @@ fn page_arg(
     page_from_args(title, text, urgency, source_url)
 }
 
+/// `ApiClient.page_person` and `page_team`, a `#[pymethods]` block each: `$method` takes the
+/// recipient as `$recipient` (its text signature `$signature`), then a :class:`Page` or its
+/// title, text and keywords, and pages through `PyApiClient::page` (to a team if `$team`).
+macro_rules! page_method {
+    ($(#[doc = $doc:literal])* $method:ident($recipient:ident), $signature:literal, team: $team:literal) => {
+        #[pymethods]
+        impl PyApiClient {
+            $(#[doc = $doc])*
+            #[pyo3(
+                signature = ($recipient, title, text=None, *, urgency=None, source_url=None),
+                text_signature = $signature
+            )]
+            fn $method(
+                &self,
+                py: Python<'_>,
+                $recipient: &Bound<'_, PyAny>,
+                title: &Bound<'_, PyAny>,
+                text: Option<&Bound<'_, PyAny>>,
+                urgency: Option<&Bound<'_, PyAny>>,
+                source_url: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<PyReceipt> {
+                let page = page_arg(title, text, urgency, source_url)?;
+                self.page(py, $team, $recipient, page)
+            }
+        }
+    };
+}
+
+page_method!(
+    /// Pages a person directly (``POST /page/person``), whatever the on-call rotations say:
+    /// ``page_person(email, title, text, *, urgency=None, source_url=None)``, or
+    /// ``page_person(email, page)`` with a :class:`Page`. Returns the :class:`Receipt`.
+    page_person(email),
+    "($self, email, title, text=None, *, urgency=None, source_url=None)",
+    team: false
+);
+
+page_method!(
+    /// Pages the people on call for a team (``POST /page/team``), escalating until someone
+    /// handles it: ``page_team(slug, title, text, *, urgency=None, source_url=None)``, or
+    /// ``page_team(slug, page)``. Returns the :class:`Receipt`.
+    page_team(slug),
+    "($self, slug, title, text=None, *, urgency=None, source_url=None)",
+    team: true
+);
+
 #[pymethods]
 impl PyApiClient {
     /// Checks the key and settings (ConfigError otherwise); connects on the first call.
     #[new]
     #[pyo3(
-        signature = (api_key=None, *, base_url=None, timeout=None, max_retries=None),
+        signature = (api_key=None, **settings),
         text_signature = "(api_key=None, *, base_url=None, timeout=15.0, max_retries=2)"
     )]
     fn new(
         py: Python<'_>,
         api_key: Option<&Bound<'_, PyAny>>,
-        base_url: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<&Bound<'_, PyAny>>,
+        settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        let settings = keywords(
+            "ApiClient.__new__",
+            settings,
+            ["base_url", "timeout", "max_retries"],
+        )?;
+        let [base_url, timeout, max_retries] = settings.each_ref().map(Option::as_ref);
         let key = match given(api_key) {
             Some(v) => str_arg(v, "api_key", "a str or None")?,
             None => env_var(ENV_API_KEY)
@@ -157,22 +205,7 @@ impl PyApiClient {
             }
             None => api_base_from_env(false).map_err(|e| config_error(py, e.to_string()))?,
         };
-        let timeout = match given(timeout) {
-            Some(v) => {
-                let seconds = number_arg(v, "timeout", "a number of seconds")?;
-                Seconds::Positive.duration(seconds).ok_or_else(|| {
-                    config_error(
-                        py,
-                        format!("timeout: expected a positive number of seconds, found {v}"),
-                    )
-                })?
-            }
-            None => defaults::TIMEOUT,
-        };
-        let max_retries = match given(max_retries) {
-            Some(v) => int_arg(v, "max_retries", 0..=MOST_RETRIES)? as u32,
-            None => defaults::MAX_RETRIES,
-        };
+        let (timeout, max_retries) = attempt_args(timeout, max_retries)?;
         Ok(PyApiClient {
             key,
             base,
@@ -180,46 +213,6 @@ impl PyApiClient {
             max_retries,
             client: PerProcess::new(),
         })
-    }
-
-    /// Pages a person directly (``POST /page/person``), whatever the on-call rotations say:
-    /// ``page_person(email, title, text, *, urgency=None, source_url=None)``, or
-    /// ``page_person(email, page)`` with a :class:`Page`. Returns the :class:`Receipt`.
-    #[pyo3(
-        signature = (email, title, text=None, *, urgency=None, source_url=None),
-        text_signature = "($self, email, title, text=None, *, urgency=None, source_url=None)"
-    )]
-    fn page_person(
-        &self,
-        py: Python<'_>,
-        email: &Bound<'_, PyAny>,
-        title: &Bound<'_, PyAny>,
-        text: Option<&Bound<'_, PyAny>>,
-        urgency: Option<&Bound<'_, PyAny>>,
-        source_url: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyReceipt> {
-        let page = page_arg(title, text, urgency, source_url)?;
-        self.page(py, false, email, page)
-    }
-
-    /// Pages the people on call for a team (``POST /page/team``), escalating until someone
-    /// handles it: ``page_team(slug, title, text, *, urgency=None, source_url=None)``, or
-    /// ``page_team(slug, page)``. Returns the :class:`Receipt`.
-    #[pyo3(
-        signature = (slug, title, text=None, *, urgency=None, source_url=None),
-        text_signature = "($self, slug, title, text=None, *, urgency=None, source_url=None)"
-    )]
-    fn page_team(
-        &self,
-        py: Python<'_>,
-        slug: &Bound<'_, PyAny>,
-        title: &Bound<'_, PyAny>,
-        text: Option<&Bound<'_, PyAny>>,
-        urgency: Option<&Bound<'_, PyAny>>,
-        source_url: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyReceipt> {
-        let page = page_arg(title, text, urgency, source_url)?;
-        self.page(py, true, slug, page)
     }
 
     /// What became of a request (``GET /request/{id}/status``): a :class:`RequestStatus`.
@@ -258,18 +251,9 @@ impl PyApiClient {
         timeout: &Bound<'_, PyAny>,
         poll_interval: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyAcknowledgement> {
-        let seconds = |v: &Bound<'_, PyAny>, name: &str| -> PyResult<Duration> {
-            let s = number_arg(v, name, "a number of seconds")?;
-            Seconds::Positive.duration(s).ok_or_else(|| {
-                config_error(
-                    py,
-                    format!("{name}: expected a positive number of seconds, found {v}"),
-                )
-            })
-        };
-        let timeout = seconds(timeout, "timeout")?;
+        let timeout = positive_seconds_arg(timeout, "timeout")?;
         let every = match given(poll_interval) {
-            Some(v) => seconds(v, "poll_interval")?,
+            Some(v) => positive_seconds_arg(v, "poll_interval")?,
             None => hotpot_client::DEFAULT_POLL_INTERVAL,
         };
         self.run(py, |client| async move {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
 use crate::errors::config_error;
 
@@ -58,6 +58,30 @@ pub(crate) fn given<'a, 'py>(
     value: Option<&'a Bound<'py, PyAny>>,
 ) -> Option<&'a Bound<'py, PyAny>> {
     value.filter(|v| !v.is_none())
+}
+
+/// The keyword-only arguments of a function that takes them as `**kwargs` (its
+/// `text_signature` lists them with their defaults): the value of each of `names`, in that
+/// order, `None` where it is left out. Any other keyword is the `TypeError` Python raises for
+/// an unexpected keyword argument; `function` names the function as that message does
+/// (`Client.__new__`). One list of names, where pyo3 would want a parameter each.
+pub(crate) fn keywords<'py, const N: usize>(
+    function: &str,
+    kwargs: Option<&Bound<'py, PyDict>>,
+    names: [&str; N],
+) -> PyResult<[Option<Bound<'py, PyAny>>; N]> {
+    let mut values = [const { None }; N];
+    for (key, value) in kwargs.into_iter().flatten() {
+        let key = key.cast_into::<PyString>()?;
+        let key = key.to_cow()?;
+        let Some(slot) = names.iter().position(|name| *name == key) else {
+            return Err(PyTypeError::new_err(format!(
+                "{function}() got an unexpected keyword argument '{key}'"
+            )));
+        };
+        values[slot] = Some(value);
+    }
+    Ok(values)
 }
 
 /// A `str` (subclasses included).
@@ -133,6 +157,40 @@ pub(crate) fn seconds_arg(
             format!("{name}: expected {expected}, found {value}"),
         )
     })
+}
+
+/// A positive number of seconds (`timeout`, `poll_interval`): `TypeError` for what is not a
+/// number, `{name}: expected a positive number of seconds, found {value}` for the rest.
+pub(crate) fn positive_seconds_arg(value: &Bound<'_, PyAny>, name: &str) -> PyResult<Duration> {
+    let seconds = number_arg(value, name, "a number of seconds")?;
+    Seconds::Positive.duration(seconds).ok_or_else(|| {
+        config_error(
+            value.py(),
+            format!("{name}: expected a positive number of seconds, found {value}"),
+        )
+    })
+}
+
+/// The most retries a Python client takes: more is a mistake (an attempt count of minutes),
+/// not a setting.
+const MOST_RETRIES: u64 = 100;
+
+/// `timeout` and `max_retries` of a client (`Client`, `AsyncClient`, `ApiClient`): the time
+/// one attempt may take and the retries after the first; left out (or None), the defaults of
+/// [`hotpot_client::defaults`].
+pub(crate) fn attempt_args(
+    timeout: Option<&Bound<'_, PyAny>>,
+    max_retries: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Duration, u32)> {
+    let timeout = match given(timeout) {
+        Some(v) => positive_seconds_arg(v, "timeout")?,
+        None => hotpot_client::defaults::TIMEOUT,
+    };
+    let max_retries = match given(max_retries) {
+        Some(v) => int_arg(v, "max_retries", 0..=MOST_RETRIES)? as u32,
+        None => hotpot_client::defaults::MAX_RETRIES,
+    };
+    Ok((timeout, max_retries))
 }
 
 impl Seconds {

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyType};
 use tokio::runtime::{Handle, Runtime};
 
-use crate::args::{Seconds, bool_arg, given, int_arg, number_arg, str_arg, wrong_type};
+use crate::args::{attempt_args, bool_arg, given, keywords, str_arg, wrong_type};
 use crate::errors::{client_error, config_error};
 use crate::moment::{PyMoment, moment_from_call, moment_text_signature};
 use crate::process::{PerProcess, lock, runtimes};
@@ -23,10 +23,6 @@ pub(crate) const USER_AGENT: &str = concat!("hotpot-python/", env!("CARGO_PKG_VE
 
 /// How often a blocking send looks for a pending signal (Ctrl-C) while it waits.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
-
-/// The most retries a Python client takes: more is a mistake (an attempt count of minutes),
-/// not a setting.
-const MOST_RETRIES: u64 = 100;
 
 /// What a client is made of, checked; enough to build it again after a fork.
 #[derive(Clone)]
@@ -42,36 +38,24 @@ pub(crate) struct Config {
 }
 
 impl Config {
-    /// The arguments of `Client(...)` and `AsyncClient(...)`: a value of the wrong Python type
-    /// is a `TypeError` naming the argument; a value out of range (or a URL that is not a
-    /// webhook URL) a `hotpot.ConfigError`. Left out (or None), a setting takes its default
-    /// from [`hotpot_client::defaults`].
+    /// The arguments of `Client(...)` and `AsyncClient(...)` (`function` names the
+    /// constructor in a `TypeError`): a value of the wrong Python type is a `TypeError`
+    /// naming the argument; a value out of range (or a URL that is not a webhook URL) a
+    /// `hotpot.ConfigError`. Left out (or None), a setting takes its default from
+    /// [`hotpot_client::defaults`].
     pub(crate) fn from_args(
         py: Python<'_>,
+        function: &str,
         webhook_url: &Bound<'_, PyAny>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<&Bound<'_, PyAny>>,
-        api_key: Option<&Bound<'_, PyAny>>,
-        ca_cert: Option<&Bound<'_, PyAny>>,
-        allow_http: Option<&Bound<'_, PyAny>>,
+        settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        let names = ["timeout", "max_retries", "api_key", "ca_cert", "allow_http"];
+        let settings = keywords(function, settings, names)?;
+        let [timeout, max_retries, api_key, ca_cert, allow_http] =
+            settings.each_ref().map(Option::as_ref);
         let url = str_arg(webhook_url, "webhook_url", "a str")?;
         let allow_http = allow_http_arg(allow_http)?;
-        let timeout = match given(timeout) {
-            Some(v) => {
-                let seconds = number_arg(v, "timeout", "a number of seconds")?;
-                Seconds::Positive.duration(seconds).ok_or_else(|| {
-                    let found =
-                        format!("timeout: expected a positive number of seconds, found {v}");
-                    config_error(py, found)
-                })?
-            }
-            None => defaults::TIMEOUT,
-        };
-        let max_retries = match given(max_retries) {
-            Some(v) => int_arg(v, "max_retries", 0..=MOST_RETRIES)? as u32,
-            None => defaults::MAX_RETRIES,
-        };
+        let (timeout, max_retries) = attempt_args(timeout, max_retries)?;
         let api_key = match given(api_key) {
             Some(v) => Some(str_arg(v, "api_key", "a str or None")?),
             None => None,
@@ -258,6 +242,61 @@ pub(crate) fn block_on<T>(runtime: &Runtime, future: impl Future<Output = T>) ->
     })
 }
 
+/// The methods `Client` and `AsyncClient` share, as a `#[pymethods]` block of `$class` (whose
+/// Python name is `$name`): the constructor (a checked [`Config`], which `$class::with_config`
+/// takes), `from_env`, the `timeout` and `max_retries` getters and `__repr__`.
+macro_rules! webhook_client_methods {
+    ($class:ident, $name:literal) => {
+        #[pymethods]
+        impl $class {
+            /// Checks the URL and settings (ConfigError otherwise); connects on the first send.
+            #[new]
+            #[pyo3(
+                signature = (webhook_url, **settings),
+                text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None, allow_http=False)"
+            )]
+            fn new(
+                py: Python<'_>,
+                webhook_url: &Bound<'_, PyAny>,
+                settings: Option<&Bound<'_, PyDict>>,
+            ) -> PyResult<Self> {
+                let function = concat!($name, ".__new__");
+                let config = $crate::client::Config::from_args(py, function, webhook_url, settings)?;
+                Ok($class::with_config(config))
+            }
+
+            /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set
+            /// (``allow_http``: as for the constructor).
+            #[classmethod]
+            #[pyo3(signature = (*, allow_http=None), text_signature = "($cls, *, allow_http=False)")]
+            fn from_env<'py>(
+                cls: &Bound<'py, pyo3::types::PyType>,
+                allow_http: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                $crate::client::from_env(cls, allow_http)
+            }
+
+            /// Seconds allowed for one attempt.
+            #[getter]
+            fn timeout(&self) -> f64 {
+                self.config.timeout()
+            }
+
+            /// Retries after the first attempt.
+            #[getter]
+            fn max_retries(&self) -> u32 {
+                self.config.max_retries()
+            }
+
+            fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+                let class = slf.get_type().name()?.to_string();
+                Ok(slf.get().config.repr(&class))
+            }
+        }
+    };
+}
+pub(crate) use webhook_client_methods;
+
 /// A client for one webhook URL; safe to share between threads.
 ///
 /// ``timeout`` is the time allowed for one attempt, in seconds (default 15); ``max_retries``
@@ -329,44 +368,6 @@ impl PyClient {
 
 #[pymethods]
 impl PyClient {
-    /// Checks the URL and settings (ConfigError otherwise); connects on the first send.
-    #[new]
-    #[pyo3(
-        signature = (webhook_url, *, timeout=None, max_retries=None, api_key=None, ca_cert=None, allow_http=None),
-        text_signature = "(webhook_url, *, timeout=15.0, max_retries=2, api_key=None, ca_cert=None, allow_http=False)"
-    )]
-    fn new(
-        py: Python<'_>,
-        webhook_url: &Bound<'_, PyAny>,
-        timeout: Option<&Bound<'_, PyAny>>,
-        max_retries: Option<&Bound<'_, PyAny>>,
-        api_key: Option<&Bound<'_, PyAny>>,
-        ca_cert: Option<&Bound<'_, PyAny>>,
-        allow_http: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let config = Config::from_args(
-            py,
-            webhook_url,
-            timeout,
-            max_retries,
-            api_key,
-            ca_cert,
-            allow_http,
-        )?;
-        Ok(PyClient::with_config(config))
-    }
-
-    /// A client for ``HOTPOT_WEBHOOK_URL``, with ``HOTPOT_API_KEY`` where it is set
-    /// (``allow_http``: as for the constructor).
-    #[classmethod]
-    #[pyo3(signature = (*, allow_http=None), text_signature = "($cls, *, allow_http=False)")]
-    fn from_env<'py>(
-        cls: &Bound<'py, PyType>,
-        allow_http: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        from_env(cls, allow_http)
-    }
-
     #[doc = moment_text_signature!("send", "$self, ")]
     /// Sends one moment and returns the server's :class:`Receipt`: ``send_moment(Moment(...))``.
     /// Raises a :class:`HotpotError` subclass when it is invalid (:class:`ValidationError`,
@@ -397,24 +398,9 @@ impl PyClient {
         })
         .map(PyRequestStatus::from)
     }
-
-    /// Seconds allowed for one attempt.
-    #[getter]
-    fn timeout(&self) -> f64 {
-        self.config.timeout()
-    }
-
-    /// Retries after the first attempt.
-    #[getter]
-    fn max_retries(&self) -> u32 {
-        self.config.max_retries()
-    }
-
-    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let class = slf.get_type().name()?.to_string();
-        Ok(slf.get().config.repr(&class))
-    }
 }
+
+webhook_client_methods!(PyClient, "Client");
 
 /// Clients of `hotpot.send`, by URL: a new client per call would load the TLS roots and open a
 /// connection every time.

@@ -28,6 +28,31 @@
 
 #![warn(missing_docs)]
 
+/// A `#[pymethods]` block that makes `$class` a context manager: `with` gives the object
+/// itself, and leaving the block runs `$close(&self, py)`, which `$doc` describes.
+macro_rules! closed_on_exit {
+    ($class:ty, $doc:literal, $close:expr) => {
+        #[pyo3::pymethods]
+        impl $class {
+            fn __enter__(slf: pyo3::Bound<'_, Self>) -> pyo3::Bound<'_, Self> {
+                slf
+            }
+
+            #[doc = $doc]
+            fn __exit__(
+                &self,
+                py: pyo3::Python<'_>,
+                exc_type: &pyo3::Bound<'_, pyo3::PyAny>,
+                exc: &pyo3::Bound<'_, pyo3::PyAny>,
+                tb: &pyo3::Bound<'_, pyo3::PyAny>,
+            ) -> pyo3::PyResult<()> {
+                let _ = (exc_type, exc, tb);
+                ($close)(self, py)
+            }
+        }
+    };
+}
+
 mod aio;
 mod api;
 mod args;

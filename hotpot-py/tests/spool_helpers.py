@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +19,24 @@ from hotpot.testing import MockServer
 WAIT = 120.0
 
 T = TypeVar("T")
+
+
+class Script:
+    """A Python ``script`` run in a child process with ``URL`` and ``SPOOL`` (and ``env``) in
+    its environment, its standard output read line by line; it says "ready" first."""
+
+    def __init__(self, script: str, url: str, spool: Path, **env: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", script],
+            env={**os.environ, "URL": url, "SPOOL": str(spool), **env},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.line() == "ready"
+
+    def line(self) -> str:
+        assert self.proc.stdout is not None
+        return self.proc.stdout.readline().rstrip("\n")
 
 
 def wait_until(condition: Callable[[], T], what: str, timeout: float = WAIT) -> T:

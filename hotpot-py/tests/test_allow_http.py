@@ -5,13 +5,12 @@ container): refused by default with a message that says how to opt in, and allow
 from __future__ import annotations
 
 import asyncio
-import http.server
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from http_helpers import accepting_server
 
 import hotpot
 
@@ -66,26 +65,8 @@ def remote_server() -> Iterator[tuple[str, list[str]]]:
     address = local_address()
     if address is None:
         pytest.skip("no non-loopback IPv4 address on this machine")
-    paths: list[str] = []
-
-    class Accept(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            paths.append(self.path)
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer((address, 0), Accept)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://{address}:{server.server_port}/moment/trusted-network", paths
-    finally:
-        server.shutdown()
-        server.server_close()
+    with accepting_server(address, "trusted-network", lambda request: request.path) as served:
+        yield served
 
 
 def test_with_the_opt_in_every_way_sends_over_plain_http(

@@ -33,17 +33,23 @@ ARGUMENTS = [
 
 
 def stub_defaults() -> dict[tuple[str, str], object]:
-    """(class, argument) -> the default `_hotpot.pyi` writes for it in `__new__`."""
-    found: dict[tuple[str, str], object] = {}
-    for node in ast.parse(STUBS.read_text()).body:
-        if not isinstance(node, ast.ClassDef):
-            continue
+    """(class, argument) -> the default `_hotpot.pyi` writes for it in `__new__` (the class's
+    own, or that of the stub-only base it inherits one from)."""
+    classes = {n.name: n for n in ast.parse(STUBS.read_text()).body if isinstance(n, ast.ClassDef)}
+
+    def new_of(node: ast.ClassDef) -> ast.FunctionDef | None:
         for item in node.body:
             if isinstance(item, ast.FunctionDef) and item.name == "__new__":
-                args = item.args
-                for arg, default in zip(args.kwonlyargs, args.kw_defaults):
-                    if default is not None:
-                        found[(node.name, arg.arg)] = ast.literal_eval(default)
+                return item
+        bases = (classes[b.id] for b in node.bases if isinstance(b, ast.Name) and b.id in classes)
+        return next((new for new in map(new_of, bases) if new is not None), None)
+
+    found: dict[tuple[str, str], object] = {}
+    for name, node in classes.items():
+        if (new := new_of(node)) is not None:
+            for arg, default in zip(new.args.kwonlyargs, new.args.kw_defaults):
+                if default is not None:
+                    found[(name, arg.arg)] = ast.literal_eval(default)
     return found
 
 

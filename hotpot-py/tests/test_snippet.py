@@ -11,16 +11,11 @@ from __future__ import annotations
 import email.utils
 import ipaddress
 import json
-import re
 import socket
 import ssl
-import subprocess
-import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,31 +24,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from snippet_helpers import SNIPPET, find_oldest_python, load_snippet
+from snippet_helpers import SNIPPET, UUID4, Recorder, load_snippet, run_step
 
 import hotpot
 from hotpot.testing import MockServer
 
 TOKEN = "snipT0ken-9f3e1c7a5b2d"
 UNKNOWN_TOKEN = "unkn0wnT0ken-4d2b8e6f"
-UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-#: Executes the file as a Zapier step does: `input_data` given, `output` read back. With
-#: "wrapped", the code is the body of a function, as Zapier's `return` support suggests.
-RUNNER = textwrap.dedent("""
-    import json, sys, textwrap
-    source = open(sys.argv[1], encoding="utf-8").read()
-    input_data = json.load(sys.stdin)
-    if sys.argv[2] == "wrapped":
-        source = "def step(input_data):\\n" + textwrap.indent(source, "    ") + "\\n    return output\\n"
-        scope = {}
-        exec(compile(source, "step.py", "exec"), scope)
-        output = scope["step"](input_data)
-    else:
-        scope = {"input_data": input_data}
-        exec(compile(source, "step.py", "exec"), scope)
-        output = scope["output"]
-    sys.stdout.write(json.dumps(output))
-""")
 
 
 class Run:
@@ -61,16 +38,10 @@ class Run:
 
     def __init__(self, input_data: dict[str, Any], mode: str = "top-level") -> None:
         started = time.monotonic()
-        done = subprocess.run(
-            [str(find_oldest_python()), "-I", "-S", "-c", RUNNER, str(SNIPPET), mode],
-            input=json.dumps(input_data), capture_output=True, text=True, timeout=60,
-        )
+        done = run_step(input_data, mode, (TOKEN, UNKNOWN_TOKEN), "token")
         self.seconds = time.monotonic() - started
         self.stdout, self.stderr = done.stdout, done.stderr
-        assert done.returncode == 0, done.stderr
         self.output: dict[str, Any] = json.loads(done.stdout)
-        for secret in (TOKEN, UNKNOWN_TOKEN):
-            assert secret not in done.stdout + done.stderr, "the token was printed"
 
     def error(self) -> str:
         assert set(self.output) == {"error", "problems"}, self.output
@@ -260,50 +231,15 @@ def test_the_token_is_cut_to_its_hint_in_messages(mock: MockServer) -> None:
 # --- as Zapier runs it: a server that records what arrives ---------------------------------
 
 
-class Recorder(ThreadingHTTPServer):
-    """Answers the statuses in `answers` in turn (then 202) and keeps every request."""
-
-    def __init__(self, answers: list[tuple[int, dict[str, str]]],
-                 tls: ssl.SSLContext | None = None) -> None:
-        self.answers = list(answers)
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        super().__init__(("127.0.0.1", 0), _RecorderHandler)
-        if tls is not None:
-            self.socket = tls.wrap_socket(self.socket, server_side=True)
-        self.scheme = "https" if tls else "http"
-        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}/moment/{TOKEN}"
-
-    def close(self) -> None:
-        self.shutdown()
-        self.server_close()
-
-
-class _RecorderHandler(BaseHTTPRequestHandler):
-    server: Recorder
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.requests.append((dict(self.headers), body))
-        status, headers = self.server.answers.pop(0) if self.server.answers else (202, {})
-        text = b'{"hotpot_request_id": "r-1"}' if status == 202 else b'{"error": "x"}'
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(text)))
-        self.end_headers()
-        self.wfile.write(text)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def recorder_for(answers: list[tuple[int, dict[str, str]]],
+                 tls: ssl.SSLContext | None = None) -> Recorder:
+    """A recorder standing in for Hotpot's moments endpoint, at the webhook URL of `TOKEN`."""
+    return Recorder(answers, f"/moment/{TOKEN}", "r-1", tls)
 
 
 @pytest.fixture
 def recorder(request: pytest.FixtureRequest) -> Iterator[Recorder]:
-    server = Recorder(request.param)
+    server = recorder_for(request.param)
     yield server
     server.close()
 
@@ -330,9 +266,9 @@ def test_every_attempt_carries_the_same_idempotency_key(recorder: Recorder) -> N
     run = Run({"webhook_url": recorder.url, **moment(occurred_at="2023-04-01T14:31:26+02:00")})
     assert run.output == {"status": 202, "request_id": "r-1", "sunset": None}
     assert len(recorder.requests) == 3
-    keys = {headers["Idempotency-Key"] for headers, _ in recorder.requests}
+    keys = {headers["Idempotency-Key"] for _, headers, _ in recorder.requests}
     assert len(keys) == 1 and UUID4.fullmatch(keys.pop())
-    for headers, body in recorder.requests:
+    for _, headers, body in recorder.requests:
         assert headers["User-Agent"] == "hotpot-snippet/" + hotpot.__version__
         assert headers["Content-Type"] == "application/json"
         assert json.loads(body) == {"name": "Failed deploy with successful rollback",
@@ -340,7 +276,8 @@ def test_every_attempt_carries_the_same_idempotency_key(recorder: Recorder) -> N
 
 
 def test_retry_after_as_an_http_date() -> None:
-    server = Recorder([(429, {"Retry-After": email.utils.formatdate(time.time() + 3, usegmt=True)})])
+    retry_after = email.utils.formatdate(time.time() + 3, usegmt=True)
+    server = recorder_for([(429, {"Retry-After": retry_after})])
     try:
         run = Run({"webhook_url": server.url, **moment()})
     finally:
@@ -380,7 +317,7 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
 def test_a_certificate_nobody_vouches_for_is_refused(tmp_path: Path) -> None:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*self_signed(tmp_path))
-    server = Recorder([], tls=context)
+    server = recorder_for([], tls=context)
     try:
         run = Run({"webhook_url": server.url, **moment()})
     finally:
@@ -431,5 +368,5 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
 
 def test_the_version_is_the_workspace_version() -> None:
     snippet = load_snippet()
-    assert snippet.VERSION == hotpot.__version__
+    assert hotpot.__version__ == snippet.VERSION
     assert f"hotpot_snippet {hotpot.__version__}" in SNIPPET.read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from snippet_helpers import SNIPPET, find_oldest_python, load_snippet
-from test_snippet_rules import BAD_URLS, GOOD_URLS, NOT_WHITESPACE, PIECES, WHITESPACE, mutate
+from test_snippet_rules import BAD_URLS, GOOD_URLS, blanks, mutate, pieced
 
 import hotpot
 
@@ -38,14 +38,8 @@ KINDS = ("team", "person")
 
 def bodies(rng: random.Random, most: int) -> Iterator[str]:
     """Titles (most=200) or texts (most=10,000): around the limit, blank or nearly."""
-    for length in (0, 1, 2, 39, 40, 41, most - 1, most, most + 1, most * 2):
-        for _ in range(3):
-            text = ""
-            while len(text) < length:
-                text += rng.choice(PIECES)
-            yield text[:length]
-    for c in WHITESPACE + NOT_WHITESPACE:
-        yield from (c, c * most, c * (most + 1), " " + c + " ")
+    yield from pieced(rng, (0, 1, 2, 39, 40, 41, most - 1, most, most + 1, most * 2))
+    yield from blanks(most)
     yield from ("Rollback failed", "😀" * most, "😀" * (most + 1), "e\u0301" * (most // 2 + 1))
 
 

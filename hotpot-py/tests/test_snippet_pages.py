@@ -9,51 +9,22 @@ records what arrives. The API key is looked for in everything each run prints an
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from snippet_helpers import SNIPPET, find_oldest_python, load_snippet
+from snippet_helpers import UUID4, Recorder, load_snippet, run_step
 
 import hotpot
 from hotpot.testing import MockServer
 
 API_KEY = "pgKey-7d1e9c3b5a2f4e6d"
 WRONG_KEY = "wr0ngKey-5c4b3a2d1e"
-UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-#: Executes the file as a Zapier step does: `input_data` given, `output` read back; "wrapped"
-#: makes the code the body of a function.
-RUNNER = textwrap.dedent("""
-    import json, sys, textwrap
-    source = open(sys.argv[1], encoding="utf-8").read()
-    input_data = json.load(sys.stdin)
-    if sys.argv[2] == "wrapped":
-        source = "def step(input_data):\\n" + textwrap.indent(source, "    ")
-        scope = {}
-        exec(compile(source + "\\n    return output\\n", "step.py", "exec"), scope)
-        output = scope["step"](input_data)
-    else:
-        scope = {"input_data": input_data}
-        exec(compile(source, "step.py", "exec"), scope)
-        output = scope["output"]
-    sys.stdout.write(json.dumps(output))
-""")
 
 
 def run(input_data: dict[str, Any], mode: str = "top-level") -> dict[str, Any]:
     """The step's output; fails if the run crashed or printed an API key anywhere."""
-    done = subprocess.run(
-        [str(find_oldest_python()), "-I", "-S", "-c", RUNNER, str(SNIPPET), mode],
-        input=json.dumps(input_data), capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    for secret in (API_KEY, WRONG_KEY):
-        assert secret not in done.stdout + done.stderr, "the API key was printed"
+    done = run_step(input_data, mode, (API_KEY, WRONG_KEY), "API key")
     output: dict[str, Any] = json.loads(done.stdout)
     return output
 
@@ -213,43 +184,12 @@ def test_an_unusable_key_or_base_url_is_refused_before_any_request(
 # --- what arrives: a server that records it ------------------------------------------------
 
 
-class Recorder(ThreadingHTTPServer):
-    """Answers the statuses in `answers` in turn (then 202) and keeps every request."""
-
-    def __init__(self, answers: list[int]) -> None:
-        self.answers = list(answers)
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        super().__init__(("127.0.0.1", 0), _RecorderHandler)
-        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/base/"
-
-
-class _RecorderHandler(BaseHTTPRequestHandler):
-    server: Recorder
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.requests.append((self.path, dict(self.headers), body))
-        status = self.server.answers.pop(0) if self.server.answers else 202
-        text = b'{"hotpot_request_id": "p-1"}' if status == 202 else b'{"error": "x"}'
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(text)))
-        self.end_headers()
-        self.wfile.write(text)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def recorder(request: pytest.FixtureRequest) -> Iterator[Recorder]:
-    server = Recorder(getattr(request, "param", []))
+    answers = [(status, {}) for status in getattr(request, "param", [])]
+    server = Recorder(answers, "/base/", "p-1")
     yield server
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 @pytest.mark.parametrize("recorder", [[503, 408]], indirect=True)

@@ -14,7 +14,7 @@ import random
 import subprocess
 import textwrap
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
@@ -40,21 +40,40 @@ NOT_WHITESPACE = "\x1c\x1f\x00\u200b\u180e\ufeff\u2060"
 PIECES = ["a", "Z", "é", "e\u0301", "日本", "😀", "👩\u200d💻", "🇫🇷", "ß", "\u0915\u094d\u0937", " ", "-"]
 
 
-def names(rng: random.Random) -> Iterator[Any]:
-    for length in range(0, 76):
+#: Values of the wrong type, None and a field left out: each field is tried with all of them.
+NOT_STRINGS: list[Any] = [*WRONG_TYPES, None, ABSENT]
+
+
+def pieced(rng: random.Random, lengths: Iterable[int]) -> Iterator[str]:
+    """Three texts of `PIECES` of each length (in scalar values)."""
+    for length in lengths:
         for _ in range(3):
             text = ""
             while len(text) < length:
                 text += rng.choice(PIECES)
             yield text[:length]
+
+
+def blanks(most: int) -> Iterator[str]:
+    """Each blank-looking character alone, `most` times, once more, and between spaces."""
     for c in WHITESPACE + NOT_WHITESPACE:
-        yield from (c, c * 70, c * 71, " " + c + " ")
+        yield from (c, c * most, c * (most + 1), " " + c + " ")
+
+
+def mutants(originals: list[str], rng: random.Random) -> Iterator[str]:
+    """A thousand one-character changes of `originals`."""
+    for _ in range(1000):
+        yield mutate(rng.choice(originals), rng)
+
+
+def names(rng: random.Random) -> Iterator[Any]:
+    yield from pieced(rng, range(0, 76))
+    yield from blanks(70)
     # Every character that is a space, a separator or a control in some sense, alone.
     yield from (chr(c) for c in range(0x110000)
                 if unicodedata.category(chr(c)) in ("Zs", "Zl", "Zp", "Cc", "Cf") or chr(c).isspace())
     yield from (WHITESPACE, WHITESPACE * 5, "a" * 69 + "😀", "😀" * 71, "e\u0301" * 35, "e\u0301" * 36)
-    yield from WRONG_TYPES
-    yield from (None, ABSENT)
+    yield from NOT_STRINGS
 
 
 def words(allowed: list[str], near: list[str], rng: random.Random) -> Iterator[Any]:
@@ -64,8 +83,12 @@ def words(allowed: list[str], near: list[str], rng: random.Random) -> Iterator[A
             yield "".join(rng.choice((c.lower(), c.upper())) for c in w)
     yield from near
     yield from ("", " ", "outage", "İncident", "ınc", "alert\x00", "High!", "p a g e")
-    yield from WRONG_TYPES
-    yield from (None, ABSENT)
+    yield from NOT_STRINGS
+
+
+def texts(rng: random.Random) -> Iterator[Any]:
+    yield from ("", " ", "Deploybot", "**bold** _md_\n\n- a\n- b", "x" * 10_000, "😀" * 100)
+    yield from NOT_STRINGS
 
 
 def types(rng: random.Random) -> Iterator[Any]:
@@ -75,12 +98,6 @@ def types(rng: random.Random) -> Iterator[Any]:
 
 def priorities(rng: random.Random) -> Iterator[Any]:
     return words(["high", "medium", "low"], ["hi", "med", "HIGH ", "urgent", "0"], rng)
-
-
-def texts(rng: random.Random) -> Iterator[Any]:
-    yield from ("", " ", "Deploybot", "**bold** _md_\n\n- a\n- b", "x" * 10_000, "😀" * 100)
-    yield from WRONG_TYPES
-    yield from (None, ABSENT)
 
 
 GOOD_URLS = [
@@ -126,18 +143,17 @@ def urls(rng: random.Random) -> Iterator[Any]:
     yield from BAD_URLS
     for _ in range(1500):
         yield "".join(rng.choice(part) for part in (SCHEMES, SEPARATORS, USERINFO, HOSTS, PORTS, PATHS))
-    for _ in range(1000):
-        yield mutate(rng.choice(GOOD_URLS[:8]), rng)
-    yield from WRONG_TYPES
-    yield from (None, ABSENT)
+    yield from mutants(GOOD_URLS[:8], rng)
+    yield from NOT_STRINGS
 
 
+#: Times the rules accept: every separator and offset form, leap days and a leap second.
 GOOD_TIMES = [
     "2023-04-01T12:31:26Z", "2023-04-01t12:31:26z", "2023-04-01T12:31:26.250+02:00",
     "2023-04-01 12:31:26", "2023-04-01T12:31:26", "2023-04-01 12:31:26.123456789",
+    "0000-01-01T00:00:00Z", "0000-02-29T12:00:00Z", "1969-12-31T23:59:59Z", "2000-02-29 00:00:00",
     "2023-04-01T12:31:26.1234567891234Z", "2023-04-01T12:31:26-00:00", "2023-04-01T12:31:26+23:59",
     "2023-04-01T12:31:26\u221205:00", "2016-12-31T23:59:60Z", "2024-02-29T00:00:00Z",
-    "0000-01-01T00:00:00Z", "0000-02-29T12:00:00Z", "1969-12-31T23:59:59Z", "2000-02-29 00:00:00",
     "1999-12-31T23:30:00-01:00", "2023-04-01 12:31:26Z", "2023-04-01t12:31:26+01:00",
     "2023-04-01T12:31:26.250",
 ]
@@ -175,13 +191,11 @@ def times(rng: random.Random) -> Iterator[Any]:
     for _ in range(250):
         ahead = timedelta(seconds=rng.choice((1, -1)) * rng.randrange(60, 10 * 365 * 86400))
         yield from time_forms(now + ahead, rng)  # in the past or in the future
-    for _ in range(1000):
-        yield mutate(rng.choice(GOOD_TIMES[:6]), rng)
+    yield from mutants(GOOD_TIMES[:6], rng)
     for _ in range(300):
         y, mo, d, h, mi, s = (rng.randrange(n) for n in (10_000, 14, 33, 25, 61, 62))
         yield "%04d-%02d-%02dT%02d:%02d:%02dZ" % (y, mo, d, h, mi, s)
-    yield from WRONG_TYPES
-    yield from (None, ABSENT)
+    yield from NOT_STRINGS
 
 
 FIELD_VALUES = {

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from spool_helpers import Script
 
 import hotpot
 from hotpot.testing import MockServer
@@ -49,21 +50,11 @@ CHILD = textwrap.dedent(
 )
 
 
-class Child:
-    """The child process, its standard output read line by line."""
+class Child(Script):
+    """The child process (`CHILD`), its standard output read line by line."""
 
     def __init__(self, url: str, spool: Path, n: int, **env: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD],
-            env={**os.environ, "URL": url, "SPOOL": str(spool), "N": str(n), **env},
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.line() == "ready"
-
-    def line(self) -> str:
-        assert self.proc.stdout is not None
-        return self.proc.stdout.readline().rstrip("\n")
+        super().__init__(CHILD, url, spool, N=str(n), **env)
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)

@@ -19,11 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spool_helpers import (
+    WAIT,
+    Script,
+    kill9,
+    recorded_names,
+    recorded_once,
+    segments_size,
+    slots,
+    wait_until,
+)
 
 import hotpot
 from hotpot.testing import MockServer
-
-from spool_helpers import WAIT, kill9, recorded_names, recorded_once, segments_size, slots, wait_until
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="POSIX signals, fork and /proc")
 
@@ -56,21 +64,11 @@ PROCESS = textwrap.dedent(
 )
 
 
-class Process:
+class Process(Script):
     """A PROCESS, its standard output read line by line."""
 
     def __init__(self, mock: MockServer, spool: Path, **env: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", PROCESS],
-            env={**os.environ, "URL": mock.webhook_url, "SPOOL": str(spool), **env},
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.line() == "ready"
-
-    def line(self) -> str:
-        assert self.proc.stdout is not None
-        return self.proc.stdout.readline().rstrip("\n")
+        super().__init__(PROCESS, mock.webhook_url, spool, **env)
 
     def expect(self, word: str) -> list[str]:
         line = self.line()

@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-import http.server
 import importlib.metadata
 import json
 import re
 import shutil
 import subprocess
 import sys
-import threading
-import tomllib  # the tests run on 3.11+ (the package itself supports 3.9)
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tomllib  # the tests run on 3.11+ (the package itself supports 3.9)
+from http_helpers import accepting_server
 
 import hotpot
 
@@ -88,26 +87,10 @@ def test_the_docs_install_the_distribution_by_its_name() -> None:
 @pytest.fixture
 def recorded_agents() -> Iterator[tuple[str, list[str]]]:
     """A plain HTTP server on loopback answering 202 and recording each request's User-Agent."""
-    agents: list[str] = []
-
-    class Record(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            agents.append(self.headers["User-Agent"])
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Record)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/moment/versioncheck", agents
-    finally:
-        server.shutdown()
-        server.server_close()
+    with accepting_server(
+        "127.0.0.1", "versioncheck", lambda request: request.headers["User-Agent"]
+    ) as served:
+        yield served
 
 
 def test_the_user_agent_on_the_wire_carries_the_version(recorded_agents: tuple[str, list[str]]) -> None:

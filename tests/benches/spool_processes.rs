@@ -18,7 +18,7 @@ mod support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hotpot_client::{Client, Emitter};
@@ -83,25 +83,14 @@ fn main() {
 fn run(url: &str, dir: Option<&Path>) -> (f64, f64) {
     let go: PathBuf = std::env::temp_dir().join(format!("hotpot-spool-go-{}", std::process::id()));
     let _ = std::fs::remove_file(&go);
-    let mut children: Vec<(Child, BufReader<std::process::ChildStdout>)> = (0..PROCESSES)
-        .map(|_| {
-            let mut command = Command::new(std::env::current_exe().expect("exe"));
-            command
-                .env("SPOOL_PROCESSES_CHILD", url)
-                .env("SPOOL_PROCESSES_GO", &go);
-            if let Some(dir) = dir {
-                command.env("SPOOL_PROCESSES_DIR", dir);
-            }
-            let mut child = command.stdout(Stdio::piped()).spawn().expect("child");
-            let out = BufReader::new(child.stdout.take().expect("stdout"));
-            (child, out)
-        })
-        .collect();
-    for (_, out) in &mut children {
-        let mut line = String::new();
-        out.read_line(&mut line).expect("read");
-        assert_eq!(line.trim(), "ready");
-    }
+    let children = children_saying(PROCESSES, "ready", |command| {
+        command
+            .env("SPOOL_PROCESSES_CHILD", url)
+            .env("SPOOL_PROCESSES_GO", &go);
+        if let Some(dir) = dir {
+            command.env("SPOOL_PROCESSES_DIR", dir);
+        }
+    });
     std::fs::write(&go, b"go").expect("barrier");
     let mut samples = Vec::with_capacity(PROCESSES * PER_PROCESS);
     for (mut child, mut out) in children {
@@ -179,22 +168,9 @@ fn recovery(url: &str, server: &hotpot_mock_server::MockServer) {
     );
     let dir = std::env::temp_dir().join(format!("hotpot-spool-orphans-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut children: Vec<(Child, BufReader<std::process::ChildStdout>)> = (0..ORPHANS)
-        .map(|_| {
-            let mut child = Command::new(std::env::current_exe().expect("exe"))
-                .env("SPOOL_PROCESSES_ORPHAN", &dir)
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("child");
-            let out = BufReader::new(child.stdout.take().expect("stdout"));
-            (child, out)
-        })
-        .collect();
-    for (_, out) in &mut children {
-        let mut line = String::new();
-        out.read_line(&mut line).expect("read");
-        assert_eq!(line.trim(), "spooled");
-    }
+    let mut children = children_saying(ORPHANS, "spooled", |command| {
+        command.env("SPOOL_PROCESSES_ORPHAN", &dir);
+    });
     for (child, _) in &mut children {
         child.kill().expect("kill");
         child.wait().expect("wait");
@@ -230,4 +206,28 @@ fn recovery(url: &str, server: &hotpot_mock_server::MockServer) {
 
 fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "NOT met" }
+}
+
+/// `n` child processes of this binary (`configure` sets their environment), their stdout
+/// piped; returned once each has written the line `first`.
+fn children_saying(
+    n: usize,
+    first: &str,
+    configure: impl Fn(&mut Command),
+) -> Vec<(Child, BufReader<ChildStdout>)> {
+    let mut children: Vec<_> = (0..n)
+        .map(|_| {
+            let mut command = Command::new(std::env::current_exe().expect("exe"));
+            configure(&mut command);
+            let mut child = command.stdout(Stdio::piped()).spawn().expect("child");
+            let out = BufReader::new(child.stdout.take().expect("stdout"));
+            (child, out)
+        })
+        .collect();
+    for (_, out) in &mut children {
+        let mut line = String::new();
+        out.read_line(&mut line).expect("read");
+        assert_eq!(line.trim(), first);
+    }
+    children
 }

@@ -14,6 +14,19 @@ use crate::support::{Mock, RunExt, hotpot, hotpot_to, texts};
 /// A URL nobody answers: port 1 of loopback refuses connections.
 const DOWN: &str = "http://127.0.0.1:1/moment/cliDownT0kenSecretR5";
 
+/// `hotpot flush ARGS --output json --spool DIR` sending to `url`: checks its exit status and
+/// gives its JSON report.
+fn flush_report(url: &str, args: &[&str], dir: &Path, status: i32) -> serde_json::Value {
+    let output = hotpot_to(url)
+        .arg("flush")
+        .args(args)
+        .args(["--output", "json", "--spool"])
+        .arg(dir)
+        .run();
+    output.exits(status);
+    serde_json::from_str(&output.out).unwrap()
+}
+
 /// Runs only as a child of the tests below (`--ignored`): emits `FLUSH_CHILD_N` moments into
 /// the spool `FLUSH_CHILD_DIR` for a server that is down, says `done`, and waits to be killed.
 #[test]
@@ -92,12 +105,7 @@ fn a_dead_services_spool_is_delivered_once_with_its_keys() {
     );
 
     // Delivered moments left the spool: a second flush finds nothing.
-    let output = hotpot_to(&mock.url())
-        .args(["flush", "--output", "json", "--spool"])
-        .arg(dir.path())
-        .run();
-    output.exits(0);
-    let report: serde_json::Value = serde_json::from_str(&output.out).unwrap();
+    let report = flush_report(&mock.url(), &[], dir.path(), 0);
     assert_eq!(report["found"], 0);
     assert_eq!(mock.moments().len(), 5);
 }
@@ -106,19 +114,7 @@ fn a_dead_services_spool_is_delivered_once_with_its_keys() {
 fn with_hotpot_down_the_spool_is_left_for_later_and_the_status_is_75() {
     let dir = tempfile::tempdir().unwrap();
     spool_left_by_a_killed_process(dir.path(), 3);
-    let output = hotpot_to(DOWN)
-        .args([
-            "flush",
-            "--timeout-total",
-            "0.5",
-            "--output",
-            "json",
-            "--spool",
-        ])
-        .arg(dir.path())
-        .run();
-    output.exits(75);
-    let report: serde_json::Value = serde_json::from_str(&output.out).unwrap();
+    let report = flush_report(DOWN, &["--timeout-total", "0.5"], dir.path(), 75);
     assert_eq!(
         (report["found"].as_u64(), report["left"].as_u64()),
         (Some(3), Some(3))
@@ -221,12 +217,7 @@ fn a_live_emitters_slot_is_left_alone_and_listed_with_its_process_id_and_moments
     );
 
     // Once its process is gone the slot is an orphan like any other: delivered.
-    let output = hotpot_to(&mock.url())
-        .args(["flush", "--output", "json", "--spool"])
-        .arg(dir.path())
-        .run();
-    output.exits(0);
-    let report: serde_json::Value = serde_json::from_str(&output.out).unwrap();
+    let report = flush_report(&mock.url(), &[], dir.path(), 0);
     assert_eq!(
         (report["found"].as_u64(), report["delivered"].as_u64()),
         (Some(3), Some(3))

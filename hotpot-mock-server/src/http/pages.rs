@@ -20,7 +20,7 @@ use super::body::{
 };
 use super::ingest::{HangUp, bad_request, idempotency_key, note};
 use super::reply::{self, fixed, json as json_answer, json_bytes};
-use super::status::{authorized, unauthorized};
+use super::status::{api_request_id, authorized, unauthorized};
 use crate::Fault;
 use crate::pages::PageKind;
 use crate::state::{Answer, PageAdmission, PageOutcome, Shared, Target};
@@ -196,11 +196,9 @@ pub(crate) async fn acknowledgements(
     request_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&headers, &shared.config.api_key) {
-        return unauthorized();
-    }
-    let Ok(Path(request_id)) = request_id else {
-        return json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
+    let request_id = match api_request_id(&shared, &headers, request_id) {
+        Ok(id) => id,
+        Err(refused) => return *refused,
     };
     match shared.stored_page(&request_id) {
         Some(page) => json_answer(StatusCode::OK, &json!({"response": page.acknowledgements})),

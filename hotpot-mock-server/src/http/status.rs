@@ -16,11 +16,9 @@ pub(crate) async fn request_status(
     request_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorized(&headers, &shared.config.api_key) {
-        return unauthorized();
-    }
-    let Ok(Path(request_id)) = request_id else {
-        return json_bytes(StatusCode::NOT_FOUND, reply::NOT_FOUND);
+    let request_id = match api_request_id(&shared, &headers, request_id) {
+        Ok(id) => id,
+        Err(refused) => return *refused,
     };
     let Some(view) = shared.request_status(&request_id) else {
         // Not a moment's request: a page's, or nothing.
@@ -47,6 +45,25 @@ pub(crate) async fn request_status(
             "message_id": view.moment_id.map(|id| id.to_string()),
         }}),
     )
+}
+
+/// The request id of a `GET /request/{id}/...` behind the API key; else the answer: 401
+/// without the server's key, 404 for a path that holds no id.
+pub(crate) fn api_request_id(
+    shared: &Shared,
+    headers: &HeaderMap,
+    request_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<String, Box<Response>> {
+    if !authorized(headers, &shared.config.api_key) {
+        return Err(Box::new(unauthorized()));
+    }
+    match request_id {
+        Ok(Path(request_id)) => Ok(request_id),
+        Err(_) => Err(Box::new(json_bytes(
+            StatusCode::NOT_FOUND,
+            reply::NOT_FOUND,
+        ))),
+    }
 }
 
 /// 401 `{"error": "Unauthorized"}` with `WWW-Authenticate: Bearer`.

@@ -117,10 +117,15 @@ impl State {
         if self.faults.is_empty() {
             return None;
         }
-        let index = self.faults.iter().position(|f| {
+        self.take_first_fault(|f| {
             f.route != Some(crate::fault::FaultRoute::Pages)
                 && f.token.as_deref().is_none_or(|t| t == token)
-        })?;
+        })
+    }
+
+    /// The first queued fault that `hits` a request, counted down (removed at its last hit).
+    pub(super) fn take_first_fault(&mut self, hits: impl Fn(&Fault) -> bool) -> Option<Fault> {
+        let index = self.faults.iter().position(hits)?;
         let fault = &mut self.faults[index];
         if fault.count > 1 {
             fault.count -= 1;

@@ -49,17 +49,7 @@ pub(crate) enum PageOutcome {
 impl State {
     /// The first queued fault for a page request (one without a token, for pages or both).
     pub(super) fn take_page_fault(&mut self) -> Option<Fault> {
-        let index = self
-            .faults
-            .iter()
-            .position(|f| f.token.is_none() && f.route != Some(FaultRoute::Moments))?;
-        let fault = &mut self.faults[index];
-        if fault.count > 1 {
-            fault.count -= 1;
-            Some(fault.clone())
-        } else {
-            self.faults.remove(index)
-        }
+        self.take_first_fault(|f| f.token.is_none() && f.route != Some(FaultRoute::Moments))
     }
 }
 

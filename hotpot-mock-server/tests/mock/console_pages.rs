@@ -5,38 +5,15 @@
 use std::time::Duration;
 
 use hotpot_mock_server::{MockServer, NewTeam, NewUser};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::console::post_form;
-use crate::support::{assert_contains_all, get, http};
-
-/// Pages `recipient` through `POST /page/{kind}` and gives the request id.
-async fn page(server: &MockServer, kind: &str, body: &Value) -> String {
-    let sent = http()
-        .post(format!("{}/page/{kind}", server.url()))
-        .bearer_auth(server.api_key())
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 202);
-    sent.json::<Value>().await.unwrap()["hotpot_request_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
+use crate::support::{assert_contains_all, get, http, ops_in_two_stages, page};
 
 #[tokio::test]
 async fn the_pages_view_escapes_what_a_page_says_and_shows_who_was_notified() {
-    let team = NewTeam::new("ops", [vec!["a@example.com"], vec!["b@example.com"]])
-        .escalate_after(Duration::from_secs(60));
-    let server = MockServer::builder()
-        .user(NewUser::new("a@example.com").name("Ann <admin>"))
-        .user(NewUser::new("b@example.com"))
-        .team(team)
-        .start()
-        .await
-        .unwrap();
+    let first = NewUser::new("a@example.com").name("Ann <admin>");
+    let server = ops_in_two_stages(first, Duration::from_secs(60)).await;
     server.set_clock("2026-12-06T03:00:00Z".parse().unwrap());
     let http = http();
     let first = page(

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use hotpot_mock_server::{Error, MockServer, MomentMatch};
 use hotpot_protocol::{MomentType, Priority};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::support::{http, post_json};
+use crate::support::{Answer, http, post_json};
 
 async fn with_moments() -> MockServer {
     let server = MockServer::start().await.unwrap();
@@ -27,22 +27,23 @@ async fn with_moments() -> MockServer {
     server
 }
 
+/// `POST /_mock/expect` with `body`.
+async fn expect(server: &MockServer, body: &Value) -> Answer {
+    post_json(&http(), &format!("{}/_mock/expect", server.url()), body).await
+}
+
 #[tokio::test]
 async fn matching_moments_are_returned_and_count_means_at_least() {
     let server = with_moments().await;
-    let http = http();
-    let url = format!("{}/_mock/expect", server.url());
-    let answer = post_json(
-        &http,
-        &url,
+    let answer = expect(
+        &server,
         &json!({"match": {"name": {"contains": "Deploy"}}, "count": 2}),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(answer.json["matched"].as_array().unwrap().len(), 2);
-    let answer = post_json(
-        &http,
-        &url,
+    let answer = expect(
+        &server,
         &json!({"match": {"type": "incident", "source": "db-1"}}),
     )
     .await;
@@ -63,11 +64,8 @@ async fn matching_moments_are_returned_and_count_means_at_least() {
 #[tokio::test]
 async fn a_miss_is_409_with_the_closest_moments_field_by_field() {
     let server = with_moments().await;
-    let http = http();
-    let url = format!("{}/_mock/expect", server.url());
-    let answer = post_json(
-        &http,
-        &url,
+    let answer = expect(
+        &server,
         &json!({"match": {"name": "Deploy failed", "type": "incident"}}),
     )
     .await;

@@ -3,11 +3,19 @@
 
 use std::time::Duration;
 
-use hotpot_mock_server::{MockServer, NewWebhook};
+use hotpot_mock_server::{MockServer, NewUser, NewWebhook};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{get, http, post_json};
+use crate::support::{get, http, ops_in_two_stages, page, post_json};
+
+/// A client, the server's stream URL, and the stream opened on it.
+async fn open_stream(server: &MockServer) -> (reqwest::Client, String, reqwest::Response) {
+    let http = http();
+    let url = format!("{}/_mock/stream", server.url());
+    let stream = http.get(&url).send().await.unwrap();
+    (http, url, stream)
+}
 
 /// Reads an SSE response until `pieces` all appeared (or 10 s passed); returns what was read.
 async fn read_until(response: &mut reqwest::Response, pieces: &[&str]) -> String {
@@ -46,9 +54,7 @@ fn messages(text: &str) -> Vec<(String, String, Value)> {
 #[tokio::test]
 async fn events_webhooks_and_rejections_are_streamed_with_ids_and_replayed_from_last_event_id() {
     let server = MockServer::start().await.unwrap();
-    let http = http();
-    let url = format!("{}/_mock/stream", server.url());
-    let mut stream = http.get(&url).send().await.unwrap();
+    let (http, url, mut stream) = open_stream(&server).await;
     assert_eq!(stream.status(), 200);
     assert!(
         stream.headers()["content-type"]
@@ -170,12 +176,7 @@ async fn a_stream_is_not_cut_by_the_read_timeout() {
         .start()
         .await
         .unwrap();
-    let http = http();
-    let mut stream = http
-        .get(format!("{}/_mock/stream", server.url()))
-        .send()
-        .await
-        .unwrap();
+    let (http, _, mut stream) = open_stream(&server).await;
     tokio::time::sleep(Duration::from_millis(2_500)).await;
     post_json(&http, &server.webhook_url(), &json!({"name": "Still here"})).await;
     let text = read_until(&mut stream, &["Still here"]).await;
@@ -184,32 +185,12 @@ async fn a_stream_is_not_cut_by_the_read_timeout() {
 
 #[tokio::test]
 async fn page_changes_are_streamed_with_the_page_and_replayed() {
-    use hotpot_mock_server::{NewTeam, NewUser};
-    let team = NewTeam::new("ops", [vec!["a@example.com"], vec!["b@example.com"]])
-        .escalate_after(Duration::from_secs(60));
-    let server = MockServer::builder()
-        .user(NewUser::new("a@example.com"))
-        .user(NewUser::new("b@example.com"))
-        .team(team)
-        .start()
-        .await
-        .unwrap();
+    let first = NewUser::new("a@example.com");
+    let server = ops_in_two_stages(first, Duration::from_secs(60)).await;
     server.set_clock("2026-12-06T03:00:00Z".parse().unwrap());
-    let http = http();
-    let url = format!("{}/_mock/stream", server.url());
-    let mut stream = http.get(&url).send().await.unwrap();
-    let sent = http
-        .post(format!("{}/page/team", server.url()))
-        .bearer_auth(server.api_key())
-        .json(&json!({"title": "Disk <full>", "text": "db-1", "recipient": "ops"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 202);
-    let id = sent.json::<Value>().await.unwrap()["hotpot_request_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (http, url, mut stream) = open_stream(&server).await;
+    let body = json!({"title": "Disk <full>", "text": "db-1", "recipient": "ops"});
+    let id = page(&server, "team", &body).await;
     // Not yet due: the clock moving without an escalation tells nothing.
     server.advance_clock(Duration::from_secs(59));
     server.advance_clock(Duration::from_secs(1));
@@ -277,30 +258,15 @@ async fn page_changes_are_streamed_with_the_page_and_replayed() {
 
 #[tokio::test]
 async fn a_notification_due_as_a_running_clock_goes_on_is_streamed_by_itself() {
-    use hotpot_mock_server::{NewTeam, NewUser};
-    let team = NewTeam::new("ops", [vec!["a@example.com"], vec!["b@example.com"]])
-        .escalate_after(Duration::from_secs(1));
-    let server = MockServer::builder()
-        .user(NewUser::new("a@example.com"))
-        .user(NewUser::new("b@example.com"))
-        .team(team)
-        .start()
-        .await
-        .unwrap();
-    let http = http();
-    let mut stream = http
-        .get(format!("{}/_mock/stream", server.url()))
-        .send()
-        .await
-        .unwrap();
-    let sent = http
-        .post(format!("{}/page/team", server.url()))
-        .bearer_auth(server.api_key())
-        .json(&json!({"title": "T", "text": "t", "recipient": "ops"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 202);
+    let first = NewUser::new("a@example.com");
+    let server = ops_in_two_stages(first, Duration::from_secs(1)).await;
+    let (_, _, mut stream) = open_stream(&server).await;
+    page(
+        &server,
+        "team",
+        &json!({"title": "T", "text": "t", "recipient": "ops"}),
+    )
+    .await;
     // Nobody moves the clock: the second stage comes due a second later, and is told.
     let text = read_until(&mut stream, &["\"stage\":2"]).await;
     let got = messages(&text);
@@ -314,9 +280,7 @@ async fn a_notification_due_as_a_running_clock_goes_on_is_streamed_by_itself() {
 #[tokio::test]
 async fn a_burst_of_events_arrives_whole_in_order_with_consecutive_ids() {
     let server = MockServer::start().await.unwrap();
-    let http = http();
-    let url = format!("{}/_mock/stream", server.url());
-    let mut stream = http.get(&url).send().await.unwrap();
+    let (http, _, mut stream) = open_stream(&server).await;
     let posts = (0..300).map(|i| {
         let (http, url) = (http.clone(), server.webhook_url());
         async move { post_json(&http, &url, &json!({"name": format!("n{i}")})).await }

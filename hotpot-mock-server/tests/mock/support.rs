@@ -153,3 +153,37 @@ pub async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String 
     }
     String::from_utf8_lossy(&buf).into_owned()
 }
+
+/// Pages `recipient` through `POST /page/{kind}` and gives the request id.
+pub async fn page(server: &hotpot_mock_server::MockServer, kind: &str, body: &Value) -> String {
+    let sent = http()
+        .post(format!("{}/page/{kind}", server.url()))
+        .bearer_auth(server.api_key())
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 202);
+    sent.json::<Value>().await.unwrap()["hotpot_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A server whose team `ops` pages `first` (a@example.com), then b@example.com
+/// `escalate_after` later.
+pub async fn ops_in_two_stages(
+    first: hotpot_mock_server::NewUser,
+    escalate_after: std::time::Duration,
+) -> hotpot_mock_server::MockServer {
+    use hotpot_mock_server::{MockServer, NewTeam, NewUser};
+    let team = NewTeam::new("ops", [vec!["a@example.com"], vec!["b@example.com"]])
+        .escalate_after(escalate_after);
+    MockServer::builder()
+        .user(first)
+        .user(NewUser::new("b@example.com"))
+        .team(team)
+        .start()
+        .await
+        .unwrap()
+}

@@ -278,6 +278,21 @@ enum Spelling {
     Padded,
 }
 
+/// `word` with the letters whose bit of `bits` is set (the `i`-th letter, bit `i % 16`) in
+/// upper case: a mixed-case spelling the rules must read as `word`.
+pub fn mixed_case(word: &str, bits: u16) -> String {
+    word.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if bits >> (i % 16) & 1 == 1 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 impl Spelling {
     fn apply(self, word: &str) -> String {
         match self {
@@ -288,17 +303,7 @@ impl Spelling {
                 out[..1].make_ascii_uppercase();
                 out
             }
-            Spelling::Mixed(bits) => word
-                .chars()
-                .enumerate()
-                .map(|(i, c)| {
-                    if bits >> (i % 16) & 1 == 1 {
-                        c.to_ascii_uppercase()
-                    } else {
-                        c
-                    }
-                })
-                .collect(),
+            Spelling::Mixed(bits) => mixed_case(word, bits),
             Spelling::Underscore => word.replace('-', "_"),
             Spelling::Squashed => word.replace('-', ""),
             Spelling::Spaced => word.replace('-', " "),

@@ -28,7 +28,7 @@ mod occurred_at;
 mod retry_after;
 mod webhook_url;
 
-pub use lenient::{lenient_json, lenient_structured};
+pub use lenient::{lenient_json, lenient_structured, mixed_case};
 pub use occurred_at::occurred_at;
 pub use retry_after::retry_after;
 pub use webhook_url::webhook_url;

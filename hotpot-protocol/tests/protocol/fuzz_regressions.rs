@@ -10,7 +10,7 @@
 
 #[path = "../../fuzz/src/lib.rs"]
 #[allow(dead_code)] // the fuzz crate's public helpers are not all used here
-mod fuzz;
+pub(crate) mod fuzz;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;

@@ -263,17 +263,8 @@ fn spell(word: &str, spelling: &Spelling) -> String {
         Spelling::Lower => word.to_owned(),
         Spelling::Upper => word.to_uppercase(),
         Spelling::Title => word[..1].to_uppercase() + &word[1..],
-        Spelling::Mixed(bits) => word
-            .chars()
-            .enumerate()
-            .map(|(i, c)| {
-                if bits >> (i % 16) & 1 == 1 {
-                    c.to_ascii_uppercase()
-                } else {
-                    c
-                }
-            })
-            .collect(),
+        // The fuzz targets' spelling, compiled into this binary with them.
+        Spelling::Mixed(bits) => crate::fuzz_regressions::fuzz::mixed_case(word, *bits),
         Spelling::Underscore => word.replace('-', "_"),
         Spelling::Squashed => word.replace('-', ""),
         Spelling::Padded => format!(" {word}"),

@@ -67,6 +67,14 @@ class PageFields(TypedDict, total=False):
     source_url: str | None
 
 @type_check_only
+class OneOffPageFields(PageFields, total=False):
+    """The keywords of ``hotpot.page_team`` and ``page_person``: the page's, and the
+    ``ApiClient`` they use once."""
+
+    api_key: str | None
+    base_url: str | None
+
+@type_check_only
 class ApiClientSettings(TypedDict, total=False):
     """The keywords of ``ApiClient(api_key, ...)``, as ``AsyncApiClient`` takes them."""
 
@@ -158,14 +166,7 @@ class RequestStatus:
 
 @final
 class Page:
-    def __new__(
-        cls,
-        title: str,
-        text: str,
-        *,
-        urgency: Urgency | str | None = None,
-        source_url: str | None = None,
-    ) -> Self: ...
+    def __new__(cls, title: str, text: str, **page: Unpack[PageFields]) -> Self: ...
     @property
     def title(self) -> str: ...
     @property
@@ -200,22 +201,10 @@ class ApiClient:
         max_retries: int = 2,
     ) -> Self: ...
     def page_person(
-        self,
-        email: str,
-        title: str | Page,
-        text: str | None = None,
-        *,
-        urgency: Urgency | str | None = None,
-        source_url: str | None = None,
+        self, email: str, title: str | Page, text: str | None = None, **page: Unpack[PageFields]
     ) -> Receipt: ...
     def page_team(
-        self,
-        slug: str,
-        title: str | Page,
-        text: str | None = None,
-        *,
-        urgency: Urgency | str | None = None,
-        source_url: str | None = None,
+        self, slug: str, title: str | Page, text: str | None = None, **page: Unpack[PageFields]
     ) -> Receipt: ...
     def request_status(self, request_id: str) -> RequestStatus: ...
     def acknowledgements(self, request_id: str) -> list[Acknowledgement]: ...
@@ -229,8 +218,9 @@ class ApiClient:
     @property
     def max_retries(self) -> int: ...
 
-@disjoint_base
-class Client:
+@type_check_only
+class _WebhookClient:
+    """What ``Client`` and ``AsyncClient`` share: how they are made and their settings."""
     def __new__(
         cls,
         webhook_url: str,
@@ -243,6 +233,13 @@ class Client:
     ) -> Self: ...
     @classmethod
     def from_env(cls, *, allow_http: bool = False) -> Self: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def max_retries(self) -> int: ...
+
+@disjoint_base
+class Client(_WebhookClient):
     def send(
         self,
         name: str,
@@ -251,10 +248,6 @@ class Client:
     ) -> Receipt: ...
     def send_moment(self, moment: Moment) -> Receipt: ...
     def request_status(self, request_id: str) -> RequestStatus: ...
-    @property
-    def timeout(self) -> float: ...
-    @property
-    def max_retries(self) -> int: ...
 
 def send(
     webhook_url: str,
@@ -295,33 +288,28 @@ class Pending(Generic[_T]):
     def __next__(self) -> asyncio.Future[Any]: ...
 
 @disjoint_base
-class AsyncClient:
+class AsyncClient(_WebhookClient):
     """The native half of ``hotpot.AsyncClient``, which adds the coroutine methods."""
-    def __new__(
-        cls,
-        webhook_url: str,
-        *,
-        timeout: float = 15.0,
-        max_retries: int = 2,
-        api_key: str | None = None,
-        ca_cert: str | os.PathLike[str] | bytes | None = None,
-        allow_http: bool = False,
-    ) -> Self: ...
-    @classmethod
-    def from_env(cls, *, allow_http: bool = False) -> Self: ...
     def _send(
         self, name: str, type: MomentType | str, **fields: Unpack[MomentFields]
     ) -> Pending[Receipt]: ...
     def _send_moment(self, moment: Moment) -> Pending[Receipt]: ...
     def _request_status(self, request_id: str) -> Pending[RequestStatus]: ...
-    @property
-    def timeout(self) -> float: ...
-    @property
-    def max_retries(self) -> int: ...
 
 def _tasks_in_flight() -> int: ...
+@type_check_only
+class _ClosedOnExit:
+    """A context manager: ``with`` gives the object itself, and closes it on the way out."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
 @disjoint_base
-class Emitter:
+class Emitter(_ClosedOnExit):
     def __new__(
         cls,
         client: Client | AsyncClient,
@@ -350,17 +338,10 @@ class Emitter:
     def capacity(self) -> int: ...
     @property
     def overflow(self) -> Literal["drop_newest", "drop_oldest", "block"]: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
 def _shutdown_at_exit() -> tuple[int, int]: ...
 @disjoint_base
-class MockServer:
+class MockServer(_ClosedOnExit):
     def __new__(
         cls,
         *,
@@ -452,10 +433,3 @@ class MockServer:
     def advance_clock(self, seconds: float) -> None: ...
     def reset_clock(self) -> None: ...
     def close(self) -> None: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from typing import cast
 
 from ._hotpot import Acknowledgement, ApiClient, Page, Receipt, RequestStatus
 
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import ParamSpec, Unpack
 
-    from ._enums import Urgency
-    from ._hotpot import ApiClientSettings, PageFields
+    from ._hotpot import ApiClientSettings, OneOffPageFields, PageFields
 
     _P = ParamSpec("_P")
     _T = TypeVar("_T")
@@ -93,34 +93,24 @@ class AsyncApiClient:
         return "Async" + repr(self._client)
 
 
-def page_team(
-    slug: str,
-    title: str,
-    text: str,
-    *,
-    urgency: Urgency | str | None = None,
-    source_url: str | None = None,
-    api_key: str | None = None,
-    base_url: str | None = None,
-) -> Receipt:
+def page_team(slug: str, title: str, text: str, **fields: Unpack[OneOffPageFields]) -> Receipt:
     """Pages the people on call for the team ``slug`` and returns the :class:`Receipt`: an
     :class:`ApiClient` on ``api_key`` (default ``HOTPOT_API_KEY``) and ``base_url`` (default
-    as for :class:`ApiClient`), used once."""
-    client = ApiClient(api_key, base_url=base_url)
-    return client.page_team(slug, title, text, urgency=urgency, source_url=source_url)
+    as for :class:`ApiClient`), used once; ``urgency`` and ``source_url`` as for
+    :meth:`ApiClient.page_team`."""
+    client, page = _one_off(fields)
+    return client.page_team(slug, title, text, **page)
 
 
-def page_person(
-    email: str,
-    title: str,
-    text: str,
-    *,
-    urgency: Urgency | str | None = None,
-    source_url: str | None = None,
-    api_key: str | None = None,
-    base_url: str | None = None,
-) -> Receipt:
+def page_person(email: str, title: str, text: str, **fields: Unpack[OneOffPageFields]) -> Receipt:
     """Pages the person ``email`` directly and returns the :class:`Receipt`; see
     :func:`page_team`."""
-    client = ApiClient(api_key, base_url=base_url)
-    return client.page_person(email, title, text, urgency=urgency, source_url=source_url)
+    client, page = _one_off(fields)
+    return client.page_person(email, title, text, **page)
+
+
+def _one_off(fields: OneOffPageFields) -> tuple[ApiClient, PageFields]:
+    """The client a one-liner uses (``api_key`` and ``base_url`` taken out of ``fields``) and
+    the page's own keywords (what is left)."""
+    client = ApiClient(fields.pop("api_key", None), base_url=fields.pop("base_url", None))
+    return client, cast("PageFields", fields)

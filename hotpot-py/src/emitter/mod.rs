@@ -43,7 +43,7 @@ use hotpot_client::{Emitter, Overflow};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::args::wrong_type;
+use crate::args::{keywords, wrong_type};
 use crate::client::block_on;
 use crate::moment::PyMoment;
 use crate::process::{PerProcess, runtimes};
@@ -52,8 +52,8 @@ use callback::{Callback, refuse_in_callback};
 pub(crate) use exit::_shutdown_at_exit;
 use report::{refused, report_dict, stats_dict};
 use settings::{
-    Settings, client_config, count_arg, deadline_arg, overflow_arg, overflow_name, spool_arg,
-    spool_max_bytes_arg, sync_arg, timeout_arg,
+    SETTINGS, Settings, client_config, count_arg, deadline_arg, overflow_arg, overflow_name,
+    spool_arg, spool_max_bytes_arg, sync_arg, timeout_arg,
 };
 use state::{State, enrol};
 
@@ -135,23 +135,26 @@ impl PyEmitter {
     /// starts the emitter's thread.
     #[new]
     #[pyo3(
-        signature = (client, *, capacity=None, overflow=None, block_timeout=None, concurrency=None, delivery_deadline=None, on_error=None, spool=None, sync=None, spool_max_bytes=None),
+        signature = (client, **settings),
         text_signature = "(client, *, capacity=10000, overflow='drop_newest', block_timeout=None, concurrency=32, delivery_deadline=600.0, on_error=None, spool=None, sync='batch', spool_max_bytes=1073741824)"
     )]
-    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         client: &Bound<'_, PyAny>,
-        capacity: Option<&Bound<'_, PyAny>>,
-        overflow: Option<&Bound<'_, PyAny>>,
-        block_timeout: Option<&Bound<'_, PyAny>>,
-        concurrency: Option<&Bound<'_, PyAny>>,
-        delivery_deadline: Option<&Bound<'_, PyAny>>,
-        on_error: Option<&Bound<'_, PyAny>>,
-        spool: Option<&Bound<'_, PyAny>>,
-        sync: Option<&Bound<'_, PyAny>>,
-        spool_max_bytes: Option<&Bound<'_, PyAny>>,
+        settings: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        let settings = keywords("Emitter.__new__", settings, SETTINGS)?;
+        let [
+            capacity,
+            overflow,
+            block_timeout,
+            concurrency,
+            delivery_deadline,
+            on_error,
+            spool,
+            sync,
+            spool_max_bytes,
+        ] = settings.each_ref().map(Option::as_ref);
         let config = client_config(client)?;
         let settings = Settings {
             capacity: count_arg(capacity, "capacity", defaults::CAPACITY, (1, usize::MAX))?,
@@ -306,22 +309,6 @@ impl PyEmitter {
         overflow_name(self.state.settings.overflow)
     }
 
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    /// Shuts the emitter down (``shutdown()``, at most 10 seconds).
-    fn __exit__(
-        &self,
-        py: Python<'_>,
-        exc_type: &Bound<'_, PyAny>,
-        exc: &Bound<'_, PyAny>,
-        tb: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let _ = (exc_type, exc, tb);
-        self.shutdown(py, None).map(drop)
-    }
-
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let py = slf.py();
         let this = slf.get();
@@ -350,3 +337,9 @@ impl PyEmitter {
         ))
     }
 }
+
+closed_on_exit!(
+    PyEmitter,
+    "Shuts the emitter down (``shutdown()``, at most 10 seconds).",
+    |emitter: &PyEmitter, py| emitter.shutdown(py, None).map(drop)
+);

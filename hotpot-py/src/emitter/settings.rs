@@ -13,6 +13,19 @@ use crate::args::{Seconds, given, int_arg, seconds_arg, str_arg, wrong_type};
 use crate::client::{Config, PyClient};
 use crate::errors::config_error;
 
+/// The keywords of `Emitter(client, ...)`, in the order `Emitter.__new__` reads them.
+pub(super) const SETTINGS: [&str; 9] = [
+    "capacity",
+    "overflow",
+    "block_timeout",
+    "concurrency",
+    "delivery_deadline",
+    "on_error",
+    "spool",
+    "sync",
+    "spool_max_bytes",
+];
+
 /// The settings of an emitter, checked.
 #[derive(Clone)]
 pub(super) struct Settings {

@@ -1,30 +1,48 @@
-//! `fail_next(...)`'s arguments, checked, as a [`Fault`]; the bodies of `faults`,
-//! `clear_faults` and `events`.
-
-use hotpot_mock_server::{Fault, FaultRoute, MAX_FAULT_COUNT};
-use pyo3::prelude::*;
+//! The faults of `hotpot.testing.MockServer`: `fail_next` (its arguments, checked, as a
+//! [`Fault`]), `faults` and `clear_faults`; and `events`.
 
 use std::str::FromStr;
 
-use hotpot_mock_server::EventStatus;
+use hotpot_mock_server::{EventStatus, Fault, FaultRoute, MAX_FAULT_COUNT};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use super::convert::{duration_arg, mock_error, to_py};
 use super::{FAULT_STATUS, PyMockServer};
-use crate::args::{Arg, bool_arg, given, int_arg, str_arg};
+use crate::args::{Arg, bool_arg, given, int_arg, keywords, str_arg};
 
+#[pymethods]
 impl PyMockServer {
-    /// The fault `fail_next` queues.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn fault(
+    /// Makes the next ``count`` requests (to the webhook ``token`` only, if given) fail:
+    /// answered with ``status`` (with a ``Retry-After`` of ``retry_after`` seconds), answered
+    /// ``delay`` seconds late, or with the connection closed unanswered
+    /// (``drop_connection=True``, which ignores ``status``; the clients resend such a request
+    /// once at once without counting an attempt, so ``count=2`` fails one attempt).
+    /// ``status=None`` with a ``delay`` only slows the answer down. A ``token`` that names no
+    /// webhook raises ``LookupError``.
+    /// ``route="moments"`` or ``"pages"`` hits only that kind of request (both by default; a
+    /// fault for pages takes no ``token``).
+    #[pyo3(
+        signature = (status=Arg::Missing, **settings),
+        text_signature = "(self, status=503, *, count=1, retry_after=None, delay=None, drop_connection=False, token=None, route=None)"
+    )]
+    fn fail_next(
         &self,
+        py: Python<'_>,
         status: Arg<'_>,
-        count: Option<&Bound<'_, PyAny>>,
-        retry_after: Option<&Bound<'_, PyAny>>,
-        delay: Option<&Bound<'_, PyAny>>,
-        drop_connection: Option<&Bound<'_, PyAny>>,
-        token: Option<&Bound<'_, PyAny>>,
-        route: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Fault> {
+        settings: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let names = [
+            "count",
+            "retry_after",
+            "delay",
+            "drop_connection",
+            "token",
+            "route",
+        ];
+        let settings = keywords("MockServer.fail_next", settings, names)?;
+        let [count, retry_after, delay, drop_connection, token, route] =
+            settings.each_ref().map(Option::as_ref);
         let status = match status {
             Arg::Missing => Some(FAULT_STATUS),
             Arg::Given(value) => given(Some(&value))
@@ -56,17 +74,20 @@ impl PyMockServer {
         }
         if let Some(route) = given(route) {
             let text = str_arg(route, "route", "'moments', 'pages' or None")?;
-            let route = text
-                .parse::<FaultRoute>()
-                .map_err(|e| mock_error(route.py(), e))?;
+            let route = text.parse::<FaultRoute>().map_err(|e| mock_error(py, e))?;
             fault = fault.on_route(route);
         }
-        Ok(fault)
+        self.server()?
+            .fail_next(fault)
+            .map_err(|e| mock_error(py, e))
     }
-}
 
-impl PyMockServer {
-    pub(super) fn faults_impl<'py>(
+    /// The faults not used up yet (of the webhook ``token`` only, if given), in the order
+    /// they hit, as ``GET /_mock/faults`` lists them: ``token_hint`` (``None`` for a fault on
+    /// every webhook), ``status``, ``count`` (the requests it has left to hit),
+    /// ``retry_after``, ``delay_ms``, ``drop_connection``.
+    #[pyo3(signature = (*, token=None))]
+    fn faults<'py>(
         &self,
         py: Python<'py>,
         token: Option<&Bound<'py, PyAny>>,
@@ -83,11 +104,10 @@ impl PyMockServer {
         to_py(py, &faults)
     }
 
-    pub(super) fn clear_faults_impl(
-        &self,
-        py: Python<'_>,
-        token: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
+    /// Drops the faults not used up yet; with ``token``, only those :meth:`fail_next` queued
+    /// for that webhook.
+    #[pyo3(signature = (*, token=None))]
+    fn clear_faults(&self, py: Python<'_>, token: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let server = self.server()?;
         match given(token) {
             Some(token) => {
@@ -104,7 +124,13 @@ impl PyMockServer {
         }
     }
 
-    pub(super) fn events_impl<'py>(
+    /// The requests recorded so far (of the webhook ``token`` only, with ``status``
+    /// ``"success"`` or ``"error"`` only, if given), oldest first: ``id``, ``request_id``,
+    /// ``webhook_label``, ``token_hint``, ``integration``, ``received_at``, ``status``,
+    /// ``errors`` and ``warnings`` (lists of ``{field, message}``), ``payload``,
+    /// ``raw_body``, ``moment_id``.
+    #[pyo3(signature = (*, token=None, status=None))]
+    fn events<'py>(
         &self,
         py: Python<'py>,
         token: Option<&Bound<'py, PyAny>>,

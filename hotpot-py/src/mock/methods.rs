@@ -1,56 +1,64 @@
-//! The methods of `hotpot.testing.MockServer` (one `#[pymethods]` block, as pyo3 wants):
-//! each reaches the Rust [`MockServer`](hotpot_mock_server::MockServer) through `access` and
-//! converts with `convert`.
+//! The methods of `hotpot.testing.MockServer` that the other modules do not hold (its
+//! constructor is in `build`, faults and `events` in `faults`, on-call in `oncall`,
+//! `expect_moment` and `senders` in `watch`): each reaches the Rust
+//! [`MockServer`](hotpot_mock_server::MockServer) through `access` and converts with `convert`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use hotpot_mock_server::{NewWebhook, WebhookPatch};
 use hotpot_protocol::redact_token;
 use pyo3::prelude::*;
 
+use super::PyMockServer;
 use super::convert::{duration_arg, mock_error, time_arg, to_py};
-use super::{PyMockServer, build, watch};
 use crate::args::{Arg, bool_arg, given, str_arg};
-use crate::process::{lock, runtimes};
+use crate::process::lock;
+
+/// A `#[pymethods]` block with `$method(n, timeout=5.0)`: waits (without the GIL) until the
+/// Rust server's `$method` has at least `n` records (`$what`) and returns them all; after
+/// ``timeout`` seconds raises `WaitTimeout` with what there was (see `PyMockServer::wait`).
+macro_rules! wait_method {
+    ($(#[doc = $doc:literal])* $method:ident, $what:literal) => {
+        #[pymethods]
+        impl PyMockServer {
+            $(#[doc = $doc])*
+            #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
+            fn $method<'py>(
+                &self,
+                py: Python<'py>,
+                n: &Bound<'py, PyAny>,
+                timeout: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                self.wait(py, n, timeout, $what, |server, n, timeout| async move {
+                    server.$method(n, timeout).await
+                })
+            }
+        }
+    };
+}
+
+wait_method!(
+    /// Waits until at least ``n`` events are recorded and returns them all; after
+    /// ``timeout`` seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    /// Wakes on each event: no polling. The GIL is released while it waits.
+    wait_for_events, "events"
+);
+
+wait_method!(
+    /// Waits until at least ``n`` moments exist and returns them all; after ``timeout``
+    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    wait_for_moments, "moments"
+);
+
+wait_method!(
+    /// Waits until at least ``n`` pages are recorded and returns them all; after ``timeout``
+    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
+    wait_for_pages, "pages"
+);
 
 #[pymethods]
 impl PyMockServer {
-    /// Starts the server (``OSError`` when the port is taken).
-    #[new]
-    #[pyo3(
-        signature = (*, strict=None, token=None, api_key=None, host=None, port=None, rate_limit=None, max_events=None, public_url=None, oncall=None),
-        text_signature = "(*, strict=False, token=None, api_key=None, host='127.0.0.1', port=0, rate_limit=None, max_events=None, public_url=None, oncall=None)"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        strict: Option<&Bound<'_, PyAny>>,
-        token: Option<&Bound<'_, PyAny>>,
-        api_key: Option<&Bound<'_, PyAny>>,
-        host: Option<&Bound<'_, PyAny>>,
-        port: Option<&Bound<'_, PyAny>>,
-        rate_limit: Option<&Bound<'_, PyAny>>,
-        max_events: Option<&Bound<'_, PyAny>>,
-        public_url: Option<&Bound<'_, PyAny>>,
-        oncall: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let builder = build::builder(
-            py, strict, token, api_key, host, port, rate_limit, max_events, public_url, oncall,
-        )?;
-        let handle = runtimes(py)?.background()?;
-        let server = builder.start_on(&handle).map_err(|e| mock_error(py, e))?;
-        Ok(PyMockServer {
-            url: server.url().to_owned(),
-            webhook_url: server.webhook_url(),
-            token: server.token().to_owned(),
-            api_key: server.api_key().to_owned(),
-            server: Mutex::new(Some(Arc::new(server))),
-            handle,
-            pid: crate::process::pid(),
-        })
-    }
-
     /// Whether :meth:`close` has run.
     #[getter]
     fn closed(&self) -> bool {
@@ -72,21 +80,6 @@ impl PyMockServer {
             Some(token) => to_py(py, &server.moments_for(&self.known_token(token)?)),
             None => to_py(py, &server.moments()),
         }
-    }
-
-    /// The requests recorded so far (of the webhook ``token`` only, with ``status``
-    /// ``"success"`` or ``"error"`` only, if given), oldest first: ``id``, ``request_id``,
-    /// ``webhook_label``, ``token_hint``, ``integration``, ``received_at``, ``status``,
-    /// ``errors`` and ``warnings`` (lists of ``{field, message}``), ``payload``,
-    /// ``raw_body``, ``moment_id``.
-    #[pyo3(signature = (*, token=None, status=None))]
-    fn events<'py>(
-        &self,
-        py: Python<'py>,
-        token: Option<&Bound<'py, PyAny>>,
-        status: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.events_impl(py, token, status)
     }
 
     /// The request journal (of the webhook ``token`` only, if given), oldest first: every
@@ -113,37 +106,10 @@ impl PyMockServer {
         }
     }
 
-    /// Who sent to the webhook ``token`` (or its URL), most recent first: one dict per
-    /// (``source``, ``user_agent``, ``client_addr``), with ``first_seen``, ``last_seen``, ``count``.
-    fn senders<'py>(
-        &self,
-        py: Python<'py>,
-        token: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        watch::senders(self, py, token)
-    }
-
     /// The requests that reached no live webhook (unknown, expired, malformed path), newest
     /// first, at most 1,000, each with ``near``: the webhook it most likely meant, or ``None``.
     fn rejected<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.server()?.rejected())
-    }
-
-    /// Waits up to ``within`` seconds until at least ``count`` moments have the given fields
-    /// (``name``, ``type``, ``priority``, ``source``, ``source_url``, ``description``,
-    /// ``webhook_label``, ``integration``, ...; ``name={"contains": "..."}`` for a part of it)
-    /// and returns every matching moment; otherwise raises ``AssertionError`` listing the
-    /// received moments closest to the match, field by field. The GIL is released meanwhile.
-    #[pyo3(signature = (*, count=None, within=None, token=None, **fields), text_signature = "(self, *, count=1, within=0.0, token=None, **fields)")]
-    fn expect_moment<'py>(
-        &self,
-        py: Python<'py>,
-        count: Option<&Bound<'py, PyAny>>,
-        within: Option<&Bound<'py, PyAny>>,
-        token: Option<&Bound<'py, PyAny>>,
-        fields: Option<&Bound<'py, pyo3::types::PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        watch::expect_moment(self, py, [count, within, token], fields)
     }
 
     /// One event by id (``LookupError`` for an unknown one).
@@ -176,35 +142,6 @@ impl PyMockServer {
     /// ``created_at``.
     fn webhooks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.server()?.webhooks())
-    }
-
-    /// Waits until at least ``n`` events are recorded and returns them all; after
-    /// ``timeout`` seconds (default 5) raises :class:`WaitTimeout` with what there was.
-    /// Wakes on each event: no polling. The GIL is released while it waits.
-    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
-    fn wait_for_events<'py>(
-        &self,
-        py: Python<'py>,
-        n: &Bound<'py, PyAny>,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.wait(py, n, timeout, "events", |server, n, timeout| async move {
-            server.wait_for_events(n, timeout).await
-        })
-    }
-
-    /// Waits until at least ``n`` moments exist and returns them all; after ``timeout``
-    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
-    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
-    fn wait_for_moments<'py>(
-        &self,
-        py: Python<'py>,
-        n: &Bound<'py, PyAny>,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.wait(py, n, timeout, "moments", |server, n, timeout| async move {
-            server.wait_for_moments(n, timeout).await
-        })
     }
 
     /// Processes an ``error`` event's payload again with the server's clock (the Events
@@ -287,69 +224,10 @@ impl PyMockServer {
             .map_err(|e| mock_error(py, e))
     }
 
-    /// Makes the next ``count`` requests (to the webhook ``token`` only, if given) fail:
-    /// answered with ``status`` (with a ``Retry-After`` of ``retry_after`` seconds), answered
-    /// ``delay`` seconds late, or with the connection closed unanswered
-    /// (``drop_connection=True``, which ignores ``status``; the clients resend such a request
-    /// once at once without counting an attempt, so ``count=2`` fails one attempt).
-    /// ``status=None`` with a ``delay`` only slows the answer down. A ``token`` that names no
-    /// webhook raises ``LookupError``.
-    /// ``route="moments"`` or ``"pages"`` hits only that kind of request (both by default; a
-    /// fault for pages takes no ``token``).
-    #[pyo3(
-        signature = (status=Arg::Missing, *, count=None, retry_after=None, delay=None, drop_connection=None, token=None, route=None),
-        text_signature = "(self, status=503, *, count=1, retry_after=None, delay=None, drop_connection=False, token=None, route=None)"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn fail_next(
-        &self,
-        py: Python<'_>,
-        status: Arg<'_>,
-        count: Option<&Bound<'_, PyAny>>,
-        retry_after: Option<&Bound<'_, PyAny>>,
-        delay: Option<&Bound<'_, PyAny>>,
-        drop_connection: Option<&Bound<'_, PyAny>>,
-        token: Option<&Bound<'_, PyAny>>,
-        route: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        let fault = self.fault(
-            status,
-            count,
-            retry_after,
-            delay,
-            drop_connection,
-            token,
-            route,
-        )?;
-        self.server()?
-            .fail_next(fault)
-            .map_err(|e| mock_error(py, e))
-    }
-
     /// How many :meth:`fail_next` faults are not used up yet (one with ``count=3`` counts
     /// once, until its third request).
     fn pending_faults(&self) -> PyResult<usize> {
         Ok(self.server()?.pending_faults())
-    }
-
-    /// The faults not used up yet (of the webhook ``token`` only, if given), in the order
-    /// they hit, as ``GET /_mock/faults`` lists them: ``token_hint`` (``None`` for a fault on
-    /// every webhook), ``status``, ``count`` (the requests it has left to hit),
-    /// ``retry_after``, ``delay_ms``, ``drop_connection``.
-    #[pyo3(signature = (*, token=None))]
-    fn faults<'py>(
-        &self,
-        py: Python<'py>,
-        token: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.faults_impl(py, token)
-    }
-
-    /// Drops the faults not used up yet; with ``token``, only those :meth:`fail_next` queued
-    /// for that webhook.
-    #[pyo3(signature = (*, token=None))]
-    fn clear_faults(&self, py: Python<'_>, token: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.clear_faults_impl(py, token)
     }
 
     /// Forgets events, moments, pages, faults and the request journal; with ``webhooks=True``
@@ -377,82 +255,6 @@ impl PyMockServer {
             server.reset_oncall();
         }
         Ok(())
-    }
-
-    /// The pages recorded so far (to ``recipient`` only, if given: an e-mail address in any
-    /// case, or a team's slug exactly), oldest first, as ``GET /_mock/pages`` lists them:
-    /// ``id``, ``request_id``, ``kind``, ``recipient``, ``title``, ``text``, ``urgency``,
-    /// ``source_url``, ``received_at``, ``status``, ``status_message``, ``errors``,
-    /// ``notified`` (``email``, ``at``, ``role``, ``stage``: everyone due by the server's
-    /// clock, so :meth:`advance_clock` drives escalation), ``acknowledgements``, ``warnings``.
-    #[pyo3(signature = (*, recipient=None))]
-    fn pages<'py>(
-        &self,
-        py: Python<'py>,
-        recipient: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.pages_impl(py, recipient)
-    }
-
-    /// Waits until at least ``n`` pages are recorded and returns them all; after ``timeout``
-    /// seconds (default 5) raises :class:`WaitTimeout` with what there was.
-    #[pyo3(signature = (n, timeout=None), text_signature = "(self, n, timeout=5.0)")]
-    fn wait_for_pages<'py>(
-        &self,
-        py: Python<'py>,
-        n: &Bound<'py, PyAny>,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.wait(py, n, timeout, "pages", |server, n, timeout| async move {
-            server.wait_for_pages(n, timeout).await
-        })
-    }
-
-    /// Records that the user ``email`` handled the page with this request id (stopping its
-    /// escalation) and returns the acknowledgement (``acknowledged_at``,
-    /// ``acknowledged_by_email``, ``acknowledged_by``, ``status``); the existing one when that
-    /// user already handled it. ``LookupError`` for an unknown request id,
-    /// :class:`hotpot.ConfigError` for an unknown user or a page whose status is ``error``.
-    fn acknowledge<'py>(
-        &self,
-        py: Python<'py>,
-        request_id: &Bound<'py, PyAny>,
-        email: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.acknowledge_impl(py, request_id, email)
-    }
-
-    /// Adds a user pages can reach (``name``: the part before ``@`` by default) and returns
-    /// it: ``id``, ``email``, ``name``. :class:`hotpot.ConfigError` for a known e-mail.
-    #[pyo3(signature = (email, *, name=None))]
-    fn add_user<'py>(
-        &self,
-        py: Python<'py>,
-        email: &Bound<'py, PyAny>,
-        name: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.add_user_impl(py, email, name)
-    }
-
-    /// Adds a team and returns it: ``stages`` is a list of lists of known users' e-mails (the
-    /// first paged at once, each next one ``escalate_after_s`` seconds later, default 300),
-    /// then the ``backstop``; ``copy`` is notified at once.
-    #[pyo3(
-        signature = (slug, stages, *, name=None, backstop=None, escalate_after_s=None, copy=None),
-        text_signature = "(self, slug, stages, *, name=None, backstop=None, escalate_after_s=300, copy=None)"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    fn add_team<'py>(
-        &self,
-        py: Python<'py>,
-        slug: &Bound<'py, PyAny>,
-        stages: &Bound<'py, PyAny>,
-        name: Option<&Bound<'py, PyAny>>,
-        backstop: Option<&Bound<'py, PyAny>>,
-        escalate_after_s: Option<&Bound<'py, PyAny>>,
-        copy: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.add_team_impl(py, slug, stages, name, backstop, escalate_after_s, copy)
     }
 
     /// The users, in the order they were added.
@@ -527,22 +329,6 @@ impl PyMockServer {
         }
     }
 
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    /// Closes the server.
-    fn __exit__(
-        &self,
-        py: Python<'_>,
-        exc_type: &Bound<'_, PyAny>,
-        exc: &Bound<'_, PyAny>,
-        tb: &Bound<'_, PyAny>,
-    ) {
-        let _ = (exc_type, exc, tb);
-        self.close(py);
-    }
-
     fn __repr__(&self) -> String {
         format!(
             "MockServer(url='{}', token='{}')",
@@ -551,3 +337,12 @@ impl PyMockServer {
         )
     }
 }
+
+closed_on_exit!(
+    PyMockServer,
+    "Closes the server.",
+    |server: &PyMockServer, py| {
+        server.close(py);
+        Ok(())
+    }
+);

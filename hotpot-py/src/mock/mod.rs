@@ -6,8 +6,13 @@
 //! | `convert` | the server's records and errors as Python objects; times and durations from Python |
 //! | `access` | what every method does around its call: reaching the server, reading a token, waiting |
 //! | `main` | `_mock_main`: `python -m hotpot.testing`, the binary's code and flags |
-//! | `methods` | the class's methods (`#[pymethods]`) |
-//! | `watch` | `expect_moment` and its near misses |
+//! | `build` | the constructor: its arguments, checked, start the server |
+//! | `faults` | `fail_next`, `faults`, `clear_faults`; `events` |
+//! | `oncall` | users, teams, pages, acknowledging |
+//! | `methods` | the class's other methods |
+//! | `watch` | `expect_moment` and its near misses; `senders` |
+//!
+//! Each module holds its own `#[pymethods]` block (pyo3's `multiple-pymethods`).
 
 mod access;
 mod build;

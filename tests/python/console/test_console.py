@@ -60,6 +60,19 @@ def page_team(mock: Any, slug: str, title: str, **fields: str) -> str:
     return request_id
 
 
+def reject_one_and_page(mock: Any) -> str:
+    """A moment to a near miss of the default token (refused 404, listed as rejected), then
+    three pages: one to the default team and handled, one urgent, one to an unknown team.
+    Returns the near-miss token."""
+    wrong = mock.token[:-1] + ("0" if mock.token[-1] != "0" else "1")
+    assert post(f"{mock.url}/moment/{wrong}", {"name": "lost", "type": "alert"}).status_code == 404
+    handled = page_team(mock, "default", "Rollback failed", source_url="https://ci.example/1")
+    mock.acknowledge(handled, "oncall@example.com")
+    page_team(mock, "default", "Disk <b>full</b>", urgency="high")
+    page_team(mock, "nobody-here", "Lost page")
+    return wrong
+
+
 def seed(mock: Any) -> None:
     """Something on every view: a moment with Markdown, an error, two webhooks, a rejection,
     pages (handled, waiting, not delivered)."""
@@ -82,12 +95,7 @@ def seed(mock: Any) -> None:
     assert ok.status_code == 202
     assert post(mock.webhook_url, {"name": "broken"}).status_code == 202
     mock.create_webhook("old-ci", "github")
-    wrong = mock.token[:-1] + ("0" if mock.token[-1] != "0" else "1")
-    assert post(f"{mock.url}/moment/{wrong}", {"name": "lost", "type": "alert"}).status_code == 404
-    handled = page_team(mock, "default", "Rollback failed", source_url="https://ci.example/1")
-    mock.acknowledge(handled, "oncall@example.com")
-    page_team(mock, "default", "Disk <b>full</b>", urgency="high")
-    page_team(mock, "nobody-here", "Lost page")
+    reject_one_and_page(mock)
 
 
 def test_every_view_loads_with_its_own_script_and_style(mock: Any, pages: Any) -> None:
@@ -246,12 +254,7 @@ def test_a_webhook_is_created_its_url_copied_and_its_expiry_set(mock: Any, pages
 def test_a_rejected_request_shows_its_near_miss(mock: Any, pages: Any) -> None:
     page = pages.open(f"{mock.url}/rejected")
     expect(page.locator("#live")).to_have_attribute("data-state", "live")
-    wrong = mock.token[:-1] + ("0" if mock.token[-1] != "0" else "1")
-    assert post(f"{mock.url}/moment/{wrong}", {"name": "lost", "type": "alert"}).status_code == 404
-    handled = page_team(mock, "default", "Rollback failed", source_url="https://ci.example/1")
-    mock.acknowledge(handled, "oncall@example.com")
-    page_team(mock, "default", "Disk <b>full</b>", urgency="high")
-    page_team(mock, "nobody-here", "Lost page")
+    wrong = reject_one_and_page(mock)
     status = page.get_by_role("status")
     expect(status).to_have_text("1 new rejected request \u2014 show")
     status.get_by_role("link", name="show").click()

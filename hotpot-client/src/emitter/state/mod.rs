@@ -47,6 +47,22 @@ pub(super) struct QueuedMoment {
     pub(super) spooled: Option<Spooled>,
 }
 
+impl QueuedMoment {
+    /// A moment recovered from a spool, `seq`-th in emit order, with its record id and key
+    /// (`now` starts its delivery deadline afresh).
+    fn recovered(seq: u64, r: Recovered, now: Instant) -> Self {
+        QueuedMoment {
+            seq,
+            moment: r.moment,
+            emitted_at: now,
+            spooled: Some(Spooled {
+                id: r.id,
+                key: Some(r.key),
+            }),
+        }
+    }
+}
+
 /// A spooled moment's record id and, if it was recovered, the `Idempotency-Key` stored with
 /// it. A moment spooled by this emitter has the key its id stands for
 /// ([`Spool::key_for`]), the one its record holds, made when it is sent.
@@ -124,15 +140,7 @@ impl EmitterState {
         let queue: VecDeque<QueuedMoment> = recovered
             .into_iter()
             .zip(0..)
-            .map(|(r, seq)| QueuedMoment {
-                seq,
-                moment: r.moment,
-                emitted_at: now,
-                spooled: Some(Spooled {
-                    id: r.id,
-                    key: Some(r.key),
-                }),
-            })
+            .map(|(r, seq)| QueuedMoment::recovered(seq, r, now))
             .collect();
         let n = queue.len() as u64;
         let doorbell = Notify::new();
@@ -257,15 +265,7 @@ impl EmitterState {
         for r in adopted {
             let seq = ledger.next_seq;
             ledger.next_seq += 1;
-            ledger.queue.push_back(QueuedMoment {
-                seq,
-                moment: r.moment,
-                emitted_at: now,
-                spooled: Some(Spooled {
-                    id: r.id,
-                    key: Some(r.key),
-                }),
-            });
+            ledger.queue.push_back(QueuedMoment::recovered(seq, r, now));
         }
         let ring = std::mem::take(&mut ledger.parked);
         drop(ledger);
