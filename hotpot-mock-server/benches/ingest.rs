@@ -96,9 +96,12 @@ fn main() {
     };
 
     if let Ok(which) = std::env::var("HOTPOT_BENCH_PROFILE") {
-        // For a profiler: one server alone (`mock` or `bare`), for a while.
+        // For a profiler: one server alone (`mock`, `bare` or `streamed`: the mock with the
+        // four stream readers), for a while.
         let addr = if which.starts_with("bare") {
             bare_addr
+        } else if which.starts_with("streamed") {
+            streamed_addr
         } else {
             mock_addr
         };
