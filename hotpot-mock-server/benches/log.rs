@@ -1,6 +1,6 @@
 //! The binary's request log: ingest throughput of the `hotpot-mock-server` binary with its
-//! default log (`info`: one line per request, written to stderr by a non-blocking writer's own
-//! thread) against the same binary with `RUST_LOG=warn` (no request lines), and both against a
+//! default log (`info`: one line per request, gathered in a buffer that a thread of its own
+//! writes to stderr in batches) against the same binary with `RUST_LOG=warn` (no request lines), and both against a
 //! bare axum route that parses the same JSON, measured in the same run: 32 keep-alive
 //! connections, 5 rounds, the order rotated every round. stderr goes to a file, as in CI.
 //!
