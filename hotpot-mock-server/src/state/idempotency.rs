@@ -67,6 +67,23 @@ pub(crate) struct Idempotency {
     evicted: u64,
 }
 
+impl Default for Idempotency {
+    /// The default bound, [`DEFAULT_MAX_IDEMPOTENCY_KEYS`].
+    fn default() -> Self {
+        Idempotency::new(DEFAULT_MAX_IDEMPOTENCY_KEYS)
+    }
+}
+
+impl std::fmt::Debug for Idempotency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Idempotency")
+            .field("keys", &self.index.len())
+            .field("max", &self.max)
+            .field("evicted", &self.evicted)
+            .finish()
+    }
+}
+
 impl Idempotency {
     pub(crate) fn new(max: usize) -> Self {
         Idempotency {
