@@ -81,8 +81,15 @@ fn main() {
         let request = load::request("/moment/bench-token", None);
         Arc::new(move |_| request.clone())
     };
-    let keyed: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> =
-        Arc::new(|i| load::request("/moment/bench-token", Some(i)));
+    // A fresh key for every request of every run (each run numbers its requests from 0:
+    // numbered by run, the keys of a later run would be replays of the first's).
+    let keyed: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> = {
+        let next = std::sync::atomic::AtomicU64::new(0);
+        Arc::new(move |_| {
+            let key = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            load::request("/moment/bench-token", Some(key))
+        })
+    };
 
     let run = |addr, make: &Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>| {
         client_rt.block_on(load::throughput(
@@ -95,33 +102,40 @@ fn main() {
         ))
     };
 
-    if let Ok(which) = std::env::var("HOTPOT_BENCH_PROFILE") {
-        // For a profiler: one server alone (`mock` or `bare`), for a while.
-        let addr = if which.starts_with("bare") {
-            bare_addr
-        } else {
-            mock_addr
-        };
-        let make = if which.ends_with("keyed") {
-            keyed.clone()
-        } else {
-            plain.clone()
-        };
-        let rate = client_rt.block_on(load::throughput(
-            addr,
-            CONNECTIONS,
-            Duration::from_millis(200),
-            Duration::from_secs(8),
-            make,
-            server_cpu,
-        ));
-        println!(
-            "{which} alone: {:.0} req/s, {:.1} µs server CPU per request",
-            rate.rate, rate.cpu_us
-        );
+    if let Ok(list) = std::env::var("HOTPOT_BENCH_PROFILE") {
+        // For a profiler: one server alone (`mock`, `bare` or `streamed`: the mock with the
+        // four stream readers; `-keyed` for a fresh key per request), for a while; a comma
+        // separated list runs each in turn on the same servers.
+        for which in list.split(',') {
+            let addr = if which.starts_with("bare") {
+                bare_addr
+            } else if which.starts_with("streamed") {
+                streamed_addr
+            } else {
+                mock_addr
+            };
+            let make = if which.ends_with("keyed") {
+                keyed.clone()
+            } else {
+                plain.clone()
+            };
+            let rate = client_rt.block_on(load::throughput(
+                addr,
+                CONNECTIONS,
+                Duration::from_millis(200),
+                Duration::from_secs(8),
+                make,
+                server_cpu,
+            ));
+            println!(
+                "{which} alone: {:.0} req/s, {:.1} µs server CPU per request",
+                rate.rate, rate.cpu_us
+            );
+        }
         return;
     }
-    // Alternate the servers within each round. Two measures, both as mock / bare:
+    // Alternate the servers within each round, in an order that turns every round. Two
+    // measures, both as mock / bare:
     // - throughput: the median of the per-round ratios (other load on a shared machine moves
     //   single rounds a lot);
     // - efficiency: server-thread CPU time per request, bare / mock, which other processes
@@ -130,9 +144,20 @@ fn main() {
     let mut rows: Vec<[load::Measured; 4]> = Vec::new();
     let mut streamed_ratios = Vec::new();
     for round in 1..=ROUNDS {
-        let b = run(bare_addr, &plain);
-        let m = run(mock_addr, &plain);
-        let s = run(streamed_addr, &plain);
+        // The order turns every round: a run's place in it (right after another server's run,
+        // say) moves its measure, and so no measure keeps one place.
+        let mut got: [Option<load::Measured>; 5] = Default::default();
+        for step in 0..5 {
+            let which = (round - 1 + step) % 5;
+            got[which] = Some(match which {
+                0 => run(bare_addr, &plain),
+                1 => run(mock_addr, &plain),
+                2 => run(streamed_addr, &plain),
+                3 => run(mock_addr, &keyed),
+                _ => run(bare_addr, &keyed),
+            });
+        }
+        let [b, m, s, mk, bk] = got.map(|g| g.expect("measured"));
         streamed_ratios.push(s.rate / b.rate);
         println!(
             "round {round}: with 4 stream readers (1 stalled): {:>7.0} req/s {:>5.1} µs ({:>3.0} %)",
@@ -140,8 +165,6 @@ fn main() {
             s.cpu_us,
             100.0 * s.rate / b.rate
         );
-        let mk = run(mock_addr, &keyed);
-        let bk = run(bare_addr, &keyed);
         println!(
             "round {round}: bare {:>7.0} req/s {:>5.1} µs | mock {:>7.0} req/s {:>5.1} µs ({:>3.0} %) | \
              with Idempotency-Key: bare {:>7.0} {:>5.1} µs, mock {:>7.0} {:>5.1} µs ({:>3.0} %)",

@@ -175,11 +175,10 @@ impl MockArgs {
         // A subscriber set by the host program first stays in place.
         let filter = tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-        // Lines go to a buffer that a thread of tracing-appender writes to stderr: a request
-        // never waits on the terminal or pipe. Under a flood that outruns stderr, lines beyond
-        // the buffer (128,000) are dropped rather than slowing ingest. The guard flushes what
-        // is buffered when `run` returns.
-        let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
+        // Lines go to a buffer that a thread of its own writes to stderr every few
+        // milliseconds (`log_writer`): a request never waits on the terminal or pipe, nor
+        // wakes a thread. The guard flushes what is buffered when `run` returns.
+        let (writer, _flush_on_exit) = crate::log_writer::batched(std::io::stderr());
         let logs = tracing_subscriber::fmt()
             .with_writer(writer)
             .with_env_filter(filter);

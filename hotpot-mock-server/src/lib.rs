@@ -101,6 +101,8 @@ mod error;
 mod expect;
 mod fault;
 mod http;
+#[cfg(feature = "cli")]
+mod log_writer;
 mod model;
 mod oncall;
 mod pages;

@@ -4,8 +4,8 @@
 //! behind and the channel skipped ahead.
 //!
 //! A reader writes everything it has waiting as one chunk (one wake-up and one socket write
-//! for a burst of events, not one per event), and borrows each event's JSON, rendered once
-//! for all readers.
+//! for a burst of events, not one per event), and borrows each event's message, rendered once
+//! for all readers (by the request that recorded it, when a reader is connected).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -24,7 +24,7 @@ use tokio::time::{Instant, Sleep};
 
 use super::admin::{Shared_, boxed, query};
 use crate::state::Shared;
-use crate::state::stream::Item;
+use crate::state::stream::{Item, push_message};
 
 /// How often a comment line keeps an idle stream open through proxies.
 pub const STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -155,18 +155,17 @@ impl Reader {
                 Next::Item(_, item) => Some(item),
                 _ => None,
             }));
-        let mut out = String::new();
+        let mut out = String::with_capacity(batch.len() * 1024);
         for next in &batch {
             match next {
                 Next::Item(id, item) => {
-                    if let Some((name, data)) = self.shared.render(item, self.token.as_deref()) {
-                        let _ = write!(out, "id: {id}\nevent: {name}\n");
-                        push_data(&mut out, &data);
+                    if let Some(message) = self.shared.render(item, self.token.as_deref()) {
+                        let _ = writeln!(out, "id: {id}");
+                        out.push_str(&message);
                     }
                 }
                 Next::Lagged(skipped) => {
-                    out.push_str("event: lagged\n");
-                    push_data(&mut out, &format!("{{\"skipped\":{skipped}}}"));
+                    push_message(&mut out, "lagged", &format!("{{\"skipped\":{skipped}}}"));
                 }
                 Next::Idle | Next::Closed => {}
             }
@@ -179,14 +178,4 @@ impl Reader {
         self.idle.as_mut().reset(Instant::now() + keep_alive);
         Some(Bytes::from(out))
     }
-}
-
-/// Appends `data` as an SSE message's data lines (one `data:` line per line of text).
-fn push_data(out: &mut String, data: &str) {
-    for line in data.split('\n') {
-        out.push_str("data: ");
-        out.push_str(line.strip_suffix('\r').unwrap_or(line));
-        out.push('\n');
-    }
-    out.push('\n');
 }

@@ -17,11 +17,11 @@ use chrono::{DateTime, Utc};
 use hotpot_protocol::{LenientParse, Moment, Problem, ValidationError};
 use uuid::Uuid;
 
-use super::idempotency::{Answer, Idempotency, Key};
+use super::idempotency::{Answer, Key};
 use super::log::Evicted;
 use super::record::{Origin, StoredBody, StoredEvent, StoredMoment};
 use super::senders::Who;
-use super::stream::Item;
+use super::stream::{Item, render_event};
 use super::webhooks::Ident;
 use super::{Shared, State, fast_uuid};
 use crate::model::{Event, EventStatus};
@@ -138,11 +138,8 @@ impl Shared {
         if let Some(at) = hook.expires_at.filter(|at| *at <= now) {
             return refused(Refusal::Expired(at));
         }
-        let key: Option<Key> = key.map(|k| (hook.ident.id, k.into()));
-        if let Some((answer, seq)) = key
-            .as_ref()
-            .and_then(|k| replay(&state.idempotency, k, now))
-        {
+        let key: Option<Key> = key.map(|k| state.idempotency.key(hook.ident.id, k));
+        if let Some((answer, seq)) = key.as_ref().and_then(|k| state.idempotency.get(k, now)) {
             return refused(Refusal::Replay(answer, seq));
         }
         let limited = self.config.rate_limit.and_then(|per_second| {
@@ -198,10 +195,7 @@ impl Shared {
         };
         let mut guard = self.lock();
         let state = &mut *guard;
-        if let Some((answer, event)) = key
-            .as_ref()
-            .and_then(|k| replay(&state.idempotency, k, now))
-        {
+        if let Some((answer, event)) = key.as_ref().and_then(|k| state.idempotency.get(k, now)) {
             return Finished {
                 answer,
                 event,
@@ -257,13 +251,19 @@ impl Shared {
             client: event.origin.client,
         };
         state.senders.note(event.hook.id, who, now);
+        // With a stream reader connected, the event's JSON is written once, here, after the
+        // lock (not by each reader, nor under the lock).
+        let copy = state.stream_watched().then(|| event.clone());
         let evicted = state.record(event, moment);
-        state.publish(Item::event(seq));
+        let rendered = state.publish_event(seq);
         if let Some(key) = key {
             state.idempotency.put(key, seq, answer.clone(), now);
         }
         drop(guard);
         drop(evicted);
+        if let Some(copy) = copy {
+            render_event(&rendered, copy);
+        }
         self.changed.notify_waiters();
         Finished {
             answer,
@@ -360,13 +360,6 @@ fn fault_refusal(fault: &Fault) -> Option<Refusal> {
         status,
         retry_after: fault.retry_after.map(|d| d.as_secs_f64().ceil() as u64),
     })
-}
-
-/// The remembered answer for `key` and its event, if its first request is less than 24 hours
-/// old (the event itself may have left the log).
-fn replay(store: &Idempotency, key: &Key, now: DateTime<Utc>) -> Option<(Answer, u64)> {
-    let entry = store.get(key, now)?;
-    Some((entry.answer.clone(), entry.seq))
 }
 
 /// Sets the outcome of §1 processing on `event`: `success` and a new moment (which lives as

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `ingest` | the ingest protocol: [`Shared::begin`] (faults, webhook, expiry, idempotency, rate limit), then [`Shared::finish`] (record); [`Shared::retry_event`] |
 //! | `record` | how an event and its moment are kept, and the one place they become the public [`Event`](crate::Event) and [`RecordedMoment`](crate::RecordedMoment) |
+//! | `event_json` | an event's JSON for the stream, written from the kept record |
 //! | `log` | the bounded log: events and moments, the oldest out first |
 //! | `reads` | reads and waits: filters, lists, counts, request status, long-polls |
 //! | `control` | faults, the clock, reset |
@@ -23,6 +24,7 @@
 mod clock;
 mod console;
 mod control;
+mod event_json;
 mod expect;
 mod idempotency;
 mod ingest;

@@ -68,7 +68,7 @@ impl Shared {
         let mut guard = self.lock();
         let state = &mut *guard;
         let now = state.clock.now();
-        if let Some(answer) = key.and_then(|k| state.paging.replay(&(kind, k.into()), now)) {
+        if let Some(answer) = key.and_then(|k| state.paging.replay(kind, k, now)) {
             return (now, PageAdmission::Replay(answer));
         }
         if let Some(per_second) = self.config.rate_limit
@@ -91,11 +91,7 @@ impl Shared {
     ) -> (Answer, bool) {
         let mut guard = self.lock();
         let state = &mut *guard;
-        let key = key.map(|k| (kind, Box::<str>::from(k)));
-        if let Some(answer) = key
-            .as_ref()
-            .and_then(|k| state.paging.replay(k, received_at))
-        {
+        if let Some(answer) = key.and_then(|k| state.paging.replay(kind, k, received_at)) {
             return (answer, true);
         }
         let answer = match outcome {
@@ -113,7 +109,9 @@ impl Shared {
             }
         };
         if let Some(key) = key {
-            state.paging.remember(key, answer.clone(), received_at);
+            state
+                .paging
+                .remember(kind, key, answer.clone(), received_at);
         }
         drop(guard);
         self.changed.notify_waiters();

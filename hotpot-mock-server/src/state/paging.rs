@@ -6,12 +6,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use hotpot_protocol::page::rules;
 use hotpot_protocol::{Acknowledgement, Problem};
 use uuid::Uuid;
 
-use super::idempotency::Answer;
+use super::idempotency::{Answer, Idempotency};
 use super::oncall::Directory;
 use super::rate::Bucket;
 use super::stream::Item;
@@ -22,9 +22,6 @@ use crate::pages::{Notification, PageKind, PageStatus, RecordedPage};
 
 /// How often the stream is checked for notifications come due on a running clock.
 const ESCALATION_CHECK: Duration = Duration::from_secs(1);
-
-/// Most `Idempotency-Key`s remembered for pages; past that the oldest go first.
-const MAX_PAGE_KEYS: usize = 1_000_000;
 
 /// What the state keeps for pages.
 #[derive(Debug, Default)]
@@ -38,9 +35,9 @@ pub(crate) struct Paging {
     first: u64,
     /// Each kept page's sequence number by request id.
     by_request: HashMap<Uuid, u64>,
-    /// Remembered answers by (route, `Idempotency-Key`), with when their request came.
-    pub keys: HashMap<(PageKind, Box<str>), (Answer, DateTime<Utc>)>,
-    key_order: VecDeque<(PageKind, Box<str>)>,
+    /// Remembered answers by (route, `Idempotency-Key`) for the API key, in the same compact
+    /// store as the webhooks' keys: 24 hours, at most 1,000,000, the oldest out first.
+    keys: Idempotency,
     /// The API key's rate-limit bucket.
     pub bucket: Bucket,
     max_pages: usize,
@@ -197,25 +194,21 @@ impl Paging {
 
     /// The answer remembered for `key` on `kind`'s route, if its request came less than 24
     /// hours before `now`.
-    pub(crate) fn replay(&self, key: &(PageKind, Box<str>), now: DateTime<Utc>) -> Option<Answer> {
-        let (answer, at) = self.keys.get(key)?;
-        (now - *at < TimeDelta::hours(24)).then(|| answer.clone())
+    pub(crate) fn replay(&self, kind: PageKind, key: &str, now: DateTime<Utc>) -> Option<Answer> {
+        let key = self.keys.key(kind as u64, key);
+        self.keys.get(&key, now).map(|(answer, _)| answer)
     }
 
     pub(crate) fn remember(
         &mut self,
-        key: (PageKind, Box<str>),
+        kind: PageKind,
+        key: &str,
         answer: Answer,
         at: DateTime<Utc>,
     ) {
-        if self.keys.insert(key.clone(), (answer, at)).is_none() {
-            self.key_order.push_back(key);
-            if self.key_order.len() > MAX_PAGE_KEYS
-                && let Some(old) = self.key_order.pop_front()
-            {
-                self.keys.remove(&old);
-            }
-        }
+        let key = self.keys.key(kind as u64, key);
+        // Pages have no event number.
+        self.keys.put(key, 0, answer, at);
     }
 }
 
@@ -257,7 +250,6 @@ impl State {
         paging.first = 0;
         paging.by_request.clear();
         paging.keys.clear();
-        paging.key_order.clear();
         paging.bucket = Bucket::default();
         paging.next_due = None;
         if oncall {

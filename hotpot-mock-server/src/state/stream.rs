@@ -4,7 +4,9 @@
 //!
 //! An item only names what it is about (an event's number, a rejected request's number):
 //! publishing costs no serialisation on the ingest path; a reader renders what it sends, and
-//! an item whose record has left the log is skipped. A slow reader never holds a sender up:
+//! an item whose record has left the log is skipped. An event is rendered once for every
+//! reader, from a copy of its record taken under the lock and written after it
+//! ([`StoredEvent::to_json`]: the payload's bytes spliced in, never parsed again). A slow reader never holds a sender up:
 //! the channel overwrites what it has not read, and it hears how much it skipped.
 
 use std::borrow::Cow;
@@ -13,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::broadcast;
 
+use super::record::StoredEvent;
 use super::{Shared, State};
 
 /// How many items the channel holds for a reader that has not read them yet.
@@ -35,8 +38,8 @@ pub(crate) enum Item {
     Page(Arc<serde_json::Value>),
 }
 
-/// An event's webhook token and JSON, rendered by the first reader that needs it (`None`
-/// inside once the event has left the log).
+/// An event's webhook token and SSE message (`event: event` and its data lines), rendered
+/// once for every reader (`None` inside once the event has left the log).
 pub(crate) type Rendered = Arc<OnceLock<Option<(Box<str>, String)>>>;
 
 /// The channel and the history.
@@ -70,6 +73,19 @@ impl Item {
 }
 
 impl State {
+    /// Whether a reader is connected (an event is then rendered by the request that made it).
+    pub(super) fn stream_watched(&self) -> bool {
+        self.stream.sender.receiver_count() > 0
+    }
+
+    /// Publishes a new event; returns where its JSON goes, for the request that made it to
+    /// write after the lock ([`render_event`]).
+    pub(super) fn publish_event(&mut self, seq: u64) -> Rendered {
+        let rendered = Rendered::default();
+        self.publish(Item::Event(seq, Arc::clone(&rendered)));
+        rendered
+    }
+
     /// Gives `item` the next stream id and sends it.
     pub(super) fn publish(&mut self, item: Item) {
         let stream = &mut self.stream;
@@ -82,6 +98,31 @@ impl State {
         // No reader: nothing to do.
         let _ = stream.sender.send((id, item));
     }
+}
+
+/// Writes the JSON of an event for every reader, from a copy of its record taken under the
+/// lock (a reader that got there first already did).
+pub(super) fn render_event(rendered: &Rendered, event: StoredEvent) {
+    rendered.get_or_init(|| {
+        let json = event.to_json();
+        let mut message = String::with_capacity(json.len() + 32);
+        push_message(&mut message, "event", &json);
+        Some((event.hook.token.clone(), message))
+    });
+}
+
+/// Appends an SSE message without its id: `event: {name}`, then `data` as data lines (one
+/// `data:` line per line of text), then a blank line.
+pub(crate) fn push_message(out: &mut String, name: &str, data: &str) {
+    out.push_str("event: ");
+    out.push_str(name);
+    out.push('\n');
+    for line in data.split('\n') {
+        out.push_str("data: ");
+        out.push_str(line.strip_suffix('\r').unwrap_or(line));
+        out.push('\n');
+    }
+    out.push('\n');
 }
 
 impl Shared {
@@ -121,47 +162,51 @@ impl Shared {
         if pending.is_empty() {
             return;
         }
-        let events: Vec<_> = {
+        // Under the lock only a copy of each record (reference counts and a few short
+        // strings); the JSON is written after it is let go. Readers woken together render
+        // each event once: one writes it, the others wait for it rather than write it too.
+        let events: Vec<Option<StoredEvent>> = {
             let state = self.lock();
             pending
                 .iter()
-                .map(|(seq, _)| {
-                    state
-                        .log
-                        .get(*seq)
-                        .map(|e| (e.hook.token.clone(), e.to_event()))
+                .map(|(seq, rendered)| match rendered.get() {
+                    None => state.log.get(*seq).cloned(),
+                    Some(_) => None,
                 })
                 .collect()
         };
         for ((_, rendered), event) in pending.into_iter().zip(events) {
-            let _ = rendered.set(event.and_then(|(hook_token, event)| {
-                Some((hook_token, serde_json::to_string(&event).ok()?))
-            }));
+            match event {
+                Some(event) => render_event(rendered, event),
+                None => {
+                    let _ = rendered.set(None);
+                }
+            }
         }
     }
 
-    /// The data of an item for a reader (with `token`, only items about that webhook); `None`
-    /// for an item it does not get or whose record has gone. An event's JSON is rendered once
-    /// and borrowed by every reader.
-    pub(crate) fn render<'a>(
-        &self,
-        item: &'a Item,
-        token: Option<&str>,
-    ) -> Option<(&'static str, Cow<'a, str>)> {
+    /// The SSE message (without its id line) of an item for a reader (with `token`, only
+    /// items about that webhook); `None` for an item it does not get or whose record has
+    /// gone. An event's message is rendered once and borrowed by every reader.
+    pub(crate) fn render<'a>(&self, item: &'a Item, token: Option<&str>) -> Option<Cow<'a, str>> {
         let for_token = |t: &str| token.is_none_or(|want| want == t);
+        let owned = |name: &str, data: &str| {
+            let mut message = String::new();
+            push_message(&mut message, name, data);
+            Some(Cow::Owned(message))
+        };
         match item {
             Item::Event(seq, rendered) => {
-                let rendered = rendered.get_or_init(|| {
-                    let event = self
-                        .lock()
-                        .log
-                        .get(*seq)
-                        .map(|e| (e.hook.token.clone(), e.to_event()))?;
-                    let (hook_token, event) = event;
-                    Some((hook_token, serde_json::to_string(&event).ok()?))
-                });
-                let (hook_token, json) = rendered.as_ref()?;
-                for_token(hook_token).then_some(("event", Cow::Borrowed(json.as_str())))
+                if rendered.get().is_none() {
+                    match self.lock().log.get(*seq).cloned() {
+                        Some(event) => render_event(rendered, event),
+                        None => {
+                            let _ = rendered.set(None);
+                        }
+                    }
+                }
+                let (hook_token, message) = rendered.get()?.as_ref()?;
+                for_token(hook_token).then_some(Cow::Borrowed(message.as_str()))
             }
             Item::Rejected(id) => {
                 let rejected = {
@@ -174,10 +219,22 @@ impl Shared {
                     }
                     kept.to_public()
                 };
-                Some(("rejected", serde_json::to_string(&rejected).ok()?.into()))
+                owned("rejected", &serde_json::to_string(&rejected).ok()?)
             }
-            Item::Webhook(t, data) => for_token(t).then(|| ("webhook", data.to_string().into())),
-            Item::Page(data) => token.is_none().then(|| ("page", data.to_string().into())),
+            Item::Webhook(t, data) => {
+                if for_token(t) {
+                    owned("webhook", &data.to_string())
+                } else {
+                    None
+                }
+            }
+            Item::Page(data) => {
+                if token.is_none() {
+                    owned("page", &data.to_string())
+                } else {
+                    None
+                }
+            }
         }
     }
 }
