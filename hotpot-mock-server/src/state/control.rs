@@ -91,7 +91,6 @@ impl Shared {
         {
             let mut state = self.lock();
             state.log.clear();
-            state.requests.clear();
             state.faults.clear();
             state.idempotency.clear();
             state.senders.clear();

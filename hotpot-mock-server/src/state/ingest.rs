@@ -223,8 +223,7 @@ impl Shared {
                 (None, answer)
             }
             Record::Processed { payload, parsed } => {
-                let id = fast_uuid();
-                state.requests.insert(id, seq);
+                let id = state.request_ids.make(seq);
                 event.request_id = Some(id);
                 event.warnings = parsed.warnings;
                 event.body = StoredBody::Json(payload);
@@ -299,11 +298,7 @@ impl Shared {
             let mut guard = self.lock();
             let state = &mut *guard;
             let kept = state.log.get(seq).ok_or_else(|| no_event(id))?.request_id;
-            let request_id = kept.unwrap_or_else(|| {
-                let id = fast_uuid();
-                state.requests.insert(id, seq);
-                id
-            });
+            let request_id = kept.unwrap_or_else(|| state.request_ids.make(seq));
             let event = state.log.get_mut(seq).ok_or_else(|| no_event(id))?;
             // A concurrent retry may have got there first.
             if event.status == EventStatus::Error {
@@ -322,17 +317,11 @@ impl Shared {
 }
 
 impl State {
-    /// Appends an event (and its moment) to the log, and forgets the request id of the event
-    /// the cap pushes out (its `Idempotency-Key` is remembered on its own); returns that
-    /// event, to be freed after the lock.
+    /// Appends an event (and its moment) to the log; returns the event the cap pushes out,
+    /// to be freed after the lock (its request id finds nothing once it has gone; its
+    /// `Idempotency-Key` is remembered on its own).
     fn record(&mut self, event: StoredEvent, moment: Option<StoredMoment>) -> Evicted {
-        let evicted = self.log.push(event, moment);
-        if let Some((old, _)) = &evicted
-            && let Some(id) = old.request_id
-        {
-            self.requests.remove(&id);
-        }
-        evicted
+        self.log.push(event, moment)
     }
 }
 

@@ -20,6 +20,7 @@
 //! | `stream` | what `GET /_mock/stream` tells, and its `Last-Event-ID` history |
 //! | `oncall`, `paging` | the on-call directory, and pages (spec §14) |
 //! | `clock`, `rate`, `idempotency` | the clock, rate-limit buckets, remembered answers |
+//! | `request_id` | request ids that carry their event's number (no map from ids to events) |
 
 mod clock;
 mod console;
@@ -37,6 +38,7 @@ mod rate;
 mod reads;
 mod record;
 mod rejected;
+mod request_id;
 mod senders;
 pub(crate) mod stream;
 mod webhooks;
@@ -110,7 +112,7 @@ struct State {
     next_hook_id: u64,
     log: Log,
     /// The event of each request id the log holds.
-    requests: HashMap<Uuid, u64>,
+    request_ids: request_id::RequestIds,
     faults: VecDeque<Fault>,
     idempotency: Idempotency,
     senders: Senders,
@@ -139,7 +141,7 @@ impl Shared {
             default_token: default_token.into(),
             next_hook_id: 1,
             log: Log::new(config.max_events),
-            requests: HashMap::new(),
+            request_ids: request_id::RequestIds::new(),
             faults: VecDeque::new(),
             idempotency: Idempotency::new(config.max_idempotency_keys),
             senders: Senders::default(),

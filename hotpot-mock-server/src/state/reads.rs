@@ -46,8 +46,10 @@ impl Shared {
     pub(crate) fn request_status(&self, request_id: &str) -> Option<RequestView> {
         let id = Uuid::try_parse(request_id).ok()?;
         let state = self.lock();
-        let seq = *state.requests.get(&id)?;
-        let event = state.log.get(seq).filter(|e| e.request_id == Some(id))?;
+        let event = state
+            .log
+            .get(state.request_ids.seq_of(&id))
+            .filter(|e| e.request_id == Some(id))?;
         Some(RequestView {
             request_id: id,
             status: event.status,
