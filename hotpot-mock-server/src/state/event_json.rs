@@ -58,14 +58,33 @@ fn opt_text<S: Serializer, T: Display>(value: &Option<T>, s: S) -> Result<S::Ok,
 }
 
 impl StoredEvent {
-    /// The public record's JSON (spec §7), as `serde_json::to_string(&self.to_event())` gives
-    /// it up to the order of the fields and the payload's own spacing and key order.
+    /// The JSON [`write_json`](Self::write_json) writes, as a string.
+    #[cfg(test)]
     pub(super) fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// How long the kept body is, in bytes.
+    pub(super) fn body_len(&self) -> usize {
+        match &self.body {
+            StoredBody::None => 0,
+            StoredBody::Json(bytes) | StoredBody::Raw(bytes) => bytes.len(),
+        }
+    }
+
+    /// Appends the public record's JSON (spec §7), as `serde_json::to_string(&self.to_event())` gives
+    /// it up to the order of the fields and the payload's own spacing and key order.
+    pub(super) fn write_json(&self, out: &mut Vec<u8>) {
         let payload = match &self.body {
             StoredBody::Json(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => Some(text),
                 // Not expected (it parsed as JSON), but never spliced unchecked.
-                Err(_) => return serde_json::to_string(&self.to_event()).unwrap_or_default(),
+                Err(_) => {
+                    let _ = serde_json::to_writer(out, &self.to_event());
+                    return;
+                }
             },
             _ => None,
         };
@@ -93,21 +112,21 @@ impl StoredEvent {
             client_addr: origin.client,
         };
         let payload = payload.unwrap_or("null");
-        let mut out = Vec::with_capacity(512 + payload.len());
-        if serde_json::to_writer(&mut out, &view).is_err() {
-            return String::new();
+        let start = out.len();
+        if serde_json::to_writer(&mut *out, &view).is_err() {
+            out.truncate(start);
+            return;
         }
         // `{...}` becomes `{...,"payload":<the body>}`.
         out.pop();
         out.extend_from_slice(b",\"payload\":");
         out.extend_from_slice(payload.as_bytes());
         out.push(b'}');
-        String::from_utf8(out).unwrap_or_default()
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::Arc;
 
     use bytes::Bytes;
@@ -120,7 +139,8 @@ mod tests {
     use super::super::webhooks::Ident;
     use crate::model::EventStatus;
 
-    fn event(body: StoredBody) -> StoredEvent {
+    /// An event with every field set, and `body`.
+    pub(in crate::state) fn event(body: StoredBody) -> StoredEvent {
         StoredEvent {
             seq: 42,
             request_id: Some(Uuid::new_v4()),

@@ -254,12 +254,13 @@ impl Shared {
         // lock (not by each reader, nor under the lock).
         let copy = state.stream_watched().then(|| event.clone());
         let evicted = state.record(event, moment);
-        let rendered = state.publish_event(seq);
+        let (rendered, old_item) = state.publish_event(seq);
         if let Some(key) = key {
             state.idempotency.put(key, seq, answer.clone(), now);
         }
         drop(guard);
         drop(evicted);
+        drop(old_item);
         if let Some(copy) = copy {
             render_event(&rendered, copy);
         }

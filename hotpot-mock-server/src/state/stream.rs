@@ -6,7 +6,7 @@
 //! publishing costs no serialisation on the ingest path; a reader renders what it sends, and
 //! an item whose record has left the log is skipped. An event is rendered once for every
 //! reader, from a copy of its record taken under the lock and written after it
-//! ([`StoredEvent::to_json`]: the payload's bytes spliced in, never parsed again). A slow reader never holds a sender up:
+//! ([`StoredEvent::write_json`]: the payload's bytes spliced in, never parsed again). A slow reader never holds a sender up:
 //! the channel overwrites what it has not read, and it hears how much it skipped.
 
 use std::borrow::Cow;
@@ -16,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast;
 
 use super::record::StoredEvent;
+use super::webhooks::Ident;
 use super::{Shared, State};
 
 /// How many items the channel holds for a reader that has not read them yet.
@@ -38,9 +39,10 @@ pub(crate) enum Item {
     Page(Arc<serde_json::Value>),
 }
 
-/// An event's webhook token and SSE message (`event: event` and its data lines), rendered
-/// once for every reader (`None` inside once the event has left the log).
-pub(crate) type Rendered = Arc<OnceLock<Option<(Box<str>, String)>>>;
+/// An event's webhook (for a reader's `?token=`) and SSE message (`event: event` and its
+/// data lines), rendered once for every reader (`None` inside once the event has left the
+/// log).
+pub(crate) type Rendered = Arc<OnceLock<Option<(Arc<Ident>, String)>>>;
 
 /// The channel and the history.
 pub(super) struct Stream {
@@ -79,36 +81,61 @@ impl State {
     }
 
     /// Publishes a new event; returns where its JSON goes, for the request that made it to
-    /// write after the lock ([`render_event`]).
-    pub(super) fn publish_event(&mut self, seq: u64) -> Rendered {
+    /// write after the lock ([`render_event`]), and the item the history let go, to be freed
+    /// after the lock too (it may hold the last reference to an old event's message).
+    pub(super) fn publish_event(&mut self, seq: u64) -> (Rendered, Option<(u64, Item)>) {
         let rendered = Rendered::default();
-        self.publish(Item::Event(seq, Arc::clone(&rendered)));
-        rendered
+        let old = self.send(Item::Event(seq, Arc::clone(&rendered)));
+        (rendered, old)
     }
 
     /// Gives `item` the next stream id and sends it.
     pub(super) fn publish(&mut self, item: Item) {
+        drop(self.send(item));
+    }
+
+    /// Gives `item` the next stream id, keeps it in the history and sends it; returns the
+    /// item the history let go. The channel's copy of that item (the slot this one takes) is
+    /// let go first, so that the one returned is its last reference.
+    fn send(&mut self, item: Item) -> Option<(u64, Item)> {
         let stream = &mut self.stream;
         let id = stream.next_id;
         stream.next_id += 1;
-        if stream.history.len() >= STREAM_HISTORY {
-            stream.history.pop_front();
-        }
-        stream.history.push_back((id, item.clone()));
         // No reader: nothing to do.
-        let _ = stream.sender.send((id, item));
+        let _ = stream.sender.send((id, item.clone()));
+        let old = if stream.history.len() >= STREAM_HISTORY {
+            stream.history.pop_front()
+        } else {
+            None
+        };
+        stream.history.push_back((id, item));
+        old
     }
 }
 
 /// Writes the JSON of an event for every reader, from a copy of its record taken under the
 /// lock (a reader that got there first already did).
 pub(super) fn render_event(rendered: &Rendered, event: StoredEvent) {
-    rendered.get_or_init(|| {
-        let json = event.to_json();
-        let mut message = String::with_capacity(json.len() + 32);
+    rendered.get_or_init(|| Some((Arc::clone(&event.hook), event_message(&event))));
+}
+
+/// An event's SSE message, written in one buffer: `event: event`, then its JSON as one data
+/// line (or, when the payload spliced in has line breaks, one data line per line).
+fn event_message(event: &StoredEvent) -> String {
+    const HEAD: &[u8] = b"event: event\ndata: ";
+    let mut out = Vec::with_capacity(HEAD.len() + 512 + event.body_len());
+    out.extend_from_slice(HEAD);
+    event.write_json(&mut out);
+    let json = &out[HEAD.len()..];
+    if json.iter().any(|&b| b == b'\n' || b == b'\r') {
+        let json = String::from_utf8_lossy(json);
+        let mut message = String::with_capacity(json.len() + 64);
         push_message(&mut message, "event", &json);
-        Some((event.hook.token.clone(), message))
-    });
+        return message;
+    }
+    out.extend_from_slice(b"\n\n");
+    // Written from `str`s and the payload's checked UTF-8: always text.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Appends an SSE message without its id: `event: {name}`, then `data` as data lines (one
@@ -205,8 +232,8 @@ impl Shared {
                         }
                     }
                 }
-                let (hook_token, message) = rendered.get()?.as_ref()?;
-                for_token(hook_token).then_some(Cow::Borrowed(message.as_str()))
+                let (hook, message) = rendered.get()?.as_ref()?;
+                for_token(&hook.token).then_some(Cow::Borrowed(message.as_str()))
             }
             Item::Rejected(id) => {
                 let rejected = {
@@ -236,5 +263,28 @@ impl Shared {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::super::event_json::tests::event;
+    use super::super::record::StoredBody;
+    use super::{event_message, push_message};
+
+    #[test]
+    fn an_event_message_is_its_json_in_data_lines() {
+        let bodies = [&b"{\"a\": 1}"[..], &b"{\"a\":\r\n 1,\n \"b\": 2}"[..]];
+        for body in bodies {
+            let stored = event(StoredBody::Json(Bytes::copy_from_slice(body)));
+            let mut expected = String::new();
+            push_message(&mut expected, "event", &stored.to_json());
+            assert_eq!(event_message(&stored), expected);
+        }
+        let one_line = event_message(&event(StoredBody::Json(Bytes::from_static(b"{}"))));
+        assert!(one_line.starts_with("event: event\ndata: {"), "{one_line}");
+        assert!(one_line.ends_with("\"payload\":{}}\n\n"), "{one_line}");
     }
 }
