@@ -85,7 +85,7 @@ pub(crate) async fn ingest(State(shared): State<Arc<Shared>>, request: Request) 
             path_hint(token, integration),
         ),
     };
-    let mut note = note(&parts.headers, now, target);
+    let mut note = note_of(&origin, now, target);
     let mut response = match admission {
         Admission::Go(mut ticket) => {
             ticket.origin = origin;
@@ -191,6 +191,22 @@ pub(crate) fn note(headers: &HeaderMap, received_at: DateTime<Utc>, target: Targ
         content_type: headers
             .get(header::CONTENT_TYPE)
             .map(|v| ContentType::of(v.as_bytes())),
+        status: 0,
+        fault: None,
+        replayed: false,
+        event: 0,
+    }
+}
+
+/// A journal note with the headers an event keeps (shared with it); the answer is filled in
+/// later.
+fn note_of(origin: &Origin, received_at: DateTime<Utc>, target: Target) -> RequestNote {
+    RequestNote {
+        received_at,
+        target,
+        user_agent: origin.user_agent.clone(),
+        idempotency_key: origin.idempotency_key.clone(),
+        content_type: origin.content_type.clone(),
         status: 0,
         fault: None,
         replayed: false,

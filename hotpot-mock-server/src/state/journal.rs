@@ -26,8 +26,8 @@ const MAX_HEADER_BYTES: usize = 1024;
 pub(crate) struct RequestNote {
     pub received_at: DateTime<Utc>,
     pub target: Target,
-    pub user_agent: Option<Box<str>>,
-    pub idempotency_key: Option<Box<str>>,
+    pub user_agent: Option<Arc<str>>,
+    pub idempotency_key: Option<Arc<str>>,
     pub content_type: Option<ContentType>,
     /// The status answered; 0 when a fault closed the connection without an answer.
     pub status: u16,
@@ -89,7 +89,7 @@ impl Target {
 #[derive(Clone, Debug)]
 pub(crate) enum ContentType {
     Json,
-    Other(Box<str>),
+    Other(Arc<str>),
 }
 
 impl ContentType {
@@ -153,8 +153,9 @@ impl Journal {
     }
 }
 
-/// A header's value as the journal keeps it: lossy UTF-8, cut at [`MAX_HEADER_BYTES`].
-pub(crate) fn header_text(value: &[u8]) -> Box<str> {
+/// A header's value as the journal keeps it: lossy UTF-8, cut at [`MAX_HEADER_BYTES`]; shared
+/// by the journal's note and the event.
+pub(crate) fn header_text(value: &[u8]) -> Arc<str> {
     let text = String::from_utf8_lossy(value);
     let mut end = text.len().min(MAX_HEADER_BYTES);
     while !text.is_char_boundary(end) {
@@ -217,7 +218,7 @@ impl Shared {
 
 /// The public record of a note.
 fn view(id: u64, note: &RequestNote) -> RecordedRequest {
-    let text = |v: &Option<Box<str>>| v.as_deref().map(str::to_owned);
+    let text = |v: &Option<Arc<str>>| v.as_deref().map(str::to_owned);
     RecordedRequest {
         id: id.to_string(),
         received_at: note.received_at,

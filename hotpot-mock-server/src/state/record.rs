@@ -20,8 +20,8 @@ use crate::model::{Event, EventStatus, RecordedMoment, RequestHeaders};
 /// What an event keeps of its request: three headers (cut at 1 KiB) and the client's address.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Origin {
-    pub user_agent: Option<Box<str>>,
-    pub idempotency_key: Option<Box<str>>,
+    pub user_agent: Option<Arc<str>>,
+    pub idempotency_key: Option<Arc<str>>,
     /// `application/json` without an allocation.
     pub content_type: Option<ContentType>,
     pub client: Option<IpAddr>,
@@ -30,7 +30,7 @@ pub(crate) struct Origin {
 impl Origin {
     /// The headers as the public records show them.
     pub(crate) fn headers(&self) -> RequestHeaders {
-        let text = |v: &Option<Box<str>>| v.as_deref().map(str::to_owned);
+        let text = |v: &Option<Arc<str>>| v.as_deref().map(str::to_owned);
         RequestHeaders {
             user_agent: text(&self.user_agent),
             idempotency_key: text(&self.idempotency_key),

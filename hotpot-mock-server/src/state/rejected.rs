@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -23,7 +24,7 @@ pub(crate) struct RejectedNote {
     pub token: Option<Box<str>>,
     pub path_hint: Box<str>,
     pub status: u16,
-    pub user_agent: Option<Box<str>>,
+    pub user_agent: Option<Arc<str>>,
     pub client: Option<IpAddr>,
     /// The body, when it was JSON.
     pub payload: Option<Bytes>,
