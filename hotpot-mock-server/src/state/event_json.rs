@@ -19,9 +19,9 @@ use crate::model::{EventStatus, ser_time};
 /// Every field of the event but `payload`.
 #[derive(Serialize)]
 struct View<'a> {
-    #[serde(serialize_with = "text")]
+    #[serde(serialize_with = "number_text")]
     id: u64,
-    #[serde(serialize_with = "opt_text")]
+    #[serde(serialize_with = "opt_uuid")]
     request_id: Option<Uuid>,
     webhook_label: &'a str,
     token_hint: &'a str,
@@ -32,7 +32,7 @@ struct View<'a> {
     errors: &'a [Problem],
     warnings: &'a [Problem],
     raw_body: Option<Cow<'a, str>>,
-    #[serde(serialize_with = "opt_text")]
+    #[serde(serialize_with = "opt_uuid")]
     moment_id: Option<Uuid>,
     headers: Headers<'a>,
     #[serde(serialize_with = "opt_text")]
@@ -46,8 +46,28 @@ struct Headers<'a> {
     content_type: Option<&'a str>,
 }
 
-fn text<S: Serializer, T: Display>(value: &T, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(value)
+/// A number as a JSON string, written without a formatter.
+fn number_text<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = *value;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    s.serialize_str(std::str::from_utf8(&digits[start..]).unwrap_or_default())
+}
+
+/// A UUID in its hyphenated lower-case form, written without a formatter.
+fn opt_uuid<S: Serializer>(value: &Option<Uuid>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(id) => s.serialize_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer())),
+        None => s.serialize_none(),
+    }
 }
 
 fn opt_text<S: Serializer, T: Display>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
@@ -156,7 +176,7 @@ pub(super) mod tests {
             errors: vec![Problem::new("name", "is required")],
             warnings: Vec::new(),
             body,
-            moment_id: None,
+            moment_id: Some(Uuid::new_v4()),
             origin: Box::new(Origin {
                 user_agent: Some("curl/8 \u{1F600}".into()),
                 idempotency_key: Some("k-1".into()),
@@ -175,8 +195,9 @@ pub(super) mod tests {
             StoredBody::Raw(Bytes::from_static(b"not json \xff")),
             StoredBody::None,
         ];
-        for body in bodies {
-            let stored = event(body);
+        for (body, seq) in bodies.into_iter().zip([0, 42, u64::MAX]) {
+            let mut stored = event(body);
+            stored.seq = seq;
             let ours: Value = serde_json::from_str(&stored.to_json()).unwrap();
             let public = serde_json::to_value(stored.to_event()).unwrap();
             assert_eq!(ours, public);

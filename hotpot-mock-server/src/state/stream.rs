@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::broadcast;
 
-use super::record::StoredEvent;
+use super::record::{StoredBody, StoredEvent};
 use super::webhooks::Ident;
 use super::{Shared, State};
 
@@ -126,9 +126,11 @@ fn event_message(event: &StoredEvent) -> String {
     let mut out = Vec::with_capacity(HEAD.len() + 512 + event.body_len());
     out.extend_from_slice(HEAD);
     event.write_json(&mut out);
-    let json = &out[HEAD.len()..];
-    if json.iter().any(|&b| b == b'\n' || b == b'\r') {
-        let json = String::from_utf8_lossy(json);
+    // Only the payload, spliced in as received, can have line breaks: serde_json escapes
+    // them in every string it writes.
+    let breaks = |text: &[u8]| text.contains(&b'\n') || text.contains(&b'\r');
+    if matches!(&event.body, StoredBody::Json(payload) if breaks(payload)) {
+        let json = String::from_utf8_lossy(&out[HEAD.len()..]);
         let mut message = String::with_capacity(json.len() + 64);
         push_message(&mut message, "event", &json);
         return message;
