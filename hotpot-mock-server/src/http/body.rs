@@ -35,9 +35,15 @@ pub(crate) fn content_type_problem(headers: &HeaderMap) -> Option<Problem> {
         let Some((kind, subtype)) = essence.split_once('/') else {
             return false;
         };
-        let subtype = subtype.to_ascii_lowercase();
-        (kind.eq_ignore_ascii_case("application") && subtype == "json")
-            || (!kind.is_empty() && subtype.len() > 5 && subtype.ends_with("+json"))
+        // Compared without a lower-case copy: this runs on every ingest request.
+        let suffix = subtype
+            .len()
+            .checked_sub(5)
+            .and_then(|at| subtype.get(at..));
+        (kind.eq_ignore_ascii_case("application") && subtype.eq_ignore_ascii_case("json"))
+            || (!kind.is_empty()
+                && subtype.len() > 5
+                && suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json")))
     });
     if is_json {
         return None;
@@ -140,6 +146,8 @@ mod tests {
         assert!(check("Application/JSON; charset=utf-8"));
         assert!(check("application/vnd.hotpot+json"));
         assert!(check("text/x-moment+json;v=1"));
+        assert!(check("application/VND.Hotpot+JSON"));
+        assert!(!check("text/+json"));
         assert!(!check("text/plain"));
         assert!(!check("application/x-www-form-urlencoded"));
         assert!(!check("application/jsonx"));
