@@ -4,63 +4,22 @@
 //!
 //! `cargo bench -p hotpot-mock-server --bench ingest`
 
+#[path = "support/bare.rs"]
+mod bare;
 #[path = "support/load.rs"]
 mod load;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
-use axum::routing::post;
 use hotpot_mock_server::MockServer;
 
 const CONNECTIONS: usize = 32;
 const ROUNDS: usize = 5;
-const SERVER_THREADS: &str = "bench-server";
-
-fn server_cpu() -> f64 {
-    load::thread_cpu_seconds(SERVER_THREADS)
-}
-
-const QUEUED: &str = r#"{"hotpot_request_id":"f1e5ae0a-f90c-4dac-affa-2eda897f5c3f","response":{"success":true,"message":"Your request has been queued."}}"#;
-
-/// The baseline: axum, one route, parse the body as JSON, answer a static 202.
-async fn bare(body: Bytes) -> impl IntoResponse {
-    match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(value) => {
-            std::hint::black_box(value);
-            (
-                StatusCode::ACCEPTED,
-                [(header::CONTENT_TYPE, "application/json")],
-                QUEUED,
-            )
-        }
-        Err(_) => (
-            StatusCode::BAD_REQUEST,
-            [(header::CONTENT_TYPE, "application/json")],
-            r#"{"error":"Bad Request"}"#,
-        ),
-    }
-}
 
 fn main() {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name(SERVER_THREADS)
-        .enable_all()
-        .build()
-        .unwrap();
+    let (server_rt, bare_addr) = bare::start();
     let client_rt = load::runtime(2);
-
-    let listener = server_rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let bare_addr = listener.local_addr().unwrap();
-    let app = Router::new().route("/moment/{token}", post(bare));
-    server_rt.spawn(async move { axum::serve(listener, app).await });
 
     let mock = MockServer::builder()
         .token("bench-token")
@@ -98,7 +57,7 @@ fn main() {
             Duration::from_millis(500),
             Duration::from_secs(2),
             make.clone(),
-            server_cpu,
+            bare::server_cpu,
         ))
     };
 
@@ -125,7 +84,7 @@ fn main() {
                 Duration::from_millis(200),
                 Duration::from_secs(8),
                 make,
-                server_cpu,
+                bare::server_cpu,
             ));
             println!(
                 "{which} alone: {:.0} req/s, {:.1} µs server CPU per request",

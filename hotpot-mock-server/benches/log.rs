@@ -6,6 +6,8 @@
 //!
 //! `cargo bench -p hotpot-mock-server --bench log`
 
+#[path = "support/bare.rs"]
+mod bare;
 #[path = "support/load.rs"]
 mod load;
 
@@ -16,15 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::http::{StatusCode, header};
-use axum::routing::post;
-
 const CONNECTIONS: usize = 32;
 const ROUNDS: usize = 5;
-const SERVER_THREADS: &str = "bench-server";
-const QUEUED: &str = r#"{"hotpot_request_id":"f1e5ae0a-f90c-4dac-affa-2eda897f5c3f","response":{"success":true,"message":"Your request has been queued."}}"#;
 
 /// The process measured by [`child_cpu`].
 static MEASURED: AtomicU32 = AtomicU32::new(0);
@@ -40,10 +35,6 @@ fn child_cpu() -> f64 {
         .collect();
     // utime and stime are fields 14 and 15; `after` starts at field 3.
     (fields.get(11).unwrap_or(&0) + fields.get(12).unwrap_or(&0)) as f64 / 100.0
-}
-
-fn bare_cpu() -> f64 {
-    load::thread_cpu_seconds(SERVER_THREADS)
 }
 
 /// The binary on a free port, with `RUST_LOG` as given (unset: its default, `info`), its
@@ -74,30 +65,9 @@ fn spawn(rust_log: Option<&str>, log: &std::path::Path) -> (Child, SocketAddr) {
 }
 
 fn main() {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name(SERVER_THREADS)
-        .enable_all()
-        .build()
-        .unwrap();
+    // Held to the end: dropping the runtime would stop the bare server.
+    let (_server_rt, bare_addr) = bare::start();
     let client_rt = load::runtime(2);
-    let listener = server_rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let bare_addr = listener.local_addr().unwrap();
-    let app = Router::new().route(
-        "/moment/{token}",
-        post(|body: Bytes| async move {
-            let parsed = serde_json::from_slice::<serde_json::Value>(&body).is_ok();
-            std::hint::black_box(parsed);
-            (
-                StatusCode::ACCEPTED,
-                [(header::CONTENT_TYPE, "application/json")],
-                QUEUED,
-            )
-        }),
-    );
-    server_rt.spawn(async move { axum::serve(listener, app).await });
 
     let dir = std::env::temp_dir();
     let info_log = dir.join(format!("hotpot-bench-log-info-{}.txt", std::process::id()));
@@ -124,7 +94,7 @@ fn main() {
         for step in 0..3 {
             let which = (round + step) % 3;
             measured[which] = Some(match which {
-                0 => run(bare_addr, bare_cpu),
+                0 => run(bare_addr, bare::server_cpu),
                 1 => {
                     MEASURED.store(info.id(), Ordering::Relaxed);
                     run(info_addr, child_cpu)
