@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::layout::{self, Root, Section};
 use super::moment::{event_item, path_segment};
 use super::{html_page, see_other, status_of};
+use crate::http::admin::Timed;
 use crate::model::EventStatus;
 use crate::state::{ConsolePage, ConsoleQuery, Shared, token_of};
 
@@ -278,7 +279,7 @@ fn is_console_view(back: &str) -> bool {
 /// `POST /events/retry`: processes an errored event's payload again, then back to the view.
 pub(crate) async fn retry(
     State(shared): State<Arc<Shared>>,
-    Form(form): Form<RetryForm>,
+    Timed(Form(form)): Timed<Form<RetryForm>>,
 ) -> Response {
     match shared.retry_event(&form.id) {
         Ok(event) => {

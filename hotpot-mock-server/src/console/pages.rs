@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::layout::{self, Root, Section};
 use super::moment::path_segment;
 use super::{html_page, see_other, status_of};
+use crate::http::admin::Timed;
 use crate::oncall::User;
 use crate::pages::{NotificationRole, PageStatus, RecordedPage};
 use crate::state::Shared;
@@ -175,7 +176,10 @@ pub(crate) struct AckForm {
 }
 
 /// `POST /pages/ack`: records that the chosen user handled the page, then back to it.
-pub(crate) async fn ack(State(shared): State<Arc<Shared>>, Form(form): Form<AckForm>) -> Response {
+pub(crate) async fn ack(
+    State(shared): State<Arc<Shared>>,
+    Timed(Form(form)): Timed<Form<AckForm>>,
+) -> Response {
     match shared.acknowledge(&form.id, &form.email) {
         Ok(_) => {
             // The id as the view spells it (a request id is a UUID: it parsed to be found).

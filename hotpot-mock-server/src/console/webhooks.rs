@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::layout::{self, Root, Section};
 use super::moment::path_segment;
 use super::{html_page, see_other, status_of};
+use crate::http::admin::Timed;
 use crate::model::{NewWebhook, Webhook, WebhookPatch};
 use crate::state::{HookStats, Shared};
 use crate::watch::Sender;
@@ -217,7 +218,7 @@ pub(crate) struct CreateForm {
 /// `POST /webhooks`: creates a webhook, then back to the list.
 pub(crate) async fn create(
     State(shared): State<Arc<Shared>>,
-    Form(form): Form<CreateForm>,
+    Timed(Form(form)): Timed<Form<CreateForm>>,
 ) -> Response {
     let mut new = NewWebhook::new(form.label.trim());
     if let Some(kind) = form.kind.filter(|k| !k.is_empty()) {
@@ -267,7 +268,7 @@ fn parse_expiry(text: &str) -> Result<DateTime<Utc>, String> {
 /// `POST /webhooks/expiry`: sets (`action=set`) or clears (`action=clear`) an expiry.
 pub(crate) async fn expiry(
     State(shared): State<Arc<Shared>>,
-    Form(form): Form<ExpiryForm>,
+    Timed(Form(form)): Timed<Form<ExpiryForm>>,
 ) -> Response {
     let at = match form.action.as_str() {
         "clear" => Ok(None),
@@ -303,7 +304,7 @@ pub(crate) struct DeleteForm {
 /// `POST /webhooks/delete`.
 pub(crate) async fn delete(
     State(shared): State<Arc<Shared>>,
-    Form(form): Form<DeleteForm>,
+    Timed(Form(form)): Timed<Form<DeleteForm>>,
 ) -> Response {
     let result = shared
         .webhook(&form.token)

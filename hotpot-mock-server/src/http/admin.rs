@@ -28,22 +28,31 @@ pub const DEFAULT_WAIT_MS: u64 = 30_000;
 pub(super) type Shared_ = State<Arc<Shared>>;
 pub(super) type PathParam = Result<Path<String>, PathRejection>;
 
-/// An admin request's body, read within the read timeout (spec §7: a request whose headers or
-/// body do not arrive in time is answered 408 and closed), as ingest's is; or why it could not
-/// be read (too large, broken).
-pub(crate) struct Body(Result<Bytes, BytesRejection>);
+/// Any extractor `T` run within the read timeout (spec §7: a request whose headers or body do
+/// not arrive in time is answered 408 and closed), as ingest reads its body: the admin API's
+/// bodies ([`Body`]) and the console's forms.
+pub(crate) struct Timed<T>(pub(crate) T);
 
-impl FromRequest<Arc<Shared>> for Body {
+impl<T> FromRequest<Arc<Shared>> for Timed<T>
+where
+    T: FromRequest<Arc<Shared>>,
+    T::Rejection: IntoResponse,
+{
     type Rejection = Response;
 
     async fn from_request(request: Request, shared: &Arc<Shared>) -> Result<Self, Response> {
         let within = shared.config.read_timeout;
-        match tokio::time::timeout(within, Bytes::from_request(request, shared)).await {
-            Ok(read) => Ok(Body(read)),
+        match tokio::time::timeout(within, T::from_request(request, shared)).await {
+            Ok(Ok(value)) => Ok(Timed(value)),
+            Ok(Err(rejection)) => Err(rejection.into_response()),
             Err(_) => Err(super::ingest::timed_out()),
         }
     }
 }
+
+/// An admin request's body, read within the read timeout; or why it could not be read (too
+/// large, broken).
+pub(crate) type Body = Timed<Result<Bytes, BytesRejection>>;
 
 /// A path parameter, or a JSON 400 that does not repeat it (it may be a token).
 pub(super) fn param(path: PathParam) -> Result<String, Box<Response>> {
@@ -56,7 +65,7 @@ pub(super) fn param(path: PathParam) -> Result<String, Box<Response>> {
 }
 
 /// The request body, or a JSON 413/400.
-pub(super) fn body(Body(body): Body) -> Result<Bytes, Box<Response>> {
+pub(super) fn body(Timed(body): Body) -> Result<Bytes, Box<Response>> {
     body.map_err(|rejection| {
         let status = rejection.status();
         let error = status.canonical_reason().unwrap_or("Bad Request");

@@ -99,7 +99,13 @@ async fn handle(shared: &Shared, kind: PageKind, headers: &HeaderMap, body: Body
             return response;
         }
     }
-    let outcome = read(kind, headers, body).await;
+    // Within the read timeout (spec §7), as ingest's body: a page that never arrives is
+    // answered 408 and closed, and nothing is recorded or remembered for its key.
+    let Ok(outcome) =
+        tokio::time::timeout(shared.config.read_timeout, read(kind, headers, body)).await
+    else {
+        return super::ingest::timed_out();
+    };
     match shared.record_page(kind, key, now, outcome) {
         (answer, true) => replayed(answer),
         (answer, false) => reply::answer(answer),

@@ -1,5 +1,6 @@
 //! No client can hold the server (spec §7): the read timeout (408 for a request whose head or
-//! body trickles in, an admin request's included; idle connections closed), the connection cap, and an `Idempotency-Key`
+//! body trickles in, an admin request's, a page's and a console form's included; idle
+//! connections closed), the connection cap, and an `Idempotency-Key`
 //! memory that outlives the event log's cap.
 
 use std::time::Duration;
@@ -96,6 +97,40 @@ async fn a_trickled_admin_body_is_answered_408_and_closed_and_nothing_is_done() 
         "{answer:?}"
     );
     assert_eq!(server.pending_faults(), 0, "no fault was queued");
+}
+
+#[tokio::test]
+async fn a_trickled_page_is_answered_408_and_closed_and_nothing_is_recorded() {
+    let server = server(Duration::from_secs(1)).await;
+    let head = format!(
+        "POST /page/team HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+         authorization: Bearer {}\r\nidempotency-key: trickled-page\r\n\
+         content-length: 10000\r\n\r\n{{\"slug\": \"default\",",
+        hotpot_mock_server::DEFAULT_API_KEY
+    );
+    let answer = trickle(&server, head.as_bytes(), &A_MINUTE_OF_SPACES).await;
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer:?}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer:?}"
+    );
+    assert!(server.pages().is_empty(), "no page was recorded");
+}
+
+#[tokio::test]
+async fn a_trickled_console_form_is_answered_408_and_closed_and_nothing_is_done() {
+    let server = server(Duration::from_secs(1)).await;
+    let before = server.webhooks().len();
+    let head = "POST /webhooks HTTP/1.1\r\nhost: x\r\n\
+                content-type: application/x-www-form-urlencoded\r\n\
+                content-length: 10000\r\n\r\nlabel=trickled&";
+    let answer = trickle(&server, head.as_bytes(), &A_MINUTE_OF_SPACES).await;
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer:?}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer:?}"
+    );
+    assert_eq!(server.webhooks().len(), before, "no webhook was created");
 }
 
 #[tokio::test]
