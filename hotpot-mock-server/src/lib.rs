@@ -100,6 +100,7 @@ mod console;
 mod error;
 mod expect;
 mod fault;
+mod head_timer;
 mod http;
 #[cfg(feature = "cli")]
 mod log_writer;

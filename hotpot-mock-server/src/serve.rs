@@ -19,13 +19,13 @@ use hotpot_protocol::redact_token;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use hyper_util::rt::TokioTimer;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tower_service::Service;
 
+use crate::head_timer::HeadTimer;
 use crate::http::ingest::HangUp;
 
 /// The bounds on connections: the shutdown grace, the read timeout, how many at once.
@@ -116,9 +116,15 @@ async fn connection(
     };
     // hyper's header-read timer runs from the moment it waits for a request's head: it
     // covers a trickled head and an idle keep-alive connection alike.
+    //
+    // Half-close allowed: a client may end its side once its request is sent and still get
+    // the answer. It also spares each request a read of the socket while the handler runs
+    // (hyper looks for an early end there), which cost a syscall and, with the request's
+    // bytes still in use, a new read buffer.
     let mut conn = http1::Builder::new()
-        .timer(TokioTimer::new())
+        .timer(HeadTimer::default())
         .header_read_timeout(read_timeout)
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), service);
     let mut draining = false;
     loop {

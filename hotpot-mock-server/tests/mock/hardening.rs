@@ -232,3 +232,32 @@ async fn idempotency_keys_outlive_the_event_logs_cap() {
     assert!(forgotten.headers.get("idempotent-replayed").is_none());
     assert_eq!(small.event_count(), 7);
 }
+
+/// A client that ends its side of the connection once its request is sent (a half-close,
+/// as `nc -N` or a script's `shutdown(SHUT_WR)` does) still gets its answer, and the moment
+/// is recorded — also when the answer takes a while (a delay fault holds it back here, so
+/// that the server sees the end of the client's side before it answers).
+#[tokio::test]
+async fn a_half_closed_connection_still_gets_its_answer() {
+    let server = server(Duration::from_secs(10)).await;
+    server
+        .fail_next(hotpot_mock_server::Fault::delay(Duration::from_millis(500)))
+        .unwrap();
+    let body = r#"{"name":"Half-closed","type":"alert"}"#;
+    let request = format!(
+        "POST /moment/{TOKEN} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server answered and closed")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 202 "), "{answer:?}");
+    assert_eq!(server.moments()[0].name, "Half-closed");
+}

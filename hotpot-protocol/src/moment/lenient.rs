@@ -47,12 +47,12 @@ pub fn parse_lenient(payload: &Value, now: DateTime<Utc>) -> LenientParse {
     let (moment, warnings) = parse_fields(payload, &FIELDS, |fields| {
         let name = fields.required(
             "name",
-            &format!("a string of 1 to {NAME_MAX_CHARS} characters"),
+            &format_args!("a string of 1 to {NAME_MAX_CHARS} characters"),
             |s| rules::check_name(s).map(|()| s.to_owned()),
         );
         let moment_type = fields.required(
             "type",
-            "one of page, alert, near-miss, incident",
+            &"one of page, alert, near-miss, incident",
             rules::parse_moment_type,
         );
         let priority: Option<Priority> = fields.optional("priority", rules::parse_priority);
@@ -116,11 +116,12 @@ pub(crate) struct Fields<'a> {
 }
 
 impl Fields<'_> {
-    /// A string field that must be present; `expected` describes it for the "missing" message.
+    /// A string field that must be present; `expected` describes it for the "missing" message
+    /// (written only then: this runs on every request the mock records).
     pub(crate) fn required<T>(
         &mut self,
         field: &str,
-        expected: &str,
+        expected: &dyn std::fmt::Display,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
         match self.object.get(field) {

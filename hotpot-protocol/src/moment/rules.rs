@@ -115,14 +115,23 @@ fn parse_date_time(s: &str) -> Option<DateTime<Utc>> {
     // The zone-less forms are RFC 3339 without the offset: with a `Z` added, chrono's fast
     // RFC 3339 parser reads them (a format string would be re-parsed on every call).
     let ends_in_seconds = s.bytes().last().is_some_and(|b| b.is_ascii_digit());
-    if ends_in_seconds
-        && s.len() >= 19
-        && matches!(s.as_bytes()[10], b' ' | b'T')
-        && let Ok(t) = DateTime::parse_from_rfc3339(&format!("{s}Z"))
-    {
-        return Some(t.with_timezone(&Utc));
+    if !ends_in_seconds || s.len() < 19 || !matches!(s.as_bytes()[10], b' ' | b'T') {
+        return None;
     }
-    None
+    // The copy is on the stack when it fits (this runs on every request the mock records).
+    let mut stack = [0u8; 64];
+    let heap;
+    let zoned = if s.len() < stack.len() {
+        stack[..s.len()].copy_from_slice(s.as_bytes());
+        stack[s.len()] = b'Z';
+        std::str::from_utf8(&stack[..=s.len()]).ok()?
+    } else {
+        heap = format!("{s}Z");
+        &heap
+    };
+    DateTime::parse_from_rfc3339(zoned)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The instants [`format_time`] writes as RFC 3339 (which has four-digit years only).

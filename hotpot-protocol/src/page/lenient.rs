@@ -49,19 +49,19 @@ pub fn parse_page_lenient(payload: &Value, kind: RecipientKind) -> LenientPage {
     let (request, warnings) = parse_fields(payload, &FIELDS, |fields| {
         let title = fields.required(
             "title",
-            &format!("a non-blank string of at most {TITLE_MAX_CHARS} characters"),
+            &format_args!("a non-blank string of at most {TITLE_MAX_CHARS} characters"),
             owned(rules::check_title),
         );
         let text = fields.required(
             "text",
-            &format!("a non-blank string of at most {TEXT_MAX_CHARS} characters"),
+            &format_args!("a non-blank string of at most {TEXT_MAX_CHARS} characters"),
             owned(rules::check_text),
         );
         let recipient_expected = match kind {
             RecipientKind::Person => "an e-mail address",
             RecipientKind::Team => "a team slug",
         };
-        let recipient = fields.required("recipient", recipient_expected, |s| {
+        let recipient = fields.required("recipient", &recipient_expected, |s| {
             kind.check(s).map(|()| s.to_owned())
         });
         let urgency = fields.optional("urgency", rules::parse_urgency);
