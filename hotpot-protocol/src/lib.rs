@@ -12,7 +12,7 @@
 //!
 //! | module | holds | spec |
 //! |---|---|---|
-//! | [`moment`] | [`Moment`], [`MomentBuilder`], [`MomentType`], [`Priority`], [`Problem`], [`ValidationError`], and [`parse_lenient`], the server-side parse | §1 |
+//! | [`moment`] | [`Moment`], [`MomentBuilder`], [`MomentType`], [`Priority`], [`Problem`], [`ValidationError`], and [`parse_lenient`] (or [`parse_lenient_fields`] over [`JsonFields`]), the server-side parse | §1 |
 //! | [`moment::rules`] | every rule of the payload, in one place | §1 |
 //! | `webhook_url` | [`WebhookUrl`], the token and integration rules ([`check_token`], [`check_integration`]) and redaction ([`redact_token`], [`redact_secret_in`]) | §2 |
 //! | `idempotency` | the `Idempotency-Key` header: [`check_idempotency_key`], [`new_idempotency_key`] | §3 |
@@ -57,8 +57,8 @@ pub use idempotency::{
 };
 pub use limits::MAX_BODY_BYTES;
 pub use moment::{
-    LenientParse, Moment, MomentBuilder, MomentType, ParseKindError, Priority, Problem,
-    ValidationError, parse_lenient,
+    FieldValue, JsonFields, LenientParse, Moment, MomentBuilder, MomentType, ParseKindError,
+    Priority, Problem, ValidationError, parse_lenient, parse_lenient_fields,
 };
 pub use page::{
     ACK_HANDLED, Acknowledgement, LenientPage, Page, PageBuilder, PageRequest, Recipient,

@@ -44,7 +44,21 @@ pub struct LenientParse {
 /// assert_eq!(err.problems().len(), 2); // name has the wrong type, type is missing
 /// ```
 pub fn parse_lenient(payload: &Value, now: DateTime<Utc>) -> LenientParse {
-    let (moment, warnings) = parse_fields(payload, &FIELDS, |fields| {
+    match payload.as_object() {
+        Some(object) => parse_lenient_fields(object, now),
+        None => LenientParse {
+            moment: Err(ValidationError::new(vec![not_an_object(payload)])),
+            warnings: Vec::new(),
+        },
+    }
+}
+
+/// [`parse_lenient`] over the fields of a JSON object however they were read: a
+/// `serde_json` [`Map`], or a reader's own form of the object ([`JsonFields`]) — the mock
+/// server reads a body's top-level fields in one pass, borrowing their strings from the
+/// text, rather than building a [`Value`] first.
+pub fn parse_lenient_fields(object: &dyn JsonFields, now: DateTime<Utc>) -> LenientParse {
+    let (moment, warnings) = parse_object(object, &FIELDS, |fields| {
         let name = fields.required(
             "name",
             &format_args!("a string of 1 to {NAME_MAX_CHARS} characters"),
@@ -81,6 +95,49 @@ pub fn parse_lenient(payload: &Value, now: DateTime<Utc>) -> LenientParse {
     }
 }
 
+/// The fields of a JSON object, as the lenient parsers read them.
+pub trait JsonFields {
+    /// The value of the field `name`, or `None` when the object has no such field. A field
+    /// the text repeats has its last value, as JSON parsers keep.
+    fn field(&self, name: &str) -> Option<FieldValue<'_>>;
+
+    /// Calls `each` with every field's name, once each.
+    fn each_name(&self, each: &mut dyn FnMut(&str));
+}
+
+/// A field's value as [`JsonFields::field`] gives it: what the rules tell apart.
+#[derive(Clone, Copy, Debug)]
+pub enum FieldValue<'a> {
+    /// `null`.
+    Null,
+    /// A string.
+    String(&'a str),
+    /// Any other JSON value (a number, a boolean, an array or an object).
+    Other(&'a Value),
+}
+
+impl JsonFields for Map<String, Value> {
+    fn field(&self, name: &str) -> Option<FieldValue<'_>> {
+        self.get(name).map(|value| match value {
+            Value::Null => FieldValue::Null,
+            Value::String(s) => FieldValue::String(s),
+            other => FieldValue::Other(other),
+        })
+    }
+
+    fn each_name(&self, each: &mut dyn FnMut(&str)) {
+        self.keys().for_each(|key| each(key));
+    }
+}
+
+/// "expected a JSON object, found ..." for a payload that is not one.
+fn not_an_object(payload: &Value) -> Problem {
+    Problem::new(
+        "payload",
+        format!("expected a JSON object, found {}", describe(payload)),
+    )
+}
+
 /// Runs `build` over the fields of `payload` (which must be a JSON object) the way both
 /// lenient parsers (moments and pages) do: what `build` made when no field had a problem,
 /// else every problem; and one warning per field that is not one of `known`.
@@ -89,13 +146,18 @@ pub(crate) fn parse_fields<T>(
     known: &[&str],
     build: impl FnOnce(&mut Fields<'_>) -> Option<T>,
 ) -> (Result<T, Vec<Problem>>, Vec<Problem>) {
-    let Some(object) = payload.as_object() else {
-        let problem = Problem::new(
-            "payload",
-            format!("expected a JSON object, found {}", describe(payload)),
-        );
-        return (Err(vec![problem]), Vec::new());
-    };
+    match payload.as_object() {
+        Some(object) => parse_object(object, known, build),
+        None => (Err(vec![not_an_object(payload)]), Vec::new()),
+    }
+}
+
+/// [`parse_fields`] over an object's fields.
+fn parse_object<T>(
+    object: &dyn JsonFields,
+    known: &[&str],
+    build: impl FnOnce(&mut Fields<'_>) -> Option<T>,
+) -> (Result<T, Vec<Problem>>, Vec<Problem>) {
     let mut fields = Fields {
         object,
         problems: Vec::new(),
@@ -111,7 +173,7 @@ pub(crate) fn parse_fields<T>(
 
 /// The object being parsed and the problems found so far (see [`parse_fields`]).
 pub(crate) struct Fields<'a> {
-    pub(crate) object: &'a Map<String, Value>,
+    pub(crate) object: &'a dyn JsonFields,
     pub(crate) problems: Vec<Problem>,
 }
 
@@ -124,9 +186,9 @@ impl Fields<'_> {
         expected: &dyn std::fmt::Display,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
-        match self.object.get(field) {
-            None | Some(Value::Null) => {
-                let found = if self.object.contains_key(field) {
+        match self.object.field(field) {
+            None | Some(FieldValue::Null) => {
+                let found = if self.object.field(field).is_some() {
                     "null"
                 } else {
                     "nothing (the field is missing)"
@@ -147,8 +209,8 @@ impl Fields<'_> {
         field: &str,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
-        match self.object.get(field) {
-            None | Some(Value::Null) => None,
+        match self.object.field(field) {
+            None | Some(FieldValue::Null) => None,
             Some(value) => self.string(field, value, parse),
         }
     }
@@ -156,12 +218,15 @@ impl Fields<'_> {
     fn string<T>(
         &mut self,
         field: &str,
-        value: &Value,
+        value: FieldValue<'_>,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
         let result = match value {
-            Value::String(s) => parse(s),
-            other => Err(format!("expected a string, found {}", describe(other))),
+            FieldValue::String(s) => parse(s),
+            FieldValue::Null => Err("expected a string, found null".to_owned()),
+            FieldValue::Other(other) => {
+                Err(format!("expected a string, found {}", describe(other)))
+            }
         };
         result
             .map_err(|message| self.problems.push(Problem::new(field, message)))
@@ -169,16 +234,23 @@ impl Fields<'_> {
     }
 }
 
-/// One warning per key of `object` that is not one of `known`, with the nearest known
-/// spelling where there is one.
-pub(crate) fn unknown_field_warnings(object: &Map<String, Value>, known: &[&str]) -> Vec<Problem> {
-    object
-        .keys()
-        .filter(|key| !known.contains(&key.as_str()))
+/// One warning per field of `object` that is not one of `known` (in the order of their
+/// names), with the nearest known spelling where there is one.
+pub(crate) fn unknown_field_warnings(object: &dyn JsonFields, known: &[&str]) -> Vec<Problem> {
+    let mut unknown: Vec<String> = Vec::new();
+    object.each_name(&mut |key| {
+        if !known.contains(&key) {
+            unknown.push(key.to_owned());
+        }
+    });
+    unknown.sort_unstable();
+    unknown.dedup();
+    unknown
+        .into_iter()
         .map(|key| {
-            let close = known
-                .iter()
-                .find(|k| k.eq_ignore_ascii_case(key) || strsim::damerau_levenshtein(k, key) <= 2);
+            let close = known.iter().find(|k| {
+                k.eq_ignore_ascii_case(&key) || strsim::damerau_levenshtein(k, &key) <= 2
+            });
             let message = match close {
                 Some(k) => format!("unknown field, ignored; did you mean `{k}`?"),
                 None => format!(
@@ -186,7 +258,7 @@ pub(crate) fn unknown_field_warnings(object: &Map<String, Value>, known: &[&str]
                     known.join(", ")
                 ),
             };
-            Problem::new(key.as_str(), message)
+            Problem::new(key, message)
         })
         .collect()
 }

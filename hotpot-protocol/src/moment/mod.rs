@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 pub use kinds::{MomentType, ParseKindError, Priority};
-pub use lenient::{LenientParse, parse_lenient};
+pub use lenient::{FieldValue, JsonFields, LenientParse, parse_lenient, parse_lenient_fields};
 pub use problem::{Problem, ValidationError};
 
 /// A moment that satisfies every rule of spec §1.
