@@ -112,6 +112,7 @@ mod payload;
 mod print;
 mod serve;
 mod server;
+mod signals;
 mod state;
 mod watch;
 

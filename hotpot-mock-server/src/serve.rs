@@ -21,12 +21,13 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tower_service::Service;
 
 use crate::head_timer::HeadTimer;
 use crate::http::ingest::HangUp;
+use crate::signals::{HANG_UP, Registry, STOP, Signals};
 
 /// The bounds on connections: the shutdown grace, the read timeout, how many at once.
 #[derive(Clone, Copy, Debug)]
@@ -46,7 +47,7 @@ pub(crate) async fn serve(
     limits: Limits,
 ) {
     let mut connections = JoinSet::new();
-    let for_connections = shutdown.clone();
+    let registry = Arc::new(Registry::default());
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     loop {
         let slot = tokio::select! {
@@ -60,10 +61,12 @@ pub(crate) async fn serve(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let shutdown = for_connections.clone();
-                    let served = connection(stream, peer, router.clone(), shutdown, limits.read_timeout);
+                    let registered = registry.register();
+                    let signals = Arc::clone(&registered.signals);
+                    let served = connection(stream, peer, router.clone(), signals, limits.read_timeout);
                     connections.spawn(async move {
                         served.await;
+                        drop(registered);
                         drop(slot);
                     });
                 }
@@ -79,6 +82,7 @@ pub(crate) async fn serve(
         }
     }
     drop(listener);
+    registry.raise_all(STOP);
     let drained = tokio::time::timeout(limits.grace, async {
         while connections.join_next().await.is_some() {}
     })
@@ -104,14 +108,13 @@ async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     router: Router,
-    mut shutdown: watch::Receiver<bool>,
+    signals: Arc<Signals>,
     read_timeout: Duration,
 ) {
     let _ = stream.set_nodelay(true);
-    let hang_up = Arc::new(Notify::new());
     let service = ConnService {
         router,
-        hang_up: Arc::clone(&hang_up),
+        signals: Arc::clone(&signals),
         peer,
     };
     // hyper's header-read timer runs from the moment it waits for a request's head: it
@@ -128,7 +131,9 @@ async fn connection(
         .serve_connection(TokioIo::new(stream), service);
     let mut draining = false;
     loop {
+        let mask = if draining { HANG_UP } else { HANG_UP | STOP };
         tokio::select! {
+            biased;
             served = &mut conn => {
                 if let Err(e) = served
                     && e.is_timeout()
@@ -137,8 +142,10 @@ async fn connection(
                 }
                 return;
             }
-            () = hang_up.notified() => return, // dropping `conn` closes the socket unanswered
-            () = stopped(&mut shutdown), if !draining => {
+            raised = signals.wait(mask) => {
+                if raised & HANG_UP != 0 {
+                    return; // dropping `conn` closes the socket unanswered
+                }
                 // Finishes the request in flight, if any, then closes; idle ones close now.
                 Pin::new(&mut conn).graceful_shutdown();
                 draining = true;
@@ -174,7 +181,7 @@ async fn request_timeout(conn: http1::Connection<TokioIo<TcpStream>, ConnService
 #[derive(Clone)]
 struct ConnService {
     router: Router,
-    hang_up: Arc<Notify>,
+    signals: Arc<Signals>,
     /// The client's address, given to the handlers as [`ConnectInfo`].
     peer: SocketAddr,
 }
@@ -197,7 +204,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
             )
         });
         let mut router = self.router.clone();
-        let hang_up = Arc::clone(&self.hang_up);
+        let signals = Arc::clone(&self.signals);
         Box::pin(async move {
             let response = match router.call(request).await {
                 Ok(response) => response,
@@ -214,7 +221,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
                 }
             }
             if dropped {
-                hang_up.notify_one();
+                signals.raise(HANG_UP);
                 std::future::pending::<()>().await;
             }
             Ok(response)
