@@ -266,29 +266,37 @@ fn start_on_a_runtime_the_caller_owns() {
 
 #[tokio::test]
 async fn shutdown_answers_long_polls_at_once() {
-    // A shutdown that waited for the long poll would wait its ten minutes (the grace period
-    // is as long).
-    let server = MockServer::builder()
-        .shutdown_timeout(Duration::from_secs(600))
-        .start()
-        .await
-        .unwrap();
-    let url = format!("{}/_mock/events?min=5&wait_ms=600000", server.url());
-    // The client is built first: building one can take longer than the wait below.
-    let client = http();
-    let poll = tokio::spawn(async move { support::get(&client, &url).await });
-    // Give the long poll time to reach the server. Nothing observable marks a parked poll; if
-    // it has not arrived yet, the request fails and so does this test (it cannot pass wrongly).
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let started = Instant::now();
-    server.shutdown().await;
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "shutdown waited for the long poll"
-    );
-    let answer = poll.await.unwrap();
-    assert_eq!(answer.status, 200);
-    assert_eq!(answer.json["events"], json!([]));
+    // Nothing observable marks a parked poll, so the poll gets a while to arrive; when it had
+    // not (the shutdown found no request: the client sees a refused or closed connection),
+    // the round is run again with a longer while — it cannot pass wrongly either way.
+    for wait_ms in [100, 500, 2_000, 8_000] {
+        // A shutdown that waited for the long poll would wait its ten minutes (the grace
+        // period is as long).
+        let server = MockServer::builder()
+            .shutdown_timeout(Duration::from_secs(600))
+            .start()
+            .await
+            .unwrap();
+        let url = format!("{}/_mock/events?min=5&wait_ms=600000", server.url());
+        // The client is built first: building one can take longer than the wait below.
+        let client = http();
+        let poll = tokio::spawn(async move { client.get(url).send().await });
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        let started = Instant::now();
+        server.shutdown().await;
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "shutdown waited for the long poll"
+        );
+        let Ok(response) = poll.await.unwrap() else {
+            continue; // the poll had not reached the server
+        };
+        let answer = support::answer(response).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.json["events"], json!([]));
+        return;
+    }
+    panic!("the long poll never reached the server");
 }
 
 #[tokio::test]
