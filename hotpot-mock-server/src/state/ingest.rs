@@ -214,7 +214,7 @@ impl Shared {
             warnings: Vec::new(),
             body: StoredBody::None,
             moment_id: None,
-            origin: Box::new(origin),
+            origin: Arc::new(origin),
         };
         let (moment, answer) = match record {
             Record::Rejected { problem, body } => {

@@ -74,7 +74,7 @@ pub(super) struct StoredEvent {
     pub body: StoredBody,
     pub moment_id: Option<Uuid>,
     /// The request's headers and client address (boxed: most of the log's size is events).
-    pub origin: Box<Origin>,
+    pub origin: Arc<Origin>,
 }
 
 /// A moment as it is kept: its ids, the parsed moment, where it came from.
