@@ -438,8 +438,12 @@ def test_on_error_gets_the_last_error_when_the_deadline_passes(hotpot_mock: Mock
     assert (report["failed"], report["delivered"], report["timed_out"]) == (3, 0, False)
     assert report["retried"] > 0
     assert sorted(m.name for m, _ in seen.calls) == names("late", 3)
-    # The last attempt's error: nothing listens on the port.
-    assert all(isinstance(e, hotpot.TransportError) and e.retryable for _, e in seen.calls), seen.calls
+    # The last attempt's error: nothing listens on the port (a refused connection) or, when
+    # the deadline fell during that attempt (a loaded machine), the attempt's timeout.
+    assert all(
+        (isinstance(e, hotpot.TransportError) and e.retryable) or isinstance(e, hotpot.TimeoutError)
+        for _, e in seen.calls
+    ), seen.calls
     emitter.shutdown(0)
 
 
