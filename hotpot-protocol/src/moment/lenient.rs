@@ -186,21 +186,16 @@ impl Fields<'_> {
         expected: &dyn std::fmt::Display,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<T> {
-        match self.object.field(field) {
-            None | Some(FieldValue::Null) => {
-                let found = if self.object.field(field).is_some() {
-                    "null"
-                } else {
-                    "nothing (the field is missing)"
-                };
-                self.problems.push(Problem::new(
-                    field,
-                    format!("required: expected {expected}, found {found}"),
-                ));
-                None
-            }
-            Some(value) => self.string(field, value, parse),
-        }
+        let found = match self.object.field(field) {
+            Some(FieldValue::Null) => "null",
+            None => "nothing (the field is missing)",
+            Some(value) => return self.string(field, value, parse),
+        };
+        self.problems.push(Problem::new(
+            field,
+            format!("required: expected {expected}, found {found}"),
+        ));
+        None
     }
 
     /// A string field that may be absent or `null`.
