@@ -48,8 +48,7 @@ fn ms(d: Duration) -> f64 {
 fn main() {
     let runtime = load::runtime(2);
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> =
-        Arc::new(|_| load::request("/moment/bench-token", None));
+    let make: load::MakeRequest = Arc::new(|_| load::request("/moment/bench-token", None));
 
     let small = MockServer::builder()
         .token("bench-token")

@@ -86,7 +86,7 @@ fn us(d: Duration) -> f64 {
 fn main() {
     let runtime = load::runtime(2);
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> = Arc::new(page_request);
+    let make: load::MakeRequest = Arc::new(page_request);
     let mut baseline = None;
     for kept in [100_u64, 100_000] {
         let server = MockServer::builder().start_on(runtime.handle()).unwrap();

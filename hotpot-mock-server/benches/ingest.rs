@@ -36,13 +36,13 @@ fn main() {
         client_rt.spawn(stream_reader(streamed_addr, reader == 3));
     }
 
-    let plain: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> = {
+    let plain: load::MakeRequest = {
         let request = load::request("/moment/bench-token", None);
         Arc::new(move |_| request.clone())
     };
     // A fresh key for every request of every run (each run numbers its requests from 0:
     // numbered by run, the keys of a later run would be replays of the first's).
-    let keyed: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> = {
+    let keyed: load::MakeRequest = {
         let next = std::sync::atomic::AtomicU64::new(0);
         Arc::new(move |_| {
             let key = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -50,15 +50,8 @@ fn main() {
         })
     };
 
-    let run = |addr, make: &Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>| {
-        client_rt.block_on(load::throughput(
-            addr,
-            CONNECTIONS,
-            Duration::from_millis(500),
-            Duration::from_secs(2),
-            make.clone(),
-            bare::server_cpu,
-        ))
+    let run = |addr, make: &load::MakeRequest| {
+        load::round(&client_rt, addr, CONNECTIONS, make, bare::server_cpu)
     };
 
     if let Ok(list) = std::env::var("HOTPOT_BENCH_PROFILE") {

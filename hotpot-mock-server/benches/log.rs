@@ -16,7 +16,6 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 const CONNECTIONS: usize = 32;
 const ROUNDS: usize = 5;
@@ -76,17 +75,8 @@ fn main() {
     let (mut warn, warn_addr) = spawn(Some("warn"), &warn_log);
 
     let request = load::request("/moment/bench-token", None);
-    let make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> = Arc::new(move |_| request.clone());
-    let run = |addr, cpu: fn() -> f64| {
-        client_rt.block_on(load::throughput(
-            addr,
-            CONNECTIONS,
-            Duration::from_millis(500),
-            Duration::from_secs(2),
-            make.clone(),
-            cpu,
-        ))
-    };
+    let make: load::MakeRequest = Arc::new(move |_| request.clone());
+    let run = |addr, cpu| load::round(&client_rt, addr, CONNECTIONS, &make, cpu);
     // [bare, info, warn] per round, in a rotated order.
     let mut rows: Vec<[load::Measured; 3]> = Vec::new();
     for round in 0..ROUNDS {

@@ -21,8 +21,7 @@ fn main() {
         .start_on(runtime.handle())
         .unwrap();
     let addr = server.addr();
-    let make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> =
-        Arc::new(|i| load::request("/moment/bench-token", Some(i)));
+    let make: load::MakeRequest = Arc::new(|i| load::request("/moment/bench-token", Some(i)));
 
     let start = load::rss_mib();
     println!("RSS at start: {start:.1} MiB");
@@ -43,7 +42,7 @@ fn main() {
     let mut after = vec![at_cap];
     for pass in 1..=passes {
         let offset = pass * cap;
-        let batch: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync> =
+        let batch: load::MakeRequest =
             Arc::new(move |i| load::request("/moment/bench-token", Some(offset + i)));
         runtime.block_on(load::send_n(addr, 32, cap, batch));
         let rss = load::rss_mib();

@@ -28,6 +28,18 @@ struct Seen {
     dropped: usize,
 }
 
+impl Seen {
+    /// `count` requests answered, each `Idempotency-Key` once.
+    fn assert_each_delivered_once(&self, count: usize) {
+        assert_eq!(self.answered.len(), count, "delivered: {:?}", self.answered);
+        assert!(
+            self.answered.values().all(|&n| n == 1),
+            "each delivered once: {:?}",
+            self.answered
+        );
+    }
+}
+
 /// A raw HTTP/1.1 server that answers 202 with keep-alive the first `answer_first` requests of
 /// each connection, then closes the connection when the next request has arrived, unanswered.
 struct ClosingServer {
@@ -131,12 +143,7 @@ async fn a_send_on_a_connection_the_server_closed_is_resent_without_costing_an_a
     // Sends 2 to 4 each went out on the previous send's connection first.
     assert_eq!(seen.dropped, 3);
     assert_eq!(seen.connections, 4);
-    assert_eq!(seen.answered.len(), 4, "four moments delivered");
-    assert!(
-        seen.answered.values().all(|&n| n == 1),
-        "each delivered once: {:?}",
-        seen.answered
-    );
+    seen.assert_each_delivered_once(4);
 }
 
 #[tokio::test]
@@ -156,12 +163,7 @@ async fn a_page_on_a_connection_the_server_closed_is_resent_without_costing_an_a
     }
     let seen = server.seen();
     assert_eq!((seen.dropped, seen.connections), (2, 3));
-    assert_eq!(seen.answered.len(), 3);
-    assert!(
-        seen.answered.values().all(|&n| n == 1),
-        "{:?}",
-        seen.answered
-    );
+    seen.assert_each_delivered_once(3);
 }
 
 #[tokio::test]

@@ -76,6 +76,28 @@ pub struct Measured {
     pub cpu_us: f64,
 }
 
+/// Builds the i-th request of a run.
+pub type MakeRequest = Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>;
+
+/// One run of a bench's rounds, on the load runtime `rt`: `connections` connections, half a
+/// second of warm-up, two seconds measured.
+pub fn round(
+    rt: &tokio::runtime::Runtime,
+    addr: SocketAddr,
+    connections: usize,
+    make: &MakeRequest,
+    cpu: fn() -> f64,
+) -> Measured {
+    rt.block_on(throughput(
+        addr,
+        connections,
+        Duration::from_millis(500),
+        Duration::from_secs(2),
+        make.clone(),
+        cpu,
+    ))
+}
+
 /// Runs `connections` keep-alive connections against `addr` for `duration` (after `warmup`),
 /// with `make(i)` building the i-th request; `cpu()` gives the server threads' CPU seconds so
 /// far. Panics on any answer other than 202.
@@ -84,7 +106,7 @@ pub async fn throughput(
     connections: usize,
     warmup: Duration,
     duration: Duration,
-    make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
+    make: MakeRequest,
     cpu: fn() -> f64,
 ) -> Measured {
     let counting = Arc::new(AtomicBool::new(false));
@@ -163,12 +185,7 @@ pub fn thread_cpu_seconds(name: &str) -> f64 {
 }
 
 /// Sends exactly `total` requests over `connections` connections, `make(i)` building each.
-pub async fn send_n(
-    addr: SocketAddr,
-    connections: usize,
-    total: u64,
-    make: Arc<dyn Fn(u64) -> Vec<u8> + Send + Sync>,
-) {
+pub async fn send_n(addr: SocketAddr, connections: usize, total: u64, make: MakeRequest) {
     let next = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..connections {
